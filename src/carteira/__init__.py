@@ -1,0 +1,3 @@
+"""Carteira: the back office of an investment advisory firm."""
+
+__version__ = "0.1.0"

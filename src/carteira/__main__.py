@@ -1,0 +1,3 @@
+from carteira.cli import main
+
+raise SystemExit(main())

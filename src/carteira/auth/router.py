@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from carteira.auth import service
+from carteira.auth.dependencies import ACCESS_COOKIE, CSRF_COOKIE, AdminUser, CurrentUser
+from carteira.auth.schemas import (
+    LoginRequest,
+    LogoutRequest,
+    RefreshRequest,
+    TokenResponse,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+from carteira.auth.security import TokenPair
+from carteira.core.config import Settings
+from carteira.core.dependencies import RedisDep, SettingsDep
+from carteira.core.pagination import Page, Pagination
+from carteira.core.types import PathId
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+users_router = APIRouter(prefix="/users", tags=["users"])
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_LOGIN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": LoginRequest.model_json_schema()},
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {
+                        "username": {"type": "string", "description": "the user's email"},
+                        "password": {"type": "string", "format": "password"},
+                        "grant_type": {"type": "string", "enum": ["password"]},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+async def _read_credentials(request: Request) -> LoginRequest:
+    """The OAuth2 password form (Swagger's Authorize) or a JSON body, whichever was sent."""
+    try:
+        if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+            form = await request.form()
+            return LoginRequest.model_validate(
+                {"email": form.get("username"), "password": form.get("password")}
+            )
+        return LoginRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in errors]
+        ) from exc
+
+
+def _set_session_cookies(response: Response, pair: TokenPair, settings: Settings) -> None:
+    max_age = settings.jwt_expire_minutes * 60
+    common: dict[str, Any] = {
+        "max_age": max_age,
+        "secure": settings.cookie_secure,
+        "samesite": "lax",
+        "path": "/",
+    }
+    response.set_cookie(ACCESS_COOKIE, pair.access_token, httponly=True, **common)
+    # Readable by the page's script, which echoes it in X-CSRF-Token.
+    response.set_cookie(CSRF_COOKIE, pair.csrf_token, httponly=False, **common)
+
+
+def _token_response(response: Response, pair: TokenPair, settings: Settings) -> TokenResponse:
+    _set_session_cookies(response, pair, settings)
+    return TokenResponse(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=settings.jwt_expire_minutes * 60,
+    )
+
+
+@router.post(
+    "/login",
+    response_model=TokenResponse,
+    openapi_extra=_LOGIN_BODY,
+    responses={401: {"description": "wrong credentials"}, 429: {"description": "throttled"}},
+)
+async def login(
+    request: Request, response: Response, redis: RedisDep, settings: SettingsDep
+) -> TokenResponse:
+    credentials = await _read_credentials(request)
+    user = await service.authenticate(
+        email=credentials.email,
+        password=credentials.password,
+        ip=request.client.host if request.client else "unknown",
+        redis=redis,
+        settings=settings,
+    )
+    pair = await service.open_session(user=user, redis=redis, settings=settings)
+    return _token_response(response, pair, settings)
+
+
+@router.post("/refresh", response_model=TokenResponse)
+async def refresh(
+    body: RefreshRequest, response: Response, redis: RedisDep, settings: SettingsDep
+) -> TokenResponse:
+    pair = await service.refresh_session(
+        refresh_token=body.refresh_token, redis=redis, settings=settings
+    )
+    return _token_response(response, pair, settings)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(
+    user: CurrentUser,
+    redis: RedisDep,
+    settings: SettingsDep,
+    body: Annotated[LogoutRequest | None, Body()] = None,
+) -> Response:
+    await service.close_session(
+        principal=user,
+        refresh_token=body.refresh_token if body else None,
+        redis=redis,
+        settings=settings,
+    )
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(ACCESS_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=UserOut)
+async def me(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(await service.get_user(user_id=user.id))
+
+
+@users_router.get("", response_model=Page[UserOut])
+async def list_users(_: AdminUser, params: Pagination) -> Page[UserOut]:
+    users, total = await service.list_users(params=params)
+    return Page.build([UserOut.model_validate(u) for u in users], total=total, params=params)
+
+
+@users_router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+async def create_user(body: UserCreate, admin: AdminUser, settings: SettingsDep) -> UserOut:
+    user = await service.create_user(data=body, actor_id=admin.id, settings=settings)
+    return UserOut.model_validate(user)
+
+
+@users_router.get("/{user_id}", response_model=UserOut)
+async def get_user(user_id: PathId, _: AdminUser) -> UserOut:
+    return UserOut.model_validate(await service.get_user(user_id=user_id))
+
+
+@users_router.patch("/{user_id}", response_model=UserOut)
+async def update_user(
+    user_id: PathId, body: UserUpdate, admin: AdminUser, redis: RedisDep, settings: SettingsDep
+) -> UserOut:
+    user = await service.update_user(
+        user_id=user_id, data=body, actor=admin, redis=redis, settings=settings
+    )
+    return UserOut.model_validate(user)
+
+
+@users_router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_user(
+    user_id: PathId, admin: AdminUser, redis: RedisDep, settings: SettingsDep
+) -> Response:
+    await service.delete_user(user_id=user_id, actor=admin, redis=redis, settings=settings)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

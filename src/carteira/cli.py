@@ -1,0 +1,268 @@
+"""The `carteira` command: dev, serve, worker, migrate, create-user, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from carteira.core.config import Settings, get_settings
+from carteira.core.logging import configure_logging
+
+T = TypeVar("T")
+
+DEV_ADMIN_EMAIL = "admin@example.com"
+DEV_ADMIN_PASSWORD = "changeme"  # noqa: S105 - the documented dev-only bootstrap account
+
+logger = logging.getLogger("carteira.cli")
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    return settings
+
+
+async def _with_orm(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    from carteira.core.database import close_orm, init_orm
+
+    await init_orm(settings)
+    try:
+        return await work()
+    finally:
+        await close_orm()
+
+
+# ---- migrate -----------------------------------------------------------------------------
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from carteira.core.database import apply_migrations
+
+    applied = asyncio.run(apply_migrations(_settings()))
+    print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    return 0
+
+
+# ---- create-user -------------------------------------------------------------------------
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise ValueError("the passwords do not match")
+    return first
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from carteira.auth import service
+    from carteira.auth.exceptions import EmailTakenError
+    from carteira.auth.schemas import UserCreate
+
+    settings = _settings()
+    try:
+        data = UserCreate(email=args.email, password=_read_password(), role=args.role)
+    except (ValidationError, ValueError) as exc:
+        print(f"error: {_plain_errors(exc)}", file=sys.stderr)
+        return 2
+    try:
+        user = asyncio.run(
+            _with_orm(
+                settings,
+                lambda: service.create_user(data=data, actor_id=None, settings=settings),
+            )
+        )
+    except EmailTakenError:
+        print(f"error: a user with email {data.email} already exists", file=sys.stderr)
+        return 1
+    print(f"created {user.role.value} user {user.email} (id {user.id})")
+    return 0
+
+
+def _plain_errors(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    return str(exc)
+
+
+# ---- serve / worker ----------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _settings()
+    uvicorn.run(
+        "carteira.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        reload=args.reload,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        ws_ping_interval=None,  # the realtime module pings on its own schedule
+    )
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    from arq import run_worker
+
+    from carteira.worker import WorkerSettings
+
+    _settings()
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    return 0
+
+
+# ---- dev ---------------------------------------------------------------------------------
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """A random JWT secret kept in .data/ so tokens survive a restart of `make run`."""
+    path = data_dir / "jwt_secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+async def _bootstrap_dev(settings: Settings) -> list[str]:
+    from carteira.auth import service as auth_service
+    from carteira.auth.models import Role
+    from carteira.core.database import apply_migrations
+
+    notes = []
+    applied = await apply_migrations(settings)
+    notes.append(f"migrations applied: {len(applied)}")
+
+    async def bootstrap() -> None:
+        created = await auth_service.ensure_user(
+            email=DEV_ADMIN_EMAIL, password=DEV_ADMIN_PASSWORD, role=Role.ADMIN, settings=settings
+        )
+        notes.append("dev admin " + ("created" if created else "already present"))
+
+    await _with_orm(settings, bootstrap)
+    return notes
+
+
+def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from carteira.core.embedded import EmbeddedServices, create_database, with_database
+
+    os.environ["ENVIRONMENT"] = "dev"
+    os.environ.setdefault("LOG_FORMAT", "console")
+    os.environ.setdefault("COOKIE_SECURE", "false")
+    data_dir = Path(os.environ.get("CARTEIRA_DATA_DIR", ".data")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    services = EmbeddedServices(data_dir)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        if not os.environ.get("DATABASE_URL"):
+            server = services.start_postgres()
+            asyncio.run(create_database(server, "carteira"))
+            os.environ["DATABASE_URL"] = with_database(server, "carteira")
+            print(f"embedded PostgreSQL: {data_dir / 'postgres'}")
+        if not os.environ.get("REDIS_URL"):
+            os.environ["REDIS_URL"] = services.start_redis()
+            print(f"embedded Redis: {os.environ['REDIS_URL']} (data in {data_dir / 'redis'})")
+        if not os.environ.get("JWT_SECRET"):
+            os.environ["JWT_SECRET"] = _dev_secret(data_dir)
+            print(f"warning: JWT_SECRET unset; using the dev-only secret in {data_dir}/jwt_secret")
+        get_settings.cache_clear()
+        settings = _settings()
+        for note in asyncio.run(_bootstrap_dev(settings)):
+            print(note)
+        base = f"http://{args.host}:{args.port}"
+        print(
+            f"\nCarteira is starting on {base}\n"
+            f"  API docs:  {base}/docs\n"
+            f"  Dashboard: {base}/dashboard\n"
+            f"  Dev admin: {DEV_ADMIN_EMAIL} / {DEV_ADMIN_PASSWORD}  (dev only)\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        command = [sys.executable, "-m", "carteira"]
+        serve = [*command, "serve", "--host", args.host, "--port", str(args.port)]
+        # Our own interpreter and arguments: nothing from outside reaches these commands.
+        processes.append(subprocess.Popen(serve))  # noqa: S603
+        processes.append(subprocess.Popen([*command, "worker"]))  # noqa: S603
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        return 1  # a child exited on its own
+    except KeyboardInterrupt:
+        print("\nstopping...", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip clean-up
+        _stop(processes)
+        services.stop()
+
+
+# ---- entry point -------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carteira", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    dev = commands.add_parser("dev", help="embedded services + migrate + demo data + API + worker")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.set_defaults(handler=cmd_dev)
+
+    serve = commands.add_parser("serve", help="run the API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run the arq worker (jobs, crons, price ticks)")
+    worker.set_defaults(handler=cmd_worker)
+
+    migrate = commands.add_parser("migrate", help="apply pending migrations to DATABASE_URL")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    create_user = commands.add_parser(
+        "create-user", help="create a user; the password is read from stdin when piped"
+    )
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--role", choices=["admin", "reader"], required=True)
+    create_user.set_defaults(handler=cmd_create_user)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code

@@ -1,0 +1,122 @@
+"""Settings, read once from the environment (and `.env`) by pydantic-settings."""
+
+from __future__ import annotations
+
+import secrets
+import warnings
+from functools import lru_cache
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Environment = Literal["production", "dev", "test"]
+MIN_JWT_SECRET_LENGTH = 32
+
+
+class InsecureSettingsError(RuntimeError):
+    """The settings would run the service insecurely; it refuses to start."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Environment = "production"
+    database_url: str = "postgres://postgres@127.0.0.1:5432/carteira"
+    database_pool_size: Annotated[int, Field(ge=1, le=200)] = 20
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    jwt_secret: SecretStr | None = None
+    jwt_expire_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 60
+    refresh_expire_days: Annotated[int, Field(ge=1, le=90)] = 7
+    bcrypt_rounds: Annotated[int, Field(ge=4, le=16)] = 12
+    login_max_failures: Annotated[int, Field(ge=1)] = 5
+    login_window_seconds: Annotated[int, Field(ge=1)] = 15 * 60
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+    cookie_secure: bool = True
+
+    market_data_provider: Literal["yahoo", "simulated"] = "yahoo"
+    yahoo_query1_url: str = "https://query1.finance.yahoo.com"
+    yahoo_query2_url: str = "https://query2.finance.yahoo.com"
+    yahoo_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 4.0
+    yahoo_max_tries: Annotated[int, Field(ge=1, le=10)] = 3
+    yahoo_max_retry_seconds: Annotated[float, Field(gt=0, le=120)] = 8.0
+    yahoo_concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+    quote_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 5
+    search_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600
+    history_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600
+    stale_cache_seconds: Annotated[int, Field(ge=0)] = 24 * 3600
+    valuation_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
+
+    tick_seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    daily_close_cron: str = "30 18 * * 1-5"
+    daily_close_timezone: str = "America/Sao_Paulo"
+    backfill_days: Annotated[int, Field(ge=1, le=3660)] = 365
+
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_exporter_otlp_protocol: Literal["http/protobuf", "grpc"] = "http/protobuf"
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("tick_seconds")
+    @classmethod
+    def _tick_divides_a_minute(cls, value: int) -> int:
+        # The tick is an arq cron on the seconds field, so it must repeat within a minute.
+        if 60 % value:
+            raise ValueError(
+                "TICK_SECONDS must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)"
+            )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _tortoise_scheme(cls, value: str) -> str:
+        # Tortoise names the asyncpg backend `postgres://`; accept the libpq spelling too.
+        for prefix in ("postgresql://", "postgresql+asyncpg://", "asyncpg://"):
+            if value.startswith(prefix):
+                return "postgres://" + value.removeprefix(prefix)
+        return value
+
+    @property
+    def is_dev(self) -> bool:
+        return self.environment == "dev"
+
+    @property
+    def jwt_key(self) -> str:
+        if self.jwt_secret is None:  # pragma: no cover - guarded by ensure_secure()
+            raise InsecureSettingsError("JWT_SECRET is not set")
+        return self.jwt_secret.get_secret_value()
+
+    @property
+    def database_name(self) -> str:
+        return urlsplit(self.database_url).path.lstrip("/")
+
+    def ensure_secure(self) -> Settings:
+        """Refuse insecure settings outside dev; in dev, generate what is missing and warn."""
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if len(secret) >= MIN_JWT_SECRET_LENGTH:
+            return self
+        if self.is_dev:
+            warnings.warn(
+                "JWT_SECRET is unset or short; using a random one for this dev run.",
+                stacklevel=2,
+            )
+            return self.model_copy(update={"jwt_secret": SecretStr(secrets.token_urlsafe(48))})
+        raise InsecureSettingsError(
+            f"JWT_SECRET must be set to at least {MIN_JWT_SECRET_LENGTH} characters "
+            f"(ENVIRONMENT={self.environment}); refusing to start."
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,189 @@
+"""One error hierarchy for the whole API and one place that turns it into HTTP.
+
+Every module raises a subclass of `AppError`; the handlers below answer
+`{"detail": <message>, "code": <machine code>}` with the error's own status. Failures
+of the infrastructure (PostgreSQL, Redis) become 503s, never 500s.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from tortoise.exceptions import DBConnectionError
+
+logger = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    message: ClassVar[str] = "Bad request."
+
+    def __init__(self, message: str | None = None, *, headers: Mapping[str, str] | None = None):
+        self.detail = message or self.message
+        self.headers = dict(headers or {})
+        super().__init__(self.detail)
+
+
+class BadRequestError(AppError):
+    pass
+
+
+class NotAuthenticatedError(AppError):
+    status_code = 401
+    code = "not_authenticated"
+    message = "Not authenticated."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+
+
+class PermissionDeniedError(AppError):
+    status_code = 403
+    code = "permission_denied"
+    message = "You do not have permission to do this."
+
+
+class NotFoundError(AppError):
+    status_code = 404
+    code = "not_found"
+    message = "Not found."
+
+
+class ConflictError(AppError):
+    status_code = 409
+    code = "conflict"
+    message = "Conflict with the current state of the resource."
+
+
+class InvalidInputError(AppError):
+    status_code = 422
+    code = "invalid_input"
+    message = "Invalid input."
+
+
+class TooManyRequestsError(AppError):
+    status_code = 429
+    code = "too_many_requests"
+    message = "Too many requests."
+
+    def __init__(self, message: str | None = None, *, retry_after: int):
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class UpstreamError(AppError):
+    status_code = 502
+    code = "upstream_error"
+    message = "An upstream service answered badly."
+
+
+class ServiceUnavailableError(AppError):
+    status_code = 503
+    code = "service_unavailable"
+    message = "Service temporarily unavailable."
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    code = "database_unavailable"
+    message = "The database is unavailable; try again shortly."
+
+
+class RedisUnavailableError(ServiceUnavailableError):
+    code = "redis_unavailable"
+    message = "The cache is unavailable; try again shortly."
+
+
+# Raised by asyncpg/Tortoise/OS when PostgreSQL is down or a pooled connection was killed.
+DATABASE_DOWN_ERRORS: tuple[type[Exception], ...] = (
+    DBConnectionError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InterfaceError,
+    ConnectionError,
+)
+REDIS_DOWN_ERRORS: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_response(
+    status_code: int, detail: Any, code: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"detail": detail, "code": code}, status_code=status_code, headers=dict(headers or {})
+    )
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return error_response(exc.status_code, exc.detail, exc.code, exc.headers)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return error_response(exc.status_code, exc.detail, code, exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    # FastAPI's shape (a list of errors under "detail") plus the machine code every error has.
+    assert isinstance(exc, RequestValidationError)
+    return error_response(422, jsonable_encoder(exc.errors()), "validation_error")
+
+
+async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("database unavailable on %s: %r", request.url.path, exc)
+    return _app_error_response(DatabaseUnavailableError())
+
+
+async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("redis unavailable on %s: %r", request.url.path, exc)
+    return _app_error_response(RedisUnavailableError())
+
+
+async def _timed_out(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("timed out on %s: %r", request.url.path, exc)
+    return _app_error_response(
+        ServiceUnavailableError("A dependency timed out; try again shortly.")
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "Internal server error.", "internal_error")
+
+
+def _app_error_response(exc: AppError) -> JSONResponse:
+    return error_response(exc.status_code, exc.detail, exc.code, exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for error in REDIS_DOWN_ERRORS:
+        app.add_exception_handler(error, _redis_down)
+    for error in DATABASE_DOWN_ERRORS:
+        app.add_exception_handler(error, _database_down)
+    app.add_exception_handler(TimeoutError, _timed_out)
+    app.add_exception_handler(Exception, _unexpected)

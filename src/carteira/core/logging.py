@@ -1,0 +1,73 @@
+"""Structured logs: one JSON object per line with the request id and the trace ids."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import trace
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+_STANDARD_ATTRS = frozenset(
+    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
+)
+
+
+def _correlation() -> dict[str, str]:
+    ids: dict[str, str] = {}
+    if request_id := request_id_var.get():
+        ids["request_id"] = request_id
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        ids["trace_id"] = format(span_context.trace_id, "032x")
+        ids["span_id"] = format(span_context.span_id, "016x")
+    return ids
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            **_correlation(),
+        }
+        entry.update(
+            (key, value) for key, value in record.__dict__.items() if key not in _STANDARD_ATTRS
+        )
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+class ConsoleFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        ids = _correlation()
+        if request_id := ids.get("request_id"):
+            line = f"{line} [req={request_id}]"
+        return line
+
+
+def configure_logging(*, log_format: str, level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            ConsoleFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Uvicorn's own access line lacks the request id; ours (core.middleware) replaces it.
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error", "arq"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True

@@ -1,0 +1,70 @@
+"""The application factory: `create_app(settings)` wires core services and module routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from tortoise.contrib.fastapi import RegisterTortoise
+
+from carteira import __version__
+from carteira.audit.router import router as audit_router
+from carteira.auth.router import router as auth_router
+from carteira.auth.router import users_router
+from carteira.core.config import Settings, get_settings
+from carteira.core.database import tortoise_config
+from carteira.core.errors import install_error_handlers
+from carteira.core.health import router as health_router
+from carteira.core.logging import configure_logging
+from carteira.core.middleware import RequestContextMiddleware
+from carteira.core.redis import create_redis
+from carteira.core.security_headers import SecurityHeadersMiddleware
+
+DESCRIPTION = """
+Back office of an investment advisory firm: clients, assets, allocations (purchase lots),
+live valuation, performance, net inflows ("captado") and exports.
+
+Errors are `{"detail": "...", "code": "..."}`. Decimals travel as JSON strings.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = (settings or get_settings()).ensure_secure()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.redis = create_redis(settings)
+        try:
+            async with RegisterTortoise(app, config=tortoise_config(settings)):
+                yield
+        finally:
+            await app.state.redis.aclose()
+
+    app = FastAPI(
+        title="Carteira",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    for router in (health_router, auth_router, users_router, audit_router):
+        app.include_router(router)
+
+    # Outermost last: the request id wraps everything, including CORS preflights.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "X-Cache", "X-Cache-TTL", "X-Cache-Key", "Retry-After"],
+        )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+    app.add_middleware(RequestContextMiddleware)
+    return app

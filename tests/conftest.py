@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from tortoise import Tortoise
+
+from carteira.auth.models import Role
+from carteira.core.config import Settings
+from carteira.core.database import apply_migrations
+from carteira.core.embedded import create_database, drop_database, with_database
+from carteira.main import create_app
+from tests.support import (
+    TEST_JWT_SECRET,
+    Servers,
+    claim_redis_db,
+    new_run_id,
+    release_redis_db,
+    start_servers,
+)
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    servers = start_servers()
+    yield servers
+    if servers.embedded is not None:
+        servers.embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return new_run_id()
+
+
+@pytest.fixture(scope="session")
+def redis_db(servers: Servers, run_id: str) -> Iterator[int]:
+    index = claim_redis_db(servers.redis_base_url, run_id)
+    yield index
+    release_redis_db(servers.redis_base_url, index)
+
+
+@pytest.fixture(scope="session")
+def settings_overrides() -> dict[str, Any]:
+    """Extra settings for the session's app (the market-data fixtures add the fake Yahoo)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+async def settings(
+    servers: Servers, redis_db: int, run_id: str, settings_overrides: dict[str, Any]
+) -> AsyncIterator[Settings]:
+    database = f"carteira_test_{run_id}"
+    await create_database(servers.postgres_admin_url, database)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment="test",
+        database_url=with_database(servers.postgres_admin_url, database),
+        redis_url=f"{servers.redis_base_url}/{redis_db}",
+        jwt_secret=TEST_JWT_SECRET,
+        bcrypt_rounds=4,
+        cookie_secure=False,
+        log_format="console",
+        log_level="WARNING",
+        **settings_overrides,
+    )
+    # The schema comes from the Aerich migrations, exactly as in production.
+    await apply_migrations(settings)
+    yield settings
+    await drop_database(servers.postgres_admin_url, database)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture(scope="session")
+def table_names(app: FastAPI) -> list[str]:
+    return sorted(
+        model._meta.db_table
+        for model in Tortoise.apps["models"].values()
+        if model._meta.db_table != "aerich"
+    )
+
+
+@pytest.fixture(autouse=True)
+async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test that touches the app starts from empty tables and an empty Redis db."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: FastAPI = request.getfixturevalue("app")
+    tables: list[str] = request.getfixturevalue("table_names")
+    conn = Tortoise.get_connection("default")
+    await conn.execute_script(
+        "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+    )
+    await app.state.redis.flushdb()
+    await app.state.redis.set("carteira:test-run", "held", ex=3 * 3600)
+    yield
+
+
+@pytest.fixture
+def redis(app: FastAPI) -> Redis:
+    client: Redis = app.state.redis
+    return client
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    password: str
+    role: Role
+    token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def create_account(
+    app: FastAPI, settings: Settings, *, email: str, role: Role, password: str = "s3cret-pass"
+) -> Account:
+    from carteira.auth import service
+    from carteira.auth.schemas import UserCreate
+
+    user = await service.create_user(
+        data=UserCreate(email=email, password=password, role=role), actor_id=None, settings=settings
+    )
+    pair = await service.open_session(user=user, redis=app.state.redis, settings=settings)
+    return Account(user.id, user.email, password, role, pair.access_token, pair.refresh_token)
+
+
+@pytest.fixture
+async def admin(app: FastAPI, settings: Settings) -> Account:
+    return await create_account(app, settings, email="admin@example.com", role=Role.ADMIN)
+
+
+@pytest.fixture
+async def reader(app: FastAPI, settings: Settings) -> Account:
+    return await create_account(app, settings, email="reader@example.com", role=Role.READER)
+
+
+def _authed(app: FastAPI, account: Account) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers=account.headers,
+    )
+
+
+@pytest.fixture
+async def as_admin(app: FastAPI, admin: Account) -> AsyncIterator[httpx.AsyncClient]:
+    async with _authed(app, admin) as http:
+        yield http
+
+
+@pytest.fixture
+async def as_reader(app: FastAPI, reader: Account) -> AsyncIterator[httpx.AsyncClient]:
+    async with _authed(app, reader) as http:
+        yield http

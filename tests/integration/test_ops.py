@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import asyncpg
+import pytest
+from redis.asyncio import Redis
+from tortoise import Tortoise
+from tortoise.utils import get_schema_sql
+
+from carteira.core.embedded import create_database, drop_database, with_database
+from tests.support import REPO, TEST_JWT_SECRET
+
+
+async def test_ready_when_everything_answers(client):
+    r = await client.get("/ready")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
+async def test_ready_is_503_naming_redis_when_it_is_unreachable(client, app):
+    dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    live, app.state.redis = app.state.redis, dead
+    try:
+        r = await client.get("/ready")
+    finally:
+        app.state.redis = live
+    assert r.status_code == 503
+    body = r.json()
+    assert body["code"] == "not_ready"
+    assert "redis" in body["detail"]
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["redis"].startswith("unavailable")
+    await dead.aclose()
+
+
+async def test_every_response_has_a_request_id_and_security_headers(client):
+    r = await client.get("/health", headers={"X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    generated = await client.get("/health", headers={"X-Request-ID": "bad id with spaces"})
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_unknown_route_has_the_error_shape(client):
+    r = await client.get("/no/such/route")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Not Found", "code": "not_found"}
+    r = await client.put("/health")
+    assert r.status_code == 405
+    assert r.json()["code"] == "method_not_allowed"
+
+
+async def test_migrations_match_the_models(app, servers, run_id):
+    """The migrated schema equals what the models describe: no change lacks a migration."""
+    scratch = f"carteira_models_{run_id}"
+    await create_database(servers.postgres_admin_url, scratch)
+    try:
+        models_sql = get_schema_sql(Tortoise.get_connection("default"), safe=False)
+        conn = await asyncpg.connect(
+            with_database(servers.postgres_admin_url, scratch).replace(
+                "postgres://", "postgresql://"
+            )
+        )
+        try:
+            await conn.execute(models_sql)
+            from_models = await _catalog(conn)
+        finally:
+            await conn.close()
+        migrated = await _catalog_of_app()
+        assert migrated == from_models
+    finally:
+        await drop_database(servers.postgres_admin_url, scratch)
+
+
+_COLUMNS = """
+    SELECT table_name, column_name, data_type, is_nullable,
+           character_maximum_length, numeric_precision, numeric_scale
+    FROM information_schema.columns WHERE table_schema = 'public'
+    ORDER BY table_name, column_name
+"""
+_INDEXES = "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
+_CHECKS = """
+    SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE connamespace = 'public'::regnamespace AND contype IN ('c', 'f', 'u') ORDER BY 1, 2
+"""
+
+
+async def _catalog(conn) -> dict[str, list[tuple]]:
+    return {
+        "columns": [tuple(r) for r in await conn.fetch(_COLUMNS)],
+        "indexes": [tuple(r) for r in await conn.fetch(_INDEXES)],
+        "constraints": [tuple(r) for r in await conn.fetch(_CHECKS)],
+    }
+
+
+async def _catalog_of_app() -> dict[str, list[tuple]]:
+    db = Tortoise.get_connection("default")
+    result = {}
+    for name, sql in (("columns", _COLUMNS), ("indexes", _INDEXES), ("constraints", _CHECKS)):
+        _, rows = await db.execute_query(sql)
+        result[name] = [tuple(r.values()) for r in rows]
+    return result
+
+
+def _cli(settings, *args, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "JWT_SECRET": TEST_JWT_SECRET,
+        "ENVIRONMENT": "test",
+        "BCRYPT_ROUNDS": "4",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "carteira", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.usefixtures("app")
+def test_cli_create_user_then_duplicate_fails_clearly(settings):
+    first = _cli(
+        settings,
+        "create-user",
+        "--email",
+        "ops@example.com",
+        "--role",
+        "admin",
+        stdin="a-good-password\n",
+    )
+    assert first.returncode == 0, first.stderr
+    assert "created admin user ops@example.com" in first.stdout
+    second = _cli(
+        settings,
+        "create-user",
+        "--email",
+        "OPS@example.com",
+        "--role",
+        "reader",
+        stdin="another-pass\n",
+    )
+    assert second.returncode == 1
+    assert "already exists" in second.stderr
+
+
+@pytest.mark.usefixtures("app")
+def test_cli_create_user_rejects_a_short_password(settings):
+    result = _cli(
+        settings, "create-user", "--email", "s@example.com", "--role", "reader", stdin="short\n"
+    )
+    assert result.returncode == 2
+    assert "password" in result.stderr
+
+
+@pytest.mark.usefixtures("app")
+def test_cli_migrate_is_idempotent(settings):
+    result = _cli(settings, "migrate")
+    assert result.returncode == 0, result.stderr
+    assert "applied 0 migration(s)" in result.stdout
+
+
+def test_cli_refuses_to_serve_without_a_secret(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "JWT_SECRET"}
+    env["ENVIRONMENT"] = "production"
+    result = subprocess.run(
+        [sys.executable, "-c", "from carteira.main import create_app; create_app()"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "JWT_SECRET must be set" in result.stderr

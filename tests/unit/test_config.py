@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from carteira.core.config import InsecureSettingsError, Settings
+
+
+def make(**values) -> Settings:
+    return Settings(_env_file=None, **values)
+
+
+def test_production_refuses_a_missing_or_short_secret():
+    with pytest.raises(InsecureSettingsError, match="JWT_SECRET"):
+        make(environment="production").ensure_secure()
+    with pytest.raises(InsecureSettingsError):
+        make(environment="production", jwt_secret="short").ensure_secure()
+
+
+def test_dev_generates_a_secret_and_warns():
+    with pytest.warns(UserWarning, match="JWT_SECRET"):
+        settings = make(environment="dev").ensure_secure()
+    assert len(settings.jwt_key) >= 32
+
+
+def test_a_long_secret_is_kept():
+    settings = make(jwt_secret="k" * 40).ensure_secure()
+    assert settings.jwt_key == "k" * 40
+
+
+def test_cors_origins_are_comma_separated(monkeypatch):
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example/")
+    assert Settings(_env_file=None).cors_origins == ["https://a.example", "https://b.example"]
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@h/db", "asyncpg://u@h/db", "postgres://u@h/db"])
+def test_database_urls_are_normalised_for_tortoise(url):
+    assert make(database_url=url).database_url == "postgres://u@h/db"
+
+
+def test_tick_must_divide_a_minute():
+    assert make(tick_seconds=5).tick_seconds == 5
+    with pytest.raises(ValidationError, match="TICK_SECONDS"):
+        make(tick_seconds=7)
