@@ -176,3 +176,32 @@ async def as_admin(app: FastAPI, admin: Account) -> AsyncIterator[httpx.AsyncCli
 async def as_reader(app: FastAPI, reader: Account) -> AsyncIterator[httpx.AsyncClient]:
     async with _authed(app, reader) as http:
         yield http
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(monkeypatch: pytest.MonkeyPatch) -> QueryCounter:
+    """Counts the SQL statements Tortoise sends (every asyncpg client entry point)."""
+    from tortoise.backends.asyncpg.client import AsyncpgDBClient
+
+    counter = QueryCounter()
+    for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
+        original = getattr(AsyncpgDBClient, name)
+
+        def make_wrapper(original: Any) -> Any:
+            async def wrapper(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+                counter.statements.append(query)
+                return await original(self, query, *args, **kwargs)
+
+            return wrapper
+
+        monkeypatch.setattr(AsyncpgDBClient, name, make_wrapper(original))
+    return counter

@@ -132,6 +132,16 @@ def cmd_worker(_: argparse.Namespace) -> int:
     return 0
 
 
+# ---- seed-demo ---------------------------------------------------------------------------
+
+
+def cmd_seed_demo(_: argparse.Namespace) -> int:
+    from carteira.demo import seed_demo
+
+    print(asyncio.run(_with_orm(_settings(), seed_demo)))
+    return 0
+
+
 # ---- dev ---------------------------------------------------------------------------------
 
 
@@ -148,6 +158,7 @@ async def _bootstrap_dev(settings: Settings) -> list[str]:
     from carteira.auth import service as auth_service
     from carteira.auth.models import Role
     from carteira.core.database import apply_migrations
+    from carteira.demo import seed_demo
 
     notes = []
     applied = await apply_migrations(settings)
@@ -158,6 +169,7 @@ async def _bootstrap_dev(settings: Settings) -> list[str]:
             email=DEV_ADMIN_EMAIL, password=DEV_ADMIN_PASSWORD, role=Role.ADMIN, settings=settings
         )
         notes.append("dev admin " + ("created" if created else "already present"))
+        notes.append(await seed_demo())
 
     await _with_orm(settings, bootstrap)
     return notes
@@ -259,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--email", required=True)
     create_user.add_argument("--role", choices=["admin", "reader"], required=True)
     create_user.set_defaults(handler=cmd_create_user)
+
+    seed = commands.add_parser("seed-demo", help="demo clients, assets and allocations")
+    seed.set_defaults(handler=cmd_seed_demo)
     return parser
 
 

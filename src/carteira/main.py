@@ -10,9 +10,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from carteira import __version__
+from carteira.allocations.router import router as allocations_router
+from carteira.assets.router import router as assets_router
 from carteira.audit.router import router as audit_router
 from carteira.auth.router import router as auth_router
 from carteira.auth.router import users_router
+from carteira.clients.router import router as clients_router
 from carteira.core.config import Settings, get_settings
 from carteira.core.database import tortoise_config
 from carteira.core.errors import install_error_handlers
@@ -52,7 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
 
-    for router in (health_router, auth_router, users_router, audit_router):
+    for router in (
+        health_router,
+        auth_router,
+        users_router,
+        clients_router,
+        assets_router,
+        allocations_router,
+        audit_router,
+    ):
         app.include_router(router)
 
     # Outermost last: the request id wraps everything, including CORS preflights.

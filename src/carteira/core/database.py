@@ -20,6 +20,9 @@ APP_LABEL = "models"
 MODEL_MODULES = [
     "carteira.auth.models",
     "carteira.audit.models",
+    "carteira.clients.models",
+    "carteira.assets.models",
+    "carteira.allocations.models",
     "aerich.models",
 ]
 

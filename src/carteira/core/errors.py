@@ -21,6 +21,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from tortoise.exceptions import DBConnectionError
 
+from carteira.core.jsonable import to_jsonable
+
 logger = logging.getLogger(__name__)
 
 
@@ -148,7 +150,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     # FastAPI's shape (a list of errors under "detail") plus the machine code every error has.
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, jsonable_encoder(exc.errors()), "validation_error")
+    return error_response(422, to_jsonable(jsonable_encoder(exc.errors())), "validation_error")
 
 
 async def _database_down(request: Request, exc: Exception) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -17,6 +18,8 @@ def decimal_str(value: Decimal) -> str:
 
 
 def to_jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN/Infinity are not JSON; echo them as text
     if isinstance(value, Decimal):
         return decimal_str(value)
     if isinstance(value, datetime | date):

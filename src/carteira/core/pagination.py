@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from tortoise.expressions import RawSQL
+from tortoise.queryset import QuerySet
 
 MAX_PAGE_SIZE = 100
 # Bounded so that an absurd page cannot overflow the SQL OFFSET.
@@ -48,7 +50,8 @@ class Page(BaseModel, Generic[ItemT]):
     pages: int
 
     @classmethod
-    def build(cls, items: Sequence[ItemT], *, total: int, params: PageParams) -> Page[ItemT]:
+    def build(cls, items: Sequence[Any], *, total: int, params: PageParams) -> Page[ItemT]:
+        """`items` are ItemT instances or mappings (database rows) validated into ItemT."""
         return cls(
             items=list(items),
             total=total,
@@ -56,3 +59,23 @@ class Page(BaseModel, Generic[ItemT]):
             page_size=params.page_size,
             pages=-(-total // params.page_size),
         )
+
+
+async def fetch_page(
+    query: QuerySet[Any], *, order_by: Sequence[str], columns: Sequence[str], params: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of `columns` plus the total, in one round trip (a window count rides on each row)."""
+    rows: list[dict[str, Any]] = await (
+        query.annotate(_total=RawSQL("COUNT(*) OVER ()"))
+        .order_by(*order_by)
+        .offset(params.offset)
+        .limit(params.limit)
+        .values(*columns, "_total")
+    )
+    if rows:
+        total = int(rows[0]["_total"])
+        for row in rows:
+            del row["_total"]
+        return rows, total
+    # Past the last page (or nothing matches): no row carried the count.
+    return rows, await query.count() if params.page > 1 else 0

@@ -1,0 +1,1 @@
+"""Client allocations: holdings, valuation and performance."""

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from fastapi import APIRouter, Response
+
+from carteira.allocations import service
+from carteira.allocations.schemas import (
+    AllocationCreate,
+    AllocationOut,
+    AllocationPage,
+    AllocationPatch,
+    PositionsOut,
+)
+from carteira.auth.dependencies import AdminUser, CurrentUser
+from carteira.core.pagination import Pagination
+from carteira.core.responses import json_response
+from carteira.core.types import PathId
+
+router = APIRouter(prefix="/clients/{client_id}", tags=["allocations"])
+
+
+@router.get("/allocations", response_model=AllocationPage)
+async def list_allocations(client_id: PathId, _: CurrentUser, params: Pagination) -> Response:
+    return json_response(await service.list_allocations(client_id=client_id, params=params))
+
+
+@router.post("/allocations", response_model=AllocationOut, status_code=HTTPStatus.CREATED)
+async def create_allocation(
+    client_id: PathId, body: AllocationCreate, admin: AdminUser
+) -> AllocationOut:
+    return await service.create_allocation(client_id=client_id, data=body, actor_id=admin.id)
+
+
+@router.patch("/allocations/{allocation_id}", response_model=AllocationOut)
+async def update_allocation(
+    client_id: PathId, allocation_id: PathId, body: AllocationPatch, admin: AdminUser
+) -> AllocationOut:
+    return await service.update_allocation(
+        client_id=client_id, allocation_id=allocation_id, data=body, actor_id=admin.id
+    )
+
+
+@router.delete("/allocations/{allocation_id}", status_code=HTTPStatus.NO_CONTENT)
+async def delete_allocation(client_id: PathId, allocation_id: PathId, admin: AdminUser) -> Response:
+    await service.delete_allocation(
+        client_id=client_id, allocation_id=allocation_id, actor_id=admin.id
+    )
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@router.get("/positions", response_model=PositionsOut)
+async def client_positions(client_id: PathId, _: CurrentUser) -> Response:
+    return json_response(await service.client_positions(client_id=client_id))

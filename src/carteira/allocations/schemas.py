@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+
+from carteira.assets.models import AssetType
+from carteira.assets.schemas import Ticker
+from carteira.core.types import DecimalStr, Id, PositiveAmount
+
+EARLIEST_BUY_DATE = date(1900, 1, 1)
+
+
+def _plausible_buy_date(value: date) -> date:
+    # "Today" in UTC is never behind the firm's (Brazilian) calendar, so a lot bought today
+    # anywhere in the Americas is accepted.
+    if value > datetime.now(UTC).date():
+        raise ValueError("buy_date cannot be in the future")
+    if value < EARLIEST_BUY_DATE:
+        raise ValueError("buy_date cannot be before 1900-01-01")
+    return value
+
+
+BuyDate = Annotated[date, AfterValidator(_plausible_buy_date)]
+
+
+class AllocationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    asset_id: Id | None = None
+    ticker: Ticker | None = None
+    quantity: PositiveAmount
+    buy_price: PositiveAmount
+    buy_date: BuyDate
+
+    @model_validator(mode="after")
+    def _one_asset_reference(self) -> Self:
+        if (self.asset_id is None) == (self.ticker is None):
+            raise ValueError("give exactly one of asset_id or ticker")
+        return self
+
+
+class AllocationPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: PositiveAmount | None = None
+    buy_price: PositiveAmount | None = None
+    buy_date: BuyDate | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        for field in self.model_fields_set:
+            if getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
+class AllocationOut(BaseModel):
+    id: int
+    client_id: int
+    asset_id: int
+    ticker: str
+    asset_name: str
+    currency: str
+    quantity: DecimalStr
+    buy_price: DecimalStr
+    buy_date: date
+    cost: DecimalStr
+    current_price: DecimalStr | None = None
+    daily_change_pct: float | None = None
+    market_value: DecimalStr | None = None
+    pnl: DecimalStr | None = None
+    accumulated_return_pct: float | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AllocationPage(BaseModel):
+    items: list[AllocationOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    prices_unavailable: bool = False
+
+
+class PositionOut(BaseModel):
+    asset_id: int
+    ticker: str
+    name: str
+    currency: str
+    asset_type: AssetType
+    lots: int
+    quantity: DecimalStr
+    average_cost: DecimalStr
+    cost: DecimalStr
+    current_price: DecimalStr | None = None
+    daily_change_pct: float | None = None
+    market_value: DecimalStr | None = None
+    pnl: DecimalStr | None = None
+    accumulated_return_pct: float | None = None
+    weight_pct: float | None = None
+
+
+class PositionTotals(BaseModel):
+    cost: DecimalStr
+    market_value: DecimalStr | None = None
+    pnl: DecimalStr | None = None
+    accumulated_return_pct: float | None = None
+
+
+class PositionsOut(BaseModel):
+    client_id: int
+    positions: list[PositionOut]
+    totals: PositionTotals
+    prices_unavailable: bool = False

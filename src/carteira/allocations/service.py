@@ -1,0 +1,176 @@
+"""Allocations (purchase lots) of a client, and the positions they add up to."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from carteira.allocations.exceptions import AllocationNotFoundError
+from carteira.allocations.models import Allocation
+from carteira.allocations.schemas import (
+    AllocationCreate,
+    AllocationOut,
+    AllocationPage,
+    AllocationPatch,
+    PositionOut,
+    PositionsOut,
+    PositionTotals,
+)
+from carteira.assets import service as assets
+from carteira.audit import service as audit
+from carteira.clients import service as clients
+from carteira.core.database import atomic, db
+from carteira.core.pagination import PageParams, fetch_page
+
+ENTITY = "allocation"
+FIELDS = ("client_id", "asset_id", "quantity", "buy_price", "buy_date")
+EIGHT_PLACES = Decimal("0.00000001")
+
+_LIST_COLUMNS = {
+    "id": "id",
+    "client_id": "client_id",
+    "asset_id": "asset_id",
+    "asset__ticker": "ticker",
+    "asset__name": "asset_name",
+    "asset__currency": "currency",
+    "quantity": "quantity",
+    "buy_price": "buy_price",
+    "buy_date": "buy_date",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+}
+
+
+def _snapshot(allocation: Allocation) -> dict[str, Any]:
+    return {field: getattr(allocation, field) for field in FIELDS}
+
+
+def _lot(row: dict[str, Any]) -> AllocationOut:
+    lot = {name: row[column] for column, name in _LIST_COLUMNS.items()}
+    lot["cost"] = row["quantity"] * row["buy_price"]
+    return AllocationOut.model_validate(lot)
+
+
+async def list_allocations(*, client_id: int, params: PageParams) -> AllocationPage:
+    """One query (lots joined to their assets, the total riding along); no query per row."""
+    rows, total = await fetch_page(
+        Allocation.filter(client_id=client_id),
+        order_by=("-buy_date", "-id"),
+        columns=tuple(_LIST_COLUMNS),
+        params=params,
+    )
+    if not rows:
+        await clients.ensure_client_exists(client_id=client_id)
+    return AllocationPage(
+        items=[_lot(row) for row in rows],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
+        pages=-(-total // params.page_size),
+    )
+
+
+async def _lot_of(*, client_id: int, allocation_id: int) -> Allocation:
+    """The lot, locked for update; another client's lot is as absent as a missing one."""
+    allocation = await Allocation.select_for_update().get_or_none(
+        id=allocation_id, client_id=client_id
+    )
+    if allocation is None:
+        await clients.ensure_client_exists(client_id=client_id)
+        raise AllocationNotFoundError()
+    return allocation
+
+
+async def _out(allocation_id: int) -> AllocationOut:
+    rows = await Allocation.filter(id=allocation_id).values(*_LIST_COLUMNS)
+    return _lot(rows[0])
+
+
+async def create_allocation(
+    *, client_id: int, data: AllocationCreate, actor_id: int | None
+) -> AllocationOut:
+    await clients.ensure_client_exists(client_id=client_id)
+    asset = await assets.resolve(asset_id=data.asset_id, ticker=data.ticker)
+    async with atomic():
+        allocation = await Allocation.create(
+            client_id=client_id,
+            asset_id=asset.id,
+            quantity=data.quantity,
+            buy_price=data.buy_price,
+            buy_date=data.buy_date,
+        )
+        await audit.record(
+            actor_id=actor_id,
+            action=audit.Action.CREATE,
+            entity=ENTITY,
+            entity_id=allocation.id,
+            changes=_snapshot(allocation),
+        )
+    return await _out(allocation.id)
+
+
+async def update_allocation(
+    *, client_id: int, allocation_id: int, data: AllocationPatch, actor_id: int | None
+) -> AllocationOut:
+    async with atomic():
+        allocation = await _lot_of(client_id=client_id, allocation_id=allocation_id)
+        before = _snapshot(allocation)
+        allocation.update_from_dict(data.model_dump(exclude_unset=True))
+        trail = audit.diff(before, _snapshot(allocation))
+        if trail:
+            await allocation.save()
+            await audit.record(
+                actor_id=actor_id,
+                action=audit.Action.UPDATE,
+                entity=ENTITY,
+                entity_id=allocation.id,
+                changes=trail,
+            )
+    return await _out(allocation.id)
+
+
+async def delete_allocation(*, client_id: int, allocation_id: int, actor_id: int | None) -> None:
+    async with atomic():
+        allocation = await _lot_of(client_id=client_id, allocation_id=allocation_id)
+        await audit.record(
+            actor_id=actor_id,
+            action=audit.Action.DELETE,
+            entity=ENTITY,
+            entity_id=allocation.id,
+            changes=_snapshot(allocation),
+        )
+        await allocation.delete()
+
+
+async def has_allocations(*, client_id: int) -> bool:
+    return await Allocation.exists(client_id=client_id)
+
+
+_POSITIONS_SQL = """
+    SELECT a.asset_id, s.ticker, s.name, s.currency, s.asset_type,
+           COUNT(*) AS lots,
+           SUM(a.quantity) AS quantity,
+           SUM(a.quantity * a.buy_price) AS cost
+    FROM allocations a
+    JOIN assets s ON s.id = a.asset_id
+    WHERE a.client_id = $1
+    GROUP BY a.asset_id, s.ticker, s.name, s.currency, s.asset_type
+    ORDER BY s.ticker
+"""
+
+
+async def client_positions(*, client_id: int) -> PositionsOut:
+    """Per asset: total quantity, weighted average cost and cost basis (exact NUMERIC sums)."""
+    await clients.ensure_client_exists(client_id=client_id)
+    rows = await db().execute_query_dict(_POSITIONS_SQL, [client_id])
+    positions = [
+        PositionOut(
+            **row,
+            average_cost=(row["cost"] / row["quantity"]).quantize(EIGHT_PLACES, ROUND_HALF_EVEN),
+        )
+        for row in rows
+    ]
+    total_cost = sum((row["cost"] for row in rows), Decimal(0))
+    return PositionsOut(
+        client_id=client_id, positions=positions, totals=PositionTotals(cost=total_cost)
+    )

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from carteira.assets.models import AssetType
+from carteira.core.validators import normalize_text
+
+# Yahoo symbols: PETR4.SA, AAPL, BTC-USD, ^BVSP (index), BRL=X (currency), ES=F (future).
+_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,30}$")
+
+
+def _ticker(value: str) -> str:
+    value = value.strip().upper()
+    if not _TICKER.fullmatch(value):
+        raise ValueError("not a ticker symbol (e.g. PETR4.SA, AAPL, BTC-USD, ^BVSP)")
+    return value
+
+
+Ticker = Annotated[str, StringConstraints(max_length=40), AfterValidator(_ticker)]
+Label = Annotated[
+    str, AfterValidator(normalize_text), StringConstraints(min_length=1, max_length=200)
+]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+Currency = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{0,8}$")
+]
+
+
+class AssetDetails(BaseModel):
+    """What describes a ticker: filled by the market-data provider, or given by trusted code."""
+
+    name: Label
+    exchange: Code = ""
+    currency: Currency = ""
+    asset_type: AssetType = AssetType.OTHER
+    sector: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class AssetCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ticker: Ticker
+    name: Label
+    exchange: Code = ""
+    currency: Currency = ""
+    asset_type: AssetType = AssetType.OTHER
+    sector: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+    def details(self) -> AssetDetails:
+        return AssetDetails.model_validate(self.model_dump(exclude={"ticker"}))
+
+
+class AssetPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Label | None = None
+    sector: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+
+
+class AssetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    ticker: str
+    name: str
+    exchange: str
+    currency: str
+    asset_type: AssetType
+    sector: str | None
+    created_at: datetime

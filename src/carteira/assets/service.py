@@ -1,0 +1,123 @@
+"""The asset registry: one row per Yahoo symbol the firm's clients hold or watch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from carteira.assets.exceptions import (
+    AssetHasAllocationsError,
+    AssetNotFoundError,
+    TickerTakenError,
+    UnknownAssetError,
+)
+from carteira.assets.models import Asset, AssetType
+from carteira.assets.schemas import AssetDetails, AssetPatch
+from carteira.audit import service as audit
+from carteira.core.database import atomic
+from carteira.core.pagination import PageParams, fetch_page
+
+ENTITY = "asset"
+FIELDS = ("ticker", "name", "exchange", "currency", "asset_type", "sector")
+LIST_COLUMNS = ("id", *FIELDS, "created_at")
+
+
+def _snapshot(asset: Asset) -> dict[str, Any]:
+    return {field: getattr(asset, field) for field in FIELDS}
+
+
+async def list_assets(
+    *, search: str | None, asset_type: AssetType | None, params: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    query = Asset.all()
+    if search:
+        query = query.filter(Q(ticker__icontains=search) | Q(name__icontains=search))
+    if asset_type is not None:
+        query = query.filter(asset_type=asset_type)
+    return await fetch_page(query, order_by=("ticker",), columns=LIST_COLUMNS, params=params)
+
+
+async def get_asset(*, asset_id: int) -> Asset:
+    asset = await Asset.get_or_none(id=asset_id)
+    if asset is None:
+        raise AssetNotFoundError()
+    return asset
+
+
+async def find_by_ticker(*, ticker: str) -> Asset | None:
+    return await Asset.get_or_none(ticker=ticker.strip().upper())
+
+
+async def resolve(*, asset_id: int | None = None, ticker: str | None = None) -> Asset:
+    """The registered asset an allocation refers to (422 when none matches)."""
+    asset = (
+        await Asset.get_or_none(id=asset_id)
+        if asset_id is not None
+        else await find_by_ticker(ticker=ticker or "")
+    )
+    if asset is None:
+        raise UnknownAssetError(
+            f"No registered asset with id {asset_id}."
+            if asset_id is not None
+            else f"No registered asset with ticker {ticker!r}."
+        )
+    return asset
+
+
+async def register_asset(*, ticker: str, details: AssetDetails, actor_id: int | None) -> Asset:
+    try:
+        async with atomic():
+            asset = await Asset.create(ticker=ticker.upper(), **details.model_dump())
+            await audit.record(
+                actor_id=actor_id,
+                action=audit.Action.CREATE,
+                entity=ENTITY,
+                entity_id=asset.id,
+                changes=_snapshot(asset),
+            )
+    except IntegrityError as exc:
+        raise TickerTakenError() from exc
+    return asset
+
+
+async def update_asset(*, asset_id: int, data: AssetPatch, actor_id: int | None) -> Asset:
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name", "") is None:
+        changes.pop("name")  # the name is required; an explicit null leaves it as it is
+    async with atomic():
+        asset = await Asset.select_for_update().get_or_none(id=asset_id)
+        if asset is None:
+            raise AssetNotFoundError()
+        before = _snapshot(asset)
+        asset.update_from_dict(changes)
+        trail = audit.diff(before, _snapshot(asset))
+        if trail:
+            await asset.save()
+            await audit.record(
+                actor_id=actor_id,
+                action=audit.Action.UPDATE,
+                entity=ENTITY,
+                entity_id=asset.id,
+                changes=trail,
+            )
+    return asset
+
+
+async def delete_asset(*, asset_id: int, actor_id: int | None) -> None:
+    try:
+        async with atomic():
+            asset = await Asset.select_for_update().get_or_none(id=asset_id)
+            if asset is None:
+                raise AssetNotFoundError()
+            await audit.record(
+                actor_id=actor_id,
+                action=audit.Action.DELETE,
+                entity=ENTITY,
+                entity_id=asset.id,
+                changes=_snapshot(asset),
+            )
+            await asset.delete()
+    except IntegrityError as exc:  # allocations reference it (ON DELETE RESTRICT)
+        raise AssetHasAllocationsError() from exc

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    StringConstraints,
+    model_validator,
+)
+
+from carteira.clients.models import ClientStatus
+from carteira.core.validators import cpf_digits, normalize_text, phone
+
+Name = Annotated[
+    str, AfterValidator(normalize_text), StringConstraints(min_length=1, max_length=200)
+]
+ClientEmail = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(str.lower)]
+Cpf = Annotated[str, StringConstraints(max_length=20), AfterValidator(cpf_digits)]
+Phone = Annotated[str, StringConstraints(max_length=24), AfterValidator(phone)]
+ClientSort = Literal["name", "-name", "created_at", "-created_at"]
+
+
+class _ClientInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ClientCreate(_ClientInput):
+    name: Name
+    email: ClientEmail
+    document: Cpf | None = None
+    phone: Phone | None = None
+    status: ClientStatus = ClientStatus.ACTIVE
+
+
+class ClientReplace(_ClientInput):
+    """PUT: the whole client; optional fields left out are cleared."""
+
+    name: Name
+    email: ClientEmail
+    document: Cpf | None = None
+    phone: Phone | None = None
+    status: ClientStatus
+
+
+class ClientPatch(_ClientInput):
+    """PATCH: only the fields sent change; `null` clears an optional field."""
+
+    name: Name | None = None
+    email: ClientEmail | None = None
+    document: Cpf | None = None
+    phone: Phone | None = None
+    status: ClientStatus | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_are_not_null(self) -> ClientPatch:
+        for field in ("name", "email", "status"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
+class ClientOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    email: str
+    document: str | None
+    phone: str | None
+    status: ClientStatus
+    created_at: datetime
+    updated_at: datetime
