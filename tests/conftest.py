@@ -105,6 +105,7 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     )
     await app.state.redis.flushdb()
     await app.state.redis.set("carteira:test-run", "held", ex=3 * 3600)
+    await app.state.events.resync()  # the in-process mirrors forget the flushed state
     yield
 
 
@@ -144,7 +145,7 @@ async def create_account(
     user = await service.create_user(
         data=UserCreate(email=email, password=password, role=role), actor_id=None, settings=settings
     )
-    pair = await service.open_session(user=user, redis=app.state.redis, settings=settings)
+    pair = await service.open_session(user=user, sessions=app.state.sessions, settings=settings)
     return Account(user.id, user.email, password, role, pair.access_token, pair.refresh_token)
 
 
@@ -189,12 +190,12 @@ class QueryCounter:
 
 @pytest.fixture
 def count_queries(monkeypatch: pytest.MonkeyPatch) -> QueryCounter:
-    """Counts the SQL statements Tortoise sends (every asyncpg client entry point)."""
-    from tortoise.backends.asyncpg.client import AsyncpgDBClient
+    """Counts the statements sent to PostgreSQL, by the ORM or as plain SQL (asyncpg level)."""
+    from asyncpg.connection import Connection
 
     counter = QueryCounter()
-    for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
-        original = getattr(AsyncpgDBClient, name)
+    for name in ("fetch", "fetchval", "fetchrow", "execute", "executemany"):
+        original = getattr(Connection, name)
 
         def make_wrapper(original: Any) -> Any:
             async def wrapper(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
@@ -203,5 +204,5 @@ def count_queries(monkeypatch: pytest.MonkeyPatch) -> QueryCounter:
 
             return wrapper
 
-        monkeypatch.setattr(AsyncpgDBClient, name, make_wrapper(original))
+        monkeypatch.setattr(Connection, name, make_wrapper(original))
     return counter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,10 +16,12 @@ from carteira.assets.router import router as assets_router
 from carteira.audit.router import router as audit_router
 from carteira.auth.router import router as auth_router
 from carteira.auth.router import users_router
+from carteira.auth.sessions import SessionStore
 from carteira.clients.router import router as clients_router
 from carteira.core.config import Settings, get_settings
 from carteira.core.database import tortoise_config
 from carteira.core.errors import install_error_handlers
+from carteira.core.events import EventBus
 from carteira.core.health import router as health_router
 from carteira.core.logging import configure_logging
 from carteira.core.middleware import RequestContextMiddleware
@@ -39,12 +42,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.redis = create_redis(settings)
+        redis = create_redis(settings)
+        events = EventBus(redis)
+        app.state.redis = redis
+        app.state.events = events
+        app.state.sessions = SessionStore(redis=redis, bus=events)
+        events.start()
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings)):
+                await events.wait_healthy(seconds=2.0)
+                # Everything alive now lives as long as the process: keep it out of the
+                # collector's full passes, which otherwise stall the loop for 100s of ms.
+                gc.collect()
+                gc.freeze()
                 yield
         finally:
-            await app.state.redis.aclose()
+            await events.stop()
+            await redis.aclose()
 
     app = FastAPI(
         title="Carteira",
@@ -55,13 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
 
+    # Starlette tries routes in order: the hottest reads come first.
     for router in (
+        clients_router,
+        allocations_router,
+        assets_router,
         health_router,
         auth_router,
         users_router,
-        clients_router,
-        assets_router,
-        allocations_router,
         audit_router,
     ):
         app.include_router(router)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -296,3 +297,54 @@ async def test_login_bad_bodies_are_422(client):
     assert r.json()["detail"][0]["loc"] == ["body", "password"]
     r = await client.post("/auth/login", data={"username": "a@b.c"})
     assert r.status_code == 422
+
+
+# ---- the in-process session mirror --------------------------------------------------------
+
+
+async def test_a_logout_in_another_process_reaches_this_one(client, admin, app):
+    from carteira.auth.sessions import SessionStore
+    from carteira.core.events import EventBus
+
+    assert (await client.get("/auth/me", headers=admin.headers)).status_code == 200
+    claims = jwt.decode(admin.token, TEST_JWT_SECRET, algorithms=["HS256"])
+    elsewhere = SessionStore(redis=app.state.redis, bus=EventBus(app.state.redis))
+    await elsewhere.revoke(jti=claims["jti"], expires_at=claims["exp"])
+    for _ in range(100):
+        if (await client.get("/auth/me", headers=admin.headers)).status_code == 401:
+            break
+        await asyncio.sleep(0.01)
+    assert (await client.get("/auth/me", headers=admin.headers)).status_code == 401
+
+
+async def test_token_checks_fall_back_to_redis_while_the_bus_is_down(client, admin, app):
+    events = app.state.events
+    await events.stop()
+    try:
+        assert (await client.get("/auth/me", headers=admin.headers)).status_code == 200
+        await client.post("/auth/logout", headers=admin.headers)
+        assert (await client.get("/auth/me", headers=admin.headers)).status_code == 401
+    finally:
+        events.start()
+        assert await events.wait_healthy()
+    # Back on the bus, the mirror was rebuilt from Redis and still knows the revocation.
+    assert (await client.get("/auth/me", headers=admin.headers)).status_code == 401
+
+
+async def test_tokens_fail_open_when_redis_is_unreachable(client, admin, app):
+    """The documented choice: a valid, unexpired access token keeps working during an outage."""
+    from redis.asyncio import Redis
+
+    events, sessions = app.state.events, app.state.sessions
+    await events.stop()
+    live, sessions.redis = sessions.redis, Redis.from_url("redis://127.0.0.1:1/0")
+    try:
+        assert (await client.get("/auth/me", headers=admin.headers)).status_code == 200
+        r = await client.post("/auth/login", json={"email": admin.email, "password": admin.password})
+        assert r.status_code == 503
+        assert r.json()["code"] == "redis_unavailable"
+    finally:
+        await sessions.redis.aclose()
+        sessions.redis = live
+        events.start()
+        assert await events.wait_healthy()

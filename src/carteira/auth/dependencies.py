@@ -1,4 +1,8 @@
-"""`CurrentUser` and `AdminUser`: the authentication every router reuses."""
+"""`CurrentUser` and `AdminUser`: the authentication every router reuses.
+
+Each is ONE dependency (an OAuth2 scheme subclass): FastAPI charges per resolved
+dependency on every request, and Swagger still sees the password flow.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from fastapi.security import OAuth2PasswordBearer
 from carteira.auth import service
 from carteira.auth.exceptions import AdminRequiredError, CsrfError
 from carteira.auth.service import Principal
-from carteira.core.dependencies import RedisDep, SettingsDep
+from carteira.auth.sessions import SessionStore
 from carteira.core.errors import NotAuthenticatedError
 
 ACCESS_COOKIE = "access_token"
@@ -19,36 +23,41 @@ CSRF_COOKIE = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# Declared so that Swagger's "Authorize" button speaks the password flow to /auth/login.
-bearer_scheme = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)
+
+class Authenticated(OAuth2PasswordBearer):
+    def __init__(self, *, admin_only: bool) -> None:
+        super().__init__(
+            tokenUrl="/auth/login", scheme_name="OAuth2PasswordBearer", auto_error=False
+        )
+        self.admin_only = admin_only
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        # The Authorization header wins over the cookie; only cookie auth needs the CSRF
+        # check, since a browser attaches cookies to cross-site requests but never this header.
+        bearer = await super().__call__(request)
+        token = bearer or request.cookies.get(ACCESS_COOKIE)
+        if not token:
+            raise NotAuthenticatedError()
+        state = request.app.state
+        principal = await service.authenticate_token(
+            token=token, sessions=state.sessions, settings=state.settings
+        )
+        if bearer is None and request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), principal.csrf.encode()):
+                raise CsrfError()
+        if self.admin_only and not principal.is_admin:
+            raise AdminRequiredError()
+        return principal
 
 
-async def get_current_user(
-    request: Request,
-    redis: RedisDep,
-    settings: SettingsDep,
-    bearer: Annotated[str | None, Depends(bearer_scheme)],
-) -> Principal:
-    # The Authorization header wins over the cookie; only cookie auth needs the CSRF check,
-    # since a browser attaches cookies to cross-site requests but never this header.
-    token = bearer or request.cookies.get(ACCESS_COOKIE)
-    if not token:
-        raise NotAuthenticatedError()
-    principal = await service.authenticate_token(token=token, redis=redis, settings=settings)
-    if bearer is None and request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent.encode(), principal.csrf.encode()):
-            raise CsrfError()
-    return principal
+CurrentUser = Annotated[Principal, Depends(Authenticated(admin_only=False))]
+AdminUser = Annotated[Principal, Depends(Authenticated(admin_only=True))]
 
 
-CurrentUser = Annotated[Principal, Depends(get_current_user)]
+async def get_sessions(request: Request) -> SessionStore:
+    sessions: SessionStore = request.app.state.sessions
+    return sessions
 
 
-async def require_admin(user: CurrentUser) -> Principal:
-    if not user.is_admin:
-        raise AdminRequiredError()
-    return user
-
-
-AdminUser = Annotated[Principal, Depends(require_admin)]
+SessionsDep = Annotated[SessionStore, Depends(get_sessions)]

@@ -7,7 +7,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from carteira.auth import service
-from carteira.auth.dependencies import ACCESS_COOKIE, CSRF_COOKIE, AdminUser, CurrentUser
+from carteira.auth.dependencies import (
+    ACCESS_COOKIE,
+    CSRF_COOKIE,
+    AdminUser,
+    CurrentUser,
+    SessionsDep,
+)
 from carteira.auth.schemas import (
     LoginRequest,
     LogoutRequest,
@@ -19,7 +25,7 @@ from carteira.auth.schemas import (
 )
 from carteira.auth.security import TokenPair
 from carteira.core.config import Settings
-from carteira.core.dependencies import RedisDep, SettingsDep
+from carteira.core.dependencies import SettingsDep
 from carteira.core.pagination import Page, Pagination
 from carteira.core.types import PathId
 
@@ -93,26 +99,26 @@ def _token_response(response: Response, pair: TokenPair, settings: Settings) -> 
     responses={401: {"description": "wrong credentials"}, 429: {"description": "throttled"}},
 )
 async def login(
-    request: Request, response: Response, redis: RedisDep, settings: SettingsDep
+    request: Request, response: Response, sessions: SessionsDep, settings: SettingsDep
 ) -> TokenResponse:
     credentials = await _read_credentials(request)
     user = await service.authenticate(
         email=credentials.email,
         password=credentials.password,
         ip=request.client.host if request.client else "unknown",
-        redis=redis,
+        sessions=sessions,
         settings=settings,
     )
-    pair = await service.open_session(user=user, redis=redis, settings=settings)
+    pair = await service.open_session(user=user, sessions=sessions, settings=settings)
     return _token_response(response, pair, settings)
 
 
 @router.post("/refresh", response_model=TokenResponse)
 async def refresh(
-    body: RefreshRequest, response: Response, redis: RedisDep, settings: SettingsDep
+    body: RefreshRequest, response: Response, sessions: SessionsDep, settings: SettingsDep
 ) -> TokenResponse:
     pair = await service.refresh_session(
-        refresh_token=body.refresh_token, redis=redis, settings=settings
+        refresh_token=body.refresh_token, sessions=sessions, settings=settings
     )
     return _token_response(response, pair, settings)
 
@@ -120,14 +126,14 @@ async def refresh(
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
     user: CurrentUser,
-    redis: RedisDep,
+    sessions: SessionsDep,
     settings: SettingsDep,
     body: Annotated[LogoutRequest | None, Body()] = None,
 ) -> Response:
     await service.close_session(
         principal=user,
         refresh_token=body.refresh_token if body else None,
-        redis=redis,
+        sessions=sessions,
         settings=settings,
     )
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -160,17 +166,19 @@ async def get_user(user_id: PathId, _: AdminUser) -> UserOut:
 
 @users_router.patch("/{user_id}", response_model=UserOut)
 async def update_user(
-    user_id: PathId, body: UserUpdate, admin: AdminUser, redis: RedisDep, settings: SettingsDep
+    user_id: PathId,
+    body: UserUpdate,
+    admin: AdminUser,
+    sessions: SessionsDep,
+    settings: SettingsDep,
 ) -> UserOut:
     user = await service.update_user(
-        user_id=user_id, data=body, actor=admin, redis=redis, settings=settings
+        user_id=user_id, data=body, actor=admin, sessions=sessions, settings=settings
     )
     return UserOut.model_validate(user)
 
 
 @users_router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_user(
-    user_id: PathId, admin: AdminUser, redis: RedisDep, settings: SettingsDep
-) -> Response:
-    await service.delete_user(user_id=user_id, actor=admin, redis=redis, settings=settings)
+async def delete_user(user_id: PathId, admin: AdminUser, sessions: SessionsDep) -> Response:
+    await service.delete_user(user_id=user_id, actor=admin, sessions=sessions)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -125,6 +125,16 @@ def issue_pair(
 
 def decode(token: str, *, key: str, expected: TokenType) -> Claims | None:
     """The token's claims, or None when the signature, algorithm, expiry or shape is wrong."""
+    claims = _verified(token, key)
+    if claims is None or claims.type != expected or claims.expires_at <= time.time():
+        return None
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, key: str) -> Claims | None:
+    # A client sends the same token on every request: verify its signature and shape once per
+    # process. The expiry is time-dependent, so `decode` checks it again on every use.
     try:
         payload = jwt.decode(
             token,
@@ -145,4 +155,4 @@ def decode(token: str, *, key: str, expected: TokenType) -> Claims | None:
         )
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
-    return claims if claims.type == expected else None
+    return claims

@@ -1,16 +1,9 @@
-"""Users, sessions and tokens.
-
-Sessions live in Redis: a refresh token is valid while its key exists (consumed on use, so
-refresh tokens rotate), a logged-out access token's `jti` is remembered until it expires,
-and a per-user session version, carried by every token, is bumped to invalidate them all
-at once (deactivation, deletion, role or password change).
-"""
+"""Users and their sessions (login, refresh, logout, token checks)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,16 +21,10 @@ from carteira.auth.exceptions import (
 )
 from carteira.auth.models import Role, User
 from carteira.auth.schemas import UserCreate, UserUpdate
-from carteira.auth.security import (
-    TokenPair,
-    decode,
-    hash_password,
-    issue_pair,
-    verify_password,
-)
+from carteira.auth.security import TokenPair, decode, hash_password, issue_pair, verify_password
+from carteira.auth.sessions import SessionStore
 from carteira.core.config import Settings
 from carteira.core.database import atomic
-from carteira.core.errors import REDIS_DOWN_ERRORS
 from carteira.core.pagination import PageParams
 
 logger = logging.getLogger(__name__)
@@ -60,25 +47,9 @@ class Principal:
         return self.role is Role.ADMIN
 
 
-def _revoked_key(jti: str) -> str:
-    return f"auth:revoked:{jti}"
-
-
-def _refresh_key(jti: str) -> str:
-    return f"auth:refresh:{jti}"
-
-
-def _version_key(user_id: int) -> str:
-    return f"auth:session-version:{user_id}"
-
-
 def _failures_key(email: str, ip: str) -> str:
     digest = hashlib.sha256(email.encode()).hexdigest()[:32]
     return f"auth:login-failures:{digest}:{ip}"
-
-
-def _ttl(expires_at: int) -> int:
-    return max(1, expires_at - int(time.time()))
 
 
 # ---- login -------------------------------------------------------------------------------
@@ -99,7 +70,7 @@ async def _count_failure(*, redis: Redis, key: str, settings: Settings) -> None:
 
 
 async def authenticate(
-    *, email: str, password: str, ip: str, redis: Redis, settings: Settings
+    *, email: str, password: str, ip: str, sessions: SessionStore, settings: Settings
 ) -> User:
     """The active user with these credentials, or InvalidCredentialsError / LoginThrottledError.
 
@@ -107,6 +78,7 @@ async def authenticate(
     fails closed with a 503 rather than allowing unthrottled guessing.
     """
     email = email.strip().lower()
+    redis = sessions.redis
     failures_key = _failures_key(email, ip)
     await _ensure_not_throttled(redis=redis, key=failures_key, settings=settings)
     user = await User.get_or_none(email=email)
@@ -120,56 +92,51 @@ async def authenticate(
     return user
 
 
-async def open_session(*, user: User, redis: Redis, settings: Settings) -> TokenPair:
-    version = await redis.get(_version_key(user.id))
+async def open_session(*, user: User, sessions: SessionStore, settings: Settings) -> TokenPair:
     pair = issue_pair(
         user_id=user.id,
         role=user.role,
-        version=int(version or 0),
+        version=await sessions.current_version(user.id),
         key=settings.jwt_key,
         access_ttl_seconds=settings.jwt_expire_minutes * 60,
         refresh_ttl_seconds=settings.refresh_expire_days * 86400,
     )
-    await redis.set(_refresh_key(pair.refresh.jti), str(user.id), ex=_ttl(pair.refresh.expires_at))
+    await sessions.keep_refresh(pair.refresh)
     await User.filter(id=user.id).update(last_login_at=datetime.now(UTC))
     return pair
 
 
-async def refresh_session(*, refresh_token: str, redis: Redis, settings: Settings) -> TokenPair:
+async def refresh_session(
+    *, refresh_token: str, sessions: SessionStore, settings: Settings
+) -> TokenPair:
     """Rotate: the presented refresh token is consumed; a second use is refused."""
     claims = decode(refresh_token, key=settings.jwt_key, expected="refresh")
-    if claims is None or await redis.getdel(_refresh_key(claims.jti)) is None:
+    if claims is None or not await sessions.consume_refresh(claims):
         raise InvalidTokenError()
-    if int(await redis.get(_version_key(claims.user_id)) or 0) != claims.version:
+    if await sessions.current_version(claims.user_id) != claims.version:
         raise InvalidTokenError()
     user = await User.get_or_none(id=claims.user_id, is_active=True)
     if user is None:
         raise InvalidTokenError()
-    return await open_session(user=user, redis=redis, settings=settings)
+    return await open_session(user=user, sessions=sessions, settings=settings)
 
 
 async def close_session(
-    *, principal: Principal, refresh_token: str | None, redis: Redis, settings: Settings
+    *, principal: Principal, refresh_token: str | None, sessions: SessionStore, settings: Settings
 ) -> None:
-    await redis.set(_revoked_key(principal.jti), "1", ex=_ttl(principal.expires_at))
+    await sessions.revoke(jti=principal.jti, expires_at=principal.expires_at)
     if refresh_token:
-        claims = decode(refresh_token, key=settings.jwt_key, expected="refresh")
-        if claims is not None and claims.user_id == principal.id:
-            await redis.delete(_refresh_key(claims.jti))
+        refresh = decode(refresh_token, key=settings.jwt_key, expected="refresh")
+        if refresh is not None and refresh.user_id == principal.id:
+            await sessions.forget_refresh(refresh)
 
 
-async def authenticate_token(*, token: str, redis: Redis, settings: Settings) -> Principal:
+async def authenticate_token(
+    *, token: str, sessions: SessionStore, settings: Settings
+) -> Principal:
     claims = decode(token, key=settings.jwt_key, expected="access")
-    if claims is None:
+    if claims is None or not await sessions.is_valid(claims):
         raise InvalidTokenError()
-    try:
-        revoked, version = await redis.mget(_revoked_key(claims.jti), _version_key(claims.user_id))
-    except REDIS_DOWN_ERRORS:
-        # Fail open: access tokens are short-lived, and reads must survive a Redis outage.
-        logger.warning("redis unavailable; accepting access token without revocation check")
-    else:
-        if revoked is not None or int(version or 0) != claims.version:
-            raise InvalidTokenError()
     return Principal(
         id=claims.user_id,
         role=claims.role,
@@ -177,10 +144,6 @@ async def authenticate_token(*, token: str, redis: Redis, settings: Settings) ->
         expires_at=claims.expires_at,
         csrf=claims.csrf,
     )
-
-
-async def _end_all_sessions(*, user_id: int, redis: Redis) -> None:
-    await redis.incr(_version_key(user_id))
 
 
 # ---- users -------------------------------------------------------------------------------
@@ -222,7 +185,7 @@ async def create_user(*, data: UserCreate, actor_id: int | None, settings: Setti
 
 
 async def update_user(
-    *, user_id: int, data: UserUpdate, actor: Principal, redis: Redis, settings: Settings
+    *, user_id: int, data: UserUpdate, actor: Principal, sessions: SessionStore, settings: Settings
 ) -> User:
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if user_id == actor.id and (
@@ -251,11 +214,11 @@ async def update_user(
                 changes=trail,
             )
     if trail:
-        await _end_all_sessions(user_id=user.id, redis=redis)
+        await sessions.end_all(user.id)
     return user
 
 
-async def delete_user(*, user_id: int, actor: Principal, redis: Redis, settings: Settings) -> None:
+async def delete_user(*, user_id: int, actor: Principal, sessions: SessionStore) -> None:
     if user_id == actor.id:
         raise SelfModificationError()
     async with atomic():
@@ -270,7 +233,7 @@ async def delete_user(*, user_id: int, actor: Principal, redis: Redis, settings:
             changes=_snapshot(user),
         )
         await user.delete()
-    await _end_all_sessions(user_id=user_id, redis=redis)
+    await sessions.end_all(user_id)
 
 
 async def ensure_user(*, email: str, password: str, role: Role, settings: Settings) -> bool:

@@ -27,12 +27,22 @@ MODEL_MODULES = [
 ]
 
 
+async def _keep_session(_: Any) -> None:
+    """Pool `reset` hook that skips asyncpg's default reset query on every release.
+
+    The default (`RESET ALL; UNLISTEN *; ...`) costs a round trip per query; the app keeps
+    no session state (no SET, LISTEN or advisory locks), and asyncpg still rolls back a
+    dangling transaction before calling this.
+    """
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     db = expand_db_url(settings.database_url)
     db["credentials"].setdefault("minsize", 1)
     db["credentials"].setdefault("maxsize", settings.database_pool_size)
     # Fail fast when PostgreSQL is gone instead of hanging a request on connect.
     db["credentials"].setdefault("timeout", 5)
+    db["credentials"]["reset"] = _keep_session
     return {
         "connections": {"default": db},
         "apps": {APP_LABEL: {"models": MODEL_MODULES, "default_connection": "default"}},

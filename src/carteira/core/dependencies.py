@@ -1,4 +1,8 @@
-"""Request-scoped access to what the lifespan built (settings, Redis)."""
+"""Request-scoped access to what the lifespan built (settings, Redis).
+
+Dependencies are `async def` on purpose: FastAPI runs a plain `def` in the thread pool,
+a thread hop per request for what is only an attribute read.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,24 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 
 from carteira.core.config import Settings
+from carteira.core.events import EventBus
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     redis: Redis = request.app.state.redis
     return redis
 
 
+async def get_events(request: Request) -> EventBus:
+    events: EventBus = request.app.state.events
+    return events
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
+EventsDep = Annotated[EventBus, Depends(get_events)]

@@ -1,0 +1,212 @@
+"""A per-process event bus over Redis pub/sub, and the local caches it keeps honest.
+
+Writers publish small events after they commit. The publishing process applies them to its
+own handlers at once (it reads its own writes), and Redis carries them to every other
+process, whose one subscription applies them there. Local state built on the bus (the
+session registry, cached list totals) is trusted only while the subscription is live:
+`healthy` drops the moment it breaks, and every (re)subscription starts with a resync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+
+from carteira.core.errors import REDIS_DOWN_ERRORS
+
+logger = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+Handler = Callable[[Event], None]
+Resync = Callable[[], Awaitable[None]]
+
+INVALIDATE = "cache.invalidate"
+
+
+def channel_for(redis: Redis, name: str) -> str:
+    """Pub/sub ignores the db index; deployments (or test runs) sharing a server must not."""
+    db = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"carteira:db{db}:{name}"
+
+
+class LocalCache:
+    """A process-local map, emptied by an invalidation event, usable only while the bus is live.
+
+    `generation` guards the read-compute-store race: a value computed from a read that began
+    before an invalidation is dropped instead of being cached.
+    """
+
+    def __init__(self, bus: EventBus, ttl_seconds: float, max_entries: int) -> None:
+        self._bus = bus
+        self._ttl = ttl_seconds
+        self._max_entries = max_entries
+        self._entries: dict[str, tuple[float, Any]] = {}
+        self.generation = 0
+
+    def get(self, key: str) -> Any | None:
+        if not self._bus.healthy:
+            return None
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def set(self, key: str, value: Any, *, generation: int) -> None:
+        if self._bus.healthy and generation == self.generation:
+            if len(self._entries) >= self._max_entries:
+                del self._entries[next(iter(self._entries))]  # the oldest insertion
+            self._entries[key] = (time.monotonic() + self._ttl, value)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._entries.clear()
+
+    def clear_on(self, _: Event) -> None:
+        self.clear()
+
+
+class EventBus:
+    def __init__(self, redis: Redis, *, ping_seconds: float = 5.0) -> None:
+        self.redis = redis
+        self.channel = channel_for(redis, "events")
+        self._live = asyncio.Event()
+        self._origin = uuid.uuid4().hex
+        self._handlers: dict[str, list[Handler]] = {}
+        self._resyncs: list[Resync] = []
+        self._caches: dict[str, LocalCache] = {}
+        self._ping_seconds = ping_seconds
+        self._task: asyncio.Task[None] | None = None
+        self.subscribe(INVALIDATE, self._invalidate)
+
+    @property
+    def healthy(self) -> bool:
+        """True while the subscription is up and resynced: local caches may be trusted."""
+        return self._live.is_set()
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def subscribe(self, kind: str, handler: Handler) -> None:
+        self._handlers.setdefault(kind, []).append(handler)
+
+    def on_resync(self, callback: Resync) -> None:
+        self._resyncs.append(callback)
+
+    def cache(
+        self,
+        namespace: str,
+        *,
+        cleared_by: tuple[str, ...] = (),
+        ttl_seconds: float = 300,
+        max_entries: int = 2048,
+    ) -> LocalCache:
+        """The namespace's cache: emptied by `invalidate(namespace)` and by `cleared_by` events."""
+        if namespace not in self._caches:
+            cache = self._caches[namespace] = LocalCache(self, ttl_seconds, max_entries)
+            for kind in cleared_by:
+                self.subscribe(kind, cache.clear_on)
+        return self._caches[namespace]
+
+    # -- publishing --------------------------------------------------------------------------
+
+    async def publish(self, kind: str, **payload: Any) -> None:
+        event = {"kind": kind, **payload}
+        self._dispatch(event)
+        try:
+            await self.redis.publish(self.channel, json.dumps({**event, "origin": self._origin}))
+        except REDIS_DOWN_ERRORS:
+            # The other processes lost their subscription too; they resync when it returns.
+            logger.warning("could not publish %s", kind)
+
+    async def invalidate(self, namespace: str) -> None:
+        await self.publish(INVALIDATE, namespace=namespace)
+
+    def _invalidate(self, event: Event) -> None:
+        if cache := self._caches.get(str(event.get("namespace"))):
+            cache.clear()
+
+    def _dispatch(self, event: Event) -> None:
+        for handler in self._handlers.get(str(event.get("kind")), ()):
+            try:
+                handler(event)
+            except Exception:
+                logger.exception("event handler failed for %s", event.get("kind"))
+
+    # -- listening ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="event-bus")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._live.clear()
+
+    async def wait_healthy(self, seconds: float = 5.0) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._live.wait(), seconds)
+        return self.healthy
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                await self._resync()
+                self._live.set()
+                delay = 0.5
+                await self._pump(pubsub)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("event bus subscription lost: %r", exc)
+            finally:
+                self._live.clear()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    async def resync(self) -> None:
+        """Drop local caches and reload mirrored state (after a reconnect, or a Redis flush)."""
+        await self._resync()
+
+    async def _resync(self) -> None:
+        for cache in self._caches.values():
+            cache.clear()
+        for callback in self._resyncs:
+            await callback()
+
+    async def _pump(self, pubsub: Any) -> None:
+        """Deliver messages; a silent connection (no message, no pong) counts as lost."""
+        last_heard = time.monotonic()
+        while True:
+            message = await pubsub.get_message(timeout=self._ping_seconds)
+            if message is None:
+                if time.monotonic() - last_heard > 3 * self._ping_seconds:
+                    raise TimeoutError("no pong from Redis")
+                await pubsub.ping()
+                continue
+            last_heard = time.monotonic()
+            if message.get("type") == "message":
+                self._receive(message["data"])
+
+    def _receive(self, data: bytes) -> None:
+        try:
+            event = json.loads(data)
+        except ValueError:
+            logger.warning("ignoring a malformed event")
+            return
+        if isinstance(event, dict) and event.pop("origin", None) != self._origin:
+            self._dispatch(event)
