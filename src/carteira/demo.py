@@ -15,6 +15,7 @@ from carteira.assets.schemas import AssetDetails
 from carteira.clients import service as clients
 from carteira.clients.models import ClientStatus
 from carteira.clients.schemas import ClientCreate
+from carteira.core.events import EventBus
 
 EQUITY = AssetType.EQUITY
 
@@ -93,7 +94,7 @@ def _lots(rng: random.Random, today: date) -> list[tuple[DemoAsset, Decimal, Dec
     return result
 
 
-async def seed_demo() -> str:
+async def seed_demo(*, events: EventBus) -> str:
     created = {"clients": 0, "assets": 0, "allocations": 0}
     registered: dict[str, int] = {}
     for demo_asset in DEMO_ASSETS:
@@ -112,6 +113,7 @@ async def seed_demo() -> str:
             client = await clients.create_client(
                 data=ClientCreate(name=name, email=email, document=document, status=status),
                 actor_id=None,
+                events=events,
             )
             created["clients"] += 1
         if await allocations.has_allocations(client_id=client.id):
@@ -127,6 +129,7 @@ async def seed_demo() -> str:
                     buy_date=bought,
                 ),
                 actor_id=None,
+                events=events,
             )
             created["allocations"] += 1
     return "demo data: " + ", ".join(f"{count} {kind} created" for kind, count in created.items())

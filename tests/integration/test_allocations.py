@@ -202,3 +202,17 @@ async def test_allocation_writes_are_audited(as_admin, admin, portfolio):
     assert [e["action"] for e in entries] == ["delete", "update", "create"]
     assert entries[1]["changes"] == {"buy_price": {"from": "25.5", "to": "30.5"}}
     assert entries[2]["changes"]["quantity"] == "1"
+
+
+async def test_cached_listing_follows_lot_and_asset_writes(as_admin, portfolio):
+    client, petr, _ = portfolio
+    path = f"/clients/{client['id']}/allocations"
+    assert (await as_admin.get(path)).json()["total"] == 0
+    lot = await make_allocation(as_admin, client["id"], asset_id=petr["id"], quantity="1")
+    assert [i["id"] for i in (await as_admin.get(path)).json()["items"]] == [lot["id"]]
+    await as_admin.patch(f"{path}/{lot['id']}", json={"quantity": "2"})
+    assert (await as_admin.get(path)).json()["items"][0]["quantity"] == "2"
+    await as_admin.patch(f"/assets/{petr['id']}", json={"name": "Petróleo Brasileiro"})
+    assert (await as_admin.get(path)).json()["items"][0]["asset_name"] == "Petróleo Brasileiro"
+    await as_admin.delete(f"{path}/{lot['id']}")
+    assert (await as_admin.get(path)).json()["items"] == []

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.factories import make_allocation, make_asset, make_client
@@ -196,3 +198,71 @@ async def test_client_writes_are_audited_with_changes(as_admin, admin):
     assert entries[1]["changes"] == {"name": {"from": "Before", "to": "After"}}
     assert all(e["user_id"] == admin.id for e in entries)
     assert entries[2]["changes"]["email"] == client["email"]
+
+
+async def test_totals_follow_every_write(as_admin):
+    """The listing total is cached per filter; every committed write invalidates it."""
+    first = await make_client(as_admin, name="Alpha")
+    await make_client(as_admin, name="Beta")
+    assert (await as_admin.get("/clients?page_size=1")).json()["total"] == 2
+    assert (await as_admin.get("/clients?page_size=1&search=alp")).json()["total"] == 1
+    await make_client(as_admin, name="Alpine")
+    assert (await as_admin.get("/clients?page_size=1")).json()["total"] == 3
+    assert (await as_admin.get("/clients?page_size=1&search=alp")).json()["total"] == 2
+    await as_admin.patch(f"/clients/{first['id']}", json={"name": "Omega"})
+    assert (await as_admin.get("/clients?page_size=1&search=alp")).json()["total"] == 1
+    names = [c["name"] for c in (await as_admin.get("/clients")).json()["items"]]
+    assert names == ["Alpine", "Beta", "Omega"]  # cached pages were dropped too
+    await as_admin.delete(f"/clients/{first['id']}")
+    assert (await as_admin.get("/clients?page_size=1")).json()["total"] == 2
+
+
+async def test_a_rolled_back_write_does_not_invalidate(as_admin, app):
+    await make_client(as_admin, email="taken@example.com")
+    await make_client(as_admin)
+    assert (await as_admin.get("/clients?page_size=1")).json()["total"] == 2
+    counts = app.state.events.cache("clients.listing")
+    generation = counts.generation
+    r = await as_admin.post("/clients", json={"name": "Dup", "email": "taken@example.com"})
+    assert r.status_code == 409
+    assert counts.generation == generation
+
+
+async def test_another_process_write_reaches_this_process(as_admin, app, redis):
+    """A write published by another process (CLI, worker, API replica) invalidates here."""
+    from carteira.clients import service
+    from carteira.clients.schemas import ClientCreate
+    from carteira.core.events import EventBus
+
+    await make_client(as_admin)
+    await make_client(as_admin)
+    assert (await as_admin.get("/clients?page_size=1")).json()["total"] == 2
+    elsewhere = EventBus(redis)  # publish-only, like the CLI's
+    await service.create_client(
+        data=ClientCreate(name="Remote", email="remote@example.com"), actor_id=None, events=elsewhere
+    )
+    for _ in range(100):
+        if (await as_admin.get("/clients?page_size=1")).json()["total"] == 3:
+            break
+        await asyncio.sleep(0.01)
+    assert (await as_admin.get("/clients?page_size=1")).json()["total"] == 3
+
+
+async def test_counts_are_not_cached_while_the_bus_is_down(as_admin, app):
+    from carteira.clients import service
+    from carteira.core.pagination import PageParams
+
+    for _ in range(3):
+        await make_client(as_admin)
+    events = app.state.events
+    await events.stop()
+    try:
+        page = await service.list_clients(
+            search=None, status=None, sort="name", params=PageParams(1, 2), events=events
+        )
+        assert events.cache("clients.listing").get("None\x00None") is None
+    finally:
+        events.start()
+        assert await events.wait_healthy()
+    assert len(page.items) == 2
+    assert page.total == 3

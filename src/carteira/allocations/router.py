@@ -13,6 +13,7 @@ from carteira.allocations.schemas import (
     PositionsOut,
 )
 from carteira.auth.dependencies import AdminUser, CurrentUser
+from carteira.core.dependencies import EventsDep
 from carteira.core.pagination import Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import PathId
@@ -21,30 +22,45 @@ router = APIRouter(prefix="/clients/{client_id}", tags=["allocations"])
 
 
 @router.get("/allocations", response_model=AllocationPage)
-async def list_allocations(client_id: PathId, _: CurrentUser, params: Pagination) -> Response:
-    return json_response(await service.list_allocations(client_id=client_id, params=params))
+async def list_allocations(
+    client_id: PathId, _: CurrentUser, params: Pagination, events: EventsDep
+) -> Response:
+    page = await service.list_allocations(client_id=client_id, params=params, events=events)
+    return json_response(page)
 
 
 @router.post("/allocations", response_model=AllocationOut, status_code=HTTPStatus.CREATED)
 async def create_allocation(
-    client_id: PathId, body: AllocationCreate, admin: AdminUser
+    client_id: PathId, body: AllocationCreate, admin: AdminUser, events: EventsDep
 ) -> AllocationOut:
-    return await service.create_allocation(client_id=client_id, data=body, actor_id=admin.id)
+    return await service.create_allocation(
+        client_id=client_id, data=body, actor_id=admin.id, events=events
+    )
 
 
 @router.patch("/allocations/{allocation_id}", response_model=AllocationOut)
 async def update_allocation(
-    client_id: PathId, allocation_id: PathId, body: AllocationPatch, admin: AdminUser
+    client_id: PathId,
+    allocation_id: PathId,
+    body: AllocationPatch,
+    admin: AdminUser,
+    events: EventsDep,
 ) -> AllocationOut:
     return await service.update_allocation(
-        client_id=client_id, allocation_id=allocation_id, data=body, actor_id=admin.id
+        client_id=client_id,
+        allocation_id=allocation_id,
+        data=body,
+        actor_id=admin.id,
+        events=events,
     )
 
 
 @router.delete("/allocations/{allocation_id}", status_code=HTTPStatus.NO_CONTENT)
-async def delete_allocation(client_id: PathId, allocation_id: PathId, admin: AdminUser) -> Response:
+async def delete_allocation(
+    client_id: PathId, allocation_id: PathId, admin: AdminUser, events: EventsDep
+) -> Response:
     await service.delete_allocation(
-        client_id=client_id, allocation_id=allocation_id, actor_id=admin.id
+        client_id=client_id, allocation_id=allocation_id, actor_id=admin.id, events=events
     )
     return Response(status_code=HTTPStatus.NO_CONTENT)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -19,10 +20,12 @@ from carteira.allocations.schemas import (
 from carteira.assets import service as assets
 from carteira.audit import service as audit
 from carteira.clients import service as clients
-from carteira.core.database import atomic, db
-from carteira.core.pagination import PageParams, fetch_page
+from carteira.core.database import atomic, db, on_commit
+from carteira.core.events import EventBus, LocalCache
+from carteira.core.pagination import PageParams
 
 ENTITY = "allocation"
+LISTING = "allocations.listing"
 FIELDS = ("client_id", "asset_id", "quantity", "buy_price", "buy_date")
 EIGHT_PLACES = Decimal("0.00000001")
 
@@ -45,29 +48,56 @@ def _snapshot(allocation: Allocation) -> dict[str, Any]:
     return {field: getattr(allocation, field) for field in FIELDS}
 
 
-def _lot(row: dict[str, Any]) -> AllocationOut:
-    lot = {name: row[column] for column, name in _LIST_COLUMNS.items()}
-    lot["cost"] = row["quantity"] * row["buy_price"]
-    return AllocationOut.model_validate(lot)
+def _lot(row: Mapping[str, Any]) -> AllocationOut:
+    return AllocationOut.model_validate({**row, "cost": row["quantity"] * row["buy_price"]})
 
 
-async def list_allocations(*, client_id: int, params: PageParams) -> AllocationPage:
-    """One query (lots joined to their assets, the total riding along); no query per row."""
-    rows, total = await fetch_page(
-        Allocation.filter(client_id=client_id),
-        order_by=("-buy_date", "-id"),
-        columns=tuple(_LIST_COLUMNS),
-        params=params,
-    )
-    if not rows:
-        await clients.ensure_client_exists(client_id=client_id)
-    return AllocationPage(
+# Plain SQL: this listing is on every portfolio screen, and the ORM's query building cost
+# more than the query (bench/README.md). One round trip: lots, their assets, the total.
+_LOTS_SQL = """
+    SELECT a.id, a.client_id, a.asset_id, s.ticker, s.name AS asset_name, s.currency,
+           a.quantity, a.buy_price, a.buy_date, a.created_at, a.updated_at,
+           COUNT(*) OVER () AS total_rows
+    FROM allocations a
+    JOIN assets s ON s.id = a.asset_id
+    WHERE a.client_id = $1
+    ORDER BY a.buy_date DESC, a.id DESC
+    LIMIT $2 OFFSET $3
+"""
+
+
+def _listing(events: EventBus) -> LocalCache:
+    return events.cache(LISTING, cleared_by=(assets.ASSET_CHANGED,))
+
+
+async def list_allocations(
+    *, client_id: int, params: PageParams, events: EventBus
+) -> AllocationPage:
+    """A page of the client's lots with their assets; no query per row. Pages are kept in
+    this process until an allocation or asset write anywhere invalidates them."""
+    cache = _listing(events)
+    generation = cache.generation
+    key = f"{client_id}\x00{params.page}\x00{params.page_size}"
+    if (hit := cache.get(key)) is not None:
+        return hit  # type: ignore[no-any-return]
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(_LOTS_SQL, client_id, params.limit, params.offset)
+        total = rows[0]["total_rows"] if rows else 0
+        if not rows:
+            await clients.ensure_client_exists(client_id=client_id)
+            if params.page > 1:
+                total = await connection.fetchval(
+                    "SELECT COUNT(*) FROM allocations WHERE client_id = $1", client_id
+                )
+    page = AllocationPage(
         items=[_lot(row) for row in rows],
         total=total,
         page=params.page,
         page_size=params.page_size,
         pages=-(-total // params.page_size),
     )
+    cache.set(key, page, generation=generation)
+    return page
 
 
 async def _lot_of(*, client_id: int, allocation_id: int) -> Allocation:
@@ -83,11 +113,15 @@ async def _lot_of(*, client_id: int, allocation_id: int) -> Allocation:
 
 async def _out(allocation_id: int) -> AllocationOut:
     rows = await Allocation.filter(id=allocation_id).values(*_LIST_COLUMNS)
-    return _lot(rows[0])
+    return _lot({name: rows[0][column] for column, name in _LIST_COLUMNS.items()})
+
+
+async def _listing_changed(events: EventBus) -> None:
+    await on_commit(lambda: events.invalidate(LISTING))
 
 
 async def create_allocation(
-    *, client_id: int, data: AllocationCreate, actor_id: int | None
+    *, client_id: int, data: AllocationCreate, actor_id: int | None, events: EventBus
 ) -> AllocationOut:
     await clients.ensure_client_exists(client_id=client_id)
     asset = await assets.resolve(asset_id=data.asset_id, ticker=data.ticker)
@@ -99,6 +133,7 @@ async def create_allocation(
             buy_price=data.buy_price,
             buy_date=data.buy_date,
         )
+        await _listing_changed(events)
         await audit.record(
             actor_id=actor_id,
             action=audit.Action.CREATE,
@@ -110,7 +145,12 @@ async def create_allocation(
 
 
 async def update_allocation(
-    *, client_id: int, allocation_id: int, data: AllocationPatch, actor_id: int | None
+    *,
+    client_id: int,
+    allocation_id: int,
+    data: AllocationPatch,
+    actor_id: int | None,
+    events: EventBus,
 ) -> AllocationOut:
     async with atomic():
         allocation = await _lot_of(client_id=client_id, allocation_id=allocation_id)
@@ -119,6 +159,7 @@ async def update_allocation(
         trail = audit.diff(before, _snapshot(allocation))
         if trail:
             await allocation.save()
+            await _listing_changed(events)
             await audit.record(
                 actor_id=actor_id,
                 action=audit.Action.UPDATE,
@@ -129,7 +170,9 @@ async def update_allocation(
     return await _out(allocation.id)
 
 
-async def delete_allocation(*, client_id: int, allocation_id: int, actor_id: int | None) -> None:
+async def delete_allocation(
+    *, client_id: int, allocation_id: int, actor_id: int | None, events: EventBus
+) -> None:
     async with atomic():
         allocation = await _lot_of(client_id=client_id, allocation_id=allocation_id)
         await audit.record(
@@ -140,6 +183,7 @@ async def delete_allocation(*, client_id: int, allocation_id: int, actor_id: int
             changes=_snapshot(allocation),
         )
         await allocation.delete()
+        await _listing_changed(events)
 
 
 async def has_allocations(*, client_id: int) -> bool:

@@ -9,6 +9,7 @@ from carteira.assets import service
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import AssetCreate, AssetOut, AssetPatch
 from carteira.auth.dependencies import AdminUser, CurrentUser
+from carteira.core.dependencies import EventsDep
 from carteira.core.pagination import Page, Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import PathId
@@ -43,12 +44,16 @@ async def get_asset(asset_id: PathId, _: CurrentUser) -> AssetOut:
 
 
 @router.patch("/{asset_id}", response_model=AssetOut)
-async def update_asset(asset_id: PathId, body: AssetPatch, admin: AdminUser) -> AssetOut:
-    asset = await service.update_asset(asset_id=asset_id, data=body, actor_id=admin.id)
+async def update_asset(
+    asset_id: PathId, body: AssetPatch, admin: AdminUser, events: EventsDep
+) -> AssetOut:
+    asset = await service.update_asset(
+        asset_id=asset_id, data=body, actor_id=admin.id, events=events
+    )
     return AssetOut.model_validate(asset)
 
 
 @router.delete("/{asset_id}", status_code=HTTPStatus.NO_CONTENT)
-async def delete_asset(asset_id: PathId, admin: AdminUser) -> Response:
-    await service.delete_asset(asset_id=asset_id, actor_id=admin.id)
+async def delete_asset(asset_id: PathId, admin: AdminUser, events: EventsDep) -> Response:
+    await service.delete_asset(asset_id=asset_id, actor_id=admin.id, events=events)
     return Response(status_code=HTTPStatus.NO_CONTENT)

@@ -16,10 +16,13 @@ from carteira.assets.exceptions import (
 from carteira.assets.models import Asset, AssetType
 from carteira.assets.schemas import AssetDetails, AssetPatch
 from carteira.audit import service as audit
-from carteira.core.database import atomic
+from carteira.core.database import atomic, on_commit
+from carteira.core.events import EventBus
 from carteira.core.pagination import PageParams, fetch_page
 
 ENTITY = "asset"
+# Published after an asset's row changed or went away: listings that embed assets drop caches.
+ASSET_CHANGED = "asset.changed"
 FIELDS = ("ticker", "name", "exchange", "currency", "asset_type", "sector")
 LIST_COLUMNS = ("id", *FIELDS, "created_at")
 
@@ -82,7 +85,13 @@ async def register_asset(*, ticker: str, details: AssetDetails, actor_id: int | 
     return asset
 
 
-async def update_asset(*, asset_id: int, data: AssetPatch, actor_id: int | None) -> Asset:
+async def _announce_change(events: EventBus, asset_id: int) -> None:
+    await on_commit(lambda: events.publish(ASSET_CHANGED, asset_id=asset_id))
+
+
+async def update_asset(
+    *, asset_id: int, data: AssetPatch, actor_id: int | None, events: EventBus
+) -> Asset:
     changes = data.model_dump(exclude_unset=True)
     if changes.get("name", "") is None:
         changes.pop("name")  # the name is required; an explicit null leaves it as it is
@@ -95,6 +104,7 @@ async def update_asset(*, asset_id: int, data: AssetPatch, actor_id: int | None)
         trail = audit.diff(before, _snapshot(asset))
         if trail:
             await asset.save()
+            await _announce_change(events, asset.id)
             await audit.record(
                 actor_id=actor_id,
                 action=audit.Action.UPDATE,
@@ -105,7 +115,7 @@ async def update_asset(*, asset_id: int, data: AssetPatch, actor_id: int | None)
     return asset
 
 
-async def delete_asset(*, asset_id: int, actor_id: int | None) -> None:
+async def delete_asset(*, asset_id: int, actor_id: int | None, events: EventBus) -> None:
     try:
         async with atomic():
             asset = await Asset.select_for_update().get_or_none(id=asset_id)
@@ -119,5 +129,6 @@ async def delete_asset(*, asset_id: int, actor_id: int | None) -> None:
                 changes=_snapshot(asset),
             )
             await asset.delete()
+            await _announce_change(events, asset.id)
     except IntegrityError as exc:  # allocations reference it (ON DELETE RESTRICT)
         raise AssetHasAllocationsError() from exc

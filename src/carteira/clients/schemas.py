@@ -8,11 +8,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     EmailStr,
+    Field,
     StringConstraints,
     model_validator,
 )
 
 from carteira.clients.models import ClientStatus
+from carteira.core.pagination import Page, PageQuery
 from carteira.core.validators import cpf_digits, normalize_text, phone
 
 Name = Annotated[
@@ -22,6 +24,12 @@ ClientEmail = Annotated[EmailStr, StringConstraints(max_length=320), AfterValida
 Cpf = Annotated[str, StringConstraints(max_length=20), AfterValidator(cpf_digits)]
 Phone = Annotated[str, StringConstraints(max_length=24), AfterValidator(phone)]
 ClientSort = Literal["name", "-name", "created_at", "-created_at"]
+
+
+class ClientListQuery(PageQuery):
+    search: str | None = Field(None, max_length=100, description="in name or email, any case")
+    status: ClientStatus | None = None
+    sort: ClientSort = "name"
 
 
 class _ClientInput(BaseModel):
@@ -74,3 +82,6 @@ class ClientOut(BaseModel):
     status: ClientStatus
     created_at: datetime
     updated_at: datetime
+
+
+ClientPage = Page[ClientOut]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from tortoise.expressions import RawSQL
 from tortoise.queryset import QuerySet
 
@@ -32,7 +32,7 @@ class PageParams:
         return self.page_size
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="items per page")] = 20,
 ) -> PageParams:
@@ -40,6 +40,19 @@ def page_params(
 
 
 Pagination = Annotated[PageParams, Depends(page_params)]
+
+
+class PageQuery(BaseModel):
+    """The paging query parameters as one model, for list routes with filters of their own
+    (`Annotated[SomeListQuery, Query()]`): FastAPI validates a query model in one pass,
+    measurably cheaper on hot routes than one parameter at a time."""
+
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number")
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="items per page")
+
+    @property
+    def paging(self) -> PageParams:
+        return PageParams(page=self.page, page_size=self.page_size)
 
 
 class Page(BaseModel, Generic[ItemT]):
