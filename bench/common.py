@@ -78,8 +78,12 @@ def fresh_database(prefix: str) -> Iterator[BenchDatabase]:
 
 
 @contextlib.contextmanager
-def process(args: list[str], env: dict[str, str], ready_url: str | None = None) -> Iterator[psutil.Process]:
-    proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def process(
+    args: list[str], env: dict[str, str], ready_url: str | None = None
+) -> Iterator[psutil.Process]:
+    proc = subprocess.Popen(
+        args, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         if ready_url:
             wait_http(ready_url, proc)
@@ -98,7 +102,9 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            raise RuntimeError(
+                f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
@@ -160,3 +166,15 @@ def median_result(results: list[WrkResult]) -> WrkResult:
 def dump(path: Path, payload: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, default=str))
+
+
+def print_table(rows: list[dict[str, object]], columns: dict[str, str]) -> None:
+    """A markdown table of `rows`; `columns` maps a row key to its header."""
+    print("| " + " | ".join(columns.values()) + " |")
+    print("| --- |" + " ---: |" * (len(columns) - 1))
+    for row in rows:
+        cells = []
+        for key in columns:
+            value = row[key]
+            cells.append(f"{value:.1f}" if isinstance(value, float) else str(value))
+        print("| " + " | ".join(cells) + " |")

@@ -29,10 +29,12 @@ from bench.common import (
     free_port,
     fresh_database,
     median_result,
+    print_table,
     process,
     server_urls,
     wrk,
 )
+from bench.fake_market import FakeMarket
 
 CLIENTS = 10_000
 ALLOCATIONS = 50_000
@@ -78,7 +80,13 @@ async def seed(database_url: str) -> int:
         await conn.copy_records_to_table(
             "allocations",
             columns=[
-                "client_id", "asset_id", "quantity", "buy_price", "buy_date", "created_at", "updated_at"
+                "client_id",
+                "asset_id",
+                "quantity",
+                "buy_price",
+                "buy_date",
+                "created_at",
+                "updated_at",
             ],
             records=[
                 (
@@ -137,14 +145,34 @@ def main() -> None:
     args = parser.parse_args()
 
     _, redis_url = server_urls()
-    with fresh_database("carteira_bench") as db:
-        env = bench_env(db.url, redis_url)
+    tickers = [f"BNCH{n:03d}.SA" for n in range(ASSETS)]
+    with fresh_database("carteira_bench") as db, FakeMarket(tickers) as market:
+        env = bench_env(db.url, redis_url, **market.env())
         import subprocess
 
-        subprocess.run([PYTHON, "-m", "carteira", "migrate"], env=env, cwd=REPO, check=True, capture_output=True)
         subprocess.run(
-            [PYTHON, "-m", "carteira", "create-user", "--email", "bench@example.com", "--role", "reader"],
-            input=b"bench-password\n", env=env, cwd=REPO, check=True, capture_output=True,
+            [PYTHON, "-m", "carteira", "migrate"],
+            env=env,
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                PYTHON,
+                "-m",
+                "carteira",
+                "create-user",
+                "--email",
+                "bench@example.com",
+                "--role",
+                "reader",
+            ],
+            input=b"bench-password\n",
+            env=env,
+            cwd=REPO,
+            check=True,
+            capture_output=True,
         )
         showcase = asyncio.run(seed(db.url))
 
@@ -173,8 +201,15 @@ def main() -> None:
                     handle.write(body)
                 ceiling_env = {**env, "CEILING_BODY_FILE": handle.name}
                 ceiling_args = [
-                    PYTHON, "-m", "uvicorn", "bench.ceiling:app", "--port", str(ceiling_port),
-                    "--log-level", "warning", "--no-access-log",
+                    PYTHON,
+                    "-m",
+                    "uvicorn",
+                    "bench.ceiling:app",
+                    "--port",
+                    str(ceiling_port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
                 ]
                 with process(ceiling_args, ceiling_env, f"http://127.0.0.1:{ceiling_port}/ping"):
                     sampler = RssSampler(api_proc)
@@ -182,8 +217,12 @@ def main() -> None:
                     api_runs, ceiling_runs = [], []
                     wrk(api + path, token=token, seconds=2, script=script)  # warm-up
                     for _ in range(args.runs):
-                        ceiling_runs.append(wrk(f"http://127.0.0.1:{ceiling_port}{path}", seconds=args.seconds))
-                        api_runs.append(wrk(api + path, token=token, seconds=args.seconds, script=script))
+                        ceiling_runs.append(
+                            wrk(f"http://127.0.0.1:{ceiling_port}{path}", seconds=args.seconds)
+                        )
+                        api_runs.append(
+                            wrk(api + path, token=token, seconds=args.seconds, script=script)
+                        )
                     sampler.running = False
                 Path(handle.name).unlink()
                 api_result, ceiling_result = median_result(api_runs), median_result(ceiling_runs)
@@ -192,7 +231,9 @@ def main() -> None:
                         "endpoint": label,
                         "api_rps": api_result.requests_per_second,
                         "ceiling_rps": ceiling_result.requests_per_second,
-                        "ratio_pct": 100 * api_result.requests_per_second / ceiling_result.requests_per_second,
+                        "ratio_pct": 100
+                        * api_result.requests_per_second
+                        / ceiling_result.requests_per_second,
                         "api_p50_ms": api_result.p50_ms,
                         "api_p99_ms": api_result.p99_ms,
                         "errors": api_result.errors + api_result.non_2xx,
@@ -200,13 +241,19 @@ def main() -> None:
                         "bytes": len(body),
                     }
                 )
-    print("| endpoint | API req/s | ceiling req/s | ratio | p50 ms | p99 ms | errors | API peak RSS MB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for r in rows:
-        print(
-            f"| {r['endpoint']} | {r['api_rps']:.0f} | {r['ceiling_rps']:.0f} | {r['ratio_pct']:.1f} % "
-            f"| {r['api_p50_ms']:.1f} | {r['api_p99_ms']:.1f} | {r['errors']} | {r['api_peak_rss_mb']:.0f} |"
-        )
+    print_table(
+        rows,
+        {
+            "endpoint": "endpoint",
+            "api_rps": "API req/s",
+            "ceiling_rps": "ceiling req/s",
+            "ratio_pct": "ratio %",
+            "api_p50_ms": "p50 ms",
+            "api_p99_ms": "p99 ms",
+            "errors": "errors",
+            "api_peak_rss_mb": "API peak RSS MB",
+        },
+    )
     dump(REPO / "bench" / "results" / "portfolio.json", rows)
 
 

@@ -15,6 +15,9 @@ from carteira.core.config import Settings
 from carteira.core.database import apply_migrations
 from carteira.core.embedded import create_database, drop_database, with_database
 from carteira.main import create_app
+from carteira.pricing.service import create_market_data
+from tests import support
+from tests.fakes.yahoo import FakeYahoo
 from tests.support import (
     TEST_JWT_SECRET,
     Servers,
@@ -46,14 +49,23 @@ def redis_db(servers: Servers, run_id: str) -> Iterator[int]:
 
 
 @pytest.fixture(scope="session")
-def settings_overrides() -> dict[str, Any]:
-    """Extra settings for the session's app (the market-data fixtures add the fake Yahoo)."""
-    return {}
+async def fake_yahoo() -> AsyncIterator[FakeYahoo]:
+    """Yahoo's HTTP API, served locally: the app's real aiohttp client talks to it."""
+    yahoo = FakeYahoo()
+    await yahoo.start()
+    support.yahoo = yahoo
+    yield yahoo
+    await yahoo.stop()
+
+
+@pytest.fixture
+def yahoo(fake_yahoo: FakeYahoo) -> FakeYahoo:
+    return fake_yahoo
 
 
 @pytest.fixture(scope="session")
 async def settings(
-    servers: Servers, redis_db: int, run_id: str, settings_overrides: dict[str, Any]
+    servers: Servers, redis_db: int, run_id: str, fake_yahoo: FakeYahoo
 ) -> AsyncIterator[Settings]:
     database = f"carteira_test_{run_id}"
     await create_database(servers.postgres_admin_url, database)
@@ -67,7 +79,14 @@ async def settings(
         cookie_secure=False,
         log_format="console",
         log_level="WARNING",
-        **settings_overrides,
+        yahoo_query1_url=fake_yahoo.base_url,
+        yahoo_query2_url=fake_yahoo.base_url,
+        # Small budgets keep fault tests quick; the behaviour is the same as production's.
+        yahoo_timeout_seconds=1.0,
+        yahoo_max_tries=3,
+        yahoo_max_retry_seconds=2.5,
+        valuation_timeout_seconds=1.0,
+        quote_cache_ttl_seconds=60,
     )
     # The schema comes from the Aerich migrations, exactly as in production.
     await apply_migrations(settings)
@@ -99,6 +118,9 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         return
     app: FastAPI = request.getfixturevalue("app")
     tables: list[str] = request.getfixturevalue("table_names")
+    request.getfixturevalue("fake_yahoo").reset()
+    await app.state.market.close()
+    app.state.market = create_market_data(app.state.settings, app.state.redis)  # cold caches
     conn = Tortoise.get_connection("default")
     await conn.execute_script(
         "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"

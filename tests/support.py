@@ -10,10 +10,14 @@ from pathlib import Path
 import redis
 
 from carteira.core.embedded import EmbeddedServices, with_database
+from tests.fakes.yahoo import FakeYahoo
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
 LOCK_KEY = "carteira:test-run"
+
+# The session's fake Yahoo (set by the `fake_yahoo` fixture), for the data factories.
+yahoo: FakeYahoo
 
 
 @dataclass(frozen=True)

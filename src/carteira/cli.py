@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from carteira.core.events import EventBus
+    from carteira.pricing.service import MarketData
 
 from carteira.core.config import Settings, get_settings
 from carteira.core.logging import configure_logging
@@ -48,15 +49,21 @@ async def _with_orm(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
         await close_orm()
 
 
-async def _with_orm_and_events(settings: Settings, work: Callable[[EventBus], Awaitable[T]]) -> T:
-    """The ORM plus a publish-only event bus, so CLI writes reach the running processes."""
+async def _with_services(
+    settings: Settings, work: Callable[[EventBus, MarketData], Awaitable[T]]
+) -> T:
+    """The ORM, a publish-only event bus (so CLI writes reach the running processes) and
+    market data, as the API has them."""
     from carteira.core.events import EventBus
     from carteira.core.redis import create_redis
+    from carteira.pricing.service import create_market_data
 
     redis = create_redis(settings)
+    market = create_market_data(settings, redis)
     try:
-        return await _with_orm(settings, lambda: work(EventBus(redis)))
+        return await _with_orm(settings, lambda: work(EventBus(redis), market))
     finally:
+        await market.close()
         await redis.aclose()
 
 
@@ -157,7 +164,10 @@ def cmd_worker(_: argparse.Namespace) -> int:
 def cmd_seed_demo(_: argparse.Namespace) -> int:
     from carteira.demo import seed_demo
 
-    print(asyncio.run(_with_orm_and_events(_settings(), lambda events: seed_demo(events=events))))
+    summary = asyncio.run(
+        _with_services(_settings(), lambda events, market: seed_demo(events=events, market=market))
+    )
+    print(summary)
     return 0
 
 
@@ -178,19 +188,28 @@ async def _bootstrap_dev(settings: Settings) -> list[str]:
     from carteira.auth.models import Role
     from carteira.core.database import apply_migrations
     from carteira.demo import seed_demo
+    from carteira.pricing.service import provider_problem
 
     notes = []
     applied = await apply_migrations(settings)
     notes.append(f"migrations applied: {len(applied)}")
 
-    async def bootstrap(events: EventBus) -> None:
+    async def bootstrap(events: EventBus, market: MarketData) -> None:
         created = await auth_service.ensure_user(
             email=DEV_ADMIN_EMAIL, password=DEV_ADMIN_PASSWORD, role=Role.ADMIN, settings=settings
         )
         notes.append("dev admin " + ("created" if created else "already present"))
-        notes.append(await seed_demo(events=events))
+        notes.append(await seed_demo(events=events, market=market))
+        if problem := await provider_problem(market):
+            notes.append(
+                f"warning: the market-data provider ({settings.market_data_provider}) does not"
+                f" answer: {problem}. Prices will show as unavailable; set"
+                " MARKET_DATA_PROVIDER=simulated for offline demo prices."
+            )
+        else:
+            notes.append(f"market data: {settings.market_data_provider} answers")
 
-    await _with_orm_and_events(settings, bootstrap)
+    await _with_services(settings, bootstrap)
     return notes
 
 

@@ -27,6 +27,8 @@ from carteira.core.logging import configure_logging
 from carteira.core.middleware import RequestContextMiddleware
 from carteira.core.redis import create_redis
 from carteira.core.security_headers import SecurityHeadersMiddleware
+from carteira.pricing.router import router as pricing_router
+from carteira.pricing.service import create_market_data
 
 DESCRIPTION = """
 Back office of an investment advisory firm: clients, assets, allocations (purchase lots),
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis
         app.state.events = events
         app.state.sessions = SessionStore(redis=redis, bus=events)
+        app.state.market = create_market_data(settings, redis)
         events.start()
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings)):
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             await events.stop()
+            await app.state.market.close()
             await redis.aclose()
 
     app = FastAPI(
@@ -73,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         clients_router,
         allocations_router,
+        pricing_router,  # before assets: /assets/search is not an /assets/{asset_id}
         assets_router,
         health_router,
         auth_router,

@@ -162,7 +162,8 @@ async def test_positions_weighted_average_cost(as_admin, as_reader, portfolio):
     assert petr_position["average_cost"] == "23"
     assert petr_position["lots"] == 2
     assert by_ticker["AAPL"]["cost"] == "0.3"
-    assert body["totals"]["cost"] == "920.3"
+    # Never a sum of reais and dollars: one total per currency.
+    assert [(t["currency"], t["cost"]) for t in body["totals"]] == [("BRL", "920"), ("USD", "0.3")]
 
 
 async def test_listing_is_paginated_newest_first(as_admin, portfolio):

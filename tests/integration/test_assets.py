@@ -7,7 +7,7 @@ from tests.factories import make_allocation, make_asset, make_client
 
 async def test_register_read_patch_delete(as_admin, as_reader):
     asset = await make_asset(
-        as_admin, " petr4.sa ", name="Petrobras PN", exchange="SAO", asset_type="EQUITY"
+        as_admin, " petr4.sa ", name="Petrobras PN", exchange="SAO", instrument_type="EQUITY"
     )
     assert asset["ticker"] == "PETR4.SA"
     assert (await as_reader.get(f"/assets/{asset['id']}")).json() == asset
@@ -20,14 +20,14 @@ async def test_register_read_patch_delete(as_admin, as_reader):
 
 async def test_duplicate_ticker_is_409_whatever_the_case(as_admin):
     await make_asset(as_admin, "AAPL")
-    r = await as_admin.post("/assets", json={"ticker": "aapl", "name": "Apple"})
+    r = await as_admin.post("/assets", json={"ticker": "aapl"})
     assert r.status_code == 409
     assert r.json()["code"] == "ticker_taken"
 
 
 @pytest.mark.parametrize("ticker", ["", "PETR4 SA", "A" * 40, "$$$", "PETR4.SA;DROP"])
 async def test_malformed_tickers_are_422(as_admin, ticker):
-    r = await as_admin.post("/assets", json={"ticker": ticker, "name": "x"})
+    r = await as_admin.post("/assets", json={"ticker": ticker})
     assert r.status_code == 422
 
 
@@ -46,9 +46,9 @@ async def test_delete_with_allocations_is_409(as_admin):
 
 
 async def test_listing_search_and_type(as_admin, as_reader):
-    await make_asset(as_admin, "PETR4.SA", name="Petrobras", asset_type="EQUITY")
-    await make_asset(as_admin, "BOVA11.SA", name="iShares Ibovespa", asset_type="ETF")
-    await make_asset(as_admin, "BTC-USD", name="Bitcoin", asset_type="CRYPTOCURRENCY")
+    await make_asset(as_admin, "PETR4.SA", name="Petrobras", instrument_type="EQUITY")
+    await make_asset(as_admin, "BOVA11.SA", name="iShares Ibovespa", instrument_type="ETF")
+    await make_asset(as_admin, "BTC-USD", name="Bitcoin", instrument_type="CRYPTOCURRENCY")
     listing = (await as_reader.get("/assets")).json()
     assert [a["ticker"] for a in listing["items"]] == ["BOVA11.SA", "BTC-USD", "PETR4.SA"]
     etfs = (await as_reader.get("/assets", params={"asset_type": "ETF"})).json()

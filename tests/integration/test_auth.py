@@ -340,7 +340,9 @@ async def test_tokens_fail_open_when_redis_is_unreachable(client, admin, app):
     live, sessions.redis = sessions.redis, Redis.from_url("redis://127.0.0.1:1/0")
     try:
         assert (await client.get("/auth/me", headers=admin.headers)).status_code == 200
-        r = await client.post("/auth/login", json={"email": admin.email, "password": admin.password})
+        r = await client.post(
+            "/auth/login", json={"email": admin.email, "password": admin.password}
+        )
         assert r.status_code == 503
         assert r.json()["code"] == "redis_unavailable"
     finally:

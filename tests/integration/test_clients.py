@@ -239,7 +239,9 @@ async def test_another_process_write_reaches_this_process(as_admin, app, redis):
     assert (await as_admin.get("/clients?page_size=1")).json()["total"] == 2
     elsewhere = EventBus(redis)  # publish-only, like the CLI's
     await service.create_client(
-        data=ClientCreate(name="Remote", email="remote@example.com"), actor_id=None, events=elsewhere
+        data=ClientCreate(name="Remote", email="remote@example.com"),
+        actor_id=None,
+        events=elsewhere,
     )
     for _ in range(100):
         if (await as_admin.get("/clients?page_size=1")).json()["total"] == 3:

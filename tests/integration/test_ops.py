@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest

@@ -17,24 +17,31 @@ from carteira.core.dependencies import EventsDep
 from carteira.core.pagination import Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import PathId
+from carteira.pricing.dependencies import MarketDep
 
 router = APIRouter(prefix="/clients/{client_id}", tags=["allocations"])
 
 
 @router.get("/allocations", response_model=AllocationPage)
 async def list_allocations(
-    client_id: PathId, _: CurrentUser, params: Pagination, events: EventsDep
+    client_id: PathId, _: CurrentUser, params: Pagination, events: EventsDep, market: MarketDep
 ) -> Response:
-    page = await service.list_allocations(client_id=client_id, params=params, events=events)
+    page = await service.list_allocations(
+        client_id=client_id, params=params, events=events, market=market
+    )
     return json_response(page)
 
 
 @router.post("/allocations", response_model=AllocationOut, status_code=HTTPStatus.CREATED)
 async def create_allocation(
-    client_id: PathId, body: AllocationCreate, admin: AdminUser, events: EventsDep
+    client_id: PathId,
+    body: AllocationCreate,
+    admin: AdminUser,
+    events: EventsDep,
+    market: MarketDep,
 ) -> AllocationOut:
     return await service.create_allocation(
-        client_id=client_id, data=body, actor_id=admin.id, events=events
+        client_id=client_id, data=body, actor_id=admin.id, events=events, market=market
     )
 
 
@@ -66,5 +73,5 @@ async def delete_allocation(
 
 
 @router.get("/positions", response_model=PositionsOut)
-async def client_positions(client_id: PathId, _: CurrentUser) -> Response:
-    return json_response(await service.client_positions(client_id=client_id))
+async def client_positions(client_id: PathId, _: CurrentUser, market: MarketDep) -> Response:
+    return json_response(await service.client_positions(client_id=client_id, market=market))

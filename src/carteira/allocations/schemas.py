@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
@@ -86,6 +86,8 @@ class AllocationPage(BaseModel):
 
 
 class PositionOut(BaseModel):
+    """`weight_pct` is the position's share of the market value in its own currency."""
+
     asset_id: int
     ticker: str
     name: str
@@ -103,7 +105,8 @@ class PositionOut(BaseModel):
     weight_pct: float | None = None
 
 
-class PositionTotals(BaseModel):
+class CurrencyTotals(BaseModel):
+    currency: str
     cost: DecimalStr
     market_value: DecimalStr | None = None
     pnl: DecimalStr | None = None
@@ -113,5 +116,5 @@ class PositionTotals(BaseModel):
 class PositionsOut(BaseModel):
     client_id: int
     positions: list[PositionOut]
-    totals: PositionTotals
+    totals: list[CurrencyTotals] = Field(description="per currency: amounts are never converted")
     prices_unavailable: bool = False

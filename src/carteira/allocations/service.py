@@ -15,14 +15,16 @@ from carteira.allocations.schemas import (
     AllocationPatch,
     PositionOut,
     PositionsOut,
-    PositionTotals,
 )
+from carteira.allocations.valuation import value_lot, value_positions
 from carteira.assets import service as assets
 from carteira.audit import service as audit
 from carteira.clients import service as clients
 from carteira.core.database import atomic, db, on_commit
 from carteira.core.events import EventBus, LocalCache
+from carteira.core.money import mul
 from carteira.core.pagination import PageParams
+from carteira.pricing.service import MarketData
 
 ENTITY = "allocation"
 LISTING = "allocations.listing"
@@ -49,7 +51,7 @@ def _snapshot(allocation: Allocation) -> dict[str, Any]:
 
 
 def _lot(row: Mapping[str, Any]) -> AllocationOut:
-    return AllocationOut.model_validate({**row, "cost": row["quantity"] * row["buy_price"]})
+    return AllocationOut.model_validate({**row, "cost": mul(row["quantity"], row["buy_price"])})
 
 
 # Plain SQL: this listing is on every portfolio screen, and the ORM's query building cost
@@ -71,10 +73,27 @@ def _listing(events: EventBus) -> LocalCache:
 
 
 async def list_allocations(
-    *, client_id: int, params: PageParams, events: EventBus
+    *, client_id: int, params: PageParams, events: EventBus, market: MarketData
 ) -> AllocationPage:
-    """A page of the client's lots with their assets; no query per row. Pages are kept in
-    this process until an allocation or asset write anywhere invalidates them."""
+    """A page of the client's lots, marked to market with one batched quote lookup. Slow or
+    failing prices never hold the listing: past the valuation timeout it answers without
+    them and says so (`prices_unavailable`)."""
+    lots = await _lots_page(client_id=client_id, params=params, events=events)
+    batch = await market.quotes(
+        [lot.ticker for lot in lots.items],
+        wait_seconds=market.settings.valuation_timeout_seconds,
+    )
+    return lots.model_copy(
+        update={
+            "items": [value_lot(lot, batch.quotes.get(lot.ticker)) for lot in lots.items],
+            "prices_unavailable": bool(batch.errors),
+        }
+    )
+
+
+async def _lots_page(*, client_id: int, params: PageParams, events: EventBus) -> AllocationPage:
+    """The lots with their assets; no query per row. Pages are kept in this process until an
+    allocation or asset write anywhere invalidates them."""
     cache = _listing(events)
     generation = cache.generation
     key = f"{client_id}\x00{params.page}\x00{params.page_size}"
@@ -121,10 +140,18 @@ async def _listing_changed(events: EventBus) -> None:
 
 
 async def create_allocation(
-    *, client_id: int, data: AllocationCreate, actor_id: int | None, events: EventBus
+    *,
+    client_id: int,
+    data: AllocationCreate,
+    actor_id: int | None,
+    events: EventBus,
+    market: MarketData,
 ) -> AllocationOut:
+    """A new lot; a `ticker` not registered yet is validated with the provider and registered."""
     await clients.ensure_client_exists(client_id=client_id)
-    asset = await assets.resolve(asset_id=data.asset_id, ticker=data.ticker)
+    asset = await assets.resolve(
+        asset_id=data.asset_id, ticker=data.ticker, market=market, actor_id=actor_id
+    )
     async with atomic():
         allocation = await Allocation.create(
             client_id=client_id,
@@ -203,8 +230,9 @@ _POSITIONS_SQL = """
 """
 
 
-async def client_positions(*, client_id: int) -> PositionsOut:
-    """Per asset: total quantity, weighted average cost and cost basis (exact NUMERIC sums)."""
+async def client_positions(*, client_id: int, market: MarketData) -> PositionsOut:
+    """Per asset: total quantity, weighted average cost and cost basis (exact NUMERIC sums),
+    marked to market with one batched quote lookup."""
     await clients.ensure_client_exists(client_id=client_id)
     rows = await db().execute_query_dict(_POSITIONS_SQL, [client_id])
     positions = [
@@ -214,7 +242,13 @@ async def client_positions(*, client_id: int) -> PositionsOut:
         )
         for row in rows
     ]
-    total_cost = sum((row["cost"] for row in rows), Decimal(0))
+    batch = await market.quotes(
+        [p.ticker for p in positions], wait_seconds=market.settings.valuation_timeout_seconds
+    )
+    valued, totals = value_positions(positions, batch.quotes)
     return PositionsOut(
-        client_id=client_id, positions=positions, totals=PositionTotals(cost=total_cost)
+        client_id=client_id,
+        positions=valued,
+        totals=totals,
+        prices_unavailable=bool(batch.errors),
     )

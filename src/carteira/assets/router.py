@@ -13,6 +13,7 @@ from carteira.core.dependencies import EventsDep
 from carteira.core.pagination import Page, Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import PathId
+from carteira.pricing.dependencies import MarketDep
 
 router = APIRouter(prefix="/assets", tags=["assets"])
 
@@ -31,9 +32,9 @@ async def list_assets(
 
 
 @router.post("", response_model=AssetOut, status_code=HTTPStatus.CREATED)
-async def register_asset(body: AssetCreate, admin: AdminUser) -> AssetOut:
+async def register_asset(body: AssetCreate, admin: AdminUser, market: MarketDep) -> AssetOut:
     asset = await service.register_asset(
-        ticker=body.ticker, details=body.details(), actor_id=admin.id
+        ticker=body.ticker, market=market, actor_id=admin.id, sector=body.sector
     )
     return AssetOut.model_validate(asset)
 

@@ -13,14 +13,14 @@ from carteira.core.validators import normalize_text
 _TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,30}$")
 
 
-def _ticker(value: str) -> str:
+def parse_ticker(value: str) -> str:
     value = value.strip().upper()
     if not _TICKER.fullmatch(value):
-        raise ValueError("not a ticker symbol (e.g. PETR4.SA, AAPL, BTC-USD, ^BVSP)")
+        raise ValueError(f"{value!r} is not a ticker symbol (e.g. PETR4.SA, AAPL, BTC-USD, ^BVSP)")
     return value
 
 
-Ticker = Annotated[str, StringConstraints(max_length=40), AfterValidator(_ticker)]
+Ticker = Annotated[str, StringConstraints(max_length=40), AfterValidator(parse_ticker)]
 Label = Annotated[
     str, AfterValidator(normalize_text), StringConstraints(min_length=1, max_length=200)
 ]
@@ -41,17 +41,12 @@ class AssetDetails(BaseModel):
 
 
 class AssetCreate(BaseModel):
+    """Only the symbol: the market-data provider validates it and fills the rest."""
+
     model_config = ConfigDict(extra="forbid")
 
     ticker: Ticker
-    name: Label
-    exchange: Code = ""
-    currency: Currency = ""
-    asset_type: AssetType = AssetType.OTHER
-    sector: Annotated[str, StringConstraints(max_length=100)] | None = None
-
-    def details(self) -> AssetDetails:
-        return AssetDetails.model_validate(self.model_dump(exclude={"ticker"}))
+    sector: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
 
 
 class AssetPatch(BaseModel):

@@ -19,6 +19,7 @@ from carteira.audit import service as audit
 from carteira.core.database import atomic, on_commit
 from carteira.core.events import EventBus
 from carteira.core.pagination import PageParams, fetch_page
+from carteira.pricing.service import MarketData
 
 ENTITY = "asset"
 # Published after an asset's row changed or went away: listings that embed assets drop caches.
@@ -53,23 +54,41 @@ async def find_by_ticker(*, ticker: str) -> Asset | None:
     return await Asset.get_or_none(ticker=ticker.strip().upper())
 
 
-async def resolve(*, asset_id: int | None = None, ticker: str | None = None) -> Asset:
-    """The registered asset an allocation refers to (422 when none matches)."""
-    asset = (
-        await Asset.get_or_none(id=asset_id)
-        if asset_id is not None
-        else await find_by_ticker(ticker=ticker or "")
-    )
-    if asset is None:
-        raise UnknownAssetError(
-            f"No registered asset with id {asset_id}."
-            if asset_id is not None
-            else f"No registered asset with ticker {ticker!r}."
-        )
-    return asset
+async def resolve(
+    *, asset_id: int | None, ticker: str | None, market: MarketData, actor_id: int | None
+) -> Asset:
+    """The asset an allocation refers to: by id (422 when unknown), or by ticker, registering
+    it on the fly after the provider validated it."""
+    if asset_id is not None:
+        asset = await Asset.get_or_none(id=asset_id)
+        if asset is None:
+            raise UnknownAssetError(f"No registered asset with id {asset_id}.")
+        return asset
+    symbol = (ticker or "").upper()
+    if (asset := await find_by_ticker(ticker=symbol)) is not None:
+        return asset
+    try:
+        return await register_asset(ticker=symbol, market=market, actor_id=actor_id)
+    except TickerTakenError:  # registered concurrently by another request
+        return await Asset.get(ticker=symbol)
 
 
-async def register_asset(*, ticker: str, details: AssetDetails, actor_id: int | None) -> Asset:
+async def register_asset(
+    *, ticker: str, market: MarketData, actor_id: int | None, sector: str | None = None
+) -> Asset:
+    """Validate the ticker with the market-data provider, which also names and classifies it."""
+    if await Asset.exists(ticker=ticker):
+        raise TickerTakenError()
+    details = await market.describe(ticker)
+    if sector is not None:
+        details = details.model_copy(update={"sector": sector})
+    return await register_known_asset(ticker=ticker, details=details, actor_id=actor_id)
+
+
+async def register_known_asset(
+    *, ticker: str, details: AssetDetails, actor_id: int | None
+) -> Asset:
+    """Register with details given by trusted code (demo data, the provider's answer)."""
     try:
         async with atomic():
             asset = await Asset.create(ticker=ticker.upper(), **details.model_dump())

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     yahoo_max_tries: Annotated[int, Field(ge=1, le=10)] = 3
     yahoo_max_retry_seconds: Annotated[float, Field(gt=0, le=120)] = 8.0
     yahoo_concurrency: Annotated[int, Field(ge=1, le=64)] = 8
-    quote_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 5
+    quote_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 10
     search_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600
     history_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600
     stale_cache_seconds: Annotated[int, Field(ge=0)] = 24 * 3600

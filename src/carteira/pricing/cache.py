@@ -1,0 +1,231 @@
+"""Market-data cache: this process's memory, then Redis, then the provider — once per key.
+
+* Fresh for `ttl` seconds; kept `stale_seconds` longer so that a provider failure can still
+  be answered with the last value, flagged stale.
+* Single flight: concurrent misses for a key in this process share one task; across
+  processes a short Redis lock elects one fetcher while the others watch for its value.
+* Redis down: the cache is bypassed (the provider is asked directly), never an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import TypeAdapter
+from redis.asyncio import Redis
+
+from carteira.core.errors import REDIS_DOWN_ERRORS
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Cached(Generic[T]):
+    value: T
+    hit: bool  # answered without calling the provider
+    stale: bool  # an expired value, served because the provider failed
+    ttl_left: int  # seconds of freshness left
+    key: str
+
+
+@dataclass(slots=True)
+class _Entry:
+    fetched_at: float
+    raw: Any  # the JSON-ready value, as stored in Redis
+    value: Any = None  # `raw` validated, memoized for the hits that follow
+
+
+class MarketCache:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        stale_seconds: int,
+        lock_seconds: float,
+        poll_seconds: float = 0.025,
+        max_local_entries: int = 4096,
+    ) -> None:
+        self.redis = redis
+        self.stale_seconds = stale_seconds
+        self.lock_seconds = lock_seconds
+        self.poll_seconds = poll_seconds
+        self.max_local_entries = max_local_entries
+        self._local: dict[str, _Entry] = {}
+        self._inflight: dict[str, asyncio.Task[Cached[Any]]] = {}
+
+    async def get(
+        self,
+        key: str,
+        *,
+        ttl: int,
+        fetch: Callable[[], Awaitable[T]],
+        adapter: TypeAdapter[T],
+    ) -> Cached[T]:
+        entry = self._local.get(key)
+        if entry is not None and self._age(entry) < ttl:
+            return self._cached(key, entry, ttl, adapter, hit=True)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._load(key, ttl, fetch, adapter))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        # Shielded: a caller that stops waiting (a timeout) leaves the fetch to finish and fill
+        # the cache for the next one.
+        return await asyncio.shield(task)
+
+    async def fresh_values(
+        self, keys: list[str], *, ttl: int, adapter: TypeAdapter[T]
+    ) -> dict[str, T]:
+        """Fresh values among `keys`, from memory, then one Redis MGET; misses are left out.
+        The hot path of every valuation: no per-key objects beyond the values."""
+        found: dict[str, T] = {}
+        remote: list[str] = []
+        oldest = time.time() - ttl
+        for key in keys:
+            entry = self._local.get(key)
+            if entry is not None and entry.fetched_at > oldest:
+                if entry.value is None:
+                    entry.value = adapter.validate_python(entry.raw)
+                found[key] = entry.value
+            else:
+                remote.append(key)
+        if remote:
+            try:
+                raws = await self.redis.mget(remote)
+            except REDIS_DOWN_ERRORS:
+                return found
+            for key, raw in zip(remote, raws, strict=True):
+                entry = self._decode(raw)
+                if entry is not None and entry.fetched_at > oldest:
+                    entry.value = adapter.validate_python(entry.raw)
+                    self._remember(key, entry)
+                    found[key] = entry.value
+        return found
+
+    async def aclose(self) -> None:
+        """Cancel the fetches still in flight (an abandoned wait leaves them running)."""
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    async def _load(
+        self,
+        key: str,
+        ttl: int,
+        fetch: Callable[[], Awaitable[T]],
+        adapter: TypeAdapter[T],
+    ) -> Cached[T]:
+        lock, token = f"lock:{key}", uuid.uuid4().hex
+        try:
+            stored = self._decode(await self.redis.get(key))
+            if stored is not None and self._age(stored) < ttl:
+                self._remember(key, stored)
+                return self._cached(key, stored, ttl, adapter, hit=True)
+            if not await self.redis.set(lock, token, nx=True, px=int(self.lock_seconds * 1000)):
+                watched = await self._watch(key, lock, ttl)
+                if watched is not None:
+                    return self._cached(key, watched, ttl, adapter, hit=True)
+                stored = self._decode(await self.redis.get(key)) or stored
+        except REDIS_DOWN_ERRORS:
+            return await self._fetch_without_redis(key, ttl, fetch, adapter)
+        try:
+            value = await fetch()
+        except Exception:
+            if stored is not None:
+                logger.warning("serving a stale %s: the provider failed", key)
+                return self._cached(key, stored, ttl, adapter, hit=True, stale=True)
+            raise
+        finally:
+            await self._release(lock, token)
+        entry = _Entry(time.time(), adapter.dump_python(value, mode="json"), value)
+        with contextlib.suppress(*REDIS_DOWN_ERRORS):
+            await self.redis.set(key, self._encode(entry), ex=ttl + self.stale_seconds)
+        self._remember(key, entry)
+        return Cached(value, hit=False, stale=False, ttl_left=ttl, key=key)
+
+    async def _watch(self, key: str, lock: str, ttl: float) -> _Entry | None:
+        """Another process holds the lock: wait for its value (or for the lock to go)."""
+        deadline = time.monotonic() + self.lock_seconds
+        while time.monotonic() < deadline:
+            await asyncio.sleep(self.poll_seconds)
+            raw, locked = await self.redis.mget(key, lock)
+            entry = self._decode(raw)
+            if entry is not None and self._age(entry) < ttl:
+                self._remember(key, entry)
+                return entry
+            if locked is None:
+                return None  # the other fetch failed; try ourselves
+        return None
+
+    async def _fetch_without_redis(
+        self, key: str, ttl: int, fetch: Callable[[], Awaitable[T]], adapter: TypeAdapter[T]
+    ) -> Cached[T]:
+        stale = self._local.get(key)
+        try:
+            value = await fetch()
+        except Exception:
+            if stale is not None:
+                return self._cached(key, stale, ttl, adapter, hit=True, stale=True)
+            raise
+        self._remember(key, _Entry(time.time(), adapter.dump_python(value, mode="json"), value))
+        return Cached(value, hit=False, stale=False, ttl_left=ttl, key=key)
+
+    async def _release(self, lock: str, token: str) -> None:
+        with contextlib.suppress(*REDIS_DOWN_ERRORS):
+            await self.redis.eval(_RELEASE, 1, lock, token)  # type: ignore[misc]
+
+    def _remember(self, key: str, entry: _Entry) -> None:
+        if key not in self._local and len(self._local) >= self.max_local_entries:
+            del self._local[next(iter(self._local))]
+        self._local[key] = entry
+
+    @staticmethod
+    def _age(entry: _Entry) -> float:
+        return time.time() - entry.fetched_at
+
+    @staticmethod
+    def _encode(entry: _Entry) -> str:
+        return json.dumps({"t": entry.fetched_at, "v": entry.raw}, separators=(",", ":"))
+
+    @staticmethod
+    def _decode(raw: bytes | None) -> _Entry | None:
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            return _Entry(float(data["t"]), data["v"])
+        except (ValueError, KeyError, TypeError):
+            return None  # an unreadable entry is a miss
+
+    def _cached(
+        self,
+        key: str,
+        entry: _Entry,
+        ttl: int,
+        adapter: TypeAdapter[T],
+        *,
+        hit: bool,
+        stale: bool = False,
+    ) -> Cached[T]:
+        if entry.value is None:
+            entry.value = adapter.validate_python(entry.raw)
+        ttl_left = 0 if stale else max(0, int(ttl - self._age(entry)))
+        return Cached(entry.value, hit=hit, stale=stale, ttl_left=ttl_left, key=key)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from carteira.core.errors import InvalidInputError, ServiceUnavailableError, UpstreamError
+
+
+class UnknownTickerError(InvalidInputError):
+    code = "unknown_ticker"
+    message = "The market-data provider does not know this ticker."
+
+
+class ProviderError(UpstreamError):
+    """The provider answered, but not with anything usable (garbage, wrong shape, odd status)."""
+
+    code = "market_data_error"
+    message = "The market-data provider sent an unusable answer."
+
+
+class ProviderUnavailableError(ServiceUnavailableError):
+    """The provider cannot be reached now (down, rate limiting, circuit open, timeout)."""
+
+    code = "market_data_unavailable"
+    message = "Market data is unavailable right now; try again shortly."

@@ -1,0 +1,41 @@
+"""The market-data provider contract and what both providers share."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from carteira.assets.models import AssetType
+from carteira.pricing.schemas import DailyClose, Quote, SearchHit
+
+PERCENT = Decimal(100)
+
+
+class MarketDataProvider(Protocol):
+    source: str
+
+    async def quote(self, ticker: str) -> Quote:
+        """The latest quote; UnknownTickerError, ProviderError or ProviderUnavailableError."""
+        ...
+
+    async def search(self, query: str, *, limit: int) -> list[SearchHit]: ...
+
+    async def history(self, ticker: str, *, start: date, end: date) -> list[DailyClose]:
+        """Daily closes in [start, end], oldest first; days without a close are left out."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def change_pct(price: Decimal, previous_close: Decimal | None) -> float | None:
+    if not previous_close:
+        return None
+    return round(float((price / previous_close - 1) * PERCENT), 6)
+
+
+_TYPES = {member.value: member for member in AssetType}
+
+
+def asset_type(instrument_type: str | None) -> AssetType:
+    return _TYPES.get((instrument_type or "").upper(), AssetType.OTHER)

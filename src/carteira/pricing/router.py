@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AfterValidator
+
+from carteira.assets.schemas import parse_ticker
+from carteira.auth.dependencies import CurrentUser
+from carteira.core.errors import InvalidInputError
+from carteira.core.responses import json_response
+from carteira.pricing.dependencies import MarketDep
+from carteira.pricing.exceptions import ProviderError, ProviderUnavailableError
+from carteira.pricing.schemas import QuotesOut, SearchOut
+
+router = APIRouter(tags=["market data"])
+
+MAX_TICKERS = 50
+
+
+def _ticker_list(raw: list[str]) -> list[str]:
+    # Accepts `tickers=A,B` and `tickers=A&tickers=B` alike.
+    parts = (part for value in raw for part in value.split(",") if part.strip())
+    tickers = list(dict.fromkeys(parse_ticker(part) for part in parts))
+    if not tickers:
+        raise ValueError("give at least one ticker")
+    if len(tickers) > MAX_TICKERS:
+        raise ValueError(f"at most {MAX_TICKERS} tickers per request")
+    return tickers
+
+
+Tickers = Annotated[
+    list[str],
+    Query(max_length=60, description="comma-separated, e.g. PETR4.SA,AAPL (at most 50)"),
+    AfterValidator(_ticker_list),
+]
+
+
+@router.get("/assets/search", response_model=SearchOut)
+async def search_assets(
+    _: CurrentUser,
+    market: MarketDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="name or symbol")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Response:
+    """The provider's symbol search, cached (`X-Cache: HIT|MISS`, `X-Cache-TTL`, `X-Cache-Key`)."""
+    if not q.strip():
+        raise InvalidInputError("q must not be blank.")
+    cached = await market.search(q, limit=limit)
+    headers = {
+        "X-Cache": "HIT" if cached.hit else "MISS",
+        "X-Cache-TTL": str(cached.ttl_left),
+        "X-Cache-Key": cached.key,
+    }
+    if cached.stale:
+        headers["X-Cache-Stale"] = "true"
+    return json_response(SearchOut(items=cached.value), headers=headers)
+
+
+@router.get("/quotes", response_model=QuotesOut)
+async def get_quotes(_: CurrentUser, market: MarketDep, tickers: Tickers) -> Response:
+    """Latest quotes; tickers the provider cannot answer are listed under `errors`."""
+    batch = await market.quotes(tickers)
+    if not batch.quotes and batch.errors:
+        failures = list(batch.errors.values())
+        if all(isinstance(e, ProviderUnavailableError) for e in failures):
+            raise failures[0]
+        if all(isinstance(e, ProviderError) for e in failures):
+            raise failures[0]
+    ordered = [batch.quotes[t] for t in tickers if t in batch.quotes]
+    return json_response(QuotesOut(items=ordered, errors=batch.error_list()))

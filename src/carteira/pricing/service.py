@@ -1,0 +1,170 @@
+"""Market data for the rest of the app: quotes, search, history and ticker validation.
+
+`MarketData` is built once per process (API lifespan, worker startup) around the configured
+provider and the cache; the other modules receive it and call these methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import TypeAdapter
+from redis.asyncio import Redis
+
+from carteira.assets.schemas import AssetDetails
+from carteira.core.config import Settings
+from carteira.core.errors import AppError
+from carteira.pricing.cache import Cached, MarketCache
+from carteira.pricing.exceptions import (
+    ProviderError,
+    ProviderUnavailableError,
+    UnknownTickerError,
+)
+from carteira.pricing.provider import MarketDataProvider
+from carteira.pricing.schemas import DailyClose, Quote, QuoteError, SearchHit
+from carteira.pricing.simulated import SimulatedProvider
+from carteira.pricing.yahoo import YahooProvider
+
+logger = logging.getLogger(__name__)
+
+_QUOTE = TypeAdapter(Quote)
+_HITS = TypeAdapter(list[SearchHit])
+_CLOSES = TypeAdapter(list[DailyClose])
+
+
+@dataclass
+class QuoteBatch:
+    quotes: dict[str, Quote] = field(default_factory=dict)
+    errors: dict[str, AppError] = field(default_factory=dict)
+
+    def error_list(self) -> list[QuoteError]:
+        return [
+            QuoteError(ticker=ticker, code=error.code, detail=error.detail)
+            for ticker, error in self.errors.items()
+        ]
+
+
+class MarketData:
+    def __init__(self, *, provider: MarketDataProvider, redis: Redis, settings: Settings) -> None:
+        self.provider = provider
+        self.settings = settings
+        self.cache = MarketCache(
+            redis,
+            stale_seconds=settings.stale_cache_seconds,
+            # Long enough for one full provider call with its retries.
+            lock_seconds=settings.yahoo_max_retry_seconds + settings.yahoo_timeout_seconds,
+        )
+        self._limit = asyncio.Semaphore(settings.yahoo_concurrency)
+
+    async def close(self) -> None:
+        await self.cache.aclose()
+        await self.provider.close()
+
+    # -- quotes -------------------------------------------------------------------------------
+
+    @staticmethod
+    def quote_key(ticker: str) -> str:
+        return f"md:quote:{ticker}"
+
+    async def _fetch_quote(self, ticker: str) -> Quote:
+        async with self._limit:  # bounded concurrency towards the provider
+            return await self.provider.quote(ticker)
+
+    async def quote(self, ticker: str) -> Quote:
+        cached = await self.cache.get(
+            self.quote_key(ticker),
+            ttl=self.settings.quote_cache_ttl_seconds,
+            fetch=lambda: self._fetch_quote(ticker),
+            adapter=_QUOTE,
+        )
+        return cached.value.model_copy(update={"stale": True}) if cached.stale else cached.value
+
+    async def quotes(
+        self, tickers: Sequence[str], *, wait_seconds: float | None = None
+    ) -> QuoteBatch:
+        """Quotes for many tickers: cached ones in one round trip, the rest fetched
+        concurrently (bounded). Tickers still pending after `wait_seconds` are reported as
+        unavailable, while their fetches go on to fill the cache."""
+        unique = list(dict.fromkeys(tickers))
+        keys = {self.quote_key(t): t for t in unique}
+        fresh = await self.cache.fresh_values(
+            list(keys), ttl=self.settings.quote_cache_ttl_seconds, adapter=_QUOTE
+        )
+        batch = QuoteBatch(quotes={keys[key]: quote for key, quote in fresh.items()})
+        missing = [t for t in unique if t not in batch.quotes]
+        if not missing:
+            return batch
+        tasks = {asyncio.ensure_future(self.quote(t)): t for t in missing}
+        done, pending = await asyncio.wait(tasks, timeout=wait_seconds)
+        for task in done:
+            ticker = tasks[task]
+            if (error := task.exception()) is None:
+                batch.quotes[ticker] = task.result()
+            elif isinstance(error, AppError):
+                batch.errors[ticker] = error
+            else:
+                raise error
+        for task in pending:
+            task.add_done_callback(_consume)
+            batch.errors[tasks[task]] = ProviderUnavailableError("Quote not available in time.")
+        return batch
+
+    # -- search, history, validation ----------------------------------------------------------
+
+    async def search(self, query: str, *, limit: int) -> Cached[list[SearchHit]]:
+        normalized = " ".join(query.lower().split())
+        return await self.cache.get(
+            f"md:search:{limit}:{normalized}",
+            ttl=self.settings.search_cache_ttl_seconds,
+            fetch=lambda: self.provider.search(normalized, limit=limit),
+            adapter=_HITS,
+        )
+
+    async def history(self, ticker: str, *, start: date, end: date) -> list[DailyClose]:
+        cached = await self.cache.get(
+            f"md:history:{ticker}:{start}:{end}",
+            ttl=self.settings.history_cache_ttl_seconds,
+            fetch=lambda: self.provider.history(ticker, start=start, end=end),
+            adapter=_CLOSES,
+        )
+        return cached.value
+
+    async def describe(self, ticker: str) -> AssetDetails:
+        """What the provider says the ticker is; UnknownTickerError when it does not know it."""
+        quote = await self.quote(ticker)
+        return AssetDetails(
+            name=quote.name or ticker,
+            exchange=quote.exchange,
+            currency=quote.currency,
+            asset_type=quote.asset_type,
+        )
+
+
+def _consume(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: no "never retrieved" warning for an abandoned wait
+
+
+def create_market_data(settings: Settings, redis: Redis) -> MarketData:
+    provider: MarketDataProvider = (
+        SimulatedProvider(tick_seconds=settings.tick_seconds)
+        if settings.market_data_provider == "simulated"
+        else YahooProvider(settings)
+    )
+    return MarketData(provider=provider, redis=redis, settings=settings)
+
+
+async def provider_problem(market: MarketData, *, probe_ticker: str = "AAPL") -> str | None:
+    """None when the configured provider answers a quote, else a plain-language reason."""
+    try:
+        await asyncio.wait_for(market.provider.quote(probe_ticker), 8)
+    except (ProviderUnavailableError, ProviderError, UnknownTickerError) as exc:
+        return exc.detail
+    except TimeoutError:
+        return "no answer within 8 seconds"
+    return None
