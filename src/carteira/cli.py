@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from carteira.core.events import EventBus
+    from carteira.core.jobs import JobQueue
     from carteira.pricing.service import MarketData
 
 from carteira.core.config import Settings, get_settings
@@ -50,18 +51,19 @@ async def _with_orm(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 
 
 async def _with_services(
-    settings: Settings, work: Callable[[EventBus, MarketData], Awaitable[T]]
+    settings: Settings, work: Callable[[EventBus, MarketData, JobQueue], Awaitable[T]]
 ) -> T:
-    """The ORM, a publish-only event bus (so CLI writes reach the running processes) and
-    market data, as the API has them."""
+    """The ORM, a publish-only event bus (so CLI writes reach the running processes), market
+    data and the job queue, as the API has them."""
     from carteira.core.events import EventBus
+    from carteira.core.jobs import JobQueue
     from carteira.core.redis import create_redis
     from carteira.pricing.service import create_market_data
 
     redis = create_redis(settings)
     market = create_market_data(settings, redis)
     try:
-        return await _with_orm(settings, lambda: work(EventBus(redis), market))
+        return await _with_orm(settings, lambda: work(EventBus(redis), market, JobQueue(redis)))
     finally:
         await market.close()
         await redis.aclose()
@@ -154,7 +156,7 @@ def cmd_worker(_: argparse.Namespace) -> int:
     from carteira.worker import WorkerSettings
 
     _settings()
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    run_worker(WorkerSettings)
     return 0
 
 
@@ -165,7 +167,10 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
     from carteira.demo import seed_demo
 
     summary = asyncio.run(
-        _with_services(_settings(), lambda events, market: seed_demo(events=events, market=market))
+        _with_services(
+            _settings(),
+            lambda events, market, jobs: seed_demo(events=events, market=market, jobs=jobs),
+        )
     )
     print(summary)
     return 0
@@ -194,12 +199,12 @@ async def _bootstrap_dev(settings: Settings) -> list[str]:
     applied = await apply_migrations(settings)
     notes.append(f"migrations applied: {len(applied)}")
 
-    async def bootstrap(events: EventBus, market: MarketData) -> None:
+    async def bootstrap(events: EventBus, market: MarketData, jobs: JobQueue) -> None:
         created = await auth_service.ensure_user(
             email=DEV_ADMIN_EMAIL, password=DEV_ADMIN_PASSWORD, role=Role.ADMIN, settings=settings
         )
         notes.append("dev admin " + ("created" if created else "already present"))
-        notes.append(await seed_demo(events=events, market=market))
+        notes.append(await seed_demo(events=events, market=market, jobs=jobs))
         if problem := await provider_problem(market):
             notes.append(
                 f"warning: the market-data provider ({settings.market_data_provider}) does not"

@@ -16,6 +16,7 @@ from carteira.clients import service as clients
 from carteira.clients.models import ClientStatus
 from carteira.clients.schemas import ClientCreate
 from carteira.core.events import EventBus
+from carteira.core.jobs import JobQueue
 from carteira.pricing.service import MarketData
 
 EQUITY = AssetType.EQUITY
@@ -95,14 +96,18 @@ def _lots(rng: random.Random, today: date) -> list[tuple[DemoAsset, Decimal, Dec
     return result
 
 
-async def seed_demo(*, events: EventBus, market: MarketData) -> str:
+async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> str:
     created = {"clients": 0, "assets": 0, "allocations": 0}
     registered: dict[str, int] = {}
     for demo_asset in DEMO_ASSETS:
         asset = await assets.find_by_ticker(ticker=demo_asset.ticker)
         if asset is None:
             asset = await assets.register_known_asset(
-                ticker=demo_asset.ticker, details=demo_asset.details, actor_id=None
+                ticker=demo_asset.ticker,
+                details=demo_asset.details,
+                jobs=jobs,
+                backfill_days=market.settings.backfill_days,
+                actor_id=None,
             )
             created["assets"] += 1
         registered[demo_asset.ticker] = asset.id
@@ -132,6 +137,7 @@ async def seed_demo(*, events: EventBus, market: MarketData) -> str:
                 actor_id=None,
                 events=events,
                 market=market,
+                jobs=jobs,
             )
             created["allocations"] += 1
     return "demo data: " + ", ".join(f"{count} {kind} created" for kind, count in created.items())

@@ -23,10 +23,12 @@ from carteira.core.database import tortoise_config
 from carteira.core.errors import install_error_handlers
 from carteira.core.events import EventBus
 from carteira.core.health import router as health_router
+from carteira.core.jobs import JobQueue
 from carteira.core.logging import configure_logging
 from carteira.core.middleware import RequestContextMiddleware
 from carteira.core.redis import create_redis
 from carteira.core.security_headers import SecurityHeadersMiddleware
+from carteira.jobs.router import router as jobs_router
 from carteira.pricing.router import router as pricing_router
 from carteira.pricing.service import create_market_data
 
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.events = events
         app.state.sessions = SessionStore(redis=redis, bus=events)
         app.state.market = create_market_data(settings, redis)
+        app.state.jobs = JobQueue(redis)
         events.start()
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings)):
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         users_router,
+        jobs_router,
         audit_router,
     ):
         app.include_router(router)

@@ -7,44 +7,66 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from arq import cron, func
 from arq.connections import RedisSettings
 
-from carteira.core.config import get_settings
+from carteira.core.config import Settings, get_settings
+from carteira.core.cron import parse_cron
 from carteira.core.database import close_orm, init_orm
-from carteira.core.redis import create_redis
+from carteira.core.jobs import REGISTRY, Context
+from carteira.pricing import tasks as pricing_tasks
+from carteira.pricing.service import create_market_data
 
 logger = logging.getLogger(__name__)
 
-_settings = get_settings()
+
+def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str, Any]:
+    """Everything an arq `Worker` needs; `manage_orm=False` when the process already has the
+    ORM open (tests running the worker beside the app)."""
+
+    async def startup(ctx: Context) -> None:
+        ctx["settings"] = settings
+        if manage_orm:
+            await init_orm(settings)
+        ctx["market"] = create_market_data(settings, ctx["redis"])
+        logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))
+
+    async def shutdown(ctx: Context) -> None:
+        await ctx["market"].close()
+        if manage_orm:
+            await close_orm()
+        logger.info("worker stopped")
+
+    return {
+        "functions": [
+            func(
+                definition.run,  # type: ignore[arg-type]  # arq's WorkerCoroutine protocol
+                name=definition.name,
+                timeout=definition.timeout_seconds,
+                max_tries=definition.max_tries,
+                keep_result=definition.keep_result_seconds,
+            )
+            for definition in REGISTRY.values()
+        ],
+        "cron_jobs": [
+            cron(
+                pricing_tasks.daily_closes,
+                name="daily_closes",
+                unique=True,
+                timeout=1800,
+                **parse_cron(settings.daily_close_cron),
+            ),
+        ],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "timezone": ZoneInfo(settings.daily_close_timezone),
+        "health_check_interval": 30,
+        "max_jobs": 20,
+    }
 
 
-async def startup(ctx: dict[str, Any]) -> None:
-    settings = _settings
-    ctx["settings"] = settings
-    await init_orm(settings)
-    ctx["app_redis"] = create_redis(settings)
-    logger.info("worker started")
-
-
-async def shutdown(ctx: dict[str, Any]) -> None:
-    await ctx["app_redis"].aclose()
-    await close_orm()
-    logger.info("worker stopped")
-
-
-async def ping(ctx: dict[str, Any]) -> str:
-    """A no-op job: proves the queue and the worker work end to end."""
-    return "pong"
-
-
-class WorkerSettings:
-    functions = [ping]
-    cron_jobs: list[Any] = []
-    on_startup = startup
-    on_shutdown = shutdown
-    redis_settings = RedisSettings.from_dsn(_settings.redis_url)
-    health_check_interval = 30
-    job_timeout = 600
-    max_tries = 5
-    keep_result = 3600
+# What arq's CLI and `carteira worker` load: the settings of this process's environment.
+WorkerSettings = type("WorkerSettings", (), worker_settings(get_settings()))

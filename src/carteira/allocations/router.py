@@ -1,19 +1,22 @@
 from __future__ import annotations
 
+from datetime import date
 from http import HTTPStatus
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
-from carteira.allocations import service
+from carteira.allocations import performance, service
 from carteira.allocations.schemas import (
     AllocationCreate,
     AllocationOut,
     AllocationPage,
     AllocationPatch,
+    PerformanceOut,
     PositionsOut,
 )
 from carteira.auth.dependencies import AdminUser, CurrentUser
-from carteira.core.dependencies import EventsDep
+from carteira.core.dependencies import EventsDep, JobsDep
 from carteira.core.pagination import Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import PathId
@@ -39,9 +42,10 @@ async def create_allocation(
     admin: AdminUser,
     events: EventsDep,
     market: MarketDep,
+    jobs: JobsDep,
 ) -> AllocationOut:
     return await service.create_allocation(
-        client_id=client_id, data=body, actor_id=admin.id, events=events, market=market
+        client_id=client_id, data=body, actor_id=admin.id, events=events, market=market, jobs=jobs
     )
 
 
@@ -75,3 +79,19 @@ async def delete_allocation(
 @router.get("/positions", response_model=PositionsOut)
 async def client_positions(client_id: PathId, _: CurrentUser, market: MarketDep) -> Response:
     return json_response(await service.client_positions(client_id=client_id, market=market))
+
+
+@router.get("/performance", response_model=PerformanceOut)
+async def client_performance(
+    client_id: PathId,
+    _: CurrentUser,
+    market: MarketDep,
+    start: date | None = None,
+    end: date | None = None,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3,8}$")] = None,
+) -> Response:
+    """Totals, XIRR, TWR and the daily curve (from stored daily closes)."""
+    result = await performance.client_performance(
+        client_id=client_id, start=start, end=end, currency=currency, market=market
+    )
+    return json_response(result)

@@ -118,3 +118,36 @@ class PositionsOut(BaseModel):
     positions: list[PositionOut]
     totals: list[CurrencyTotals] = Field(description="per currency: amounts are never converted")
     prices_unavailable: bool = False
+
+
+class PerformancePoint(BaseModel):
+    date: date
+    market_value: DecimalStr
+    invested: DecimalStr = Field(description="cost of the lots bought up to this day")
+    cumulative_twr_pct: float
+
+
+class PerformanceTotals(BaseModel):
+    cost: DecimalStr
+    market_value: DecimalStr
+    pnl: DecimalStr
+    accumulated_return_pct: float | None
+    day_change: DecimalStr
+    day_change_pct: float | None
+
+
+class PerformanceOut(BaseModel):
+    """Returns are in percent. One currency at a time (`currency`, default: the largest)."""
+
+    client_id: int
+    currency: str
+    currencies: list[str]
+    start: date
+    end: date
+    totals: PerformanceTotals
+    xirr_pct: float | None = Field(description="annualized, money-weighted (ACT/365)")
+    xirr_note: str | None = Field(description="why xirr_pct is null, when it is")
+    twr_pct: float | None = Field(description="time-weighted, chain-linked daily")
+    twr_annualized_pct: float | None = Field(description="when the span exceeds a year")
+    series: list[PerformancePoint]
+    prices_unavailable: bool = False

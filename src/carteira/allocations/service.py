@@ -22,6 +22,7 @@ from carteira.audit import service as audit
 from carteira.clients import service as clients
 from carteira.core.database import atomic, db, on_commit
 from carteira.core.events import EventBus, LocalCache
+from carteira.core.jobs import JobQueue
 from carteira.core.money import mul
 from carteira.core.pagination import PageParams
 from carteira.pricing.service import MarketData
@@ -146,11 +147,12 @@ async def create_allocation(
     actor_id: int | None,
     events: EventBus,
     market: MarketData,
+    jobs: JobQueue,
 ) -> AllocationOut:
     """A new lot; a `ticker` not registered yet is validated with the provider and registered."""
     await clients.ensure_client_exists(client_id=client_id)
     asset = await assets.resolve(
-        asset_id=data.asset_id, ticker=data.ticker, market=market, actor_id=actor_id
+        asset_id=data.asset_id, ticker=data.ticker, market=market, jobs=jobs, actor_id=actor_id
     )
     async with atomic():
         allocation = await Allocation.create(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from typing import Annotated
 
@@ -9,11 +10,14 @@ from carteira.assets import service
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import AssetCreate, AssetOut, AssetPatch
 from carteira.auth.dependencies import AdminUser, CurrentUser
-from carteira.core.dependencies import EventsDep
+from carteira.core.dependencies import EventsDep, JobsDep
+from carteira.core.errors import InvalidInputError
 from carteira.core.pagination import Page, Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import PathId
+from carteira.pricing import service as pricing
 from carteira.pricing.dependencies import MarketDep
+from carteira.pricing.schemas import HistoryOut
 
 router = APIRouter(prefix="/assets", tags=["assets"])
 
@@ -32,9 +36,13 @@ async def list_assets(
 
 
 @router.post("", response_model=AssetOut, status_code=HTTPStatus.CREATED)
-async def register_asset(body: AssetCreate, admin: AdminUser, market: MarketDep) -> AssetOut:
+async def register_asset(
+    body: AssetCreate, admin: AdminUser, market: MarketDep, jobs: JobsDep
+) -> AssetOut:
+    """Validated with the market-data provider, which fills name, exchange, currency and type;
+    a backfill of its daily closes is queued."""
     asset = await service.register_asset(
-        ticker=body.ticker, market=market, actor_id=admin.id, sector=body.sector
+        ticker=body.ticker, market=market, jobs=jobs, actor_id=admin.id, sector=body.sector
     )
     return AssetOut.model_validate(asset)
 
@@ -58,3 +66,25 @@ async def update_asset(
 async def delete_asset(asset_id: PathId, admin: AdminUser, events: EventsDep) -> Response:
     await service.delete_asset(asset_id=asset_id, actor_id=admin.id, events=events)
     return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+MAX_HISTORY_DAYS = 3660
+
+
+@router.get("/{asset_id}/history", response_model=HistoryOut)
+async def asset_history(
+    asset_id: PathId,
+    _: CurrentUser,
+    start: date | None = None,
+    end: date | None = None,
+) -> HistoryOut:
+    """Stored daily closes and returns (`daily_returns`); the last year by default, at most ten."""
+    asset = await service.get_asset(asset_id=asset_id)
+    last = end or datetime.now(UTC).date()
+    first = start or last - timedelta(days=365)
+    if first > last:
+        raise InvalidInputError("start must not be after end.")
+    if (last - first).days > MAX_HISTORY_DAYS:
+        raise InvalidInputError(f"at most {MAX_HISTORY_DAYS} days per request.")
+    items = await pricing.daily_history(asset_id=asset.id, start=first, end=last)
+    return HistoryOut(asset_id=asset.id, ticker=asset.ticker, start=first, end=last, items=items)

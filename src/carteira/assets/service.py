@@ -18,7 +18,9 @@ from carteira.assets.schemas import AssetDetails, AssetPatch
 from carteira.audit import service as audit
 from carteira.core.database import atomic, on_commit
 from carteira.core.events import EventBus
+from carteira.core.jobs import JobQueue
 from carteira.core.pagination import PageParams, fetch_page
+from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
 
 ENTITY = "asset"
@@ -55,7 +57,12 @@ async def find_by_ticker(*, ticker: str) -> Asset | None:
 
 
 async def resolve(
-    *, asset_id: int | None, ticker: str | None, market: MarketData, actor_id: int | None
+    *,
+    asset_id: int | None,
+    ticker: str | None,
+    market: MarketData,
+    jobs: JobQueue,
+    actor_id: int | None,
 ) -> Asset:
     """The asset an allocation refers to: by id (422 when unknown), or by ticker, registering
     it on the fly after the provider validated it."""
@@ -68,30 +75,48 @@ async def resolve(
     if (asset := await find_by_ticker(ticker=symbol)) is not None:
         return asset
     try:
-        return await register_asset(ticker=symbol, market=market, actor_id=actor_id)
+        return await register_asset(ticker=symbol, market=market, jobs=jobs, actor_id=actor_id)
     except TickerTakenError:  # registered concurrently by another request
         return await Asset.get(ticker=symbol)
 
 
 async def register_asset(
-    *, ticker: str, market: MarketData, actor_id: int | None, sector: str | None = None
+    *,
+    ticker: str,
+    market: MarketData,
+    jobs: JobQueue,
+    actor_id: int | None,
+    sector: str | None = None,
 ) -> Asset:
-    """Validate the ticker with the market-data provider, which also names and classifies it."""
+    """Validate the ticker with the market-data provider, which also names and classifies it;
+    its price history is backfilled in the background."""
     if await Asset.exists(ticker=ticker):
         raise TickerTakenError()
     details = await market.describe(ticker)
     if sector is not None:
         details = details.model_copy(update={"sector": sector})
-    return await register_known_asset(ticker=ticker, details=details, actor_id=actor_id)
+    return await register_known_asset(
+        ticker=ticker,
+        details=details,
+        jobs=jobs,
+        backfill_days=market.settings.backfill_days,
+        actor_id=actor_id,
+    )
 
 
 async def register_known_asset(
-    *, ticker: str, details: AssetDetails, actor_id: int | None
+    *,
+    ticker: str,
+    details: AssetDetails,
+    jobs: JobQueue,
+    backfill_days: int,
+    actor_id: int | None,
 ) -> Asset:
     """Register with details given by trusted code (demo data, the provider's answer)."""
     try:
         async with atomic():
             asset = await Asset.create(ticker=ticker.upper(), **details.model_dump())
+            await pricing.schedule_backfill(jobs=jobs, asset_id=asset.id, days=backfill_days)
             await audit.record(
                 actor_id=actor_id,
                 action=audit.Action.CREATE,

@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "carteira.clients.models",
     "carteira.assets.models",
     "carteira.allocations.models",
+    "carteira.pricing.models",
     "aerich.models",
 ]
 

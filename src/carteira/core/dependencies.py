@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from carteira.core.config import Settings
 from carteira.core.events import EventBus
+from carteira.core.jobs import JobQueue
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -30,6 +31,12 @@ async def get_events(request: Request) -> EventBus:
     return events
 
 
+async def get_jobs(request: Request) -> JobQueue:
+    jobs: JobQueue = request.app.state.jobs
+    return jobs
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 EventsDep = Annotated[EventBus, Depends(get_events)]

@@ -51,3 +51,17 @@ class SearchOut(BaseModel):
 class DailyClose(BaseModel):
     date: date
     close: DecimalStr
+
+
+class DailyReturnOut(BaseModel):
+    date: date
+    close: DecimalStr
+    return_pct: float | None
+
+
+class HistoryOut(BaseModel):
+    asset_id: int
+    ticker: str
+    start: date
+    end: date
+    items: list[DailyReturnOut]

@@ -19,14 +19,16 @@ from redis.asyncio import Redis
 from carteira.assets.schemas import AssetDetails
 from carteira.core.config import Settings
 from carteira.core.errors import AppError
+from carteira.core.jobs import JobQueue
 from carteira.pricing.cache import Cached, MarketCache
+from carteira.pricing.closes import stored_history
 from carteira.pricing.exceptions import (
     ProviderError,
     ProviderUnavailableError,
     UnknownTickerError,
 )
 from carteira.pricing.provider import MarketDataProvider
-from carteira.pricing.schemas import DailyClose, Quote, QuoteError, SearchHit
+from carteira.pricing.schemas import DailyClose, DailyReturnOut, Quote, QuoteError, SearchHit
 from carteira.pricing.simulated import SimulatedProvider
 from carteira.pricing.yahoo import YahooProvider
 
@@ -143,6 +145,33 @@ class MarketData:
             currency=quote.currency,
             asset_type=quote.asset_type,
         )
+
+
+# ---- daily closes ------------------------------------------------------------------------
+
+BACKFILL_JOB = "backfill_asset"
+REFRESH_JOB = "refresh_daily_returns"
+
+
+async def schedule_backfill(*, jobs: JobQueue, asset_id: int, days: int) -> str:
+    """After the current transaction commits; one backfill per asset at a time."""
+    return await jobs.enqueue(BACKFILL_JOB, asset_id, days, job_id=f"backfill:{asset_id}")
+
+
+async def schedule_refresh(
+    *, jobs: JobQueue, asset_id: int | None, start: date | None, end: date | None
+) -> str:
+    return await jobs.enqueue(
+        REFRESH_JOB,
+        asset_id=asset_id,
+        start=start.isoformat() if start else None,
+        end=end.isoformat() if end else None,
+    )
+
+
+async def daily_history(*, asset_id: int, start: date, end: date) -> list[DailyReturnOut]:
+    rows = await stored_history(asset_id=asset_id, start=start, end=end)
+    return [DailyReturnOut.model_validate(row) for row in rows]
 
 
 def _consume(task: asyncio.Task[Any]) -> None:

@@ -89,6 +89,7 @@ class _Meta(BaseModel):
     chart_previous_close: Decimal | None = Field(None, alias="chartPreviousClose")
     long_name: str | None = Field(None, alias="longName")
     short_name: str | None = Field(None, alias="shortName")
+    gmtoffset: int = 0  # the exchange's offset from UTC, in seconds
 
 
 class _QuoteSeries(BaseModel):
@@ -243,10 +244,12 @@ class YahooProvider:
         result = await self._chart(ticker, {"period1": str(period1), "period2": str(period2)})
         closes = result.indicators.quote[0].close if result.indicators.quote else []
         by_day: dict[date, Decimal] = {}
+        offset = result.meta.gmtoffset
         for stamp, close in zip(result.timestamp, closes, strict=False):
             if close is None or not close.is_finite() or close <= 0:
                 continue  # Yahoo leaves holes (null closes) on days without trading data
-            day = datetime.fromtimestamp(stamp, UTC).date()
+            # A bar is stamped at the session's open: its trading date is the exchange's.
+            day = datetime.fromtimestamp(stamp + offset, UTC).date()
             if start <= day <= end:
                 by_day[day] = close
         return [DailyClose(date=day, close=close) for day, close in sorted(by_day.items())]

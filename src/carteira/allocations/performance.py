@@ -1,0 +1,247 @@
+"""A client's performance: totals, XIRR (money-weighted), TWR (time-weighted) and the daily curve.
+
+Built from the lots and the stored daily closes (`daily_returns`); today's market value comes
+from live quotes. One currency at a time: returns over a mix of reais and dollars would
+depend on an exchange rate this API does not model.
+
+The curve: each trading day's close values the lots held that day (the last known close is
+carried over days an asset did not trade; a lot bought before its asset has any close is
+valued at its buy price). A purchase is a cash flow at the start of its day (the first trading
+day on or after its date), so the day's return includes the move from buy price to close;
+chain-linking makes every point depend only on the days up to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from carteira.allocations.returns import (
+    CashFlow,
+    ValuationDay,
+    annualize,
+    twr_series,
+    xirr_result,
+)
+from carteira.allocations.schemas import PerformanceOut, PerformancePoint, PerformanceTotals
+from carteira.clients import service as clients
+from carteira.core.database import db
+from carteira.core.errors import InvalidInputError
+from carteira.core.money import ZERO, mul, plain, sub, total
+from carteira.pricing.service import MarketData
+
+HUNDRED = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Lot:
+    asset_id: int
+    ticker: str
+    currency: str
+    quantity: Decimal
+    buy_price: Decimal
+    buy_date: date
+
+    @property
+    def cost(self) -> Decimal:
+        return mul(self.quantity, self.buy_price)
+
+
+_LOTS_SQL = """
+    SELECT a.asset_id, s.ticker, s.currency, a.quantity, a.buy_price, a.buy_date
+    FROM allocations a JOIN assets s ON s.id = a.asset_id
+    WHERE a.client_id = $1
+    ORDER BY a.buy_date, a.id
+"""
+# Each asset's last close before the window, then every close inside it.
+_CLOSES_SQL = """
+    (SELECT DISTINCT ON (asset_id) asset_id, date, close FROM daily_returns
+     WHERE asset_id = ANY($1::int[]) AND date < $2 ORDER BY asset_id, date DESC)
+    UNION ALL
+    (SELECT asset_id, date, close FROM daily_returns
+     WHERE asset_id = ANY($1::int[]) AND date BETWEEN $2 AND $3)
+    ORDER BY date
+"""
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value * HUNDRED, 6)
+
+
+async def client_performance(
+    *,
+    client_id: int,
+    start: date | None,
+    end: date | None,
+    currency: str | None,
+    market: MarketData,
+) -> PerformanceOut:
+    today = datetime.now(UTC).date()
+    last = end or today
+    if last > today:
+        raise InvalidInputError("end cannot be in the future.")
+    rows = await db().execute_query_dict(_LOTS_SQL, [client_id])
+    if not rows:
+        await clients.ensure_client_exists(client_id=client_id)
+    all_lots = [_Lot(**row) for row in rows]
+    currencies = _by_cost(all_lots)
+    chosen = (currency or (currencies[0] if currencies else "")).upper()
+    if currencies and chosen not in currencies:
+        raise InvalidInputError(f"The client holds nothing in {chosen}; try {currencies}.")
+    lots = [lot for lot in all_lots if lot.currency == chosen and lot.buy_date <= last]
+    first = start or (lots[0].buy_date if lots else last)
+    if first > last:
+        raise InvalidInputError("start must not be after end.")
+
+    closes = await _closes(lots, first, last)
+    opening, series = _curve(lots, closes, first, last)
+    live = await _live_prices(lots, market) if last == today else {}
+    totals, prices_missing = _totals(lots, closes, live, last)
+    twr = series[-1].cumulative_twr_pct / HUNDRED if series else None
+    span = (last - first).days
+    xirr = xirr_result(_cash_flows(lots, opening, first, last, totals.market_value))
+    return PerformanceOut(
+        client_id=client_id,
+        currency=chosen,
+        currencies=currencies,
+        start=first,
+        end=last,
+        totals=totals,
+        xirr_pct=_pct(xirr.value),
+        xirr_note=xirr.reason,
+        twr_pct=_pct(twr),
+        twr_annualized_pct=_pct(annualize(twr, span)) if twr is not None and span > 365 else None,
+        series=series,
+        prices_unavailable=prices_missing,
+    )
+
+
+def _by_cost(lots: Sequence[_Lot]) -> list[str]:
+    """The client's currencies, the largest cost first (the default one)."""
+    cost: dict[str, Decimal] = defaultdict(Decimal)
+    for lot in lots:
+        cost[lot.currency] += lot.cost
+    return sorted(cost, key=lambda c: (-cost[c], c))
+
+
+Close = tuple[int, date, Decimal]  # asset id, day, close; oldest first
+
+
+async def _closes(lots: Sequence[_Lot], first: date, last: date) -> list[Close]:
+    asset_ids = sorted({lot.asset_id for lot in lots})
+    if not asset_ids:
+        return []
+    rows = await db().execute_query_dict(_CLOSES_SQL, [asset_ids, first, last])
+    return [(row["asset_id"], row["date"], row["close"]) for row in rows]
+
+
+def _curve(
+    lots: Sequence[_Lot], closes: Sequence[Close], first: date, last: date
+) -> tuple[Decimal, list[PerformancePoint]]:
+    """The value of what was held when the window opened, and the daily points."""
+    close_days: dict[date, dict[int, Decimal]] = defaultdict(dict)
+    last_close: dict[int, Decimal] = {}
+    for asset_id, day, close in closes:
+        if day < first:
+            last_close[asset_id] = close  # the carried-over close from before the window
+        else:
+            close_days[day][asset_id] = close
+    holdings: dict[int, Decimal] = defaultdict(Decimal)
+    invested = ZERO
+    pending = list(lots)
+    for lot in [lot for lot in pending if lot.buy_date < first]:
+        holdings[lot.asset_id] += lot.quantity
+        last_close.setdefault(lot.asset_id, lot.buy_price)
+        invested += lot.cost
+    pending = [lot for lot in pending if lot.buy_date >= first]
+    opening = _value(holdings, last_close)
+    # A synthetic day before the window carries the opening value, so that the first real
+    # day's return is measured from it (and contributes nothing itself).
+    days = [ValuationDay(on=first - timedelta(days=1), value=opening, inflow=opening)]
+    points: list[tuple[date, Decimal, Decimal]] = []
+    for day in sorted(close_days):
+        if day > last:
+            break
+        inflow = ZERO
+        while pending and pending[0].buy_date <= day:
+            lot = pending.pop(0)
+            holdings[lot.asset_id] += lot.quantity
+            last_close.setdefault(lot.asset_id, lot.buy_price)
+            inflow += lot.cost
+        invested += inflow
+        last_close.update(close_days[day])
+        value = _value(holdings, last_close)
+        days.append(ValuationDay(on=day, value=value, inflow=inflow))
+        points.append((day, value, invested))
+    cumulative = twr_series(days)[1:]
+    series = [
+        PerformancePoint(
+            date=day,
+            market_value=plain(value),
+            invested=plain(spent),
+            cumulative_twr_pct=round(growth * HUNDRED, 6),
+        )
+        for (day, value, spent), growth in zip(points, cumulative, strict=True)
+    ]
+    return opening, series
+
+
+def _value(holdings: dict[int, Decimal], prices: dict[int, Decimal]) -> Decimal:
+    return total(mul(quantity, prices[asset_id]) for asset_id, quantity in holdings.items())
+
+
+async def _live_prices(
+    lots: Sequence[_Lot], market: MarketData
+) -> dict[str, tuple[Decimal, Decimal | None]]:
+    tickers = sorted({lot.ticker for lot in lots})
+    batch = await market.quotes(tickers, wait_seconds=market.settings.valuation_timeout_seconds)
+    return {t: (q.price, q.previous_close) for t, q in batch.quotes.items()}
+
+
+def _totals(
+    lots: Sequence[_Lot],
+    closes: Sequence[Close],
+    live: dict[str, tuple[Decimal, Decimal | None]],
+    last: date,
+) -> tuple[PerformanceTotals, bool]:
+    """Cost and value at `last`: live prices for today, else the last stored closes."""
+    latest_close = {asset_id: close for asset_id, _, close in closes}  # the newest wins
+    cost = total(lot.cost for lot in lots)
+    value = day_change = ZERO
+    missing = False
+    for lot in lots:
+        price, previous = live.get(lot.ticker, (None, None))
+        if price is None:
+            missing = missing or last == datetime.now(UTC).date()
+            price = latest_close.get(lot.asset_id, lot.buy_price)
+        value += mul(lot.quantity, price)
+        if previous is not None:
+            day_change += mul(lot.quantity, sub(price, previous))
+    opening = sub(value, day_change)
+    return (
+        PerformanceTotals(
+            cost=plain(cost),
+            market_value=plain(value),
+            pnl=plain(sub(value, cost)),
+            accumulated_return_pct=_pct(float(value / cost - 1)) if cost else None,
+            day_change=plain(day_change),
+            day_change_pct=_pct(float(day_change / opening)) if opening and live else None,
+        ),
+        missing,
+    )
+
+
+def _cash_flows(
+    lots: Sequence[_Lot], opening: Decimal, first: date, last: date, final_value: Decimal
+) -> list[CashFlow]:
+    """Purchases as money in (what was already held counts as bought when the window
+    opened, at its value then), and the value at the end as money out."""
+    flows = []
+    if any(lot.buy_date < first for lot in lots):
+        flows.append(CashFlow(on=first, amount=-opening))
+    flows += [CashFlow(on=lot.buy_date, amount=-lot.cost) for lot in lots if lot.buy_date >= first]
+    flows.append(CashFlow(on=last, amount=final_value))
+    return flows

@@ -1,0 +1,142 @@
+"""Pure performance math: money-weighted (XIRR) and time-weighted (TWR) returns.
+
+Conventions:
+
+* Every return is a float *fraction* (0.05 means 5 %); callers scale to percent.
+* Cash flows are seen from the investor: negative = money put in (a purchase),
+  positive = money taken out or the final market value.
+* XIRR is annualized with ACT/365 (fixed) and computed by ``pyxirr``.
+* TWR follows Portfolio Performance's TTWROR: chain-linked daily, with inflows
+  at the start of the day and outflows at its end,
+  ``r_t = (V_t + out_t) / (V_{t-1} + in_t) - 1`` and cumulative ``prod(1 + r_t) - 1``.
+  Before the first day the portfolio is worth 0, so day 0's start value is its inflow.
+* Inputs are Decimal (money); the returns are computed in float since they are
+  analytics, never booked amounts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import pairwise
+
+import pyxirr
+
+_ZERO = Decimal(0)
+
+NEEDS_PURCHASE_AND_VALUE = "needs at least one purchase and a later value"
+SAME_SIGN = "all cash flows have the same sign"
+SAME_DATE = "all cash flows are on the same date"
+NOT_CONVERGED = "did not converge"
+
+
+@dataclass(frozen=True, slots=True)
+class CashFlow:
+    on: datetime.date
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class XirrResult:
+    """An XIRR fraction, or None with a human-readable reason why it is undefined."""
+
+    value: float | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ValuationDay:
+    on: datetime.date
+    value: Decimal  # market value at that day's close
+    inflow: Decimal = _ZERO
+    outflow: Decimal = _ZERO
+
+
+def xirr_result(flows: Sequence[CashFlow]) -> XirrResult:
+    """Annualized money-weighted return of ``flows``, or why it cannot be computed."""
+    reason = _undefined_xirr_reason(flows)
+    if reason is not None:
+        return XirrResult(None, reason)
+    dates = [flow.on for flow in flows]
+    amounts = [float(flow.amount) for flow in flows]
+    try:
+        value = pyxirr.xirr(dates, amounts, silent=True)
+    except (pyxirr.InvalidPaymentsError, ValueError, OverflowError):
+        return XirrResult(None, NOT_CONVERGED)
+    if value is None or not math.isfinite(value):
+        return XirrResult(None, NOT_CONVERGED)
+    return XirrResult(float(value))
+
+
+def xirr(flows: Sequence[CashFlow]) -> float | None:
+    """Annualized money-weighted return as a fraction; None when undefined."""
+    return xirr_result(flows).value
+
+
+def _undefined_xirr_reason(flows: Sequence[CashFlow]) -> str | None:
+    has_purchase = any(flow.amount < 0 for flow in flows)
+    has_value = any(flow.amount > 0 for flow in flows)
+    if len(flows) < 2 or not (has_purchase or has_value):
+        return NEEDS_PURCHASE_AND_VALUE
+    if not (has_purchase and has_value):
+        return SAME_SIGN
+    if len({flow.on for flow in flows}) == 1:
+        return SAME_DATE
+    return None
+
+
+def twr_series(days: Sequence[ValuationDay]) -> list[float]:
+    """Cumulative time-weighted return (fraction) at the close of every day.
+
+    Each point depends only on the days up to it, so appending later days
+    (e.g. a new purchase) never changes earlier points.
+    """
+    _require_increasing_dates(days)
+    series: list[float] = []
+    growth = 1.0
+    previous_value = 0.0
+    for day in days:
+        growth *= 1.0 + _daily_return(previous_value, day)
+        series.append(growth - 1.0)
+        previous_value = float(day.value)
+    return series
+
+
+def twr(days: Sequence[ValuationDay]) -> float | None:
+    """Cumulative time-weighted return over ``days``; None if nothing was ever invested."""
+    if not any(_start_value(days, index) > 0 for index in range(len(days))):
+        return None
+    return twr_series(days)[-1]
+
+
+def annualize(total_return: float, days: int) -> float:
+    """Turn a total return over ``days`` into a yearly rate: (1 + R)^(365 / days) - 1."""
+    if days <= 0:
+        raise ValueError("days must be positive")
+    growth = 1.0 + total_return
+    # A total loss stays a total loss; a negative base has no real fractional power.
+    if growth <= 0:
+        return -1.0
+    return math.pow(growth, 365 / days) - 1.0
+
+
+def _daily_return(previous_value: float, day: ValuationDay) -> float:
+    start = previous_value + float(day.inflow)
+    # Nothing invested at the start of the day (e.g. before the first purchase): no return.
+    if start <= 0:
+        return 0.0
+    return (float(day.value) + float(day.outflow)) / start - 1.0
+
+
+def _start_value(days: Sequence[ValuationDay], index: int) -> float:
+    previous_value = float(days[index - 1].value) if index > 0 else 0.0
+    return previous_value + float(days[index].inflow)
+
+
+def _require_increasing_dates(days: Sequence[ValuationDay]) -> None:
+    for earlier, later in pairwise(days):
+        if later.on <= earlier.on:
+            raise ValueError(f"valuation days must be strictly increasing: {later.on}")

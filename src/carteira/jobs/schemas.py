@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from carteira.core.types import Id
+
+MAX_SPAN_DAYS = 3660
+
+
+class DailyReturnsJobRequest(BaseModel):
+    """All optional: one asset or all of them; the last week by default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    asset_id: Id | None = None
+    start: date | None = None
+    end: date | None = None
+
+    @model_validator(mode="after")
+    def _sane_window(self) -> Self:
+        today = datetime.now(UTC).date()
+        if self.end is not None and self.end > today:
+            raise ValueError("end cannot be in the future")
+        if self.start is not None and self.start > (self.end or today):
+            raise ValueError("start must not be after end")
+        if self.start is not None and ((self.end or today) - self.start).days > MAX_SPAN_DAYS:
+            raise ValueError(f"at most {MAX_SPAN_DAYS} days per job")
+        return self
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+
+
+class JobProgress(BaseModel):
+    done: int
+    total: int
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    job_id: str
+    status: Literal["queued", "in_progress", "complete", "failed", "not_found"]
+    function: str | None = None
+    enqueued_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    tries: int | None = None
+    result: Any = None
+    error: str | None = None
+    progress: JobProgress | None = None

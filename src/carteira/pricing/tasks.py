@@ -1,0 +1,88 @@
+"""Jobs that fill `daily_returns`: a backfill per new asset, a refresh on demand, a daily cron."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from carteira.assets.models import Asset
+from carteira.core.errors import AppError
+from carteira.core.jobs import Context, job, report_progress
+from carteira.pricing.closes import Stored, store_closes
+from carteira.pricing.exceptions import ProviderUnavailableError
+from carteira.pricing.service import MarketData
+
+logger = logging.getLogger(__name__)
+
+RECENT_DAYS = 7  # the daily job's window: covers weekends and holidays
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date) -> dict[str, Any]:
+    """Fetch and store each asset's closes; one failing ticker does not fail the others."""
+    market: MarketData = ctx["market"]
+    limit = asyncio.Semaphore(market.settings.yahoo_concurrency)
+    done = 0
+    inserted = updated = 0
+    failed: dict[str, str] = {}
+    await report_progress(ctx, done=0, total=len(assets))
+
+    async def one(asset: Asset) -> None:
+        nonlocal done, inserted, updated
+        async with limit:
+            try:
+                closes = await market.history(asset.ticker, start=start, end=end)
+                stored = await store_closes(asset_id=asset.id, closes=closes)
+            except AppError as exc:
+                failed[asset.ticker] = exc.detail
+                stored = Stored(0, 0)
+        inserted += stored.inserted
+        updated += stored.updated
+        done += 1
+        await report_progress(ctx, done=done, total=len(assets))
+
+    await asyncio.gather(*(one(asset) for asset in assets))
+    if failed and len(failed) == len(assets):
+        # Nothing worked: most likely an outage; the job is retried later.
+        raise ProviderUnavailableError(f"no asset could be refreshed: {failed}")
+    return {
+        "assets": len(assets),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "inserted": inserted,
+        "updated": updated,
+        "failed": failed,
+    }
+
+
+@job(timeout_seconds=900, max_tries=5, retry_delay_seconds=15)
+async def backfill_asset(ctx: Context, asset_id: int, days: int) -> dict[str, Any]:
+    """The history of a newly registered asset."""
+    asset = await Asset.get_or_none(id=asset_id)
+    if asset is None:
+        return {"assets": 0, "skipped": "asset no longer exists"}
+    end = today()
+    return await _refresh(ctx, assets=[asset], start=end - timedelta(days=days), end=end)
+
+
+@job(timeout_seconds=1800, max_tries=3, retry_delay_seconds=30)
+async def refresh_daily_returns(
+    ctx: Context, asset_id: int | None = None, start: str | None = None, end: str | None = None
+) -> dict[str, Any]:
+    """Recent closes of one asset or of every registered asset (idempotent)."""
+    last = date.fromisoformat(end) if end else today()
+    first = date.fromisoformat(start) if start else last - timedelta(days=RECENT_DAYS)
+    query = Asset.filter(id=asset_id) if asset_id is not None else Asset.all()
+    assets = await query.order_by("id")
+    return await _refresh(ctx, assets=assets, start=first, end=last)
+
+
+async def daily_closes(ctx: Context) -> dict[str, Any]:
+    """The cron after the market closes: every asset's recent closes."""
+    result: dict[str, Any] = await refresh_daily_returns(ctx)
+    return result

@@ -1,0 +1,151 @@
+"""GET /clients/{id}/performance against hand-computed values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import pyxirr
+
+from carteira.pricing.closes import store_closes
+from carteira.pricing.schemas import DailyClose
+from tests.factories import make_allocation, make_asset, make_client
+from tests.integration.test_jobs import weekdays
+
+TODAY = datetime.now(UTC).date()
+D = weekdays(TODAY - timedelta(days=30), 4)
+
+
+async def _portfolio(api, *, second_lot: bool = True):
+    client = await make_client(api)
+    petr = await make_asset(api, "PETR4.SA", price="13", previous_close="12.1")
+    closes = [Decimal("10"), Decimal("11"), Decimal("12.1"), Decimal("12.1")]
+    await store_closes(
+        asset_id=petr["id"],
+        closes=[DailyClose(date=day, close=c) for day, c in zip(D, closes, strict=True)],
+    )
+    await make_allocation(
+        api, client["id"], asset_id=petr["id"], quantity="10", buy_price="10", buy_date=D[0]
+    )
+    if second_lot:
+        await make_allocation(
+            api, client["id"], asset_id=petr["id"], quantity="10", buy_price="12.1", buy_date=D[2]
+        )
+    return client, petr
+
+
+async def test_performance_matches_hand_computation(as_admin, as_reader):
+    client, _ = await _portfolio(as_admin)
+    body = (await as_reader.get(f"/clients/{client['id']}/performance")).json()
+    assert body["currency"] == "BRL"
+    assert body["start"] == D[0].isoformat()
+    assert body["end"] == TODAY.isoformat()
+    totals = body["totals"]
+    assert (totals["cost"], totals["market_value"], totals["pnl"]) == ("221", "260", "39")
+    assert totals["accumulated_return_pct"] == pytest.approx(17.647059, abs=1e-6)
+    assert totals["day_change"] == "18"  # 20 x (13 - 12.1)
+    assert totals["day_change_pct"] == pytest.approx(7.438017, abs=1e-6)
+
+    assert [p["market_value"] for p in body["series"]] == ["100", "110", "242", "242"]
+    assert [p["invested"] for p in body["series"]] == ["100", "100", "221", "221"]
+    # Day 3: the second lot is money at the start of the day (bought at the close: no gain),
+    # so the day earns 11 on 231: 1.1 x 242/231.
+    assert [p["cumulative_twr_pct"] for p in body["series"]] == pytest.approx(
+        [0.0, 10.0, 15.238095, 15.238095], abs=1e-6
+    )
+    assert body["twr_pct"] == pytest.approx(15.238095, abs=1e-6)
+    assert body["twr_annualized_pct"] is None  # a month is not over a year
+
+    expected_xirr = pyxirr.xirr([D[0], D[2], TODAY], [-100, -121, 260])
+    assert body["xirr_pct"] == pytest.approx(expected_xirr * 100, abs=1e-4)
+    assert body["xirr_note"] is None
+    assert body["prices_unavailable"] is False
+
+
+async def test_a_later_purchase_does_not_move_earlier_points(as_admin):
+    client, petr = await _portfolio(as_admin, second_lot=False)
+    before = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["series"]
+    await make_allocation(
+        as_admin, client["id"], asset_id=petr["id"], quantity="10", buy_price="12.1", buy_date=D[2]
+    )
+    after = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["series"]
+    assert after[:2] == before[:2]
+
+
+async def test_a_window_starts_from_what_was_held(as_admin):
+    client, _ = await _portfolio(as_admin)
+    body = (
+        await as_admin.get(
+            f"/clients/{client['id']}/performance", params={"start": D[1].isoformat()}
+        )
+    ).json()
+    assert [p["date"] for p in body["series"]] == [d.isoformat() for d in D[1:]]
+    assert [p["cumulative_twr_pct"] for p in body["series"]] == pytest.approx(
+        [10.0, 15.238095, 15.238095], abs=1e-6
+    )
+    expected = pyxirr.xirr([D[1], D[2], TODAY], [-100, -121, 260])  # held: 100 at D[0]'s close
+    assert body["xirr_pct"] == pytest.approx(expected * 100, abs=1e-4)
+
+
+async def test_one_currency_at_a_time(as_admin):
+    client, _ = await _portfolio(as_admin)
+    aapl = await make_asset(as_admin, "AAPL", price="200", previous_close="200", currency="USD")
+    await make_allocation(
+        as_admin, client["id"], asset_id=aapl["id"], quantity="1", buy_price="150", buy_date=D[1]
+    )
+    body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
+    assert body["currencies"] == ["BRL", "USD"]
+    assert body["currency"] == "BRL"
+    usd = (await as_admin.get(f"/clients/{client['id']}/performance?currency=usd")).json()
+    assert (usd["currency"], usd["totals"]["cost"], usd["totals"]["market_value"]) == (
+        "USD",
+        "150",
+        "200",
+    )
+    r = await as_admin.get(f"/clients/{client['id']}/performance?currency=EUR")
+    assert r.status_code == 422
+
+
+async def test_long_spans_are_annualized(as_admin):
+    client = await make_client(as_admin)
+    asset = await make_asset(as_admin, "LONG3.SA", price="12.1", previous_close="12.1")
+    start = TODAY - timedelta(days=730)
+    days = [start, start + timedelta(days=365), TODAY - timedelta(days=1)]
+    await store_closes(
+        asset_id=asset["id"],
+        closes=[
+            DailyClose(date=d, close=c)
+            for d, c in zip(days, [Decimal(10), Decimal(11), Decimal("12.1")], strict=True)
+        ],
+    )
+    await make_allocation(
+        as_admin, client["id"], asset_id=asset["id"], quantity="1", buy_price="10", buy_date=start
+    )
+    body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
+    assert body["twr_pct"] == pytest.approx(21.0, abs=1e-6)
+    assert body["twr_annualized_pct"] == pytest.approx((1.21 ** (365 / 730) - 1) * 100, abs=1e-6)
+
+
+async def test_undefined_returns_say_why(as_admin):
+    client = await make_client(as_admin)
+    body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
+    assert body["xirr_pct"] is None
+    assert body["xirr_note"]
+    assert body["twr_pct"] is None
+    assert body["series"] == []
+    assert (await as_admin.get("/clients/999/performance")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=2026-02-01&end=2026-01-01",
+        f"end={(TODAY + timedelta(days=3)).isoformat()}",
+        "start=nope",
+        "currency=$$",
+    ],
+)
+async def test_bad_windows_are_422(as_admin, query):
+    client = await make_client(as_admin)
+    assert (await as_admin.get(f"/clients/{client['id']}/performance?{query}")).status_code == 422
