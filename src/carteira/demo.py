@@ -138,6 +138,7 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
                 events=events,
                 market=market,
                 jobs=jobs,
+                reporting_currency=market.settings.reporting_currency,
             )
             created["allocations"] += 1
     return "demo data: " + ", ".join(f"{count} {kind} created" for kind, count in created.items())

@@ -31,6 +31,7 @@ from carteira.core.security_headers import SecurityHeadersMiddleware
 from carteira.jobs.router import router as jobs_router
 from carteira.pricing.router import router as pricing_router
 from carteira.pricing.service import create_market_data
+from carteira.reports.router import router as reports_router
 
 DESCRIPTION = """
 Back office of an investment advisory firm: clients, assets, allocations (purchase lots),
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         users_router,
+        reports_router,
         jobs_router,
         audit_router,
     ):

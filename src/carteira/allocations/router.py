@@ -16,11 +16,13 @@ from carteira.allocations.schemas import (
     PositionsOut,
 )
 from carteira.auth.dependencies import AdminUser, CurrentUser
-from carteira.core.dependencies import EventsDep, JobsDep
+from carteira.core.dependencies import EventsDep, JobsDep, SettingsDep
 from carteira.core.pagination import Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import PathId
 from carteira.pricing.dependencies import MarketDep
+from carteira.reports import documents
+from carteira.reports.exports import EXPORT_RESPONSES, ExportFormat, OutputFormat
 
 router = APIRouter(prefix="/clients/{client_id}", tags=["allocations"])
 
@@ -43,9 +45,16 @@ async def create_allocation(
     events: EventsDep,
     market: MarketDep,
     jobs: JobsDep,
+    settings: SettingsDep,
 ) -> AllocationOut:
     return await service.create_allocation(
-        client_id=client_id, data=body, actor_id=admin.id, events=events, market=market, jobs=jobs
+        client_id=client_id,
+        data=body,
+        actor_id=admin.id,
+        events=events,
+        market=market,
+        jobs=jobs,
+        reporting_currency=settings.reporting_currency,
     )
 
 
@@ -56,6 +65,7 @@ async def update_allocation(
     body: AllocationPatch,
     admin: AdminUser,
     events: EventsDep,
+    settings: SettingsDep,
 ) -> AllocationOut:
     return await service.update_allocation(
         client_id=client_id,
@@ -63,25 +73,46 @@ async def update_allocation(
         data=body,
         actor_id=admin.id,
         events=events,
+        reporting_currency=settings.reporting_currency,
     )
 
 
 @router.delete("/allocations/{allocation_id}", status_code=HTTPStatus.NO_CONTENT)
 async def delete_allocation(
-    client_id: PathId, allocation_id: PathId, admin: AdminUser, events: EventsDep
+    client_id: PathId,
+    allocation_id: PathId,
+    admin: AdminUser,
+    events: EventsDep,
+    settings: SettingsDep,
 ) -> Response:
     await service.delete_allocation(
-        client_id=client_id, allocation_id=allocation_id, actor_id=admin.id, events=events
+        client_id=client_id,
+        allocation_id=allocation_id,
+        actor_id=admin.id,
+        events=events,
+        reporting_currency=settings.reporting_currency,
     )
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
-@router.get("/positions", response_model=PositionsOut)
-async def client_positions(client_id: PathId, _: CurrentUser, market: MarketDep) -> Response:
-    return json_response(await service.client_positions(client_id=client_id, market=market))
+@router.get("/positions", response_model=PositionsOut, responses=EXPORT_RESPONSES)
+async def client_positions(
+    client_id: PathId,
+    _: CurrentUser,
+    market: MarketDep,
+    format: OutputFormat = OutputFormat.JSON,
+) -> Response:
+    """Per asset: quantity, average cost, market value, pnl, weight (`format=csv|xlsx`
+    to export)."""
+    positions = await service.client_positions(client_id=client_id, market=market)
+    if format is not OutputFormat.JSON:
+        return documents.positions_export(
+            positions=positions, export_format=ExportFormat(format.value)
+        )
+    return json_response(positions)
 
 
-@router.get("/performance", response_model=PerformanceOut)
+@router.get("/performance", response_model=PerformanceOut, responses=EXPORT_RESPONSES)
 async def client_performance(
     client_id: PathId,
     _: CurrentUser,
@@ -89,9 +120,15 @@ async def client_performance(
     start: date | None = None,
     end: date | None = None,
     currency: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3,8}$")] = None,
+    format: OutputFormat = OutputFormat.JSON,
 ) -> Response:
-    """Totals, XIRR, TWR and the daily curve (from stored daily closes)."""
+    """Totals, XIRR, TWR and the daily curve from stored closes (`format=csv|xlsx` exports
+    the curve)."""
     result = await performance.client_performance(
         client_id=client_id, start=start, end=end, currency=currency, market=market
     )
+    if format is not OutputFormat.JSON:
+        return documents.performance_export(
+            performance=result, export_format=ExportFormat(format.value)
+        )
     return json_response(result)

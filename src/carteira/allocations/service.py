@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from carteira.core.jobs import JobQueue
 from carteira.core.money import mul
 from carteira.core.pagination import PageParams
 from carteira.pricing.service import MarketData
+from carteira.reports import service as reports
 
 ENTITY = "allocation"
 LISTING = "allocations.listing"
@@ -136,8 +138,10 @@ async def _out(allocation_id: int) -> AllocationOut:
     return _lot({name: rows[0][column] for column, name in _LIST_COLUMNS.items()})
 
 
-async def _listing_changed(events: EventBus) -> None:
+async def _lots_changed(events: EventBus, *, days: list[date], currency: str) -> None:
+    """After the commit: cached listings go, and every process hears the months' new inflows."""
     await on_commit(lambda: events.invalidate(LISTING))
+    await on_commit(lambda: reports.publish_inflows(events=events, days=days, currency=currency))
 
 
 async def create_allocation(
@@ -148,6 +152,7 @@ async def create_allocation(
     events: EventBus,
     market: MarketData,
     jobs: JobQueue,
+    reporting_currency: str,
 ) -> AllocationOut:
     """A new lot; a `ticker` not registered yet is validated with the provider and registered."""
     await clients.ensure_client_exists(client_id=client_id)
@@ -162,7 +167,7 @@ async def create_allocation(
             buy_price=data.buy_price,
             buy_date=data.buy_date,
         )
-        await _listing_changed(events)
+        await _lots_changed(events, days=[data.buy_date], currency=reporting_currency)
         await audit.record(
             actor_id=actor_id,
             action=audit.Action.CREATE,
@@ -180,6 +185,7 @@ async def update_allocation(
     data: AllocationPatch,
     actor_id: int | None,
     events: EventBus,
+    reporting_currency: str,
 ) -> AllocationOut:
     async with atomic():
         allocation = await _lot_of(client_id=client_id, allocation_id=allocation_id)
@@ -188,7 +194,8 @@ async def update_allocation(
         trail = audit.diff(before, _snapshot(allocation))
         if trail:
             await allocation.save()
-            await _listing_changed(events)
+            days = [before["buy_date"], allocation.buy_date]
+            await _lots_changed(events, days=days, currency=reporting_currency)
             await audit.record(
                 actor_id=actor_id,
                 action=audit.Action.UPDATE,
@@ -200,7 +207,12 @@ async def update_allocation(
 
 
 async def delete_allocation(
-    *, client_id: int, allocation_id: int, actor_id: int | None, events: EventBus
+    *,
+    client_id: int,
+    allocation_id: int,
+    actor_id: int | None,
+    events: EventBus,
+    reporting_currency: str,
 ) -> None:
     async with atomic():
         allocation = await _lot_of(client_id=client_id, allocation_id=allocation_id)
@@ -212,7 +224,7 @@ async def delete_allocation(
             changes=_snapshot(allocation),
         )
         await allocation.delete()
-        await _listing_changed(events)
+        await _lots_changed(events, days=[allocation.buy_date], currency=reporting_currency)
 
 
 async def has_allocations(*, client_id: int) -> bool:

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     stale_cache_seconds: Annotated[int, Field(ge=0)] = 24 * 3600
     valuation_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
 
+    reporting_currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "BRL"
+
     tick_seconds: Annotated[int, Field(ge=1, le=60)] = 5
     daily_close_cron: str = "30 18 * * 1-5"
     daily_close_timezone: str = "America/Sao_Paulo"

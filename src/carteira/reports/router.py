@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from carteira.auth.dependencies import CurrentUser
+from carteira.core.dependencies import SettingsDep
+from carteira.core.responses import json_response
+from carteira.pricing.dependencies import MarketDep
+from carteira.reports import documents, service
+from carteira.reports.exports import EXPORT_RESPONSES, ExportFormat, OutputFormat
+from carteira.reports.schemas import InflowsOut
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+Currency = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3,8}$", description="default BRL")]
+
+
+@router.get("/inflows", response_model=InflowsOut, responses=EXPORT_RESPONSES)
+async def inflows(
+    _: CurrentUser,
+    settings: SettingsDep,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    start: date | None = None,
+    end: date | None = None,
+    currency: Currency = None,
+    format: OutputFormat = OutputFormat.JSON,
+) -> Response:
+    """Net inflows ("captado"): the cost of the lots bought in a month (`year`, `month`; the
+    current one by default) or in `start`..`end` (at most five years), in one currency, by
+    client and by day. `format=csv|xlsx` exports the lots themselves."""
+    first, last = service.period(year=year, month=month, start=start, end=end)
+    if format is not OutputFormat.JSON:
+        return documents.inflows_export(
+            start=first, end=last, export_format=ExportFormat(format.value)
+        )
+    result = await service.inflows(
+        start=first, end=last, currency=(currency or settings.reporting_currency).upper()
+    )
+    return json_response(result)
+
+
+@router.get("/clients", response_class=Response, responses=EXPORT_RESPONSES)
+async def clients_report(
+    _: CurrentUser,
+    market: MarketDep,
+    format: ExportFormat = ExportFormat.CSV,
+) -> Response:
+    """Every client with status, lots, cost and market value (one row per currency held)."""
+    return documents.clients_export(market=market, export_format=format)

@@ -1,0 +1,305 @@
+"""Net inflows and the CSV/XLSX exports, parsed back and compared with the JSON endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import tracemalloc
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import asyncpg
+import openpyxl
+import pytest
+
+from carteira.pricing.closes import store_closes
+from carteira.pricing.schemas import DailyClose
+from carteira.reports.service import INFLOWS_UPDATED
+from tests.factories import make_allocation, make_asset, make_client
+
+NOV = date(2026, 11, 1)
+
+
+@pytest.fixture
+async def book(as_admin):
+    ana = await make_client(as_admin, name="Ana")
+    bia = await make_client(as_admin, name='=HYPERLINK("http://evil")')
+    petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="39")
+    aapl = await make_asset(as_admin, "AAPL", price="200", previous_close="200", currency="USD")
+    await make_allocation(
+        as_admin, ana["id"], asset_id=petr["id"], quantity="10", buy_price="30.5", buy_date=NOV
+    )
+    await make_allocation(
+        as_admin,
+        ana["id"],
+        asset_id=petr["id"],
+        quantity="0.5",
+        buy_price="0.1",
+        buy_date=NOV + timedelta(days=2),
+    )
+    await make_allocation(
+        as_admin,
+        bia["id"],
+        asset_id=petr["id"],
+        quantity="100",
+        buy_price="33.333",
+        buy_date=NOV + timedelta(days=2),
+    )
+    await make_allocation(
+        as_admin,
+        bia["id"],
+        asset_id=aapl["id"],
+        quantity="2",
+        buy_price="150",
+        buy_date=NOV + timedelta(days=3),
+    )
+    await make_allocation(
+        as_admin,
+        bia["id"],
+        asset_id=petr["id"],
+        quantity="1",
+        buy_price="10",
+        buy_date=date(2026, 10, 31),
+    )
+    return ana, bia, petr, aapl
+
+
+async def test_month_inflows_are_exact(as_reader, book):
+    ana, bia, *_ = book
+    body = (await as_reader.get("/reports/inflows", params={"year": 2026, "month": 11})).json()
+    assert (body["year"], body["month"], body["currency"]) == (2026, 11, "BRL")
+    assert (body["start"], body["end"]) == ("2026-11-01", "2026-11-30")
+    assert body["total"] == "3638.35"  # 305 + 0.05 + 3333.3
+    assert body["count"] == 3
+    assert body["by_client"] == [
+        {"client_id": bia["id"], "name": bia["name"], "total": "3333.3", "count": 1},
+        {"client_id": ana["id"], "name": "Ana", "total": "305.05", "count": 2},
+    ]
+    assert body["by_day"] == [
+        {"date": "2026-11-01", "total": "305", "count": 1},
+        {"date": "2026-11-03", "total": "3333.35", "count": 2},
+    ]
+    assert body["other_currencies"] == [{"currency": "USD", "total": "300", "count": 1}]
+    usd = (await as_reader.get("/reports/inflows?year=2026&month=11&currency=usd")).json()
+    assert (usd["total"], usd["count"]) == ("300", 1)
+
+
+async def test_any_range(as_reader, book):
+    body = (
+        await as_reader.get("/reports/inflows", params={"start": "2026-10-31", "end": "2026-11-01"})
+    ).json()
+    assert (body["year"], body["month"]) == (None, None)
+    assert body["total"] == "315"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year=2026&month=13",
+        "year=2026&month=0",
+        "year=1800&month=1",
+        "month=x",
+        "year=2026&month=11&start=2026-01-01&end=2026-01-02",
+        "start=2026-01-01",
+        "start=2026-02-01&end=2026-01-01",
+        "start=2019-01-01&end=2026-01-01",
+        "format=pdf",
+    ],
+)
+async def test_bad_periods_are_422(as_reader, query):
+    r = await as_reader.get(f"/reports/inflows?{query}")
+    assert r.status_code == 422
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def _xlsx(response):
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    return workbook.worksheets[0]
+
+
+async def test_inflows_export_lists_the_lots(as_reader, book):
+    r = await as_reader.get("/reports/inflows?year=2026&month=11&format=csv")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    today = datetime.now(UTC).date().isoformat()
+    assert r.headers["content-disposition"] == (
+        f'attachment; filename="carteira-inflows-2026-11-01-2026-11-30-{today}.csv"'
+    )
+    header, *rows = _csv(r)
+    assert header == [
+        "date",
+        "client_id",
+        "client",
+        "ticker",
+        "currency",
+        "quantity",
+        "buy_price",
+        "cost",
+    ]
+    assert [row[3] for row in rows] == ["PETR4.SA", "PETR4.SA", "PETR4.SA", "AAPL"]
+    brl = sum(Decimal(row[7]) for row in rows if row[4] == "BRL")
+    json_total = (await as_reader.get("/reports/inflows?year=2026&month=11")).json()["total"]
+    assert brl == Decimal(json_total)
+    assert rows[2][2] == '\'=HYPERLINK("http://evil")'  # neutralized
+
+    sheet = _xlsx(await as_reader.get("/reports/inflows?year=2026&month=11&format=xlsx"))
+    assert sheet.freeze_panes == "A2"
+    assert isinstance(sheet["A2"].value, datetime)
+    assert isinstance(sheet["H2"].value, int | float)  # a number, not text
+    assert sheet["C4"].value == '\'=HYPERLINK("http://evil")'
+    assert sheet["A6"].value == "Total"
+    assert sheet["H6"].value == "=SUM(H2:H5)"
+
+
+async def test_clients_report(as_reader, book):
+    ana, bia, *_ = book
+    header, *rows = _csv(await as_reader.get("/reports/clients"))
+    assert header == [
+        "client_id",
+        "name",
+        "email",
+        "status",
+        "currency",
+        "lots",
+        "cost",
+        "market_value",
+    ]
+    by_key = {(int(row[0]), row[4]): row for row in rows}
+    assert by_key[(ana["id"], "BRL")][5:] == ["2", "305.05", "420"]  # 10.5 x 40
+    assert by_key[(bia["id"], "BRL")][5:] == ["2", "3343.3", "4040"]  # 101 x 40
+    assert by_key[(bia["id"], "USD")][5:] == ["1", "300", "400"]
+    assert by_key[(bia["id"], "BRL")][1].startswith("'=")
+
+    sheet = _xlsx(await as_reader.get("/reports/clients?format=xlsx"))
+    assert [cell.value for cell in sheet[1]] == header
+    numbers = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] != "Total"]
+    assert {(r[0], r[4]): r[7] for r in numbers}[(ana["id"], "BRL")] == 420.0
+
+
+async def test_clients_without_lots_are_listed(as_admin, as_reader):
+    lonely = await make_client(as_admin, name="Lonely")
+    _, *rows = _csv(await as_reader.get("/reports/clients"))
+    assert rows == [[str(lonely["id"]), "Lonely", lonely["email"], "active", "", "0", "", ""]]
+
+
+async def test_positions_export_matches_json(as_reader, book):
+    ana, *_ = book
+    positions = (await as_reader.get(f"/clients/{ana['id']}/positions")).json()["positions"]
+    header, *rows = _csv(await as_reader.get(f"/clients/{ana['id']}/positions?format=csv"))
+    assert len(rows) == len(positions)
+    for row, position in zip(rows, positions, strict=True):
+        record = dict(zip(header, row, strict=True))
+        assert record["ticker"] == position["ticker"]
+        assert record["market_value"] == position["market_value"]
+        assert float(record["weight_pct"]) == position["weight_pct"]
+    sheet = _xlsx(await as_reader.get(f"/clients/{ana['id']}/positions?format=xlsx"))
+    assert sheet["A2"].value == "PETR4.SA"
+    assert sheet["J2"].value == float(positions[0]["market_value"])
+
+
+async def test_performance_export_matches_json(as_reader, book):
+    ana, _, petr, _ = book
+    await store_closes(
+        asset_id=petr["id"],
+        closes=[DailyClose(date=NOV + timedelta(days=n), close=Decimal(30 + n)) for n in range(4)],
+    )
+    series = (await as_reader.get(f"/clients/{ana['id']}/performance")).json()["series"]
+    header, *rows = _csv(await as_reader.get(f"/clients/{ana['id']}/performance?format=csv"))
+    assert header == ["date", "market_value", "invested", "cumulative_twr_pct"]
+    assert [row[0] for row in rows] == [point["date"] for point in series]
+    assert [row[1] for row in rows] == [point["market_value"] for point in series]
+    sheet = _xlsx(await as_reader.get(f"/clients/{ana['id']}/performance?format=xlsx"))
+    assert sheet.max_row == len(series) + 1
+
+
+async def test_exports_of_unknown_clients_are_404(as_reader):
+    assert (await as_reader.get("/clients/999/positions?format=csv")).status_code == 404
+    assert (await as_reader.get("/clients/999/performance?format=xlsx")).status_code == 404
+    assert (await as_reader.get("/reports/clients?format=pdf")).status_code == 422
+
+
+async def test_allocation_writes_publish_the_months_inflows(as_admin, app):
+    received = []
+    app.state.events.subscribe(INFLOWS_UPDATED, received.append)
+    client = await make_client(as_admin)
+    petr = await make_asset(as_admin, "PETR4.SA")
+    lot = await make_allocation(
+        as_admin, client["id"], asset_id=petr["id"], quantity="2", buy_price="5", buy_date=NOV
+    )
+    assert received[-1]["snapshot"]["total"] == "10"
+    assert (received[-1]["snapshot"]["year"], received[-1]["snapshot"]["month"]) == (2026, 11)
+    await as_admin.patch(
+        f"/clients/{client['id']}/allocations/{lot['id']}", json={"buy_date": "2026-10-15"}
+    )
+    months = {
+        (e["snapshot"]["year"], e["snapshot"]["month"]): e["snapshot"]["total"]
+        for e in received[-2:]
+    }
+    assert months == {(2026, 10): "10", (2026, 11): "0"}  # it left November, joined October
+
+
+async def test_a_large_export_streams_in_bounded_memory(as_admin, app, settings):
+    client = await make_client(as_admin)
+    petr = await make_asset(as_admin, "PETR4.SA")
+    conn = await asyncpg.connect(settings.database_url.replace("postgres://", "postgresql://"))
+    now = datetime.now(UTC)
+    try:
+        await conn.copy_records_to_table(
+            "allocations",
+            columns=[
+                "client_id",
+                "asset_id",
+                "quantity",
+                "buy_price",
+                "buy_date",
+                "created_at",
+                "updated_at",
+            ],
+            records=[
+                (client["id"], petr["id"], Decimal(n % 97 + 1), Decimal("12.34"), NOV, now, now)
+                for n in range(20_000)
+            ],
+        )
+    finally:
+        await conn.close()
+    chunks: list[int] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/reports/inflows",
+        "raw_path": b"/reports/inflows",
+        "query_string": b"year=2026&month=11&format=csv",
+        "root_path": "",
+        "headers": [
+            (b"host", b"t"),
+            (b"authorization", f"Bearer {as_admin.headers['authorization'][7:]}".encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("t", 80),
+    }
+
+    async def receive():
+        await asyncio.sleep(0)
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.body" and message.get("body"):
+            chunks.append(len(message["body"]))
+
+    tracemalloc.start()
+    try:
+        await app(scope, receive, send)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sum(chunks) > 20_000 * 40
+    assert len(chunks) >= 20  # a batch of rows at a time, never the whole file at once
+    assert peak < 12 * 2**20, f"peak {peak / 2**20:.1f} MiB"
