@@ -31,6 +31,8 @@ from carteira.core.security_headers import SecurityHeadersMiddleware
 from carteira.jobs.router import router as jobs_router
 from carteira.pricing.router import router as pricing_router
 from carteira.pricing.service import create_market_data
+from carteira.realtime.router import router as realtime_router
+from carteira.realtime.service import Hub
 from carteira.reports.router import router as reports_router
 
 DESCRIPTION = """
@@ -54,7 +56,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = SessionStore(redis=redis, bus=events)
         app.state.market = create_market_data(settings, redis)
         app.state.jobs = JobQueue(redis)
+        app.state.hub = Hub(
+            bus=events,
+            market=app.state.market,
+            reporting_currency=settings.reporting_currency,
+            tick_seconds=settings.tick_seconds,
+        )
         events.start()
+        app.state.hub.start()
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings)):
                 await events.wait_healthy(seconds=2.0)
@@ -64,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 gc.freeze()
                 yield
         finally:
+            await app.state.hub.stop()
             await events.stop()
             await app.state.market.close()
             await redis.aclose()
@@ -87,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_router,
         users_router,
         reports_router,
+        realtime_router,
         jobs_router,
         audit_router,
     ):

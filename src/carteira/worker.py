@@ -15,9 +15,11 @@ from arq.connections import RedisSettings
 from carteira.core.config import Settings, get_settings
 from carteira.core.cron import parse_cron
 from carteira.core.database import close_orm, init_orm
+from carteira.core.events import EventBus
 from carteira.core.jobs import REGISTRY, Context
 from carteira.pricing import tasks as pricing_tasks
 from carteira.pricing.service import create_market_data
+from carteira.realtime import tasks as realtime_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
         if manage_orm:
             await init_orm(settings)
         ctx["market"] = create_market_data(settings, ctx["redis"])
+        ctx["events"] = EventBus(ctx["redis"])  # publish-only: ticks, invalidations
         logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))
 
     async def shutdown(ctx: Context) -> None:
@@ -51,6 +54,16 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
             for definition in REGISTRY.values()
         ],
         "cron_jobs": [
+            cron(
+                realtime_tasks.publish_tick,
+                name="price_tick",
+                second=set(range(0, 60, settings.tick_seconds)),
+                unique=True,
+                run_at_startup=True,
+                timeout=settings.tick_seconds * 2,
+                keep_result=0,
+                max_tries=1,
+            ),
             cron(
                 pricing_tasks.daily_closes,
                 name="daily_closes",

@@ -16,7 +16,7 @@ from carteira.assets.exceptions import (
 from carteira.assets.models import Asset, AssetType
 from carteira.assets.schemas import AssetDetails, AssetPatch
 from carteira.audit import service as audit
-from carteira.core.database import atomic, on_commit
+from carteira.core.database import atomic, db, on_commit
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
 from carteira.core.pagination import PageParams, fetch_page
@@ -43,6 +43,14 @@ async def list_assets(
     if asset_type is not None:
         query = query.filter(asset_type=asset_type)
     return await fetch_page(query, order_by=("ticker",), columns=LIST_COLUMNS, params=params)
+
+
+async def held_tickers() -> list[str]:
+    """Every ticker some allocation holds (what the price tick streams)."""
+    rows = await db().execute_query_dict(
+        "SELECT DISTINCT s.ticker FROM assets s JOIN allocations a ON a.asset_id = s.id"
+    )
+    return sorted(row["ticker"] for row in rows)
 
 
 async def get_asset(*, asset_id: int) -> Asset:

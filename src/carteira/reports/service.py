@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from carteira.assets import service as assets
 from carteira.core.database import db
 from carteira.core.errors import REDIS_DOWN_ERRORS
 from carteira.core.events import EventBus
@@ -131,17 +132,10 @@ async def inflow_lot_rows(*, start: date, end: date) -> AsyncIterator[tuple[Any,
         yield tuple(record)
 
 
-async def held_tickers() -> list[str]:
-    rows = await db().execute_query_dict(
-        "SELECT DISTINCT s.ticker FROM assets s JOIN allocations a ON a.asset_id = s.id"
-    )
-    return sorted(row["ticker"] for row in rows)
-
-
 async def client_report_rows(*, market: MarketData) -> AsyncIterator[tuple[Any, ...]]:
     """One row per client and currency: status, lots, cost and market value (quotes fetched
     once for every held ticker; a missing quote leaves the market value empty)."""
-    tickers = await held_tickers()
+    tickers = await assets.held_tickers()
     batch = await market.quotes(tickers, wait_seconds=market.settings.valuation_timeout_seconds)
     prices = {ticker: quote.price for ticker, quote in batch.quotes.items()}
     current: list[Any] | None = None

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, WebSocket
+from fastapi.responses import FileResponse, HTMLResponse
+
+from carteira.assets.schemas import parse_ticker
+from carteira.auth import service as auth
+from carteira.auth.dependencies import ACCESS_COOKIE
+from carteira.core.errors import AppError, NotFoundError
+from carteira.realtime.exceptions import NOT_AUTHENTICATED, ORIGIN_REFUSED
+from carteira.realtime.schemas import MAX_TICKERS
+from carteira.realtime.service import Hub, Stream
+
+router = APIRouter(tags=["realtime"])
+
+STATIC = Path(__file__).parent / "static"
+STATIC_FILES = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
+# The page is dependency-free: everything from this origin, no inline code, sockets allowed.
+DASHBOARD_CSP = (
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+    "style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+)
+
+
+def _own_origin(socket: WebSocket) -> str:
+    scheme = "https" if socket.url.scheme == "wss" else "http"
+    return f"{scheme}://{socket.headers.get('host', '')}"
+
+
+async def _admit(socket: WebSocket) -> bool:
+    """Accept, then refuse with a 44xx code before any data when the socket may not stay.
+
+    A browser attaches cookies to a cross-site WebSocket handshake, so a browser's Origin
+    must be one we know; a client without Origin is not a browser and is let through.
+    """
+    state = socket.app.state
+    origin = socket.headers.get("origin")
+    await socket.accept()
+    if origin is not None and origin.rstrip("/") not in {
+        *state.settings.cors_origins,
+        _own_origin(socket),
+    }:
+        await socket.close(ORIGIN_REFUSED)
+        return False
+    token = socket.query_params.get("token") or socket.cookies.get(ACCESS_COOKIE)
+    try:
+        if not token:
+            raise NotFoundError()
+        await auth.authenticate_token(token=token, sessions=state.sessions, settings=state.settings)
+    except AppError:
+        await socket.close(NOT_AUTHENTICATED)
+        return False
+    return True
+
+
+def _hub(socket: WebSocket) -> Hub:
+    hub: Hub = socket.app.state.hub
+    return hub
+
+
+@router.websocket("/ws/prices")
+async def prices_socket(socket: WebSocket, tickers: str = "") -> None:
+    """`{"type":"price",...}` per ticker per tick, after a snapshot; send
+    `{"action":"subscribe"|"unsubscribe","tickers":[...]}` to change the set (at most 50)."""
+    if not await _admit(socket):
+        return
+    wanted: list[str] = []
+    problem = None
+    try:
+        wanted = list(dict.fromkeys(parse_ticker(t) for t in tickers.split(",") if t.strip()))
+    except ValueError as exc:
+        problem = str(exc)
+    if len(wanted) > MAX_TICKERS:
+        wanted, problem = [], f"at most {MAX_TICKERS} tickers per socket"
+    if problem:
+        await socket.send_text(json.dumps({"type": "error", "detail": problem}))
+    await _hub(socket).serve(socket, Stream.PRICES, tickers=wanted)
+
+
+@router.websocket("/ws/dashboard")
+async def dashboard_socket(socket: WebSocket) -> None:
+    """Every held ticker each tick, and the current month's inflows when they change."""
+    if await _admit(socket):
+        await _hub(socket).serve(socket, Stream.DASHBOARD)
+
+
+@router.websocket("/ws/inflows")
+async def inflows_socket(
+    socket: WebSocket,
+    year: Annotated[int, Query(ge=1900, le=2200)],
+    month: Annotated[int, Query(ge=1, le=12)],
+) -> None:
+    """One month's net inflows ("captado"): a snapshot, then every change."""
+    if await _admit(socket):
+        await _hub(socket).serve(socket, Stream.INFLOWS, month=(year, month))
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+async def dashboard() -> FileResponse:
+    """The browser dashboard: live prices of held tickers and the month's inflows."""
+    return FileResponse(
+        STATIC / "dashboard.html",
+        media_type="text/html",
+        headers={"Content-Security-Policy": DASHBOARD_CSP, "Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/dashboard/{name}", include_in_schema=False)
+async def dashboard_asset(name: str) -> FileResponse:
+    if name not in STATIC_FILES:
+        raise NotFoundError()
+    return FileResponse(
+        STATIC / name,
+        media_type=STATIC_FILES[name],
+        headers={"Content-Security-Policy": DASHBOARD_CSP, "Cache-Control": "no-cache"},
+    )

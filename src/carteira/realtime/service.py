@@ -1,0 +1,315 @@
+"""Realtime streams: one hub per API process fans the cluster's events out to its sockets.
+
+The worker's tick producer publishes one `prices.tick` event per tick; allocation writes
+publish `inflows.updated`. Both arrive through the process's single event-bus subscription
+(so any number of API replicas serve sockets), and the hub puts each message, serialized
+once, on the queue of every socket interested in it: one queue item per tick (the prices a
+socket wants), so the bound is a number of ticks behind. Each socket has its own bounded queue
+and sender task: a client that cannot keep up is disconnected, never allowed to delay the
+others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from carteira.assets import service as assets
+from carteira.core.errors import REDIS_DOWN_ERRORS
+from carteira.core.events import Event, EventBus, channel_for
+from carteira.pricing.schemas import Quote
+from carteira.pricing.service import MarketData
+from carteira.realtime.exceptions import GOING_AWAY, TOO_SLOW
+from carteira.realtime.schemas import MAX_TICKERS, ClientAction, PriceMessage
+from carteira.reports import service as reports
+
+logger = logging.getLogger(__name__)
+
+TICK = "prices.tick"
+PING_SECONDS = 30.0
+QUEUE_SIZE = 16  # ticks (or other updates) a socket may fall behind before it is dropped
+
+
+def subscriptions_key(redis: Redis) -> str:
+    return channel_for(redis, "subscribed-tickers")
+
+
+class Stream(StrEnum):
+    PRICES = "prices"
+    DASHBOARD = "dashboard"
+    INFLOWS = "inflows"
+
+
+@dataclass(eq=False)
+class Connection:
+    socket: WebSocket
+    stream: Stream
+    queue: asyncio.Queue[list[str]]
+    tickers: set[str] = field(default_factory=set)
+    month: tuple[int, int] | None = None
+    closing: bool = False
+
+
+def price_message(quote: Quote) -> str:
+    return PriceMessage(
+        ticker=quote.ticker,
+        price=quote.price,
+        change_pct=quote.change_pct,
+        currency=quote.currency,
+        as_of=quote.as_of,
+        source=quote.source,
+        stale=quote.stale,
+    ).model_dump_json()
+
+
+def _error(detail: str, **context: str) -> str:
+    return json.dumps({"type": "error", "detail": detail, **context})
+
+
+_PING = json.dumps({"type": "ping"})
+
+
+class Hub:
+    def __init__(
+        self,
+        *,
+        bus: EventBus,
+        market: MarketData,
+        reporting_currency: str,
+        tick_seconds: int,
+        queue_size: int = QUEUE_SIZE,
+        ping_seconds: float = PING_SECONDS,
+    ) -> None:
+        self.bus = bus
+        self.market = market
+        self.reporting_currency = reporting_currency
+        self.tick_seconds = tick_seconds
+        self.queue_size = queue_size
+        self.ping_seconds = ping_seconds
+        self.connections: set[Connection] = set()
+        self.held: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._registrar: asyncio.Task[None] | None = None
+        bus.subscribe(TICK, self._on_tick)
+        bus.subscribe(reports.INFLOWS_UPDATED, self._on_inflows)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._registrar = asyncio.create_task(self._register_subscriptions(), name="ws-registrar")
+
+    async def stop(self) -> None:
+        """Close every socket and cancel every task: shutdown must be prompt."""
+        if self._registrar is not None:
+            self._registrar.cancel()
+        for connection in list(self.connections):
+            await self._close(connection, GOING_AWAY)
+        tasks = [*self._tasks, *([self._registrar] if self._registrar else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- one socket ---------------------------------------------------------------------------
+
+    async def serve(
+        self,
+        socket: WebSocket,
+        stream: Stream,
+        *,
+        tickers: Iterable[str] = (),
+        month: tuple[int, int] | None = None,
+    ) -> None:
+        """Run an accepted socket until it goes: a snapshot first, then what the events bring."""
+        connection = Connection(
+            socket, stream, asyncio.Queue(self.queue_size), tickers=set(tickers), month=month
+        )
+        self.connections.add(connection)
+        sender = asyncio.create_task(self._send(connection))
+        self._tasks.add(sender)
+        try:
+            await self._snapshot(connection)
+            await self._receive(connection)
+        finally:
+            self.connections.discard(connection)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+            self._tasks.discard(sender)
+
+    async def _snapshot(self, connection: Connection) -> None:
+        await self._announce(connection.tickers)
+        if connection.stream is Stream.INFLOWS and connection.month is not None:
+            await self._send_inflows(connection, *connection.month)
+            return
+        if connection.stream is Stream.DASHBOARD:
+            today = datetime.now(UTC).date()
+            self.held = set(await assets.held_tickers())
+            await self._send_quotes(connection, self.held)
+            await self._send_inflows(connection, today.year, today.month)
+            return
+        await self._send_quotes(connection, connection.tickers)
+
+    async def _send_quotes(self, connection: Connection, tickers: Iterable[str]) -> None:
+        wanted = sorted(tickers)
+        if not wanted:
+            return
+        batch = await self.market.quotes(
+            wanted, wait_seconds=self.market.settings.valuation_timeout_seconds
+        )
+        messages = []
+        for ticker in wanted:
+            if (quote := batch.quotes.get(ticker)) is not None:
+                messages.append(price_message(quote))
+            elif (error := batch.errors.get(ticker)) is not None:
+                messages.append(_error(error.detail, ticker=ticker, code=error.code))
+        self._enqueue(connection, *messages)
+
+    async def _send_inflows(self, connection: Connection, year: int, month: int) -> None:
+        snapshot = await reports.month_inflows(
+            year=year, month=month, currency=self.reporting_currency
+        )
+        self._enqueue(
+            connection, json.dumps({"type": "inflows", **snapshot.model_dump(mode="json")})
+        )
+
+    async def _receive(self, connection: Connection) -> None:
+        """Client messages: subscribe/unsubscribe on /ws/prices; anything else is answered
+        with an error message, never a disconnect."""
+        while True:
+            try:
+                text = await connection.socket.receive_text()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            except KeyError:  # a binary frame
+                self._enqueue(connection, _error("send JSON text frames"))
+                continue
+            await self._handle(connection, text)
+
+    async def _handle(self, connection: Connection, text: str) -> None:
+        if connection.stream is not Stream.PRICES:
+            self._enqueue(connection, _error("this stream takes no messages"))
+            return
+        try:
+            action = ClientAction.model_validate_json(text)
+        except ValidationError as exc:
+            self._enqueue(connection, _error(_first_problem(exc)))
+            return
+        if action.action == "unsubscribe":
+            connection.tickers.difference_update(action.tickers)
+            return
+        added = set(action.tickers) - connection.tickers
+        if len(connection.tickers | added) > MAX_TICKERS:
+            self._enqueue(connection, _error(f"at most {MAX_TICKERS} tickers per socket"))
+            return
+        connection.tickers |= added
+        await self._announce(added)
+        await self._send_quotes(connection, added)
+
+    async def _send(self, connection: Connection) -> None:
+        socket = connection.socket
+        try:
+            while True:
+                try:
+                    batch = await asyncio.wait_for(connection.queue.get(), self.ping_seconds)
+                except TimeoutError:
+                    batch = [_PING]
+                for text in batch:
+                    await socket.send_text(text)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+
+    # -- fan-out ------------------------------------------------------------------------------
+
+    def _enqueue(self, connection: Connection, *messages: str) -> None:
+        """One queue item: the messages of one update (a tick, a snapshot, an answer)."""
+        if connection.closing or not messages:
+            return
+        try:
+            connection.queue.put_nowait(list(messages))
+        except asyncio.QueueFull:
+            # This client reads slower than the stream flows: it goes, the others don't wait.
+            connection.closing = True
+            task = asyncio.create_task(self._close(connection, TOO_SLOW))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _close(self, connection: Connection, code: int) -> None:
+        connection.closing = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(connection.socket.close(code), 1.0)
+        self.connections.discard(connection)
+
+    def _on_tick(self, event: Event) -> None:
+        self.held = set(event.get("held", ()))
+        messages: dict[str, str] = {}
+        for raw in event.get("quotes", ()):
+            try:
+                quote = Quote.model_validate(raw)
+            except ValidationError:
+                continue
+            messages[quote.ticker] = price_message(quote)
+        for connection in list(self.connections):
+            if connection.stream is Stream.INFLOWS:
+                continue
+            wanted = self.held if connection.stream is Stream.DASHBOARD else connection.tickers
+            self._enqueue(connection, *(messages[t] for t in sorted(wanted) if t in messages))
+
+    def _on_inflows(self, event: Event) -> None:
+        snapshot = event.get("snapshot") or {}
+        if snapshot.get("currency") != self.reporting_currency:
+            return
+        month = (snapshot.get("year"), snapshot.get("month"))
+        today = datetime.now(UTC).date()
+        text = json.dumps({"type": "inflows", **snapshot})
+        for connection in list(self.connections):
+            if (connection.stream is Stream.INFLOWS and connection.month == month) or (
+                connection.stream is Stream.DASHBOARD and month == (today.year, today.month)
+            ):
+                self._enqueue(connection, text)
+
+    # -- what the producer must fetch ---------------------------------------------------------
+
+    async def _announce(self, tickers: Iterable[str]) -> None:
+        """Tell the producer (through Redis) that sockets here want these tickers. Entries
+        expire after a few ticks, so a crashed process stops costing provider calls."""
+        wanted = set(tickers)
+        if wanted:
+            expires = time.time() + 3 * self.tick_seconds
+            with contextlib.suppress(*REDIS_DOWN_ERRORS):
+                await self.bus.redis.zadd(
+                    subscriptions_key(self.bus.redis), dict.fromkeys(wanted, expires)
+                )
+
+    async def _register_subscriptions(self) -> None:
+        """Every tick, renew what this process's sockets want."""
+        while True:
+            await self._announce(
+                t for c in self.connections if c.stream is Stream.PRICES for t in c.tickers
+            )
+            await asyncio.sleep(self.tick_seconds)
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
+
+
+async def subscribed_tickers(redis: Redis) -> list[str]:
+    """Tickers some socket asked for within the last few ticks (expired ones are dropped)."""
+    key = subscriptions_key(redis)
+    now = time.time()
+    await redis.zremrangebyscore(key, "-inf", now)
+    return sorted(member.decode() for member in await redis.zrangebyscore(key, now, "+inf"))

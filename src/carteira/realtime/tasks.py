@@ -1,0 +1,32 @@
+"""The price tick: one producer per cluster (an arq cron with a unique id per run)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from carteira.assets import service as assets
+from carteira.core.events import EventBus
+from carteira.core.jobs import Context
+from carteira.pricing.service import MarketData
+from carteira.realtime.service import TICK, subscribed_tickers
+
+
+async def publish_tick(ctx: Context) -> dict[str, Any]:
+    """Quote every held or subscribed ticker in one batch (through the cache: a tick costs at
+    most one provider call per ticker, whatever the number of sockets) and publish them."""
+    market: MarketData = ctx["market"]
+    events: EventBus = ctx["events"]
+    held = await assets.held_tickers()
+    tickers = sorted(set(held) | set(await subscribed_tickers(ctx["redis"])))
+    if not tickers:
+        return {"tickers": 0}
+    batch = await market.quotes(tickers, wait_seconds=market.settings.tick_seconds * 0.8)
+    await events.publish(
+        TICK,
+        published_at=time.time(),
+        held=held,
+        quotes=[quote.model_dump(mode="json") for quote in batch.quotes.values()],
+        unavailable=sorted(batch.errors),
+    )
+    return {"tickers": len(tickers), "quotes": len(batch.quotes)}

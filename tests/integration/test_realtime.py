@@ -1,0 +1,298 @@
+"""WebSocket streams over real TCP (uvicorn serving the session's app), on the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import aiohttp
+import pytest
+
+from carteira.core.events import EventBus
+from carteira.realtime.service import Hub, subscribed_tickers
+from carteira.realtime.tasks import publish_tick
+from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
+
+
+def ws_url(live_url: str, path: str) -> str:
+    return live_url.replace("http://", "ws://") + path
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def next_json(ws, *, seconds: float = 5.0, skip_pings: bool = True) -> dict:
+    while True:
+        message = await ws.receive(timeout=seconds)
+        assert message.type == aiohttp.WSMsgType.TEXT, message
+        data = json.loads(message.data)
+        if not (skip_pings and data.get("type") == "ping"):
+            return data
+
+
+async def tick(app) -> None:
+    """Run the real producer once (what the worker's cron does every TICK_SECONDS)."""
+    redis = app.state.redis
+    await publish_tick({"market": app.state.market, "events": EventBus(redis), "redis": redis})
+
+
+async def fresh_prices(app) -> None:
+    await app.state.market.close()
+    from carteira.pricing.service import create_market_data
+
+    app.state.market = create_market_data(app.state.settings, app.state.redis)
+    app.state.hub.market = app.state.market
+    for key in await app.state.redis.keys("md:quote:*"):
+        await app.state.redis.delete(key)
+
+
+async def closed_with(ws) -> int:
+    message = await ws.receive(timeout=5)
+    assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), message
+    return ws.close_code
+
+
+# ---- admission ------------------------------------------------------------------------------
+
+
+async def test_no_token_is_closed_4401_before_any_data(http, live_url):
+    async with http.ws_connect(ws_url(live_url, "/ws/prices?tickers=AAPL")) as ws:
+        assert await closed_with(ws) == 4401
+
+
+async def test_revoked_and_garbage_tokens_are_4401(http, live_url, client, reader):
+    await client.post("/auth/logout", headers=reader.headers)
+    for token in (reader.token, "not-a-token"):
+        async with http.ws_connect(ws_url(live_url, f"/ws/dashboard?token={token}")) as ws:
+            assert await closed_with(ws) == 4401
+
+
+async def test_foreign_origin_is_4403_own_origin_and_none_are_welcome(http, live_url, reader):
+    url = ws_url(live_url, f"/ws/prices?token={reader.token}")
+    async with http.ws_connect(url, headers={"Origin": "https://evil.example"}) as ws:
+        assert await closed_with(ws) == 4403
+    async with http.ws_connect(url, headers={"Origin": live_url}) as ws:
+        await ws.send_str("ping?")
+        assert (await next_json(ws))["type"] == "error"  # admitted: it answers
+    async with http.ws_connect(url) as ws:  # no Origin: not a browser
+        await ws.send_str("ping?")
+        assert (await next_json(ws))["type"] == "error"
+
+
+async def test_cookie_authentication(http, live_url, client, reader):
+    r = await client.post("/auth/login", json={"email": reader.email, "password": reader.password})
+    cookie = r.cookies["access_token"]
+    async with http.ws_connect(
+        ws_url(live_url, "/ws/prices"), headers={"Cookie": f"access_token={cookie}"}
+    ) as ws:
+        await ws.send_str("{}")
+        assert (await next_json(ws))["type"] == "error"  # admitted: it answers
+
+
+# ---- prices ---------------------------------------------------------------------------------
+
+
+async def test_snapshot_then_every_tick_to_every_socket(
+    http, live_url, app, as_admin, reader, yahoo
+):
+    client = await make_client(as_admin)
+    petr = await make_asset(as_admin, "PETR4.SA", price="38.47", previous_close="38")
+    await make_allocation(as_admin, client["id"], asset_id=petr["id"])
+    url = ws_url(live_url, f"/ws/prices?tickers=PETR4.SA&token={reader.token}")
+    async with http.ws_connect(url) as one, http.ws_connect(url) as two:
+        for ws in (one, two):
+            snapshot = await next_json(ws)
+            assert snapshot["type"] == "price"
+            assert (snapshot["ticker"], snapshot["price"], snapshot["source"]) == (
+                "PETR4.SA",
+                "38.47",
+                "yahoo",
+            )
+        yahoo.set_price("PETR4.SA", Decimal("39.01"))
+        await fresh_prices(app)
+        await tick(app)
+        first, second = await next_json(one), await next_json(two)
+        assert first == second
+        assert (first["ticker"], first["price"]) == ("PETR4.SA", "39.01")
+        assert first["change_pct"] == pytest.approx(2.657895, abs=1e-6)
+
+
+async def test_subscribe_and_unsubscribe(http, live_url, app, as_admin, reader, yahoo):
+    list_on_yahoo("AAPL", price="200", previous_close="190", currency="USD")
+    list_on_yahoo("VALE3.SA", price="61", previous_close="60")
+    async with http.ws_connect(ws_url(live_url, f"/ws/prices?token={reader.token}")) as ws:
+        await ws.send_json({"action": "subscribe", "tickers": ["aapl", "VALE3.SA"]})
+        snapshot = {(await next_json(ws))["ticker"] for _ in range(2)}
+        assert snapshot == {"AAPL", "VALE3.SA"}
+        await asyncio.sleep(0.1)
+        assert {"AAPL", "VALE3.SA"} <= set(await subscribed_tickers(app.state.redis))
+        await ws.send_json({"action": "unsubscribe", "tickers": ["AAPL"]})
+        await asyncio.sleep(0.05)
+        await tick(app)
+        message = await next_json(ws)
+        assert message["ticker"] == "VALE3.SA"
+        with pytest.raises(TimeoutError):
+            await next_json(ws, seconds=0.3)  # nothing for AAPL any more
+
+
+async def test_bad_messages_get_errors_not_disconnects(http, live_url, reader, yahoo):
+    list_on_yahoo("AAPL")
+    async with http.ws_connect(ws_url(live_url, f"/ws/prices?token={reader.token}")) as ws:
+        for bad in ("{not json", json.dumps({"action": "dance"}), json.dumps([1, 2])):
+            await ws.send_str(bad)
+            assert (await next_json(ws))["type"] == "error"
+        too_many = [f"T{n}" for n in range(51)]
+        await ws.send_json({"action": "subscribe", "tickers": too_many})
+        assert (await next_json(ws))["type"] == "error"
+        await ws.send_json({"action": "subscribe", "tickers": ["AAPL"]})
+        assert (await next_json(ws))["ticker"] == "AAPL"  # still open and working
+
+
+async def test_too_many_tickers_in_the_url(http, live_url, reader):
+    tickers = ",".join(f"T{n}" for n in range(51))
+    async with http.ws_connect(
+        ws_url(live_url, f"/ws/prices?tickers={tickers}&token={reader.token}")
+    ) as ws:
+        assert "at most 50" in (await next_json(ws))["detail"]
+
+
+# ---- inflows ----------------------------------------------------------------------------------
+
+
+async def test_inflows_snapshot_then_updates_after_an_allocation(http, live_url, as_admin, admin):
+    today = datetime.now(UTC).date()
+    client = await make_client(as_admin)
+    petr = await make_asset(as_admin, "PETR4.SA")
+    url = f"/ws/inflows?year={today.year}&month={today.month}&token={admin.token}"
+    async with (
+        http.ws_connect(ws_url(live_url, url)) as inflows,
+        http.ws_connect(ws_url(live_url, f"/ws/dashboard?token={admin.token}")) as dashboard,
+    ):
+        snapshot = await next_json(inflows)
+        assert (snapshot["type"], snapshot["total"]) == ("inflows", "0")
+        assert (await next_json(dashboard))["type"] == "inflows"
+        await make_allocation(
+            as_admin,
+            client["id"],
+            asset_id=petr["id"],
+            quantity="3",
+            buy_price="2.5",
+            buy_date=today,
+        )
+        update = await next_json(inflows)
+        assert (update["type"], update["total"], update["count"]) == ("inflows", "7.5", 1)
+        assert update["by_client"][0]["client_id"] == client["id"]
+        assert (await next_json(dashboard))["total"] == "7.5"
+
+
+# ---- slow clients, disconnects, shutdown -------------------------------------------------------
+
+
+async def _raw_socket_that_never_reads(live_url: str, path: str) -> socket.socket:
+    host, port = live_url.removeprefix("http://").split(":")
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(raw, (host, int(port)))
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(raw, request.encode())
+    return raw  # the 101 answer and everything after it are left unread
+
+
+async def test_a_slow_client_is_dropped_while_a_fast_one_keeps_receiving(
+    http, live_url, app, as_admin, reader, yahoo
+):
+    from carteira.allocations.models import Allocation
+    from carteira.assets.models import Asset
+
+    client = await make_client(as_admin)
+    tickers = [f"SLOW{n:03d}.SA" for n in range(150)]  # ~35 kB per tick for a dashboard
+    for ticker in tickers:
+        list_on_yahoo(ticker, price="10", previous_close="9")
+    await Asset.bulk_create([Asset(ticker=t, name=t, currency="BRL") for t in tickers])
+    await Allocation.bulk_create(
+        [
+            Allocation(
+                client_id=client["id"], asset=asset, quantity=1, buy_price=1, buy_date="2025-01-02"
+            )
+            for asset in await Asset.filter(ticker__in=tickers)
+        ]
+    )
+    hub = app.state.hub
+    hub.queue_size = 4
+    slow = await _raw_socket_that_never_reads(live_url, f"/ws/dashboard?token={reader.token}")
+    try:
+        async with http.ws_connect(ws_url(live_url, f"/ws/dashboard?token={reader.token}")) as fast:
+            received = 0
+            deadline = time.monotonic() + 30
+            # The kernel's socket buffers absorb a few MB before the slow socket's queue fills.
+            while len(hub.connections) > 1 and time.monotonic() < deadline:
+                await tick(app)
+                while True:
+                    try:
+                        await next_json(fast, seconds=0.02)
+                        received += 1
+                    except TimeoutError:
+                        break
+            assert len(hub.connections) == 1, "the slow socket is still there"
+            await tick(app)
+            assert (await next_json(fast))["type"] == "price"  # the fast one goes on
+            assert received > 1000
+    finally:
+        slow.close()
+        hub.queue_size = 16
+
+
+async def test_disconnects_leave_nothing_running(http, live_url, app, reader):
+    hub = app.state.hub
+    before = len(asyncio.all_tasks())
+    sockets = [
+        await http.ws_connect(ws_url(live_url, f"/ws/prices?token={reader.token}"))
+        for _ in range(20)
+    ]
+    await asyncio.sleep(0.1)
+    assert len(hub.connections) == 20
+    for ws in sockets:
+        await ws.close()
+    for _ in range(100):
+        if not hub.connections:
+            break
+        await asyncio.sleep(0.01)
+    assert not hub.connections
+    await asyncio.sleep(0.05)
+    assert len(asyncio.all_tasks()) <= before
+
+
+async def test_shutdown_closes_every_socket_promptly(http, live_url, app, reader):
+    live = app.state.hub
+    hub = Hub(
+        bus=app.state.events, market=app.state.market, reporting_currency="BRL", tick_seconds=5
+    )
+    app.state.hub = hub
+    hub.start()
+    try:
+        sockets = [
+            await http.ws_connect(ws_url(live_url, f"/ws/prices?token={reader.token}"))
+            for _ in range(5)
+        ]
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        await hub.stop()
+        assert time.monotonic() - started < 2
+        for ws in sockets:
+            assert await closed_with(ws) == 1001
+        assert not hub.connections
+    finally:
+        app.state.hub = live
