@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
