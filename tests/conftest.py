@@ -122,6 +122,7 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     request.getfixturevalue("fake_yahoo").reset()
     await app.state.market.close()
     app.state.market = create_market_data(app.state.settings, app.state.redis)  # cold caches
+    app.state.hub.market = app.state.market
     conn = Tortoise.get_connection("default")
     await conn.execute_script(
         "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"

@@ -11,6 +11,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -126,9 +127,22 @@ def _plain_errors(exc: Exception) -> str:
 # ---- serve / worker ----------------------------------------------------------------------
 
 
+def _multiprocess_metrics() -> None:
+    """Several uvicorn workers: each writes its metrics to a shared directory, which
+    `/metrics` aggregates (prometheus-client's multi-process mode)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory is None:
+        directory = tempfile.mkdtemp(prefix="carteira-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    for leftover in Path(directory).glob("*.db"):  # from an earlier run of the server
+        leftover.unlink()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    if args.workers > 1:
+        _multiprocess_metrics()
     _settings()
     uvicorn.run(
         "carteira.main:create_app",

@@ -28,6 +28,7 @@ from carteira.core.logging import configure_logging
 from carteira.core.middleware import RequestContextMiddleware
 from carteira.core.redis import create_redis
 from carteira.core.security_headers import SecurityHeadersMiddleware
+from carteira.core.tracing import configure_tracing, instrument_app
 from carteira.jobs.router import router as jobs_router
 from carteira.pricing.router import router as pricing_router
 from carteira.pricing.service import create_market_data
@@ -46,6 +47,7 @@ Errors are `{"detail": "...", "code": "..."}`. Decimals travel as JSON strings.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = (settings or get_settings()).ensure_secure()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
+    tracing = configure_tracing(settings, service_name="carteira-api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,4 +117,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.add_middleware(RequestContextMiddleware)
+    if tracing is not None:
+        instrument_app(app)
     return app

@@ -17,6 +17,8 @@ from carteira.core.cron import parse_cron
 from carteira.core.database import close_orm, init_orm
 from carteira.core.events import EventBus
 from carteira.core.jobs import REGISTRY, Context
+from carteira.core.metrics import serve_worker_metrics
+from carteira.core.tracing import configure_tracing
 from carteira.pricing import tasks as pricing_tasks
 from carteira.pricing.service import create_market_data
 from carteira.realtime import tasks as realtime_tasks
@@ -30,6 +32,9 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
 
     async def startup(ctx: Context) -> None:
         ctx["settings"] = settings
+        configure_tracing(settings, service_name="carteira-worker")
+        if settings.worker_metrics_port:
+            serve_worker_metrics(settings.worker_metrics_port)
         if manage_orm:
             await init_orm(settings)
         ctx["market"] = create_market_data(settings, ctx["redis"])

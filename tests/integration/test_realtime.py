@@ -44,11 +44,13 @@ async def tick(app) -> None:
 
 
 async def fresh_prices(app) -> None:
-    await app.state.market.close()
+    """Forget cached quotes (memory and Redis), so the next lookup asks the fake Yahoo."""
     from carteira.pricing.service import create_market_data
 
-    app.state.market = create_market_data(app.state.settings, app.state.redis)
-    app.state.hub.market = app.state.market
+    await app.state.market.close()
+    app.state.market = app.state.hub.market = create_market_data(
+        app.state.settings, app.state.redis
+    )
     for key in await app.state.redis.keys("md:quote:*"):
         await app.state.redis.delete(key)
 

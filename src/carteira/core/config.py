@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     backfill_days: Annotated[int, Field(ge=1, le=3660)] = 365
 
     otel_exporter_otlp_endpoint: str | None = None
-    otel_exporter_otlp_protocol: Literal["http/protobuf", "grpc"] = "http/protobuf"
+    worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0  # 0: off
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
 

@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from carteira.core import database
 from carteira.core import redis as redis_module
 from carteira.core.dependencies import RedisDep
+from carteira.core.metrics import render
 
 router = APIRouter(tags=["ops"])
 
@@ -29,6 +30,13 @@ async def _check(probe: Callable[[], Awaitable[None]]) -> str:
     except Exception as exc:  # any failure means "not ready"
         return f"unavailable: {type(exc).__name__}"
     return "ok"
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics() -> Response:
+    """Prometheus exposition (request latency, cache, provider, sockets, ticks, jobs)."""
+    body, content_type = render()
+    return Response(body, media_type=content_type)
 
 
 @router.get("/ready", responses={503: {"description": "a dependency is down"}})

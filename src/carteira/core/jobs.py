@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from redis.asyncio import Redis
 
 from carteira.core.database import on_commit
 from carteira.core.errors import DATABASE_DOWN_ERRORS, REDIS_DOWN_ERRORS, ServiceUnavailableError
+from carteira.core.metrics import JOB_DURATION, JOBS
+from carteira.core.tracing import context_from, current_carrier, tracer
 
 logger = logging.getLogger(__name__)
 
@@ -63,19 +66,37 @@ def job(
     """Declare a job. It receives the worker context first; its result must be JSON-ready."""
 
     def declare(task: Task) -> Task:
-        @wraps(task)
-        async def run(ctx: Context, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return await task(ctx, *args, **kwargs)
-            except TRANSIENT as exc:
-                try_number = int(ctx.get("job_try", 1))
-                logger.warning(
-                    "job %s try %s failed (%r); retrying", task.__name__, try_number, exc
-                )
-                raise Retry(defer=retry_delay_seconds * try_number) from exc
+        name = task.__name__
 
-        REGISTRY[task.__name__] = JobDefinition(
-            name=task.__name__,
+        @wraps(task)
+        async def run(
+            ctx: Context, *args: Any, _trace: dict[str, str] | None = None, **kwargs: Any
+        ) -> Any:
+            # The span continues the trace of the request that enqueued the job, if any.
+            started = time.perf_counter()
+            outcome = "failed"
+            attributes: dict[str, str | int] = {
+                "job.id": str(ctx.get("job_id")),
+                "job.try": int(ctx.get("job_try", 1)),
+            }
+            with tracer.start_as_current_span(
+                f"job {name}", context=context_from(_trace), attributes=attributes
+            ):
+                try:
+                    result = await task(ctx, *args, **kwargs)
+                    outcome = "complete"
+                    return result
+                except TRANSIENT as exc:
+                    outcome = "retried"
+                    try_number = int(ctx.get("job_try", 1))
+                    logger.warning("job %s try %s failed (%r); retrying", name, try_number, exc)
+                    raise Retry(defer=retry_delay_seconds * try_number) from exc
+                finally:
+                    JOBS.labels(name, outcome).inc()
+                    JOB_DURATION.labels(name).observe(time.perf_counter() - started)
+
+        REGISTRY[name] = JobDefinition(
+            name=name,
             run=run,
             timeout_seconds=timeout_seconds,
             max_tries=max_tries,
@@ -123,9 +144,13 @@ class JobQueue:
     async def enqueue(self, name: str, *args: Any, job_id: str | None = None, **kwargs: Any) -> str:
         """Enqueue `name` once the current transaction commits (now, outside one)."""
         job_id = job_id or uuid.uuid4().hex
+        trace_carrier = current_carrier()  # taken now, inside the request's span
 
         async def send() -> None:
-            if await self.arq.enqueue_job(name, *args, _job_id=job_id, **kwargs) is None:
+            queued = await self.arq.enqueue_job(
+                name, *args, _job_id=job_id, _trace=trace_carrier, **kwargs
+            )
+            if queued is None:
                 logger.info("job %s is already queued or running; not enqueued twice", job_id)
 
         await on_commit(send)

@@ -11,6 +11,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carteira.core.logging import request_id_var
+from carteira.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 access_logger = logging.getLogger("carteira.access")
 
@@ -26,7 +27,8 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (kept from `X-Request-ID` when sane) and logs one access line."""
+    """Gives every request an id (kept from `X-Request-ID` when sane), logs one access line and
+    counts it (by route template, never by raw path: ids would explode the label space)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -51,6 +53,10 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             if scope["type"] == "http":
+                elapsed = time.perf_counter() - started
+                route = getattr(scope.get("route"), "path", "unmatched")
+                HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+                HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
                 access_logger.info(
                     "%s %s %s",
                     scope["method"],
@@ -60,7 +66,7 @@ class RequestContextMiddleware:
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "duration_ms": round(elapsed * 1000, 2),
                     },
                 )
             request_id_var.reset(token)

@@ -19,10 +19,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from opentelemetry import trace
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
 from carteira.core.errors import REDIS_DOWN_ERRORS
+from carteira.core.metrics import CACHE
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,15 @@ class _Entry:
     fetched_at: float
     raw: Any  # the JSON-ready value, as stored in Redis
     value: Any = None  # `raw` validated, memoized for the hits that follow
+
+
+def _kind(key: str) -> str:
+    return key.split(":", 2)[1] if key.count(":") >= 2 else "other"  # md:<kind>:...
+
+
+def _count(key: str, result: str) -> None:
+    CACHE.labels(_kind(key), result).inc()
+    trace.get_current_span().set_attribute("market.cache", result)
 
 
 class MarketCache:
@@ -78,6 +89,7 @@ class MarketCache:
     ) -> Cached[T]:
         entry = self._local.get(key)
         if entry is not None and self._age(entry) < ttl:
+            _count(key, "hit")
             return self._cached(key, entry, ttl, adapter, hit=True)
         task = self._inflight.get(key)
         if task is None:
@@ -86,7 +98,9 @@ class MarketCache:
             task.add_done_callback(lambda _: self._inflight.pop(key, None))
         # Shielded: a caller that stops waiting (a timeout) leaves the fetch to finish and fill
         # the cache for the next one.
-        return await asyncio.shield(task)
+        cached = await asyncio.shield(task)
+        _count(key, "stale" if cached.stale else "hit" if cached.hit else "miss")
+        return cached
 
     async def fresh_values(
         self, keys: list[str], *, ttl: int, adapter: TypeAdapter[T]
@@ -104,6 +118,7 @@ class MarketCache:
                 found[key] = entry.value
             else:
                 remote.append(key)
+        local_hits = len(found)
         if remote:
             try:
                 raws = await self.redis.mget(remote)
@@ -115,6 +130,13 @@ class MarketCache:
                     entry.value = adapter.validate_python(entry.raw)
                     self._remember(key, entry)
                     found[key] = entry.value
+        if keys:
+            kind = _kind(keys[0])
+            CACHE.labels(kind, "hit").inc(len(found))
+            span = trace.get_current_span()
+            span.set_attribute("market.cache.local_hits", local_hits)
+            span.set_attribute("market.cache.hits", len(found))
+            span.set_attribute("market.cache.misses", len(keys) - len(found))
         return found
 
     async def aclose(self) -> None:

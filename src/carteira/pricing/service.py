@@ -20,6 +20,7 @@ from carteira.assets.schemas import AssetDetails
 from carteira.core.config import Settings
 from carteira.core.errors import AppError
 from carteira.core.jobs import JobQueue
+from carteira.core.tracing import tracer
 from carteira.pricing.cache import Cached, MarketCache
 from carteira.pricing.closes import stored_history
 from carteira.pricing.exceptions import (
@@ -93,6 +94,12 @@ class MarketData:
         concurrently (bounded). Tickers still pending after `wait_seconds` are reported as
         unavailable, while their fetches go on to fill the cache."""
         unique = list(dict.fromkeys(tickers))
+        with tracer.start_as_current_span(
+            "market.quotes", attributes={"market.tickers": len(unique)}
+        ):
+            return await self._quotes(unique, wait_seconds)
+
+    async def _quotes(self, unique: list[str], wait_seconds: float | None) -> QuoteBatch:
         keys = {self.quote_key(t): t for t in unique}
         fresh = await self.cache.fresh_values(
             list(keys), ttl=self.settings.quote_cache_ttl_seconds, adapter=_QUOTE

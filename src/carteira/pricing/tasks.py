@@ -7,6 +7,8 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from opentelemetry import trace
+
 from carteira.assets.models import Asset
 from carteira.core.errors import AppError
 from carteira.core.jobs import Context, job, report_progress
@@ -46,7 +48,9 @@ async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date)
         done += 1
         await report_progress(ctx, done=done, total=len(assets))
 
+    trace.get_current_span().set_attribute("job.assets", len(assets))
     await asyncio.gather(*(one(asset) for asset in assets))
+    trace.get_current_span().set_attribute("job.rows_inserted", inserted)
     if failed and len(failed) == len(assets):
         # Nothing worked: most likely an outage; the job is retried later.
         raise ProviderUnavailableError(f"no asset could be refreshed: {failed}")

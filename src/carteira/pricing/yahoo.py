@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 from collections.abc import Generator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -19,10 +20,12 @@ from typing import Any
 
 import aiohttp
 import backoff
+from opentelemetry import trace
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from carteira.core.config import Settings
-from carteira.pricing.circuit import CircuitBreaker
+from carteira.core.metrics import CIRCUIT_OPEN, UPSTREAM, UPSTREAM_LATENCY
+from carteira.pricing.circuit import CircuitBreaker, CircuitState
 from carteira.pricing.exceptions import (
     ProviderError,
     ProviderUnavailableError,
@@ -170,20 +173,33 @@ class YahooProvider:
 
     async def _get(self, url: str, params: dict[str, str]) -> Any:
         if not self.circuit.allow():
+            UPSTREAM.labels(self.source, "circuit_open").inc()
             raise ProviderUnavailableError("Market data provider paused after repeated failures.")
+        started = time.perf_counter()
+        outcome = "ok"
+        span = trace.get_current_span()
         try:
             payload = await self._request(url, params)
         except RetryableError as exc:
+            outcome = "unavailable"
             self.circuit.record_failure()
             raise ProviderUnavailableError(f"Market data provider unavailable ({exc}).") from exc
         except ProviderError:
+            outcome = "bad_answer"
             self.circuit.record_failure()
             raise
         except UnknownTickerError:
+            outcome = "unknown_ticker"
             self.circuit.record_success()  # a clear answer: the provider is healthy
             raise
-        self.circuit.record_success()
-        return payload
+        else:
+            self.circuit.record_success()
+            return payload
+        finally:
+            UPSTREAM.labels(self.source, outcome).inc()
+            UPSTREAM_LATENCY.labels(self.source, outcome).observe(time.perf_counter() - started)
+            CIRCUIT_OPEN.labels(self.source).set(self.circuit.state is not CircuitState.CLOSED)
+            span.set_attribute("market.upstream.outcome", outcome)
 
     async def _request_once(self, url: str, params: dict[str, str]) -> Any:
         try:

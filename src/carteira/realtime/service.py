@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 from carteira.assets import service as assets
 from carteira.core.errors import REDIS_DOWN_ERRORS
 from carteira.core.events import Event, EventBus, channel_for
+from carteira.core.metrics import WEBSOCKETS
 from carteira.pricing.schemas import Quote
 from carteira.pricing.service import MarketData
 from carteira.realtime.exceptions import GOING_AWAY, TOO_SLOW
@@ -136,12 +137,14 @@ class Hub:
             socket, stream, asyncio.Queue(self.queue_size), tickers=set(tickers), month=month
         )
         self.connections.add(connection)
+        WEBSOCKETS.labels(stream.value).inc()
         sender = asyncio.create_task(self._send(connection))
         self._tasks.add(sender)
         try:
             await self._snapshot(connection)
             await self._receive(connection)
         finally:
+            WEBSOCKETS.labels(stream.value).dec()
             self.connections.discard(connection)
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):

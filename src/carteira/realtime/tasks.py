@@ -5,16 +5,28 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from opentelemetry.context import Context
+
 from carteira.assets import service as assets
 from carteira.core.events import EventBus
-from carteira.core.jobs import Context
+from carteira.core.jobs import Context as JobContext
+from carteira.core.metrics import TICKS
+from carteira.core.tracing import tracer
 from carteira.pricing.service import MarketData
 from carteira.realtime.service import TICK, subscribed_tickers
 
 
-async def publish_tick(ctx: Context) -> dict[str, Any]:
+async def publish_tick(ctx: JobContext) -> dict[str, Any]:
     """Quote every held or subscribed ticker in one batch (through the cache: a tick costs at
     most one provider call per ticker, whatever the number of sockets) and publish them."""
+    # Each tick is a trace of its own (a new root), not a child of whatever ran before.
+    with tracer.start_as_current_span("price tick", context=Context()) as span:
+        result = await _tick(ctx)
+        span.set_attributes({k: v for k, v in result.items() if isinstance(v, int)})
+        return result
+
+
+async def _tick(ctx: JobContext) -> dict[str, Any]:
     market: MarketData = ctx["market"]
     events: EventBus = ctx["events"]
     held = await assets.held_tickers()
@@ -22,6 +34,7 @@ async def publish_tick(ctx: Context) -> dict[str, Any]:
     if not tickers:
         return {"tickers": 0}
     batch = await market.quotes(tickers, wait_seconds=market.settings.tick_seconds * 0.8)
+    TICKS.inc()
     await events.publish(
         TICK,
         published_at=time.time(),

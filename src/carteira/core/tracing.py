@@ -1,0 +1,77 @@
+"""OpenTelemetry: traces to an OTLP collector (Jaeger) when `OTEL_EXPORTER_OTLP_ENDPOINT` is
+set; nothing at all otherwise.
+
+Requests, SQL (asyncpg), Redis and outbound HTTP (aiohttp) are instrumented; services add
+spans where they matter; a job carries the W3C trace context of the request that enqueued it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry import context, propagate, trace
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from carteira.core.config import Settings
+
+logger = logging.getLogger(__name__)
+
+tracer = trace.get_tracer("carteira")
+
+_instrumented = False
+
+
+def configure_tracing(
+    settings: Settings, *, service_name: str, processor: SpanProcessor | None = None
+) -> TracerProvider | None:
+    """Install a tracer provider and the library instrumentations. `processor` replaces the
+    OTLP exporter (tests record spans in memory with it)."""
+    if processor is None:
+        if not settings.otel_exporter_otlp_endpoint:
+            return None
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        processor = BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+    provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    _instrument_libraries()
+    logger.info("tracing on: %s", service_name)
+    return provider
+
+
+def _instrument_libraries() -> None:
+    global _instrumented
+    if _instrumented:
+        return
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+    AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
+    RedisInstrumentor().instrument()
+    AioHttpClientInstrumentor().instrument()
+    _instrumented = True
+
+
+def instrument_app(app: Any) -> None:
+    """HTTP server spans for the app (probes and scrapes excluded)."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready,metrics")
+
+
+def current_carrier() -> dict[str, str]:
+    """The current trace context as W3C headers (`traceparent`), to travel with a job."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def context_from(carrier: Mapping[str, str] | None) -> context.Context:
+    return propagate.extract(dict(carrier or {}))

@@ -1,0 +1,257 @@
+"""Traces (in-memory exporter, and a local OTLP receiver), metrics and log correlation."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import sys
+
+import pytest
+from aiohttp import web
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from carteira.core.logging import JsonFormatter, request_id_var
+from carteira.core.tracing import configure_tracing, instrument_app, tracer
+from tests.factories import list_on_yahoo, make_client
+from tests.integration.test_jobs import run_jobs
+from tests.support import REPO, TEST_JWT_SECRET
+
+
+class Switch(SimpleSpanProcessor):
+    """Records only while on: OpenTelemetry's provider is process-wide and cannot be removed."""
+
+    on = True
+
+    def on_end(self, span) -> None:
+        if self.on:
+            super().on_end(span)
+
+
+@pytest.fixture(scope="module")
+def exporter(app, settings):
+    """Spans recorded in memory while this module runs; everything is switched off after."""
+    from opentelemetry import trace
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+    from carteira.core import tracing
+
+    memory = InMemorySpanExporter()
+    switch = Switch(memory)
+    if hasattr(trace.get_tracer_provider(), "add_span_processor"):
+        trace.get_tracer_provider().add_span_processor(switch)
+        tracing._instrument_libraries()
+    else:
+        configure_tracing(settings, service_name="carteira-api", processor=switch)
+    instrument_app(app)
+    app.middleware_stack = None  # rebuilt with the tracing middleware on the next request
+    yield memory
+    switch.on = False
+    memory.clear()
+    FastAPIInstrumentor.uninstrument_app(app)
+    app.middleware_stack = None
+    for instrumentor in (AsyncPGInstrumentor(), RedisInstrumentor(), AioHttpClientInstrumentor()):
+        instrumentor.uninstrument()
+    tracing._instrumented = False
+
+
+def spans_of(exporter, trace_id):
+    return [s for s in exporter.get_finished_spans() if s.context.trace_id == trace_id]
+
+
+async def test_a_request_traces_http_sql_redis_and_the_provider(exporter, as_admin, yahoo):
+    list_on_yahoo("PETR4.SA")
+    exporter.clear()
+    r = await as_admin.post("/assets", json={"ticker": "PETR4.SA"})
+    assert r.status_code == 201
+    server = next(
+        s
+        for s in exporter.get_finished_spans()
+        if s.kind is SpanKind.SERVER and s.name.startswith("POST /assets")
+    )
+    trace_spans = spans_of(exporter, server.context.trace_id)
+    systems = {
+        s.attributes.get("db.system") or s.attributes.get("db.system.name") for s in trace_spans
+    }
+    assert "postgresql" in systems
+    assert "redis" in systems
+    clients = [
+        s
+        for s in trace_spans
+        if s.kind is SpanKind.CLIENT and "/v8/finance/chart/" in str(s.attributes)
+    ]
+    assert clients, "no outbound HTTP span to the provider"
+    assert any(s.attributes.get("market.cache") == "miss" for s in trace_spans)
+    assert any(s.attributes.get("market.upstream.outcome") == "ok" for s in trace_spans)
+
+
+async def test_the_job_a_request_enqueues_joins_its_trace(exporter, as_admin, settings, yahoo):
+    list_on_yahoo("VALE3.SA")
+    exporter.clear()
+    r = await as_admin.post("/assets", json={"ticker": "VALE3.SA"})
+    assert r.status_code == 201
+    server = next(s for s in exporter.get_finished_spans() if s.kind is SpanKind.SERVER)
+    await run_jobs(settings)
+    job = next(s for s in exporter.get_finished_spans() if s.name == "job backfill_asset")
+    assert job.context.trace_id == server.context.trace_id
+    assert job.attributes["job.assets"] == 1
+
+
+async def test_each_price_tick_is_a_trace_of_its_own(exporter, app):
+    from carteira.core.events import EventBus
+    from carteira.realtime.tasks import publish_tick
+
+    exporter.clear()
+    with tracer.start_as_current_span("something before"):
+        await publish_tick(
+            {
+                "market": app.state.market,
+                "events": EventBus(app.state.redis),
+                "redis": app.state.redis,
+            }
+        )
+    tick = next(s for s in exporter.get_finished_spans() if s.name == "price tick")
+    assert tick.parent is None
+
+
+def test_logs_carry_request_and_trace_ids():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    log = logging.getLogger("carteira.test-correlation")
+    log.addHandler(handler)
+    log.propagate = False
+    token = request_id_var.set("req-42")
+    try:
+        with tracer.start_as_current_span("work"):
+            log.warning("hello", extra={"ticker": "PETR4.SA"})
+    finally:
+        request_id_var.reset(token)
+        log.removeHandler(handler)
+    entry = json.loads(stream.getvalue())
+    assert entry["message"] == "hello"
+    assert entry["request_id"] == "req-42"
+    assert entry["ticker"] == "PETR4.SA"
+    if entry.get("trace_id"):  # a real provider is installed once the exporter fixture ran
+        assert len(entry["trace_id"]) == 32
+        assert len(entry["span_id"]) == 16
+
+
+async def test_the_otlp_exporter_reaches_a_collector():
+    """A tiny OTLP/HTTP receiver; a fresh process with OTEL_EXPORTER_OTLP_ENDPOINT set sends it
+    the spans of a request, tagged with its service name."""
+    received: list[ExportTraceServiceRequest] = []
+
+    async def collect(request: web.Request) -> web.Response:
+        message = ExportTraceServiceRequest()
+        message.ParseFromString(await request.read())
+        received.append(message)
+        return web.Response(status=200)
+
+    server = web.Application()
+    server.router.add_post("/v1/traces", collect)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    script = f"""
+import asyncio, httpx
+from opentelemetry import trace
+from carteira.core.config import Settings
+from carteira.main import create_app
+app = create_app(Settings(_env_file=None, environment="test", jwt_secret="{TEST_JWT_SECRET}",
+                          otel_exporter_otlp_endpoint="http://127.0.0.1:{port}"))
+async def main():
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.get("/docs")).status_code == 200
+asyncio.run(main())
+trace.get_tracer_provider().force_flush()
+"""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            script,
+            cwd=REPO,
+            env={**os.environ, "LOG_LEVEL": "WARNING"},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, stderr.decode()
+    finally:
+        await runner.cleanup()
+    spans = [
+        (resource.resource, span)
+        for message in received
+        for resource in message.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    assert any(span.name == "GET /docs" for _, span in spans)
+    names = {
+        a.value.string_value for r, _ in spans for a in r.attributes if a.key == "service.name"
+    }
+    assert names == {"carteira-api"}
+
+
+# ---- metrics -------------------------------------------------------------------------------
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    for line in text.splitlines():
+        if line.startswith((name + "{", name + " ")) and all(
+            f'{k}="{v}"' in line for k, v in labels.items()
+        ):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_metrics_move_with_traffic(client, as_admin, settings, yahoo):
+    before = (await client.get("/metrics")).text
+    await make_client(as_admin)
+    for _ in range(3):
+        await as_admin.get("/clients")
+    list_on_yahoo("ITUB4.SA")
+    await as_admin.get("/quotes?tickers=ITUB4.SA")
+    await as_admin.get("/quotes?tickers=ITUB4.SA")
+    await as_admin.post("/assets", json={"ticker": "ITUB4.SA"})
+    await run_jobs(settings)
+    r = await client.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain")
+    after = r.text
+
+    def moved(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert moved("carteira_http_requests_total", route="/clients", status="200", method="GET") == 3
+    assert (
+        moved("carteira_http_request_duration_seconds_count", route="/clients", method="GET") == 3
+    )
+    assert moved("carteira_market_cache_total", kind="quote", result="miss") >= 1
+    assert moved("carteira_market_cache_total", kind="quote", result="hit") >= 1
+    assert moved("carteira_market_upstream_requests_total", provider="yahoo", outcome="ok") >= 1
+    assert moved("carteira_jobs_total", job="backfill_asset", outcome="complete") == 1
+    assert "carteira_market_circuit_open" in after
+
+
+async def test_open_websockets_are_counted(client, live_url, reader):
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        url = live_url.replace("http://", "ws://") + f"/ws/prices?token={reader.token}"
+        async with http.ws_connect(url):
+            await asyncio.sleep(0.1)
+            text = (await client.get("/metrics")).text
+            assert sample(text, "carteira_websocket_connections", stream="prices") >= 1
