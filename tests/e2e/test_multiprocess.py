@@ -104,3 +104,42 @@ async def test_a_tick_reaches_sockets_on_every_api_process(as_admin, admin, sett
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+async def test_metrics_add_up_across_uvicorn_workers(settings, tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "JWT_SECRET": TEST_JWT_SECRET,
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "WARNING",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "carteira", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await _wait_http(f"{base}/health")
+        async with aiohttp.ClientSession() as http:
+            for _ in range(40):  # new connections: the kernel spreads them over both workers
+                async with aiohttp.ClientSession() as fresh, fresh.get(f"{base}/health") as r:
+                    assert r.status == 200
+            async with http.get(f"{base}/metrics") as r:
+                text = await r.text()
+        line = next(
+            line
+            for line in text.splitlines()
+            if line.startswith("carteira_http_requests_total{") and 'route="/health"' in line
+        )
+        assert float(line.rsplit(" ", 1)[1]) >= 41  # every worker's requests, not one's
+        assert len(list(tmp_path.glob("counter_*.db"))) == 2  # one file per worker process
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(15)
