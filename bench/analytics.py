@@ -16,7 +16,6 @@ import asyncio
 import json
 import random
 import statistics
-import subprocess
 import time
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
@@ -32,12 +31,13 @@ from bench.common import (
     dump,
     free_port,
     fresh_database,
+    login,
+    prepare_database,
     print_table,
     process,
     server_urls,
 )
 from bench.fake_market import FakeMarket
-from bench.portfolio import login
 from carteira.core.config import Settings
 
 TODAY = datetime.now(UTC).date()
@@ -50,21 +50,6 @@ def weekdays(start: date, end: date) -> list[date]:
 
 def _libpq(url: str) -> str:
     return url.replace("postgres://", "postgresql://", 1)
-
-
-def prepare(env: dict[str, str]) -> None:
-    for command in (
-        ["migrate"],
-        ["create-user", "--email", "bench@example.com", "--role", "reader"],
-    ):
-        subprocess.run(
-            [PYTHON, "-m", "carteira", *command],
-            input=b"bench-password\n",
-            env=env,
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
 
 
 async def backfill(settings: Settings, tickers: list[str]) -> list[dict[str, object]]:
@@ -214,7 +199,7 @@ def main() -> None:
         ]
     with fresh_database("carteira_bench") as db, market:
         env = bench_env(db.url, redis_url, **market.env())
-        prepare(env)
+        prepare_database(env)
         settings = Settings(
             _env_file=None,
             environment="test",
@@ -232,7 +217,7 @@ def main() -> None:
         FakeMarket([f"PERF{n:02d}.SA" for n in range(50)]) as market,
     ):
         env = bench_env(db.url, redis_url, **market.env())
-        prepare(env)
+        prepare_database(env)
         client_id = asyncio.run(seed_performance(db.url, args.lots))
         port = free_port()
         base = f"http://127.0.0.1:{port}"

@@ -57,6 +57,40 @@ def bench_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]
     }
 
 
+BENCH_PASSWORD = "bench-password"
+
+
+def prepare_database(
+    env: dict[str, str], users: tuple[tuple[str, str], ...] = (("bench@example.com", "reader"),)
+) -> None:
+    """Migrations, then the accounts (`email`, `role`) the benchmark logs in with."""
+    commands = [["migrate"]]
+    commands += [["create-user", "--email", email, "--role", role] for email, role in users]
+    for command in commands:
+        subprocess.run(
+            [PYTHON, "-m", "carteira", *command],
+            input=f"{BENCH_PASSWORD}\n".encode(),
+            env=env,
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+
+
+def login(base: str, email: str = "bench@example.com") -> str:
+    """An access token for one of the accounts `prepare_database` created."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base}/auth/login",
+        data=json.dumps({"email": email, "password": BENCH_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        token: str = json.loads(response.read())["access_token"]
+        return token
+
+
 def server_urls() -> tuple[str, str]:
     """BENCH_DATABASE_URL/BENCH_REDIS_URL, else the local servers every dev machine here has."""
     pg = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")

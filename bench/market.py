@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import math
 import random
-import subprocess
 import time
 
 import aiohttp
@@ -27,13 +26,14 @@ from bench.common import (
     dump,
     free_port,
     fresh_database,
+    login,
+    prepare_database,
     print_table,
     process,
     server_urls,
     wrk,
 )
 from bench.fake_market import FakeMarket
-from bench.portfolio import login
 
 TICKERS = [f"BNCH{n:03d}.SA" for n in range(100)]
 TTL = 5
@@ -66,18 +66,7 @@ def main() -> None:
     rows = []
     with fresh_database("carteira_bench") as db, FakeMarket(TICKERS) as market:
         env = bench_env(db.url, redis_url, QUOTE_CACHE_TTL_SECONDS=str(TTL), **market.env())
-        for command in (
-            ["migrate"],
-            ["create-user", "--email", "bench@example.com", "--role", "reader"],
-        ):
-            subprocess.run(
-                [PYTHON, "-m", "carteira", *command],
-                input=b"bench-password\n",
-                env=env,
-                cwd=REPO,
-                check=True,
-                capture_output=True,
-            )
+        prepare_database(env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]

@@ -28,7 +28,9 @@ from bench.common import (
     dump,
     free_port,
     fresh_database,
+    login,
     median_result,
+    prepare_database,
     print_table,
     process,
     server_urls,
@@ -107,18 +109,6 @@ async def seed(database_url: str) -> int:
         await conn.close()
 
 
-def login(base: str) -> str:
-    import json
-
-    request = urllib.request.Request(
-        f"{base}/auth/login",
-        data=json.dumps({"email": "bench@example.com", "password": "bench-password"}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())["access_token"]
-
-
 def fetch(url: str, token: str) -> bytes:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request) as response:
@@ -148,32 +138,7 @@ def main() -> None:
     tickers = [f"BNCH{n:03d}.SA" for n in range(ASSETS)]
     with fresh_database("carteira_bench") as db, FakeMarket(tickers) as market:
         env = bench_env(db.url, redis_url, **market.env())
-        import subprocess
-
-        subprocess.run(
-            [PYTHON, "-m", "carteira", "migrate"],
-            env=env,
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [
-                PYTHON,
-                "-m",
-                "carteira",
-                "create-user",
-                "--email",
-                "bench@example.com",
-                "--role",
-                "reader",
-            ],
-            input=b"bench-password\n",
-            env=env,
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
+        prepare_database(env)
         showcase = asyncio.run(seed(db.url))
 
         api_port, ceiling_port = free_port(), free_port()

@@ -29,12 +29,13 @@ from bench.common import (
     dump,
     free_port,
     fresh_database,
+    login,
+    prepare_database,
     print_table,
     process,
     server_urls,
 )
 from bench.fake_market import FakeMarket
-from bench.portfolio import login
 
 TICKERS = [f"LIVE{n:02d}.SA" for n in range(20)]
 
@@ -155,20 +156,8 @@ def main() -> None:
     rows = []
     with fresh_database("carteira_bench") as db, FakeMarket(TICKERS) as market:
         env = bench_env(db.url, redis_url, **market.env())
-        import subprocess
 
-        for command in (
-            ["migrate"],
-            ["create-user", "--email", "bench@example.com", "--role", "reader"],
-        ):
-            subprocess.run(
-                [PYTHON, "-m", "carteira", *command],
-                input=b"bench-password\n",
-                env=env,
-                cwd=REPO,
-                check=True,
-                capture_output=True,
-            )
+        prepare_database(env)
         for api_processes in (1, 2):
             ports = [free_port() for _ in range(api_processes)]
             servers = [

@@ -30,12 +30,13 @@ from bench.common import (
     dump,
     free_port,
     fresh_database,
+    login,
+    prepare_database,
     print_table,
     process,
     server_urls,
 )
 from bench.fake_market import FakeMarket
-from bench.portfolio import login
 
 ASSETS = 50
 
@@ -128,20 +129,8 @@ def main() -> None:
         FakeMarket([f"RPT{n:02d}.SA" for n in range(ASSETS)]) as market,
     ):
         env = bench_env(db.url, redis_url, **market.env())
-        import subprocess
 
-        for command in (
-            ["migrate"],
-            ["create-user", "--email", "bench@example.com", "--role", "reader"],
-        ):
-            subprocess.run(
-                [PYTHON, "-m", "carteira", *command],
-                input=b"bench-password\n",
-                env=env,
-                cwd=REPO,
-                check=True,
-                capture_output=True,
-            )
+        prepare_database(env)
         asyncio.run(seed(db.url, args.clients, args.assets_per_client))
         port = free_port()
         base = f"http://127.0.0.1:{port}"

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import redis
 
+from carteira.core.config import Settings
 from carteira.core.embedded import EmbeddedServices, with_database
 from tests.fakes.yahoo import FakeYahoo
 
@@ -69,3 +79,67 @@ def release_redis_db(base_url: str, index: int) -> None:
 
 def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+# --- real carteira processes (API servers, workers) started by the tests -------------------
+
+
+def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
+    """The environment of a `carteira` process that shares the test run's database and Redis."""
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "JWT_SECRET": TEST_JWT_SECRET,
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "WARNING",
+        "BCRYPT_ROUNDS": "4",
+        "YAHOO_QUERY1_URL": settings.yahoo_query1_url,
+        "YAHOO_QUERY2_URL": settings.yahoo_query2_url,
+        **overrides,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def carteira_process(*args: str, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """`carteira <args>` in a child process, stopped with SIGTERM (then SIGKILL) on exit."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "carteira", *args],
+        env=env,
+        cwd=REPO,
+        # CARTEIRA_TEST_PROCESS_LOGS=1 shows the child's logs (when debugging a test).
+        stdout=None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL,
+        stderr=None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+async def wait_http(url: str, seconds: float = 30) -> None:
+    """Until `url` answers 200 (a server that is still starting refuses connections)."""
+    deadline = time.monotonic() + seconds
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(url)

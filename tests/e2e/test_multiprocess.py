@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
@@ -16,29 +11,9 @@ import aiohttp
 import pytest
 
 from tests.factories import make_allocation, make_asset, make_client
-from tests.support import REPO, TEST_JWT_SECRET
+from tests.support import carteira_process, free_port, process_env, wait_http
 
 pytestmark = pytest.mark.multiprocess
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def _wait_http(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(url)
 
 
 async def _price_seen(ws, ticker: str, price: str, seconds: float) -> bool:
@@ -60,30 +35,15 @@ async def test_a_tick_reaches_sockets_on_every_api_process(as_admin, admin, sett
     client = await make_client(as_admin)
     petr = await make_asset(as_admin, "PETR4.SA", price="38.47", previous_close="38")
     await make_allocation(as_admin, client["id"], asset_id=petr["id"])
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "JWT_SECRET": TEST_JWT_SECRET,
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-        "YAHOO_QUERY1_URL": settings.yahoo_query1_url,
-        "YAHOO_QUERY2_URL": settings.yahoo_query2_url,
-        "TICK_SECONDS": "1",
-        "QUOTE_CACHE_TTL_SECONDS": "1",
-    }
-    ports = [_free_port(), _free_port()]
-    commands = [
-        *([sys.executable, "-m", "carteira", "serve", "--port", str(p)] for p in ports),
-        [sys.executable, "-m", "carteira", "worker"],
-    ]
-    processes = [
-        subprocess.Popen(c, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for c in commands
-    ]
-    try:
+    env = process_env(settings, TICK_SECONDS="1", QUOTE_CACHE_TTL_SECONDS="1")
+    ports = [free_port(), free_port()]
+    with (
+        carteira_process("serve", "--port", str(ports[0]), env=env),
+        carteira_process("serve", "--port", str(ports[1]), env=env),
+        carteira_process("worker", env=env),
+    ):
         for port in ports:
-            await _wait_http(f"http://127.0.0.1:{port}/health")
+            await wait_http(f"http://127.0.0.1:{port}/health")
         async with aiohttp.ClientSession() as http:
             sockets = [
                 await http.ws_connect(f"ws://127.0.0.1:{port}/ws/dashboard?token={admin.token}")
@@ -95,51 +55,25 @@ async def test_a_tick_reaches_sockets_on_every_api_process(as_admin, admin, sett
             )
             for ws in sockets:
                 await ws.close()
-        assert seen == [True, True]
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    assert seen == [True, True]
 
 
 async def test_metrics_add_up_across_uvicorn_workers(settings, tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "JWT_SECRET": TEST_JWT_SECRET,
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-    }
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "carteira", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        await _wait_http(f"{base}/health")
+    env = process_env(settings, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with carteira_process("serve", "--port", str(port), "--workers", "2", env=env):
+        await wait_http(f"{base}/health")
         async with aiohttp.ClientSession() as http:
             for _ in range(40):  # new connections: the kernel spreads them over both workers
                 async with aiohttp.ClientSession() as fresh, fresh.get(f"{base}/health") as r:
                     assert r.status == 200
             async with http.get(f"{base}/metrics") as r:
                 text = await r.text()
-        line = next(
-            line
-            for line in text.splitlines()
-            if line.startswith("carteira_http_requests_total{") and 'route="/health"' in line
-        )
-        assert float(line.rsplit(" ", 1)[1]) >= 41  # every worker's requests, not one's
-        assert len(list(tmp_path.glob("counter_*.db"))) == 2  # one file per worker process
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(15)
+    line = next(
+        line
+        for line in text.splitlines()
+        if line.startswith("carteira_http_requests_total{") and 'route="/health"' in line
+    )
+    assert float(line.rsplit(" ", 1)[1]) >= 41  # every worker's requests, not one's
+    assert len(list(tmp_path.glob("counter_*.db"))) == 2  # one file per worker process

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -20,7 +20,7 @@ from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from carteira.worker import worker_settings
 from tests.factories import make_asset
-from tests.support import REPO, TEST_JWT_SECRET
+from tests.support import REPO, carteira_process, process_env
 
 
 async def run_jobs(settings, **overrides) -> Worker:
@@ -198,19 +198,6 @@ async def test_transient_failures_are_retried_with_a_delay(app, settings):
     assert state.tries == 3
 
 
-def _env(settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "JWT_SECRET": TEST_JWT_SECRET,
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-        "YAHOO_QUERY1_URL": settings.yahoo_query1_url,
-        "YAHOO_QUERY2_URL": settings.yahoo_query2_url,
-    }
-
-
 async def test_worker_killed_mid_backfill_then_rerun_leaves_no_gaps_or_duplicates(
     as_admin, app, settings, yahoo
 ):
@@ -218,22 +205,13 @@ async def test_worker_killed_mid_backfill_then_rerun_leaves_no_gaps_or_duplicate
     history = [(day, Decimal(30 + n)) for n, day in enumerate(days)]
     assets = [await make_asset(as_admin, f"KILL{n}.SA", history=history) for n in range(3)]
     yahoo.delay = 0.4  # each history fetch is slow: the kill lands mid-job
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "carteira", "worker"],
-        env=_env(settings),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    with carteira_process("worker", env=process_env(settings)) as worker:
         for _ in range(200):
             states = [await app.state.jobs.state(f"backfill:{a['id']}") for a in assets]
             if any(s.status == "in_progress" for s in states):
                 break
             await asyncio.sleep(0.05)
         worker.send_signal(signal.SIGKILL)
-    finally:
-        worker.wait(10)
     # What a crash leaves behind: the in-progress marker expires, then any worker retries.
     for key in await app.state.redis.keys("arq:in-progress:*"):
         await app.state.redis.delete(key)
@@ -251,30 +229,18 @@ async def test_worker_killed_mid_backfill_then_rerun_leaves_no_gaps_or_duplicate
 
 
 def test_arq_check_is_a_liveness_probe(settings):
-    env = _env(settings)
+    env = process_env(settings)
     command = [sys.executable, "-m", "arq", "carteira.worker.WorkerSettings", "--check"]
     before = subprocess.run(
         command, env=env, cwd=REPO, capture_output=True, timeout=60, check=False
     )
     assert before.returncode == 1  # no worker has reported yet
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "carteira", "worker"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    with carteira_process("worker", env=env):
         for _ in range(50):
             after = subprocess.run(
                 command, env=env, cwd=REPO, capture_output=True, timeout=60, check=False
             )
             if after.returncode == 0:
                 break
-            import time
-
             time.sleep(0.3)
-        assert after.returncode == 0, after.stdout
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(15)
+    assert after.returncode == 0, after.stdout
