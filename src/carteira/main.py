@@ -20,7 +20,7 @@ from carteira.auth.sessions import SessionStore
 from carteira.clients.router import router as clients_router
 from carteira.core.config import Settings, get_settings
 from carteira.core.database import tortoise_config
-from carteira.core.errors import install_error_handlers
+from carteira.core.errors import ERROR_RESPONSES, install_error_handlers
 from carteira.core.events import EventBus
 from carteira.core.health import router as health_router
 from carteira.core.jobs import JobQueue
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events.start()
         app.state.hub.start()
         try:
-            async with RegisterTortoise(app, config=tortoise_config(settings)):
+            async with RegisterTortoise(app, config=tortoise_config(settings, role="api")):
                 await events.wait_healthy(seconds=2.0)
                 # Everything alive now lives as long as the process: keep it out of the
                 # collector's full passes, which otherwise stall the loop for 100s of ms.
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
     install_error_handlers(app)

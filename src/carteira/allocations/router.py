@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
 from http import HTTPStatus
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from carteira.allocations import performance, service
 from carteira.allocations.schemas import (
@@ -19,7 +17,7 @@ from carteira.auth.dependencies import AdminUser, CurrentUser
 from carteira.core.dependencies import EventsDep, JobsDep, SettingsDep
 from carteira.core.pagination import Pagination
 from carteira.core.responses import json_response
-from carteira.core.types import PathId
+from carteira.core.types import CalendarDate, CurrencyQuery, PathId
 from carteira.pricing.dependencies import MarketDep
 from carteira.reports import documents
 from carteira.reports.exports import EXPORT_RESPONSES, ExportFormat, OutputFormat
@@ -117,9 +115,9 @@ async def client_performance(
     client_id: PathId,
     _: CurrentUser,
     market: MarketDep,
-    start: date | None = None,
-    end: date | None = None,
-    currency: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3,8}$")] = None,
+    start: CalendarDate | None = None,
+    end: CalendarDate | None = None,
+    currency: CurrencyQuery = None,
     format: OutputFormat = OutputFormat.JSON,
 ) -> Response:
     """Totals, XIRR, TWR and the daily curve from stored closes (`format=csv|xlsx` exports

@@ -7,9 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
-from carteira.core.types import DecimalStr, Id, PositiveAmount
-
-EARLIEST_BUY_DATE = date(1900, 1, 1)
+from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, PositiveAmount
 
 
 def _plausible_buy_date(value: date) -> date:
@@ -17,8 +15,8 @@ def _plausible_buy_date(value: date) -> date:
     # anywhere in the Americas is accepted.
     if value > datetime.now(UTC).date():
         raise ValueError("buy_date cannot be in the future")
-    if value < EARLIEST_BUY_DATE:
-        raise ValueError("buy_date cannot be before 1900-01-01")
+    if value < EARLIEST_DATE:
+        raise ValueError(f"buy_date cannot be before {EARLIEST_DATE}")
     return value
 
 

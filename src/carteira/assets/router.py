@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Annotated
 
@@ -14,7 +14,7 @@ from carteira.core.dependencies import EventsDep, JobsDep
 from carteira.core.errors import InvalidInputError
 from carteira.core.pagination import Page, Pagination
 from carteira.core.responses import json_response
-from carteira.core.types import PathId
+from carteira.core.types import CalendarDate, PathId
 from carteira.pricing import service as pricing
 from carteira.pricing.dependencies import MarketDep
 from carteira.pricing.schemas import HistoryOut
@@ -75,8 +75,8 @@ MAX_HISTORY_DAYS = 3660
 async def asset_history(
     asset_id: PathId,
     _: CurrentUser,
-    start: date | None = None,
-    end: date | None = None,
+    start: CalendarDate | None = None,
+    end: CalendarDate | None = None,
 ) -> HistoryOut:
     """Stored daily closes and returns (`daily_returns`); the last year by default, at most ten."""
     asset = await service.get_asset(asset_id=asset_id)

@@ -4,9 +4,10 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
 from carteira.assets.models import AssetType
+from carteira.core.types import Label, ShortLabel
 from carteira.core.validators import normalize_text
 
 # Yahoo symbols: PETR4.SA, AAPL, BTC-USD, ^BVSP (index), BRL=X (currency), ES=F (future).
@@ -20,11 +21,20 @@ def parse_ticker(value: str) -> str:
     return value
 
 
-Ticker = Annotated[str, StringConstraints(max_length=40), AfterValidator(parse_ticker)]
-Label = Annotated[
-    str, AfterValidator(normalize_text), StringConstraints(min_length=1, max_length=200)
+Ticker = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    AfterValidator(parse_ticker),
+    # What the validator accepts, told to the OpenAPI document (any case, padded or not).
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*\^?[A-Za-z0-9][A-Za-z0-9.=-]{0,30}\s*$",
+            "maxLength": 40,
+        }
+    ),
 ]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+Code = Annotated[str, AfterValidator(normalize_text), StringConstraints(max_length=64)]
 Currency = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{0,8}$")
 ]
@@ -37,7 +47,7 @@ class AssetDetails(BaseModel):
     exchange: Code = ""
     currency: Currency = ""
     asset_type: AssetType = AssetType.OTHER
-    sector: Annotated[str, StringConstraints(max_length=100)] | None = None
+    sector: ShortLabel | None = None
 
 
 class AssetCreate(BaseModel):
@@ -46,14 +56,14 @@ class AssetCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ticker: Ticker
-    sector: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    sector: ShortLabel | None = None
 
 
 class AssetPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Label | None = None
-    sector: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    sector: ShortLabel | None = None
 
 
 class AssetOut(BaseModel):

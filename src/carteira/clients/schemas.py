@@ -15,11 +15,9 @@ from pydantic import (
 
 from carteira.clients.models import ClientStatus
 from carteira.core.pagination import Page, PageQuery
-from carteira.core.validators import cpf_digits, normalize_text, phone
+from carteira.core.types import Label
+from carteira.core.validators import cpf_digits, phone
 
-Name = Annotated[
-    str, AfterValidator(normalize_text), StringConstraints(min_length=1, max_length=200)
-]
 ClientEmail = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(str.lower)]
 Cpf = Annotated[str, StringConstraints(max_length=20), AfterValidator(cpf_digits)]
 Phone = Annotated[str, StringConstraints(max_length=24), AfterValidator(phone)]
@@ -37,7 +35,7 @@ class _ClientInput(BaseModel):
 
 
 class ClientCreate(_ClientInput):
-    name: Name
+    name: Label
     email: ClientEmail
     document: Cpf | None = None
     phone: Phone | None = None
@@ -47,7 +45,7 @@ class ClientCreate(_ClientInput):
 class ClientReplace(_ClientInput):
     """PUT: the whole client; optional fields left out are cleared."""
 
-    name: Name
+    name: Label
     email: ClientEmail
     document: Cpf | None = None
     phone: Phone | None = None
@@ -57,7 +55,7 @@ class ClientReplace(_ClientInput):
 class ClientPatch(_ClientInput):
     """PATCH: only the fields sent change; `null` clears an optional field."""
 
-    name: Name | None = None
+    name: Label | None = None
     email: ClientEmail | None = None
     document: Cpf | None = None
     phone: Phone | None = None

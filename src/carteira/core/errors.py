@@ -16,10 +16,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from tortoise.exceptions import DBConnectionError
+from tortoise.exceptions import DBConnectionError, OperationalError
 
 from carteira.core.jsonable import to_jsonable
 
@@ -112,9 +113,51 @@ DATABASE_DOWN_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
+    # What asyncpg raises on a pooled connection whose backend was terminated while idle.
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,
 )
 REDIS_DOWN_ERRORS: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
+
+
+class ErrorOut(BaseModel):
+    """Every error: a human message and a stable machine code."""
+
+    detail: str
+    code: str
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(BaseModel):
+    """422 for malformed input keeps FastAPI's list of issues, plus the machine code."""
+
+    detail: list[ValidationIssue]
+    code: str
+
+
+# Documented on every operation, so that clients (and schemathesis) know every error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (400, "Bad request"),
+        (401, "Not authenticated"),
+        (403, "Permission denied"),
+        (404, "Not found"),
+        (409, "Conflict"),
+        (429, "Too many requests"),
+        (502, "An upstream service answered badly"),
+        (503, "A dependency is unavailable"),
+    )
+}
+ERROR_RESPONSES[422] = {
+    "model": ValidationErrorOut | ErrorOut,
+    "description": "Invalid input: the field errors, or a rule the input breaks",
+}
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -150,7 +193,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     # FastAPI's shape (a list of errors under "detail") plus the machine code every error has.
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, to_jsonable(jsonable_encoder(exc.errors())), "validation_error")
+    return error_response(422, jsonable_encoder(to_jsonable(exc.errors())), "validation_error")
 
 
 async def _database_down(request: Request, exc: Exception) -> JSONResponse:
@@ -168,6 +211,21 @@ async def _timed_out(request: Request, exc: Exception) -> JSONResponse:
     return _app_error_response(
         ServiceUnavailableError("A dependency timed out; try again shortly.")
     )
+
+
+async def _data_refused(request: Request, exc: Exception) -> JSONResponse:
+    """PostgreSQL refused a value (a NUL character in text, a number out of range): the input
+    was wrong, so a 422 rather than a 500."""
+    cause = exc.__cause__ if isinstance(exc, OperationalError) else exc
+    if not isinstance(cause, asyncpg.exceptions.DataError):
+        return await _unexpected(request, exc)
+    logger.info("database refused a value on %s: %s", request.url.path, cause)
+    message = (
+        "Text cannot contain NUL characters."
+        if isinstance(cause, asyncpg.exceptions.CharacterNotInRepertoireError)
+        else "A value is out of the range the database accepts."
+    )
+    return error_response(422, message, "invalid_value")
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -188,4 +246,6 @@ def install_error_handlers(app: FastAPI) -> None:
     for error in DATABASE_DOWN_ERRORS:
         app.add_exception_handler(error, _database_down)
     app.add_exception_handler(TimeoutError, _timed_out)
+    app.add_exception_handler(asyncpg.exceptions.DataError, _data_refused)
+    app.add_exception_handler(OperationalError, _data_refused)
     app.add_exception_handler(Exception, _unexpected)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from operator import methodcaller
 from typing import Annotated
 
-from fastapi import Path
-from pydantic import AfterValidator, Field, PlainSerializer
+from annotated_types import Ge, Le
+from fastapi import Path, Query
+from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
 
 from carteira.core.money import plain
+from carteira.core.validators import normalize_text
 
 # Money, prices and quantities travel as JSON strings in plain notation ("1000", "0.00000001",
 # never "1E+3"). Values are normalized when a model is validated (`plain`), so the
@@ -35,3 +38,20 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # A path id (`/clients/{client_id}`): same bounds, declared as a path parameter.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+# One line of human text (a name, a sector): NFC, whitespace collapsed, no NUL characters.
+Label = Annotated[
+    str, AfterValidator(normalize_text), StringConstraints(min_length=1, max_length=200)
+]
+ShortLabel = Annotated[str, AfterValidator(normalize_text), StringConstraints(max_length=100)]
+
+# Every date the API reads (query windows, job windows, purchase dates): bounded, so that date
+# arithmetic on it (a year back, the next day) cannot overflow into a 500.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+CalendarDate = Annotated[date, Ge(EARLIEST_DATE), Le(LATEST_DATE)]
+
+# `?currency=` on reports: one ISO-like code, any case (the reporting currency by default).
+CurrencyQuery = Annotated[
+    str | None, Query(pattern=r"^[A-Za-z]{3,8}$", description="default: REPORTING_CURRENCY")
+]

@@ -8,6 +8,8 @@ import unicodedata
 
 def normalize_text(value: str) -> str:
     """NFC, trimmed, inner whitespace collapsed: 'Ana  Maria ' -> 'Ana Maria'."""
+    if "\x00" in value:
+        raise ValueError("text cannot contain NUL characters")  # PostgreSQL refuses them
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 

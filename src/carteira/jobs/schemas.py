@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from carteira.core.types import Id
+from carteira.core.types import CalendarDate, Id
 
 MAX_SPAN_DAYS = 3660
 
@@ -16,8 +16,8 @@ class DailyReturnsJobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     asset_id: Id | None = None
-    start: date | None = None
-    end: date | None = None
+    start: CalendarDate | None = None
+    end: CalendarDate | None = None
 
     @model_validator(mode="after")
     def _sane_window(self) -> Self:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AfterValidator
@@ -50,7 +51,8 @@ async def search_assets(
     headers = {
         "X-Cache": "HIT" if cached.hit else "MISS",
         "X-Cache-TTL": str(cached.ttl_left),
-        "X-Cache-Key": cached.key,
+        # Header values are ASCII: a query in any script travels percent-encoded.
+        "X-Cache-Key": quote(cached.key, safe=":"),
     }
     if cached.stale:
         headers["X-Cache-Stale"] = "true"

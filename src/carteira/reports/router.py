@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -8,14 +7,13 @@ from fastapi import APIRouter, Query, Response
 from carteira.auth.dependencies import CurrentUser
 from carteira.core.dependencies import SettingsDep
 from carteira.core.responses import json_response
+from carteira.core.types import CalendarDate, CurrencyQuery
 from carteira.pricing.dependencies import MarketDep
 from carteira.reports import documents, service
 from carteira.reports.exports import EXPORT_RESPONSES, ExportFormat, OutputFormat
 from carteira.reports.schemas import InflowsOut
 
 router = APIRouter(prefix="/reports", tags=["reports"])
-
-Currency = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3,8}$", description="default BRL")]
 
 
 @router.get("/inflows", response_model=InflowsOut, responses=EXPORT_RESPONSES)
@@ -24,9 +22,9 @@ async def inflows(
     settings: SettingsDep,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
-    start: date | None = None,
-    end: date | None = None,
-    currency: Currency = None,
+    start: CalendarDate | None = None,
+    end: CalendarDate | None = None,
+    currency: CurrencyQuery = None,
     format: OutputFormat = OutputFormat.JSON,
 ) -> Response:
     """Net inflows ("captado"): the cost of the lots bought in a month (`year`, `month`; the

@@ -1,0 +1,112 @@
+"""Issue #9: the long fuzzing profile (schemathesis), beyond the bounded one in `make test`.
+
+    .venv/bin/python -m bench.fuzz [--examples 300] [--seed 1] [--stateful]
+
+A throw-away database, one API process on the simulated market data, one admin and one
+reader. Every operation of the OpenAPI document is fuzzed as each role with the same checks as
+tests/e2e/test_fuzz.py (no 5xx; status codes, content types, headers and bodies as
+documented), `--examples` cases per operation and phase. Prints a markdown table; the JSON
+reports land in bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+
+from tests.e2e.test_fuzz import CHECKS, SESSION_ENDING, ST
+
+from bench.common import (
+    PYTHON,
+    REPO,
+    bench_env,
+    free_port,
+    fresh_database,
+    login,
+    prepare_database,
+    print_table,
+    process,
+    server_urls,
+)
+
+ACCOUNTS = (("admin@bench.example", "admin"), ("reader@bench.example", "reader"))
+
+
+def fuzz(base: str, token: str, *, examples: int, seed: int, phases: str, role: str) -> dict:
+    report = REPO / "bench" / "results" / f"fuzz-{role}.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        *(str(ST), "run", f"{base}/openapi.json"),
+        *("--header", f"Authorization: Bearer {token}"),
+        *("--checks", CHECKS),
+        *("--phases", phases),
+        *("--max-examples", str(examples)),
+        *("--seed", str(seed)),
+        *("--workers", "2"),
+        *("--suppress-health-check", "all"),
+        *("--request-timeout", "30"),
+        *("--report", "json", "--report-json-path", str(report)),
+        *SESSION_ENDING,
+    ]
+    started = time.monotonic()
+    completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    result = json.loads(report.read_text())
+    if completed.returncode != 0:
+        print(completed.stdout[-8000:])
+    return {
+        "role": role,
+        "operations": result["operations"]["tested"],
+        "cases": result["test_cases"]["generated"],
+        "failures": len(result["failures"]),
+        "errors": len(result["errors"]),
+        "seconds": time.monotonic() - started,
+        "exit": completed.returncode,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--examples", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stateful", action="store_true", help="also the stateful phase")
+    args = parser.parse_args()
+    phases = "examples,coverage,fuzzing" + (",stateful" if args.stateful else "")
+    _, redis_url = server_urls()
+    rows = []
+    with fresh_database("carteira_fuzz") as db:
+        env = bench_env(db.url, redis_url, MARKET_DATA_PROVIDER="simulated", LOG_LEVEL="CRITICAL")
+        prepare_database(env, users=ACCOUNTS)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
+        with process(serve, env, f"{base}/health"):
+            for email, role in reversed(ACCOUNTS):  # the reader first: admin writes come last
+                token = login(base, email)
+                rows.append(
+                    fuzz(
+                        base,
+                        token,
+                        examples=args.examples,
+                        seed=args.seed,
+                        phases=phases,
+                        role=role,
+                    )
+                )
+    print_table(
+        rows,
+        {
+            "role": "role",
+            "operations": "operations",
+            "cases": "cases",
+            "failures": "failures",
+            "errors": "errors",
+            "seconds": "seconds",
+        },
+    )
+    raise SystemExit(max(row["exit"] for row in rows))
+
+
+if __name__ == "__main__":
+    main()
