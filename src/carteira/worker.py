@@ -36,7 +36,7 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
         if settings.worker_metrics_port:
             serve_worker_metrics(settings.worker_metrics_port)
         if manage_orm:
-            await init_orm(settings)
+            await init_orm(settings, role="worker")
         ctx["market"] = create_market_data(settings, ctx["redis"])
         ctx["events"] = EventBus(ctx["redis"])  # publish-only: ticks, invalidations
         logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))

@@ -298,3 +298,63 @@ async def test_shutdown_closes_every_socket_promptly(http, live_url, app, reader
         assert not hub.connections
     finally:
         app.state.hub = live
+
+
+async def _raw_socket(live_url: str, path: str) -> asyncio.StreamWriter:
+    """A WebSocket opened by hand, so that it can vanish without a close frame (RST)."""
+    host, port = live_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return writer
+
+
+async def test_200_sockets_vanishing_leak_no_tasks_or_memory(live_url, app, reader, yahoo):
+    """Three rounds of 200 sockets dropped with a TCP reset mid-stream: every round gives back
+    its tasks and its memory (traced allocations of this process, measured after round 1)."""
+    import gc
+    import tracemalloc
+
+    hub = app.state.hub
+    list_on_yahoo("PETR4.SA", price="38")
+    path = f"/ws/prices?tickers=PETR4.SA&token={reader.token}"
+
+    async def round_of(n: int) -> int:
+        writers = await asyncio.gather(*(_raw_socket(live_url, path) for _ in range(n)))
+        for _ in range(200):
+            if len(hub.connections) == n:
+                break
+            await asyncio.sleep(0.01)
+        assert len(hub.connections) == n
+        await tick(app)  # data in flight while they vanish
+        for writer in writers:
+            writer.transport.abort()
+        for _ in range(500):
+            if not hub.connections:
+                break
+            await asyncio.sleep(0.01)
+        assert not hub.connections
+        await asyncio.sleep(0.1)
+        return len(asyncio.all_tasks())
+
+    tracemalloc.start()
+    try:
+        tasks_after_first = await round_of(200)  # warms every lazy cache and pool
+        gc.collect()
+        after_first, _ = tracemalloc.get_traced_memory()
+        assert await round_of(200) <= tasks_after_first
+        assert await round_of(200) <= tasks_after_first
+        gc.collect()
+        after_third, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # 400 more sockets came and went: less than 1 KiB of growth per socket (a leak of a
+    # socket's queue, task or handler would be several KiB each).
+    assert after_third - after_first < 400 * 1024, (after_first, after_third)

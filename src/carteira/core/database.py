@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
@@ -37,13 +38,26 @@ async def _keep_session(_: Any) -> None:
     """
 
 
-def tortoise_config(settings: Settings) -> dict[str, Any]:
+async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """Pool `connect` hook: a server that refuses new connections (starting up, shutting
+    down, the database closed to connections) is unavailable, whatever SQLSTATE it sends."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except asyncpg.PostgresError as exc:
+        raise ConnectionRefusedError(f"PostgreSQL refused a connection: {exc}") from exc
+
+
+def tortoise_config(settings: Settings, *, role: str = "cli") -> dict[str, Any]:
+    """`role` names the process in `pg_stat_activity` (`carteira-api/<pid>`), so that an
+    operator sees who holds which connection."""
     db = expand_db_url(settings.database_url)
+    db["credentials"].setdefault("application_name", f"carteira-{role}/{os.getpid()}")
     db["credentials"].setdefault("minsize", 1)
     db["credentials"].setdefault("maxsize", settings.database_pool_size)
     # Fail fast when PostgreSQL is gone instead of hanging a request on connect.
     db["credentials"].setdefault("timeout", 5)
     db["credentials"]["reset"] = _keep_session
+    db["credentials"]["connect"] = _connect
     return {
         "connections": {"default": db},
         "apps": {APP_LABEL: {"models": MODEL_MODULES, "default_connection": "default"}},
@@ -82,8 +96,8 @@ async def apply_migrations(settings: Settings) -> list[str]:
     return applied
 
 
-async def init_orm(settings: Settings) -> None:
-    await Tortoise.init(config=tortoise_config(settings))
+async def init_orm(settings: Settings, *, role: str = "cli") -> None:
+    await Tortoise.init(config=tortoise_config(settings, role=role))
 
 
 async def close_orm() -> None:
