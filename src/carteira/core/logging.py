@@ -68,6 +68,9 @@ def configure_logging(*, log_format: str, level: str) -> None:
     root.setLevel(level.upper())
     # Uvicorn's own access line lacks the request id; ours (core.middleware) replaces it.
     logging.getLogger("uvicorn.access").disabled = True
+    # Tortoise logs every statement with its bound values at DEBUG: password hashes, client
+    # documents and emails. Not even LOG_LEVEL=DEBUG sends those to the logs.
+    logging.getLogger("tortoise.db_client").setLevel(max(root.level, logging.INFO))
     for name in ("uvicorn", "uvicorn.error", "arq"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
