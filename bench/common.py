@@ -12,6 +12,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -212,3 +213,92 @@ def print_table(rows: list[dict[str, object]], columns: dict[str, str]) -> None:
             value = row[key]
             cells.append(f"{value:.1f}" if isinstance(value, float) else str(value))
         print("| " + " | ".join(cells) + " |")
+
+
+def fetch(url: str, token: str) -> bytes:
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request) as response:
+        body: bytes = response.read()
+        return body
+
+
+class RssSampler(threading.Thread):
+    """The peak RSS of a process, sampled every `interval` s until `running` is cleared."""
+
+    def __init__(self, proc: psutil.Process, interval: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.proc, self.interval, self.peak, self.running = proc, interval, 0, True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(self.interval)
+
+
+# The columns of `compare_with_ceiling`'s rows, for `print_table`.
+CEILING_COLUMNS = {
+    "endpoint": "endpoint",
+    "api_rps": "API req/s",
+    "ceiling_rps": "ceiling req/s",
+    "ratio_pct": "ratio %",
+    "api_p50_ms": "p50 ms",
+    "api_p99_ms": "p99 ms",
+    "errors": "socket errors",
+    "non_2xx": "non-2xx",
+    "api_peak_rss_mb": "API peak RSS MB",
+}
+
+
+def compare_with_ceiling(
+    api: str,
+    token: str,
+    endpoints: dict[str, tuple[str, Path | None]],
+    *,
+    env: dict[str, str],
+    api_process: psutil.Process,
+    runs: int,
+    seconds: int,
+) -> list[dict[str, object]]:
+    """wrk on each endpoint (label -> path, optional wrk script) and on a bare Starlette app
+    returning the very same bytes (no auth, no database), alternated `runs` times; medians."""
+    import tempfile
+
+    rows: list[dict[str, object]] = []
+    ceiling_port = free_port()
+    for label, (path, script) in endpoints.items():
+        body = fetch(api + path, token)
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+            handle.write(body)
+        ceiling_env = {**env, "CEILING_BODY_FILE": handle.name}
+        ceiling = [PYTHON, "-m", "uvicorn", "bench.ceiling:app", "--port", str(ceiling_port)]
+        ceiling += ["--log-level", "warning", "--no-access-log"]
+        with process(ceiling, ceiling_env, f"http://127.0.0.1:{ceiling_port}/ping"):
+            sampler = RssSampler(api_process)
+            sampler.start()
+            api_runs, ceiling_runs = [], []
+            wrk(api + path, token=token, seconds=2, script=script)  # warm-up
+            for _ in range(runs):
+                ceiling_runs.append(wrk(f"http://127.0.0.1:{ceiling_port}{path}", seconds=seconds))
+                api_runs.append(wrk(api + path, token=token, seconds=seconds, script=script))
+            sampler.running = False
+        Path(handle.name).unlink()
+        api_result, ceiling_result = median_result(api_runs), median_result(ceiling_runs)
+        rows.append(
+            {
+                "endpoint": label,
+                "api_rps": api_result.requests_per_second,
+                "ceiling_rps": ceiling_result.requests_per_second,
+                "ratio_pct": 100
+                * api_result.requests_per_second
+                / ceiling_result.requests_per_second,
+                "api_p50_ms": api_result.p50_ms,
+                "api_p99_ms": api_result.p99_ms,
+                "errors": api_result.errors,  # connect/read/write errors and timeouts (2 s)
+                "non_2xx": api_result.non_2xx,
+                "api_peak_rss_mb": sampler.peak / 2**20,
+                "bytes": len(body),
+            }
+        )
+    return rows

@@ -16,7 +16,7 @@ import json
 import subprocess
 import time
 
-from tests.e2e.test_fuzz import CHECKS, SESSION_ENDING, ST
+from tests.e2e.test_fuzz import st_command
 
 from bench.common import (
     PYTHON,
@@ -37,19 +37,7 @@ ACCOUNTS = (("admin@bench.example", "admin"), ("reader@bench.example", "reader")
 def fuzz(base: str, token: str, *, examples: int, seed: int, phases: str, role: str) -> dict:
     report = REPO / "bench" / "results" / f"fuzz-{role}.json"
     report.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        *(str(ST), "run", f"{base}/openapi.json"),
-        *("--header", f"Authorization: Bearer {token}"),
-        *("--checks", CHECKS),
-        *("--phases", phases),
-        *("--max-examples", str(examples)),
-        *("--seed", str(seed)),
-        *("--workers", "2"),
-        *("--suppress-health-check", "all"),
-        *("--request-timeout", "30"),
-        *("--report", "json", "--report-json-path", str(report)),
-        *SESSION_ENDING,
-    ]
+    command = st_command(base, token, report, examples=examples, seed=seed, phases=phases)
     started = time.monotonic()
     completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     result = json.loads(report.read_text())

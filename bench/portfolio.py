@@ -12,29 +12,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
-import threading
-import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import asyncpg
 
 from bench.common import (
+    CEILING_COLUMNS,
     PYTHON,
     REPO,
     bench_env,
+    compare_with_ceiling,
     dump,
     free_port,
     fresh_database,
     login,
-    median_result,
     prepare_database,
     print_table,
     process,
     server_urls,
-    wrk,
 )
 from bench.fake_market import FakeMarket
 
@@ -109,25 +105,6 @@ async def seed(database_url: str) -> int:
         await conn.close()
 
 
-def fetch(url: str, token: str) -> bytes:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request) as response:
-        return response.read()
-
-
-class RssSampler(threading.Thread):
-    def __init__(self, proc) -> None:
-        super().__init__(daemon=True)
-        self.proc, self.peak, self.running = proc, 0, True
-
-    def run(self) -> None:
-        import time
-
-        while self.running:
-            self.peak = max(self.peak, self.proc.memory_info().rss)
-            time.sleep(0.2)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -141,7 +118,7 @@ def main() -> None:
         prepare_database(env)
         showcase = asyncio.run(seed(db.url))
 
-        api_port, ceiling_port = free_port(), free_port()
+        api_port = free_port()
         api = f"http://127.0.0.1:{api_port}"
         endpoints = {
             "GET /clients (page 20)": ("/clients?page=3&page_size=20", None),
@@ -155,70 +132,19 @@ def main() -> None:
                 None,
             ),
         }
-        rows = []
-        with process(
-            [PYTHON, "-m", "carteira", "serve", "--port", str(api_port)], env, f"{api}/health"
-        ) as api_proc:
+        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(api_port)]
+        with process(serve, env, f"{api}/health") as api_proc:
             token = login(api)
-            for label, (path, script) in endpoints.items():
-                body = fetch(api + path, token)
-                with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-                    handle.write(body)
-                ceiling_env = {**env, "CEILING_BODY_FILE": handle.name}
-                ceiling_args = [
-                    PYTHON,
-                    "-m",
-                    "uvicorn",
-                    "bench.ceiling:app",
-                    "--port",
-                    str(ceiling_port),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ]
-                with process(ceiling_args, ceiling_env, f"http://127.0.0.1:{ceiling_port}/ping"):
-                    sampler = RssSampler(api_proc)
-                    sampler.start()
-                    api_runs, ceiling_runs = [], []
-                    wrk(api + path, token=token, seconds=2, script=script)  # warm-up
-                    for _ in range(args.runs):
-                        ceiling_runs.append(
-                            wrk(f"http://127.0.0.1:{ceiling_port}{path}", seconds=args.seconds)
-                        )
-                        api_runs.append(
-                            wrk(api + path, token=token, seconds=args.seconds, script=script)
-                        )
-                    sampler.running = False
-                Path(handle.name).unlink()
-                api_result, ceiling_result = median_result(api_runs), median_result(ceiling_runs)
-                rows.append(
-                    {
-                        "endpoint": label,
-                        "api_rps": api_result.requests_per_second,
-                        "ceiling_rps": ceiling_result.requests_per_second,
-                        "ratio_pct": 100
-                        * api_result.requests_per_second
-                        / ceiling_result.requests_per_second,
-                        "api_p50_ms": api_result.p50_ms,
-                        "api_p99_ms": api_result.p99_ms,
-                        "errors": api_result.errors + api_result.non_2xx,
-                        "api_peak_rss_mb": sampler.peak / 2**20,
-                        "bytes": len(body),
-                    }
-                )
-    print_table(
-        rows,
-        {
-            "endpoint": "endpoint",
-            "api_rps": "API req/s",
-            "ceiling_rps": "ceiling req/s",
-            "ratio_pct": "ratio %",
-            "api_p50_ms": "p50 ms",
-            "api_p99_ms": "p99 ms",
-            "errors": "errors",
-            "api_peak_rss_mb": "API peak RSS MB",
-        },
-    )
+            rows = compare_with_ceiling(
+                api,
+                token,
+                endpoints,
+                env=env,
+                api_process=api_proc,
+                runs=args.runs,
+                seconds=args.seconds,
+            )
+    print_table(rows, CEILING_COLUMNS)
     dump(REPO / "bench" / "results" / "portfolio.json", rows)
 
 

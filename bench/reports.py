@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import threading
 import time
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +25,7 @@ import asyncpg
 from bench.common import (
     PYTHON,
     REPO,
+    RssSampler,
     bench_env,
     dump,
     free_port,
@@ -95,17 +95,6 @@ async def seed(database_url: str, clients: int, per_client: int) -> None:
         await conn.close()
 
 
-class PeakRss(threading.Thread):
-    def __init__(self, proc) -> None:
-        super().__init__(daemon=True)
-        self.proc, self.peak, self.running = proc, 0, True
-
-    def run(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, self.proc.memory_info().rss)
-            time.sleep(0.05)
-
-
 def download(url: str, token: str) -> tuple[float, int]:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     started = time.perf_counter()
@@ -150,7 +139,7 @@ def main() -> None:
             for label, (path, count) in exports.items():
                 for export_format in ("csv", "xlsx"):
                     baseline = proc.memory_info().rss
-                    sampler = PeakRss(proc)
+                    sampler = RssSampler(proc, interval=0.05)
                     sampler.start()
                     separator = "&" if "?" in path else "?"
                     url = f"{base}{path}{separator}format={export_format}"

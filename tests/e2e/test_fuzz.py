@@ -44,21 +44,34 @@ EXAMPLES_PER_OPERATION = 25  # about 2,000 cases per role in ~25 s on two cores
 MIN_CASES = 1000
 
 
-async def run_schemathesis(base_url: str, token: str, report: Path) -> dict[str, Any]:
-    """`st run` against the live server; the JSON report, or the console output on failure."""
-    command = [
+def st_command(
+    base_url: str,
+    token: str,
+    report: Path,
+    *,
+    examples: int = EXAMPLES_PER_OPERATION,
+    seed: int = 20261123,
+    phases: str = "examples,coverage,fuzzing",
+) -> list[str]:
+    """`st run` over the served OpenAPI with this suite's checks (bench/fuzz.py reuses it)."""
+    return [
         *(str(ST), "run", f"{base_url}/openapi.json"),
         *("--header", f"Authorization: Bearer {token}"),
         *("--checks", CHECKS),
-        *("--phases", "examples,coverage,fuzzing"),
-        *("--max-examples", str(EXAMPLES_PER_OPERATION)),
-        *("--seed", "20261123"),
+        *("--phases", phases),
+        *("--max-examples", str(examples)),
+        *("--seed", str(seed)),
         *("--workers", "2"),
         *("--suppress-health-check", "all"),
-        *("--request-timeout", "20"),
+        *("--request-timeout", "30"),
         *("--report", "json", "--report-json-path", str(report)),
         *SESSION_ENDING,
     ]
+
+
+async def run_schemathesis(base_url: str, token: str, report: Path) -> dict[str, Any]:
+    """`st run` against the live server; the JSON report, or the console output on failure."""
+    command = st_command(base_url, token, report)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
     process = await asyncio.create_subprocess_exec(
         *command,

@@ -397,3 +397,56 @@ async def test_dev_start_check_names_the_switch_to_simulated(app, yahoo):
         assert await provider_problem(market) is None
     finally:
         await market.close()
+
+
+async def test_a_429_storm_is_bounded_and_served_stale(as_reader, app, yahoo):
+    """Yahoo answers nothing but 429 with a long Retry-After: the API neither waits that long
+    nor fails; it serves what it has, flagged stale, and says what it could not price."""
+    for ticker in ("ABEV3.SA", "ITSA4.SA"):
+        list_on_yahoo(ticker, price="12.5", previous_close="12")
+    r = await as_reader.get("/quotes", params={"tickers": "ABEV3.SA,ITSA4.SA"})
+    assert [q["stale"] for q in r.json()["items"]] == [False, False]
+    for ticker in ("ABEV3.SA", "ITSA4.SA"):
+        await _age_cached_quote(app.state.redis, ticker, 3600)
+    await app.state.market.close()
+    app.state.market = create_market_data(app.state.settings, app.state.redis)
+    list_on_yahoo("NEWS3.SA")
+    yahoo.fail_next(10_000, status=429, retry_after=60)
+
+    started = time.monotonic()
+    r = await as_reader.get("/quotes", params={"tickers": "ABEV3.SA,ITSA4.SA,NEWS3.SA"})
+    elapsed = time.monotonic() - started
+
+    settings = app.state.settings
+    assert elapsed < settings.yahoo_max_retry_seconds + settings.yahoo_timeout_seconds + 1
+    assert r.status_code == 200
+    body = r.json()
+    assert [(q["ticker"], q["price"], q["stale"]) for q in body["items"]] == [
+        ("ABEV3.SA", "12.5", True),
+        ("ITSA4.SA", "12.5", True),
+    ]
+    assert [e["ticker"] for e in body["errors"]] == ["NEWS3.SA"]
+    # Only a new ticker in the storm, nothing cached: a 503, never a 500.
+    r = await as_reader.get("/quotes", params={"tickers": "NEWS3.SA"})
+    assert r.status_code == 503
+
+
+async def test_a_partial_outage_prices_the_rest_fresh(as_reader, app, yahoo):
+    for ticker in ("GOOD3.SA", "FLAK3.SA", "GONE3.SA"):
+        list_on_yahoo(ticker, price="7", previous_close="7")
+    await as_reader.get("/quotes", params={"tickers": "FLAK3.SA"})
+    await _age_cached_quote(app.state.redis, "FLAK3.SA", 3600)
+    await app.state.market.close()
+    app.state.market = create_market_data(app.state.settings, app.state.redis)
+    yahoo.fail_symbol("FLAK3.SA", status=500)
+    yahoo.fail_symbol("GONE3.SA", status=503)
+
+    r = await as_reader.get("/quotes", params={"tickers": "GOOD3.SA,FLAK3.SA,GONE3.SA"})
+
+    assert r.status_code == 200
+    body = r.json()
+    assert {q["ticker"]: q["stale"] for q in body["items"]} == {
+        "GOOD3.SA": False,  # the healthy ticker is fresh
+        "FLAK3.SA": True,  # the failing one falls back to its expired value
+    }
+    assert [e["ticker"] for e in body["errors"]] == ["GONE3.SA"]

@@ -1,0 +1,284 @@
+"""Issue #9 soak: mixed REST load at a fixed rate for 10 minutes with 500 WebSockets attached.
+
+    .venv/bin/python -m bench.soak [--minutes 10] [--rate 100] [--sockets 500]
+
+The portfolio benchmark's data (10,000 clients, 50,000 lots on 200 tickers), one API process,
+one worker (price tick every 5 s, for every held ticker, from the fake Yahoo), and a client
+process holding the sockets (4 in 5 on `/ws/prices` with three tickers each, the rest on
+`/ws/dashboard`). This process sends requests open-loop at `--rate` per second (a request
+leaves on schedule whether or not the earlier ones have answered), reads and writes mixed as
+below. Reports errors and p50/p99 per route, the messages the sockets received, and the RSS
+of the API and the worker after the first minute and at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import random
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import aiohttp
+
+from bench.common import (
+    PYTHON,
+    REPO,
+    bench_env,
+    dump,
+    free_port,
+    fresh_database,
+    login,
+    prepare_database,
+    print_table,
+    process,
+    server_urls,
+)
+from bench.fake_market import FakeMarket
+from bench.portfolio import ASSETS, CLIENTS, LAST_NAMES, seed
+
+TICKERS = [f"BNCH{n:03d}.SA" for n in range(ASSETS)]
+ACCOUNTS = (("reader@bench.example", "reader"), ("admin@bench.example", "admin"))
+# route label -> share of the requests
+MIX = {
+    "GET /clients": 35,
+    "GET /clients?search=": 10,
+    "GET /clients/{id}/allocations": 25,
+    "GET /quotes": 15,
+    "GET /clients/{id}/positions": 5,
+    "POST /clients/{id}/allocations": 7,
+    "PATCH /clients/{id}": 3,
+}
+
+
+def request_for(route: str, rng: random.Random) -> tuple[str, str, dict | None, int]:
+    """method, path, JSON body, expected status."""
+    client = rng.randint(1, CLIENTS)
+    if route == "GET /clients":
+        return "GET", f"/clients?page={rng.randint(1, 50)}&page_size=20", None, 200
+    if route == "GET /clients?search=":
+        return "GET", f"/clients?search={rng.choice(LAST_NAMES).lower()}", None, 200
+    if route == "GET /clients/{id}/allocations":
+        return "GET", f"/clients/{client}/allocations?page_size=20", None, 200
+    if route == "GET /quotes":
+        return "GET", "/quotes?tickers=" + ",".join(rng.sample(TICKERS, 3)), None, 200
+    if route == "GET /clients/{id}/positions":
+        return "GET", f"/clients/{client}/positions", None, 200
+    if route == "POST /clients/{id}/allocations":
+        body = {
+            "asset_id": rng.randint(1, ASSETS),
+            "quantity": str(rng.randint(1, 500)),
+            "buy_price": f"{rng.randint(100, 9000) / 100:.2f}",
+            "buy_date": (date.today() - timedelta(days=rng.randint(0, 400))).isoformat(),
+        }
+        return "POST", f"/clients/{client}/allocations", body, 201
+    body = {"phone": f"+55 11 9{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"}
+    return "PATCH", f"/clients/{client}", body, 200
+
+
+@dataclass
+class RouteStats:
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+async def drive(base: str, tokens: dict[str, str], *, rate: int, seconds: int) -> dict:
+    rng = random.Random(7)
+    routes = list(MIX)
+    weights = list(MIX.values())
+    stats: dict[str, RouteStats] = defaultdict(RouteStats)
+    samples: list[str] = []
+
+    async def one(http: aiohttp.ClientSession, route: str) -> None:
+        method, path, body, expected = request_for(route, rng)
+        token = tokens["admin" if method != "GET" else "reader"]
+        started = time.perf_counter()
+        try:
+            async with http.request(
+                method, base + path, json=body, headers={"Authorization": f"Bearer {token}"}
+            ) as r:
+                await r.read()
+                ok = r.status == expected
+                if not ok and len(samples) < 20:
+                    samples.append(f"{method} {path} -> {r.status} {(await r.text())[:200]}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            ok = False
+            if len(samples) < 20:
+                samples.append(f"{method} {path} -> {exc!r}")
+        stats[route].latencies_ms.append((time.perf_counter() - started) * 1000)
+        if not ok:
+            stats[route].errors += 1
+
+    connector = aiohttp.TCPConnector(limit=128)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+        pending: set[asyncio.Task[None]] = set()
+        started = time.monotonic()
+        for n in range(rate * seconds):
+            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+            task = asyncio.create_task(one(http, rng.choices(routes, weights)[0]))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        await asyncio.gather(*pending)
+    return {"stats": stats, "samples": samples}
+
+
+def hold_sockets(base: str, token: str, count: int, seconds: float, out: multiprocessing.Queue):
+    """Child process: `count` sockets for `seconds`; reports messages and unexpected closes."""
+
+    async def run() -> dict[str, int]:
+        rng = random.Random(11)
+        ws_base = base.replace("http://", "ws://")
+        received, dropped = 0, 0
+        # No connection limit: aiohttp's default (100) would queue the other sockets.
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+
+            async def socket(n: int) -> None:
+                nonlocal received, dropped
+                if n % 5 == 4:
+                    query = "/ws/dashboard?"
+                else:
+                    query = "/ws/prices?tickers=" + ",".join(rng.sample(TICKERS, 3)) + "&"
+                async with http.ws_connect(f"{ws_base}{query}token={token}") as ws:
+                    deadline = time.monotonic() + seconds
+                    while (left := deadline - time.monotonic()) > 0:
+                        try:
+                            message = await ws.receive(timeout=left)
+                        except TimeoutError:
+                            break
+                        if message.type != aiohttp.WSMsgType.TEXT:
+                            dropped += 1
+                            return
+                        received += 1
+                        if json.loads(message.data).get("type") == "error":
+                            dropped += 1
+
+            outcomes = await asyncio.gather(
+                *(socket(n) for n in range(count)), return_exceptions=True
+            )
+        failed = sum(isinstance(outcome, BaseException) for outcome in outcomes)
+        return {"messages": received, "dropped": dropped, "failed_to_connect": failed}
+
+    out.put(asyncio.run(run()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--sockets", type=int, default=500)
+    args = parser.parse_args()
+    seconds = int(args.minutes * 60)
+    _, redis_url = server_urls()
+    with fresh_database("carteira_soak") as db, FakeMarket(TICKERS) as market:
+        env = bench_env(db.url, redis_url, TICK_SECONDS="5", **market.env())
+        prepare_database(env, users=ACCOUNTS)
+        asyncio.run(seed(db.url))
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
+        worker_cmd = [PYTHON, "-m", "carteira", "worker"]
+        with (
+            process(serve, env, f"{base}/health") as api,
+            process(worker_cmd, env) as worker,
+        ):
+            tokens = {role: login(base, email) for email, role in ACCOUNTS}
+            results: multiprocessing.Queue = multiprocessing.Queue()
+            holder = multiprocessing.Process(
+                target=hold_sockets,
+                args=(base, tokens["reader"], args.sockets, seconds + 30, results),
+            )
+            holder.start()
+            rss: dict[str, list[float]] = {"api": [], "worker": []}
+
+            async def sample_rss() -> None:
+                while True:
+                    for name, proc in (("api", api), ("worker", worker)):
+                        tree = [proc, *proc.children(recursive=True)]
+                        rss[name].append(sum(p.memory_info().rss for p in tree) / 2**20)
+                    await asyncio.sleep(5)
+
+            async def run() -> dict:
+                sampler = asyncio.create_task(sample_rss())
+                try:
+                    return await drive(base, tokens, rate=args.rate, seconds=seconds)
+                finally:
+                    sampler.cancel()
+
+            outcome = asyncio.run(run())
+            sockets = results.get(timeout=120)
+            holder.join(30)
+            cpu = {name: sum(p.cpu_times()[:2]) for name, p in (("api", api), ("worker", worker))}
+    rows = [
+        {
+            "route": route,
+            "requests": len(s.latencies_ms),
+            "errors": s.errors,
+            "p50_ms": statistics.median(s.latencies_ms),
+            "p99_ms": statistics.quantiles(s.latencies_ms, n=100)[98],
+        }
+        for route, s in sorted(outcome["stats"].items())
+    ]
+    print_table(
+        rows,
+        {
+            "route": "route",
+            "requests": "requests",
+            "errors": "errors",
+            "p50_ms": "p50 ms",
+            "p99_ms": "p99 ms",
+        },
+    )
+    # RSS after the first minute (caches and pools warm) against the end of the run.
+    start = {name: values[min(12, len(values) - 1)] for name, values in rss.items()}
+    end = {name: values[-1] for name, values in rss.items()}
+    memory = [
+        {
+            "process": name,
+            "rss_start_mb": start[name],
+            "rss_end_mb": end[name],
+            "change_pct": 100 * (end[name] - start[name]) / start[name],
+            "rss_max_mb": max(rss[name]),
+            "cpu_s": cpu[name],
+        }
+        for name in ("api", "worker")
+    ]
+    print()
+    print_table(
+        memory,
+        {
+            "process": "process",
+            "rss_start_mb": "RSS at 1 min MB",
+            "rss_end_mb": "RSS at end MB",
+            "change_pct": "change %",
+            "rss_max_mb": "max MB",
+            "cpu_s": "CPU s",
+        },
+    )
+    print(
+        f"\nsockets: {args.sockets}, messages received: {sockets['messages']}, "
+        f"dropped or errored: {sockets['dropped']}"
+    )
+    for sample in outcome["samples"]:
+        print("error:", sample)
+    dump(
+        REPO / "bench" / "results" / "soak.json",
+        {
+            "routes": rows,
+            "memory": memory,
+            "sockets": sockets,
+            "samples": outcome["samples"],
+            "rss_series": rss,
+            "rate": args.rate,
+            "seconds": seconds,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
