@@ -262,7 +262,8 @@ def main() -> None:
     )
     print(
         f"\nsockets: {args.sockets}, messages received: {sockets['messages']}, "
-        f"dropped or errored: {sockets['dropped']}"
+        f"dropped or errored: {sockets['dropped']}, "
+        f"failed to connect: {sockets['failed_to_connect']}"
     )
     for sample in outcome["samples"]:
         print("error:", sample)
