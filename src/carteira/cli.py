@@ -222,7 +222,7 @@ async def _bootstrap_dev(settings: Settings) -> list[str]:
         if problem := await provider_problem(market):
             notes.append(
                 f"warning: the market-data provider ({settings.market_data_provider}) does not"
-                f" answer: {problem}. Prices will show as unavailable; set"
+                f" answer: {problem.rstrip('.')}. Prices will show as unavailable; set"
                 " MARKET_DATA_PROVIDER=simulated for offline demo prices."
             )
         else:
@@ -245,8 +245,16 @@ def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     from carteira.core.embedded import EmbeddedServices, create_database, with_database
+
+    # `kill`, a process manager or an IDE stopping the run: the same clean-up as Ctrl-C, so
+    # that the API, the worker and the embedded servers never outlive it.
+    signal.signal(signal.SIGTERM, _interrupt)
 
     os.environ["ENVIRONMENT"] = "dev"
     os.environ.setdefault("LOG_FORMAT", "console")

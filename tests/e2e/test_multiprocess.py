@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
 from decimal import Decimal
 
 import aiohttp
+import psutil
 import pytest
 
 from tests.factories import make_allocation, make_asset, make_client
@@ -77,3 +79,16 @@ async def test_metrics_add_up_across_uvicorn_workers(settings, tmp_path):
     )
     assert float(line.rsplit(" ", 1)[1]) >= 41  # every worker's requests, not one's
     assert len(list(tmp_path.glob("counter_*.db"))) == 2  # one file per worker process
+
+
+async def test_dev_stops_its_api_and_worker_on_sigterm(settings, tmp_path):
+    port = free_port()
+    env = process_env(settings, MARKET_DATA_PROVIDER="simulated", CARTEIRA_DATA_DIR=str(tmp_path))
+    with carteira_process("dev", "--port", str(port), env=env) as dev:
+        await wait_http(f"http://127.0.0.1:{port}/health", seconds=60)
+        children = psutil.Process(dev.pid).children(recursive=True)
+        assert len(children) >= 2  # the API and the worker
+        dev.send_signal(signal.SIGTERM)
+        assert dev.wait(20) == 0
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert alive == []
