@@ -21,13 +21,13 @@ import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import asyncpg
-
 from bench.common import (
     JWT_SECRET,
     PYTHON,
     REPO,
     bench_env,
+    connect,
+    copy_allocations,
     dump,
     free_port,
     fresh_database,
@@ -48,10 +48,6 @@ def weekdays(start: date, end: date) -> list[date]:
     return [d for d in days if d.weekday() < 5]
 
 
-def _libpq(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
-
-
 async def backfill(settings: Settings, tickers: list[str]) -> list[dict[str, object]]:
     from arq import Worker
 
@@ -60,7 +56,7 @@ async def backfill(settings: Settings, tickers: list[str]) -> list[dict[str, obj
     from carteira.core.redis import create_redis
     from carteira.worker import worker_settings
 
-    conn = await asyncpg.connect(_libpq(settings.database_url))
+    conn = await connect(settings.database_url)
     now = datetime.now(UTC)
     await conn.copy_records_to_table(
         "assets",
@@ -114,7 +110,7 @@ async def backfill(settings: Settings, tickers: list[str]) -> list[dict[str, obj
 
 async def seed_performance(database_url: str, lots: int) -> int:
     rng = random.Random(7)
-    conn = await asyncpg.connect(_libpq(database_url))
+    conn = await connect(database_url)
     now = datetime.now(UTC)
     try:
         client_id = await conn.fetchval(
@@ -141,18 +137,9 @@ async def seed_performance(database_url: str, lots: int) -> int:
         await conn.copy_records_to_table(
             "daily_returns", columns=["asset_id", "date", "close"], records=closes
         )
-        await conn.copy_records_to_table(
-            "allocations",
-            columns=[
-                "client_id",
-                "asset_id",
-                "quantity",
-                "buy_price",
-                "buy_date",
-                "created_at",
-                "updated_at",
-            ],
-            records=[
+        await copy_allocations(
+            conn,
+            [
                 (
                     client_id,
                     rng.choice(asset_ids),

@@ -15,14 +15,14 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import asyncpg
-
 from bench.common import (
     CEILING_COLUMNS,
     PYTHON,
     REPO,
     bench_env,
     compare_with_ceiling,
+    connect,
+    copy_allocations,
     dump,
     free_port,
     fresh_database,
@@ -44,7 +44,7 @@ LAST_NAMES = ["Souza", "Lima", "Dias", "Rocha", "Nogueira", "Carvalho", "Mendes"
 async def seed(database_url: str) -> int:
     """Bulk-load the data with COPY; returns the id of a client holding exactly 20 lots."""
     rng = random.Random(42)
-    conn = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    conn = await connect(database_url)
     now = datetime.now(UTC)
     try:
         await conn.copy_records_to_table(
@@ -75,18 +75,9 @@ async def seed(database_url: str) -> int:
         lots = [(showcase, rng.choice(asset_ids)) for _ in range(20)]
         others = client_ids[1:]
         lots += [(rng.choice(others), rng.choice(asset_ids)) for _ in range(ALLOCATIONS - 20)]
-        await conn.copy_records_to_table(
-            "allocations",
-            columns=[
-                "client_id",
-                "asset_id",
-                "quantity",
-                "buy_price",
-                "buy_date",
-                "created_at",
-                "updated_at",
-            ],
-            records=[
+        await copy_allocations(
+            conn,
+            [
                 (
                     client,
                     asset,

@@ -20,13 +20,13 @@ import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import asyncpg
-
 from bench.common import (
     PYTHON,
     REPO,
     RssSampler,
     bench_env,
+    connect,
+    copy_allocations,
     dump,
     free_port,
     fresh_database,
@@ -43,7 +43,7 @@ ASSETS = 50
 
 async def seed(database_url: str, clients: int, per_client: int) -> None:
     rng = random.Random(3)
-    conn = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    conn = await connect(database_url)
     now = datetime.now(UTC)
     try:
         await conn.copy_records_to_table(
@@ -77,18 +77,9 @@ async def seed(database_url: str, clients: int, per_client: int) -> None:
                         now,
                     )
                 )
-        await conn.copy_records_to_table(
-            "allocations",
-            columns=[
-                "client_id",
-                "asset_id",
-                "quantity",
-                "buy_price",
-                "buy_date",
-                "created_at",
-                "updated_at",
-            ],
-            records=lots,
+        await copy_allocations(
+            conn,
+            lots,
         )
         await conn.execute("ANALYZE")
     finally:
