@@ -15,37 +15,15 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 JWT_SECRET = "bench-secret-" + "x" * 40
-
-
-async def connect(database_url: str) -> asyncpg.Connection:
-    """asyncpg on a benchmark database (it spells the scheme `postgresql://`)."""
-    return await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
-
-
-ALLOCATION_COLUMNS = [
-    "client_id",
-    "asset_id",
-    "quantity",
-    "buy_price",
-    "buy_date",
-    "created_at",
-    "updated_at",
-]
-
-
-async def copy_allocations(conn: asyncpg.Connection, records: Iterable[tuple]) -> None:
-    """COPY lots in `ALLOCATION_COLUMNS` order into `allocations`."""
-    await conn.copy_records_to_table("allocations", columns=ALLOCATION_COLUMNS, records=records)
 
 
 def free_port() -> int:

@@ -15,14 +15,14 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from tests.support import connect, copy_allocations
+
 from bench.common import (
     CEILING_COLUMNS,
     PYTHON,
     REPO,
     bench_env,
     compare_with_ceiling,
-    connect,
-    copy_allocations,
     dump,
     free_port,
     fresh_database,

@@ -20,13 +20,13 @@ import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from tests.support import connect, copy_allocations
+
 from bench.common import (
     PYTHON,
     REPO,
     RssSampler,
     bench_env,
-    connect,
-    copy_allocations,
     dump,
     free_port,
     fresh_database,

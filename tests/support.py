@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 import redis
 
 from carteira.core.config import Settings
@@ -75,6 +76,27 @@ def release_redis_db(base_url: str, index: int) -> None:
         client.flushdb()
     finally:
         client.close()
+
+
+async def connect(database_url: str) -> asyncpg.Connection:
+    """A plain asyncpg connection (it spells the scheme `postgresql://`), for bulk loading."""
+    return await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+
+
+ALLOCATION_COLUMNS = [
+    "client_id",
+    "asset_id",
+    "quantity",
+    "buy_price",
+    "buy_date",
+    "created_at",
+    "updated_at",
+]
+
+
+async def copy_allocations(conn: asyncpg.Connection, records: Iterable[tuple]) -> None:
+    """COPY lots, given in `ALLOCATION_COLUMNS` order, into `allocations`."""
+    await conn.copy_records_to_table("allocations", columns=ALLOCATION_COLUMNS, records=records)
 
 
 def new_run_id() -> str:

@@ -9,7 +9,6 @@ import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import asyncpg
 import openpyxl
 import pytest
 
@@ -17,6 +16,7 @@ from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from carteira.reports.service import INFLOWS_UPDATED
 from tests.factories import make_allocation, make_asset, make_client
+from tests.support import connect, copy_allocations
 
 NOV = date(2026, 11, 1)
 
@@ -246,21 +246,12 @@ async def test_allocation_writes_publish_the_months_inflows(as_admin, app):
 async def test_a_large_export_streams_in_bounded_memory(as_admin, app, settings):
     client = await make_client(as_admin)
     petr = await make_asset(as_admin, "PETR4.SA")
-    conn = await asyncpg.connect(settings.database_url.replace("postgres://", "postgresql://"))
+    conn = await connect(settings.database_url)
     now = datetime.now(UTC)
     try:
-        await conn.copy_records_to_table(
-            "allocations",
-            columns=[
-                "client_id",
-                "asset_id",
-                "quantity",
-                "buy_price",
-                "buy_date",
-                "created_at",
-                "updated_at",
-            ],
-            records=[
+        await copy_allocations(
+            conn,
+            [
                 (client["id"], petr["id"], Decimal(n % 97 + 1), Decimal("12.34"), NOV, now, now)
                 for n in range(20_000)
             ],
