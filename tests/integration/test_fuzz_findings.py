@@ -77,3 +77,46 @@ async def test_dates_at_the_edges_of_the_calendar_are_a_422(as_admin, path, para
 async def test_a_job_window_at_the_edge_of_the_calendar_is_a_422(as_admin):
     r = await as_admin.post("/jobs/daily-returns", json={"start": "0001-01-01"})
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize("write", ["create", "update"])
+async def test_a_lot_deleted_right_after_its_write_commits_is_not_a_500(
+    as_admin, monkeypatch, write
+):
+    """Found by the fuzzer's concurrent workers: a DELETE landing between the commit of a
+    write and the read of its answer made the answer a 500."""
+    from tortoise import Tortoise
+
+    from carteira.reports import service as reports
+
+    client = await make_client(as_admin)
+    asset = await make_asset(as_admin, "PETR4.SA")
+    lots_path = f"/clients/{client['id']}/allocations"
+    lot = None
+    if write == "update":
+        body = {
+            "asset_id": asset["id"],
+            "quantity": "1",
+            "buy_price": "2",
+            "buy_date": "2024-03-01",
+        }
+        lot = (await as_admin.post(lots_path, json=body)).json()
+
+    async def concurrent_delete(**_: object) -> None:  # runs right after the commit
+        await Tortoise.get_connection("default").execute_query("DELETE FROM allocations")
+
+    monkeypatch.setattr(reports, "publish_inflows", concurrent_delete)
+    if write == "create":
+        body = {
+            "asset_id": asset["id"],
+            "quantity": "3",
+            "buy_price": "4",
+            "buy_date": "2000-01-01",
+        }
+        r = await as_admin.post(lots_path, json=body)
+        assert r.status_code == 201, r.text
+    else:
+        r = await as_admin.patch(f"{lots_path}/{lot['id']}", json={"buy_date": "2000-01-01"})
+        assert r.status_code == 200, r.text
+    assert r.json()["buy_date"] == "2000-01-01"  # the write that committed, as it committed
+    assert (await as_admin.get(lots_path)).json()["total"] == 0  # and the delete happened

@@ -175,7 +175,9 @@ async def create_allocation(
             entity_id=allocation.id,
             changes=_snapshot(allocation),
         )
-    return await _out(allocation.id)
+        # Read back inside the transaction: a concurrent DELETE right after the commit must
+        # not turn a successful write into a 500.
+        return await _out(allocation.id)
 
 
 async def update_allocation(
@@ -203,7 +205,7 @@ async def update_allocation(
                 entity_id=allocation.id,
                 changes=trail,
             )
-    return await _out(allocation.id)
+        return await _out(allocation.id)  # under the row lock, as in create_allocation
 
 
 async def delete_allocation(
