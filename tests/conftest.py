@@ -169,7 +169,7 @@ async def create_account(
     user = await service.create_user(
         data=UserCreate(email=email, password=password, role=role), actor_id=None, settings=settings
     )
-    pair = await service.open_session(user=user, sessions=app.state.sessions, settings=settings)
+    pair = await service.open_session(user=user, settings=settings)
     return Account(user.id, user.email, password, role, pair.access_token, pair.refresh_token)
 
 

@@ -170,17 +170,41 @@ async def test_logout_can_revoke_the_refresh_token(client, admin):
     assert r.status_code == 401
 
 
-async def test_refresh_rotates_and_rejects_reuse(client, admin):
+async def test_refresh_rotates_and_a_replay_revokes_the_whole_chain(client, admin):
     first = await client.post("/auth/refresh", json={"refresh_token": admin.refresh_token})
     assert first.status_code == 200
     pair = first.json()
     assert pair["refresh_token"] != admin.refresh_token
     me = await client.get("/auth/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
     assert me.status_code == 200
+    # The consumed token comes back (it leaked): the session it started is over, every token
+    # descended from it included.
     reuse = await client.post("/auth/refresh", json={"refresh_token": admin.refresh_token})
     assert reuse.status_code == 401
     again = await client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
-    assert again.status_code == 200
+    assert again.status_code == 401
+    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    assert me.status_code == 401
+    assert (await client.get("/auth/me", headers=admin.headers)).status_code == 401
+
+
+async def test_a_replay_leaves_the_users_other_sessions_alone(client, admin):
+    other = await client.post(
+        "/auth/login", json={"email": admin.email, "password": admin.password}
+    )
+    await client.post("/auth/refresh", json={"refresh_token": admin.refresh_token})
+    await client.post("/auth/refresh", json={"refresh_token": admin.refresh_token})  # replay
+    token = other.json()["access_token"]
+    assert (
+        await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200
+
+
+async def test_logout_without_a_body_ends_the_refresh_token_too(client, admin):
+    r = await client.post("/auth/logout", headers=admin.headers)
+    assert r.status_code == 204
+    r = await client.post("/auth/refresh", json={"refresh_token": admin.refresh_token})
+    assert r.status_code == 401
 
 
 async def test_refresh_with_garbage_is_401(client):
@@ -299,17 +323,23 @@ async def test_login_bad_bodies_are_422(client):
     assert r.status_code == 422
 
 
-# ---- the in-process session mirror --------------------------------------------------------
+# ---- where revocation lives ---------------------------------------------------------------
 
 
 async def test_a_logout_in_another_process_reaches_this_one(client, admin, app):
+    """Another process ends the session (its own bus); this one's cached check follows."""
+    from carteira.auth import service
     from carteira.auth.sessions import SessionStore
     from carteira.core.events import EventBus
 
     assert (await client.get("/auth/me", headers=admin.headers)).status_code == 200
-    claims = jwt.decode(admin.token, TEST_JWT_SECRET, algorithms=["HS256"])
-    elsewhere = SessionStore(redis=app.state.redis, bus=EventBus(app.state.redis))
-    await elsewhere.revoke(jti=claims["jti"], expires_at=claims["exp"])
+    principal = await service.authenticate_token(
+        token=admin.token, sessions=app.state.sessions, settings=app.state.settings
+    )
+    elsewhere = SessionStore(bus=EventBus(app.state.redis))
+    await service.close_session(
+        principal=principal, refresh_token=None, sessions=elsewhere, settings=app.state.settings
+    )
     for _ in range(100):
         if (await client.get("/auth/me", headers=admin.headers)).status_code == 401:
             break
@@ -317,7 +347,7 @@ async def test_a_logout_in_another_process_reaches_this_one(client, admin, app):
     assert (await client.get("/auth/me", headers=admin.headers)).status_code == 401
 
 
-async def test_token_checks_fall_back_to_redis_while_the_bus_is_down(client, admin, app):
+async def test_checks_ask_the_database_while_the_bus_is_down(client, admin, app):
     events = app.state.events
     await events.stop()
     try:
@@ -327,17 +357,34 @@ async def test_token_checks_fall_back_to_redis_while_the_bus_is_down(client, adm
     finally:
         events.start()
         assert await events.wait_healthy()
-    # Back on the bus, the mirror was rebuilt from Redis and still knows the revocation.
     assert (await client.get("/auth/me", headers=admin.headers)).status_code == 401
 
 
-async def test_tokens_fail_open_when_redis_is_unreachable(client, admin, app):
-    """The documented choice: a valid, unexpired access token keeps working during an outage."""
+async def test_revocations_survive_a_redis_flush(client, as_admin, admin, reader, app):
+    """Before the fix a revocation lived in Redis only: a flush (or a restart without
+    persistence) revived every revoked token."""
+    logged_out = await client.post(
+        "/auth/login", json={"email": admin.email, "password": admin.password}
+    )
+    gone = {"Authorization": f"Bearer {logged_out.json()['access_token']}"}
+    await client.post("/auth/logout", headers=gone)
+    await as_admin.patch(f"/users/{reader.id}", json={"role": "admin"})
+    await as_admin.patch(f"/users/{reader.id}", json={"role": "reader"})  # the old token was admin
+    await app.state.redis.flushdb()
+    await app.state.events.resync()
+    assert (await client.get("/auth/me", headers=gone)).status_code == 401
+    assert (await client.get("/auth/me", headers=reader.headers)).status_code == 401
+    assert (await client.get("/auth/me", headers=admin.headers)).status_code == 200
+
+
+async def test_tokens_are_checked_without_redis(client, admin, app):
+    """With Redis unreachable the database still decides: valid tokens work, revoked ones do
+    not; login fails closed (its throttle needs Redis)."""
     from redis.asyncio import Redis
 
-    events, sessions = app.state.events, app.state.sessions
+    events = app.state.events
     await events.stop()
-    live, sessions.redis = sessions.redis, Redis.from_url("redis://127.0.0.1:1/0")
+    live, events.redis = events.redis, Redis.from_url("redis://127.0.0.1:1/0")
     try:
         assert (await client.get("/auth/me", headers=admin.headers)).status_code == 200
         r = await client.post(
@@ -345,8 +392,10 @@ async def test_tokens_fail_open_when_redis_is_unreachable(client, admin, app):
         )
         assert r.status_code == 503
         assert r.json()["code"] == "redis_unavailable"
+        assert (await client.post("/auth/logout", headers=admin.headers)).status_code == 204
+        assert (await client.get("/auth/me", headers=admin.headers)).status_code == 401
     finally:
-        await sessions.redis.aclose()
-        sessions.redis = live
+        await events.redis.aclose()
+        events.redis = live
         events.start()
         assert await events.wait_healthy()

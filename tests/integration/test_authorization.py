@@ -12,11 +12,15 @@ from tests.support import TEST_JWT_SECRET
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 # Session endpoints any authenticated (or anonymous, for login/refresh) caller may use.
-SESSION_ROUTES = {("post", "/auth/login"), ("post", "/auth/refresh"), ("post", "/auth/logout")}
+SESSION_ROUTES = {
+    ("post", "/auth/login"),
+    ("post", "/auth/refresh"),
+    ("post", "/auth/logout"),
+    ("post", "/auth/ws-ticket"),
+}
 PUBLIC_ROUTES = {
     ("get", "/health"),
     ("get", "/ready"),
-    ("get", "/metrics"),
     ("get", "/dashboard"),
     ("post", "/auth/login"),
     ("post", "/auth/refresh"),

@@ -55,6 +55,13 @@ async def fresh_prices(app) -> None:
         await app.state.redis.delete(key)
 
 
+async def wait_for(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
 async def closed_with(ws) -> int:
     message = await ws.receive(timeout=5)
     assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), message
@@ -127,8 +134,10 @@ async def test_snapshot_then_every_tick_to_every_socket(
 
 
 async def test_subscribe_and_unsubscribe(http, live_url, app, as_admin, reader, yahoo):
+    # One registered, one found by a search: both count as known tickers.
+    await make_asset(as_admin, "VALE3.SA", price="61", previous_close="60")
     list_on_yahoo("AAPL", price="200", previous_close="190", currency="USD")
-    list_on_yahoo("VALE3.SA", price="61", previous_close="60")
+    assert (await as_admin.get("/assets/search", params={"q": "AAPL"})).status_code == 200
     async with http.ws_connect(ws_url(live_url, f"/ws/prices?token={reader.token}")) as ws:
         await ws.send_json({"action": "subscribe", "tickers": ["aapl", "VALE3.SA"]})
         snapshot = {(await next_json(ws))["ticker"] for _ in range(2)}
@@ -144,8 +153,8 @@ async def test_subscribe_and_unsubscribe(http, live_url, app, as_admin, reader, 
             await next_json(ws, seconds=0.3)  # nothing for AAPL any more
 
 
-async def test_bad_messages_get_errors_not_disconnects(http, live_url, reader, yahoo):
-    list_on_yahoo("AAPL")
+async def test_bad_messages_get_errors_not_disconnects(http, live_url, as_admin, reader, yahoo):
+    await make_asset(as_admin, "AAPL")
     async with http.ws_connect(ws_url(live_url, f"/ws/prices?token={reader.token}")) as ws:
         for bad in ("{not json", json.dumps({"action": "dance"}), json.dumps([1, 2])):
             await ws.send_str(bad)
@@ -153,6 +162,9 @@ async def test_bad_messages_get_errors_not_disconnects(http, live_url, reader, y
         too_many = [f"T{n}" for n in range(51)]
         await ws.send_json({"action": "subscribe", "tickers": too_many})
         assert (await next_json(ws))["type"] == "error"
+        await ws.send_json({"action": "subscribe", "tickers": ["NOSUCH1"]})
+        unknown = await next_json(ws)
+        assert (unknown["code"], unknown["tickers"]) == ("unknown_ticker", ["NOSUCH1"])
         await ws.send_json({"action": "subscribe", "tickers": ["AAPL"]})
         assert (await next_json(ws))["ticker"] == "AAPL"  # still open and working
 
@@ -237,6 +249,7 @@ async def test_a_slow_client_is_dropped_while_a_fast_one_keeps_receiving(
     slow = await _raw_socket_that_never_reads(live_url, f"/ws/dashboard?token={reader.token}")
     try:
         async with http.ws_connect(ws_url(live_url, f"/ws/dashboard?token={reader.token}")) as fast:
+            await wait_for(lambda: len(hub.connections) == 2)  # both admitted and registered
             received = 0
             deadline = time.monotonic() + 30
             # The kernel's socket buffers absorb a few MB before the slow socket's queue fills.
@@ -280,7 +293,12 @@ async def test_disconnects_leave_nothing_running(http, live_url, app, reader):
 async def test_shutdown_closes_every_socket_promptly(http, live_url, app, reader):
     live = app.state.hub
     hub = Hub(
-        bus=app.state.events, market=app.state.market, reporting_currency="BRL", tick_seconds=5
+        bus=app.state.events,
+        market=app.state.market,
+        sessions=app.state.sessions,
+        reporting_currency="BRL",
+        tick_seconds=5,
+        max_per_user=20,
     )
     app.state.hub = hub
     hub.start()
@@ -316,14 +334,17 @@ async def _raw_socket(live_url: str, path: str) -> asyncio.StreamWriter:
     return writer
 
 
-async def test_200_sockets_vanishing_leak_no_tasks_or_memory(live_url, app, reader, yahoo):
+async def test_200_sockets_vanishing_leak_no_tasks_or_memory(
+    live_url, app, as_admin, reader, yahoo
+):
     """Three rounds of 200 sockets dropped with a TCP reset mid-stream: every round gives back
     its tasks and its memory (traced allocations of this process, measured after round 1)."""
     import gc
     import tracemalloc
 
     hub = app.state.hub
-    list_on_yahoo("PETR4.SA", price="38")
+    hub.max_per_user = 1000  # one user's 200 sockets are the point here, not the per-user cap
+    await make_asset(as_admin, "PETR4.SA", price="38")
     path = f"/ws/prices?tickers=PETR4.SA&token={reader.token}"
 
     async def round_of(n: int) -> int:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from carteira.core.errors import (
     ConflictError,
+    InvalidInputError,
     NotAuthenticatedError,
     NotFoundError,
     PermissionDeniedError,
@@ -47,3 +48,13 @@ class EmailTakenError(ConflictError):
 class SelfModificationError(ConflictError):
     code = "cannot_modify_self"
     message = "You cannot delete, deactivate or demote your own account."
+
+
+class LastAdminError(ConflictError):
+    code = "last_admin"
+    message = "The firm must keep at least one active admin."
+
+
+class PasswordIsEmailError(InvalidInputError):
+    code = "weak_password"
+    message = "The password must not be the user's email."

@@ -22,6 +22,7 @@ from carteira.auth.schemas import (
     UserCreate,
     UserOut,
     UserUpdate,
+    WsTicketOut,
 )
 from carteira.auth.security import TokenPair
 from carteira.core.config import Settings
@@ -89,6 +90,7 @@ def _token_response(response: Response, pair: TokenPair, settings: Settings) -> 
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,
         expires_in=settings.jwt_expire_minutes * 60,
+        csrf_token=pair.csrf_token,
     )
 
 
@@ -105,11 +107,12 @@ async def login(
     user = await service.authenticate(
         email=credentials.email,
         password=credentials.password,
+        # The peer, or the client a configured proxy (FORWARDED_ALLOW_IPS) vouches for.
         ip=request.client.host if request.client else "unknown",
         sessions=sessions,
         settings=settings,
     )
-    pair = await service.open_session(user=user, sessions=sessions, settings=settings)
+    pair = await service.open_session(user=user, settings=settings)
     return _token_response(response, pair, settings)
 
 
@@ -140,6 +143,14 @@ async def logout(
     response.delete_cookie(ACCESS_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response
+
+
+@router.post("/ws-ticket", response_model=WsTicketOut)
+async def ws_ticket(user: CurrentUser, sessions: SessionsDep) -> WsTicketOut:
+    """A single-use ticket (30 s) to open a WebSocket with `?ticket=` instead of a token in the
+    URL; the socket then belongs to this session and closes when it ends."""
+    ticket = await service.issue_ws_ticket(principal=user, sessions=sessions)
+    return WsTicketOut(ticket=ticket, expires_in=service.WS_TICKET_SECONDS)
 
 
 @router.get("/me", response_model=UserOut)

@@ -1,24 +1,45 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from functools import lru_cache
+from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from carteira.auth.models import Role
 from carteira.auth.security import MAX_PASSWORD_BYTES, password_too_long
 
+MIN_PASSWORD_LENGTH = 10
 
-def _fits_bcrypt(password: str) -> str:
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    # The 30,000 most common passwords of public breaches, as shipped with zxcvbn.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _acceptable_password(password: str) -> str:
     if password_too_long(password):
         raise ValueError(f"password must be at most {MAX_PASSWORD_BYTES} bytes in UTF-8")
+    if password.lower() in _common_passwords():
+        raise ValueError("password is one of the most common passwords; choose another")
     return password
 
 
 NewPassword = Annotated[
     str,
-    StringConstraints(min_length=8, max_length=MAX_PASSWORD_BYTES),
-    AfterValidator(_fits_bcrypt),
+    StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_BYTES),
+    AfterValidator(_acceptable_password),
 ]
 Email = Annotated[EmailStr, AfterValidator(str.lower)]
 
@@ -38,6 +59,10 @@ class TokenResponse(BaseModel):
     refresh_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int = Field(description="seconds until the access token expires")
+    csrf_token: str = Field(
+        description="echo it in X-CSRF-Token on cookie-authenticated writes (also set as the "
+        "csrf_token cookie, which a page on another host cannot read)"
+    )
 
 
 class RefreshRequest(StrictModel):
@@ -46,6 +71,11 @@ class RefreshRequest(StrictModel):
 
 class LogoutRequest(StrictModel):
     refresh_token: Annotated[str | None, StringConstraints(max_length=4096)] = None
+
+
+class WsTicketOut(BaseModel):
+    ticket: str = Field(description="single use, valid 30 seconds: /ws/...?ticket=")
+    expires_in: int
 
 
 class UserOut(BaseModel):
@@ -59,10 +89,20 @@ class UserOut(BaseModel):
     last_login_at: datetime | None
 
 
+def _not_the_email(email: str | None, password: str | None) -> None:
+    if email and password and password.lower() in {email.lower(), email.split("@")[0].lower()}:
+        raise ValueError("password must not be the email")
+
+
 class UserCreate(StrictModel):
     email: Email
     password: NewPassword
     role: Role = Role.READER
+
+    @model_validator(mode="after")
+    def _password_is_not_the_email(self) -> Self:
+        _not_the_email(self.email, self.password)
+        return self
 
 
 class UserUpdate(StrictModel):

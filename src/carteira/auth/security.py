@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import bcrypt
 import jwt
@@ -19,17 +23,28 @@ from carteira.auth.models import Role
 MAX_PASSWORD_BYTES = 72
 ALGORITHM = "HS256"
 ISSUER = "carteira"
+# Our tokens are ~500 bytes; anything much longer is not one of ours and is not even parsed.
+MAX_TOKEN_BYTES = 4096
+VERIFIED_CACHE_SIZE = 4096
 
 TokenType = Literal["access", "refresh"]
+T = TypeVar("T")
+
+# bcrypt has threads of its own: a login storm queues here, never in the default executor that
+# exports and other blocking work share.
+_BCRYPT = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bcrypt")
 
 
 def password_too_long(password: str) -> bool:
     return len(password.encode()) > MAX_PASSWORD_BYTES
 
 
+async def _in_bcrypt_pool(work: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_BCRYPT, work, *args)
+
+
 async def hash_password(password: str, *, rounds: int) -> str:
-    # bcrypt is deliberately slow: keep it off the event loop.
-    hashed = await asyncio.to_thread(bcrypt.hashpw, password.encode(), bcrypt.gensalt(rounds))
+    hashed = await _in_bcrypt_pool(bcrypt.hashpw, password.encode(), bcrypt.gensalt(rounds))
     return hashed.decode()
 
 
@@ -46,7 +61,7 @@ def _check_password(candidate: bytes, password_hash: str | None, rounds: int) ->
 
 async def verify_password(password: str, password_hash: str | None, *, rounds: int) -> bool:
     """An unknown user or an over-long password still costs one bcrypt check (same timing)."""
-    return await asyncio.to_thread(_check_password, password.encode(), password_hash, rounds)
+    return await _in_bcrypt_pool(_check_password, password.encode(), password_hash, rounds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +73,10 @@ class Claims:
     expires_at: int
     csrf: str
     type: TokenType
-    # The user's session version when issued; bumping it invalidates every older token.
+    # The user's token version when issued; bumping it invalidates every older token.
     version: int
+    # The session (login) the token belongs to; revoking it ends its access and refresh tokens.
+    sid: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +89,14 @@ class TokenPair:
 
 
 def _claims(
-    user_id: int, role: Role, ttl_seconds: int, csrf: str, kind: TokenType, version: int
+    *,
+    user_id: int,
+    role: Role,
+    ttl_seconds: int,
+    csrf: str,
+    kind: TokenType,
+    version: int,
+    sid: str,
 ) -> Claims:
     now = int(time.time())
     return Claims(
@@ -84,6 +108,7 @@ def _claims(
         csrf=csrf,
         type=kind,
         version=version,
+        sid=sid,
     )
 
 
@@ -98,6 +123,7 @@ def _encode(claims: Claims, key: str) -> str:
         "typ": claims.type,
         "csrf": claims.csrf,
         "ver": claims.version,
+        "sid": claims.sid,
     }
     return jwt.encode(payload, key, algorithm=ALGORITHM)
 
@@ -107,13 +133,28 @@ def issue_pair(
     user_id: int,
     role: Role,
     version: int,
+    sid: str,
     key: str,
     access_ttl_seconds: int,
     refresh_ttl_seconds: int,
 ) -> TokenPair:
     csrf = secrets.token_urlsafe(32)
-    access = _claims(user_id, role, access_ttl_seconds, csrf, "access", version)
-    refresh = _claims(user_id, role, refresh_ttl_seconds, csrf, "refresh", version)
+    kinds: tuple[tuple[TokenType, int], ...] = (
+        ("access", access_ttl_seconds),
+        ("refresh", refresh_ttl_seconds),
+    )
+    access, refresh = (
+        _claims(
+            user_id=user_id,
+            role=role,
+            ttl_seconds=ttl,
+            csrf=csrf,
+            kind=kind,
+            version=version,
+            sid=sid,
+        )
+        for kind, ttl in kinds
+    )
     return TokenPair(
         access_token=_encode(access, key),
         refresh_token=_encode(refresh, key),
@@ -123,27 +164,51 @@ def issue_pair(
     )
 
 
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
 def decode(token: str, *, key: str, expected: TokenType) -> Claims | None:
     """The token's claims, or None when the signature, algorithm, expiry or shape is wrong."""
+    if len(token) > MAX_TOKEN_BYTES:
+        return None
     claims = _verified(token, key)
     if claims is None or claims.type != expected or claims.expires_at <= time.time():
         return None
     return claims
 
 
-@lru_cache(maxsize=4096)
+# A client sends the same token on every request: its signature and shape are verified once
+# per process. Only successes are kept (a flood of bogus tokens costs nothing to remember),
+# keyed by a digest (not the token itself), in a bounded LRU.
+_verified_cache: OrderedDict[bytes, Claims] = OrderedDict()
+
+
 def _verified(token: str, key: str) -> Claims | None:
-    # A client sends the same token on every request: verify its signature and shape once per
-    # process. The expiry is time-dependent, so `decode` checks it again on every use.
+    digest = hashlib.sha256(f"{key}\x00{token}".encode()).digest()
+    if (hit := _verified_cache.get(digest)) is not None:
+        _verified_cache.move_to_end(digest)
+        return hit
+    claims = _verify(token, key)
+    if claims is not None:
+        _verified_cache[digest] = claims
+        if len(_verified_cache) > VERIFIED_CACHE_SIZE:
+            _verified_cache.popitem(last=False)
+    return claims
+
+
+def _verify(token: str, key: str) -> Claims | None:
     try:
         payload = jwt.decode(
             token,
             key,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["iss", "sub", "role", "jti", "iat", "exp", "typ", "csrf", "ver"]},
+            options={
+                "require": ["iss", "sub", "role", "jti", "iat", "exp", "typ", "csrf", "ver", "sid"]
+            },
         )
-        claims = Claims(
+        return Claims(
             user_id=int(payload["sub"]),
             role=Role(payload["role"]),
             jti=str(payload["jti"]),
@@ -152,7 +217,7 @@ def _verified(token: str, key: str) -> Claims | None:
             csrf=str(payload["csrf"]),
             type=payload["typ"],
             version=int(payload["ver"]),
+            sid=str(payload["sid"]),
         )
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
-    return claims

@@ -1,149 +1,96 @@
-"""Where sessions live: Redis, mirrored in each process's memory through the event bus.
+"""Session checks: PostgreSQL decides, each process's memory remembers for a while.
 
-A refresh token is valid while its key exists (consumed on use, so refresh tokens rotate);
-a logged-out access token's `jti` is remembered until it expires; a per-user session
-version, carried by every token, is bumped to invalidate all of them at once.
+A token is valid while its session row (`auth_sessions`) is neither revoked nor expired, its
+user is active and the user's `token_version` still equals the token's. Every change that
+must end tokens (logout, a replayed refresh token, a role, activation or password change, a
+deletion) is written to those rows in the transaction of the change itself, so no outage of
+Redis can lose it or revive a token.
 
-Checking an access token costs no Redis round trip while the bus is live: revocations and
-version bumps arrive as events and the registry resyncs from Redis on every
-(re)subscription. With the bus down the check asks Redis, and with Redis down it fails
-open (access tokens are short-lived; reads must survive the outage).
+Checking costs no round trip on the hot path: a session's state is kept in this process's
+memory until an `auth.changed` event (published after the change commits) clears it, for at
+most `CACHE_SECONDS`, and only while the event bus is live; otherwise the database is asked.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from carteira.auth.security import Claims
-from carteira.core.errors import REDIS_DOWN_ERRORS
-from carteira.core.events import Event, EventBus
+from carteira.auth.models import Role
+from carteira.core.database import db, on_commit
+from carteira.core.events import EventBus
 
 logger = logging.getLogger(__name__)
 
-REVOKED = "auth.revoked"
-VERSION = "auth.version"
+AUTH_CHANGED = "auth.changed"
+CACHE_SECONDS = 30.0
+
+_STATE_SQL = """
+    SELECT s.id AS sid, u.id AS user_id, u.role, u.token_version,
+           (s.revoked_at IS NULL AND s.expires_at > now()) AS live
+    FROM auth_sessions s JOIN users u ON u.id = s.user_id
+    WHERE s.id = ANY($1::varchar[]) AND u.is_active
+"""
 
 
-def _revoked_key(jti: str) -> str:
-    return f"auth:revoked:{jti}"
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    user_id: int
+    role: Role
+    token_version: int
+    live: bool
 
-
-def _refresh_key(jti: str) -> str:
-    return f"auth:refresh:{jti}"
-
-
-def _version_key(user_id: int | str) -> str:
-    return f"auth:session-version:{user_id}"
-
-
-def _ttl(expires_at: int) -> int:
-    return max(1, expires_at - int(time.time()))
+    def admits(self, *, user_id: int, version: int) -> bool:
+        return self.live and self.user_id == user_id and self.token_version == version
 
 
 class SessionStore:
-    def __init__(self, *, redis: Redis, bus: EventBus) -> None:
-        self.redis = redis
-        self._bus = bus
-        self._revoked: dict[str, int] = {}  # jti -> expiry
-        self._versions: dict[int, int] = {}  # user id -> session version
-        self._during_load: list[Event] | None = None
-        bus.subscribe(REVOKED, self._on_revoked)
-        bus.subscribe(VERSION, self._on_version)
-        bus.on_resync(self._load)
-
-    # -- checks ------------------------------------------------------------------------------
-
-    async def is_valid(self, claims: Claims) -> bool:
-        if self._bus.healthy:
-            return claims.jti not in self._revoked and (
-                self._versions.get(claims.user_id, 0) == claims.version
-            )
-        try:
-            revoked, version = await self.redis.mget(
-                _revoked_key(claims.jti), _version_key(claims.user_id)
-            )
-        except REDIS_DOWN_ERRORS:
-            logger.warning("redis unavailable; accepting an access token without revocation check")
-            return True
-        return revoked is None and int(version or 0) == claims.version
-
-    async def current_version(self, user_id: int) -> int:
-        return int(await self.redis.get(_version_key(user_id)) or 0)
-
-    # -- writes ------------------------------------------------------------------------------
-
-    async def revoke(self, *, jti: str, expires_at: int) -> None:
-        await self.redis.set(_revoked_key(jti), "1", ex=_ttl(expires_at))
-        await self._bus.publish(REVOKED, jti=jti, exp=expires_at)
-
-    async def end_all(self, user_id: int) -> None:
-        version = await self.redis.incr(_version_key(user_id))
-        await self._bus.publish(VERSION, user_id=user_id, version=version)
-
-    async def keep_refresh(self, claims: Claims) -> None:
-        await self.redis.set(
-            _refresh_key(claims.jti), str(claims.user_id), ex=_ttl(claims.expires_at)
+    def __init__(self, *, bus: EventBus) -> None:
+        self.bus = bus
+        self._cache = bus.cache(
+            "auth.sessions",
+            cleared_by=(AUTH_CHANGED,),
+            ttl_seconds=CACHE_SECONDS,
+            max_entries=50_000,
         )
 
-    async def consume_refresh(self, claims: Claims) -> bool:
-        """True once per refresh token: the key is read and deleted atomically."""
-        return await self.redis.getdel(_refresh_key(claims.jti)) is not None
+    @property
+    def redis(self) -> Redis:
+        """For what Redis is right for here: the login throttle and single-use socket tickets."""
+        return self.bus.redis
 
-    async def forget_refresh(self, claims: Claims) -> None:
-        await self.redis.delete(_refresh_key(claims.jti))
+    async def check(self, *, sid: str, user_id: int, version: int) -> SessionState | None:
+        """The session's state when it admits a token of this user and version, else None."""
+        state = self._cache.get(sid)
+        if state is None:
+            generation = self._cache.generation
+            state = (await self.states([sid])).get(sid)
+            if state is not None:
+                self._cache.set(sid, state, generation=generation)
+        return (
+            state if state is not None and state.admits(user_id=user_id, version=version) else None
+        )
 
-    # -- mirror ------------------------------------------------------------------------------
-
-    def _on_revoked(self, event: Event) -> None:
-        if self._during_load is not None:
-            self._during_load.append(event)
-        self._revoked[str(event["jti"])] = int(event["exp"])
-        if len(self._revoked) % 1024 == 0:
-            now = time.time()
-            self._revoked = {jti: exp for jti, exp in self._revoked.items() if exp > now}
-
-    def _on_version(self, event: Event) -> None:
-        if self._during_load is not None:
-            self._during_load.append(event)
-        self._versions[int(event["user_id"])] = int(event["version"])
-
-    async def _load(self) -> None:
-        """Rebuild the mirror from Redis; events applied meanwhile are replayed on top."""
-        self._during_load = []
-        try:
-            revoked = await self._load_revoked()
-            versions = await self._load_versions()
-        finally:
-            replay, self._during_load = self._during_load, None
-        self._revoked, self._versions = revoked, versions
-        for event in replay:
-            (self._on_revoked if event["kind"] == REVOKED else self._on_version)(event)
-
-    async def _load_revoked(self) -> dict[str, int]:
-        keys = [key async for key in self.redis.scan_iter(match=_revoked_key("*"), count=1000)]
-        if not keys:
+    async def states(self, sids: Iterable[str]) -> dict[str, SessionState]:
+        """Straight from the database (a missing key: no such session, or its user is gone
+        or inactive)."""
+        wanted = sorted(set(sids))
+        if not wanted:
             return {}
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.ttl(key)
-            ttls = await pipe.execute()
-        now = int(time.time())
+        rows = await db().execute_query_dict(_STATE_SQL, [wanted])
         return {
-            key.decode().rsplit(":", 1)[1]: now + ttl
-            for key, ttl in zip(keys, ttls, strict=True)
-            if ttl > 0
+            row["sid"]: SessionState(
+                user_id=row["user_id"],
+                role=Role(row["role"]),
+                token_version=row["token_version"],
+                live=row["live"],
+            )
+            for row in rows
         }
 
-    async def _load_versions(self) -> dict[int, int]:
-        keys = [key async for key in self.redis.scan_iter(match=_version_key("*"), count=1000)]
-        if not keys:
-            return {}
-        values = await self.redis.mget(keys)
-        return {
-            int(key.decode().rsplit(":", 1)[1]): int(value)
-            for key, value in zip(keys, values, strict=True)
-            if value is not None
-        }
+    async def announce(self, *, user_id: int, sid: str | None = None) -> None:
+        """After the current transaction commits, every process forgets what it knew."""
+        await on_commit(lambda: self.bus.publish(AUTH_CHANGED, user_id=user_id, sid=sid))

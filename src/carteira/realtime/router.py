@@ -10,8 +10,10 @@ from fastapi.responses import FileResponse, HTMLResponse
 from carteira.assets.schemas import parse_ticker
 from carteira.auth import service as auth
 from carteira.auth.dependencies import ACCESS_COOKIE
+from carteira.auth.exceptions import InvalidTokenError
+from carteira.auth.service import Principal
 from carteira.core.errors import AppError, NotFoundError
-from carteira.realtime.exceptions import NOT_AUTHENTICATED, ORIGIN_REFUSED
+from carteira.realtime.exceptions import NOT_AUTHENTICATED, ORIGIN_REFUSED, TOO_MANY_SOCKETS
 from carteira.realtime.schemas import MAX_TICKERS
 from carteira.realtime.service import Hub, Stream
 
@@ -31,7 +33,20 @@ def _own_origin(socket: WebSocket) -> str:
     return f"{scheme}://{socket.headers.get('host', '')}"
 
 
-async def _admit(socket: WebSocket) -> bool:
+async def _principal(socket: WebSocket) -> Principal:
+    """A single-use `?ticket=`, else `?token=` (non-browser clients), else the cookie."""
+    state = socket.app.state
+    if ticket := socket.query_params.get("ticket"):
+        return await auth.redeem_ws_ticket(ticket=ticket, sessions=state.sessions)
+    token = socket.query_params.get("token") or socket.cookies.get(ACCESS_COOKIE)
+    if not token:
+        raise InvalidTokenError()
+    return await auth.authenticate_token(
+        token=token, sessions=state.sessions, settings=state.settings
+    )
+
+
+async def _admit(socket: WebSocket) -> Principal | None:
     """Accept, then refuse with a 44xx code before any data when the socket may not stay.
 
     A browser attaches cookies to a cross-site WebSocket handshake, so a browser's Origin
@@ -45,16 +60,16 @@ async def _admit(socket: WebSocket) -> bool:
         _own_origin(socket),
     }:
         await socket.close(ORIGIN_REFUSED)
-        return False
-    token = socket.query_params.get("token") or socket.cookies.get(ACCESS_COOKIE)
+        return None
     try:
-        if not token:
-            raise NotFoundError()
-        await auth.authenticate_token(token=token, sessions=state.sessions, settings=state.settings)
+        principal = await _principal(socket)
     except AppError:
         await socket.close(NOT_AUTHENTICATED)
-        return False
-    return True
+        return None
+    if not _hub(socket).has_room_for(principal.id):
+        await socket.close(TOO_MANY_SOCKETS, reason="too many sockets open for this user")
+        return None
+    return principal
 
 
 def _hub(socket: WebSocket) -> Hub:
@@ -66,7 +81,7 @@ def _hub(socket: WebSocket) -> Hub:
 async def prices_socket(socket: WebSocket, tickers: str = "") -> None:
     """`{"type":"price",...}` per ticker per tick, after a snapshot; send
     `{"action":"subscribe"|"unsubscribe","tickers":[...]}` to change the set (at most 50)."""
-    if not await _admit(socket):
+    if (principal := await _admit(socket)) is None:
         return
     wanted: list[str] = []
     problem = None
@@ -78,14 +93,14 @@ async def prices_socket(socket: WebSocket, tickers: str = "") -> None:
         wanted, problem = [], f"at most {MAX_TICKERS} tickers per socket"
     if problem:
         await socket.send_text(json.dumps({"type": "error", "detail": problem}))
-    await _hub(socket).serve(socket, Stream.PRICES, tickers=wanted)
+    await _hub(socket).serve(socket, Stream.PRICES, principal=principal, tickers=wanted)
 
 
 @router.websocket("/ws/dashboard")
 async def dashboard_socket(socket: WebSocket) -> None:
     """Every held ticker each tick, and the current month's inflows when they change."""
-    if await _admit(socket):
-        await _hub(socket).serve(socket, Stream.DASHBOARD)
+    if (principal := await _admit(socket)) is not None:
+        await _hub(socket).serve(socket, Stream.DASHBOARD, principal=principal)
 
 
 @router.websocket("/ws/inflows")
@@ -95,8 +110,8 @@ async def inflows_socket(
     month: Annotated[int, Query(ge=1, le=12)],
 ) -> None:
     """One month's net inflows ("captado"): a snapshot, then every change."""
-    if await _admit(socket):
-        await _hub(socket).serve(socket, Stream.INFLOWS, month=(year, month))
+    if (principal := await _admit(socket)) is not None:
+        await _hub(socket).serve(socket, Stream.INFLOWS, principal=principal, month=(year, month))
 
 
 @router.get("/dashboard", response_class=HTMLResponse)

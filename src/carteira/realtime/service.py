@@ -16,7 +16,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -27,12 +27,14 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from carteira.assets import service as assets
-from carteira.core.errors import REDIS_DOWN_ERRORS
+from carteira.auth import service as auth
+from carteira.auth.service import AUTH_CHANGED, Principal, SessionStore
+from carteira.core.errors import DATABASE_DOWN_ERRORS, REDIS_DOWN_ERRORS
 from carteira.core.events import Event, EventBus, channel_for
 from carteira.core.metrics import WEBSOCKETS
 from carteira.pricing.schemas import Quote
 from carteira.pricing.service import MarketData
-from carteira.realtime.exceptions import GOING_AWAY, TOO_SLOW
+from carteira.realtime.exceptions import GOING_AWAY, NOT_AUTHENTICATED, TOO_SLOW
 from carteira.realtime.schemas import MAX_TICKERS, ClientAction, PriceMessage
 from carteira.reports import service as reports
 
@@ -57,6 +59,7 @@ class Stream(StrEnum):
 class Connection:
     socket: WebSocket
     stream: Stream
+    principal: Principal
     queue: asyncio.Queue[list[str]]
     tickers: set[str] = field(default_factory=set)
     month: tuple[int, int] | None = None
@@ -88,13 +91,17 @@ class Hub:
         *,
         bus: EventBus,
         market: MarketData,
+        sessions: SessionStore,
         reporting_currency: str,
         tick_seconds: int,
+        max_per_user: int,
         queue_size: int = QUEUE_SIZE,
         ping_seconds: float = PING_SECONDS,
     ) -> None:
         self.bus = bus
         self.market = market
+        self.sessions = sessions
+        self.max_per_user = max_per_user
         self.reporting_currency = reporting_currency
         self.tick_seconds = tick_seconds
         self.queue_size = queue_size
@@ -102,25 +109,34 @@ class Hub:
         self.connections: set[Connection] = set()
         self.held: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._registrar: asyncio.Task[None] | None = None
+        self._loops: list[asyncio.Task[None]] = []
         bus.subscribe(TICK, self._on_tick)
         bus.subscribe(reports.INFLOWS_UPDATED, self._on_inflows)
+        bus.subscribe(AUTH_CHANGED, self._on_auth_changed)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._registrar = asyncio.create_task(self._register_subscriptions(), name="ws-registrar")
+        self._loops = [
+            asyncio.create_task(self._register_subscriptions(), name="ws-registrar"),
+            asyncio.create_task(self._watch_sessions(), name="ws-sessions"),
+        ]
 
     async def stop(self) -> None:
         """Close every socket and cancel every task: shutdown must be prompt."""
-        if self._registrar is not None:
-            self._registrar.cancel()
+        for loop in self._loops:
+            loop.cancel()
         for connection in list(self.connections):
             await self._close(connection, GOING_AWAY)
-        tasks = [*self._tasks, *([self._registrar] if self._registrar else [])]
+        tasks = [*self._tasks, *self._loops]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    def has_room_for(self, user_id: int) -> bool:
+        """At most `max_per_user` sockets per user in this process."""
+        open_ = sum(1 for c in self.connections if c.principal.id == user_id and not c.closing)
+        return open_ < self.max_per_user
 
     # -- one socket ---------------------------------------------------------------------------
 
@@ -129,12 +145,18 @@ class Hub:
         socket: WebSocket,
         stream: Stream,
         *,
+        principal: Principal,
         tickers: Iterable[str] = (),
         month: tuple[int, int] | None = None,
     ) -> None:
         """Run an accepted socket until it goes: a snapshot first, then what the events bring."""
         connection = Connection(
-            socket, stream, asyncio.Queue(self.queue_size), tickers=set(tickers), month=month
+            socket,
+            stream,
+            principal,
+            asyncio.Queue(self.queue_size),
+            tickers=set(tickers),
+            month=month,
         )
         self.connections.add(connection)
         WEBSOCKETS.labels(stream.value).inc()
@@ -151,7 +173,24 @@ class Hub:
                 await sender
             self._tasks.discard(sender)
 
+    async def _known(self, connection: Connection, tickers: set[str]) -> set[str]:
+        """Only registered or recently searched tickers are watched: a socket asking for random
+        symbols must not make every tick call the provider for them."""
+        known = await assets.registered_tickers(tickers=tickers)
+        known |= await self.market.recently_listed(tickers - known)
+        if unknown := sorted(tickers - known):
+            message = {
+                "type": "error",
+                "code": "unknown_ticker",
+                "detail": "unknown tickers: register them (POST /assets) or find them with"
+                " /assets/search first",
+                "tickers": unknown,
+            }
+            self._enqueue(connection, json.dumps(message))
+        return known
+
     async def _snapshot(self, connection: Connection) -> None:
+        connection.tickers = await self._known(connection, connection.tickers)
         await self._announce(connection.tickers)
         if connection.stream is Stream.INFLOWS and connection.month is not None:
             await self._send_inflows(connection, *connection.month)
@@ -216,6 +255,7 @@ class Hub:
         if len(connection.tickers | added) > MAX_TICKERS:
             self._enqueue(connection, _error(f"at most {MAX_TICKERS} tickers per socket"))
             return
+        added = await self._known(connection, added)
         connection.tickers |= added
         await self._announce(added)
         await self._send_quotes(connection, added)
@@ -244,9 +284,7 @@ class Hub:
         except asyncio.QueueFull:
             # This client reads slower than the stream flows: it goes, the others don't wait.
             connection.closing = True
-            task = asyncio.create_task(self._close(connection, TOO_SLOW))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._close(connection, TOO_SLOW))
 
     async def _close(self, connection: Connection, code: int) -> None:
         connection.closing = True
@@ -281,6 +319,38 @@ class Hub:
                 connection.stream is Stream.DASHBOARD and month == (today.year, today.month)
             ):
                 self._enqueue(connection, text)
+
+    # -- sockets follow their session ---------------------------------------------------------
+
+    def _on_auth_changed(self, event: Event) -> None:
+        user_id = event.get("user_id")
+        if any(c.principal.id == user_id for c in self.connections):
+            self._spawn(
+                self._close_ended({c for c in self.connections if c.principal.id == user_id})
+            )
+
+    async def _watch_sessions(self) -> None:
+        """Every tick: sockets whose token expired or whose session ended are closed (4401),
+        even if the event that announced it was lost."""
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            with contextlib.suppress(*DATABASE_DOWN_ERRORS):
+                await self._close_ended(set(self.connections))
+
+    async def _close_ended(self, connections: set[Connection]) -> None:
+        if not connections:
+            return
+        ended = await auth.ended_sessions(
+            principals={c.principal for c in connections}, sessions=self.sessions
+        )
+        for connection in connections:
+            if connection.principal in ended and not connection.closing:
+                await self._close(connection, NOT_AUTHENTICATED)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # -- what the producer must fetch ---------------------------------------------------------
 

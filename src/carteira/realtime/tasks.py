@@ -30,7 +30,9 @@ async def _tick(ctx: JobContext) -> dict[str, Any]:
     market: MarketData = ctx["market"]
     events: EventBus = ctx["events"]
     held = await assets.held_tickers()
-    tickers = sorted(set(held) | set(await subscribed_tickers(ctx["redis"])))
+    watched = [t for t in await subscribed_tickers(ctx["redis"]) if t not in set(held)]
+    # Held tickers first; what sockets watch fills the rest of a bounded tick.
+    tickers = sorted([*held, *watched][: market.settings.tick_max_tickers])
     if not tickers:
         return {"tickers": 0}
     batch = await market.quotes(tickers, wait_seconds=market.settings.tick_seconds * 0.8)
