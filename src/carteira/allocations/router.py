@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from carteira.allocations import performance, service
 from carteira.allocations.schemas import (
@@ -14,13 +14,13 @@ from carteira.allocations.schemas import (
     PositionsOut,
 )
 from carteira.auth.dependencies import AdminUser, CurrentUser
-from carteira.core.dependencies import EventsDep, JobsDep, SettingsDep
+from carteira.core.dependencies import EventsDep, JobsDep, SettingsDep, export_request
+from carteira.core.exports import EXPORT_RESPONSES, CsvDialect, ExportFormat, OutputFormat
 from carteira.core.pagination import Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import CalendarDate, CurrencyQuery, PathId
 from carteira.pricing.dependencies import MarketDep
 from carteira.reports import documents
-from carteira.reports.exports import EXPORT_RESPONSES, ExportFormat, OutputFormat
 
 router = APIRouter(prefix="/clients/{client_id}", tags=["allocations"])
 
@@ -95,30 +95,37 @@ async def delete_allocation(
 
 @router.get("/positions", response_model=PositionsOut, responses=EXPORT_RESPONSES)
 async def client_positions(
+    request: Request,
     client_id: PathId,
-    _: CurrentUser,
+    user: CurrentUser,
     market: MarketDep,
     format: OutputFormat = OutputFormat.JSON,
+    dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
     """Per asset: quantity, average cost, market value, pnl, weight (`format=csv|xlsx`
     to export)."""
     positions = await service.client_positions(client_id=client_id, market=market)
     if format is not OutputFormat.JSON:
         return documents.positions_export(
-            positions=positions, export_format=ExportFormat(format.value)
+            positions=positions,
+            request=export_request(
+                request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
+            ),
         )
     return json_response(positions)
 
 
 @router.get("/performance", response_model=PerformanceOut, responses=EXPORT_RESPONSES)
 async def client_performance(
+    request: Request,
     client_id: PathId,
-    _: CurrentUser,
+    user: CurrentUser,
     market: MarketDep,
     start: CalendarDate | None = None,
     end: CalendarDate | None = None,
     currency: CurrencyQuery = None,
     format: OutputFormat = OutputFormat.JSON,
+    dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
     """Totals, XIRR, TWR and the daily curve from stored closes (`format=csv|xlsx` exports
     the curve)."""
@@ -127,6 +134,9 @@ async def client_performance(
     )
     if format is not OutputFormat.JSON:
         return documents.performance_export(
-            performance=result, export_format=ExportFormat(format.value)
+            performance=result,
+            request=export_request(
+                request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
+            ),
         )
     return json_response(result)

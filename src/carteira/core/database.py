@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +18,8 @@ from tortoise.transactions import in_transaction
 
 from carteira.core.config import Settings, get_settings
 
+logger = logging.getLogger(__name__)
+
 APP_LABEL = "models"
 MODEL_MODULES = [
     "carteira.auth.models",
@@ -25,6 +28,7 @@ MODEL_MODULES = [
     "carteira.assets.models",
     "carteira.allocations.models",
     "carteira.pricing.models",
+    "carteira.core.outbox",
     "aerich.models",
 ]
 
@@ -47,19 +51,37 @@ async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
         raise ConnectionRefusedError(f"PostgreSQL refused a connection: {exc}") from exc
 
 
+DEFAULT = "default"
+EXPORTS = "exports"
+
+
+def _connection(settings: Settings, *, role: str, size: int) -> dict[str, Any]:
+    db = expand_db_url(settings.database_url)
+    db["engine"] = "carteira.core.pg_engine"
+    credentials = db["credentials"]
+    credentials.setdefault("application_name", f"carteira-{role}/{os.getpid()}")
+    credentials.setdefault("minsize", 1)
+    credentials.setdefault("maxsize", size)
+    # Fail fast when PostgreSQL is gone instead of hanging a request on connect...
+    credentials.setdefault("timeout", 5)
+    # ...or on a pool that has no free connection.
+    credentials["acquire_timeout"] = settings.database_acquire_timeout_seconds
+    credentials["reset"] = _keep_session
+    credentials["connect"] = _connect
+    return db
+
+
 def tortoise_config(settings: Settings, *, role: str = "cli") -> dict[str, Any]:
     """`role` names the process in `pg_stat_activity` (`carteira-api/<pid>`), so that an
-    operator sees who holds which connection."""
-    db = expand_db_url(settings.database_url)
-    db["credentials"].setdefault("application_name", f"carteira-{role}/{os.getpid()}")
-    db["credentials"].setdefault("minsize", 1)
-    db["credentials"].setdefault("maxsize", settings.database_pool_size)
-    # Fail fast when PostgreSQL is gone instead of hanging a request on connect.
-    db["credentials"].setdefault("timeout", 5)
-    db["credentials"]["reset"] = _keep_session
-    db["credentials"]["connect"] = _connect
+    operator sees who holds which connection. Streaming exports get a pool of their own,
+    so that slow downloads can never take the connections requests need."""
     return {
-        "connections": {"default": db},
+        "connections": {
+            "default": _connection(settings, role=role, size=settings.database_pool_size),
+            EXPORTS: _connection(
+                settings, role=f"{role}-exports", size=settings.export_max_concurrent
+            ),
+        },
         "apps": {APP_LABEL: {"models": MODEL_MODULES, "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",
@@ -110,6 +132,12 @@ def db() -> BaseDBAsyncClient:
     return client
 
 
+def exports_db() -> BaseDBAsyncClient:
+    """The pool streaming exports read from (see `tortoise_config`)."""
+    client: BaseDBAsyncClient = connections.get(EXPORTS)
+    return client
+
+
 async def ping() -> None:
     await db().execute_query("SELECT 1")
 
@@ -128,18 +156,24 @@ async def atomic() -> AsyncIterator[BaseDBAsyncClient]:
     """
     pending = _after_commit.get()
     if pending is not None:
-        async with in_transaction() as conn:
+        async with in_transaction(DEFAULT) as conn:
             yield conn
         return
     callbacks: list[Callable[[], Awaitable[None]]] = []
     token = _after_commit.set(callbacks)
     try:
-        async with in_transaction() as conn:
+        async with in_transaction(DEFAULT) as conn:
             yield conn
     finally:
         _after_commit.reset(token)
     for callback in callbacks:
-        await callback()
+        # The write has committed: a failure now (Redis down for an event or an enqueue) is
+        # logged, never turned into an error for a change that happened. What must not be
+        # lost goes through the outbox (core.jobs), which retries.
+        try:
+            await callback()
+        except Exception:
+            logger.exception("after-commit work failed")
 
 
 async def on_commit(callback: Callable[[], Awaitable[None]]) -> None:

@@ -11,8 +11,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from redis.asyncio import Redis
 
+from carteira.core.clock import today
 from carteira.core.config import Settings
 from carteira.core.events import EventBus
+from carteira.core.exports import CsvDialect, ExportFormat, ExportRequest
 from carteira.core.jobs import JobQueue
 
 
@@ -40,3 +42,22 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 EventsDep = Annotated[EventBus, Depends(get_events)]
+
+
+def export_request(
+    request: Request,
+    *,
+    user_id: int,
+    export_format: ExportFormat,
+    dialect: CsvDialect = CsvDialect.STANDARD,
+) -> ExportRequest:
+    """What an export needs from the app: its slots, its deadline, the firm's date."""
+    settings: Settings = request.app.state.settings
+    return ExportRequest(
+        limiter=request.app.state.exports,
+        user_id=user_id,
+        deadline_seconds=settings.export_timeout_seconds,
+        today=today(),
+        export_format=export_format,
+        dialect=dialect,
+    )

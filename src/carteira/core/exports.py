@@ -1,9 +1,18 @@
-"""CSV and Excel exports that stream in bounded memory.
+"""CSV and Excel exports that stream in bounded memory, time and connections.
 
 Rows arrive as an async iterator (from a server-side cursor or a computed list) and leave in
 chunks: CSV is encoded a batch at a time; XLSX is written by xlsxwriter in constant-memory
 mode into a temporary file (in a thread, a batch at a time, so the event loop stays free),
 which is then streamed and deleted.
+
+A download holds resources while the client reads, so every export takes a slot from
+`ExportLimiter` (a few per user, a few per process: 429 beyond), reads from its own
+database pool (never the connections requests need), and has a deadline: a reader too slow to
+finish in `EXPORT_TIMEOUT_SECONDS` is cut off and everything it held is given back.
+
+Spreadsheets run a cell that starts like a formula, and Excel in a pt-BR locale splits an
+unquoted line on `;`. Every text cell is therefore quoted, and any text that would start a
+cell with `= + - @` (at its start, or after a `,` `;` or tab) is neutralized with a `'`.
 """
 
 from __future__ import annotations
@@ -13,25 +22,29 @@ import contextlib
 import csv
 import io
 import os
+import re
 import tempfile
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 import xlsxwriter
 from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
+from carteira.core.database import exports_db
+from carteira.core.errors import TooManyRequestsError
 from carteira.core.jsonable import decimal_str
 
 CSV_BATCH_ROWS = 1000
 XLSX_BATCH_ROWS = 5000
 FILE_CHUNK_BYTES = 256 * 1024
 UTF8_BOM = "\ufeff"
-# Spreadsheets run a cell that starts like a formula; user text never should.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = re.compile(r"(^|[,;\t\r\n])([=+\-@\t\r])")
 
 
 class Kind(StrEnum):
@@ -55,41 +68,59 @@ class OutputFormat(StrEnum):
     XLSX = "xlsx"
 
 
+class CsvDialect(StrEnum):
+    """`?dialect=`: `standard` (comma, decimal point) or `br` (semicolon, decimal comma), for
+    spreadsheets in a pt-BR locale."""
+
+    STANDARD = "standard"
+    BR = "br"
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
     kind: Kind
     width: int = 14
-    total: bool = False  # a totals row sums this column (Excel)
+    # The Excel totals row sums this column, once per currency when there is a currency column.
+    total: bool = False
 
 
 Row = Sequence[Any]
 
 
 def neutralize(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return _FORMULA_START.sub(r"\1'\2", text)
 
 
-def _csv_cell(value: Any, kind: Kind) -> str:
+# ---- CSV ---------------------------------------------------------------------------------
+
+
+def _csv_cell(value: Any, kind: Kind, dialect: CsvDialect) -> str:
     if value is None:
         return ""
     if kind is Kind.TEXT:
         return neutralize(str(value))
     if isinstance(value, Decimal):
-        return decimal_str(value)
-    if isinstance(value, date):
+        text = decimal_str(value)
+    elif isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    else:
+        text = str(value)
+    return text.replace(".", ",") if dialect is CsvDialect.BR else text
 
 
-async def csv_chunks(columns: Sequence[Column], rows: AsyncIterator[Row]) -> AsyncIterator[bytes]:
+async def csv_chunks(
+    columns: Sequence[Column], rows: AsyncIterator[Row], *, dialect: CsvDialect
+) -> AsyncIterator[bytes]:
+    """Data only (no totals row: a CSV is read by programs as often as by people)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    delimiter = ";" if dialect is CsvDialect.BR else ","
+    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     buffer.write(UTF8_BOM)  # Excel (pt-BR too) then reads the file as UTF-8
     writer.writerow(column.header for column in columns)
     pending = 0
     async for row in rows:
-        writer.writerow(_csv_cell(v, c.kind) for v, c in zip(row, columns, strict=True))
+        writer.writerow(_csv_cell(v, c.kind, dialect) for v, c in zip(row, columns, strict=True))
         pending += 1
         if pending >= CSV_BATCH_ROWS:
             yield buffer.getvalue().encode()
@@ -100,10 +131,57 @@ async def csv_chunks(columns: Sequence[Column], rows: AsyncIterator[Row]) -> Asy
         yield buffer.getvalue().encode()
 
 
+# ---- totals --------------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    """Sums of the `total` columns: one row per currency (labelled), never two currencies
+    added together. Without a currency column, one row labelled `Total`."""
+
+    columns: Sequence[Column]
+    currency_column: str | None
+    sums: dict[str, list[Decimal]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        headers = [c.header for c in self.columns]
+        self._currency_at = (
+            headers.index(self.currency_column) if self.currency_column is not None else None
+        )
+        self._summed = [i for i, c in enumerate(self.columns) if c.total]
+        self.sums = defaultdict(lambda: [Decimal(0)] * len(self.columns))
+
+    def add(self, row: Row) -> None:
+        if not self._summed:
+            return
+        key = str(row[self._currency_at] or "") if self._currency_at is not None else ""
+        sums = self.sums[key]
+        for index in self._summed:
+            if (value := row[index]) is not None:
+                sums[index] += value
+
+    def rows(self) -> list[list[Any]]:
+        out = []
+        for currency in sorted(self.sums):
+            row: list[Any] = [None] * len(self.columns)
+            row[0] = f"Total {currency}".strip()
+            if self._currency_at is not None:
+                row[self._currency_at] = currency
+            for index in self._summed:
+                row[index] = self.sums[currency][index]
+            out.append(row)
+        return out
+
+
+# ---- XLSX --------------------------------------------------------------------------------
+
+
 class _Sheet:
     """One worksheet in constant-memory mode: rows must be written in order, once."""
 
-    def __init__(self, path: str, title: str, columns: Sequence[Column]) -> None:
+    def __init__(
+        self, path: str, title: str, columns: Sequence[Column], currency_column: str | None
+    ) -> None:
         self.workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
         self.sheet = self.workbook.add_worksheet(title[:31])
         self.columns = columns
@@ -123,14 +201,13 @@ class _Sheet:
             self.sheet.write_string(0, index, column.header, bold)
         self.sheet.freeze_panes(1, 0)
         self.next_row = 1
-        self.totals = [Decimal(0)] * len(columns)
+        self.totals = Totals(columns, currency_column)
 
     def write(self, rows: Iterable[Row]) -> None:
         for row in rows:
+            self.totals.add(row)
             for index, (value, column) in enumerate(zip(row, self.columns, strict=True)):
                 self._cell(self.next_row, index, value, column)
-                if column.total and value is not None:
-                    self.totals[index] += value
             self.next_row += 1
 
     def _cell(self, row: int, col: int, value: Any, column: Column) -> None:
@@ -144,29 +221,32 @@ class _Sheet:
         else:
             self.sheet.write_number(row, col, float(value), fmt)
 
-    def close(self, *, with_totals: bool) -> None:
-        if with_totals and any(column.total for column in self.columns) and self.next_row > 1:
-            self.sheet.write_string(self.next_row, 0, "Total", self.total_format)
-            for index, column in enumerate(self.columns):
-                if column.total:
-                    letter = xlsxwriter.utility.xl_col_to_name(index)
-                    self.sheet.write_formula(
-                        self.next_row,
-                        index,
-                        f"=SUM({letter}2:{letter}{self.next_row})",
-                        self.total_format,
-                        float(self.totals[index]),
-                    )
+    def close(self) -> None:
+        # Totals as values, not SUM formulas: a formula over a mixed-currency column would add
+        # reais to dollars the moment someone re-sorts the sheet.
+        for totals in self.totals.rows():
+            for index, (value, column) in enumerate(zip(totals, self.columns, strict=True)):
+                if value is None:
+                    continue
+                if column.kind is Kind.TEXT or index == 0:
+                    self.sheet.write_string(self.next_row, index, str(value), self.total_format)
+                else:
+                    self.sheet.write_number(self.next_row, index, float(value), self.total_format)
+            self.next_row += 1
         self.workbook.close()
 
 
 async def xlsx_chunks(
-    columns: Sequence[Column], rows: AsyncIterator[Row], *, title: str
+    columns: Sequence[Column],
+    rows: AsyncIterator[Row],
+    *,
+    title: str,
+    currency_column: str | None = None,
 ) -> AsyncIterator[bytes]:
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="carteira-")
     os.close(handle)
     try:
-        sheet = await asyncio.to_thread(_Sheet, path, title, columns)
+        sheet = await asyncio.to_thread(_Sheet, path, title, columns, currency_column)
         batch: list[Row] = []
         async for row in rows:
             batch.append(row)
@@ -174,7 +254,7 @@ async def xlsx_chunks(
                 await asyncio.to_thread(sheet.write, batch)
                 batch = []
         await asyncio.to_thread(sheet.write, batch)
-        await asyncio.to_thread(sheet.close, with_totals=True)
+        await asyncio.to_thread(sheet.close)
         with open(path, "rb") as file:  # noqa: ASYNC230 - local temp file, read in chunks
             while chunk := file.read(FILE_CHUNK_BYTES):
                 yield chunk
@@ -183,31 +263,128 @@ async def xlsx_chunks(
             os.unlink(path)
 
 
+# ---- limits --------------------------------------------------------------------------------
+
+
+class TooManyExportsError(TooManyRequestsError):
+    code = "too_many_exports"
+    message = "Too many downloads in progress; wait for one to finish."
+
+
+@dataclass
+class ExportLimiter:
+    """Slots for downloads in progress in this process (each holds a connection of the exports
+    pool while its client reads)."""
+
+    max_total: int
+    max_per_user: int
+    _by_user: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def in_use(self) -> int:
+        return sum(self._by_user.values())
+
+    def take(self, user_id: int) -> Callable[[], None]:
+        """A slot, or TooManyExportsError; the returned callable gives it back (once)."""
+        if self.in_use >= self.max_total:
+            raise TooManyExportsError(retry_after=5)
+        if self._by_user[user_id] >= self.max_per_user:
+            raise TooManyExportsError(
+                "You already have downloads in progress; wait for one to finish.", retry_after=5
+            )
+        self._by_user[user_id] += 1
+        returned = False
+
+        def give_back() -> None:
+            nonlocal returned
+            if not returned:
+                returned = True
+                self._by_user[user_id] -= 1
+                if not self._by_user[user_id]:
+                    del self._by_user[user_id]
+
+        return give_back
+
+
+class ExportResponse(StreamingResponse):
+    """A streamed download that gives back its slot and closes its rows (and so its database
+    connection) however it ends: finished, the client gone, or the deadline passed."""
+
+    def __init__(
+        self,
+        content: AsyncIterator[bytes],
+        *,
+        release: Callable[[], None],
+        deadline_seconds: float,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(content, **kwargs)
+        self._content = content
+        self._release = release
+        self._deadline_seconds = deadline_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            async with asyncio.timeout(self._deadline_seconds):
+                await super().__call__(scope, receive, send)
+        except TimeoutError:
+            pass  # the client was too slow: the download is cut, the connection closed
+        finally:
+            with contextlib.suppress(Exception):
+                await self._content.aclose()  # type: ignore[attr-defined]
+            self._release()
+
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _MEDIA_TYPES = {ExportFormat.CSV: "text/csv; charset=utf-8", ExportFormat.XLSX: XLSX_TYPE}
 # For the OpenAPI document of routes that can answer with a file.
 EXPORT_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}
+    200: {
+        "content": {"text/csv": {}, XLSX_TYPE: {}},
+        "headers": {
+            "Content-Disposition": {
+                "description": "attachment; filename=carteira-<what>-<date>.<csv|xlsx>",
+                "schema": {"type": "string"},
+            }
+        },
+    }
 }
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Who asks and how: the slot is taken (or 429) before anything is read."""
+
+    limiter: ExportLimiter
+    user_id: int
+    deadline_seconds: float
+    today: date
+    export_format: ExportFormat
+    dialect: CsvDialect = CsvDialect.STANDARD
 
 
 def export_response(
     *,
+    request: ExportRequest,
     what: str,
-    export_format: ExportFormat,
     columns: Sequence[Column],
     rows: Callable[[], AsyncIterator[Row]],
+    currency_column: str | None = None,
 ) -> StreamingResponse:
     """`carteira-<what>-<date>.<csv|xlsx>` as an attachment, streamed."""
-    filename = f"carteira-{what}-{datetime.now(UTC).date().isoformat()}.{export_format.value}"
+    release = request.limiter.take(request.user_id)
+    fmt = request.export_format
+    filename = f"carteira-{what}-{request.today.isoformat()}.{fmt.value}"
     body = (
-        csv_chunks(columns, rows())
-        if export_format is ExportFormat.CSV
-        else xlsx_chunks(columns, rows(), title=what)
+        csv_chunks(columns, rows(), dialect=request.dialect)
+        if fmt is ExportFormat.CSV
+        else xlsx_chunks(columns, rows(), title=what, currency_column=currency_column)
     )
-    return StreamingResponse(
+    return ExportResponse(
         body,
-        media_type=_MEDIA_TYPES[export_format],
+        release=release,
+        deadline_seconds=request.deadline_seconds,
+        media_type=_MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -216,3 +393,16 @@ async def iterate(rows: Iterable[Row]) -> AsyncIterator[Row]:
     """Rows already in memory (bounded: a client's positions, a performance curve)."""
     for row in rows:
         yield row
+
+
+async def cursor_rows(
+    sql: str, *args: Any, idle_seconds: float, prefetch: int = 2000
+) -> AsyncIterator[tuple[Any, ...]]:
+    """Rows from a server-side cursor on the exports pool: never the whole result in memory.
+    PostgreSQL itself ends the transaction if the reader stalls longer than `idle_seconds`."""
+    async with exports_db().acquire_connection() as connection, connection.transaction():
+        await connection.execute(
+            f"SET LOCAL idle_in_transaction_session_timeout = {int(idle_seconds * 1000)}"
+        )
+        async for record in connection.cursor(sql, *args, prefetch=prefetch):
+            yield tuple(record)

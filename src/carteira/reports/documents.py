@@ -7,9 +7,9 @@ from datetime import date
 from fastapi.responses import StreamingResponse
 
 from carteira.allocations.schemas import PerformanceOut, PositionsOut
+from carteira.core.exports import Column, ExportRequest, Kind, export_response, iterate
 from carteira.pricing.service import MarketData
 from carteira.reports import service
-from carteira.reports.exports import Column, ExportFormat, Kind, export_response, iterate
 
 CLIENTS = (
     Column("client_id", Kind.INTEGER, 10),
@@ -57,25 +57,31 @@ PERFORMANCE = (
 )
 
 
-def clients_export(*, market: MarketData, export_format: ExportFormat) -> StreamingResponse:
+def clients_export(*, market: MarketData, request: ExportRequest) -> StreamingResponse:
     return export_response(
+        request=request,
         what="clients",
-        export_format=export_format,
         columns=CLIENTS,
-        rows=lambda: service.client_report_rows(market=market),
+        rows=lambda: service.client_report_rows(
+            market=market, idle_seconds=request.deadline_seconds
+        ),
+        currency_column="currency",
     )
 
 
-def inflows_export(*, start: date, end: date, export_format: ExportFormat) -> StreamingResponse:
+def inflows_export(*, start: date, end: date, request: ExportRequest) -> StreamingResponse:
     return export_response(
+        request=request,
         what=f"inflows-{start.isoformat()}-{end.isoformat()}",
-        export_format=export_format,
         columns=INFLOWS,
-        rows=lambda: service.inflow_lot_rows(start=start, end=end),
+        rows=lambda: service.inflow_lot_rows(
+            start=start, end=end, idle_seconds=request.deadline_seconds
+        ),
+        currency_column="currency",
     )
 
 
-def positions_export(*, positions: PositionsOut, export_format: ExportFormat) -> StreamingResponse:
+def positions_export(*, positions: PositionsOut, request: ExportRequest) -> StreamingResponse:
     rows = [
         (
             p.ticker,
@@ -95,20 +101,19 @@ def positions_export(*, positions: PositionsOut, export_format: ExportFormat) ->
         for p in positions.positions
     ]
     return export_response(
+        request=request,
         what=f"client-{positions.client_id}-positions",
-        export_format=export_format,
         columns=POSITIONS,
         rows=lambda: iterate(rows),
+        currency_column="currency",
     )
 
 
-def performance_export(
-    *, performance: PerformanceOut, export_format: ExportFormat
-) -> StreamingResponse:
+def performance_export(*, performance: PerformanceOut, request: ExportRequest) -> StreamingResponse:
     rows = [(p.date, p.market_value, p.invested, p.cumulative_twr_pct) for p in performance.series]
     return export_response(
+        request=request,
         what=f"client-{performance.client_id}-performance-{performance.currency.lower()}",
-        export_format=export_format,
         columns=PERFORMANCE,
         rows=lambda: iterate(rows),
     )

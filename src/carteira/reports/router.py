@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from carteira.auth.dependencies import CurrentUser
-from carteira.core.dependencies import SettingsDep
+from carteira.core.dependencies import SettingsDep, export_request
+from carteira.core.exports import EXPORT_RESPONSES, CsvDialect, ExportFormat, OutputFormat
 from carteira.core.responses import json_response
 from carteira.core.types import CalendarDate, CurrencyQuery
 from carteira.pricing.dependencies import MarketDep
 from carteira.reports import documents, service
-from carteira.reports.exports import EXPORT_RESPONSES, ExportFormat, OutputFormat
 from carteira.reports.schemas import InflowsOut
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -18,7 +18,8 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 @router.get("/inflows", response_model=InflowsOut, responses=EXPORT_RESPONSES)
 async def inflows(
-    _: CurrentUser,
+    request: Request,
+    user: CurrentUser,
     settings: SettingsDep,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
@@ -26,6 +27,7 @@ async def inflows(
     end: CalendarDate | None = None,
     currency: CurrencyQuery = None,
     format: OutputFormat = OutputFormat.JSON,
+    dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
     """Net inflows ("captado"): the cost of the lots bought in a month (`year`, `month`; the
     current one by default) or in `start`..`end` (at most five years), in one currency, by
@@ -33,7 +35,11 @@ async def inflows(
     first, last = service.period(year=year, month=month, start=start, end=end)
     if format is not OutputFormat.JSON:
         return documents.inflows_export(
-            start=first, end=last, export_format=ExportFormat(format.value)
+            start=first,
+            end=last,
+            request=export_request(
+                request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
+            ),
         )
     result = await service.inflows(
         start=first, end=last, currency=(currency or settings.reporting_currency).upper()
@@ -43,9 +49,14 @@ async def inflows(
 
 @router.get("/clients", response_class=Response, responses=EXPORT_RESPONSES)
 async def clients_report(
-    _: CurrentUser,
+    request: Request,
+    user: CurrentUser,
     market: MarketDep,
     format: ExportFormat = ExportFormat.CSV,
+    dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
     """Every client with status, lots, cost and market value (one row per currency held)."""
-    return documents.clients_export(market=market, export_format=format)
+    return documents.clients_export(
+        market=market,
+        request=export_request(request, user_id=user.id, export_format=format, dialect=dialect),
+    )

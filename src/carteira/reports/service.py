@@ -13,6 +13,7 @@ from carteira.assets import service as assets
 from carteira.core.database import db
 from carteira.core.errors import REDIS_DOWN_ERRORS
 from carteira.core.events import EventBus
+from carteira.core.exports import cursor_rows
 from carteira.core.money import mul, plain
 from carteira.pricing.service import MarketData
 from carteira.reports.exceptions import InvalidPeriodError
@@ -120,27 +121,24 @@ _CLIENT_HOLDINGS = """
 """
 
 
-async def _cursor(sql: str, *args: Any, prefetch: int = 2000) -> AsyncIterator[Any]:
-    """Rows from a server-side cursor: never the whole result in memory."""
-    async with db().acquire_connection() as connection, connection.transaction():
-        async for record in connection.cursor(sql, *args, prefetch=prefetch):
-            yield record
+async def inflow_lot_rows(
+    *, start: date, end: date, idle_seconds: float
+) -> AsyncIterator[tuple[Any, ...]]:
+    async for record in cursor_rows(_INFLOW_LOTS, start, end, idle_seconds=idle_seconds):
+        yield record
 
 
-async def inflow_lot_rows(*, start: date, end: date) -> AsyncIterator[tuple[Any, ...]]:
-    async for record in _cursor(_INFLOW_LOTS, start, end):
-        yield tuple(record)
-
-
-async def client_report_rows(*, market: MarketData) -> AsyncIterator[tuple[Any, ...]]:
+async def client_report_rows(
+    *, market: MarketData, idle_seconds: float
+) -> AsyncIterator[tuple[Any, ...]]:
     """One row per client and currency: status, lots, cost and market value (quotes fetched
     once for every held ticker; a missing quote leaves the market value empty)."""
     tickers = await assets.held_tickers()
     batch = await market.quotes(tickers, wait_seconds=market.settings.valuation_timeout_seconds)
     prices = {ticker: quote.price for ticker, quote in batch.quotes.items()}
     current: list[Any] | None = None
-    async for client_id, name, email, status, currency, ticker, lots, quantity, cost in _cursor(
-        _CLIENT_HOLDINGS
+    async for client_id, name, email, status, currency, ticker, lots, quantity, cost in cursor_rows(
+        _CLIENT_HOLDINGS, idle_seconds=idle_seconds
     ):
         key = (client_id, currency)
         if current is not None and current[0] != key:
