@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from arq import cron, func
 from arq.connections import RedisSettings
 
+from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
 from carteira.core.cron import parse_cron
 from carteira.core.database import close_orm, init_orm
 from carteira.core.events import EventBus
-from carteira.core.jobs import REGISTRY, Context
+from carteira.core.jobs import REGISTRY, Context, JobQueue
 from carteira.core.metrics import serve_worker_metrics
 from carteira.core.tracing import configure_tracing
 from carteira.pricing import tasks as pricing_tasks
@@ -25,6 +26,14 @@ from carteira.realtime import tasks as realtime_tasks
 
 logger = logging.getLogger(__name__)
 
+OUTBOX_RELAY_SECONDS = 5
+
+
+async def relay_outbox(ctx: Context) -> int:
+    """Jobs whose send failed after their write committed (Redis was away) go out now."""
+    jobs: JobQueue = ctx["jobs"]
+    return await jobs.relay()
+
 
 def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str, Any]:
     """Everything an arq `Worker` needs; `manage_orm=False` when the process already has the
@@ -32,6 +41,7 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
 
     async def startup(ctx: Context) -> None:
         ctx["settings"] = settings
+        set_timezone(settings.timezone)
         configure_tracing(settings, service_name="carteira-worker")
         if settings.worker_metrics_port:
             serve_worker_metrics(settings.worker_metrics_port)
@@ -39,6 +49,7 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
             await init_orm(settings, role="worker")
         ctx["market"] = create_market_data(settings, ctx["redis"])
         ctx["events"] = EventBus(ctx["redis"])  # publish-only: ticks, invalidations
+        ctx["jobs"] = JobQueue(ctx["redis"])
         logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))
 
     async def shutdown(ctx: Context) -> None:
@@ -66,6 +77,15 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
                 unique=True,
                 run_at_startup=True,
                 timeout=settings.tick_seconds * 2,
+                keep_result=0,
+                max_tries=1,
+            ),
+            cron(
+                relay_outbox,
+                name="outbox_relay",
+                second=set(range(0, 60, OUTBOX_RELAY_SECONDS)),
+                unique=True,
+                timeout=30,
                 keep_result=0,
                 max_tries=1,
             ),

@@ -1,33 +1,42 @@
 """Background jobs on arq, behind one small wrapper: the rest of the code never imports arq.
 
 * `@job(...)` declares a task with its timeout, tries and retry delay, explicitly.
-* `JobQueue.enqueue()` waits for the current `atomic()` transaction to commit (a rolled-back
-  write enqueues nothing) and takes a deterministic `job_id` for jobs that must not run twice
-  at once (arq refuses a second job with the same id while the first exists).
+* `JobQueue.enqueue()` records the job in the outbox (core.outbox) inside the current
+  `atomic()` transaction and sends it once that commits (a rolled-back write enqueues
+  nothing; a send that fails is retried by the worker's relay); it takes a deterministic
+  `job_id` for jobs that must not run twice at once (arq refuses a second job with the same
+  id while the first exists).
 * Transient failures (a provider, Redis or PostgreSQL briefly down) retry after a delay;
   anything else fails the job at once.
+* A running job renews a short claim (a heartbeat) instead of holding arq's claim for its
+  whole timeout: a worker killed mid-job leaves a job that another worker retries within
+  seconds, not after half an hour.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from arq import Retry
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix, retry_key_prefix
 from arq.jobs import Job, JobStatus
 from redis.asyncio import Redis
 
-from carteira.core.database import on_commit
+from carteira.core.database import atomic, on_commit
 from carteira.core.errors import DATABASE_DOWN_ERRORS, REDIS_DOWN_ERRORS, ServiceUnavailableError
 from carteira.core.metrics import JOB_DURATION, JOBS
+from carteira.core.outbox import OutboxJob
 from carteira.core.tracing import context_from, current_carrier, tracer
 
 logger = logging.getLogger(__name__)
@@ -41,6 +50,9 @@ TRANSIENT: tuple[type[Exception], ...] = (
     *REDIS_DOWN_ERRORS,
 )
 PROGRESS_TTL_SECONDS = 24 * 3600
+DEFAULT_HEARTBEAT_SECONDS = 15.0
+# The relay leaves fresh rows to the request that wrote them (it sends right after commit).
+OUTBOX_GRACE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,7 @@ def job(
                 "job.id": str(ctx.get("job_id")),
                 "job.try": int(ctx.get("job_try", 1)),
             }
+            heartbeat = asyncio.create_task(_heartbeat(ctx))
             with tracer.start_as_current_span(
                 f"job {name}", context=context_from(_trace), attributes=attributes
             ):
@@ -92,6 +105,7 @@ def job(
                     logger.warning("job %s try %s failed (%r); retrying", name, try_number, exc)
                     raise Retry(defer=retry_delay_seconds * try_number) from exc
                 finally:
+                    heartbeat.cancel()
                     JOBS.labels(name, outcome).inc()
                     JOB_DURATION.labels(name).observe(time.perf_counter() - started)
 
@@ -106,6 +120,21 @@ def job(
         return run
 
     return declare
+
+
+async def _heartbeat(ctx: Context) -> None:
+    """Keep this job's claim alive in short leases while it runs (arq's own claim lasts the
+    job's whole timeout, so a killed worker would leave the job stuck that long)."""
+    redis: Redis | None = ctx.get("redis")
+    if redis is None or "job_id" not in ctx:
+        return
+    settings = ctx.get("settings")
+    every = settings.job_heartbeat_seconds if settings else DEFAULT_HEARTBEAT_SECONDS
+    key = in_progress_key_prefix + ctx["job_id"]
+    with contextlib.suppress(*REDIS_DOWN_ERRORS):
+        while True:
+            await redis.pexpire(key, int(every * 3 * 1000))
+            await asyncio.sleep(every)
 
 
 def _progress_key(job_id: str) -> str:
@@ -125,7 +154,7 @@ async def report_progress(ctx: Context, *, done: int, total: int) -> None:
 @dataclass(frozen=True)
 class JobState:
     job_id: str
-    status: str  # queued | in_progress | complete | failed | not_found
+    status: str  # queued | in_progress | retrying | complete | failed | not_found
     function: str | None = None
     enqueued_at: datetime | None = None
     started_at: datetime | None = None
@@ -142,19 +171,55 @@ class JobQueue:
         self.arq = ArqRedis(connection_pool=redis.connection_pool)
 
     async def enqueue(self, name: str, *args: Any, job_id: str | None = None, **kwargs: Any) -> str:
-        """Enqueue `name` once the current transaction commits (now, outside one)."""
+        """Record `name` in the outbox in the current transaction (its own, outside one) and
+        send it once that commits; the relay retries what could not be sent."""
         job_id = job_id or uuid.uuid4().hex
-        trace_carrier = current_carrier()  # taken now, inside the request's span
-
-        async def send() -> None:
-            queued = await self.arq.enqueue_job(
-                name, *args, _job_id=job_id, _trace=trace_carrier, **kwargs
+        async with atomic():
+            entry = await OutboxJob.create(
+                job_id=job_id,
+                function=name,
+                args=list(args),
+                kwargs=kwargs,
+                trace=current_carrier(),  # taken now, inside the request's span
             )
-            if queued is None:
-                logger.info("job %s is already queued or running; not enqueued twice", job_id)
-
-        await on_commit(send)
+            await on_commit(lambda: self._send_now(entry))
         return job_id
+
+    async def _send_now(self, entry: OutboxJob) -> None:
+        try:
+            await self._send(entry)
+        except (*REDIS_DOWN_ERRORS, *DATABASE_DOWN_ERRORS) as exc:
+            logger.warning("job %s not sent yet (%r); the relay will retry", entry.job_id, exc)
+
+    async def _send(self, entry: OutboxJob) -> None:
+        kwargs: dict[str, Any] = dict(entry.kwargs)
+        queued = await self.arq.enqueue_job(
+            entry.function, *entry.args, _job_id=entry.job_id, _trace=entry.trace, **kwargs
+        )
+        if queued is None:
+            logger.info("job %s is already queued or running; not enqueued twice", entry.job_id)
+        await OutboxJob.filter(id=entry.id).delete()
+
+    async def relay(self, *, limit: int = 200) -> int:
+        """Send what the outbox still holds (the worker runs this every few seconds)."""
+        sent = 0
+        async with atomic():
+            entries = await (
+                OutboxJob.filter(
+                    created_at__lt=datetime.now(UTC) - timedelta(seconds=OUTBOX_GRACE_SECONDS)
+                )
+                .order_by("id")
+                .limit(limit)
+                .select_for_update(skip_locked=True)
+            )
+            for entry in entries:
+                try:
+                    await self._send(entry)
+                    sent += 1
+                except REDIS_DOWN_ERRORS:
+                    await OutboxJob.filter(id=entry.id).update(attempts=entry.attempts + 1)
+                    break
+        return sent
 
     async def state(self, job_id: str) -> JobState:
         job = Job(job_id, self.arq)
@@ -181,11 +246,18 @@ class JobQueue:
                 progress=progress,
             )
         info = await job.info()
+        tried = int(await self.arq.get(retry_key_prefix + job_id) or 0)
         return JobState(
             job_id=job_id,
-            status="in_progress" if status is JobStatus.in_progress else "queued",
+            status=(
+                "in_progress"
+                if status is JobStatus.in_progress
+                else "retrying"
+                if tried
+                else "queued"
+            ),
             function=info.function if info else None,
             enqueued_at=info.enqueue_time if info else None,
-            tries=info.job_try if info else None,
+            tries=tried or (info.job_try if info else None),
             progress=progress,
         )

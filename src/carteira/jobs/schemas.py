@@ -44,7 +44,7 @@ class JobOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     job_id: str
-    status: Literal["queued", "in_progress", "complete", "failed", "not_found"]
+    status: Literal["queued", "in_progress", "retrying", "complete", "failed", "not_found"]
     function: str | None = None
     enqueued_at: datetime | None = None
     started_at: datetime | None = None
