@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -51,6 +52,15 @@ async def held_tickers() -> list[str]:
         "SELECT DISTINCT s.ticker FROM assets s JOIN allocations a ON a.asset_id = s.id"
     )
     return sorted(row["ticker"] for row in rows)
+
+
+async def registered_tickers(*, tickers: Iterable[str]) -> set[str]:
+    """Which of `tickers` are registered assets."""
+    wanted = sorted(set(tickers))
+    if not wanted:
+        return set()
+    found = await Asset.filter(ticker__in=wanted).values_list("ticker", flat=True)
+    return {str(ticker) for ticker in found}
 
 
 async def get_asset(*, asset_id: int) -> Asset:

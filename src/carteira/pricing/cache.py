@@ -5,6 +5,8 @@
 * Single flight: concurrent misses for a key in this process share one task; across
   processes a short Redis lock elects one fetcher while the others watch for its value.
 * Redis down: the cache is bypassed (the provider is asked directly), never an error.
+* Negative answers: a fetch that fails with one of `remember` (an unknown ticker) is
+  remembered as missing for `negative_seconds`; asking again raises `Missing` without a call.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ return 0
 """
 
 
+class Missing(LookupError):  # noqa: N818 - a cached answer, not a failure of the cache
+    """The provider said there is no such thing, recently: not asked again meanwhile."""
+
+
 @dataclass(frozen=True, slots=True)
 class Cached(Generic[T]):
     value: T
@@ -50,6 +56,7 @@ class _Entry:
     fetched_at: float
     raw: Any  # the JSON-ready value, as stored in Redis
     value: Any = None  # `raw` validated, memoized for the hits that follow
+    missing: bool = False  # a remembered "no such thing"
 
 
 def _kind(key: str) -> str:
@@ -68,11 +75,13 @@ class MarketCache:
         *,
         stale_seconds: int,
         lock_seconds: float,
+        negative_seconds: int = 600,
         poll_seconds: float = 0.025,
         max_local_entries: int = 4096,
     ) -> None:
         self.redis = redis
         self.stale_seconds = stale_seconds
+        self.negative_seconds = negative_seconds
         self.lock_seconds = lock_seconds
         self.poll_seconds = poll_seconds
         self.max_local_entries = max_local_entries
@@ -86,14 +95,18 @@ class MarketCache:
         ttl: int,
         fetch: Callable[[], Awaitable[T]],
         adapter: TypeAdapter[T],
+        remember: tuple[type[Exception], ...] = (),
     ) -> Cached[T]:
         entry = self._local.get(key)
-        if entry is not None and self._age(entry) < ttl:
+        if entry is not None and entry.missing and self._age(entry) < self.negative_seconds:
+            _count(key, "negative")
+            raise Missing(key)
+        if entry is not None and not entry.missing and self._age(entry) < ttl:
             _count(key, "hit")
             return self._cached(key, entry, ttl, adapter, hit=True)
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.create_task(self._load(key, ttl, fetch, adapter))
+            task = asyncio.create_task(self._load(key, ttl, fetch, adapter, remember))
             self._inflight[key] = task
             task.add_done_callback(lambda _: self._inflight.pop(key, None))
         # Shielded: a caller that stops waiting (a timeout) leaves the fetch to finish and fill
@@ -112,6 +125,8 @@ class MarketCache:
         oldest = time.time() - ttl
         for key in keys:
             entry = self._local.get(key)
+            if entry is not None and entry.missing:
+                continue  # a known "no such thing": the caller's own lookup raises it
             if entry is not None and entry.fetched_at > oldest:
                 if entry.value is None:
                     entry.value = adapter.validate_python(entry.raw)
@@ -126,7 +141,7 @@ class MarketCache:
                 return found
             for key, raw in zip(remote, raws, strict=True):
                 entry = self._decode(raw)
-                if entry is not None and entry.fetched_at > oldest:
+                if entry is not None and not entry.missing and entry.fetched_at > oldest:
                     entry.value = adapter.validate_python(entry.raw)
                     self._remember(key, entry)
                     found[key] = entry.value
@@ -154,10 +169,16 @@ class MarketCache:
         ttl: int,
         fetch: Callable[[], Awaitable[T]],
         adapter: TypeAdapter[T],
+        remember: tuple[type[Exception], ...] = (),
     ) -> Cached[T]:
         lock, token = f"lock:{key}", uuid.uuid4().hex
         try:
             stored = self._decode(await self.redis.get(key))
+            if stored is not None and stored.missing:
+                if self._age(stored) < self.negative_seconds:
+                    self._remember(key, stored)
+                    raise Missing(key)
+                stored = None
             if stored is not None and self._age(stored) < ttl:
                 self._remember(key, stored)
                 return self._cached(key, stored, ttl, adapter, hit=True)
@@ -170,6 +191,9 @@ class MarketCache:
             return await self._fetch_without_redis(key, ttl, fetch, adapter)
         try:
             value = await fetch()
+        except remember:
+            await self._remember_missing(key)
+            raise
         except Exception:
             if stored is not None:
                 logger.warning("serving a stale %s: the provider failed", key)
@@ -183,6 +207,12 @@ class MarketCache:
         self._remember(key, entry)
         return Cached(value, hit=False, stale=False, ttl_left=ttl, key=key)
 
+    async def _remember_missing(self, key: str) -> None:
+        entry = _Entry(time.time(), None, missing=True)
+        self._remember(key, entry)
+        with contextlib.suppress(*REDIS_DOWN_ERRORS):
+            await self.redis.set(key, self._encode(entry), ex=self.negative_seconds)
+
     async def _watch(self, key: str, lock: str, ttl: float) -> _Entry | None:
         """Another process holds the lock: wait for its value (or for the lock to go)."""
         deadline = time.monotonic() + self.lock_seconds
@@ -190,6 +220,8 @@ class MarketCache:
             await asyncio.sleep(self.poll_seconds)
             raw, locked = await self.redis.mget(key, lock)
             entry = self._decode(raw)
+            if entry is not None and entry.missing:
+                raise Missing(key)
             if entry is not None and self._age(entry) < ttl:
                 self._remember(key, entry)
                 return entry
@@ -201,6 +233,8 @@ class MarketCache:
         self, key: str, ttl: int, fetch: Callable[[], Awaitable[T]], adapter: TypeAdapter[T]
     ) -> Cached[T]:
         stale = self._local.get(key)
+        if stale is not None and stale.missing:
+            stale = None
         try:
             value = await fetch()
         except Exception:
@@ -225,7 +259,12 @@ class MarketCache:
 
     @staticmethod
     def _encode(entry: _Entry) -> str:
-        return json.dumps({"t": entry.fetched_at, "v": entry.raw}, separators=(",", ":"))
+        data = (
+            {"t": entry.fetched_at, "m": 1}
+            if entry.missing
+            else {"t": entry.fetched_at, "v": entry.raw}
+        )
+        return json.dumps(data, separators=(",", ":"))
 
     @staticmethod
     def _decode(raw: bytes | None) -> _Entry | None:
@@ -233,8 +272,10 @@ class MarketCache:
             return None
         try:
             data = json.loads(raw)
+            if data.get("m"):
+                return _Entry(float(data["t"]), None, missing=True)
             return _Entry(float(data["t"]), data["v"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None  # an unreadable entry is a miss
 
     def _cached(

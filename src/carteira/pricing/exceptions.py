@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from carteira.core.errors import InvalidInputError, ServiceUnavailableError, UpstreamError
+from carteira.core.errors import (
+    InvalidInputError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    UpstreamError,
+)
 
 
 class UnknownTickerError(InvalidInputError):
@@ -20,3 +25,10 @@ class ProviderUnavailableError(ServiceUnavailableError):
 
     code = "market_data_unavailable"
     message = "Market data is unavailable right now; try again shortly."
+
+
+class ProviderBudgetError(TooManyRequestsError):
+    """This user's requests already caused their share of provider calls this minute."""
+
+    code = "market_data_budget"
+    message = "Too many uncached market-data lookups; try again in a minute."

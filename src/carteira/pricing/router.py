@@ -11,7 +11,11 @@ from carteira.auth.dependencies import CurrentUser
 from carteira.core.errors import InvalidInputError
 from carteira.core.responses import json_response
 from carteira.pricing.dependencies import MarketDep
-from carteira.pricing.exceptions import ProviderError, ProviderUnavailableError
+from carteira.pricing.exceptions import (
+    ProviderBudgetError,
+    ProviderError,
+    ProviderUnavailableError,
+)
 from carteira.pricing.schemas import QuotesOut, SearchOut
 
 router = APIRouter(tags=["market data"])
@@ -39,7 +43,7 @@ Tickers = Annotated[
 
 @router.get("/assets/search", response_model=SearchOut)
 async def search_assets(
-    _: CurrentUser,
+    user: CurrentUser,
     market: MarketDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="name or symbol")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
@@ -47,7 +51,7 @@ async def search_assets(
     """The provider's symbol search, cached (`X-Cache: HIT|MISS`, `X-Cache-TTL`, `X-Cache-Key`)."""
     if not q.strip():
         raise InvalidInputError("q must not be blank.")
-    cached = await market.search(q, limit=limit)
+    cached = await market.search(q, limit=limit, budget=market.budget_for(user.id))
     headers = {
         "X-Cache": "HIT" if cached.hit else "MISS",
         "X-Cache-TTL": str(cached.ttl_left),
@@ -60,14 +64,14 @@ async def search_assets(
 
 
 @router.get("/quotes", response_model=QuotesOut)
-async def get_quotes(_: CurrentUser, market: MarketDep, tickers: Tickers) -> Response:
-    """Latest quotes; tickers the provider cannot answer are listed under `errors`."""
-    batch = await market.quotes(tickers)
+async def get_quotes(user: CurrentUser, market: MarketDep, tickers: Tickers) -> Response:
+    """Latest quotes; tickers the provider cannot answer are listed under `errors` (an unknown
+    ticker is remembered as unknown for a while: asking again costs no provider call)."""
+    batch = await market.quotes(tickers, budget=market.budget_for(user.id))
     if not batch.quotes and batch.errors:
         failures = list(batch.errors.values())
-        if all(isinstance(e, ProviderUnavailableError) for e in failures):
-            raise failures[0]
-        if all(isinstance(e, ProviderError) for e in failures):
-            raise failures[0]
+        for kind in (ProviderUnavailableError, ProviderError, ProviderBudgetError):
+            if all(isinstance(e, kind) for e in failures):
+                raise failures[0]
     ordered = [batch.quotes[t] for t in tickers if t in batch.quotes]
     return json_response(QuotesOut(items=ordered, errors=batch.error_list()))

@@ -7,8 +7,10 @@ provider and the cache; the other modules receive it and call these methods.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,12 +20,13 @@ from redis.asyncio import Redis
 
 from carteira.assets.schemas import AssetDetails
 from carteira.core.config import Settings
-from carteira.core.errors import AppError
+from carteira.core.errors import REDIS_DOWN_ERRORS, AppError
 from carteira.core.jobs import JobQueue
 from carteira.core.tracing import tracer
-from carteira.pricing.cache import Cached, MarketCache
+from carteira.pricing.cache import Cached, MarketCache, Missing
 from carteira.pricing.closes import stored_history
 from carteira.pricing.exceptions import (
+    ProviderBudgetError,
     ProviderError,
     ProviderUnavailableError,
     UnknownTickerError,
@@ -34,6 +37,9 @@ from carteira.pricing.simulated import SimulatedProvider
 from carteira.pricing.yahoo import YahooProvider
 
 logger = logging.getLogger(__name__)
+
+LISTED_KEY = "md:listed"
+LISTED_SECONDS = 24 * 3600
 
 _QUOTE = TypeAdapter(Quote)
 _HITS = TypeAdapter(list[SearchHit])
@@ -52,17 +58,44 @@ class QuoteBatch:
         ]
 
 
+@dataclass(frozen=True)
+class CallBudget:
+    """Provider calls one user's requests may cause per minute (cache hits are free): a
+    caller asking for random tickers cannot turn the API into an amplifier against Yahoo."""
+
+    redis: Redis
+    user_id: int
+    per_minute: int
+
+    async def spend(self) -> None:
+        key = f"md:budget:{self.user_id}:{int(time.time() // 60)}"
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 120)
+                spent, _ = await pipe.execute()
+        except REDIS_DOWN_ERRORS:
+            return  # without Redis there is no shared count; the circuit still bounds calls
+        if int(spent) > self.per_minute:
+            raise ProviderBudgetError(retry_after=60 - int(time.time()) % 60)
+
+
 class MarketData:
     def __init__(self, *, provider: MarketDataProvider, redis: Redis, settings: Settings) -> None:
         self.provider = provider
         self.settings = settings
+        self.redis = redis
         self.cache = MarketCache(
             redis,
             stale_seconds=settings.stale_cache_seconds,
             # Long enough for one full provider call with its retries.
             lock_seconds=settings.yahoo_max_retry_seconds + settings.yahoo_timeout_seconds,
+            negative_seconds=settings.negative_cache_seconds,
         )
         self._limit = asyncio.Semaphore(settings.yahoo_concurrency)
+
+    def budget_for(self, user_id: int) -> CallBudget:
+        return CallBudget(self.redis, user_id, self.settings.provider_calls_per_user_per_minute)
 
     async def close(self) -> None:
         await self.cache.aclose()
@@ -74,32 +107,45 @@ class MarketData:
     def quote_key(ticker: str) -> str:
         return f"md:quote:{ticker}"
 
-    async def _fetch_quote(self, ticker: str) -> Quote:
+    async def _fetch_quote(self, ticker: str, budget: CallBudget | None) -> Quote:
+        if budget is not None:
+            await budget.spend()
         async with self._limit:  # bounded concurrency towards the provider
             return await self.provider.quote(ticker)
 
-    async def quote(self, ticker: str) -> Quote:
-        cached = await self.cache.get(
-            self.quote_key(ticker),
-            ttl=self.settings.quote_cache_ttl_seconds,
-            fetch=lambda: self._fetch_quote(ticker),
-            adapter=_QUOTE,
-        )
+    async def quote(self, ticker: str, *, budget: CallBudget | None = None) -> Quote:
+        try:
+            cached = await self.cache.get(
+                self.quote_key(ticker),
+                ttl=self.settings.quote_cache_ttl_seconds,
+                fetch=lambda: self._fetch_quote(ticker, budget),
+                adapter=_QUOTE,
+                remember=(UnknownTickerError,),
+            )
+        except Missing as exc:
+            raise UnknownTickerError() from exc
         return cached.value.model_copy(update={"stale": True}) if cached.stale else cached.value
 
     async def quotes(
-        self, tickers: Sequence[str], *, wait_seconds: float | None = None
+        self,
+        tickers: Sequence[str],
+        *,
+        wait_seconds: float | None = None,
+        budget: CallBudget | None = None,
     ) -> QuoteBatch:
         """Quotes for many tickers: cached ones in one round trip, the rest fetched
-        concurrently (bounded). Tickers still pending after `wait_seconds` are reported as
-        unavailable, while their fetches go on to fill the cache."""
+        concurrently (bounded, and within the caller's `budget` of provider calls). Tickers
+        still pending after `wait_seconds` are reported as unavailable, while their fetches go
+        on to fill the cache."""
         unique = list(dict.fromkeys(tickers))
         with tracer.start_as_current_span(
             "market.quotes", attributes={"market.tickers": len(unique)}
         ):
-            return await self._quotes(unique, wait_seconds)
+            return await self._quotes(unique, wait_seconds, budget)
 
-    async def _quotes(self, unique: list[str], wait_seconds: float | None) -> QuoteBatch:
+    async def _quotes(
+        self, unique: list[str], wait_seconds: float | None, budget: CallBudget | None
+    ) -> QuoteBatch:
         keys = {self.quote_key(t): t for t in unique}
         fresh = await self.cache.fresh_values(
             list(keys), ttl=self.settings.quote_cache_ttl_seconds, adapter=_QUOTE
@@ -108,7 +154,7 @@ class MarketData:
         missing = [t for t in unique if t not in batch.quotes]
         if not missing:
             return batch
-        tasks = {asyncio.ensure_future(self.quote(t)): t for t in missing}
+        tasks = {asyncio.ensure_future(self.quote(t, budget=budget)): t for t in missing}
         done, pending = await asyncio.wait(tasks, timeout=wait_seconds)
         for task in done:
             ticker = tasks[task]
@@ -125,14 +171,45 @@ class MarketData:
 
     # -- search, history, validation ----------------------------------------------------------
 
-    async def search(self, query: str, *, limit: int) -> Cached[list[SearchHit]]:
+    async def search(
+        self, query: str, *, limit: int, budget: CallBudget | None = None
+    ) -> Cached[list[SearchHit]]:
         normalized = " ".join(query.lower().split())
-        return await self.cache.get(
+
+        async def fetch() -> list[SearchHit]:
+            if budget is not None:
+                await budget.spend()
+            return await self.provider.search(normalized, limit=limit)
+
+        cached = await self.cache.get(
             f"md:search:{limit}:{normalized}",
             ttl=self.settings.search_cache_ttl_seconds,
-            fetch=lambda: self.provider.search(normalized, limit=limit),
+            fetch=fetch,
             adapter=_HITS,
         )
+        await self._remember_listed(hit.ticker for hit in cached.value)
+        return cached
+
+    # -- tickers worth quoting in the tick ------------------------------------------------------
+
+    async def _remember_listed(self, tickers: Iterable[str]) -> None:
+        """Symbols a search returned: a socket may watch them before they are registered."""
+        expires = time.time() + LISTED_SECONDS
+        wanted = dict.fromkeys(tickers, expires)
+        if wanted:
+            with contextlib.suppress(*REDIS_DOWN_ERRORS):
+                await self.redis.zadd(LISTED_KEY, wanted)
+
+    async def recently_listed(self, tickers: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(tickers))
+        if not wanted:
+            return set()
+        try:
+            scores = await self.redis.zmscore(LISTED_KEY, wanted)
+        except REDIS_DOWN_ERRORS:
+            return set()
+        now = time.time()
+        return {t for t, score in zip(wanted, scores, strict=True) if score and score > now}
 
     async def history(self, ticker: str, *, start: date, end: date) -> list[DailyClose]:
         cached = await self.cache.get(
