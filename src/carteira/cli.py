@@ -143,7 +143,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.workers > 1:
         _multiprocess_metrics()
-    _settings()
+    settings = _settings()
     uvicorn.run(
         "carteira.main:create_app",
         factory=True,
@@ -153,8 +153,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         reload=args.reload,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # X-Forwarded-For is believed only from the proxies named in FORWARDED_ALLOW_IPS (none
+        # by default): anyone else could pick the address the login throttle counts.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=",".join(settings.forwarded_allow_ips) or None,
+        server_header=False,
         ws_ping_interval=None,  # the realtime module pings on its own schedule
         # Measured (bench/README.md): under saturation uvloop serves some connections
         # hundreds of ms late (p99 ~400 ms at 64 connections); asyncio's loop is as fast

@@ -18,12 +18,15 @@ from carteira.auth.router import router as auth_router
 from carteira.auth.router import users_router
 from carteira.auth.sessions import SessionStore
 from carteira.clients.router import router as clients_router
+from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
 from carteira.core.database import tortoise_config
 from carteira.core.errors import ERROR_RESPONSES, install_error_handlers
 from carteira.core.events import EventBus
+from carteira.core.exports import ExportLimiter
 from carteira.core.health import router as health_router
 from carteira.core.jobs import JobQueue
+from carteira.core.limits import RequestLimitsMiddleware
 from carteira.core.logging import configure_logging
 from carteira.core.middleware import RequestContextMiddleware
 from carteira.core.redis import create_redis
@@ -47,6 +50,7 @@ Errors are `{"detail": "...", "code": "..."}`. Decimals travel as JSON strings.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = (settings or get_settings()).ensure_secure()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
+    set_timezone(settings.timezone)
     tracing = configure_tracing(settings, service_name="carteira-api")
 
     @asynccontextmanager
@@ -55,14 +59,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events = EventBus(redis)
         app.state.redis = redis
         app.state.events = events
-        app.state.sessions = SessionStore(redis=redis, bus=events)
+        app.state.sessions = SessionStore(bus=events)
         app.state.market = create_market_data(settings, redis)
         app.state.jobs = JobQueue(redis)
+        app.state.exports = ExportLimiter(
+            max_total=settings.export_max_concurrent, max_per_user=settings.export_max_per_user
+        )
         app.state.hub = Hub(
             bus=events,
             market=app.state.market,
+            sessions=app.state.sessions,
             reporting_currency=settings.reporting_currency,
             tick_seconds=settings.tick_seconds,
+            max_per_user=settings.ws_max_per_user,
         )
         events.start()
         app.state.hub.start()
@@ -80,12 +89,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.market.close()
             await redis.aclose()
 
+    docs = settings.docs_on
     app = FastAPI(
         title="Carteira",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -113,9 +126,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_credentials=True,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "X-Cache", "X-Cache-TTL", "X-Cache-Key", "Retry-After"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-CSRF-Token",
+                "X-Request-ID",
+                "traceparent",
+                "tracestate",
+            ],
+            expose_headers=[
+                "X-Request-ID",
+                "X-Cache",
+                "X-Cache-TTL",
+                "X-Cache-Key",
+                "X-Cache-Stale",
+                "Retry-After",
+                "Content-Disposition",
+                "Location",
+            ],
         )
+    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.add_middleware(RequestContextMiddleware)
     if tracing is not None:

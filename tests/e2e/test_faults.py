@@ -104,7 +104,13 @@ async def test_redis_killed_then_restarted_under_a_running_api(settings, admin, 
     with redis_server(redis_port) as redis_process:
         async with serve(settings, admin, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0") as api:
             assert (await api.call("GET", "/ready"))[0] == 200
-            assert (await api.call("POST", "/auth/login", **login))[0] == 200
+            status, second = await api.call("POST", "/auth/login", **login)
+            assert status == 200
+            ended = {"Authorization": f"Bearer {second['access_token']}"}
+            revoked_before = await api.http.post(f"{api.url}/auth/login", **login)
+            revoked = {"Authorization": f"Bearer {(await revoked_before.json())['access_token']}"}
+            async with api.http.post(f"{api.url}/auth/logout", headers=revoked) as r:
+                assert r.status == 204
 
             redis_process.kill()
             redis_process.wait(5)
@@ -129,8 +135,13 @@ async def test_redis_killed_then_restarted_under_a_running_api(settings, admin, 
             assert ready["code"] == "not_ready"
             assert "redis" in ready["detail"]
             assert ready["checks"]["database"] == "ok"
-            # The documented choice: tokens fail open (still valid), login fails closed.
+            # Tokens are checked against PostgreSQL: valid ones work, and a logout without
+            # Redis still ends its session; login fails closed (its throttle needs Redis).
             assert (await api.call("GET", "/auth/me"))[0] == 200
+            async with api.http.post(f"{api.url}/auth/logout", headers=ended) as r:
+                assert r.status == 204
+            async with api.http.get(f"{api.url}/auth/me", headers=ended) as r:
+                assert r.status == 401
             status, refused = await api.call("POST", "/auth/login", **login)
             assert status == 503
             assert refused["code"] == "redis_unavailable"
@@ -141,6 +152,10 @@ async def test_redis_killed_then_restarted_under_a_running_api(settings, admin, 
                     return (await api.call("GET", "/ready"))[0] == 200
 
                 await eventually(is_ready, seconds=15)  # without restarting the API
+                # An empty Redis revives nothing: both sessions ended stay ended.
+                for headers in (ended, revoked):
+                    async with api.http.get(f"{api.url}/auth/me", headers=headers) as r:
+                        assert r.status == 401
                 assert (await api.call("POST", "/auth/login", **login))[0] == 200
                 assert (await api.call("GET", "/quotes?tickers=PETR4.SA"))[0] == 200
                 assert (await api.call("GET", "/clients"))[0] == 200

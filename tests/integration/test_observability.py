@@ -255,3 +255,29 @@ async def test_open_websockets_are_counted(client, live_url, reader):
             await asyncio.sleep(0.1)
             text = (await client.get("/metrics")).text
             assert sample(text, "carteira_websocket_connections", stream="prices") >= 1
+
+
+async def test_socket_credentials_never_reach_a_span(exporter, live_url, client, reader):
+    """Measured before: a `?token=` JWT was stored in the span attribute `http.url`."""
+    import aiohttp
+
+    ticket = (await client.post("/auth/ws-ticket", headers=reader.headers)).json()["ticket"]
+    exporter.clear()
+    base = live_url.replace("http://", "ws://")
+    async with aiohttp.ClientSession() as http:
+        for query in (f"token={reader.token}", f"ticket={ticket}"):
+            ws = await http.ws_connect(f"{base}/ws/prices?{query}")
+            await asyncio.sleep(0.1)
+            await ws.close()
+    await asyncio.sleep(0.3)
+    # The server's spans (this test's own aiohttp client is instrumented too: its CLIENT spans
+    # describe the URL it was given, in this process, not what the API records).
+    values = [
+        str(value)
+        for span in exporter.get_finished_spans()
+        if span.kind is not SpanKind.CLIENT
+        for value in span.attributes.values()
+    ]
+    assert any("/ws/prices" in value for value in values)
+    assert not any(reader.token in value or ticket in value for value in values)
+    assert any("token=[redacted]" in value for value in values)

@@ -42,3 +42,24 @@ def test_tick_must_divide_a_minute():
     assert make(tick_seconds=5).tick_seconds == 5
     with pytest.raises(ValidationError, match="TICK_SECONDS"):
         make(tick_seconds=7)
+
+
+def test_empty_values_in_a_dotenv_mean_unset(monkeypatch):
+    monkeypatch.setenv("METRICS_TOKEN", "")
+    monkeypatch.setenv("DOCS_ENABLED", "")
+    settings = Settings(_env_file=None)
+    assert settings.metrics_token is None
+    assert settings.docs_enabled is None
+    assert settings.docs_on is False  # production by default
+
+
+def test_forwarded_addresses_are_a_list(monkeypatch):
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.1, 172.30.0.0/24")
+    assert Settings(_env_file=None).forwarded_allow_ips == ["10.0.0.1", "172.30.0.0/24"]
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS")
+    assert Settings(_env_file=None).forwarded_allow_ips == []
+
+
+def test_an_unknown_time_zone_is_refused():
+    with pytest.raises(ValueError, match="time zone"):
+        Settings(_env_file=None, timezone="Mars/Olympus")

@@ -7,6 +7,7 @@ import warnings
 from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -32,10 +33,27 @@ class Settings(BaseSettings):
     refresh_expire_days: Annotated[int, Field(ge=1, le=90)] = 7
     bcrypt_rounds: Annotated[int, Field(ge=4, le=16)] = 12
     login_max_failures: Annotated[int, Field(ge=1)] = 5
+    login_max_failures_per_account: Annotated[int, Field(ge=1)] = 20
     login_window_seconds: Annotated[int, Field(ge=1)] = 15 * 60
+    # Peers whose X-Forwarded-For is believed (the reverse proxy); none by default.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
 
     cors_origins: Annotated[list[str], NoDecode] = []
     cookie_secure: bool = True
+
+    max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 1024 * 1024
+    ws_max_per_user: Annotated[int, Field(ge=1, le=1000)] = 20
+    # Exports hold a database connection while the client downloads: bounded and timed.
+    export_max_concurrent: Annotated[int, Field(ge=1, le=64)] = 4
+    export_max_per_user: Annotated[int, Field(ge=1, le=64)] = 2
+    export_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    database_acquire_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+
+    # `/metrics`: from these addresses, or with `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_allow_ips: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
+    metrics_token: SecretStr | None = None
+    # /docs, /redoc and /openapi.json: on in dev and test, off in production unless set.
+    docs_enabled: bool | None = None
 
     market_data_provider: Literal["yahoo", "simulated"] = "yahoo"
     yahoo_query1_url: str = "https://query1.finance.yahoo.com"
@@ -48,11 +66,21 @@ class Settings(BaseSettings):
     search_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600
     history_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600
     stale_cache_seconds: Annotated[int, Field(ge=0)] = 24 * 3600
+    # An unknown ticker is remembered as unknown for this long (no provider call meanwhile).
+    negative_cache_seconds: Annotated[int, Field(ge=1)] = 600
+    # Provider calls (cache misses) one user's requests may cause per minute.
+    provider_calls_per_user_per_minute: Annotated[int, Field(ge=1)] = 120
     valuation_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
 
     reporting_currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "BRL"
+    # The firm's calendar: "today", "this month" and default periods (IANA zone name).
+    timezone: str = "America/Sao_Paulo"
 
     tick_seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    # The most tickers one price tick quotes (held ones first, then those sockets watch).
+    tick_max_tickers: Annotated[int, Field(ge=1, le=10_000)] = 500
+    # A running job renews its claim this often; a killed worker's job is retried after ~3x.
+    job_heartbeat_seconds: Annotated[float, Field(gt=0, le=300)] = 15.0
     daily_close_cron: str = "30 18 * * 1-5"
     daily_close_timezone: str = "America/Sao_Paulo"
     backfill_days: Annotated[int, Field(ge=1, le=3660)] = 365
@@ -69,6 +97,19 @@ class Settings(BaseSettings):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("forwarded_allow_ips", "metrics_allow_ips", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [address.strip() for address in value.split(",") if address.strip()]
+        return value
+
+    @field_validator("docs_enabled", "metrics_token", "otel_exporter_otlp_endpoint", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `NAME=` in a .env file means "not set", never an empty token that would match.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("tick_seconds")
     @classmethod
     def _tick_divides_a_minute(cls, value: int) -> int:
@@ -77,6 +118,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TICK_SECONDS must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)"
             )
+        return value
+
+    @field_validator("timezone", "daily_close_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name, e.g. America/Sao_Paulo)"
+            ) from exc
         return value
 
     @field_validator("database_url")
@@ -91,6 +143,14 @@ class Settings(BaseSettings):
     @property
     def is_dev(self) -> bool:
         return self.environment == "dev"
+
+    @property
+    def docs_on(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.is_production
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
 
     @property
     def jwt_key(self) -> str:

@@ -7,6 +7,7 @@ of the infrastructure (PostgreSQL, Redis) become 503s, never 500s.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -20,9 +21,10 @@ from pydantic import BaseModel
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from carteira.core.jsonable import to_jsonable
+from carteira.core.security_headers import error_headers
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,14 @@ class DatabaseUnavailableError(ServiceUnavailableError):
     message = "The database is unavailable; try again shortly."
 
 
+class DatabaseBusyError(ServiceUnavailableError):
+    code = "database_busy"
+    message = "The database is busy; try again shortly."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"Retry-After": "2"})
+
+
 class RedisUnavailableError(ServiceUnavailableError):
     code = "redis_unavailable"
     message = "The cache is unavailable; try again shortly."
@@ -167,16 +177,59 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     413: "payload_too_large",
+    431: "headers_too_large",
     415: "unsupported_media_type",
 }
+
+
+class ErrorResponse(JSONResponse):
+    """ASCII JSON: an error may quote input, and input may hold anything (a lone surrogate
+    cannot be encoded as UTF-8, but it can be escaped)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def error_response(
     status_code: int, detail: Any, code: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse(
+    return ErrorResponse(
         {"detail": detail, "code": code}, status_code=status_code, headers=dict(headers or {})
     )
+
+
+# A 422 shows what was wrong, never the secret itself nor a megabyte of it.
+SECRET_FIELDS = frozenset({"password", "refresh_token", "access_token", "token", "ticket"})
+MAX_ECHO_CHARS = 100
+MAX_ECHO_ITEMS = 10
+
+
+def _echo(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str | bytes):
+        text = value if isinstance(value, str) else value.decode("utf-8", "replace")
+        return text[:MAX_ECHO_CHARS] + ("…" if len(text) > MAX_ECHO_CHARS else "")
+    if depth >= 2:
+        return "…"
+    if isinstance(value, Mapping):
+        return {
+            str(key)[:MAX_ECHO_CHARS]: "***" if key in SECRET_FIELDS else _echo(item, depth + 1)
+            for key, item in list(value.items())[:MAX_ECHO_ITEMS]
+        }
+    if isinstance(value, list | tuple):
+        return [_echo(item, depth + 1) for item in value[:MAX_ECHO_ITEMS]]
+    return value
+
+
+def _safe_issue(issue: dict[str, Any]) -> dict[str, Any]:
+    loc = issue.get("loc", ())
+    issue = {**issue, "loc": [_echo(part) if isinstance(part, str) else part for part in loc]}
+    if "input" in issue:
+        if loc and loc[-1] in SECRET_FIELDS:
+            del issue["input"]
+        else:
+            issue["input"] = _echo(issue["input"])
+    issue.pop("url", None)
+    return issue
 
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
@@ -193,7 +246,8 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     # FastAPI's shape (a list of errors under "detail") plus the machine code every error has.
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, jsonable_encoder(to_jsonable(exc.errors())), "validation_error")
+    issues = [_safe_issue(dict(issue)) for issue in exc.errors()]
+    return error_response(422, jsonable_encoder(to_jsonable(issues)), "validation_error")
 
 
 async def _database_down(request: Request, exc: Exception) -> JSONResponse:
@@ -228,9 +282,25 @@ async def _data_refused(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, message, "invalid_value")
 
 
+async def _unencodable_text(request: Request, exc: Exception) -> JSONResponse:
+    logger.info("text that cannot be stored on %s: %r", request.url.path, exc)
+    return error_response(422, "Text must be valid Unicode (no lone surrogates).", "invalid_text")
+
+
+async def _integrity(request: Request, exc: Exception) -> JSONResponse:
+    """A constraint that a service did not turn into its own error: most often something the
+    request refers to vanished meanwhile (a client deleted while a write to it ran)."""
+    logger.info("integrity conflict on %s: %s", request.url.path, exc)
+    return error_response(
+        409, "The change conflicts with the current state; reload and retry.", "conflict"
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "Internal server error.", "internal_error")
+    settings = getattr(request.app.state, "settings", None)
+    headers = error_headers(hsts=bool(settings and settings.cookie_secure))
+    return error_response(500, "Internal server error.", "internal_error", headers)
 
 
 def _app_error_response(exc: AppError) -> JSONResponse:
@@ -246,6 +316,8 @@ def install_error_handlers(app: FastAPI) -> None:
     for error in DATABASE_DOWN_ERRORS:
         app.add_exception_handler(error, _database_down)
     app.add_exception_handler(TimeoutError, _timed_out)
+    app.add_exception_handler(UnicodeEncodeError, _unencodable_text)
+    app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(asyncpg.exceptions.DataError, _data_refused)
     app.add_exception_handler(OperationalError, _data_refused)
     app.add_exception_handler(Exception, _unexpected)

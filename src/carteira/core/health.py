@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from carteira.core import database
 from carteira.core import redis as redis_module
-from carteira.core.dependencies import RedisDep
+from carteira.core.config import Settings
+from carteira.core.dependencies import RedisDep, SettingsDep
+from carteira.core.errors import NotFoundError
 from carteira.core.metrics import render
 
 router = APIRouter(tags=["ops"])
@@ -32,9 +35,22 @@ async def _check(probe: Callable[[], Awaitable[None]]) -> str:
     return "ok"
 
 
-@router.get("/metrics", response_class=Response)
-async def metrics() -> Response:
-    """Prometheus exposition (request latency, cache, provider, sockets, ticks, jobs)."""
+def _may_scrape(request: Request, settings: Settings) -> bool:
+    if settings.metrics_token is not None:
+        sent = request.headers.get("authorization", "")
+        expected = f"Bearer {settings.metrics_token.get_secret_value()}"
+        if hmac.compare_digest(sent.encode(), expected.encode()):
+            return True
+    peer = request.client.host if request.client else ""
+    return peer in settings.metrics_allow_ips
+
+
+@router.get("/metrics", response_class=Response, include_in_schema=False)
+async def metrics(request: Request, settings: SettingsDep) -> Response:
+    """Prometheus exposition (request latency, cache, provider, sockets, ticks, jobs), for
+    scrapers from `METRICS_ALLOW_IPS` or with `Authorization: Bearer <METRICS_TOKEN>`."""
+    if not _may_scrape(request, settings):
+        raise NotFoundError()  # not advertised to whoever else asks
     body, content_type = render()
     return Response(body, media_type=content_type)
 

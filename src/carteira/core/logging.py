@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -12,6 +13,27 @@ from typing import Any
 from opentelemetry import trace
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+# Credentials a URL may carry (a WebSocket's `?token=` or `?ticket=`); never logged or traced.
+_SECRET_QUERY = re.compile(r"(?i)\b(token|access_token|refresh_token|ticket)=([^&\s\"'#]+)")
+
+
+def redact(text: str) -> str:
+    """`text` with the values of credential query parameters replaced."""
+    return _SECRET_QUERY.sub(r"\1=[redacted]", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites any record whose message carries a credential in a URL (uvicorn logs every
+    WebSocket handshake with its query string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
 
 _STANDARD_ATTRS = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
@@ -57,6 +79,7 @@ class ConsoleFormatter(logging.Formatter):
 
 def configure_logging(*, log_format: str, level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -17,6 +17,15 @@ _ALWAYS = (
 _HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
+def error_headers(*, hsts: bool) -> dict[str, str]:
+    """For the one response this middleware never sees: Starlette's 500, answered by the
+    outermost error middleware."""
+    headers = {
+        name.decode(): value.decode() for name, value in (*_ALWAYS, *((_HSTS,) if hsts else ()))
+    }
+    return {**headers, "cache-control": "no-store", "content-security-policy": _API_CSP.decode()}
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
         self.app = app

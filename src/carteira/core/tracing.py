@@ -15,8 +15,10 @@ from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Span
 
 from carteira.core.config import Settings
+from carteira.core.logging import redact
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +61,28 @@ def _instrument_libraries() -> None:
     _instrumented = True
 
 
+_URL_ATTRIBUTES = ("http.url", "http.target", "url.full", "url.query")
+
+
+def _redact_url_attributes(span: Span, scope: dict[str, Any]) -> None:
+    """A WebSocket's `?token=`/`?ticket=` must not end up in Jaeger: the URL attributes the
+    instrumentation set are rewritten before the span ends."""
+    if not span.is_recording() or not scope.get("query_string"):
+        return
+    attributes = getattr(span, "attributes", None) or {}
+    for name in _URL_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str):
+            span.set_attribute(name, redact(value))
+
+
 def instrument_app(app: Any) -> None:
     """HTTP server spans for the app (probes and scrapes excluded)."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready,metrics")
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="health,ready,metrics", server_request_hook=_redact_url_attributes
+    )
 
 
 def current_carrier() -> dict[str, str]:

@@ -1,0 +1,259 @@
+"""Attacks that need a real `carteira serve` (or `carteira worker`) process: what the server
+logs, which peer it believes, what a slow download holds, what a killed worker leaves."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.conftest import Account
+from tests.factories import make_asset, make_client
+from tests.support import (
+    REPO,
+    carteira_process,
+    connect,
+    copy_allocations,
+    free_port,
+    process_env,
+    wait_http,
+)
+
+pytestmark = pytest.mark.multiprocess
+
+
+@contextlib.contextmanager
+def logged_server(settings, log: Path, **env: str) -> Iterator[str]:
+    """`carteira serve` whose stderr goes to `log`; yields its base URL."""
+    port = free_port()
+    environment = process_env(settings, MARKET_DATA_PROVIDER="simulated", **env)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "carteira", "serve", "--port", str(port)],
+            env=environment,
+            cwd=REPO,
+            stdout=sink,
+            stderr=sink,
+        )
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+async def test_tokens_in_socket_urls_never_reach_the_logs(settings, admin, tmp_path):
+    """Measured before: uvicorn logged every `/ws/...?token=<JWT>` handshake at INFO."""
+    log = tmp_path / "server.log"
+    with logged_server(settings, log, LOG_LEVEL="INFO", LOG_FORMAT="json") as url:
+        await wait_http(f"{url}/health")
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(f"{url.replace('http', 'ws')}/ws/prices?token={admin.token}")
+            await ws.close()
+            async with http.post(
+                f"{url}/auth/ws-ticket", headers={"Authorization": f"Bearer {admin.token}"}
+            ) as r:
+                ticket = (await r.json())["ticket"]
+            ws = await http.ws_connect(f"{url.replace('http', 'ws')}/ws/prices?ticket={ticket}")
+            await ws.close()
+            await asyncio.sleep(0.3)
+    text = log.read_text()
+    assert "/ws/prices" in text  # the handshakes were logged...
+    assert admin.token not in text  # ...without the credentials
+    assert ticket not in text
+    assert "token=[redacted]" in text
+
+
+async def test_x_forwarded_for_is_believed_only_from_configured_proxies(settings, admin, tmp_path):
+    body = {"email": admin.email, "password": "wrong-guess"}
+
+    async def guesses(url: str) -> list[int]:
+        codes = []
+        async with aiohttp.ClientSession() as http:
+            for n in range(7):
+                headers = {"X-Forwarded-For": f"198.51.100.{n}"}
+                async with http.post(f"{url}/auth/login", json=body, headers=headers) as r:
+                    codes.append(r.status)
+        return codes
+
+    with logged_server(settings, tmp_path / "a.log") as url:
+        await wait_http(f"{url}/health")
+        # No proxy configured: the header is the attacker's own, the peer is what counts.
+        assert await guesses(url) == [401] * 5 + [429] * 2
+    await _forget_throttles(settings)
+    with logged_server(settings, tmp_path / "b.log", FORWARDED_ALLOW_IPS="127.0.0.1") as url:
+        await wait_http(f"{url}/health")
+        # Behind the configured proxy, each client address is counted on its own.
+        assert await guesses(url) == [401] * 7
+
+
+async def _forget_throttles(settings) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        for key in await redis.keys("auth:login-failures:*"):
+            await redis.delete(key)
+    finally:
+        await redis.aclose()
+
+
+async def test_no_server_banner(settings, tmp_path):
+    with logged_server(settings, tmp_path / "s.log") as url:
+        await wait_http(f"{url}/health")
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/health") as r:
+            assert "server" not in {name.lower() for name in r.headers}
+
+
+# ---- slow downloads ----------------------------------------------------------------------
+
+
+async def _slow_reader(url: str, path: str, token: str) -> tuple[socket.socket, bytes]:
+    """A client that asks for a download, reads its first bytes, then stops reading."""
+    host, port = url.removeprefix("http://").split(":")
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(raw, (host, int(port)))
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    await loop.sock_sendall(raw, request.encode())
+    head = await asyncio.wait_for(loop.sock_recv(raw, 512), 10)
+    return raw, head
+
+
+async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, reader, app):
+    """Measured before: pool-size + 2 slow CSV readers made every route time out."""
+    client = await make_client(as_admin)
+    asset = await make_asset(as_admin, "PETR4.SA")
+    conn = await connect(settings.database_url)
+    try:
+        day = date(2026, 3, 2)
+        await copy_allocations(
+            conn,
+            ((client["id"], asset["id"], 1, 10, day, day, day) for _ in range(150_000)),
+        )
+    finally:
+        await conn.close()
+    env = {
+        "DATABASE_POOL_SIZE": "2",
+        "EXPORT_MAX_CONCURRENT": "2",
+        "EXPORT_MAX_PER_USER": "1",
+        "EXPORT_TIMEOUT_SECONDS": "4",
+        "DATABASE_ACQUIRE_TIMEOUT_SECONDS": "2",
+    }
+    path = "/reports/inflows?year=2026&month=3&format=csv"
+    port = free_port()
+    third = await _third_account(app, settings)
+    with carteira_process("serve", "--port", str(port), env=process_env(settings, **env)):
+        url = f"http://127.0.0.1:{port}"
+        await wait_http(f"{url}/health")
+        first, head = await _slow_reader(url, path, admin.token)
+        assert b" 200 " in head.split(b"\r\n")[0]
+        second, head = await _slow_reader(url, path, reader.token)
+        assert b" 200 " in head.split(b"\r\n")[0]
+        async with aiohttp.ClientSession() as http:
+            auth = {"Authorization": f"Bearer {admin.token}"}
+            async with http.get(url + path, headers=auth) as r:
+                assert r.status == 429  # this user already downloads
+                assert r.headers["Retry-After"]
+            async with http.get(
+                url + path, headers={"Authorization": f"Bearer {third.token}"}
+            ) as r:
+                assert r.status == 429  # the process's export slots are all taken
+            # Meanwhile every other route answers: the downloads hold their own pool.
+            started = time.monotonic()
+            for _ in range(10):
+                async with http.get(f"{url}/clients", headers=auth) as r:
+                    assert r.status == 200
+            assert time.monotonic() - started < 5
+            # Past the deadline the slow downloads are cut and their slots come back.
+            deadline = time.monotonic() + 15
+            while True:
+                async with http.get(f"{url}/reports/clients?format=csv", headers=auth) as r:
+                    if r.status == 200:
+                        await r.read()
+                        break
+                assert time.monotonic() < deadline, "the slow downloads kept their slots"
+                await asyncio.sleep(0.5)
+        first.close()
+        second.close()
+
+
+async def _third_account(app, settings) -> Account:
+    from carteira.auth.models import Role
+    from tests.conftest import create_account
+
+    return await create_account(app, settings, email="third@example.com", role=Role.READER)
+
+
+async def test_an_exhausted_pool_answers_503_database_busy(client, admin, app):
+    from tortoise import connections
+
+    pool = connections.get("default")._pool
+    held = []
+    original = pool._timeout
+    pool._timeout = 0.3
+    try:
+        while True:
+            try:
+                held.append(await pool.acquire())
+            except Exception:
+                break
+        r = await client.get("/clients", headers=admin.headers)
+        assert r.status_code == 503
+        assert r.json()["code"] == "database_busy"
+        assert r.headers["retry-after"]
+    finally:
+        for connection in held:
+            await pool.release(connection)
+        pool._timeout = original
+    assert (await client.get("/clients", headers=admin.headers)).status_code == 200
+
+
+# ---- a killed worker ---------------------------------------------------------------------
+
+
+async def test_a_killed_workers_job_is_retried_within_a_minute(as_admin, settings, yahoo):
+    asset = await make_asset(as_admin, "PETR4.SA")
+    env = process_env(settings, JOB_HEARTBEAT_SECONDS="1", TICK_SECONDS="60")
+    yahoo.delay = 3.0  # each provider call is slow: the job is mid-flight when killed
+    with carteira_process("worker", env=env) as worker:
+        r = await as_admin.post("/jobs/daily-returns", json={"asset_id": asset["id"]})
+        job_id = r.json()["job_id"]
+        await _until(as_admin, job_id, {"in_progress"}, seconds=20)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(5)
+    started = time.monotonic()
+    # arq's own claim would last the job's 30-minute timeout; the heartbeat's lapses in ~3 s.
+    await _until(as_admin, job_id, {"retrying"}, seconds=15)
+    yahoo.delay = 0.0
+    with carteira_process("worker", env=env):
+        state = await _until(as_admin, job_id, {"complete"}, seconds=45)
+    assert time.monotonic() - started < 60
+    assert state["tries"] == 2
+
+
+async def _until(api, job_id: str, statuses: set[str], *, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        state = (await api.get(f"/jobs/{job_id}")).json()
+        if state["status"] in statuses:
+            return state
+        assert time.monotonic() < deadline, state
+        await asyncio.sleep(0.2)
