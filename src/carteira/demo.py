@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from carteira.allocations import service as allocations
@@ -15,6 +15,7 @@ from carteira.assets.schemas import AssetDetails
 from carteira.clients import service as clients
 from carteira.clients.models import ClientStatus
 from carteira.clients.schemas import ClientCreate
+from carteira.core import clock
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
 from carteira.pricing.service import MarketData
@@ -112,7 +113,7 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
             created["assets"] += 1
         registered[demo_asset.ticker] = asset.id
 
-    today = datetime.now(UTC).date()
+    today = clock.today()
     for index, (name, email, document, status) in enumerate(DEMO_CLIENTS):
         client = await clients.find_by_email(email=email)
         if client is None:

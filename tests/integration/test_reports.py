@@ -12,6 +12,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from carteira.core import clock
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from carteira.reports.service import INFLOWS_UPDATED
@@ -122,13 +123,13 @@ def _xlsx(response):
     return workbook.worksheets[0]
 
 
-async def test_inflows_export_lists_the_lots(as_reader, book):
+async def test_inflows_export_holds_what_the_json_answer_holds(as_reader, book):
     r = await as_reader.get("/reports/inflows?year=2026&month=11&format=csv")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
-    today = datetime.now(UTC).date().isoformat()
+    today = clock.today().isoformat()
     assert r.headers["content-disposition"] == (
-        f'attachment; filename="carteira-inflows-2026-11-01-2026-11-30-{today}.csv"'
+        f'attachment; filename="carteira-inflows-brl-2026-11-01-2026-11-30-{today}.csv"'
     )
     header, *rows = _csv(r)
     assert header == [
@@ -141,23 +142,42 @@ async def test_inflows_export_lists_the_lots(as_reader, book):
         "buy_price",
         "cost",
     ]
-    assert [row[3] for row in rows] == ["PETR4.SA", "PETR4.SA", "PETR4.SA", "AAPL"]
-    brl = sum(Decimal(row[7]) for row in rows if row[4] == "BRL")
-    json_total = (await as_reader.get("/reports/inflows?year=2026&month=11")).json()["total"]
-    assert brl == Decimal(json_total)
+    assert [row[3] for row in rows] == ["PETR4.SA", "PETR4.SA", "PETR4.SA"]
+    json_brl = (await as_reader.get("/reports/inflows?year=2026&month=11")).json()
+    assert sum(Decimal(row[7]) for row in rows) == Decimal(json_brl["total"])
+    assert len(rows) == json_brl["count"]
     assert rows[2][2] == '\'=HYPERLINK("http://evil")'  # neutralized
+
+    # `currency=USD`: exactly the dollar flows the JSON answer for the same query sums.
+    _, *usd_rows = _csv(
+        await as_reader.get("/reports/inflows?year=2026&month=11&currency=USD&format=csv")
+    )
+    json_usd = (await as_reader.get("/reports/inflows?year=2026&month=11&currency=USD")).json()
+    assert [row[3] for row in usd_rows] == ["AAPL"]
+    assert {row[4] for row in usd_rows} == {"USD"}
+    assert sum(Decimal(row[7]) for row in usd_rows) == Decimal(json_usd["total"])
 
     sheet = _xlsx(await as_reader.get("/reports/inflows?year=2026&month=11&format=xlsx"))
     assert sheet.freeze_panes == "A2"
     assert isinstance(sheet["A2"].value, datetime)
     assert isinstance(sheet["H2"].value, int | float)  # a number, not text
     assert sheet["C4"].value == '\'=HYPERLINK("http://evil")'
-    # One labelled totals row per currency: reais and dollars are never added together.
-    totals = {row[0]: row for row in sheet.iter_rows(min_row=6, values_only=True)}
+    totals = {row[0]: row for row in sheet.iter_rows(min_row=5, values_only=True)}
+    assert set(totals) == {"Total BRL"}
+    assert Decimal(str(totals["Total BRL"][7])) == Decimal(json_brl["total"])
+
+
+async def test_positions_xlsx_totals_one_row_per_currency(as_reader, book):
+    """Measured before: the totals row added reais and dollars into one figure."""
+    _, bia, *_ = book
+    sheet = _xlsx(await as_reader.get(f"/clients/{bia['id']}/positions?format=xlsx"))
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    totals = {row[0]: row for row in rows if str(row[0]).startswith("Total")}
     assert set(totals) == {"Total BRL", "Total USD"}
-    assert Decimal(str(totals["Total BRL"][7])) == brl
-    usd = sum(Decimal(row[7]) for row in rows if row[4] == "USD")
-    assert Decimal(str(totals["Total USD"][7])) == usd
+    positions = (await as_reader.get(f"/clients/{bia['id']}/positions")).json()
+    for total in positions["totals"]:
+        row = totals[f"Total {total['currency']}"]
+        assert Decimal(str(row[6])) == Decimal(total["cost"])  # the cost column
 
 
 async def test_clients_report(as_reader, book):

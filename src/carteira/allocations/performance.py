@@ -14,20 +14,27 @@ chain-linking makes every point depend only on the days up to it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
 from carteira.allocations.returns import (
     CashFlow,
     ValuationDay,
+    XirrResult,
     annualize,
     twr_series,
     xirr_result,
 )
-from carteira.allocations.schemas import PerformanceOut, PerformancePoint, PerformanceTotals
+from carteira.allocations.schemas import (
+    PerformanceOut,
+    PerformancePoint,
+    PerformanceTotals,
+    PriceGap,
+)
 from carteira.clients import service as clients
+from carteira.core import clock
 from carteira.core.database import db
 from carteira.core.errors import InvalidInputError
 from carteira.core.money import EXACT, ZERO, mul, plain, sub, total
@@ -85,7 +92,7 @@ async def client_performance(
     currency: str | None,
     market: MarketData,
 ) -> PerformanceOut:
-    today = datetime.now(UTC).date()
+    today = clock.today()
     last = end or today
     if last > today:
         raise InvalidInputError("end cannot be in the future.")
@@ -103,12 +110,18 @@ async def client_performance(
         raise InvalidInputError("start must not be after end.")
 
     closes = await _closes(lots, first, last)
-    opening, series = _curve(lots, closes, first, last)
+    gaps = _Gaps()
+    opening, series = _curve(lots, closes, first, last, gaps)
     live = await _live_prices(lots, market) if last == today else {}
-    totals, prices_missing = _totals(lots, closes, live, last)
-    twr = series[-1].cumulative_twr_pct / HUNDRED if series else None
+    totals, unavailable = _totals(lots, closes, live, last, gaps)
+    final = series[-1].cumulative_twr_pct if series else None
+    twr = final / HUNDRED if final is not None else None
     span = (last - first).days
-    xirr = xirr_result(_cash_flows(lots, opening, first, last, totals.market_value))
+    xirr = (
+        xirr_result(_cash_flows(lots, opening, first, last, totals.market_value))
+        if opening is not None and totals.market_value is not None
+        else XirrResult(None, PRICES_MISSING)
+    )
     return PerformanceOut(
         client_id=client_id,
         currency=chosen,
@@ -121,7 +134,8 @@ async def client_performance(
         twr_pct=_pct(twr),
         twr_annualized_pct=_pct(annualize(twr, span)) if twr is not None and span > 365 else None,
         series=series,
-        prices_unavailable=prices_missing,
+        prices_unavailable=unavailable,
+        prices_missing=gaps.ranges(),
     )
 
 
@@ -131,6 +145,32 @@ def _by_cost(lots: Sequence[_Lot]) -> list[str]:
     for lot in lots:
         cost[lot.currency] += lot.cost
     return sorted(cost, key=lambda c: (-cost[c], c))
+
+
+PRICES_MISSING = "some holdings have no price for some dates (see prices_missing)"
+
+
+@dataclass
+class _Gaps:
+    """Which tickers had no price on which valuation days: reported, never priced at cost."""
+
+    days: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
+
+    def note(self, tickers: Iterable[str], day: date) -> None:
+        for ticker in tickers:
+            self.days[ticker].append(day)
+
+    def ranges(self) -> list[PriceGap]:
+        gaps = []
+        for ticker, days in sorted(self.days.items()):
+            start = previous = days[0]
+            for day in days[1:]:
+                if (day - previous).days > 7:  # a new run of missing valuation days
+                    gaps.append(PriceGap(ticker=ticker, start=start, end=previous))
+                    start = day
+                previous = day
+            gaps.append(PriceGap(ticker=ticker, start=start, end=previous))
+        return gaps
 
 
 @dataclass
@@ -158,31 +198,39 @@ async def _closes(lots: Sequence[_Lot], first: date, last: date) -> _Closes:
 
 
 def _curve(
-    lots: Sequence[_Lot], closes: _Closes, first: date, last: date
-) -> tuple[Decimal, list[PerformancePoint]]:
+    lots: Sequence[_Lot], closes: _Closes, first: date, last: date, gaps: _Gaps
+) -> tuple[Decimal | None, list[PerformancePoint]]:
     """The value of what was held when the window opened, and the daily points."""
     with localcontext(EXACT):  # exact products and sums with plain operators (C speed)
-        return _curve_exact(lots, closes, first, last)
+        return _curve_exact(lots, closes, first, last, gaps)
 
 
 def _curve_exact(
-    lots: Sequence[_Lot], closes: _Closes, first: date, last: date
-) -> tuple[Decimal, list[PerformancePoint]]:
+    lots: Sequence[_Lot], closes: _Closes, first: date, last: date, gaps: _Gaps
+) -> tuple[Decimal | None, list[PerformancePoint]]:
+    """A day on which a held asset has no close yet (none stored on or before it) has no
+    value, and the time-weighted chain stops there: nothing is priced at cost."""
     close_days = closes.by_day
     last_close = dict(closes.opening)
+    tickers = {lot.asset_id: lot.ticker for lot in lots}
     holdings: dict[int, Decimal] = defaultdict(Decimal)
     invested = ZERO
     pending = list(lots)
     for lot in [lot for lot in pending if lot.buy_date < first]:
         holdings[lot.asset_id] += lot.quantity
-        last_close.setdefault(lot.asset_id, lot.buy_price)
         invested += lot.cost
     pending = [lot for lot in pending if lot.buy_date >= first]
     opening = _value(holdings, last_close)
+    if opening is None:
+        gaps.note(_unpriced(holdings, last_close, tickers), first - timedelta(days=1))
     # A synthetic day before the window carries the opening value, so that the first real
     # day's return is measured from it (and contributes nothing itself).
-    days = [ValuationDay(on=first - timedelta(days=1), value=opening, inflow=opening)]
-    points: list[tuple[date, Decimal, Decimal]] = []
+    chain = (
+        [ValuationDay(on=first - timedelta(days=1), value=opening, inflow=opening)]
+        if opening is not None
+        else None
+    )
+    points: list[tuple[date, Decimal | None, Decimal]] = []
     for day in sorted(close_days):
         if day > last:
             break
@@ -190,28 +238,46 @@ def _curve_exact(
         while pending and pending[0].buy_date <= day:
             lot = pending.pop(0)
             holdings[lot.asset_id] += lot.quantity
-            last_close.setdefault(lot.asset_id, lot.buy_price)
             inflow += lot.cost
         invested += inflow
         last_close.update(close_days[day])
         value = _value(holdings, last_close)
-        days.append(ValuationDay(on=day, value=value, inflow=inflow))
+        if value is None:
+            gaps.note(_unpriced(holdings, last_close, tickers), day)
+            chain = None
+        elif chain is not None:
+            chain.append(ValuationDay(on=day, value=value, inflow=inflow))
         points.append((day, value, invested))
-    cumulative = twr_series(days)[1:]
+    cumulative = twr_series(chain)[1:] if chain is not None else []
     series = [
         PerformancePoint(
             date=day,
-            market_value=plain(value),
+            market_value=plain(value) if value is not None else None,
             invested=plain(spent),
-            cumulative_twr_pct=round(growth * HUNDRED, 6),
+            cumulative_twr_pct=(
+                round(cumulative[index] * HUNDRED, 6) if index < len(cumulative) else None
+            ),
         )
-        for (day, value, spent), growth in zip(points, cumulative, strict=True)
+        for index, (day, value, spent) in enumerate(points)
     ]
     return opening, series
 
 
-def _value(holdings: dict[int, Decimal], prices: dict[int, Decimal]) -> Decimal:
-    return sum((quantity * prices[asset_id] for asset_id, quantity in holdings.items()), ZERO)
+def _unpriced(
+    holdings: dict[int, Decimal], prices: dict[int, Decimal], tickers: dict[int, str]
+) -> list[str]:
+    return [tickers[a] for a, quantity in holdings.items() if quantity and a not in prices]
+
+
+def _value(holdings: dict[int, Decimal], prices: dict[int, Decimal]) -> Decimal | None:
+    """The holdings at these prices; None when a held asset has no price."""
+    value = ZERO
+    for asset_id, quantity in holdings.items():
+        price = prices.get(asset_id)
+        if price is None:
+            return None
+        value += quantity * price
+    return value
 
 
 async def _live_prices(
@@ -227,20 +293,38 @@ def _totals(
     closes: _Closes,
     live: dict[str, tuple[Decimal, Decimal | None]],
     last: date,
+    gaps: _Gaps,
 ) -> tuple[PerformanceTotals, bool]:
-    """Cost and value at `last`: live prices for today, else the last stored closes."""
+    """Cost and value at `last`: live prices for today, else the last stored closes (never
+    the buy price). The day's change of a lot bought today is measured from its price."""
     latest_close = closes.latest
+    today = clock.today()
     cost = total(lot.cost for lot in lots)
-    value = day_change = ZERO
-    missing = False
+    value: Decimal | None = ZERO
+    day_change = ZERO
+    unavailable = False
+    unpriced: set[str] = set()
     for lot in lots:
         price, previous = live.get(lot.ticker, (None, None))
         if price is None:
-            missing = missing or last == datetime.now(UTC).date()
-            price = latest_close.get(lot.asset_id, lot.buy_price)
-        value += mul(lot.quantity, price)
-        if previous is not None:
-            day_change += mul(lot.quantity, sub(price, previous))
+            unavailable = unavailable or last == today
+            price = latest_close.get(lot.asset_id)
+        if price is None:
+            unpriced.add(lot.ticker)
+            continue
+        if value is not None:
+            value += mul(lot.quantity, price)
+        reference = lot.buy_price if lot.buy_date == last == today else previous
+        if reference is not None:
+            day_change += mul(lot.quantity, sub(price, reference))
+    if unpriced:
+        gaps.note(sorted(unpriced), last)
+        value = None
+    if value is None:
+        return (
+            PerformanceTotals(cost=plain(cost), market_value=None, pnl=None, day_change=None),
+            unavailable,
+        )
     opening = sub(value, day_change)
     return (
         PerformanceTotals(
@@ -251,7 +335,7 @@ def _totals(
             day_change=plain(day_change),
             day_change_pct=_pct(float(day_change / opening)) if opening and live else None,
         ),
-        missing,
+        unavailable,
     )
 
 

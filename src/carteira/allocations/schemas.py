@@ -1,19 +1,19 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
+from carteira.core import clock
 from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, PositiveAmount
 
 
 def _plausible_buy_date(value: date) -> date:
-    # "Today" in UTC is never behind the firm's (Brazilian) calendar, so a lot bought today
-    # anywhere in the Americas is accepted.
-    if value > datetime.now(UTC).date():
+    # The firm's date: from 21:00 in São Paulo, UTC already says tomorrow.
+    if value > clock.today():
         raise ValueError("buy_date cannot be in the future")
     if value < EARLIEST_DATE:
         raise ValueError(f"buy_date cannot be before {EARLIEST_DATE}")
@@ -120,18 +120,26 @@ class PositionsOut(BaseModel):
 
 class PerformancePoint(BaseModel):
     date: date
-    market_value: DecimalStr
+    market_value: DecimalStr | None = Field(description="null when a holding had no price")
     invested: DecimalStr = Field(description="cost of the lots bought up to this day")
-    cumulative_twr_pct: float
+    cumulative_twr_pct: float | None
 
 
 class PerformanceTotals(BaseModel):
     cost: DecimalStr
-    market_value: DecimalStr
-    pnl: DecimalStr
-    accumulated_return_pct: float | None
-    day_change: DecimalStr
-    day_change_pct: float | None
+    market_value: DecimalStr | None
+    pnl: DecimalStr | None
+    accumulated_return_pct: float | None = None
+    day_change: DecimalStr | None
+    day_change_pct: float | None = None
+
+
+class PriceGap(BaseModel):
+    """A holding without any price (no stored close on or before these days, no quote)."""
+
+    ticker: str
+    start: date
+    end: date
 
 
 class PerformanceOut(BaseModel):
@@ -148,4 +156,11 @@ class PerformanceOut(BaseModel):
     twr_pct: float | None = Field(description="time-weighted, chain-linked daily")
     twr_annualized_pct: float | None = Field(description="when the span exceeds a year")
     series: list[PerformancePoint]
-    prices_unavailable: bool = False
+    prices_unavailable: bool = Field(
+        False, description="a live quote was missing; the last stored close stood in"
+    )
+    prices_missing: list[PriceGap] = Field(
+        default_factory=list,
+        description="holdings with no price at all on these dates: the figures that depend "
+        "on them are null, never computed at cost",
+    )

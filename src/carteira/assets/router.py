@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated
 
@@ -10,6 +10,7 @@ from carteira.assets import service
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import AssetCreate, AssetOut, AssetPatch
 from carteira.auth.dependencies import AdminUser, CurrentUser
+from carteira.core import clock
 from carteira.core.dependencies import EventsDep, JobsDep
 from carteira.core.errors import InvalidInputError
 from carteira.core.pagination import Page, Pagination
@@ -80,7 +81,7 @@ async def asset_history(
 ) -> HistoryOut:
     """Stored daily closes and returns (`daily_returns`); the last year by default, at most ten."""
     asset = await service.get_asset(asset_id=asset_id)
-    last = end or datetime.now(UTC).date()
+    last = end or clock.today()
     first = start or last - timedelta(days=365)
     if first > last:
         raise InvalidInputError("start must not be after end.")

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from carteira.core import clock
 from carteira.core.types import CalendarDate, Id
 
 MAX_SPAN_DAYS = 3660
@@ -21,7 +22,7 @@ class DailyReturnsJobRequest(BaseModel):
 
     @model_validator(mode="after")
     def _sane_window(self) -> Self:
-        today = datetime.now(UTC).date()
+        today = clock.today()
         if self.end is not None and self.end > today:
             raise ValueError("end cannot be in the future")
         if self.start is not None and self.start > (self.end or today):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from opentelemetry import trace
 
 from carteira.assets.models import Asset
+from carteira.core import clock
 from carteira.core.errors import AppError
 from carteira.core.jobs import Context, job, report_progress
 from carteira.pricing.closes import Stored, store_closes
@@ -22,7 +23,7 @@ RECENT_DAYS = 7  # the daily job's window: covers weekends and holidays
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return clock.today()
 
 
 async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date) -> dict[str, Any]:

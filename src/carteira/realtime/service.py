@@ -18,7 +18,6 @@ import logging
 import time
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -29,6 +28,7 @@ from redis.asyncio import Redis
 from carteira.assets import service as assets
 from carteira.auth import service as auth
 from carteira.auth.service import AUTH_CHANGED, Principal, SessionStore
+from carteira.core import clock
 from carteira.core.errors import DATABASE_DOWN_ERRORS, REDIS_DOWN_ERRORS
 from carteira.core.events import Event, EventBus, channel_for
 from carteira.core.metrics import WEBSOCKETS
@@ -196,10 +196,9 @@ class Hub:
             await self._send_inflows(connection, *connection.month)
             return
         if connection.stream is Stream.DASHBOARD:
-            today = datetime.now(UTC).date()
             self.held = set(await assets.held_tickers())
             await self._send_quotes(connection, self.held)
-            await self._send_inflows(connection, today.year, today.month)
+            await self._send_inflows(connection, *clock.current_month())
             return
         await self._send_quotes(connection, connection.tickers)
 
@@ -312,11 +311,10 @@ class Hub:
         if snapshot.get("currency") != self.reporting_currency:
             return
         month = (snapshot.get("year"), snapshot.get("month"))
-        today = datetime.now(UTC).date()
         text = json.dumps({"type": "inflows", **snapshot})
         for connection in list(self.connections):
             if (connection.stream is Stream.INFLOWS and connection.month == month) or (
-                connection.stream is Stream.DASHBOARD and month == (today.year, today.month)
+                connection.stream is Stream.DASHBOARD and month == clock.current_month()
             ):
                 self._enqueue(connection, text)
 

@@ -69,13 +69,15 @@ def clients_export(*, market: MarketData, request: ExportRequest) -> StreamingRe
     )
 
 
-def inflows_export(*, start: date, end: date, request: ExportRequest) -> StreamingResponse:
+def inflows_export(
+    *, start: date, end: date, currency: str, request: ExportRequest
+) -> StreamingResponse:
     return export_response(
         request=request,
-        what=f"inflows-{start.isoformat()}-{end.isoformat()}",
+        what=f"inflows-{currency.lower()}-{start.isoformat()}-{end.isoformat()}",
         columns=INFLOWS,
         rows=lambda: service.inflow_lot_rows(
-            start=start, end=end, idle_seconds=request.deadline_seconds
+            start=start, end=end, currency=currency, idle_seconds=request.deadline_seconds
         ),
         currency_column="currency",
     )

@@ -33,17 +33,17 @@ async def inflows(
     current one by default) or in `start`..`end` (at most five years), in one currency, by
     client and by day. `format=csv|xlsx` exports the lots themselves."""
     first, last = service.period(year=year, month=month, start=start, end=end)
+    chosen = (currency or settings.reporting_currency).upper()
     if format is not OutputFormat.JSON:
         return documents.inflows_export(
             start=first,
             end=last,
+            currency=chosen,
             request=export_request(
                 request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
             ),
         )
-    result = await service.inflows(
-        start=first, end=last, currency=(currency or settings.reporting_currency).upper()
-    )
+    result = await service.inflows(start=first, end=last, currency=chosen)
     return json_response(result)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import calendar
 import logging
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from carteira.assets import service as assets
+from carteira.core import clock
 from carteira.core.database import db
 from carteira.core.errors import REDIS_DOWN_ERRORS
 from carteira.core.events import EventBus
@@ -35,8 +36,8 @@ def period(
         if start is None or end is None or start > end or (end - start).days > MAX_PERIOD_DAYS:
             raise InvalidPeriodError()
         return start, end
-    today = datetime.now(UTC).date()
-    year, month = year or today.year, month or today.month
+    this_year, this_month = clock.current_month()
+    year, month = year or this_year, month or this_month
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -106,7 +107,7 @@ _INFLOW_LOTS = """
     SELECT a.buy_date, c.id, c.name, s.ticker, s.currency, a.quantity, a.buy_price,
            a.quantity * a.buy_price AS cost
     FROM allocations a JOIN assets s ON s.id = a.asset_id JOIN clients c ON c.id = a.client_id
-    WHERE a.buy_date BETWEEN $1 AND $2
+    WHERE a.buy_date BETWEEN $1 AND $2 AND s.currency = $3
     ORDER BY a.buy_date, a.id
 """
 
@@ -122,9 +123,10 @@ _CLIENT_HOLDINGS = """
 
 
 async def inflow_lot_rows(
-    *, start: date, end: date, idle_seconds: float
+    *, start: date, end: date, currency: str, idle_seconds: float
 ) -> AsyncIterator[tuple[Any, ...]]:
-    async for record in cursor_rows(_INFLOW_LOTS, start, end, idle_seconds=idle_seconds):
+    """The flows behind `inflows(start, end, currency)`: exactly what that answer sums."""
+    async for record in cursor_rows(_INFLOW_LOTS, start, end, currency, idle_seconds=idle_seconds):
         yield record
 
 
