@@ -8,7 +8,7 @@ import pytest
 
 from carteira.pricing.circuit import CircuitBreaker, CircuitState
 from carteira.pricing.provider import asset_type, change_pct
-from carteira.pricing.yahoo import RetryableError, _retry_after, retry_waits
+from carteira.pricing.upstream import RetryableError, retry_after_seconds, retry_waits
 
 
 def test_circuit_state_machine(monkeypatch):
@@ -44,11 +44,11 @@ def test_retry_waits_honour_retry_after_and_jitter_otherwise():
 
 
 def test_retry_after_header_forms():
-    assert _retry_after("2") == 2
-    assert _retry_after(None) is None
-    assert _retry_after("soon") is None
+    assert retry_after_seconds("2") == 2
+    assert retry_after_seconds(None) is None
+    assert retry_after_seconds("soon") is None
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert 25 <= _retry_after(later) <= 31  # type: ignore[operator]
+    assert 25 <= retry_after_seconds(later) <= 31  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,12 @@ def test_change_pct_needs_a_previous_close():
     assert change_pct(Decimal("11"), Decimal("10")) == 10.0
     assert change_pct(Decimal("11"), None) is None
     assert change_pct(Decimal("11"), Decimal(0)) is None
+
+
+def test_yahoo_search_results_of_the_wrong_shape_are_provider_errors():
+    from carteira.pricing.exceptions import ProviderError
+    from carteira.pricing.yahoo import _search_quotes
+
+    assert _search_quotes({"quotes": []}) == []
+    with pytest.raises(ProviderError, match="search results of an unexpected shape"):
+        _search_quotes({"quotes": "PETR4.SA"})

@@ -139,6 +139,20 @@ class MarketCache:
             span.set_attribute("market.cache.misses", len(keys) - len(found))
         return found
 
+    async def refresh(
+        self,
+        key: str,
+        *,
+        ttl: int,
+        fetch: Callable[[], Awaitable[T]],
+        adapter: TypeAdapter[T],
+    ) -> Cached[T]:
+        """The provider's answer now, never a cached one, and no stale fallback either (the
+        caller needs today's data, e.g. a daily close); the cache keeps it for the next readers."""
+        value = await fetch()
+        _count(key, "bypass")
+        return await self._store(key, value, ttl, adapter)
+
     async def aclose(self) -> None:
         """Cancel the fetches still in flight (an abandoned wait leaves them running)."""
         tasks = list(self._inflight.values())
@@ -177,6 +191,9 @@ class MarketCache:
             raise
         finally:
             await self._release(lock, token)
+        return await self._store(key, value, ttl, adapter)
+
+    async def _store(self, key: str, value: T, ttl: int, adapter: TypeAdapter[T]) -> Cached[T]:
         entry = _Entry(time.time(), adapter.dump_python(value, mode="json"), value)
         with contextlib.suppress(*REDIS_DOWN_ERRORS):
             await self.redis.set(key, self._encode(entry), ex=ttl + self.stale_seconds)

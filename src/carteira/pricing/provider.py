@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from carteira.assets.models import AssetType
-from carteira.pricing.schemas import DailyClose, Quote, SearchHit
+from carteira.pricing.schemas import PriceHistory, Quote, SearchHit
 
 PERCENT = Decimal(100)
 
@@ -21,8 +21,9 @@ class MarketDataProvider(Protocol):
 
     async def search(self, query: str, *, limit: int) -> list[SearchHit]: ...
 
-    async def history(self, ticker: str, *, start: date, end: date) -> list[DailyClose]:
-        """Daily closes in [start, end], oldest first; days without a close are left out."""
+    async def history(self, ticker: str, *, start: date, end: date) -> PriceHistory:
+        """Daily closes, dividends and splits in [start, end], oldest first; days without a
+        close are left out, and so are events that make no sense (listed in `skipped`)."""
         ...
 
     async def close(self) -> None: ...

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
@@ -29,15 +29,22 @@ from carteira.pricing.exceptions import (
     UnknownTickerError,
 )
 from carteira.pricing.provider import MarketDataProvider
-from carteira.pricing.schemas import DailyClose, DailyReturnOut, Quote, QuoteError, SearchHit
+from carteira.pricing.schemas import (
+    DailyReturnOut,
+    PriceHistory,
+    Quote,
+    QuoteError,
+    SearchHit,
+)
 from carteira.pricing.simulated import SimulatedProvider
-from carteira.pricing.yahoo import YahooProvider
+from carteira.pricing.yahoo import YahooProvider, yahoo_limits
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _QUOTE = TypeAdapter(Quote)
 _HITS = TypeAdapter(list[SearchHit])
-_CLOSES = TypeAdapter(list[DailyClose])
+_HISTORY = TypeAdapter(PriceHistory)
 
 
 @dataclass
@@ -53,14 +60,20 @@ class QuoteBatch:
 
 
 class MarketData:
-    def __init__(self, *, provider: MarketDataProvider, redis: Redis, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        provider: MarketDataProvider,
+        redis: Redis,
+        settings: Settings,
+    ) -> None:
         self.provider = provider
         self.settings = settings
         self.cache = MarketCache(
             redis,
             stale_seconds=settings.stale_cache_seconds,
             # Long enough for one full provider call with its retries.
-            lock_seconds=settings.yahoo_max_retry_seconds + settings.yahoo_timeout_seconds,
+            lock_seconds=yahoo_limits(settings).longest_call_seconds,
         )
         self._limit = asyncio.Semaphore(settings.yahoo_concurrency)
 
@@ -134,12 +147,31 @@ class MarketData:
             adapter=_HITS,
         )
 
-    async def history(self, ticker: str, *, start: date, end: date) -> list[DailyClose]:
-        cached = await self.cache.get(
-            f"md:history:{ticker}:{start}:{end}",
-            ttl=self.settings.history_cache_ttl_seconds,
+    async def history(
+        self, ticker: str, *, start: date, end: date, fresh: bool = False
+    ) -> PriceHistory:
+        """Closes, dividends and splits. `fresh` asks the provider even when the cache holds
+        the window (and refreshes the cache): a daily-close job must never store a bar that
+        was cached while the session was still trading."""
+        # v2: the entry became a PriceHistory; older entries (bare lists) are never read.
+        return await self._history_like(
+            f"md:history:v2:{ticker}:{start}:{end}",
             fetch=lambda: self.provider.history(ticker, start=start, end=end),
-            adapter=_CLOSES,
+            adapter=_HISTORY,
+            fresh=fresh,
+        )
+
+    async def _history_like(
+        self,
+        key: str,
+        *,
+        fetch: Callable[[], Awaitable[T]],
+        adapter: TypeAdapter[T],
+        fresh: bool,
+    ) -> T:
+        read = self.cache.refresh if fresh else self.cache.get
+        cached = await read(
+            key, ttl=self.settings.history_cache_ttl_seconds, fetch=fetch, adapter=adapter
         )
         return cached.value
 

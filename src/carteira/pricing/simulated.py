@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from carteira.assets.models import AssetType
 from carteira.pricing.provider import change_pct
-from carteira.pricing.schemas import DailyClose, Quote, SearchHit
+from carteira.pricing.schemas import DailyClose, PriceHistory, Quote, SearchHit
 
 CENTS = Decimal("0.01")
 
@@ -80,14 +80,15 @@ class SimulatedProvider:
             source="simulated",
         )
 
-    async def history(self, ticker: str, *, start: date, end: date) -> list[DailyClose]:
-        typical = _describe(ticker)[4]
+    async def history(self, ticker: str, *, start: date, end: date) -> PriceHistory:
+        _, _, currency, _, typical = _describe(ticker)
         days = (start + timedelta(days=n) for n in range((end - start).days + 1))
-        return [
+        closes = [
             DailyClose(date=day, close=_close(ticker, day, typical))
             for day in days
             if day.weekday() < 5  # markets close on weekends
         ]
+        return PriceHistory(closes=closes, currency=currency)
 
     async def search(self, query: str, *, limit: int) -> list[SearchHit]:
         needle = query.strip().upper()
