@@ -81,6 +81,13 @@ class PriceHistory(BaseModel):
     skipped: list[str] = []  # events the provider sent but that were dropped, and why
 
 
+class RatePoint(BaseModel):
+    """One value of a benchmark series (CDI: % per day; IPCA: % in the month), as published."""
+
+    date: date
+    value: DecimalStr
+
+
 class DailyReturnOut(BaseModel):
     date: date
     close: DecimalStr

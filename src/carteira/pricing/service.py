@@ -1,7 +1,9 @@
-"""Market data for the rest of the app: quotes, search, history and ticker validation.
+"""Market data for the rest of the app: quotes, search, history, benchmark rates and ticker
+validation.
 
 `MarketData` is built once per process (API lifespan, worker startup) around the configured
-provider and the cache; the other modules receive it and call these methods.
+providers (prices, benchmark rates) and the cache; the other modules receive it and call
+these methods.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from carteira.core.config import Settings
 from carteira.core.errors import AppError
 from carteira.core.jobs import JobQueue
 from carteira.core.tracing import tracer
+from carteira.pricing.bcb import BcbProvider, bcb_limits
 from carteira.pricing.cache import Cached, MarketCache
 from carteira.pricing.closes import stored_history
 from carteira.pricing.exceptions import (
@@ -28,12 +31,13 @@ from carteira.pricing.exceptions import (
     ProviderUnavailableError,
     UnknownTickerError,
 )
-from carteira.pricing.provider import MarketDataProvider
+from carteira.pricing.provider import MarketDataProvider, RatesProvider
 from carteira.pricing.schemas import (
     DailyReturnOut,
     PriceHistory,
     Quote,
     QuoteError,
+    RatePoint,
     SearchHit,
 )
 from carteira.pricing.simulated import SimulatedProvider
@@ -45,6 +49,7 @@ T = TypeVar("T")
 _QUOTE = TypeAdapter(Quote)
 _HITS = TypeAdapter(list[SearchHit])
 _HISTORY = TypeAdapter(PriceHistory)
+_RATES = TypeAdapter(list[RatePoint])
 
 
 @dataclass
@@ -66,20 +71,26 @@ class MarketData:
         provider: MarketDataProvider,
         redis: Redis,
         settings: Settings,
+        rates: RatesProvider | None = None,
     ) -> None:
         self.provider = provider
+        self.rates = rates if rates is not None else rates_provider(settings)
         self.settings = settings
         self.cache = MarketCache(
             redis,
             stale_seconds=settings.stale_cache_seconds,
             # Long enough for one full provider call with its retries.
-            lock_seconds=yahoo_limits(settings).longest_call_seconds,
+            lock_seconds=max(
+                yahoo_limits(settings).longest_call_seconds,
+                bcb_limits(settings).longest_call_seconds,
+            ),
         )
         self._limit = asyncio.Semaphore(settings.yahoo_concurrency)
 
     async def close(self) -> None:
         await self.cache.aclose()
         await self.provider.close()
+        await self.rates.close()
 
     # -- quotes -------------------------------------------------------------------------------
 
@@ -161,6 +172,18 @@ class MarketData:
             fresh=fresh,
         )
 
+    async def benchmark_series(
+        self, code: int, *, start: date, end: date, fresh: bool = False
+    ) -> list[RatePoint]:
+        """A benchmark rate series by SGS code (12 CDI, 11 SELIC, 433 IPCA), cached like
+        history: single flight, an expired value when the source fails, `fresh` to bypass."""
+        return await self._history_like(
+            f"md:rates:{code}:{start}:{end}",
+            fetch=lambda: self.rates.series(code, start=start, end=end),
+            adapter=_RATES,
+            fresh=fresh,
+        )
+
     async def _history_like(
         self,
         key: str,
@@ -218,13 +241,20 @@ def _consume(task: asyncio.Task[Any]) -> None:
         task.exception()  # retrieved: no "never retrieved" warning for an abandoned wait
 
 
+def rates_provider(settings: Settings) -> RatesProvider:
+    """Banco Central's SGS."""
+    return BcbProvider(settings)
+
+
 def create_market_data(settings: Settings, redis: Redis) -> MarketData:
     provider: MarketDataProvider = (
         SimulatedProvider(tick_seconds=settings.tick_seconds)
         if settings.market_data_provider == "simulated"
         else YahooProvider(settings)
     )
-    return MarketData(provider=provider, redis=redis, settings=settings)
+    return MarketData(
+        provider=provider, redis=redis, settings=settings, rates=rates_provider(settings)
+    )
 
 
 async def provider_problem(market: MarketData, *, probe_ticker: str = "AAPL") -> str | None:
