@@ -15,6 +15,7 @@ from carteira.pricing.circuit import CircuitBreaker, CircuitState
 from carteira.pricing.exceptions import ProviderError, ProviderUnavailableError
 from carteira.pricing.schemas import RatePoint
 from carteira.pricing.service import create_market_data
+from carteira.pricing.simulated import SimulatedRates
 from tests.fakes.bcb import SERIES_PATH
 
 JANUARY = [date(2024, 1, d) for d in (2, 3, 4, 5, 8)]
@@ -212,6 +213,25 @@ async def test_an_expired_series_is_served_when_the_sgs_fails(app, bcb):
             await market.benchmark_series(
                 CDI, start=date(2024, 1, 1), end=date(2024, 1, 31), fresh=True
             )
+    finally:
+        await market.close()
+
+
+async def test_simulated_market_data_has_simulated_rates(app):
+    settings = app.state.settings.model_copy(update={"market_data_provider": "simulated"})
+    market = create_market_data(settings, app.state.redis)
+    try:
+        assert isinstance(market.rates, SimulatedRates)
+        points = await market.benchmark_series(CDI, start=date(2024, 2, 8), end=date(2024, 2, 16))
+        # Carnival (12 and 13 February) and the weekend have no CDI.
+        assert [p.date for p in points] == [
+            date(2024, 2, 8),
+            date(2024, 2, 9),
+            date(2024, 2, 14),
+            date(2024, 2, 15),
+            date(2024, 2, 16),
+        ]
+        assert all(Decimal("0.03") < p.value < Decimal("0.05") for p in points)
     finally:
         await market.close()
 

@@ -20,3 +20,8 @@ class ProviderUnavailableError(ServiceUnavailableError):
 
     code = "market_data_unavailable"
     message = "Market data is unavailable right now; try again shortly."
+
+
+class UnknownSeriesError(InvalidInputError):
+    code = "unknown_series"
+    message = "There is no benchmark series with this code."

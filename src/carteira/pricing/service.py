@@ -40,7 +40,7 @@ from carteira.pricing.schemas import (
     RatePoint,
     SearchHit,
 )
-from carteira.pricing.simulated import SimulatedProvider
+from carteira.pricing.simulated import SimulatedProvider, SimulatedRates
 from carteira.pricing.yahoo import YahooProvider, yahoo_limits
 
 logger = logging.getLogger(__name__)
@@ -242,7 +242,9 @@ def _consume(task: asyncio.Task[Any]) -> None:
 
 
 def rates_provider(settings: Settings) -> RatesProvider:
-    """Banco Central's SGS."""
+    """Banco Central's SGS, or simulated rates when the prices are simulated (offline demos)."""
+    if settings.market_data_provider == "simulated":
+        return SimulatedRates()
     return BcbProvider(settings)
 
 
