@@ -183,15 +183,18 @@ class MarketCache:
         except REDIS_DOWN_ERRORS:
             return await self._fetch_without_redis(key, ttl, fetch, adapter)
         try:
-            value = await fetch()
-        except Exception:
-            if stored is not None:
-                logger.warning("serving a stale %s: the provider failed", key)
-                return self._cached(key, stored, ttl, adapter, hit=True, stale=True)
-            raise
+            try:
+                value = await fetch()
+            except Exception:
+                if stored is not None:
+                    logger.warning("serving a stale %s: the provider failed", key)
+                    return self._cached(key, stored, ttl, adapter, hit=True, stale=True)
+                raise
+            # Stored before the lock goes: a watcher that saw neither lock nor value would
+            # fetch as well, and single flight would be lost in that gap.
+            return await self._store(key, value, ttl, adapter)
         finally:
             await self._release(lock, token)
-        return await self._store(key, value, ttl, adapter)
 
     async def _store(self, key: str, value: T, ttl: int, adapter: TypeAdapter[T]) -> Cached[T]:
         entry = _Entry(time.time(), adapter.dump_python(value, mode="json"), value)
