@@ -18,6 +18,7 @@ from carteira.core.embedded import create_database, drop_database, with_database
 from carteira.main import create_app
 from carteira.pricing.service import create_market_data
 from tests import support
+from tests.fakes.bcb import FakeBcb
 from tests.fakes.yahoo import FakeYahoo
 from tests.support import (
     TEST_JWT_SECRET,
@@ -65,8 +66,23 @@ def yahoo(fake_yahoo: FakeYahoo) -> FakeYahoo:
 
 
 @pytest.fixture(scope="session")
+async def fake_bcb() -> AsyncIterator[FakeBcb]:
+    """Banco Central's SGS API, served locally: the app's real aiohttp client talks to it."""
+    bcb = FakeBcb()
+    await bcb.start()
+    yield bcb
+    await bcb.stop()
+
+
+@pytest.fixture
+def bcb(fake_bcb: FakeBcb) -> FakeBcb:
+    fake_bcb.reset()
+    return fake_bcb
+
+
+@pytest.fixture(scope="session")
 async def settings(
-    servers: Servers, redis_db: int, run_id: str, fake_yahoo: FakeYahoo
+    servers: Servers, redis_db: int, run_id: str, fake_yahoo: FakeYahoo, fake_bcb: FakeBcb
 ) -> AsyncIterator[Settings]:
     database = f"carteira_test_{run_id}"
     await create_database(servers.postgres_admin_url, database)
@@ -86,6 +102,10 @@ async def settings(
         yahoo_timeout_seconds=1.0,
         yahoo_max_tries=3,
         yahoo_max_retry_seconds=2.5,
+        bcb_sgs_url=fake_bcb.base_url,
+        bcb_timeout_seconds=1.0,
+        bcb_max_tries=3,
+        bcb_max_retry_seconds=2.5,
         valuation_timeout_seconds=1.0,
         quote_cache_ttl_seconds=60,
     )
@@ -120,6 +140,7 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     app: FastAPI = request.getfixturevalue("app")
     tables: list[str] = request.getfixturevalue("table_names")
     request.getfixturevalue("fake_yahoo").reset()
+    request.getfixturevalue("fake_bcb").reset()
     await app.state.market.close()
     app.state.market = create_market_data(app.state.settings, app.state.redis)  # cold caches
     app.state.hub.market = app.state.market

@@ -118,6 +118,7 @@ def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
         "BCRYPT_ROUNDS": "4",
         "YAHOO_QUERY1_URL": settings.yahoo_query1_url,
         "YAHOO_QUERY2_URL": settings.yahoo_query2_url,
+        "BCB_SGS_URL": settings.bcb_sgs_url,
         **overrides,
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,7 +21,7 @@ from carteira.auth.sessions import SessionStore
 from carteira.clients.router import router as clients_router
 from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
-from carteira.core.database import tortoise_config
+from carteira.core.database import give_back_timezone_setting, tortoise_config
 from carteira.core.errors import ERROR_RESPONSES, install_error_handlers
 from carteira.core.events import EventBus
 from carteira.core.exports import ExportLimiter
@@ -76,7 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events.start()
         app.state.hub.start()
         try:
+            timezone_setting = os.environ.get("TIMEZONE")
             async with RegisterTortoise(app, config=tortoise_config(settings, role="api")):
+                give_back_timezone_setting(timezone_setting)
                 await events.wait_healthy(seconds=2.0)
                 # Everything alive now lives as long as the process: keep it out of the
                 # collector's full passes, which otherwise stall the loop for 100s of ms.

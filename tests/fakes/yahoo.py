@@ -9,7 +9,10 @@ touching the network:
   `range=` (all the history) or for `period1`/`period2` epochs (history filtered);
 - `GET /v1/finance/search` (query2): symbol search.
 
-Tests register instruments with `add_symbol()` and can inject faults: rate limiting with
+Tests register instruments with `add_symbol()`, their dividends and splits with
+`add_dividend()` / `add_split()` (served in the chart's `events`, in Yahoo's shape, only when
+the request asks for them with `events=div,split`), and malformed events with
+`add_raw_event()` / `set_raw_events()`. Faults (see `tests.fakes.server`): rate limiting with
 `Retry-After` (`fail_next`), non-JSON bodies (`garbage_next`), JSON of the wrong shape
 (`malformed_next`), slowness (`delay`), a full outage (`down`) and per-symbol failures
 (`fail_symbol`). Every request received is recorded in `calls`; `reset()` wipes data,
@@ -20,6 +23,7 @@ Example::
     yahoo = FakeYahoo()
     base_url = await yahoo.start()
     yahoo.add_symbol("PETR4.SA", price=Decimal("38.47"), previous_close=Decimal("38.10"))
+    yahoo.add_dividend("PETR4.SA", date(2024, 5, 27), Decimal("1.05"))
     yahoo.fail_next(1, status=429, retry_after=1)
     ...
     await yahoo.stop()
@@ -27,20 +31,17 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
-import socket
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as dt_time
 from decimal import Decimal
-from http import HTTPStatus
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from aiohttp import web
+
+from tests.fakes.server import FakeServer, reason, retry_after_header
 
 CHART_PATH = "/v8/finance/chart"
 SEARCH_PATH = "/v1/finance/search"
@@ -69,11 +70,16 @@ _EXCHANGE_TIMEZONES = {
     "ASE": ("EDT", "America/New_York", -14400),
     "CCY": ("BST", "Europe/London", 3600),
     "CCC": ("UTC", "UTC", 0),
+    "LSE": ("BST", "Europe/London", 3600),
+    "JNB": ("SAST", "Africa/Johannesburg", 7200),
+    "TLV": ("IDT", "Asia/Jerusalem", 10800),
 }
 
 Price = Decimal | float
-FaultKind = Literal["status", "garbage", "malformed"]
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+EventKind = Literal["dividends", "splits"]
+# The `events=` words that ask for each kind (Yahoo takes "div", "split" or "splits").
+_EVENT_WORDS: dict[str, EventKind] = {"div": "dividends", "split": "splits", "splits": "splits"}
+_RAW_EVENTS_UNSET: Any = object()
 
 
 def bar_timestamp(day: date) -> int:
@@ -98,71 +104,33 @@ class FakeSymbol:
     short_name: str | None = None
     market_time: int | None = None
     history: list[tuple[date, Price | None]] = field(default_factory=list)
+    events: list[FakeEvent] = field(default_factory=list)
+    raw_events: Any = _RAW_EVENTS_UNSET  # when set, served as the whole `events` value
 
 
 @dataclass
-class _Fault:
-    kind: FaultKind
-    remaining: int
-    status: int = 200
-    retry_after: int | float | str | None = None
-    path: str | None = None
-
-    def matches(self, path: str) -> bool:
-        return self.remaining > 0 and (self.path is None or path.startswith(self.path))
+class FakeEvent:
+    kind: EventKind
+    key: str  # the key of the event in Yahoo's object (the epoch, as text)
+    payload: Any  # served exactly as it is
+    stamp: int | None  # for the period filter; None: served whatever the period
 
 
-class FakeYahoo:
+def _number_text(value: Price) -> str:
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+class FakeYahoo(FakeServer):
     """Fake Yahoo Finance server (query1 chart + query2 search on one port)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.symbols: dict[str, FakeSymbol] = {}
-        self.calls: list[tuple[str, dict[str, str]]] = []
-        self.delay: float = 0.0
-        self.down: bool = False
-        self._faults: list[_Fault] = []
         self._failing_symbols: dict[str, int] = {}
-        self._runner: web.AppRunner | None = None
-        self._stopping = asyncio.Event()
-        self.base_url: str = ""
 
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    async def start(self) -> str:
-        """Bind 127.0.0.1 on a free port; return the base URL (`http://127.0.0.1:<port>`)."""
-        if self._runner is not None:
-            return self.base_url
-        app = web.Application(middlewares=[self._middleware])
+    def _add_routes(self, app: web.Application) -> None:
         app.router.add_get(CHART_PATH + "/{symbol}", self._chart)
         app.router.add_get(SEARCH_PATH, self._search)
-        # handler_cancellation: a client that times out on `delay` does not leave a handler
-        # sleeping; shutdown_timeout: `stop()` never waits long for in-flight requests.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
-        )
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        await web.SockSite(runner, sock).start()
-        self._stopping = asyncio.Event()
-        self._runner = runner
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is None:
-            return
-        self._stopping.set()
-        await self._runner.cleanup()
-        self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     # -- data --------------------------------------------------------------------------------
 
@@ -203,35 +171,62 @@ class FakeYahoo:
         entry.price = price
         entry.market_time = market_time
 
+    def add_dividend(
+        self, symbol: str, day: date, amount: Price, *, stamp: int | None = None
+    ) -> None:
+        """A dividend of `amount` per share (in the symbol's currency unit, as Yahoo sends it)
+        with ex date `day`; `stamp` overrides the event's epoch (the bar time of `day`)."""
+        stamp = bar_timestamp(day) if stamp is None else stamp
+        self._add_event(symbol, "dividends", {"amount": float(amount), "date": stamp})
+
+    def add_split(
+        self,
+        symbol: str,
+        day: date,
+        numerator: Price,
+        denominator: Price,
+        *,
+        stamp: int | None = None,
+    ) -> None:
+        """A split of `numerator` new shares for `denominator` old ones, ex date `day`."""
+        stamp = bar_timestamp(day) if stamp is None else stamp
+        payload = {
+            "date": stamp,
+            "numerator": float(numerator),
+            "denominator": float(denominator),
+            "splitRatio": f"{_number_text(numerator)}:{_number_text(denominator)}",
+        }
+        self._add_event(symbol, "splits", payload)
+
+    def add_raw_event(
+        self, symbol: str, kind: EventKind, payload: Any, *, key: str | None = None
+    ) -> None:
+        """An event served exactly as given (a string amount, a zero ratio, no date...).
+        It is filtered by the request's period only when it has an integer `date`."""
+        self._add_event(symbol, kind, payload, key=key)
+
+    def set_raw_events(self, symbol: str, events: Any) -> None:
+        """Serve `events` as the whole `events` value of the chart (e.g. a list, a string)."""
+        self.symbols[symbol.upper()].raw_events = events
+
+    def _add_event(
+        self, symbol: str, kind: EventKind, payload: Any, *, key: str | None = None
+    ) -> None:
+        entry = self.symbols[symbol.upper()]
+        stamp = payload.get("date") if isinstance(payload, dict) else None
+        if isinstance(stamp, bool) or not isinstance(stamp, int):
+            stamp = None
+        if key is None:
+            key = str(stamp) if stamp is not None else f"raw-{len(entry.events)}"
+        entry.events.append(FakeEvent(kind, key, payload, stamp))
+
     def reset(self) -> None:
         """Forget symbols, faults and counters (between tests)."""
+        super().reset()
         self.symbols.clear()
-        self.calls.clear()
-        self._faults.clear()
         self._failing_symbols.clear()
-        self.delay = 0.0
-        self.down = False
 
     # -- faults ------------------------------------------------------------------------------
-
-    def fail_next(
-        self,
-        n: int = 1,
-        status: int = 429,
-        retry_after: int | float | str | None = None,
-        path: str | None = None,
-    ) -> None:
-        """The next `n` requests (whose path starts with `path`, if given) answer `status`:
-        429/4xx with a text body, 5xx with a JSON error; `Retry-After` when given."""
-        self._faults.append(_Fault("status", n, status, retry_after, path))
-
-    def garbage_next(self, n: int = 1, path: str | None = None) -> None:
-        """The next `n` matching requests answer 200 with a non-JSON body."""
-        self._faults.append(_Fault("garbage", n, path=path))
-
-    def malformed_next(self, n: int = 1, path: str | None = None) -> None:
-        """The next `n` matching requests answer 200 with valid JSON of the wrong shape."""
-        self._faults.append(_Fault("malformed", n, path=path))
 
     def fail_symbol(self, symbol: str, status: int = 500) -> None:
         """Chart requests for `symbol` answer `status` until `reset()` (partial outage)."""
@@ -252,30 +247,20 @@ class FakeYahoo:
 
     # -- HTTP --------------------------------------------------------------------------------
 
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self.calls.append((request.path, dict(request.query)))
-        if self.delay > 0:
-            # Interruptible sleep: `stop()` cuts it short.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.delay)
-        if self.down:
-            return _error_response(request.path, 503)
-        fault = next((f for f in self._faults if f.matches(request.path)), None)
-        if fault is not None:
-            fault.remaining -= 1
-            if fault.kind == "garbage":
-                return web.Response(text="<html>oops</html>", content_type="text/html")
-            if fault.kind == "malformed":
-                key = "chart" if request.path.startswith(CHART_PATH) else "finance"
-                return web.json_response({key: {"result": [{}]}})
-            return _error_response(request.path, fault.status, fault.retry_after)
-        return await handler(request)
+    def _error_response(
+        self, path: str, status: int, retry_after: int | float | str | None = None
+    ) -> web.Response:
+        """429/4xx with a text body, 5xx with a JSON error, as Yahoo answers them."""
+        return _error_response(path, status, retry_after)
+
+    def _malformed_body(self, path: str) -> Any:
+        key = "chart" if path.startswith(CHART_PATH) else "finance"
+        return {key: {"result": [{}]}}
 
     async def _chart(self, request: web.Request) -> web.Response:
         symbol = request.match_info["symbol"].upper()
         if symbol in self._failing_symbols:
-            return _error_response(request.path, self._failing_symbols[symbol])
+            return self._error_response(request.path, self._failing_symbols[symbol])
         entry = self.symbols.get(symbol)
         if entry is None:
             return web.json_response(
@@ -296,17 +281,21 @@ class FakeYahoo:
             period2 = int(query["period2"]) if "period2" in query else None
         except ValueError:
             return _bad_request(request.path, "Invalid input - period1/period2 must be integers")
+        low = period1 if period1 is not None else 0
+        high = period2 if period2 is not None else math.inf
         rows = [(bar_timestamp(day), close) for day, close in entry.history]
         if period1 is not None or period2 is not None:
-            low = period1 if period1 is not None else 0
-            high = period2 if period2 is not None else math.inf
             rows = [(ts, close) for ts, close in rows if low <= ts < high]
             range_ = ""
         else:
             range_ = query.get("range", "1mo")
-        return web.json_response(
-            {"chart": {"result": [self._chart_result(entry, rows, query, range_)], "error": None}}
-        )
+        result = self._chart_result(entry, rows, query, range_)
+        events = _events(entry, query.get("events", ""), low, high)
+        if events is not None:  # Yahoo sends `events` only when asked and when there are some
+            indicators = result.pop("indicators")
+            result["events"] = events  # in Yahoo's order: meta, timestamp, events, indicators
+            result["indicators"] = indicators
+        return web.json_response({"chart": {"result": [result], "error": None}})
 
     def _chart_result(
         self,
@@ -385,6 +374,21 @@ class FakeYahoo:
         )
 
 
+def _events(entry: FakeSymbol, asked: str, low: float, high: float) -> Any:
+    """The chart's `events` for the kinds `asked` (`events=div,split`), in the period."""
+    words = asked.replace("|", ",").split(",")
+    kinds = {_EVENT_WORDS[word] for word in words if word in _EVENT_WORDS}
+    if not kinds:
+        return None
+    if entry.raw_events is not _RAW_EVENTS_UNSET:
+        return entry.raw_events
+    events: dict[str, dict[str, Any]] = {}
+    for event in entry.events:
+        if event.kind in kinds and (event.stamp is None or low <= event.stamp < high):
+            events.setdefault(event.kind, {})[event.key] = event.payload
+    return events or None
+
+
 def _search_quote(entry: FakeSymbol, rank: int) -> dict[str, Any]:
     quote: dict[str, Any] = {
         "exchange": entry.exchange,
@@ -405,11 +409,11 @@ def _search_quote(entry: FakeSymbol, rank: int) -> dict[str, Any]:
 def _error_response(
     path: str, status: int, retry_after: int | float | str | None = None
 ) -> web.Response:
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    headers = retry_after_header(retry_after)
     if status < 500:
-        return web.Response(status=status, text=_reason(status), headers=headers)
+        return web.Response(status=status, text=reason(status), headers=headers)
     key = "chart" if path.startswith(CHART_PATH) else "finance"
-    body = {key: {"result": None, "error": {"code": _reason(status), "description": ""}}}
+    body = {key: {"result": None, "error": {"code": reason(status), "description": ""}}}
     return web.json_response(body, status=status, headers=headers)
 
 
@@ -417,10 +421,3 @@ def _bad_request(path: str, description: str) -> web.Response:
     key = "chart" if path.startswith(CHART_PATH) else "finance"
     body = {key: {"result": None, "error": {"code": "Bad Request", "description": description}}}
     return web.json_response(body, status=400)
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"

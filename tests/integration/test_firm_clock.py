@@ -83,3 +83,15 @@ async def test_the_dashboards_month_is_the_firms(late_evening, live_url, admin):
         while message["type"] != "inflows":
             message = await next_json(ws)
         assert (message["year"], message["month"]) == (2026, 11)
+
+
+def test_the_orm_does_not_overwrite_the_timezone_setting(app):
+    """Tortoise writes TIMEZONE=UTC into the environment when it starts; a Settings() read
+    afterwards (and every child process, such as `carteira dev`'s API and worker) would have
+    believed the firm's calendar was UTC."""
+    import os
+
+    from carteira.core.config import Settings
+
+    assert os.environ.get("TIMEZONE") is None
+    assert Settings(_env_file=None).timezone == "America/Sao_Paulo"

@@ -113,6 +113,27 @@ async def test_one_failing_ticker_does_not_fail_the_others(as_admin, settings, y
     assert len(await stored(good["id"])) == 3
 
 
+async def test_refresh_reads_the_provider_not_a_cached_history(as_admin, settings, yahoo):
+    """A history cached during the session (an intraday bar for today) must not be what the
+    daily job stores: the job asks the provider again."""
+    days = RECENT[-3:]
+    intraday = [(day, Decimal("30")) for day in days[:-1]] + [(days[-1], Decimal("30.5"))]
+    asset = await make_asset(as_admin, "TAEE11.SA", history=intraday)
+    await run_jobs(settings)  # the backfill
+    body = {"start": days[0].isoformat(), "end": days[-1].isoformat()}
+    await as_admin.post("/jobs/daily-returns", json=body)
+    await run_jobs(settings)  # stores the intraday bar, and caches the window's history
+    final = [(day, Decimal("30")) for day in days[:-1]] + [(days[-1], Decimal("31.25"))]
+    yahoo.add_symbol("TAEE11.SA", price=Decimal("31.25"), previous_close=30, history=final)
+
+    job_id = (await as_admin.post("/jobs/daily-returns", json=body)).json()["job_id"]
+    await run_jobs(settings)
+
+    result = (await as_admin.get(f"/jobs/{job_id}")).json()["result"]
+    assert (result["inserted"], result["updated"]) == (0, 1)
+    assert (await stored(asset["id"]))[-1][:2] == (days[-1], Decimal("31.25"))
+
+
 async def test_windows_recompute_returns_at_both_edges(as_admin, settings):
     asset = await make_asset(as_admin, "EDGE3.SA")
     days = weekdays(date(2026, 3, 2), 6)

@@ -215,10 +215,10 @@ async def test_history_skips_null_closes(app, yahoo):
             (monday + timedelta(days=9), Decimal("11")),
         ],
     )
-    closes = await app.state.market.history(
+    history = await app.state.market.history(
         "HIST3.SA", start=monday, end=monday + timedelta(days=4)
     )
-    assert [(c.date, c.close) for c in closes] == [
+    assert [(c.date, c.close) for c in history.closes] == [
         (monday, Decimal("10.10")),
         (monday + timedelta(days=2), Decimal("10.30")),
     ]
@@ -375,8 +375,8 @@ async def test_simulated_provider_is_deterministic_and_labelled():
     first = await provider.history("PETR4.SA", start=date(2026, 1, 5), end=date(2026, 1, 9))
     again = await provider.history("PETR4.SA", start=date(2026, 1, 5), end=date(2026, 1, 9))
     assert first == again
-    assert len(first) == 5
-    assert all(Decimal(10) < c.close < Decimal(100) for c in first)
+    assert len(first.closes) == 5
+    assert all(Decimal(10) < c.close < Decimal(100) for c in first.closes)
     quote = await provider.quote("PETR4.SA")
     assert quote.source == "simulated"
     assert quote.currency == "BRL"

@@ -247,3 +247,112 @@ async def test_calls_are_recorded(yahoo: FakeYahoo, http: aiohttp.ClientSession)
     assert yahoo.count(SEARCH_PATH) == 1
     assert yahoo.count(symbol="petr4.sa") == 1
     assert yahoo.count(symbol="^BVSP") == 1
+
+
+# ---- corporate-action events -----------------------------------------------------------------
+
+
+async def test_events_are_served_in_yahoo_shape_only_when_asked(
+    yahoo: FakeYahoo, http: aiohttp.ClientSession
+) -> None:
+    yahoo.add_dividend("PETR4.SA", date(2024, 5, 27), Decimal("1.05"))
+    yahoo.add_split("PETR4.SA", date(2024, 5, 29), 2, 1)
+    url = f"{yahoo.base_url}{CHART_PATH}/PETR4.SA"
+
+    _, body = await get_json(http, url, interval="1d", range="5d")
+    assert "events" not in body["chart"]["result"][0]  # not asked: not sent
+
+    _, body = await get_json(http, url, interval="1d", range="5d", events="div,split")
+    result = body["chart"]["result"][0]
+    assert list(result) == ["meta", "timestamp", "events", "indicators"]  # Yahoo's order
+    stamp = bar_timestamp(date(2024, 5, 27))
+    split_stamp = bar_timestamp(date(2024, 5, 29))
+    assert result["events"] == {
+        "dividends": {str(stamp): {"amount": 1.05, "date": stamp}},
+        "splits": {
+            str(split_stamp): {
+                "date": split_stamp,
+                "numerator": 2.0,
+                "denominator": 1.0,
+                "splitRatio": "2:1",
+            }
+        },
+    }
+
+    _, body = await get_json(http, url, range="5d", events="div")
+    assert list(body["chart"]["result"][0]["events"]) == ["dividends"]
+    _, body = await get_json(http, url, range="5d", events="splits")
+    assert list(body["chart"]["result"][0]["events"]) == ["splits"]
+    _, body = await get_json(http, url, range="5d", events="capitalGain")
+    assert "events" not in body["chart"]["result"][0]
+
+
+async def test_events_follow_the_period_and_reverse_splits_read_1_to_10(
+    yahoo: FakeYahoo, http: aiohttp.ClientSession
+) -> None:
+    yahoo.add_dividend("PETR4.SA", date(2024, 5, 27), 0.5)
+    yahoo.add_split("PETR4.SA", date(2024, 5, 30), 1, 10)
+    url = f"{yahoo.base_url}{CHART_PATH}/PETR4.SA"
+    _, body = await get_json(
+        http,
+        url,
+        period1=bar_timestamp(date(2024, 5, 28)),
+        period2=bar_timestamp(date(2024, 5, 31)),
+        events="div,split",
+    )
+    events = body["chart"]["result"][0]["events"]
+    assert "dividends" not in events  # 27 May is before the period
+    [split] = events["splits"].values()
+    assert split["splitRatio"] == "1:10"
+    assert (split["numerator"], split["denominator"]) == (1.0, 10.0)
+
+    _, body = await get_json(http, url, period1=0, period2=1, events="div,split")
+    assert "events" not in body["chart"]["result"][0]  # asked, but none in the period
+
+
+async def test_raw_events_are_served_as_given(
+    yahoo: FakeYahoo, http: aiohttp.ClientSession
+) -> None:
+    day = bar_timestamp(date(2024, 5, 27))
+    yahoo.add_raw_event("PETR4.SA", "dividends", {"amount": "abc", "date": day})
+    yahoo.add_raw_event("PETR4.SA", "dividends", {"amount": -1, "date": day + 60})
+    yahoo.add_raw_event("PETR4.SA", "splits", {"numerator": 0, "denominator": 1}, key="odd")
+    yahoo.add_raw_event("PETR4.SA", "splits", "not an object")
+    # Two dividends on the same ex date, at different times of the day.
+    yahoo.add_dividend("PETR4.SA", date(2024, 5, 29), 1, stamp=bar_timestamp(date(2024, 5, 29)))
+    yahoo.add_dividend(
+        "PETR4.SA", date(2024, 5, 29), 2, stamp=bar_timestamp(date(2024, 5, 29)) + 3600
+    )
+    url = f"{yahoo.base_url}{CHART_PATH}/PETR4.SA"
+    _, body = await get_json(http, url, range="5d", events="div,split")
+    events = body["chart"]["result"][0]["events"]
+    assert events["dividends"][str(day)] == {"amount": "abc", "date": day}
+    assert events["dividends"][str(day + 60)] == {"amount": -1, "date": day + 60}
+    assert len(events["dividends"]) == 4
+    assert events["splits"] == {
+        "odd": {"numerator": 0, "denominator": 1},
+        "raw-3": "not an object",  # a made-up key: it has no date
+    }
+
+    yahoo.set_raw_events("PETR4.SA", ["not", "an", "object"])
+    _, body = await get_json(http, url, range="5d", events="div")
+    assert body["chart"]["result"][0]["events"] == ["not", "an", "object"]
+
+
+async def test_minor_currency_units_are_served_as_yahoo_does(
+    yahoo: FakeYahoo, http: aiohttp.ClientSession
+) -> None:
+    yahoo.add_symbol(
+        "VOD.L",
+        price=Decimal("72.36"),
+        previous_close=Decimal("71.9"),
+        currency="GBp",
+        exchange="LSE",
+        full_exchange="LSE",
+    )
+    _, body = await get_json(http, f"{yahoo.base_url}{CHART_PATH}/VOD.L", range="1d")
+    meta = body["chart"]["result"][0]["meta"]
+    assert (meta["currency"], meta["regularMarketPrice"]) == ("GBp", 72.36)
+    assert (meta["exchangeTimezoneName"], meta["gmtoffset"]) == ("Europe/London", 3600)
+    yahoo.reset()
+    assert yahoo.symbols == {}

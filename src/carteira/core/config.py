@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     yahoo_max_tries: Annotated[int, Field(ge=1, le=10)] = 3
     yahoo_max_retry_seconds: Annotated[float, Field(gt=0, le=120)] = 8.0
     yahoo_concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+    # Banco Central's SGS (benchmark rates: CDI, SELIC, IPCA); a long daily window is slow.
+    bcb_sgs_url: str = "https://api.bcb.gov.br"
+    bcb_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 15.0
+    bcb_max_tries: Annotated[int, Field(ge=1, le=10)] = 3
+    bcb_max_retry_seconds: Annotated[float, Field(gt=0, le=300)] = 30.0
     quote_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 10
     search_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600
     history_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from tortoise import Tortoise, connections
+from tortoise import timezone as tortoise_timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.transactions import in_transaction
@@ -104,6 +105,28 @@ def migrations_dir() -> Path:
     return checkout if checkout.is_dir() else Path.cwd() / "migrations"
 
 
+@contextmanager
+def keeping_timezone_setting() -> Iterator[None]:
+    """Tortoise writes its own time zone ("UTC", as configured) into the environment variable
+    `TIMEZONE` — the name of the firm's calendar setting — which any later `Settings()` and
+    every child process would then read. Around an initialization, its cached zone is primed
+    while the variable says UTC, then the variable is given back."""
+    previous = os.environ.get("TIMEZONE")
+    try:
+        yield
+    finally:
+        give_back_timezone_setting(previous)
+
+
+def give_back_timezone_setting(previous: str | None) -> None:
+    tortoise_timezone.get_timezone()
+    tortoise_timezone.get_default_timezone()
+    if previous is None:
+        os.environ.pop("TIMEZONE", None)
+    else:
+        os.environ["TIMEZONE"] = previous
+
+
 async def apply_migrations(settings: Settings) -> list[str]:
     """Apply pending Aerich migrations; returns the versions applied."""
     from aerich import Command
@@ -113,13 +136,15 @@ async def apply_migrations(settings: Settings) -> list[str]:
         app=APP_LABEL,
         location=str(migrations_dir()),
     )
-    async with command:
-        applied: list[str] = await command.upgrade(run_in_transaction=True)
+    with keeping_timezone_setting():
+        async with command:
+            applied: list[str] = await command.upgrade(run_in_transaction=True)
     return applied
 
 
 async def init_orm(settings: Settings, *, role: str = "cli") -> None:
-    await Tortoise.init(config=tortoise_config(settings, role=role))
+    with keeping_timezone_setting():
+        await Tortoise.init(config=tortoise_config(settings, role=role))
 
 
 async def close_orm() -> None:

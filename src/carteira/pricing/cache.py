@@ -154,6 +154,20 @@ class MarketCache:
             span.set_attribute("market.cache.misses", len(keys) - len(found))
         return found
 
+    async def refresh(
+        self,
+        key: str,
+        *,
+        ttl: int,
+        fetch: Callable[[], Awaitable[T]],
+        adapter: TypeAdapter[T],
+    ) -> Cached[T]:
+        """The provider's answer now, never a cached one, and no stale fallback either (the
+        caller needs today's data, e.g. a daily close); the cache keeps it for the next readers."""
+        value = await fetch()
+        _count(key, "bypass")
+        return await self._store(key, value, ttl, adapter)
+
     async def aclose(self) -> None:
         """Cancel the fetches still in flight (an abandoned wait leaves them running)."""
         tasks = list(self._inflight.values())
@@ -187,20 +201,28 @@ class MarketCache:
                 if watched is not None:
                     return self._cached(key, watched, ttl, adapter, hit=True)
                 stored = self._decode(await self.redis.get(key)) or stored
+                if stored is not None and stored.missing:
+                    raise Missing(key)
         except REDIS_DOWN_ERRORS:
             return await self._fetch_without_redis(key, ttl, fetch, adapter)
         try:
-            value = await fetch()
-        except remember:
-            await self._remember_missing(key)
-            raise
-        except Exception:
-            if stored is not None:
-                logger.warning("serving a stale %s: the provider failed", key)
-                return self._cached(key, stored, ttl, adapter, hit=True, stale=True)
-            raise
+            try:
+                value = await fetch()
+            except remember:
+                await self._remember_missing(key)
+                raise
+            except Exception:
+                if stored is not None:
+                    logger.warning("serving a stale %s: the provider failed", key)
+                    return self._cached(key, stored, ttl, adapter, hit=True, stale=True)
+                raise
+            # Stored before the lock goes: a watcher that saw neither lock nor value would
+            # fetch as well, and single flight would be lost in that gap.
+            return await self._store(key, value, ttl, adapter)
         finally:
             await self._release(lock, token)
+
+    async def _store(self, key: str, value: T, ttl: int, adapter: TypeAdapter[T]) -> Cached[T]:
         entry = _Entry(time.time(), adapter.dump_python(value, mode="json"), value)
         with contextlib.suppress(*REDIS_DOWN_ERRORS):
             await self.redis.set(key, self._encode(entry), ex=ttl + self.stale_seconds)

@@ -32,3 +32,8 @@ class ProviderBudgetError(TooManyRequestsError):
 
     code = "market_data_budget"
     message = "Too many uncached market-data lookups; try again in a minute."
+
+
+class UnknownSeriesError(InvalidInputError):
+    code = "unknown_series"
+    message = "There is no benchmark series with this code."

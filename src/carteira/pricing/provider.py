@@ -1,4 +1,4 @@
-"""The market-data provider contract and what both providers share."""
+"""The market-data and benchmark-rate provider contracts, and what the providers share."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from carteira.assets.models import AssetType
-from carteira.pricing.schemas import DailyClose, Quote, SearchHit
+from carteira.pricing.schemas import PriceHistory, Quote, RatePoint, SearchHit
 
 PERCENT = Decimal(100)
 
@@ -21,8 +21,21 @@ class MarketDataProvider(Protocol):
 
     async def search(self, query: str, *, limit: int) -> list[SearchHit]: ...
 
-    async def history(self, ticker: str, *, start: date, end: date) -> list[DailyClose]:
-        """Daily closes in [start, end], oldest first; days without a close are left out."""
+    async def history(self, ticker: str, *, start: date, end: date) -> PriceHistory:
+        """Daily closes, dividends and splits in [start, end], oldest first; days without a
+        close are left out, and so are events that make no sense (listed in `skipped`)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class RatesProvider(Protocol):
+    """Benchmark rate series by Banco Central SGS code (12 CDI, 11 SELIC, 433 IPCA)."""
+
+    source: str
+
+    async def series(self, code: int, *, start: date, end: date) -> list[RatePoint]:
+        """The published points in [start, end], oldest first (none for an empty window)."""
         ...
 
     async def close(self) -> None: ...

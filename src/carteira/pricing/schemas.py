@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from carteira.assets.models import AssetType
 from carteira.core.types import DecimalStr
@@ -51,6 +51,41 @@ class SearchOut(BaseModel):
 class DailyClose(BaseModel):
     date: date
     close: DecimalStr
+
+
+# A positive, finite Decimal (a dividend per share, a split's side).
+PositiveDecimal = Annotated[DecimalStr, Field(gt=0, allow_inf_nan=False)]
+
+
+class DividendEvent(BaseModel):
+    ex_date: date
+    amount: PositiveDecimal  # per share, in the major unit of the history's currency
+
+
+class SplitEvent(BaseModel):
+    """`numerator` new shares for every `denominator` old ones ("2:1"; reverse "1:10")."""
+
+    ex_date: date
+    numerator: PositiveDecimal
+    denominator: PositiveDecimal
+
+
+class PriceHistory(BaseModel):
+    """What a provider knows of a ticker over a window: closes and corporate actions, oldest
+    first, in `currency` (always a major unit: GBP, never pence)."""
+
+    closes: list[DailyClose]
+    dividends: list[DividendEvent] = []
+    splits: list[SplitEvent] = []
+    currency: str
+    skipped: list[str] = []  # events the provider sent but that were dropped, and why
+
+
+class RatePoint(BaseModel):
+    """One value of a benchmark series (CDI: % per day; IPCA: % in the month), as published."""
+
+    date: date
+    value: DecimalStr
 
 
 class DailyReturnOut(BaseModel):

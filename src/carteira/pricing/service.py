@@ -1,7 +1,9 @@
-"""Market data for the rest of the app: quotes, search, history and ticker validation.
+"""Market data for the rest of the app: quotes, search, history, benchmark rates and ticker
+validation.
 
 `MarketData` is built once per process (API lifespan, worker startup) around the configured
-provider and the cache; the other modules receive it and call these methods.
+providers (prices, benchmark rates) and the cache; the other modules receive it and call
+these methods.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
@@ -23,6 +25,7 @@ from carteira.core.config import Settings
 from carteira.core.errors import REDIS_DOWN_ERRORS, AppError
 from carteira.core.jobs import JobQueue
 from carteira.core.tracing import tracer
+from carteira.pricing.bcb import BcbProvider, bcb_limits
 from carteira.pricing.cache import Cached, MarketCache, Missing
 from carteira.pricing.closes import stored_history
 from carteira.pricing.exceptions import (
@@ -31,19 +34,28 @@ from carteira.pricing.exceptions import (
     ProviderUnavailableError,
     UnknownTickerError,
 )
-from carteira.pricing.provider import MarketDataProvider
-from carteira.pricing.schemas import DailyClose, DailyReturnOut, Quote, QuoteError, SearchHit
-from carteira.pricing.simulated import SimulatedProvider
-from carteira.pricing.yahoo import YahooProvider
+from carteira.pricing.provider import MarketDataProvider, RatesProvider
+from carteira.pricing.schemas import (
+    DailyReturnOut,
+    PriceHistory,
+    Quote,
+    QuoteError,
+    RatePoint,
+    SearchHit,
+)
+from carteira.pricing.simulated import SimulatedProvider, SimulatedRates
+from carteira.pricing.yahoo import YahooProvider, yahoo_limits
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LISTED_KEY = "md:listed"
 LISTED_SECONDS = 24 * 3600
 
 _QUOTE = TypeAdapter(Quote)
 _HITS = TypeAdapter(list[SearchHit])
-_CLOSES = TypeAdapter(list[DailyClose])
+_HISTORY = TypeAdapter(PriceHistory)
+_RATES = TypeAdapter(list[RatePoint])
 
 
 @dataclass
@@ -81,15 +93,26 @@ class CallBudget:
 
 
 class MarketData:
-    def __init__(self, *, provider: MarketDataProvider, redis: Redis, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        provider: MarketDataProvider,
+        redis: Redis,
+        settings: Settings,
+        rates: RatesProvider | None = None,
+    ) -> None:
         self.provider = provider
+        self.rates = rates if rates is not None else rates_provider(settings)
         self.settings = settings
         self.redis = redis
         self.cache = MarketCache(
             redis,
             stale_seconds=settings.stale_cache_seconds,
             # Long enough for one full provider call with its retries.
-            lock_seconds=settings.yahoo_max_retry_seconds + settings.yahoo_timeout_seconds,
+            lock_seconds=max(
+                yahoo_limits(settings).longest_call_seconds,
+                bcb_limits(settings).longest_call_seconds,
+            ),
             negative_seconds=settings.negative_cache_seconds,
         )
         self._limit = asyncio.Semaphore(settings.yahoo_concurrency)
@@ -100,6 +123,7 @@ class MarketData:
     async def close(self) -> None:
         await self.cache.aclose()
         await self.provider.close()
+        await self.rates.close()
 
     # -- quotes -------------------------------------------------------------------------------
 
@@ -211,12 +235,43 @@ class MarketData:
         now = time.time()
         return {t for t, score in zip(wanted, scores, strict=True) if score and score > now}
 
-    async def history(self, ticker: str, *, start: date, end: date) -> list[DailyClose]:
-        cached = await self.cache.get(
-            f"md:history:{ticker}:{start}:{end}",
-            ttl=self.settings.history_cache_ttl_seconds,
+    async def history(
+        self, ticker: str, *, start: date, end: date, fresh: bool = False
+    ) -> PriceHistory:
+        """Closes, dividends and splits. `fresh` asks the provider even when the cache holds
+        the window (and refreshes the cache): a daily-close job must never store a bar that
+        was cached while the session was still trading."""
+        # v2: the entry became a PriceHistory; older entries (bare lists) are never read.
+        return await self._history_like(
+            f"md:history:v2:{ticker}:{start}:{end}",
             fetch=lambda: self.provider.history(ticker, start=start, end=end),
-            adapter=_CLOSES,
+            adapter=_HISTORY,
+            fresh=fresh,
+        )
+
+    async def benchmark_series(
+        self, code: int, *, start: date, end: date, fresh: bool = False
+    ) -> list[RatePoint]:
+        """A benchmark rate series by SGS code (12 CDI, 11 SELIC, 433 IPCA), cached like
+        history: single flight, an expired value when the source fails, `fresh` to bypass."""
+        return await self._history_like(
+            f"md:rates:{code}:{start}:{end}",
+            fetch=lambda: self.rates.series(code, start=start, end=end),
+            adapter=_RATES,
+            fresh=fresh,
+        )
+
+    async def _history_like(
+        self,
+        key: str,
+        *,
+        fetch: Callable[[], Awaitable[T]],
+        adapter: TypeAdapter[T],
+        fresh: bool,
+    ) -> T:
+        read = self.cache.refresh if fresh else self.cache.get
+        cached = await read(
+            key, ttl=self.settings.history_cache_ttl_seconds, fetch=fetch, adapter=adapter
         )
         return cached.value
 
@@ -263,13 +318,22 @@ def _consume(task: asyncio.Task[Any]) -> None:
         task.exception()  # retrieved: no "never retrieved" warning for an abandoned wait
 
 
+def rates_provider(settings: Settings) -> RatesProvider:
+    """Banco Central's SGS, or simulated rates when the prices are simulated (offline demos)."""
+    if settings.market_data_provider == "simulated":
+        return SimulatedRates()
+    return BcbProvider(settings)
+
+
 def create_market_data(settings: Settings, redis: Redis) -> MarketData:
     provider: MarketDataProvider = (
         SimulatedProvider(tick_seconds=settings.tick_seconds)
         if settings.market_data_provider == "simulated"
         else YahooProvider(settings)
     )
-    return MarketData(provider=provider, redis=redis, settings=settings)
+    return MarketData(
+        provider=provider, redis=redis, settings=settings, rates=rates_provider(settings)
+    )
 
 
 async def provider_problem(market: MarketData, *, probe_ticker: str = "AAPL") -> str | None:

@@ -39,8 +39,9 @@ async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date)
         nonlocal done, inserted, updated
         async with limit:
             try:
-                closes = await market.history(asset.ticker, start=start, end=end)
-                stored = await store_closes(asset_id=asset.id, closes=closes)
+                # Fresh: a history cached during the session would hold an intraday bar.
+                history = await market.history(asset.ticker, start=start, end=end, fresh=True)
+                stored = await store_closes(asset_id=asset.id, closes=history.closes)
             except AppError as exc:
                 failed[asset.ticker] = exc.detail
                 stored = Stored(0, 0)

@@ -1,0 +1,56 @@
+"""Exchange business days, from the financial calendars of the `holidays` library.
+
+`B3` is Brasil, Bolsa, Balcão's trading calendar (`holidays` market "BVMF"): national holidays,
+Carnival Monday and Tuesday, Good Friday, Corpus Christi, Black Awareness Day (20 November,
+from 2024) and, from 2018, the exchange's own closures on 24 December and on the last business
+day of the year. `NYSE` is the New York Stock Exchange's ("XNYS"), for US listings.
+Holidays are computed once per market and year.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Literal
+
+import holidays
+
+Market = Literal["B3", "NYSE"]
+
+# Carteira's market names -> the ISO 10383 MIC codes `holidays` knows them by.
+_MIC: dict[str, str] = {"B3": "BVMF", "NYSE": "XNYS"}
+_SATURDAY = 5
+_ONE_DAY = timedelta(days=1)
+
+
+@lru_cache(maxsize=512)
+def _holidays(market: Market, year: int) -> frozenset[date]:
+    try:
+        mic = _MIC[market]
+    except KeyError:
+        raise ValueError(f"unknown market {market!r}; known: {', '.join(_MIC)}") from None
+    return frozenset(holidays.financial_holidays(mic, years=year))
+
+
+def is_business_day(day: date, *, market: Market = "B3") -> bool:
+    """Whether the exchange trades on `day` (a weekday that is not one of its holidays)."""
+    return day.weekday() < _SATURDAY and day not in _holidays(market, day.year)
+
+
+def previous_business_day(day: date, *, market: Market = "B3") -> date:
+    """The last business day strictly before `day`."""
+    candidate = day - _ONE_DAY
+    while not is_business_day(candidate, market=market):
+        candidate -= _ONE_DAY
+    return candidate
+
+
+def business_days(start: date, end: date, *, market: Market = "B3") -> list[date]:
+    """Every business day in [start, end], oldest first (empty when start > end)."""
+    days: list[date] = []
+    day = start
+    while day <= end:
+        if is_business_day(day, market=market):
+            days.append(day)
+        day += _ONE_DAY
+    return days

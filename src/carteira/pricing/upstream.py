@@ -1,0 +1,190 @@
+"""One HTTP discipline for every upstream data source (Yahoo Finance, Banco Central's SGS).
+
+Transient failures (429, 5xx, timeouts, connection errors) are retried by `backoff` with full
+jitter, honouring `Retry-After`, within bounded tries and total time; a circuit breaker stops
+calling after repeated failures and probes again after a cool-down. Every call is counted
+and timed per source and outcome, and its outcome is set on the current span. Bodies are
+parsed as JSON with every number as Decimal (never through float).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any, NoReturn, TypeVar
+
+import aiohttp
+import backoff
+from opentelemetry import trace
+
+from carteira.core.errors import AppError
+from carteira.core.metrics import CIRCUIT_OPEN, UPSTREAM, UPSTREAM_LATENCY
+from carteira.pricing.circuit import CircuitBreaker, CircuitState
+from carteira.pricing.exceptions import ProviderError, ProviderUnavailableError
+
+# What to make of an answer that is neither 200 nor worth a retry: return a payload (e.g. an
+# empty series) or raise an AppError. A ProviderError counts against the circuit; any other
+# AppError is a clear answer from a healthy upstream (an unknown ticker).
+StatusAnswer = Callable[[int, bytes], Any]
+T = TypeVar("T")
+
+
+class RetryableError(Exception):
+    """A failure worth another try; `retry_after` is the server's own hint, in seconds."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def retry_waits(*, base: float = 0.2, cap: float = 4.0) -> Generator[float, Any, None]:
+    """backoff wait generator: full-jitter exponential, or the server's Retry-After when given.
+
+    backoff sends the raised exception into the generator, so it can read the hint.
+    """
+    failure = yield 0.0  # priming value, discarded by backoff
+    attempt = 0
+    while True:
+        hint = getattr(failure, "retry_after", None)
+        failure = yield hint if hint is not None else random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311
+        attempt += 1
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    """A `Retry-After` header (seconds or an HTTP date) in seconds from now; None if absent."""
+    if not header:
+        return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(header) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamLimits:
+    timeout_seconds: float  # one attempt
+    max_tries: int
+    max_retry_seconds: float  # every attempt and wait together (a Retry-After included)
+    connections: int
+
+    @property
+    def longest_call_seconds(self) -> float:
+        """The longest one call with its retries can take (the last attempt may start late)."""
+        return self.max_retry_seconds + self.timeout_seconds
+
+
+class Upstream:
+    """One upstream host: a shared aiohttp session, retries, a circuit and the metrics.
+
+    `source` labels metrics ("yahoo", "bcb"); `label` names the upstream in error messages.
+    """
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        label: str,
+        limits: UpstreamLimits,
+        headers: Mapping[str, str],
+        circuit: CircuitBreaker | None = None,
+        on_status: StatusAnswer | None = None,
+    ) -> None:
+        self.source = source
+        self.label = label
+        self.limits = limits
+        self.circuit = circuit or CircuitBreaker()
+        self._headers = dict(headers)
+        self._on_status = on_status or self._refuse
+        self._session: aiohttp.ClientSession | None = None
+        self._request = backoff.on_exception(
+            retry_waits,
+            RetryableError,
+            max_tries=limits.max_tries,
+            max_time=limits.max_retry_seconds,
+            jitter=None,  # retry_waits jitters itself (a Retry-After is honoured as given)
+            logger=None,
+        )(self._request_once)
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        # One shared session per process; created lazily inside the running loop.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.limits.timeout_seconds, connect=2.0),
+                connector=aiohttp.TCPConnector(limit=self.limits.connections, ttl_dns_cache=300),
+                headers=self._headers,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def get_json(
+        self, url: str, params: Mapping[str, str], *, parse: Callable[[Any], T]
+    ) -> T:
+        """The JSON answer, decoded and read by `parse` (which raises ProviderError on a shape
+        it does not expect, so that such an answer counts as a failure of the upstream).
+        ProviderUnavailableError when the upstream cannot be reached (retries exhausted,
+        circuit open), ProviderError when it answers garbage."""
+        if not self.circuit.allow():
+            UPSTREAM.labels(self.source, "circuit_open").inc()
+            raise ProviderUnavailableError(f"{self.label} paused after repeated failures.")
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            answer = parse(await self._request(url, params))
+        except RetryableError as exc:
+            outcome = "unavailable"
+            self.circuit.record_failure()
+            raise ProviderUnavailableError(f"{self.label} unavailable ({exc}).") from exc
+        except ProviderError:
+            outcome = "bad_answer"
+            self.circuit.record_failure()
+            raise
+        except AppError as exc:
+            outcome = exc.code
+            self.circuit.record_success()  # a clear answer: the upstream is healthy
+            raise
+        else:
+            self.circuit.record_success()
+            return answer
+        finally:
+            UPSTREAM.labels(self.source, outcome).inc()
+            UPSTREAM_LATENCY.labels(self.source, outcome).observe(time.perf_counter() - started)
+            CIRCUIT_OPEN.labels(self.source).set(self.circuit.state is not CircuitState.CLOSED)
+            trace.get_current_span().set_attribute("market.upstream.outcome", outcome)
+
+    async def _request_once(self, url: str, params: Mapping[str, str]) -> Any:
+        try:
+            async with self.session.get(url, params=params) as response:
+                body = await response.read()
+                status = response.status
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RetryableError(type(exc).__name__) from exc
+        if status == 429 or status >= 500:
+            raise RetryableError(f"HTTP {status}", retry_after=retry_after)
+        if status != 200:
+            return self._on_status(status, body)
+        return self.decode(body)
+
+    def decode(self, body: bytes) -> Any:
+        try:
+            return json.loads(body, parse_float=Decimal)
+        except ValueError as exc:
+            raise ProviderError(f"{self.label} sent a body that is not JSON.") from exc
+
+    def _refuse(self, status: int, body: bytes) -> NoReturn:
+        raise ProviderError(f"{self.label} answered HTTP {status}.")
