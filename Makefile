@@ -2,6 +2,7 @@
 # DATABASE_URL/REDIS_URL are set); `make test` runs the whole suite on real services.
 # Dependencies come from the hashed locks in requirements/ (`make lock` regenerates them).
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -27,7 +28,7 @@ $(STAMP): requirements/dev.lock pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/carteira dev
+	$(BIN)/carteira dev --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)

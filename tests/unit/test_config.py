@@ -40,5 +40,22 @@ def test_database_urls_are_normalised_for_tortoise(url):
 
 def test_tick_must_divide_a_minute():
     assert make(tick_seconds=5).tick_seconds == 5
-    with pytest.raises(ValidationError, match="TICK_SECONDS"):
+    with pytest.raises(ValidationError, match="must divide 60"):
         make(tick_seconds=7)
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "sqlite://:memory:", "http://h/db"])
+def test_database_urls_must_be_postgres(url):
+    with pytest.raises(ValidationError, match="PostgreSQL URL"):
+        make(database_url=url)
+
+
+@pytest.mark.parametrize("url", ["redis://h:6379/0", "rediss://h/1", "unix:///tmp/redis.sock"])
+def test_redis_urls_keep_their_scheme(url):
+    assert make(redis_url=url).redis_url == url
+
+
+@pytest.mark.parametrize("url", ["http://h:6379", "h:6379", "memcached://h"])
+def test_redis_urls_must_be_redis(url):
+    with pytest.raises(ValidationError, match="Redis URL"):
+        make(redis_url=url)
