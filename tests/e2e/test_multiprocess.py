@@ -148,9 +148,11 @@ async def test_dev_shares_its_embedded_services_with_other_commands(tmp_path):
 
 
 def test_make_run_passes_port_to_carteira_dev():
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
     dry = subprocess.run(
-        ["make", "--dry-run", "--always-make", "run", "PORT=8001"],
+        ["make", "--dry-run", "--always-make", "--no-print-directory", "run", "PORT=8001"],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
