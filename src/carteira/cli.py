@@ -8,6 +8,7 @@ import getpass
 import logging
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -24,8 +25,16 @@ if TYPE_CHECKING:
     from carteira.core.jobs import JobQueue
     from carteira.pricing.service import MarketData
 
-from carteira.core.config import Settings, get_settings
+from carteira import __version__
+from carteira.core.config import InsecureSettingsError, Settings, get_settings
 from carteira.core.logging import configure_logging
+from carteira.core.preflight import (
+    ConfigurationError,
+    PreflightError,
+    check_port_free,
+    check_services,
+    settings_problems,
+)
 
 T = TypeVar("T")
 
@@ -36,9 +45,94 @@ logger = logging.getLogger("carteira.cli")
 
 
 def _settings() -> Settings:
-    settings = get_settings()
+    """The settings, or one line per bad one (`ConfigurationError`)."""
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        raise settings_problems(exc) from None
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     return settings
+
+
+def _needs(settings: Settings, *, database: bool = False, redis: bool = False) -> None:
+    """Fail now, in one line per service, when a service the command needs does not answer."""
+    asyncio.run(check_services(settings, database=database, redis=redis))
+
+
+# ---- the services of a running `carteira dev` ----------------------------------------------
+
+SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL")
+DEV_PID_VARIABLE = "CARTEIRA_DEV_PID"
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("CARTEIRA_DATA_DIR", ".data")).resolve()
+
+
+def _dev_env_path(data_dir: Path) -> Path:
+    return data_dir / "env"
+
+
+def _write_dev_env(data_dir: Path, urls: dict[str, str]) -> Path:
+    """The embedded services' URLs, for the other `carteira` commands while this run lasts
+    (shell syntax, so `set -a; . .data/env` works too)."""
+    path = _dev_env_path(data_dir)
+    lines = [
+        "# Written by `carteira dev` while it runs, removed when it stops: the other carteira",
+        "# commands started from this directory use these when DATABASE_URL/REDIS_URL are unset.",
+        f"{DEV_PID_VARIABLE}={os.getpid()}",
+        *(f"{name}={shlex.quote(url)}" for name, url in urls.items()),
+    ]
+    scratch = path.with_name(path.name + ".tmp")
+    scratch.write_text("\n".join(lines) + "\n")
+    scratch.chmod(0o600)
+    scratch.replace(path)
+    return path
+
+
+def _read_dev_env(data_dir: Path) -> dict[str, str]:
+    """The URLs written by a `carteira dev` that is still running; empty otherwise."""
+    try:
+        text = _dev_env_path(data_dir).read_text()
+    except OSError:
+        return {}
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and "=" in line:
+            name, _, value = line.partition("=")
+            parts = shlex.split(value)
+            values[name.strip()] = parts[0] if parts else ""
+    pid = values.get(DEV_PID_VARIABLE, "")
+    if not (pid.isdigit() and _running(int(pid))):
+        return {}  # left behind by a run that was killed
+    return {name: values[name] for name in SERVICE_VARIABLES if values.get(name)}
+
+
+def _running(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def _use_running_dev_services() -> None:
+    """DATABASE_URL/REDIS_URL, when unset, from the `carteira dev` running here."""
+    missing = [name for name in SERVICE_VARIABLES if not os.environ.get(name)]
+    if not missing:
+        return
+    data_dir = _data_dir()
+    found = _read_dev_env(data_dir)
+    used = [name for name in missing if name in found]
+    for name in used:
+        os.environ[name] = found[name]
+    if used:
+        where = _dev_env_path(data_dir)
+        print(f"using the running `carteira dev`'s {' and '.join(used)} ({where})", file=sys.stderr)
 
 
 async def _with_orm(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
@@ -76,7 +170,9 @@ async def _with_services(
 def cmd_migrate(_: argparse.Namespace) -> int:
     from carteira.core.database import apply_migrations
 
-    applied = asyncio.run(apply_migrations(_settings()))
+    settings = _settings()
+    _needs(settings, database=True)
+    applied = asyncio.run(apply_migrations(settings))
     print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
     return 0
 
@@ -99,6 +195,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     from carteira.auth.schemas import UserCreate
 
     settings = _settings()
+    _needs(settings, database=True)  # before asking for a password
     try:
         data = UserCreate(email=args.email, password=_read_password(), role=args.role)
     except (ValidationError, ValueError) as exc:
@@ -141,9 +238,17 @@ def _multiprocess_metrics() -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    settings = _settings()
+    if not settings.is_dev:  # dev generates a secret (and warns) in the app itself
+        try:
+            settings.ensure_secure()
+        except InsecureSettingsError as exc:
+            raise ConfigurationError(str(exc)) from None
+    # No check of PostgreSQL and Redis here: the API starts without them and answers 503
+    # (`/ready` names what is missing) until they are back.
+    check_port_free(args.host, args.port)
     if args.workers > 1:
         _multiprocess_metrics()
-    settings = _settings()
     uvicorn.run(
         "carteira.main:create_app",
         factory=True,
@@ -168,11 +273,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(_: argparse.Namespace) -> int:
+    settings = _settings()
+    _needs(settings, database=True, redis=True)
+
     from arq import run_worker
 
     from carteira.worker import WorkerSettings
 
-    _settings()
     run_worker(WorkerSettings)
     return 0
 
@@ -183,9 +290,11 @@ def cmd_worker(_: argparse.Namespace) -> int:
 def cmd_seed_demo(_: argparse.Namespace) -> int:
     from carteira.demo import seed_demo
 
+    settings = _settings()
+    _needs(settings, database=True, redis=True)
     summary = asyncio.run(
         _with_services(
-            _settings(),
+            settings,
             lambda events, market, jobs: seed_demo(events=events, market=market, jobs=jobs),
         )
     )
@@ -255,31 +364,47 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def cmd_dev(args: argparse.Namespace) -> int:
     from carteira.core.embedded import EmbeddedServices, create_database, with_database
 
+    # Nothing starts when the port is taken or a setting is wrong.
+    check_port_free(args.host, args.port)
+    os.environ["ENVIRONMENT"] = "dev"
+    os.environ.setdefault("LOG_FORMAT", "console")
+    os.environ.setdefault("COOKIE_SECURE", "false")
+    _settings()
+
     # `kill`, a process manager or an IDE stopping the run: the same clean-up as Ctrl-C, so
     # that the API, the worker and the embedded servers never outlive it.
     signal.signal(signal.SIGTERM, _interrupt)
 
-    os.environ["ENVIRONMENT"] = "dev"
-    os.environ.setdefault("LOG_FORMAT", "console")
-    os.environ.setdefault("COOKIE_SECURE", "false")
-    data_dir = Path(os.environ.get("CARTEIRA_DATA_DIR", ".data")).resolve()
+    data_dir = _data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     services = EmbeddedServices(data_dir)
     processes: list[subprocess.Popen[bytes]] = []
+    shared: Path | None = None
     try:
+        embedded: dict[str, str] = {}
         if not os.environ.get("DATABASE_URL"):
             server = services.start_postgres()
             asyncio.run(create_database(server, "carteira"))
-            os.environ["DATABASE_URL"] = with_database(server, "carteira")
+            embedded["DATABASE_URL"] = with_database(server, "carteira")
             print(f"embedded PostgreSQL: {data_dir / 'postgres'}")
         if not os.environ.get("REDIS_URL"):
-            os.environ["REDIS_URL"] = services.start_redis()
-            print(f"embedded Redis: {os.environ['REDIS_URL']} (data in {data_dir / 'redis'})")
+            embedded["REDIS_URL"] = services.start_redis()
+            print(f"embedded Redis: data in {data_dir / 'redis'}")
+        if embedded:
+            os.environ.update(embedded)
+            shared = _write_dev_env(data_dir, embedded)
+            print(
+                "The embedded services, for other carteira commands while this runs:\n"
+                + "".join(f"  {name}={shlex.quote(url)}\n" for name, url in embedded.items())
+                + f"(in {shared}: commands started from this directory read it by themselves)",
+                flush=True,
+            )
         if not os.environ.get("JWT_SECRET"):
             os.environ["JWT_SECRET"] = _dev_secret(data_dir)
             print(f"warning: JWT_SECRET unset; using the dev-only secret in {data_dir}/jwt_secret")
         get_settings.cache_clear()
         settings = _settings()
+        _needs(settings, database=True, redis=True)
         for note in asyncio.run(_bootstrap_dev(settings)):
             print(note)
         base = f"http://{args.host}:{args.port}"
@@ -305,6 +430,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip clean-up
         _stop(processes)
+        if shared is not None:
+            shared.unlink(missing_ok=True)
         services.stop()
 
 
@@ -312,40 +439,68 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="carteira", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="carteira", description=__doc__, formatter_class=formatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    dev = commands.add_parser("dev", help="embedded services + migrate + demo data + API + worker")
-    dev.add_argument("--host", default="127.0.0.1")
-    dev.add_argument("--port", type=int, default=8000)
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=summary, description=summary, formatter_class=formatter
+        )
+
+    dev = command(
+        "dev",
+        "embedded services + migrate + demo data + API + worker (what `make run` calls)",
+    )
+    dev.add_argument("--host", default="127.0.0.1", help="address the API listens on")
+    dev.add_argument(
+        "--port", type=int, default=8000, help="port the API listens on (`make run PORT=...`)"
+    )
     dev.set_defaults(handler=cmd_dev)
 
-    serve = commands.add_parser("serve", help="run the API (uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve = command("serve", "run the API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="API processes sharing the port (uvicorn workers)"
+    )
     serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
     serve.set_defaults(handler=cmd_serve)
 
-    worker = commands.add_parser("worker", help="run the arq worker (jobs, crons, price ticks)")
+    worker = command("worker", "run the arq worker (jobs, crons, price ticks)")
     worker.set_defaults(handler=cmd_worker)
 
-    migrate = commands.add_parser("migrate", help="apply pending migrations to DATABASE_URL")
+    migrate = command("migrate", "apply pending migrations to DATABASE_URL")
     migrate.set_defaults(handler=cmd_migrate)
 
-    create_user = commands.add_parser(
-        "create-user", help="create a user; the password is read from stdin when piped"
+    create_user = command(
+        "create-user", "create a user; the password is read from stdin when piped"
     )
-    create_user.add_argument("--email", required=True)
-    create_user.add_argument("--role", choices=["admin", "reader"], required=True)
+    create_user.add_argument("--email", required=True, help="the user's login email")
+    create_user.add_argument(
+        "--role",
+        choices=["admin", "reader"],
+        required=True,
+        help="admin: every operation; reader: read-only",
+    )
     create_user.set_defaults(handler=cmd_create_user)
 
-    seed = commands.add_parser("seed-demo", help="demo clients, assets and allocations")
+    seed = command("seed-demo", "demo clients, assets and allocations (idempotent)")
     seed.set_defaults(handler=cmd_seed_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.handler(args)
+    if args.command != "dev":
+        _use_running_dev_services()
+    try:
+        code: int = args.handler(args)
+    except PreflightError as exc:
+        for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return exc.exit_code
     return code

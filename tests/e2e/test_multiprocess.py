@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
+import stat
+import subprocess
 import time
 from decimal import Decimal
 
@@ -13,7 +16,14 @@ import psutil
 import pytest
 
 from tests.factories import make_allocation, make_asset, make_client
-from tests.support import carteira_process, free_port, process_env, wait_http
+from tests.support import (
+    REPO,
+    carteira_process,
+    free_port,
+    process_env,
+    run_carteira,
+    wait_http,
+)
 
 pytestmark = pytest.mark.multiprocess
 
@@ -92,3 +102,59 @@ async def test_dev_stops_its_api_and_worker_on_sigterm(settings, tmp_path):
         assert dev.wait(20) == 0
     _, alive = psutil.wait_procs(children, timeout=5)
     assert alive == []
+
+
+async def test_dev_shares_its_embedded_services_with_other_commands(tmp_path):
+    """The README's flow: `make run` in one terminal, `carteira create-user` and `carteira
+    seed-demo` in another, from the same directory and without DATABASE_URL/REDIS_URL."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "ENVIRONMENT"}
+    }
+    env.update(MARKET_DATA_PROVIDER="simulated", BCRYPT_ROUNDS="4", LOG_LEVEL="WARNING")
+    env.pop("CARTEIRA_DATA_DIR", None)  # the default, .data/ in the working directory
+    shared = tmp_path / ".data" / "env"
+    port = free_port()
+    with carteira_process("dev", "--port", str(port), env=env, cwd=tmp_path) as dev:
+        await wait_http(f"http://127.0.0.1:{port}/health", seconds=120)
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o600
+        created = run_carteira(
+            "create-user",
+            "--email",
+            "ops@example.com",
+            "--role",
+            "reader",
+            env=env,
+            cwd=tmp_path,
+            stdin="a-good-password\n",
+        )
+        assert created.returncode == 0, created.stderr
+        assert "using the running `carteira dev`'s DATABASE_URL and REDIS_URL" in created.stderr
+        seeded = run_carteira("seed-demo", env=env, cwd=tmp_path)
+        assert seeded.returncode == 0, seeded.stderr
+        assert "0 clients created" in seeded.stdout  # `carteira dev` seeded this database
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"http://127.0.0.1:{port}/auth/login",
+                json={"email": "ops@example.com", "password": "a-good-password"},
+            ) as login,
+        ):
+            assert login.status == 200  # the user the other terminal created
+        dev.send_signal(signal.SIGTERM)
+        assert dev.wait(30) == 0
+    assert not shared.exists()  # nothing left for a later command to trust
+
+
+def test_make_run_passes_port_to_carteira_dev():
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
+    dry = subprocess.run(
+        ["make", "--dry-run", "--always-make", "--no-print-directory", "run", "PORT=8001"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert dry.stdout.splitlines()[-1] == ".venv/bin/carteira dev --port 8001"

@@ -12,7 +12,7 @@ from tortoise import Tortoise
 from tortoise.utils import get_schema_sql
 
 from carteira.core.embedded import create_database, drop_database, with_database
-from tests.support import REPO, TEST_JWT_SECRET
+from tests.support import TEST_JWT_SECRET, run_carteira
 
 
 async def test_ready_when_everything_answers(client):
@@ -131,16 +131,7 @@ def _cli(settings, *args, stdin: str = "") -> subprocess.CompletedProcess[str]:
         "BCRYPT_ROUNDS": "4",
         "LOG_LEVEL": "WARNING",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "carteira", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    return run_carteira(*args, env=env, stdin=stdin)
 
 
 @pytest.mark.usefixtures("app")

@@ -40,7 +40,7 @@ def test_database_urls_are_normalised_for_tortoise(url):
 
 def test_tick_must_divide_a_minute():
     assert make(tick_seconds=5).tick_seconds == 5
-    with pytest.raises(ValidationError, match="TICK_SECONDS"):
+    with pytest.raises(ValidationError, match="must divide 60"):
         make(tick_seconds=7)
 
 
@@ -63,3 +63,20 @@ def test_forwarded_addresses_are_a_list(monkeypatch):
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ValueError, match="time zone"):
         Settings(_env_file=None, timezone="Mars/Olympus")
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "sqlite://:memory:", "http://h/db"])
+def test_database_urls_must_be_postgres(url):
+    with pytest.raises(ValidationError, match="PostgreSQL URL"):
+        make(database_url=url)
+
+
+@pytest.mark.parametrize("url", ["redis://h:6379/0", "rediss://h/1", "unix:///tmp/redis.sock"])
+def test_redis_urls_keep_their_scheme(url):
+    assert make(redis_url=url).redis_url == url
+
+
+@pytest.mark.parametrize("url", ["http://h:6379", "h:6379", "memcached://h"])
+def test_redis_urls_must_be_redis(url):
+    with pytest.raises(ValidationError, match="Redis URL"):
+        make(redis_url=url)

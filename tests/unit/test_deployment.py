@@ -1,12 +1,16 @@
-"""The container files (Dockerfiles, compose files, .dockerignore), checked by parsing them:
-CI has no Docker engine, so these tests are what keeps them in step with the code (the CLI's
-subcommands and options, the health routes, the worker's settings)."""
+"""The container files (Dockerfiles, compose files, the proxy's and PostgreSQL's configuration,
+.dockerignore, the CI workflow), checked by parsing them: the machines that run the suite have
+no Docker engine, so these tests are what keeps them in step with the code (the CLI's
+subcommands and options, the health routes, the worker's settings) and with the deployment's
+rules (who may reach what). GitHub Actions' `image` job starts the real stack."""
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import ipaddress
 import json
+import os
 import re
 import shlex
 from pathlib import Path
@@ -24,6 +28,13 @@ COMPOSE = {
     for kind in ("dev", "prod")
 }
 REQUIRED_VAR = re.compile(r"^\$\{(?P<name>[A-Z0-9_]+):\?[^}]+\}$")
+DEFAULTED_VAR = re.compile(r"^\$\{(?P<name>[A-Z0-9_]+):-(?P<default>[^}]+)\}$")
+WORKFLOW_TEXT = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+WORKFLOW = yaml.safe_load(WORKFLOW_TEXT)
+CADDYFILE = ROOT / "deploy" / "Caddyfile"
+INIT_SCRIPTS = ROOT / "deploy" / "postgres" / "initdb"
+# Operator-only routes of the API, kept off the public proxy.
+INTERNAL_PATHS = ["/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"]
 LOCAL_URL = re.compile(r"http://127\.0\.0\.1:8000(?P<path>/[\w/-]*)")
 MULTIPROC_DIR = "/tmp/prometheus"  # noqa: S108 - the image's prometheus multiprocess directory
 COMPILERS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|cc)\b")
@@ -71,6 +82,24 @@ def container_ports(service: dict[str, Any]) -> set[int]:
         else:
             ports.add(int(str(entry).split(":")[-1].split("/")[0]))
     return ports
+
+
+def published(service: dict[str, Any]) -> list[tuple[str, str]]:
+    """(host address, container port) of every published port; "" when every address."""
+    found = []
+    for entry in service.get("ports", []):
+        if isinstance(entry, dict):
+            found.append((str(entry.get("host_ip", "")), str(entry["target"])))
+            continue
+        parts = str(entry).rsplit(":", 2)
+        host_ip = parts[0] if len(parts) == 3 else ""
+        found.append((host_ip, parts[-1].split("/")[0]))
+    return found
+
+
+def networks_of(service: dict[str, Any]) -> set[str]:
+    nets = service.get("networks") or ["default"]
+    return set(nets)
 
 
 def dockerfile_stages(name: str) -> list[list[tuple[str, str]]]:
@@ -137,10 +166,8 @@ def test_images_are_pinned_to_their_major_versions(kind):
     found = services(kind)
     assert found["postgres"]["image"] == "postgres:15"
     assert found["redis"]["image"] == "redis:7"
-    jaeger = found["jaeger"]["image"]
-    assert jaeger.startswith("jaegertracing/")
-    assert ":" in jaeger
-    assert not jaeger.endswith(":latest")
+    # Jaeger v2 (the OpenTelemetry Collector based line), a pinned release.
+    assert re.fullmatch(r"jaegertracing/jaeger:2\.\d+\.\d+", found["jaeger"]["image"])
 
 
 def test_commands_were_found():
@@ -227,10 +254,11 @@ def test_prod_takes_its_secrets_from_the_environment_only():
                 assert match, f"{name}.{var} must be ${{{var}:?...}}, not {value!r}"
                 assert match["name"] == var
         if "DATABASE_URL" in env:
-            assert "${POSTGRES_PASSWORD:?" in env["DATABASE_URL"], name
+            assert "${CARTEIRA_DB_PASSWORD:?" in env["DATABASE_URL"], name
         assert "env_file" not in service, name
     assert "JWT_SECRET" in environment(services("prod")["api"])
     assert "POSTGRES_PASSWORD" in environment(services("prod")["postgres"])
+    assert "CARTEIRA_DB_PASSWORD" in environment(services("prod")["postgres"])
 
 
 def test_prod_app_settings():
@@ -264,14 +292,142 @@ def test_dev_app_settings():
         assert default is not None
         assert "dev-only" in default["default"]
         assert len(default["default"]) >= 32
-    assert "8000:8000" in found["api"]["ports"]
+    assert "127.0.0.1:8000:8000" in found["api"]["ports"]
     assert depends_on(found["api"])["jaeger"] == "service_started"
 
 
 def test_dev_jaeger_accepts_otlp_and_shows_its_ui():
     jaeger = services("dev")["jaeger"]
     assert {16686, 4317, 4318} <= container_ports(jaeger)
-    assert environment(jaeger)["COLLECTOR_OTLP_ENABLED"] == "true"
+    # v2 reads its built-in all-in-one configuration (OTLP on 4317/4318 on every address of
+    # the container); v1's variables such as COLLECTOR_OTLP_ENABLED mean nothing to it.
+    assert "command" not in jaeger
+    assert not [var for var in environment(jaeger) if var.startswith("COLLECTOR_")]
+
+
+def test_prod_jaeger_receives_otlp_on_the_network_and_shows_its_ui_on_loopback():
+    found = services("prod")
+    jaeger = found["jaeger"]
+    assert "command" not in jaeger  # the image's all-in-one configuration
+    assert published(jaeger) == [("127.0.0.1", "16686")]
+    for name in ("api", "worker"):
+        assert environment(found[name])["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
+        assert networks_of(found[name]) & networks_of(jaeger), name
+
+
+# ---- who can reach what -------------------------------------------------------------------
+
+
+def test_dev_publishes_every_port_on_loopback_only():
+    for name, service in services("dev").items():
+        for host_ip, port in published(service):
+            assert host_ip == "127.0.0.1", f"dev {name} publishes {port} beyond the loopback"
+    assert published(services("dev")["api"]) == [("127.0.0.1", "8000")]
+
+
+def test_prod_publishes_only_the_proxy_beyond_loopback():
+    for name, service in services("prod").items():
+        for host_ip, port in published(service):
+            assert name == "proxy" or host_ip == "127.0.0.1", f"prod {name} publishes {port}"
+    assert [port for _, port in published(services("prod")["proxy"])] == ["8000"]
+
+
+def edge_subnet() -> str:
+    """The fixed subnet of the network the proxy reaches the api replicas on."""
+    compose = COMPOSE["prod"]
+    (edge,) = networks_of(services("prod")["proxy"])
+    (config,) = compose["networks"][edge]["ipam"]["config"]
+    return str(config["subnet"])
+
+
+def test_prod_api_trusts_forwarded_headers_from_the_proxy_network_only():
+    found = services("prod")
+    subnet = edge_subnet()
+    allowed = environment(found["api"])["FORWARDED_ALLOW_IPS"]
+    assert allowed == subnet  # the same expression, so an override moves both
+    default = DEFAULTED_VAR.fullmatch(subnet)
+    network = ipaddress.ip_network(default["default"] if default else subnet)
+    assert network.is_private
+    assert "*" not in allowed
+    # Only the proxy and the api replicas are on that network: nothing else can claim an
+    # address it trusts.
+    (edge,) = networks_of(found["proxy"])
+    on_edge = {name for name, service in found.items() if edge in networks_of(service)}
+    assert on_edge == {"proxy", "api"}
+    for name in ("migrate", "worker"):
+        assert "FORWARDED_ALLOW_IPS" not in environment(found[name])
+
+
+def caddy_routes() -> tuple[set[str], str]:
+    """The paths of the Caddyfile's @internal matcher and what it answers them."""
+    text = CADDYFILE.read_text()
+    matcher = re.search(r"^\s*@internal\s+path\s+(?P<paths>.+)$", text, re.MULTILINE)
+    assert matcher is not None
+    handled = re.search(r"handle @internal \{(?P<body>.*?)\n\t\}", text, re.DOTALL)
+    assert handled is not None
+    return set(matcher["paths"].split()), handled["body"]
+
+
+def test_prod_proxy_keeps_metrics_and_docs_off_the_public_port():
+    proxy = services("prod")["proxy"]
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    assert argv(proxy["command"])[-4:] == [
+        "--config",
+        "/etc/caddy/Caddyfile",
+        "--adapter",
+        "caddyfile",
+    ]
+    paths, answer = caddy_routes()
+    for path in INTERNAL_PATHS:
+        assert path in paths or any(
+            pattern.endswith("/*") and path.startswith(pattern[:-1]) for pattern in paths
+        ), path
+    assert "/metrics" in health_paths()  # the route the matcher hides exists
+    assert re.search(
+        r"respond\s+`\{\"detail\":\"Not Found\",\"code\":\"not_found\"\}`\s+404", answer
+    )
+    assert "reverse_proxy api:8000" in CADDYFILE.read_text()
+
+
+# ---- the database role ----------------------------------------------------------------------
+
+
+def test_prod_app_connects_as_a_role_made_at_first_start_not_the_superuser():
+    found = services("prod")
+    postgres = found["postgres"]
+    env = environment(postgres)
+    assert "POSTGRES_DB" not in env  # the init script creates `carteira`, owned by its role
+    assert REQUIRED_VAR.match(env["CARTEIRA_DB_PASSWORD"])
+    assert "./deploy/postgres/initdb:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
+    for name in ("migrate", "api", "worker"):
+        url = environment(found[name])["DATABASE_URL"]
+        assert url == (
+            "postgres://carteira:${CARTEIRA_DB_PASSWORD:?set CARTEIRA_DB_PASSWORD}"
+            "@postgres:5432/carteira"
+        ), name
+        assert "POSTGRES_PASSWORD" not in environment(found[name]), name
+    assert healthcheck(postgres)[1:] == [
+        "pg_isready",
+        "-U",
+        "carteira",
+        "-d",
+        "carteira",
+        "-h",
+        "127.0.0.1",
+    ]
+
+
+def test_the_init_script_creates_an_owner_without_superuser_rights():
+    scripts = sorted(INIT_SCRIPTS.iterdir())
+    assert [script.name for script in scripts] == ["10-carteira-role.sh"]
+    (script,) = scripts
+    assert os.access(script, os.X_OK)  # run, not sourced, by the image's entrypoint
+    text = script.read_text()
+    assert text.startswith("#!/bin/bash\n")
+    assert "${CARTEIRA_DB_PASSWORD:?" in text
+    assert 'CREATE ROLE :"app_role" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE' in text
+    assert "PASSWORD :'app_password'" in text  # quoted by psql, never pasted into SQL
+    assert 'CREATE DATABASE :"app_database" OWNER :"app_role"' in text
 
 
 # ---- Dockerfiles and .dockerignore --------------------------------------------------------
@@ -298,6 +454,20 @@ def test_prod_dockerfile_is_multi_stage_non_root_and_compiler_free():
     assert "8000" in args_of(final, "EXPOSE")
 
 
+def test_prod_dockerfile_installs_the_lock_before_the_source():
+    """The dependency layers stay cached until requirements/base.lock changes."""
+    (builder, *_) = dockerfile_stages("Dockerfile.prod")
+    steps = [(keyword, rest) for keyword, rest in builder if keyword in {"COPY", "RUN"}]
+    lock_copy = steps.index(("COPY", "requirements/base.lock requirements/base.lock"))
+    lock_install = steps.index(
+        ("RUN", "pip install --require-hashes --no-deps -r requirements/base.lock")
+    )
+    source_copy = steps.index(("COPY", "src ./src"))
+    project_install = steps.index(("RUN", "pip install --no-deps ."))
+    assert lock_copy < lock_install < source_copy < project_install
+    assert not [rest for kw, rest in steps[:lock_install] if kw == "COPY" and "src" in rest]
+
+
 def test_prod_dockerfile_installs_no_extras_and_bakes_no_secret():
     text = (ROOT / "Dockerfile.prod").read_text()
     assert "[dev]" not in text
@@ -318,10 +488,14 @@ def test_prod_dockerfile_checks_health_and_serves_with_workers():
     assert "--workers" in command
 
 
-def test_dev_dockerfile_installs_editable_with_dev_extras():
+def test_dev_dockerfile_installs_the_dev_lock_then_the_project_editable():
     (stage,) = dockerfile_stages("Dockerfile.dev")
     assert args_of(stage, "FROM") == ["python:3.11-slim"]
-    assert any("pip install -e '.[dev]'" in run for run in args_of(stage, "RUN"))
+    runs = args_of(stage, "RUN")
+    lock = runs.index("pip install --require-hashes -r requirements/dev.lock")
+    assert runs.index("pip install --no-deps -e .") > lock
+    copies = args_of(stage, "COPY")
+    assert copies.index("requirements/dev.lock requirements/dev.lock") < copies.index("src ./src")
     assert args_of(stage, "WORKDIR") == ["/app"]
     command = cmd_of(stage)
     assert command[:2] == ["carteira", "serve"]
@@ -338,12 +512,68 @@ def test_dockerignore_keeps_local_state_out():
 
 
 def test_the_ci_workflow_lints_tests_on_real_services_and_builds_the_image():
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
-    jobs = workflow["jobs"]
+    jobs = WORKFLOW["jobs"]
     assert "make lint" in str(jobs["lint"]["steps"])
     services = jobs["test"]["services"]
     assert services["postgres"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
     assert "make test" in str(jobs["test"]["steps"])
     assert "coverage" in str(jobs["test"]["steps"])
-    assert "docker build -f Dockerfile.prod" in str(jobs["image"]["steps"])
+
+
+def test_the_ci_workflow_is_read_only_bounded_and_cancels_superseded_runs():
+    assert WORKFLOW["permissions"] == {"contents": "read"}
+    assert WORKFLOW["concurrency"]["cancel-in-progress"] is True
+    assert "github.ref" in WORKFLOW["concurrency"]["group"]
+    for name, job in WORKFLOW["jobs"].items():
+        assert 0 < job["timeout-minutes"] <= 60, name
+        assert "permissions" not in job, f"{name} must not widen the token"
+
+
+def test_every_action_is_pinned_by_commit_with_its_version():
+    uses = re.findall(r"^\s*(?:- )?uses:\s*(\S+)(.*)$", WORKFLOW_TEXT, re.MULTILINE)
+    assert uses
+    for action, rest in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
+        assert re.fullmatch(r"\s+# v\d+\.\d+\.\d+", rest), f"{action}: version comment"
+    for job in WORKFLOW["jobs"].values():
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_python_jobs_install_from_the_lock():
+    for name in ("lint", "test"):
+        steps = WORKFLOW["jobs"][name]["steps"]
+        (setup,) = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
+        assert setup["with"]["python-version"] == "3.11"
+        assert setup["with"]["cache-dependency-path"] == "requirements/dev.lock"
+        assert not [s for s in steps if "pip install" in s.get("run", "")], name  # make does
+
+
+def test_the_image_job_loads_the_image_and_starts_it_with_its_services():
+    steps = WORKFLOW["jobs"]["image"]["steps"]
+    (build,) = [s for s in steps if s.get("uses", "").startswith("docker/build-push-action@")]
+    assert build["with"]["file"] == "Dockerfile.prod"
+    assert build["with"]["load"] is True  # into the runner's Docker, for the steps below
+    assert build["with"]["push"] is False
+    tag = build["with"]["tags"]
+    env = WORKFLOW["jobs"]["image"]["env"]
+    assert env["CARTEIRA_IMAGE"] == tag  # the stack below runs this very image
+    for var in ("JWT_SECRET", "POSTGRES_PASSWORD", "CARTEIRA_DB_PASSWORD"):
+        assert env[var], var
+    runs = [s.get("run", "") for s in steps]
+    after_build = runs[steps.index(build) + 1 :]
+    up = next(i for i, run in enumerate(after_build) if "docker-compose.prod.yml up" in run)
+    assert "--no-build" in after_build[up]
+    # The stack runs `carteira migrate` (the migrate service) before the api starts...
+    found = services("prod")
+    assert argv(found["migrate"]["command"]) == ["carteira", "migrate"]
+    assert depends_on(found["api"])["migrate"] == "service_completed_successfully"
+    # ...then /ready must answer through the proxy, and the internal routes must not.
+    probe = "\n".join(after_build[up + 1 :])
+    assert "curl -fsS http://127.0.0.1:8000/ready" in probe
+    for path in ("/metrics", "/docs", "/redoc", "/openapi.json"):
+        assert path in probe
+    assert 'test "$code" = 404' in probe
+    assert any("down -v" in run for run in after_build)

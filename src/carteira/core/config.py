@@ -120,9 +120,7 @@ class Settings(BaseSettings):
     def _tick_divides_a_minute(cls, value: int) -> int:
         # The tick is an arq cron on the seconds field, so it must repeat within a minute.
         if 60 % value:
-            raise ValueError(
-                "TICK_SECONDS must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)"
-            )
+            raise ValueError("must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)")
         return value
 
     @field_validator("timezone", "daily_close_timezone")
@@ -143,6 +141,17 @@ class Settings(BaseSettings):
         for prefix in ("postgresql://", "postgresql+asyncpg://", "asyncpg://"):
             if value.startswith(prefix):
                 return "postgres://" + value.removeprefix(prefix)
+        if not value.startswith("postgres://"):
+            raise ValueError(
+                "must be a PostgreSQL URL, postgres://USER:PASSWORD@HOST:5432/DATABASE"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a Redis URL, redis://HOST:6379/0 (or rediss://, unix://)")
         return value
 
     @property

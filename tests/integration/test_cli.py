@@ -1,0 +1,155 @@
+"""What an operator can get wrong, through real `carteira` processes: each ends in one clear
+line per problem on stderr and a non-zero exit (2: the settings, 1: a service or the port),
+never in a traceback, and before anything starts."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from importlib.metadata import version
+
+import pytest
+
+from carteira.core.embedded import with_database
+from tests.support import free_port, process_env, run_carteira
+
+
+def _errors(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stdout == "", result.stdout
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+def _refused_database(port: int) -> str:
+    return (
+        f"error: cannot connect to PostgreSQL at 127.0.0.1:{port} (DATABASE_URL):"
+        " connection refused; is it running?"
+    )
+
+
+def test_version(tmp_path):
+    result = run_carteira("--version", env=dict(os.environ), cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"carteira {version('carteira')}"
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["seed-demo"], ["worker"]])
+def test_no_database_reachable(settings, tmp_path, command):
+    port = free_port()
+    env = process_env(settings, DATABASE_URL=f"postgres://carteira:secret@127.0.0.1:{port}/x")
+    result = run_carteira(*command, env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert _errors(result) == [_refused_database(port)]
+    assert "secret" not in result.stderr  # the URL's password is never shown
+
+
+def test_missing_database(settings, servers, run_id, tmp_path):
+    missing = f"carteira_missing_{run_id}"
+    env = process_env(settings, DATABASE_URL=with_database(servers.postgres_admin_url, missing))
+    result = run_carteira("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    (line,) = _errors(result)
+    assert line.startswith("error: PostgreSQL at ")
+    assert f'has no database "{missing}" (DATABASE_URL): create it (createdb {missing})' in line
+
+
+def test_redis_unreachable(settings, tmp_path):
+    port = free_port()
+    env = process_env(settings, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    result = run_carteira("seed-demo", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert _errors(result) == [
+        f"error: cannot connect to Redis at 127.0.0.1:{port} (REDIS_URL):"
+        " connection refused; is it running?"
+    ]
+
+
+def test_every_unreachable_service_is_named(settings, tmp_path):
+    pg, redis = free_port(), free_port()
+    env = process_env(
+        settings,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{pg}/carteira",
+        REDIS_URL=f"redis://127.0.0.1:{redis}/0",
+    )
+    result = run_carteira("worker", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    lines = _errors(result)
+    assert lines[0] == _refused_database(pg)
+    assert lines[1].startswith(f"error: cannot connect to Redis at 127.0.0.1:{redis} (REDIS_URL)")
+    assert len(lines) == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DATABASE_URL", "mysql://app@db/app", "error: DATABASE_URL: must be a PostgreSQL URL"),
+        ("REDIS_URL", "http://127.0.0.1:6379", "error: REDIS_URL: must be a Redis URL"),
+        ("TICK_SECONDS", "7", "error: TICK_SECONDS: must divide 60"),
+        ("TICK_SECONDS", "often", "error: TICK_SECONDS: Input should be a valid integer"),
+    ],
+)
+def test_a_bad_setting_is_one_line(settings, tmp_path, variable, value, expected):
+    result = run_carteira("migrate", env=process_env(settings, **{variable: value}), cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = _errors(result)
+    assert line.startswith(expected)
+
+
+@pytest.mark.parametrize("command", ["dev", "serve", "worker", "create-user", "seed-demo"])
+def test_every_command_checks_the_settings_first(settings, tmp_path, command):
+    data = tmp_path / "data"
+    env = process_env(settings, TICK_SECONDS="7", CARTEIRA_DATA_DIR=str(data))
+    arguments = {
+        "dev": ["--port", str(free_port())],
+        "serve": ["--port", str(free_port())],
+        "create-user": ["--email", "x@example.com", "--role", "reader"],
+    }.get(command, [])
+    result = run_carteira(command, *arguments, env=env, cwd=tmp_path, stdin="a-good-password\n")
+    assert result.returncode == 2
+    assert _errors(result) == [
+        "error: TICK_SECONDS: must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)"
+    ]
+    assert not data.exists()  # `carteira dev` started nothing
+
+
+def test_one_line_per_bad_setting(settings, tmp_path):
+    env = process_env(
+        settings,
+        DATABASE_URL="mysql://carteira@db/carteira",
+        REDIS_URL="memcached://cache",
+        TICK_SECONDS="7",
+        DATABASE_POOL_SIZE="0",
+    )
+    result = run_carteira("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    named = [line.split(":", 2)[1].strip() for line in _errors(result)]
+    assert sorted(named) == ["DATABASE_POOL_SIZE", "DATABASE_URL", "REDIS_URL", "TICK_SECONDS"]
+
+
+def test_a_short_secret_outside_dev_refuses_to_serve(settings, tmp_path):
+    port = free_port()
+    env = process_env(settings, ENVIRONMENT="production", JWT_SECRET="short")
+    result = run_carteira("serve", "--port", str(port), env=env, cwd=tmp_path, timeout=30)
+    assert result.returncode == 2
+    (line,) = _errors(result)
+    assert line.startswith("error: JWT_SECRET must be set to at least 32 characters")
+
+
+@pytest.mark.parametrize("command", ["dev", "serve"])
+def test_a_port_in_use_stops_before_anything_starts(settings, tmp_path, command):
+    data = tmp_path / "data"
+    env = process_env(settings, CARTEIRA_DATA_DIR=str(data), MARKET_DATA_PROVIDER="simulated")
+    if command == "dev":  # the embedded services would be the first thing it starts
+        env = {k: v for k, v in env.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_carteira(command, "--port", str(port), env=env, cwd=tmp_path, timeout=30)
+    assert result.returncode == 1
+    assert _errors(result) == [
+        f"error: 127.0.0.1:{port} is already in use: stop what listens there or choose another"
+        f" port (--port {port + 1}, or make run PORT={port + 1})"
+    ]
+    assert not data.exists()
