@@ -45,7 +45,7 @@ def run_id() -> str:
 
 @pytest.fixture(scope="session")
 def redis_db(servers: Servers, run_id: str) -> Iterator[int]:
-    index = claim_redis_db(servers.redis_base_url, run_id)
+    index = claim_redis_db(servers.redis_base_url, run_id, named=servers.redis_db)
     yield index
     release_redis_db(servers.redis_base_url, index)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
@@ -36,6 +37,15 @@ class Servers:
     postgres_admin_url: str  # database `postgres` on the server the tests use
     redis_base_url: str  # without a db index
     embedded: EmbeddedServices | None
+    redis_db: int | None = None  # the db REDIS_URL names, if it names one
+
+
+def split_redis_url(url: str) -> tuple[str, int | None]:
+    """`redis://host:port/3` -> (`redis://host:port`, 3); no db in the URL -> None."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    base = urlunsplit((parts.scheme, parts.netloc, "", parts.query, ""))
+    return base, int(path) if path.isdigit() else None
 
 
 def start_servers() -> Servers:
@@ -49,25 +59,70 @@ def start_servers() -> Servers:
         pg = pg or embedded.start_postgres()
         redis_url = redis_url or embedded.start_redis()
     pg = pg.replace("postgresql://", "postgres://", 1)
+    base, named = split_redis_url(redis_url)
     return Servers(
         postgres_admin_url=with_database(pg, "postgres"),
-        redis_base_url=redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url,
+        redis_base_url=base,
         embedded=embedded,
+        redis_db=named if embedded is None or os.environ.get("REDIS_URL") else None,
     )
 
 
-def claim_redis_db(base_url: str, run_id: str) -> int:
-    """A Redis db index no other concurrent test run holds (0 is left to the application)."""
+class RedisDbRefusedError(RuntimeError):
+    """The suite will not flush a Redis db it was not given, or that holds others' data."""
+
+
+# Claim an empty db, atomically: a db that holds anything is someone else's.
+_CLAIM_IF_EMPTY = """
+if redis.call('DBSIZE') == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0
+"""
+CLAIM_SECONDS = 3 * 3600
+
+
+def claim_redis_db(base_url: str, run_id: str, *, named: int | None = None) -> int:
+    """The Redis db this run may flush at will.
+
+    With a db named in REDIS_URL, exactly that one, and only if it is empty or holds nothing
+    but this suite's own keys; otherwise the first empty db among 1-15 (0 is left to the
+    application). A db holding someone else's data is never flushed."""
+    if named is not None:
+        return _claim_named(base_url, run_id, named)
     for index in range(1, 16):
         client = redis.Redis.from_url(f"{base_url}/{index}")
         try:
-            if client.set(LOCK_KEY, run_id, nx=True, ex=3 * 3600):
-                client.flushdb()
-                client.set(LOCK_KEY, run_id, ex=3 * 3600)
+            if client.eval(_CLAIM_IF_EMPTY, 1, LOCK_KEY, run_id, CLAIM_SECONDS):
                 return index
         finally:
             client.close()
-    raise RuntimeError("every Redis db 1-15 is held by another test run")
+    raise RedisDbRefusedError(
+        "every Redis db 1-15 holds data (another test run, or someone else's); name an empty "
+        "one in REDIS_URL"
+    )
+
+
+def _claim_named(base_url: str, run_id: str, index: int) -> int:
+    client = redis.Redis.from_url(f"{base_url}/{index}")
+    try:
+        holder = client.get(LOCK_KEY)
+        if holder is not None and holder.decode() != run_id:
+            raise RedisDbRefusedError(
+                f"Redis db {index} (named in REDIS_URL) is held by another test run "
+                f"({LOCK_KEY}={holder.decode()}); if that run is gone, delete the key"
+            )
+        if holder is None and client.dbsize():
+            raise RedisDbRefusedError(
+                f"Redis db {index} (named in REDIS_URL) holds {client.dbsize()} keys that are not "
+                "this suite's: refusing to flush it. Name an empty db, or leave the db out of "
+                "REDIS_URL to let the suite find a free one."
+            )
+        client.set(LOCK_KEY, run_id, ex=CLAIM_SECONDS)
+        return index
+    finally:
+        client.close()
 
 
 def release_redis_db(base_url: str, index: int) -> None:

@@ -540,3 +540,20 @@ async def test_a_password_change_to_the_email_is_refused(as_admin, reader):
     r = await as_admin.patch(f"/users/{reader.id}", json={"password": reader.email})
     assert r.status_code == 422
     assert r.json()["code"] == "weak_password"
+
+
+async def test_unknown_tickers_never_open_the_circuit_nor_hide_real_failures(as_reader, app, yahoo):
+    circuit = app.state.market.provider.circuit
+    list_on_yahoo("GOOD3.SA", price="10")
+    for n in range(3 * circuit.failure_threshold):  # a flood of 404s
+        await as_reader.get(f"/quotes?tickers=ZZZ{n:03d}")
+    assert circuit.state.value == "closed"
+    assert (await as_reader.get("/quotes?tickers=GOOD3.SA")).json()["items"][0]["price"] == "10"
+    # Real failures interleaved with 404s still open it: a 404 is no proof of health.
+    yahoo.fail_symbol("GOOD3.SA", status=500)
+    yahoo.fail_symbol("BAD3.SA", status=500)
+    list_on_yahoo("BAD3.SA")
+    for n in range(circuit.failure_threshold):
+        await app.state.market.cache.redis.delete("md:quote:BAD3.SA")
+        await as_reader.get(f"/quotes?tickers=BAD3.SA,YYY{n:03d}")
+    assert circuit.state.value == "open"

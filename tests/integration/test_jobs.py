@@ -14,6 +14,7 @@ import pytest
 from arq import Worker
 from tortoise import Tortoise
 
+from carteira.core.calendar import is_business_day
 from carteira.core.database import atomic
 from carteira.core.jobs import REGISTRY, Context, job
 from carteira.pricing.closes import store_closes
@@ -35,9 +36,10 @@ async def run_jobs(settings, **overrides) -> Worker:
 
 
 def weekdays(start: date, count: int) -> list[date]:
+    """`count` B3 sessions from `start` on (weekdays that are not the exchange's holidays)."""
     days, day = [], start
     while len(days) < count:
-        if day.weekday() < 5:
+        if is_business_day(day, market="B3"):
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -77,11 +79,13 @@ async def test_registering_an_asset_backfills_its_history(as_admin, settings):
         (RECENT[3], Decimal("12.1")),
         (RECENT[4], Decimal("12.1")),
     ]
-    assert [r for _, _, r in rows] == [None, Decimal("10"), Decimal("10"), Decimal("0")]
+    # RECENT[1] had no close (Yahoo's null): RECENT[2] follows a gap, not a session.
+    assert [r for _, _, r in rows] == [None, None, Decimal("10"), Decimal("0")]
 
     history_out = (await as_admin.get(f"/assets/{asset['id']}/history")).json()
     assert [item["close"] for item in history_out["items"]] == ["10", "11", "12.1", "12.1"]
-    assert history_out["items"][1]["return_pct"] == 10.0
+    assert history_out["items"][1]["return_pct"] is None
+    assert history_out["items"][2]["return_pct"] == 10.0
 
 
 async def test_refresh_job_is_idempotent_and_reports(as_admin, settings):
@@ -265,3 +269,40 @@ def test_arq_check_is_a_liveness_probe(settings):
                 break
             time.sleep(0.3)
     assert after.returncode == 0, after.stdout
+
+
+async def test_a_return_is_daily_only_between_consecutive_sessions(as_admin, settings, yahoo):
+    """Measured before: after a gap in the stored history, a 20-month move was stored as one
+    day's return."""
+    history = [
+        (date(2024, 2, 8), Decimal("10")),
+        (date(2024, 2, 9), Decimal("10.5")),  # Friday before Carnival
+        (date(2024, 2, 14), Decimal("11")),  # Ash Wednesday: B3's next session
+        (date(2024, 2, 15), Decimal("11")),
+        (date(2025, 10, 20), Decimal("22")),  # after 20 months without stored closes
+        (date(2025, 10, 21), Decimal("22.22")),
+    ]
+    asset = await make_asset(as_admin, "GAPS3.SA", history=history)
+    body = {"asset_id": asset["id"], "start": "2024-02-01", "end": "2025-10-31"}
+    await as_admin.post("/jobs/daily-returns", json=body)
+    await run_jobs(settings)
+    returns = {day: r for day, _, r in await stored(asset["id"])}
+    assert returns[date(2024, 2, 9)] == Decimal("5")
+    assert returns[date(2024, 2, 14)] == Decimal("4.7619047619")  # Carnival is not a gap
+    assert returns[date(2025, 10, 20)] is None  # a gap is not a day
+    assert returns[date(2025, 10, 21)] == Decimal("1")
+
+
+async def test_crypto_trades_every_day_and_us_listings_follow_nyse(as_admin, settings, yahoo):
+    weekend = [(date(2025, 7, 4), Decimal("100")), (date(2025, 7, 5), Decimal("110"))]
+    coin = await make_asset(
+        as_admin, "BTC-USD", history=weekend, instrument_type="CRYPTOCURRENCY", exchange="CCC"
+    )
+    us = [(date(2025, 7, 3), Decimal("50")), (date(2025, 7, 7), Decimal("51"))]  # 4 July
+    stock = await make_asset(as_admin, "AAPL", history=us, exchange="NMS", currency="USD")
+    for asset in (coin, stock):
+        body = {"asset_id": asset["id"], "start": "2025-07-01", "end": "2025-07-10"}
+        await as_admin.post("/jobs/daily-returns", json=body)
+    await run_jobs(settings)
+    assert [r for _, _, r in await stored(coin["id"])] == [None, Decimal("10")]
+    assert [r for _, _, r in await stored(stock["id"])] == [None, Decimal("2")]

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import pyxirr
 
+from carteira.core import clock
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from tests.factories import make_allocation, make_asset, make_client
@@ -149,3 +150,96 @@ async def test_undefined_returns_say_why(as_admin):
 async def test_bad_windows_are_422(as_admin, query):
     client = await make_client(as_admin)
     assert (await as_admin.get(f"/clients/{client['id']}/performance?{query}")).status_code == 422
+
+
+# ---- trust: today's lots, missing prices, back-dated lots ---------------------------------
+
+
+async def test_a_lot_bought_today_counts_from_its_price_in_the_days_change(as_admin):
+    """Measured before: 100 bought today at 10.00, now 20.20 (closed at 20.43 yesterday),
+    showed a day of -23 instead of +1,020."""
+    client = await make_client(as_admin)
+    asset = await make_asset(as_admin, "MGLU3.SA", price="20.20", previous_close="20.43")
+    await make_allocation(
+        as_admin,
+        client["id"],
+        asset_id=asset["id"],
+        quantity="100",
+        buy_price="10",
+        buy_date=clock.today(),
+    )
+    totals = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["totals"]
+    assert totals["day_change"] == "1020"
+    assert totals["day_change_pct"] == pytest.approx(102.0)
+
+
+async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo):
+    """Measured before: a holding without any price was valued at its buy price: a silent
+    0 % return and an XIRR of 0.0."""
+    client = await make_client(as_admin)
+    asset = await make_asset(as_admin, "NOPX3.SA", price="10", previous_close="10")
+    await make_allocation(
+        as_admin, client["id"], asset_id=asset["id"], quantity="5", buy_price="9", buy_date=D[0]
+    )
+    yahoo.fail_symbol("NOPX3.SA", status=404)  # no live quote, and no stored close at all
+    await app_caches_cold(as_admin)
+    body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
+    assert body["prices_missing"][0]["ticker"] == "NOPX3.SA"
+    assert body["prices_missing"][0]["start"] == D[0].isoformat()
+    totals = body["totals"]
+    assert (totals["market_value"], totals["pnl"], totals["day_change"]) == (None, None, None)
+    assert totals["cost"] == "45"
+    assert body["xirr_pct"] is None
+    assert "prices_missing" in body["xirr_note"]
+    assert body["twr_pct"] is None
+    assert {p["market_value"] for p in body["series"]} == {None}
+
+    # Closes arrive, but only from D[2] on: the days before stay a reported gap.
+    await store_closes(asset_id=asset["id"], closes=[DailyClose(date=D[2], close=Decimal("12"))])
+    body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
+    assert [(g["ticker"], g["start"]) for g in body["prices_missing"]] == [
+        ("NOPX3.SA", D[0].isoformat())
+    ]
+    series = {p["date"]: p for p in body["series"]}
+    assert series[D[0].isoformat()]["market_value"] is None
+    assert series[D[2].isoformat()]["market_value"] == "60"
+    assert body["twr_pct"] is None  # the chain has a hole: no invented figure
+    assert body["totals"]["market_value"] == "60"  # the last close stands in for the quote
+    assert body["prices_unavailable"] is True
+    # Money-weighted needs only the flows and the final value, both known.
+    assert body["xirr_pct"] is not None
+
+
+async def app_caches_cold(api) -> None:
+    """Forget quotes the fixture's registration cached (the fake now refuses the symbol)."""
+    from carteira.pricing.service import create_market_data
+
+    app = api._transport.app
+    await app.state.market.close()
+    app.state.market = app.state.hub.market = create_market_data(
+        app.state.settings, app.state.redis
+    )
+    for key in await app.state.redis.keys("md:quote:*"):
+        await app.state.redis.delete(key)
+
+
+async def test_a_lot_dated_before_the_stored_history_schedules_its_backfill(
+    as_admin, settings, yahoo
+):
+    from carteira.core.outbox import OutboxJob
+    from tests.integration.test_jobs import run_jobs
+
+    old = TODAY - timedelta(days=900)
+    history = [(day, Decimal("20")) for day in weekdays(old, 700)]
+    asset = await make_asset(as_admin, "OLDH3.SA", price="20", previous_close="20", history=history)
+    client = await make_client(as_admin)
+    await make_allocation(
+        as_admin, client["id"], asset_id=asset["id"], quantity="1", buy_price="20", buy_date=old
+    )
+    sent = await OutboxJob.all().values_list("job_id", flat=True)
+    pending = await as_admin.get(f"/jobs/backfill:{asset['id']}:{old.isoformat()}")
+    assert pending.json()["status"] == "queued" or f"backfill:{asset['id']}:{old}" in sent
+    await run_jobs(settings)
+    series = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["series"]
+    assert series[0]["date"] == old.isoformat()  # the curve starts with the holding
+    assert series[0]["market_value"] == "20"

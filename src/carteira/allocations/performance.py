@@ -231,7 +231,9 @@ def _curve_exact(
         else None
     )
     points: list[tuple[date, Decimal | None, Decimal]] = []
-    for day in sorted(close_days):
+    # Every day with a close, and every purchase day: a holding bought before its asset has any
+    # close shows as a gap from its first day, never as a later jump.
+    for day in sorted(set(close_days) | {lot.buy_date for lot in pending}):
         if day > last:
             break
         inflow = ZERO
@@ -240,7 +242,7 @@ def _curve_exact(
             holdings[lot.asset_id] += lot.quantity
             inflow += lot.cost
         invested += inflow
-        last_close.update(close_days[day])
+        last_close.update(close_days.get(day, {}))
         value = _value(holdings, last_close)
         if value is None:
             gaps.note(_unpriced(holdings, last_close, tickers), day)

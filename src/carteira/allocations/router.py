@@ -63,6 +63,7 @@ async def update_allocation(
     body: AllocationPatch,
     admin: AdminUser,
     events: EventsDep,
+    jobs: JobsDep,
     settings: SettingsDep,
 ) -> AllocationOut:
     return await service.update_allocation(
@@ -71,6 +72,7 @@ async def update_allocation(
         data=body,
         actor_id=admin.id,
         events=events,
+        jobs=jobs,
         reporting_currency=settings.reporting_currency,
     )
 

@@ -26,6 +26,7 @@ from carteira.core.events import EventBus, LocalCache
 from carteira.core.jobs import JobQueue
 from carteira.core.money import mul
 from carteira.core.pagination import PageParams
+from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
 from carteira.reports import service as reports
 
@@ -168,6 +169,7 @@ async def create_allocation(
             buy_date=data.buy_date,
         )
         await _lots_changed(events, days=[data.buy_date], currency=reporting_currency)
+        await pricing.ensure_history_from(jobs=jobs, asset_id=asset.id, start=data.buy_date)
         await audit.record(
             actor_id=actor_id,
             action=audit.Action.CREATE,
@@ -187,6 +189,7 @@ async def update_allocation(
     data: AllocationPatch,
     actor_id: int | None,
     events: EventBus,
+    jobs: JobQueue,
     reporting_currency: str,
 ) -> AllocationOut:
     async with atomic():
@@ -198,6 +201,10 @@ async def update_allocation(
             await allocation.save()
             days = [before["buy_date"], allocation.buy_date]
             await _lots_changed(events, days=days, currency=reporting_currency)
+            if allocation.buy_date < before["buy_date"]:
+                await pricing.ensure_history_from(
+                    jobs=jobs, asset_id=allocation.asset_id, start=allocation.buy_date
+                )
             await audit.record(
                 actor_id=actor_id,
                 action=audit.Action.UPDATE,

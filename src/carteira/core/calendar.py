@@ -54,3 +54,23 @@ def business_days(start: date, end: date, *, market: Market = "B3") -> list[date
             days.append(day)
         day += _ONE_DAY
     return days
+
+
+# Yahoo exchange codes of US listings.
+_US_EXCHANGES = frozenset({"NMS", "NYQ", "NGM", "NCM", "PCX", "ASE", "BTS", "NAS", "NYS", "PNK"})
+
+
+def previous_trading_day(day: date, *, exchange: str, ticker: str, every_day: bool) -> date:
+    """The session before `day` where this listing trades: B3's or NYSE's calendar for their
+    listings, every calendar day for what trades around the clock (crypto), and weekdays for
+    anything else (a holiday of an unknown market then reads as a gap, never as a day)."""
+    if every_day:
+        return day - _ONE_DAY
+    if exchange == "SAO" or ticker.endswith(".SA"):
+        return previous_business_day(day, market="B3")
+    if exchange in _US_EXCHANGES:
+        return previous_business_day(day, market="NYSE")
+    candidate = day - _ONE_DAY
+    while candidate.weekday() >= _SATURDAY:
+        candidate -= _ONE_DAY
+    return candidate

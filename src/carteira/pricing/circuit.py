@@ -43,6 +43,12 @@ class CircuitBreaker:
         self._opened_at = None
         self._trial_running = False
 
+    def record_answer(self) -> None:
+        """The upstream answered, though not with data (a 404): it ends a half-open trial as a
+        success (the upstream is back), and is neutral otherwise."""
+        if self._trial_running:
+            self.record_success()
+
     def record_failure(self) -> None:
         self._trial_running = False
         self._failures += 1

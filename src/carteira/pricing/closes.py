@@ -1,11 +1,16 @@
-"""Daily closes in `daily_returns`: idempotent bulk upserts with returns recomputed in SQL."""
+"""Daily closes in `daily_returns`: idempotent bulk upserts, with daily returns recomputed
+over the listing's own trading calendar."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import pairwise
+from typing import Any
 
+from carteira.core.calendar import previous_trading_day
 from carteira.core.database import atomic, db
 from carteira.pricing.schemas import DailyClose
 
@@ -21,19 +26,38 @@ _UPSERT = """
 # Returns chain-link each stored close to the previous *stored* one, so they are recomputed
 # from the table itself: from the last close before the window (the left edge) through every
 # later row (the right edge, when a backfill lands before existing data).
-_RECOMPUTE = """
-    WITH chained AS (
-        SELECT id, date,
-               ROUND((close / LAG(close) OVER (ORDER BY date) - 1) * 100, 10) AS return_pct
-        FROM daily_returns
-        WHERE asset_id = $1 AND date >= COALESCE(
-            (SELECT MAX(date) FROM daily_returns WHERE asset_id = $1 AND date < $2), $2)
-    )
-    UPDATE daily_returns AS d SET return_pct = chained.return_pct
-    FROM chained
-    WHERE d.id = chained.id AND chained.date >= $2
-      AND d.return_pct IS DISTINCT FROM chained.return_pct
+_CHAIN = """
+    SELECT id, date, close, return_pct FROM daily_returns
+    WHERE asset_id = $1 AND date >= COALESCE(
+        (SELECT MAX(date) FROM daily_returns WHERE asset_id = $1 AND date < $2), $2)
+    ORDER BY date
 """
+_SET_RETURNS = """
+    UPDATE daily_returns AS d SET return_pct = t.return_pct
+    FROM unnest($1::bigint[], $2::numeric[]) AS t(id, return_pct)
+    WHERE d.id = t.id
+"""
+TEN_PLACES = Decimal("1E-10")
+PreviousSession = Callable[[date], date]
+
+
+def _daily_returns(
+    rows: Sequence[Mapping[str, Any]], previous_session: PreviousSession
+) -> list[tuple[int, Decimal | None]]:
+    """(id, return) for every row after the first whose stored return must change. A return is
+    daily only between consecutive sessions: after a gap in the stored history it is null,
+    never a move of months labelled as one day."""
+    changes = []
+    for before, row in pairwise(rows):
+        consecutive = before["date"] == previous_session(row["date"])
+        value = (
+            ((row["close"] / before["close"] - 1) * 100).quantize(TEN_PLACES, ROUND_HALF_EVEN)
+            if consecutive and before["close"]
+            else None
+        )
+        if value != row["return_pct"]:
+            changes.append((row["id"], value))
+    return changes
 
 
 @dataclass(frozen=True)
@@ -42,14 +66,27 @@ class Stored:
     updated: int
 
 
-async def store_closes(*, asset_id: int, closes: Sequence[DailyClose]) -> Stored:
+def previous_weekday(day: date) -> date:
+    return previous_trading_day(day, exchange="", ticker="", every_day=False)
+
+
+async def store_closes(
+    *,
+    asset_id: int,
+    closes: Sequence[DailyClose],
+    previous_session: PreviousSession = previous_weekday,
+) -> Stored:
+    """`previous_session(day)`: the listing's trading day before `day` (its calendar)."""
     if not closes:
         return Stored(0, 0)
     async with atomic():
         rows = await db().execute_query_dict(
             _UPSERT, [asset_id, [c.date for c in closes], [c.close for c in closes]]
         )
-        await db().execute_query(_RECOMPUTE, [asset_id, closes[0].date])
+        chain = await db().execute_query_dict(_CHAIN, [asset_id, closes[0].date])
+        if changes := _daily_returns(chain, previous_session):
+            ids, values = zip(*changes, strict=True)
+            await db().execute_query(_SET_RETURNS, [list(ids), list(values)])
     inserted = sum(1 for row in rows if row["inserted"])
     return Stored(inserted=inserted, updated=len(rows) - inserted)
 
@@ -61,3 +98,11 @@ async def stored_history(*, asset_id: int, start: date, end: date) -> list[dict[
         [asset_id, start, end],
     )
     return rows
+
+
+async def first_close_date(*, asset_id: int) -> date | None:
+    rows = await db().execute_query_dict(
+        "SELECT MIN(date) AS first FROM daily_returns WHERE asset_id = $1", [asset_id]
+    )
+    first: date | None = rows[0]["first"]
+    return first

@@ -27,7 +27,7 @@ from carteira.core.jobs import JobQueue
 from carteira.core.tracing import tracer
 from carteira.pricing.bcb import BcbProvider, bcb_limits
 from carteira.pricing.cache import Cached, MarketCache, Missing
-from carteira.pricing.closes import stored_history
+from carteira.pricing.closes import first_close_date, stored_history
 from carteira.pricing.exceptions import (
     ProviderBudgetError,
     ProviderError,
@@ -295,6 +295,17 @@ REFRESH_JOB = "refresh_daily_returns"
 async def schedule_backfill(*, jobs: JobQueue, asset_id: int, days: int) -> str:
     """After the current transaction commits; one backfill per asset at a time."""
     return await jobs.enqueue(BACKFILL_JOB, asset_id, days, job_id=f"backfill:{asset_id}")
+
+
+async def ensure_history_from(*, jobs: JobQueue, asset_id: int, start: date) -> str | None:
+    """A holding dated `start` needs closes from then on: when the stored history begins later
+    (or not at all), a backfill from `start` is scheduled (one job per asset and date)."""
+    first = await first_close_date(asset_id=asset_id)
+    if first is not None and first <= start:
+        return None
+    return await jobs.enqueue(
+        BACKFILL_JOB, asset_id, 0, start=start.isoformat(), job_id=f"backfill:{asset_id}:{start}"
+    )
 
 
 async def schedule_refresh(

@@ -9,11 +9,12 @@ from typing import Any
 
 from opentelemetry import trace
 
-from carteira.assets.models import Asset
+from carteira.assets.models import Asset, AssetType
 from carteira.core import clock
+from carteira.core.calendar import previous_trading_day
 from carteira.core.errors import AppError
 from carteira.core.jobs import Context, job, report_progress
-from carteira.pricing.closes import Stored, store_closes
+from carteira.pricing.closes import PreviousSession, Stored, store_closes
 from carteira.pricing.exceptions import ProviderUnavailableError
 from carteira.pricing.service import MarketData
 
@@ -41,7 +42,11 @@ async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date)
             try:
                 # Fresh: a history cached during the session would hold an intraday bar.
                 history = await market.history(asset.ticker, start=start, end=end, fresh=True)
-                stored = await store_closes(asset_id=asset.id, closes=history.closes)
+                stored = await store_closes(
+                    asset_id=asset.id,
+                    closes=history.closes,
+                    previous_session=sessions_of(asset),
+                )
             except AppError as exc:
                 failed[asset.ticker] = exc.detail
                 stored = Stored(0, 0)
@@ -66,14 +71,30 @@ async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date)
     }
 
 
+def sessions_of(asset: Asset) -> PreviousSession:
+    """The listing's trading calendar: the session before a given day."""
+    every_day = asset.asset_type is AssetType.CRYPTOCURRENCY
+
+    def previous(day: date) -> date:
+        return previous_trading_day(
+            day, exchange=asset.exchange, ticker=asset.ticker, every_day=every_day
+        )
+
+    return previous
+
+
 @job(timeout_seconds=900, max_tries=5, retry_delay_seconds=15)
-async def backfill_asset(ctx: Context, asset_id: int, days: int) -> dict[str, Any]:
-    """The history of a newly registered asset."""
+async def backfill_asset(
+    ctx: Context, asset_id: int, days: int, start: str | None = None
+) -> dict[str, Any]:
+    """The history of a newly registered asset (`days` back), or from `start` (a holding
+    dated before the stored history begins)."""
     asset = await Asset.get_or_none(id=asset_id)
     if asset is None:
         return {"assets": 0, "skipped": "asset no longer exists"}
     end = today()
-    return await _refresh(ctx, assets=[asset], start=end - timedelta(days=days), end=end)
+    first = date.fromisoformat(start) if start else end - timedelta(days=days)
+    return await _refresh(ctx, assets=[asset], start=first, end=end)
 
 
 @job(timeout_seconds=1800, max_tries=3, retry_delay_seconds=30)

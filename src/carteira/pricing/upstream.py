@@ -155,7 +155,10 @@ class Upstream:
             raise
         except AppError as exc:
             outcome = exc.code
-            self.circuit.record_success()  # a clear answer: the upstream is healthy
+            # A clear "no such thing" (an unknown ticker): never a failure, however many come,
+            # so they cannot open the circuit for valid tickers; but no proof either that real
+            # lookups work, so they do not wipe a run of real failures.
+            self.circuit.record_answer()
             raise
         else:
             self.circuit.record_success()
