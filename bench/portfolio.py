@@ -15,7 +15,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from tests.support import connect, copy_allocations
+from tests.support import connect, copy_buys
 
 from bench.common import (
     CEILING_COLUMNS,
@@ -75,7 +75,7 @@ async def seed(database_url: str) -> int:
         lots = [(showcase, rng.choice(asset_ids)) for _ in range(20)]
         others = client_ids[1:]
         lots += [(rng.choice(others), rng.choice(asset_ids)) for _ in range(ALLOCATIONS - 20)]
-        await copy_allocations(
+        await copy_buys(
             conn,
             [
                 (

@@ -138,7 +138,7 @@ async def connect(database_url: str) -> asyncpg.Connection:
     return await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
 
 
-ALLOCATION_COLUMNS = [
+BUY_COLUMNS = [
     "client_id",
     "asset_id",
     "quantity",
@@ -147,11 +147,48 @@ ALLOCATION_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+_TRANSACTION_COLUMNS = [
+    "client_id",
+    "asset_id",
+    "quantity",
+    "price",
+    "date",
+    "created_at",
+    "updated_at",
+    "kind",
+    "currency",
+    "settlement",
+    "source",
+    "fees",
+    "tax",
+]
+# What a ledger of buys alone derives to (the engine's result for buys: sums), for bulk loads
+# that bypass the API.
+_REBUILD_BUYS = """
+    DELETE FROM holdings WHERE client_id = ANY($1::int[]);
+    DELETE FROM client_flows WHERE client_id = ANY($1::int[]);
+    INSERT INTO holdings (client_id, asset_id, currency, quantity, cost, realized, income)
+    SELECT client_id, asset_id, currency, SUM(quantity), SUM(quantity * price), 0, 0
+    FROM transactions WHERE client_id = ANY($1::int[]) GROUP BY client_id, asset_id, currency;
+    INSERT INTO client_flows (client_id, date, currency, inflow, outflow, entries)
+    SELECT client_id, date, currency, SUM(quantity * price), 0, COUNT(*)
+    FROM transactions WHERE client_id = ANY($1::int[]) GROUP BY client_id, date, currency;
+"""
 
 
-async def copy_allocations(conn: asyncpg.Connection, records: Iterable[tuple]) -> None:
-    """COPY lots, given in `ALLOCATION_COLUMNS` order, into `allocations`."""
-    await conn.copy_records_to_table("allocations", columns=ALLOCATION_COLUMNS, records=records)
+async def copy_buys(conn: asyncpg.Connection, records: Iterable[tuple]) -> None:
+    """COPY buys with external settlement, given in `BUY_COLUMNS` order, into the ledger, and
+    derive the clients' holdings and flows as the API would have."""
+    currencies = dict(await conn.fetch("SELECT id, currency FROM assets"))
+    rows = [
+        (*record, "buy", currencies[record[1]], "external", "manual", 0, 0) for record in records
+    ]
+    await conn.copy_records_to_table("transactions", columns=_TRANSACTION_COLUMNS, records=rows)
+    clients = sorted({row[0] for row in rows})
+    async with conn.transaction():
+        for statement in _REBUILD_BUYS.strip().split(";"):
+            if statement.strip():
+                await conn.execute(statement, clients)
 
 
 def new_run_id() -> str:

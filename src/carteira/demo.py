@@ -6,9 +6,12 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from carteira.allocations import service as allocations
-from carteira.allocations.schemas import AllocationCreate
+from carteira.allocations.schemas import TransactionIn
 from carteira.assets import service as assets
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import AssetDetails
@@ -77,28 +80,89 @@ DEMO_CLIENTS = (
 )
 
 
-def _lots(rng: random.Random, today: date) -> list[tuple[DemoAsset, Decimal, Decimal, date]]:
-    """About eight lots over the past two years, the last one in the current month."""
-    lots: list[tuple[DemoAsset, date]] = []
-    for _ in range(rng.randint(5, 9)):
-        asset = rng.choice(DEMO_ASSETS)
-        bought = today - timedelta(days=rng.randint(20, 730))
-        lots.append((asset, bought))
-    lots.append((rng.choice(DEMO_ASSETS), today.replace(day=1)))
-    result = []
-    for asset, bought in lots:
-        drift = Decimal(rng.randint(80, 120)) / 100
-        price = (asset.typical_price * drift).quantize(Decimal("0.01"))
+def _ledger(rng: random.Random, today: date) -> list[dict[str, Any]]:
+    """A plausible two-year ledger: money deposited, purchases from cash (and a few from
+    outside), a partial sale, proventos, a split, a custody fee and a withdrawal — every kind a
+    new user should see. Quantities never go short."""
+    start = today - timedelta(days=rng.randint(600, 730))
+    entries: list[dict[str, Any]] = [
+        {"kind": "deposit", "date": start, "amount": Decimal(rng.randint(30, 80) * 1000)}
+    ]
+    held: dict[str, tuple[Decimal, date]] = {}
+    for step in range(rng.randint(5, 8)):
+        asset = DEMO_ASSETS[(step + rng.randint(0, 5)) % len(DEMO_ASSETS)]
+        day = start + timedelta(days=10 + step * rng.randint(40, 80))
+        if day > today - timedelta(days=15):
+            break
+        price = (asset.typical_price * Decimal(rng.randint(80, 120)) / 100).quantize(
+            Decimal("0.01")
+        )
         crypto = asset.details.asset_type is AssetType.CRYPTOCURRENCY
         quantity = (
-            Decimal(rng.randint(1, 50)) / 1000 if crypto else Decimal(rng.randint(1, 40) * 10)
+            Decimal(rng.randint(1, 50)) / 1000 if crypto else Decimal(rng.randint(1, 30) * 10)
         )
-        result.append((asset, quantity, price, bought))
-    return result
+        brl = asset.details.currency == "BRL"
+        entries.append(
+            {
+                "kind": "buy",
+                "date": day,
+                "ticker": asset.ticker,
+                "quantity": quantity,
+                "price": price,
+                "fees": Decimal("4.90") if brl else Decimal(0),
+                "settlement": "cash" if brl else "external",
+            }
+        )
+        previous = held.get(asset.ticker, (Decimal(0), day))[0]
+        held[asset.ticker] = (previous + quantity, min(day, held.get(asset.ticker, (0, day))[1]))
+    late = today - timedelta(days=rng.randint(20, 60))
+    for ticker, (quantity, since) in sorted(held.items()):
+        after = since + timedelta(days=30)
+        if ticker == "PETR4.SA" and after < late:
+            entries.append(
+                {
+                    "kind": "dividend",
+                    "date": after,
+                    "ticker": ticker,
+                    "amount": quantity * Decimal("1.05"),
+                }
+            )
+        if ticker == "ITUB4.SA" and after < late:
+            entries.append(
+                {
+                    "kind": "jcp",
+                    "date": after,
+                    "ticker": ticker,
+                    "amount": quantity * Decimal("0.42"),
+                }
+            )
+        if ticker == "VALE3.SA" and after < late and quantity >= 20:
+            entries.append(
+                {
+                    "kind": "sell",
+                    "date": late,
+                    "ticker": ticker,
+                    "quantity": (quantity / 2).quantize(Decimal(1)),
+                    "price": Decimal("66.40"),
+                    "fees": Decimal("4.90"),
+                    "settlement": "cash",
+                }
+            )
+        if ticker == "BOVA11.SA" and after < late:
+            entries.append({"kind": "split", "date": after, "ticker": ticker, "ratio": "2:1"})
+    entries.append({"kind": "fee", "date": today - timedelta(days=10), "amount": Decimal("25")})
+    entries.append(
+        {
+            "kind": "withdrawal",
+            "date": today.replace(day=1),
+            "amount": Decimal(rng.randint(1, 5) * 500),
+        }
+    )
+    return sorted(entries, key=lambda e: e["date"])
 
 
 async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> str:
-    created = {"clients": 0, "assets": 0, "allocations": 0}
+    created = {"clients": 0, "assets": 0, "transactions": 0}
     registered: dict[str, int] = {}
     for demo_asset in DEMO_ASSETS:
         asset = await assets.find_by_ticker(ticker=demo_asset.ticker)
@@ -113,7 +177,14 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
             created["assets"] += 1
         registered[demo_asset.ticker] = asset.id
 
+    services = allocations.Services(
+        events=events,
+        market=market,
+        jobs=jobs,
+        reporting_currency=market.settings.reporting_currency,
+    )
     today = clock.today()
+    adapter: TypeAdapter[TransactionIn] = TypeAdapter(TransactionIn)
     for index, (name, email, document, status) in enumerate(DEMO_CLIENTS):
         client = await clients.find_by_email(email=email)
         if client is None:
@@ -123,23 +194,18 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
                 events=events,
             )
             created["clients"] += 1
-        if await allocations.has_allocations(client_id=client.id):
+        if await allocations.has_transactions(client_id=client.id):
             continue
         rng = random.Random(f"carteira-demo-{index}")  # noqa: S311 - demo data, not secrets
-        for demo_asset, quantity, price, bought in _lots(rng, today):
-            await allocations.create_allocation(
+        for entry in _ledger(rng, today):
+            if "ticker" in entry:
+                ticker = entry.pop("ticker")
+                entry["asset_id"] = registered[ticker]
+            await allocations.record_transaction(
                 client_id=client.id,
-                data=AllocationCreate(
-                    asset_id=registered[demo_asset.ticker],
-                    quantity=quantity,
-                    buy_price=price,
-                    buy_date=bought,
-                ),
+                data=adapter.validate_python(entry),
                 actor_id=None,
-                events=events,
-                market=market,
-                jobs=jobs,
-                reporting_currency=market.settings.reporting_currency,
+                services=services,
             )
-            created["allocations"] += 1
+            created["transactions"] += 1
     return "demo data: " + ", ".join(f"{count} {kind} created" for kind, count in created.items())

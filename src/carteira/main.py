@@ -12,7 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from carteira import __version__
-from carteira.allocations.router import router as allocations_router
+from carteira.allocations.router import allocations_router
+from carteira.allocations.router import router as ledger_router
 from carteira.assets.router import router as assets_router
 from carteira.audit.router import router as audit_router
 from carteira.auth.router import router as auth_router
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         clients_router,
         allocations_router,
+        ledger_router,
         pricing_router,  # before assets: /assets/search is not an /assets/{asset_id}
         assets_router,
         health_router,

@@ -24,7 +24,7 @@ from tests.support import (
     REPO,
     carteira_process,
     connect,
-    copy_allocations,
+    copy_buys,
     free_port,
     process_env,
     wait_http,
@@ -144,7 +144,7 @@ async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, 
     conn = await connect(settings.database_url)
     try:
         day = date(2026, 3, 2)
-        await copy_allocations(
+        await copy_buys(
             conn,
             ((client["id"], asset["id"], 1, 10, day, day, day) for _ in range(150_000)),
         )

@@ -198,10 +198,10 @@ async def test_allocation_writes_are_audited(as_admin, admin, portfolio):
     )
     await as_admin.delete(f"/clients/{client['id']}/allocations/{lot['id']}")
     entries = (
-        await as_admin.get("/audit", params={"entity": "allocation", "entity_id": lot["id"]})
+        await as_admin.get("/audit", params={"entity": "transaction", "entity_id": lot["id"]})
     ).json()["items"]
     assert [e["action"] for e in entries] == ["delete", "update", "create"]
-    assert entries[1]["changes"] == {"buy_price": {"from": "25.5", "to": "30.5"}}
+    assert entries[1]["changes"] == {"price": {"from": "25.5", "to": "30.5"}}
     assert entries[2]["changes"]["quantity"] == "1"
 
 

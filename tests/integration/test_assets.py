@@ -42,7 +42,7 @@ async def test_delete_with_allocations_is_409(as_admin):
     await make_allocation(as_admin, client["id"], asset_id=asset["id"])
     r = await as_admin.delete(f"/assets/{asset['id']}")
     assert r.status_code == 409
-    assert r.json()["code"] == "asset_has_allocations"
+    assert r.json()["code"] == "asset_has_transactions"
 
 
 async def test_listing_search_and_type(as_admin, as_reader):

@@ -119,7 +119,7 @@ async def test_delete_with_allocations_is_409_and_keeps_everything(as_admin):
     await make_allocation(as_admin, client["id"], asset_id=asset["id"])
     r = await as_admin.delete(f"/clients/{client['id']}")
     assert r.status_code == 409
-    assert r.json()["code"] == "client_has_allocations"
+    assert r.json()["code"] == "client_has_transactions"
     assert (await as_admin.get(f"/clients/{client['id']}")).status_code == 200
     listing = (await as_admin.get(f"/clients/{client['id']}/allocations")).json()
     assert listing["total"] == 1

@@ -87,8 +87,6 @@ async def test_a_lot_deleted_right_after_its_write_commits_is_not_a_500(
     write and the read of its answer made the answer a 500."""
     from tortoise import Tortoise
 
-    from carteira.reports import service as reports
-
     client = await make_client(as_admin)
     asset = await make_asset(as_admin, "PETR4.SA")
     lots_path = f"/clients/{client['id']}/allocations"
@@ -102,10 +100,14 @@ async def test_a_lot_deleted_right_after_its_write_commits_is_not_a_500(
         }
         lot = (await as_admin.post(lots_path, json=body)).json()
 
-    async def concurrent_delete(**_: object) -> None:  # runs right after the commit
-        await Tortoise.get_connection("default").execute_query("DELETE FROM allocations")
+    events = as_admin._transport.app.state.events
+    publish = events.publish
 
-    monkeypatch.setattr(reports, "publish_inflows", concurrent_delete)
+    async def concurrent_delete(kind: str, **payload: object) -> None:  # right after the commit
+        await Tortoise.get_connection("default").execute_query("DELETE FROM transactions")
+        await publish(kind, **payload)
+
+    monkeypatch.setattr(events, "publish", concurrent_delete)
     if write == "create":
         body = {
             "asset_id": asset["id"],

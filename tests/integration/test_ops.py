@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 import asyncpg
 import pytest
@@ -108,16 +107,23 @@ async def _catalog_of_app() -> dict[str, list[tuple]]:
     return result
 
 
-async def test_hand_written_checks_guard_the_amounts(app):
-    """The CHECKs added by hand in the portfolio migration (the models cannot declare them)."""
+async def test_hand_written_checks_guard_the_ledger(app):
+    """The CHECKs added by hand in the ledger migration (the models cannot declare them)."""
     db = Tortoise.get_connection("default")
     _, rows = await db.execute_query(
         "SELECT conname FROM pg_constraint"
-        " WHERE contype = 'c' AND conrelid = 'allocations'::regclass"
+        " WHERE contype = 'c' AND conrelid = 'transactions'::regclass"
     )
     assert {r["conname"] for r in rows} == {
-        "allocations_quantity_positive",
-        "allocations_buy_price_positive",
+        "transactions_kind_known",
+        "transactions_settlement_known",
+        "transactions_source_known",
+        "transactions_quantity_positive",
+        "transactions_price_positive",
+        "transactions_amount_not_negative",
+        "transactions_costs_not_negative",
+        "transactions_split_positive",
+        "transactions_trades_complete",
     }
 
 
@@ -198,14 +204,19 @@ async def test_cli_seed_demo_is_idempotent(settings, as_admin):
     assert "6 clients created, 6 assets created" in first.stdout
     second = _cli(settings, "seed-demo")
     assert second.returncode == 0, second.stderr
-    assert "0 clients created, 0 assets created, 0 allocations created" in second.stdout
+    assert "0 clients created, 0 assets created, 0 transactions created" in second.stdout
 
     tickers = {a["ticker"] for a in (await as_admin.get("/assets")).json()["items"]}
     assert tickers == {"PETR4.SA", "VALE3.SA", "ITUB4.SA", "BOVA11.SA", "AAPL", "BTC-USD"}
     inactive = (await as_admin.get("/clients", params={"status": "inactive"})).json()
     assert inactive["total"] >= 1
-    some_client = (await as_admin.get("/clients")).json()["items"][0]
-    lots = (await as_admin.get(f"/clients/{some_client['id']}/allocations")).json()["items"]
-    this_month = datetime.now(UTC).date().replace(day=1).isoformat()
-    assert any(lot["buy_date"] == this_month for lot in lots)
-    assert min(lot["buy_date"] for lot in lots) < this_month
+    # A new user sees every kind of entry somewhere in the demo ledgers.
+    kinds: set[str] = set()
+    for client in (await as_admin.get("/clients", params={"page_size": 100})).json()["items"]:
+        ledger = (
+            await as_admin.get(f"/clients/{client['id']}/transactions", params={"page_size": 100})
+        ).json()["items"]
+        kinds |= {entry["kind"] for entry in ledger}
+        positions = await as_admin.get(f"/clients/{client['id']}/positions")
+        assert positions.status_code == 200
+    assert {"deposit", "buy", "sell", "dividend", "jcp", "split", "fee", "withdrawal"} <= kinds

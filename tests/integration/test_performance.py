@@ -44,11 +44,12 @@ async def test_performance_matches_hand_computation(as_admin, as_reader):
     assert body["end"] == TODAY.isoformat()
     totals = body["totals"]
     assert (totals["cost"], totals["market_value"], totals["pnl"]) == ("221", "260", "39")
+    assert (totals["cash"], totals["value"], totals["invested"]) == ("0", "260", "221")
     assert totals["accumulated_return_pct"] == pytest.approx(17.647059, abs=1e-6)
     assert totals["day_change"] == "18"  # 20 x (13 - 12.1)
     assert totals["day_change_pct"] == pytest.approx(7.438017, abs=1e-6)
 
-    assert [p["market_value"] for p in body["series"]] == ["100", "110", "242", "242"]
+    assert [p["value"] for p in body["series"]] == ["100", "110", "242", "242"]
     assert [p["invested"] for p in body["series"]] == ["100", "100", "221", "221"]
     # Day 3: the second lot is money at the start of the day (bought at the close: no gain),
     # so the day earns 11 on 231: 1.1 x 242/231.
@@ -192,7 +193,7 @@ async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo):
     assert body["xirr_pct"] is None
     assert "prices_missing" in body["xirr_note"]
     assert body["twr_pct"] is None
-    assert {p["market_value"] for p in body["series"]} == {None}
+    assert {p["value"] for p in body["series"]} == {None}
 
     # Closes arrive, but only from D[2] on: the days before stay a reported gap.
     await store_closes(asset_id=asset["id"], closes=[DailyClose(date=D[2], close=Decimal("12"))])
@@ -201,8 +202,8 @@ async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo):
         ("NOPX3.SA", D[0].isoformat())
     ]
     series = {p["date"]: p for p in body["series"]}
-    assert series[D[0].isoformat()]["market_value"] is None
-    assert series[D[2].isoformat()]["market_value"] == "60"
+    assert series[D[0].isoformat()]["value"] is None
+    assert series[D[2].isoformat()]["value"] == "60"
     assert body["twr_pct"] is None  # the chain has a hole: no invented figure
     assert body["totals"]["market_value"] == "60"  # the last close stands in for the quote
     assert body["prices_unavailable"] is True
@@ -242,4 +243,4 @@ async def test_a_lot_dated_before_the_stored_history_schedules_its_backfill(
     await run_jobs(settings)
     series = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["series"]
     assert series[0]["date"] == old.isoformat()  # the curve starts with the holding
-    assert series[0]["market_value"] == "20"
+    assert series[0]["value"] == "20"

@@ -6,7 +6,7 @@ import asyncio
 import json
 import socket
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import aiohttp
@@ -228,22 +228,26 @@ async def _raw_socket_that_never_reads(live_url: str, path: str) -> socket.socke
 async def test_a_slow_client_is_dropped_while_a_fast_one_keeps_receiving(
     http, live_url, app, as_admin, reader, yahoo
 ):
-    from carteira.allocations.models import Allocation
     from carteira.assets.models import Asset
+    from tests.support import connect, copy_buys
 
     client = await make_client(as_admin)
     tickers = [f"SLOW{n:03d}.SA" for n in range(150)]  # ~35 kB per tick for a dashboard
     for ticker in tickers:
         list_on_yahoo(ticker, price="10", previous_close="9")
     await Asset.bulk_create([Asset(ticker=t, name=t, currency="BRL") for t in tickers])
-    await Allocation.bulk_create(
-        [
-            Allocation(
-                client_id=client["id"], asset=asset, quantity=1, buy_price=1, buy_date="2025-01-02"
-            )
-            for asset in await Asset.filter(ticker__in=tickers)
-        ]
-    )
+    conn = await connect(app.state.settings.database_url)
+    now = datetime.now(UTC)
+    try:
+        await copy_buys(
+            conn,
+            [
+                (client["id"], asset.id, 1, 1, date(2025, 1, 2), now, now)
+                for asset in await Asset.filter(ticker__in=tickers)
+            ],
+        )
+    finally:
+        await conn.close()
     hub = app.state.hub
     hub.queue_size = 4
     slow = await _raw_socket_that_never_reads(live_url, f"/ws/dashboard?token={reader.token}")

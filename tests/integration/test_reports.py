@@ -12,12 +12,12 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from carteira.allocations.service import LEDGER_CHANGED
 from carteira.core import clock
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
-from carteira.reports.service import INFLOWS_UPDATED
 from tests.factories import make_allocation, make_asset, make_client
-from tests.support import connect, copy_allocations
+from tests.support import connect, copy_buys
 
 NOV = date(2026, 11, 1)
 
@@ -71,17 +71,21 @@ async def test_month_inflows_are_exact(as_reader, book):
     body = (await as_reader.get("/reports/inflows", params={"year": 2026, "month": 11})).json()
     assert (body["year"], body["month"], body["currency"]) == (2026, 11, "BRL")
     assert (body["start"], body["end"]) == ("2026-11-01", "2026-11-30")
-    assert body["total"] == "3638.35"  # 305 + 0.05 + 3333.3
+    assert (body["inflows"], body["outflows"], body["net"]) == ("3638.35", "0", "3638.35")
+    assert body["total"] == body["net"]  # 305 + 0.05 + 3333.3
     assert body["count"] == 3
-    assert body["by_client"] == [
-        {"client_id": bia["id"], "name": bia["name"], "total": "3333.3", "count": 1},
-        {"client_id": ana["id"], "name": "Ana", "total": "305.05", "count": 2},
+    assert [(c["client_id"], c["name"], c["net"], c["count"]) for c in body["by_client"]] == [
+        (bia["id"], bia["name"], "3333.3", 1),
+        (ana["id"], "Ana", "305.05", 2),
     ]
-    assert body["by_day"] == [
-        {"date": "2026-11-01", "total": "305", "count": 1},
-        {"date": "2026-11-03", "total": "3333.35", "count": 2},
+    assert [(d["date"], d["inflows"], d["count"]) for d in body["by_day"]] == [
+        ("2026-11-01", "305", 1),
+        ("2026-11-03", "3333.35", 2),
     ]
-    assert body["other_currencies"] == [{"currency": "USD", "total": "300", "count": 1}]
+    assert [(c["currency"], c["net"]) for c in body["by_currency"]] == [
+        ("BRL", "3638.35"),
+        ("USD", "300"),
+    ]
     usd = (await as_reader.get("/reports/inflows?year=2026&month=11&currency=usd")).json()
     assert (usd["total"], usd["count"]) == ("300", 1)
 
@@ -136,15 +140,16 @@ async def test_inflows_export_holds_what_the_json_answer_holds(as_reader, book):
         "date",
         "client_id",
         "client",
+        "kind",
         "ticker",
         "currency",
-        "quantity",
-        "buy_price",
-        "cost",
+        "inflow",
+        "outflow",
+        "net",
     ]
-    assert [row[3] for row in rows] == ["PETR4.SA", "PETR4.SA", "PETR4.SA"]
+    assert [(row[3], row[4]) for row in rows] == [("buy", "PETR4.SA")] * 3
     json_brl = (await as_reader.get("/reports/inflows?year=2026&month=11")).json()
-    assert sum(Decimal(row[7]) for row in rows) == Decimal(json_brl["total"])
+    assert sum(Decimal(row[8]) for row in rows) == Decimal(json_brl["net"])
     assert len(rows) == json_brl["count"]
     assert rows[2][2] == '\'=HYPERLINK("http://evil")'  # neutralized
 
@@ -153,18 +158,18 @@ async def test_inflows_export_holds_what_the_json_answer_holds(as_reader, book):
         await as_reader.get("/reports/inflows?year=2026&month=11&currency=USD&format=csv")
     )
     json_usd = (await as_reader.get("/reports/inflows?year=2026&month=11&currency=USD")).json()
-    assert [row[3] for row in usd_rows] == ["AAPL"]
-    assert {row[4] for row in usd_rows} == {"USD"}
-    assert sum(Decimal(row[7]) for row in usd_rows) == Decimal(json_usd["total"])
+    assert [row[4] for row in usd_rows] == ["AAPL"]
+    assert {row[5] for row in usd_rows} == {"USD"}
+    assert sum(Decimal(row[8]) for row in usd_rows) == Decimal(json_usd["net"])
 
     sheet = _xlsx(await as_reader.get("/reports/inflows?year=2026&month=11&format=xlsx"))
     assert sheet.freeze_panes == "A2"
     assert isinstance(sheet["A2"].value, datetime)
-    assert isinstance(sheet["H2"].value, int | float)  # a number, not text
+    assert isinstance(sheet["G2"].value, int | float)  # a number, not text
     assert sheet["C4"].value == '\'=HYPERLINK("http://evil")'
     totals = {row[0]: row for row in sheet.iter_rows(min_row=5, values_only=True)}
     assert set(totals) == {"Total BRL"}
-    assert Decimal(str(totals["Total BRL"][7])) == Decimal(json_brl["total"])
+    assert Decimal(str(totals["Total BRL"][8])) == Decimal(json_brl["net"])
 
 
 async def test_positions_xlsx_totals_one_row_per_currency(as_reader, book):
@@ -177,7 +182,7 @@ async def test_positions_xlsx_totals_one_row_per_currency(as_reader, book):
     positions = (await as_reader.get(f"/clients/{bia['id']}/positions")).json()
     for total in positions["totals"]:
         row = totals[f"Total {total['currency']}"]
-        assert Decimal(str(row[6])) == Decimal(total["cost"])  # the cost column
+        assert Decimal(str(row[5])) == Decimal(total["cost"])  # the cost column
 
 
 async def test_clients_report(as_reader, book):
@@ -189,13 +194,13 @@ async def test_clients_report(as_reader, book):
         "email",
         "status",
         "currency",
-        "lots",
+        "positions",
         "cost",
         "market_value",
     ]
     by_key = {(int(row[0]), row[4]): row for row in rows}
-    assert by_key[(ana["id"], "BRL")][5:] == ["2", "305.05", "420"]  # 10.5 x 40
-    assert by_key[(bia["id"], "BRL")][5:] == ["2", "3343.3", "4040"]  # 101 x 40
+    assert by_key[(ana["id"], "BRL")][5:] == ["1", "305.05", "420"]  # 10.5 x 40
+    assert by_key[(bia["id"], "BRL")][5:] == ["1", "3343.3", "4040"]  # 101 x 40
     assert by_key[(bia["id"], "USD")][5:] == ["1", "300", "400"]
     assert by_key[(bia["id"], "BRL")][1].startswith("'=")
 
@@ -227,7 +232,7 @@ async def test_positions_export_matches_json(as_reader, book):
         assert float(record["weight_pct"]) == position["weight_pct"]
     sheet = _xlsx(await as_reader.get(f"/clients/{ana['id']}/positions?format=xlsx"))
     assert sheet["A2"].value == "PETR4.SA"
-    assert sheet["J2"].value == float(positions[0]["market_value"])
+    assert sheet["I2"].value == float(positions[0]["market_value"])
 
 
 async def test_performance_export_matches_json(as_reader, book):
@@ -238,9 +243,9 @@ async def test_performance_export_matches_json(as_reader, book):
     )
     series = (await as_reader.get(f"/clients/{ana['id']}/performance")).json()["series"]
     header, *rows = _csv(await as_reader.get(f"/clients/{ana['id']}/performance?format=csv"))
-    assert header == ["date", "market_value", "invested", "cumulative_twr_pct"]
+    assert header == ["date", "value", "invested", "cumulative_twr_pct"]
     assert [row[0] for row in rows] == [point["date"] for point in series]
-    assert [row[1] for row in rows] == [point["market_value"] for point in series]
+    assert [row[1] for row in rows] == [point["value"] for point in series]
     sheet = _xlsx(await as_reader.get(f"/clients/{ana['id']}/performance?format=xlsx"))
     assert sheet.max_row == len(series) + 1
 
@@ -251,24 +256,29 @@ async def test_exports_of_unknown_clients_are_404(as_reader):
     assert (await as_reader.get("/reports/clients?format=pdf")).status_code == 422
 
 
-async def test_allocation_writes_publish_the_months_inflows(as_admin, app):
+async def test_ledger_writes_publish_their_flow_deltas(as_admin, app):
     received = []
-    app.state.events.subscribe(INFLOWS_UPDATED, received.append)
+    app.state.events.subscribe(LEDGER_CHANGED, received.append)
     client = await make_client(as_admin)
     petr = await make_asset(as_admin, "PETR4.SA")
     lot = await make_allocation(
         as_admin, client["id"], asset_id=petr["id"], quantity="2", buy_price="5", buy_date=NOV
     )
-    assert received[-1]["snapshot"]["total"] == "10"
-    assert (received[-1]["snapshot"]["year"], received[-1]["snapshot"]["month"]) == (2026, 11)
+    assert received[-1]["client_id"] == client["id"]
+    assert received[-1]["flows"] == [
+        {"date": "2026-11-01", "currency": "BRL", "inflow": "10", "outflow": "0"}
+    ]
     await as_admin.patch(
         f"/clients/{client['id']}/allocations/{lot['id']}", json={"buy_date": "2026-10-15"}
     )
-    months = {
-        (e["snapshot"]["year"], e["snapshot"]["month"]): e["snapshot"]["total"]
-        for e in received[-2:]
-    }
-    assert months == {(2026, 10): "10", (2026, 11): "0"}  # it left November, joined October
+    # It left November and joined October: a small delta, never a month's snapshot.
+    assert received[-1]["flows"] == [
+        {"date": "2026-10-15", "currency": "BRL", "inflow": "10", "outflow": "0"},
+        {"date": "2026-11-01", "currency": "BRL", "inflow": "-10", "outflow": "0"},
+    ]
+    october = (await as_admin.get("/reports/inflows?year=2026&month=10")).json()
+    november = (await as_admin.get("/reports/inflows?year=2026&month=11")).json()
+    assert (october["net"], november["net"], november["count"]) == ("10", "0", 0)
 
 
 async def test_a_large_export_streams_in_bounded_memory(as_admin, app, settings):
@@ -277,7 +287,7 @@ async def test_a_large_export_streams_in_bounded_memory(as_admin, app, settings)
     conn = await connect(settings.database_url)
     now = datetime.now(UTC)
     try:
-        await copy_allocations(
+        await copy_buys(
             conn,
             [
                 (client["id"], petr["id"], Decimal(n % 97 + 1), Decimal("12.34"), NOV, now, now)

@@ -97,7 +97,9 @@ def test_only_unset_urls_come_from_the_file(tmp_path, monkeypatch, capsys):
     cli._write_dev_env(tmp_path, {"DATABASE_URL": DATABASE, "REDIS_URL": REDIS})
     monkeypatch.setenv("CARTEIRA_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", "postgres://u@elsewhere/db")
-    monkeypatch.delenv("REDIS_URL", raising=False)
+    # Recorded first, so that the value the function sets is undone after the test too.
+    monkeypatch.setenv("REDIS_URL", "")
+    monkeypatch.delenv("REDIS_URL")
     cli._use_running_dev_services()
     assert os.environ["DATABASE_URL"] == "postgres://u@elsewhere/db"
     assert os.environ["REDIS_URL"] == REDIS

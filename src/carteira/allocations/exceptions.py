@@ -1,8 +1,32 @@
 from __future__ import annotations
 
-from carteira.core.errors import NotFoundError
+from carteira.core.errors import InvalidInputError, NotFoundError
+
+
+class TransactionNotFoundError(NotFoundError):
+    code = "transaction_not_found"
+    message = "Transaction not found for this client."
 
 
 class AllocationNotFoundError(NotFoundError):
     code = "allocation_not_found"
     message = "Allocation not found for this client."
+
+
+class NotABuyError(AllocationNotFoundError):
+    """/allocations/{id} names purchases only: any other entry is as absent as a missing one."""
+
+
+class InsufficientQuantityError(InvalidInputError):
+    code = "insufficient_quantity"
+    message = "This would leave a quantity below zero on some date: nothing was written."
+
+
+class InvalidPatchError(InvalidInputError):
+    code = "invalid_patch"
+    message = "These fields do not apply to this kind of transaction."
+
+
+class CurrencyNotHeldError(InvalidInputError):
+    code = "currency_not_held"
+    message = "The client holds nothing in this currency."

@@ -1,40 +1,128 @@
+"""The ledger and what is derived from it, kept with it.
+
+`transactions` is the ledger. `holdings`, `cash_balances` and `client_flows` are derived
+from it by the positions engine and rewritten in the transaction of every ledger write, so
+that reports, assets and streams read a few indexed rows instead of replaying ledgers.
+"""
+
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from carteira.allocations.ledger import Kind, Settlement
+
 if TYPE_CHECKING:
     from carteira.assets.models import Asset
     from carteira.clients.models import Client
 
 
-class Allocation(Model):
-    """One purchase lot. Quantities and prices are NUMERIC(24, 8), never floats."""
+class Source(StrEnum):
+    MANUAL = "manual"
+    PROVIDER = "provider"
+
+
+class Transaction(Model):
+    """One entry of a client's ledger (amounts NUMERIC, never floats)."""
 
     id = fields.IntField(primary_key=True)
-    # RESTRICT: deleting a client or an asset that still has lots is refused (409), never cascaded.
+    # RESTRICT: a client or an asset with transactions cannot be deleted (409), never cascaded.
     client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
-        "models.Client", related_name="allocations", on_delete=fields.RESTRICT
+        "models.Client", related_name="transactions", on_delete=fields.RESTRICT
     )
-    asset: fields.ForeignKeyRelation[Asset] = fields.ForeignKeyField(
-        "models.Asset", related_name="allocations", on_delete=fields.RESTRICT
+    kind = fields.CharEnumField(Kind, max_length=16)
+    date = fields.DateField()
+    asset: fields.ForeignKeyNullableRelation[Asset] = fields.ForeignKeyField(
+        "models.Asset", related_name="transactions", on_delete=fields.RESTRICT, null=True
     )
-    quantity = fields.DecimalField(max_digits=24, decimal_places=8)
-    buy_price = fields.DecimalField(max_digits=24, decimal_places=8)
-    buy_date = fields.DateField()
+    quantity = fields.DecimalField(max_digits=24, decimal_places=8, null=True)
+    price = fields.DecimalField(max_digits=24, decimal_places=8, null=True)
+    amount = fields.DecimalField(max_digits=24, decimal_places=8, null=True)
+    fees = fields.DecimalField(max_digits=24, decimal_places=8, default=0)
+    tax = fields.DecimalField(max_digits=24, decimal_places=8, default=0)
+    currency = fields.CharField(max_length=8)
+    # A split's ratio: `split_to` new shares for every `split_from` old ones ("2:1" -> 2, 1).
+    split_to = fields.DecimalField(max_digits=24, decimal_places=8, null=True)
+    split_from = fields.DecimalField(max_digits=24, decimal_places=8, null=True)
+    settlement = fields.CharEnumField(Settlement, max_length=8)
+    source = fields.CharEnumField(Source, max_length=8, default=Source.MANUAL)
+    # Unique per client: provider-made entries (a dividend, a split) are never made twice.
+    external_ref = fields.CharField(max_length=64, null=True)
+    note = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    client_id: int
+    asset_id: int | None
+
+    class Meta:
+        table = "transactions"
+        unique_together = (("client_id", "external_ref"),)
+        indexes = (
+            Index(fields=("client_id", "date")),
+            Index(fields=("asset_id", "date")),
+        )
+
+
+class Holding(Model):
+    """A client's position in an asset, as computed after the client's last write."""
+
+    client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
+        "models.Client", related_name="holdings", on_delete=fields.CASCADE
+    )
+    asset: fields.ForeignKeyRelation[Asset] = fields.ForeignKeyField(
+        "models.Asset", related_name="holdings", on_delete=fields.RESTRICT
+    )
+    currency = fields.CharField(max_length=8)
+    quantity = fields.DecimalField(max_digits=30, decimal_places=12)
+    cost = fields.DecimalField(max_digits=30, decimal_places=12)
+    realized = fields.DecimalField(max_digits=30, decimal_places=12)
+    income = fields.DecimalField(max_digits=30, decimal_places=12)
 
     client_id: int
     asset_id: int
 
     class Meta:
-        table = "allocations"
-        indexes = (
-            Index(fields=("client_id", "buy_date")),
-            Index(fields=("asset_id",)),
-            Index(fields=("buy_date",)),  # monthly inflows
-        )
+        table = "holdings"
+        unique_together = (("client", "asset"),)
+        indexes = (Index(fields=("asset_id",)),)
+
+
+class CashBalance(Model):
+    client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
+        "models.Client", related_name="cash_balances", on_delete=fields.CASCADE
+    )
+    currency = fields.CharField(max_length=8)
+    balance = fields.DecimalField(max_digits=30, decimal_places=12)
+
+    client_id: int
+
+    class Meta:
+        table = "cash_balances"
+        unique_together = (("client", "currency"),)
+
+
+class ClientFlow(Model):
+    """Net new money (captação) of a client on a day in a currency.
+
+    Kept by delta: each write adds what it changes, so a month's report reads a few rows."""
+
+    client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
+        "models.Client", related_name="flows", on_delete=fields.CASCADE
+    )
+    date = fields.DateField()
+    currency = fields.CharField(max_length=8)
+    inflow = fields.DecimalField(max_digits=30, decimal_places=8, default=0)
+    outflow = fields.DecimalField(max_digits=30, decimal_places=8, default=0)
+    entries = fields.IntField(default=0)
+
+    client_id: int
+
+    class Meta:
+        table = "client_flows"
+        unique_together = (("client", "date", "currency"),)
+        indexes = (Index(fields=("date", "currency")),)

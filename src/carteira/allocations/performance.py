@@ -1,24 +1,30 @@
-"""A client's performance: totals, XIRR (money-weighted), TWR (time-weighted) and the daily curve.
+"""A client's performance over the ledger: totals, XIRR (money-weighted), TWR (time-weighted)
+and the daily curve.
 
-Built from the lots and the stored daily closes (`daily_returns`); today's market value comes
-from live quotes. One currency at a time: returns over a mix of reais and dollars would
-depend on an exchange rate this API does not model.
+The portfolio's value is its positions at market plus its cash. Money in and out is what
+crosses the portfolio's border — deposits, withdrawals and externally settled trades — so
+dividends, JCP and interest count as return and fees and taxes against it. One currency at a
+time (the holdings in it, unconverted).
 
-The curve: each trading day's close values the lots held that day (the last known close is
-carried over days an asset did not trade; a lot bought before its asset has any close is
-valued at its buy price). A purchase is a cash flow at the start of its day (the first trading
-day on or after its date), so the day's return includes the move from buy price to close;
-chain-linking makes every point depend only on the days up to it.
+The curve: each day with a stored close (or an entry) values what was held that day at the
+last known close (carried over days an asset did not trade). A day on which a held asset has
+no close yet has no value, and the time-weighted chain stops there: nothing is priced at cost.
+Inflows count at the start of their day, outflows at its end, so the day's return includes
+the move from the trade price to the close; chain-linking makes every point depend only on the
+days up to it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
+from carteira.allocations import store, valuation
+from carteira.allocations.exceptions import CurrencyNotHeldError
+from carteira.allocations.ledger import Book, Entry, flow_of, in_order
 from carteira.allocations.returns import (
     CashFlow,
     ValuationDay,
@@ -33,121 +39,21 @@ from carteira.allocations.schemas import (
     PerformanceTotals,
     PriceGap,
 )
+from carteira.assets import service as assets
 from carteira.clients import service as clients
 from carteira.core import clock
-from carteira.core.database import db
 from carteira.core.errors import InvalidInputError
-from carteira.core.money import EXACT, ZERO, mul, plain, sub, total
-from carteira.pricing.service import MarketData
+from carteira.core.events import EventBus
+from carteira.core.money import ZERO, plain
+from carteira.pricing import service as pricing
+from carteira.pricing.service import ClosesWindow, MarketData
 
 HUNDRED = 100.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Lot:
-    asset_id: int
-    ticker: str
-    currency: str
-    quantity: Decimal
-    buy_price: Decimal
-    buy_date: date
-
-    @property
-    def cost(self) -> Decimal:
-        return mul(self.quantity, self.buy_price)
-
-
-_LOTS_SQL = """
-    SELECT a.asset_id, s.ticker, s.currency, a.quantity, a.buy_price, a.buy_date
-    FROM allocations a JOIN assets s ON s.id = a.asset_id
-    WHERE a.client_id = $1
-    ORDER BY a.buy_date, a.id
-"""
-# Each asset's last close before the window (carried into it)...
-_OPENING_SQL = """
-    SELECT DISTINCT ON (asset_id) asset_id, close FROM daily_returns
-    WHERE asset_id = ANY($1::int[]) AND date < $2 ORDER BY asset_id, date DESC
-"""
-# ...and its closes inside the window, as two arrays per asset: decoding tens of thousands of
-# rows costs asyncpg twice as much as the same values in arrays.
-_WINDOW_SQL = """
-    SELECT asset_id,
-           array_agg(date ORDER BY date) AS dates,
-           array_agg(close ORDER BY date) AS closes
-    FROM daily_returns
-    WHERE asset_id = ANY($1::int[]) AND date BETWEEN $2 AND $3
-    GROUP BY asset_id
-"""
+PRICES_MISSING = "some holdings have no price for some dates (see prices_missing)"
 
 
 def _pct(value: float | None) -> float | None:
     return None if value is None else round(value * HUNDRED, 6)
-
-
-async def client_performance(
-    *,
-    client_id: int,
-    start: date | None,
-    end: date | None,
-    currency: str | None,
-    market: MarketData,
-) -> PerformanceOut:
-    today = clock.today()
-    last = end or today
-    if last > today:
-        raise InvalidInputError("end cannot be in the future.")
-    rows = await db().execute_query_dict(_LOTS_SQL, [client_id])
-    if not rows:
-        await clients.ensure_client_exists(client_id=client_id)
-    all_lots = [_Lot(**row) for row in rows]
-    currencies = _by_cost(all_lots)
-    chosen = (currency or (currencies[0] if currencies else "")).upper()
-    if currencies and chosen not in currencies:
-        raise InvalidInputError(f"The client holds nothing in {chosen}; try {currencies}.")
-    lots = [lot for lot in all_lots if lot.currency == chosen and lot.buy_date <= last]
-    first = start or (lots[0].buy_date if lots else last)
-    if first > last:
-        raise InvalidInputError("start must not be after end.")
-
-    closes = await _closes(lots, first, last)
-    gaps = _Gaps()
-    opening, series = _curve(lots, closes, first, last, gaps)
-    live = await _live_prices(lots, market) if last == today else {}
-    totals, unavailable = _totals(lots, closes, live, last, gaps)
-    final = series[-1].cumulative_twr_pct if series else None
-    twr = final / HUNDRED if final is not None else None
-    span = (last - first).days
-    xirr = (
-        xirr_result(_cash_flows(lots, opening, first, last, totals.market_value))
-        if opening is not None and totals.market_value is not None
-        else XirrResult(None, PRICES_MISSING)
-    )
-    return PerformanceOut(
-        client_id=client_id,
-        currency=chosen,
-        currencies=currencies,
-        start=first,
-        end=last,
-        totals=totals,
-        xirr_pct=_pct(xirr.value),
-        xirr_note=xirr.reason,
-        twr_pct=_pct(twr),
-        twr_annualized_pct=_pct(annualize(twr, span)) if twr is not None and span > 365 else None,
-        series=series,
-        prices_unavailable=unavailable,
-        prices_missing=gaps.ranges(),
-    )
-
-
-def _by_cost(lots: Sequence[_Lot]) -> list[str]:
-    """The client's currencies, the largest cost first (the default one)."""
-    cost: dict[str, Decimal] = defaultdict(Decimal)
-    for lot in lots:
-        cost[lot.currency] += lot.cost
-    return sorted(cost, key=lambda c: (-cost[c], c))
-
-
-PRICES_MISSING = "some holdings have no price for some dates (see prices_missing)"
 
 
 @dataclass
@@ -173,182 +79,260 @@ class _Gaps:
         return gaps
 
 
-@dataclass
-class _Closes:
-    opening: dict[int, Decimal]  # asset id -> last close before the window
-    by_day: dict[date, dict[int, Decimal]]  # day -> asset id -> close, inside the window
-    latest: dict[int, Decimal]  # asset id -> last close up to the window's end
+async def client_performance(
+    *,
+    client_id: int,
+    start: date | None,
+    end: date | None,
+    currency: str | None,
+    market: MarketData,
+    events: EventBus,
+) -> PerformanceOut:
+    today = clock.today()
+    last = end or today
+    if last > today:
+        raise InvalidInputError("end cannot be in the future.")
+    entries = await store.client_entries(client_id)
+    if not entries:
+        await clients.ensure_client_exists(client_id=client_id)
+    currencies = _by_size(entries)
+    chosen = (currency or (currencies[0] if currencies else "")).upper()
+    if currencies and chosen not in currencies:
+        raise CurrencyNotHeldError(f"The client holds nothing in {chosen}; try {currencies}.")
+    view = in_order(e for e in entries if e.currency == chosen and e.date <= last)
+    first = start or (view[0].date if view else last)
+    if first > last:
+        raise InvalidInputError("start must not be after end.")
+    asset_ids = {e.asset_id for e in view if e.asset_id is not None}
+    infos = await assets.describe(asset_ids=asset_ids, events=events)
+    tickers = {asset_id: info.ticker for asset_id, info in infos.items()}
+    closes = await pricing.closes_window(asset_ids=asset_ids, first=first, last=last)
 
+    walk = _Walk(view=view, currency=chosen, tickers=tickers, closes=closes)
+    walk.run(first=first, last=last)
+    live = await _live_prices(walk.book, tickers, market) if last == today else {}
+    totals, unavailable = walk.totals(last=last, live=live, today=today)
 
-async def _closes(lots: Sequence[_Lot], first: date, last: date) -> _Closes:
-    asset_ids = sorted({lot.asset_id for lot in lots})
-    closes = _Closes(opening={}, by_day=defaultdict(dict), latest={})
-    if not asset_ids:
-        return closes
-    async with db().acquire_connection() as connection:
-        openings = await connection.fetch(_OPENING_SQL, asset_ids, first)
-        windows = await connection.fetch(_WINDOW_SQL, asset_ids, first, last)
-    closes.opening = dict(openings)  # (asset id, close) records
-    closes.latest = dict(closes.opening)
-    for asset_id, dates, values in windows:
-        for day, close in zip(dates, values, strict=True):
-            closes.by_day[day][asset_id] = close
-        closes.latest[asset_id] = values[-1]
-    return closes
-
-
-def _curve(
-    lots: Sequence[_Lot], closes: _Closes, first: date, last: date, gaps: _Gaps
-) -> tuple[Decimal | None, list[PerformancePoint]]:
-    """The value of what was held when the window opened, and the daily points."""
-    with localcontext(EXACT):  # exact products and sums with plain operators (C speed)
-        return _curve_exact(lots, closes, first, last, gaps)
-
-
-def _curve_exact(
-    lots: Sequence[_Lot], closes: _Closes, first: date, last: date, gaps: _Gaps
-) -> tuple[Decimal | None, list[PerformancePoint]]:
-    """A day on which a held asset has no close yet (none stored on or before it) has no
-    value, and the time-weighted chain stops there: nothing is priced at cost."""
-    close_days = closes.by_day
-    last_close = dict(closes.opening)
-    tickers = {lot.asset_id: lot.ticker for lot in lots}
-    holdings: dict[int, Decimal] = defaultdict(Decimal)
-    invested = ZERO
-    pending = list(lots)
-    for lot in [lot for lot in pending if lot.buy_date < first]:
-        holdings[lot.asset_id] += lot.quantity
-        invested += lot.cost
-    pending = [lot for lot in pending if lot.buy_date >= first]
-    opening = _value(holdings, last_close)
-    if opening is None:
-        gaps.note(_unpriced(holdings, last_close, tickers), first - timedelta(days=1))
-    # A synthetic day before the window carries the opening value, so that the first real
-    # day's return is measured from it (and contributes nothing itself).
-    chain = (
-        [ValuationDay(on=first - timedelta(days=1), value=opening, inflow=opening)]
-        if opening is not None
-        else None
+    final = walk.series[-1].cumulative_twr_pct if walk.series else None
+    twr = final / HUNDRED if final is not None else None
+    span = (last - first).days
+    xirr = (
+        xirr_result([*walk.cash_flows, CashFlow(on=last, amount=_value_or_zero(totals.value))])
+        if walk.opening is not None and totals.value is not None
+        else XirrResult(None, PRICES_MISSING)
     )
-    points: list[tuple[date, Decimal | None, Decimal]] = []
-    # Every day with a close, and every purchase day: a holding bought before its asset has any
-    # close shows as a gap from its first day, never as a later jump.
-    for day in sorted(set(close_days) | {lot.buy_date for lot in pending}):
-        if day > last:
-            break
-        inflow = ZERO
-        while pending and pending[0].buy_date <= day:
-            lot = pending.pop(0)
-            holdings[lot.asset_id] += lot.quantity
-            inflow += lot.cost
-        invested += inflow
-        last_close.update(close_days.get(day, {}))
-        value = _value(holdings, last_close)
-        if value is None:
-            gaps.note(_unpriced(holdings, last_close, tickers), day)
-            chain = None
-        elif chain is not None:
-            chain.append(ValuationDay(on=day, value=value, inflow=inflow))
-        points.append((day, value, invested))
-    cumulative = twr_series(chain)[1:] if chain is not None else []
-    series = [
-        PerformancePoint(
-            date=day,
-            market_value=plain(value) if value is not None else None,
-            invested=plain(spent),
-            cumulative_twr_pct=(
-                round(cumulative[index] * HUNDRED, 6) if index < len(cumulative) else None
-            ),
+    return PerformanceOut(
+        client_id=client_id,
+        currency=chosen,
+        currencies=currencies,
+        start=first,
+        end=last,
+        totals=totals,
+        xirr_pct=_pct(xirr.value),
+        xirr_period_pct=(
+            _pct((1 + xirr.value) ** (span / 365) - 1)
+            if xirr.value is not None and 0 < span < 365
+            else None
+        ),
+        xirr_note=xirr.reason,
+        twr_pct=_pct(twr),
+        twr_annualized_pct=_pct(annualize(twr, span)) if twr is not None and span > 365 else None,
+        series=walk.series,
+        prices_unavailable=unavailable,
+        prices_missing=walk.gaps.ranges(),
+    )
+
+
+def _value_or_zero(value: Decimal | None) -> Decimal:
+    return value if value is not None else ZERO
+
+
+def _by_size(entries: Sequence[Entry]) -> list[str]:
+    """The client's currencies, the one with the most money through it first (the default)."""
+    size: dict[str, Decimal] = defaultdict(Decimal)
+    for entry in entries:
+        inflow, outflow = flow_of(entry)
+        size[entry.currency] += inflow + outflow + (entry.amount or ZERO)
+    return sorted(size, key=lambda c: (-size[c], c))
+
+
+@dataclass
+class _Walk:
+    """The ledger replayed day by day against the stored closes."""
+
+    view: list[Entry]
+    currency: str
+    tickers: Mapping[int, str]
+    closes: ClosesWindow
+    book: Book = field(default_factory=Book)
+    gaps: _Gaps = field(default_factory=_Gaps)
+    series: list[PerformancePoint] = field(default_factory=list)
+    cash_flows: list[CashFlow] = field(default_factory=list)
+    opening: Decimal | None = None
+    invested: Decimal = ZERO
+    # The last day's start: what was held and the prices before its entries and close.
+    day_open_quantities: dict[int, Decimal] = field(default_factory=dict)
+    day_open_cash: Decimal = ZERO
+    day_open_prices: dict[int, Decimal] = field(default_factory=dict)
+    day_flows: tuple[Decimal, Decimal] = (ZERO, ZERO)
+    prices: dict[int, Decimal] = field(default_factory=dict)
+
+    def run(self, *, first: date, last: date) -> None:
+        pending = iter(self.view)
+        entry = next(pending, None)
+        while entry is not None and entry.date < first:
+            self._apply(entry, in_window=False)  # what was held comes in as the opening value
+            entry = next(pending, None)
+        self.prices = dict(self.closes.opening)
+        self.opening = self._value(first - timedelta(days=1))
+        if self.opening:
+            self.cash_flows.append(CashFlow(on=first, amount=-self.opening))
+        chain: list[ValuationDay] | None = (
+            [ValuationDay(on=first - timedelta(days=1), value=self.opening, inflow=self.opening)]
+            if self.opening is not None
+            else None
         )
-        for index, (day, value, spent) in enumerate(points)
-    ]
-    return opening, series
+        remaining = [e for e in self.view if e.date >= first]
+        days = sorted(set(self.closes.by_day) | {e.date for e in remaining})
+        index = 0
+        points: list[tuple[date, Decimal | None, Decimal]] = []
+        for day in days:
+            if day > last:
+                break
+            self._open_day()
+            inflow = outflow = ZERO
+            while index < len(remaining) and remaining[index].date <= day:
+                entry_in, entry_out = self._apply(remaining[index])
+                inflow += entry_in
+                outflow += entry_out
+                index += 1
+            self.day_flows = (inflow, outflow)
+            self.prices.update(self.closes.by_day.get(day, {}))
+            value = self._value(day)
+            if value is None:
+                chain = None
+            elif chain is not None:
+                chain.append(ValuationDay(on=day, value=value, inflow=inflow, outflow=outflow))
+            points.append((day, value, self.invested))
+        if not points or points[-1][0] < last:
+            # The last day has no entry and no close yet: its start is the end of the walk.
+            self._open_day()
+            self.day_flows = (ZERO, ZERO)
+        cumulative = twr_series(chain)[1:] if chain is not None else []
+        self.series = [
+            PerformancePoint(
+                date=day,
+                value=plain(value) if value is not None else None,
+                invested=plain(invested),
+                cumulative_twr_pct=(
+                    round(cumulative[i] * HUNDRED, 6) if i < len(cumulative) else None
+                ),
+            )
+            for i, (day, value, invested) in enumerate(points)
+        ]
 
+    def _open_day(self) -> None:
+        self.day_open_quantities = {
+            asset_id: position.quantity
+            for asset_id, position in self.book.positions.items()
+            if position.quantity
+        }
+        self.day_open_cash = self.book.cash.get(self.currency, ZERO)
+        self.day_open_prices = dict(self.prices)
 
-def _unpriced(
-    holdings: dict[int, Decimal], prices: dict[int, Decimal], tickers: dict[int, str]
-) -> list[str]:
-    return [tickers[a] for a, quantity in holdings.items() if quantity and a not in prices]
+    def _apply(self, entry: Entry, *, in_window: bool = True) -> tuple[Decimal, Decimal]:
+        self.book.apply(entry)
+        inflow, outflow = flow_of(entry)
+        self.invested += inflow - outflow
+        if in_window and (inflow or outflow):
+            self.cash_flows.append(CashFlow(on=entry.date, amount=outflow - inflow))
+        return inflow, outflow
 
+    def _value(self, day: date) -> Decimal | None:
+        held = {a: p.quantity for a, p in self.book.positions.items() if p.quantity}
+        value = valuation.portfolio_value(
+            held, self.prices, self.book.cash.get(self.currency, ZERO)
+        )
+        if value is None:
+            self.gaps.note((self.tickers.get(a, str(a)) for a in held if a not in self.prices), day)
+        return value
 
-def _value(holdings: dict[int, Decimal], prices: dict[int, Decimal]) -> Decimal | None:
-    """The holdings at these prices; None when a held asset has no price."""
-    value = ZERO
-    for asset_id, quantity in holdings.items():
-        price = prices.get(asset_id)
-        if price is None:
-            return None
-        value += quantity * price
-    return value
+    def totals(
+        self, *, last: date, live: Mapping[int, tuple[Decimal, Decimal | None]], today: date
+    ) -> tuple[PerformanceTotals, bool]:
+        """The position at `last`: live prices today (the last stored closes standing in for a
+        missing quote, never the buy price); the day's change from its start, net of the
+        money that came in or went out that day."""
+        held = {a: p.quantity for a, p in self.book.positions.items() if p.quantity}
+        prices = dict(self.closes.latest)
+        unavailable = False
+        for asset_id in held:
+            if asset_id in live:
+                prices[asset_id] = live[asset_id][0]
+            elif last == today:
+                unavailable = True
+        cash = self.book.cash.get(self.currency, ZERO)
+        market_value = valuation.portfolio_value(held, prices, ZERO)
+        cost = sum((p.cost for p in self.book.positions.values() if p.quantity), ZERO)
+        if market_value is None:
+            self.gaps.note((self.tickers.get(a, str(a)) for a in held if a not in prices), last)
+            return (
+                PerformanceTotals(
+                    market_value=None,
+                    cash=plain(cash),
+                    value=None,
+                    cost=plain(cost),
+                    invested=plain(self.invested),
+                    pnl=None,
+                    day_change=None,
+                ),
+                unavailable,
+            )
+        value = market_value + cash
+        pnl = value - self.invested
+        day_change, day_change_pct = self._day_change(value, live)
+        return (
+            PerformanceTotals(
+                market_value=plain(market_value),
+                cash=plain(cash),
+                value=plain(value),
+                cost=plain(cost),
+                invested=plain(self.invested),
+                pnl=plain(pnl),
+                accumulated_return_pct=(
+                    valuation.pct(pnl / self.invested) if self.invested > 0 else None
+                ),
+                day_change=plain(day_change) if day_change is not None else None,
+                day_change_pct=day_change_pct,
+            ),
+            unavailable,
+        )
+
+    def _day_change(
+        self, value: Decimal, live: Mapping[int, tuple[Decimal, Decimal | None]]
+    ) -> tuple[Decimal | None, float | None]:
+        previous = dict(self.day_open_prices)
+        for asset_id, (_, previous_close) in live.items():
+            if previous_close is not None:
+                previous[asset_id] = previous_close
+        opening = valuation.portfolio_value(self.day_open_quantities, previous, self.day_open_cash)
+        if opening is None:
+            return None, None
+        inflow, outflow = self.day_flows
+        change = value - opening - (inflow - outflow)
+        base = opening + inflow
+        return change, (valuation.pct(change / base) if base > 0 and live else None)
 
 
 async def _live_prices(
-    lots: Sequence[_Lot], market: MarketData
-) -> dict[str, tuple[Decimal, Decimal | None]]:
-    tickers = sorted({lot.ticker for lot in lots})
-    batch = await market.quotes(tickers, wait_seconds=market.settings.valuation_timeout_seconds)
-    return {t: (q.price, q.previous_close) for t, q in batch.quotes.items()}
-
-
-def _totals(
-    lots: Sequence[_Lot],
-    closes: _Closes,
-    live: dict[str, tuple[Decimal, Decimal | None]],
-    last: date,
-    gaps: _Gaps,
-) -> tuple[PerformanceTotals, bool]:
-    """Cost and value at `last`: live prices for today, else the last stored closes (never
-    the buy price). The day's change of a lot bought today is measured from its price."""
-    latest_close = closes.latest
-    today = clock.today()
-    cost = total(lot.cost for lot in lots)
-    value: Decimal | None = ZERO
-    day_change = ZERO
-    unavailable = False
-    unpriced: set[str] = set()
-    for lot in lots:
-        price, previous = live.get(lot.ticker, (None, None))
-        if price is None:
-            unavailable = unavailable or last == today
-            price = latest_close.get(lot.asset_id)
-        if price is None:
-            unpriced.add(lot.ticker)
-            continue
-        if value is not None:
-            value += mul(lot.quantity, price)
-        reference = lot.buy_price if lot.buy_date == last == today else previous
-        if reference is not None:
-            day_change += mul(lot.quantity, sub(price, reference))
-    if unpriced:
-        gaps.note(sorted(unpriced), last)
-        value = None
-    if value is None:
-        return (
-            PerformanceTotals(cost=plain(cost), market_value=None, pnl=None, day_change=None),
-            unavailable,
-        )
-    opening = sub(value, day_change)
-    return (
-        PerformanceTotals(
-            cost=plain(cost),
-            market_value=plain(value),
-            pnl=plain(sub(value, cost)),
-            accumulated_return_pct=_pct(float(value / cost - 1)) if cost else None,
-            day_change=plain(day_change),
-            day_change_pct=_pct(float(day_change / opening)) if opening and live else None,
-        ),
-        unavailable,
+    book: Book, tickers: Mapping[int, str], market: MarketData
+) -> dict[int, tuple[Decimal, Decimal | None]]:
+    held = [a for a, p in book.positions.items() if p.quantity and a in tickers]
+    batch = await market.quotes(
+        [tickers[a] for a in held], wait_seconds=market.settings.valuation_timeout_seconds
     )
-
-
-def _cash_flows(
-    lots: Sequence[_Lot], opening: Decimal, first: date, last: date, final_value: Decimal
-) -> list[CashFlow]:
-    """Purchases as money in (what was already held counts as bought when the window
-    opened, at its value then), and the value at the end as money out."""
-    flows = []
-    if any(lot.buy_date < first for lot in lots):
-        flows.append(CashFlow(on=first, amount=-opening))
-    flows += [CashFlow(on=lot.buy_date, amount=-lot.cost) for lot in lots if lot.buy_date >= first]
-    flows.append(CashFlow(on=last, amount=final_value))
-    return flows
+    return {
+        a: (quote.price, quote.previous_close)
+        for a in held
+        if (quote := batch.quotes.get(tickers[a])) is not None
+    }

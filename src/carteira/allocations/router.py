@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
-from carteira.allocations import performance, service
+from carteira.allocations import exports, performance, service
+from carteira.allocations.dependencies import LedgerServices
 from carteira.allocations.schemas import (
     AllocationCreate,
     AllocationOut,
@@ -12,87 +14,91 @@ from carteira.allocations.schemas import (
     AllocationPatch,
     PerformanceOut,
     PositionsOut,
+    RealizedOut,
+    TransactionIn,
+    TransactionOut,
+    TransactionPage,
+    TransactionPatch,
+    TransactionQuery,
 )
 from carteira.auth.dependencies import AdminUser, CurrentUser
-from carteira.core.dependencies import EventsDep, JobsDep, SettingsDep, export_request
+from carteira.core.dependencies import EventsDep, export_request
 from carteira.core.exports import EXPORT_RESPONSES, CsvDialect, ExportFormat, OutputFormat
 from carteira.core.pagination import Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import CalendarDate, CurrencyQuery, PathId
 from carteira.pricing.dependencies import MarketDep
-from carteira.reports import documents
 
-router = APIRouter(prefix="/clients/{client_id}", tags=["allocations"])
+router = APIRouter(prefix="/clients/{client_id}", tags=["ledger"])
 
 
-@router.get("/allocations", response_model=AllocationPage)
-async def list_allocations(
-    client_id: PathId, _: CurrentUser, params: Pagination, events: EventsDep, market: MarketDep
+# ---- the ledger ----------------------------------------------------------------------------
+
+
+@router.get("/transactions", response_model=TransactionPage)
+async def list_transactions(
+    client_id: PathId,
+    _: CurrentUser,
+    query: Annotated[TransactionQuery, Query()],
+    events: EventsDep,
 ) -> Response:
-    page = await service.list_allocations(
-        client_id=client_id, params=params, events=events, market=market
-    )
+    """The client's ledger, newest first; filter by `kind`, `asset_id`, `start`, `end`."""
+    page = await service.list_transactions(client_id=client_id, query=query, events=events)
     return json_response(page)
 
 
-@router.post("/allocations", response_model=AllocationOut, status_code=HTTPStatus.CREATED)
-async def create_allocation(
+@router.post("/transactions", response_model=TransactionOut, status_code=HTTPStatus.CREATED)
+async def record_transaction(
     client_id: PathId,
-    body: AllocationCreate,
+    body: Annotated[TransactionIn, Body()],
     admin: AdminUser,
-    events: EventsDep,
-    market: MarketDep,
-    jobs: JobsDep,
-    settings: SettingsDep,
-) -> AllocationOut:
-    return await service.create_allocation(
-        client_id=client_id,
-        data=body,
-        actor_id=admin.id,
-        events=events,
-        market=market,
-        jobs=jobs,
-        reporting_currency=settings.reporting_currency,
+    services: LedgerServices,
+) -> TransactionOut:
+    """Any kind: buy, sell, dividend, jcp, interest, fee, tax, split, bonus, deposit,
+    withdrawal. A write that would leave a quantity below zero on any date is refused (422
+    `insufficient_quantity`) and nothing is written."""
+    return await service.record_transaction(
+        client_id=client_id, data=body, actor_id=admin.id, services=services
     )
 
 
-@router.patch("/allocations/{allocation_id}", response_model=AllocationOut)
-async def update_allocation(
-    client_id: PathId,
-    allocation_id: PathId,
-    body: AllocationPatch,
-    admin: AdminUser,
-    events: EventsDep,
-    jobs: JobsDep,
-    settings: SettingsDep,
-) -> AllocationOut:
-    return await service.update_allocation(
-        client_id=client_id,
-        allocation_id=allocation_id,
-        data=body,
-        actor_id=admin.id,
-        events=events,
-        jobs=jobs,
-        reporting_currency=settings.reporting_currency,
+@router.get("/transactions/{transaction_id}", response_model=TransactionOut)
+async def get_transaction(
+    client_id: PathId, transaction_id: PathId, _: CurrentUser, events: EventsDep
+) -> TransactionOut:
+    return await service.get_transaction(
+        client_id=client_id, transaction_id=transaction_id, events=events
     )
 
 
-@router.delete("/allocations/{allocation_id}", status_code=HTTPStatus.NO_CONTENT)
-async def delete_allocation(
+@router.patch("/transactions/{transaction_id}", response_model=TransactionOut)
+async def update_transaction(
     client_id: PathId,
-    allocation_id: PathId,
+    transaction_id: PathId,
+    body: TransactionPatch,
     admin: AdminUser,
-    events: EventsDep,
-    settings: SettingsDep,
+    services: LedgerServices,
+) -> TransactionOut:
+    return await service.update_transaction(
+        client_id=client_id,
+        transaction_id=transaction_id,
+        data=body,
+        actor_id=admin.id,
+        services=services,
+    )
+
+
+@router.delete("/transactions/{transaction_id}", status_code=HTTPStatus.NO_CONTENT)
+async def delete_transaction(
+    client_id: PathId, transaction_id: PathId, admin: AdminUser, services: LedgerServices
 ) -> Response:
-    await service.delete_allocation(
-        client_id=client_id,
-        allocation_id=allocation_id,
-        actor_id=admin.id,
-        events=events,
-        reporting_currency=settings.reporting_currency,
+    await service.delete_transaction(
+        client_id=client_id, transaction_id=transaction_id, actor_id=admin.id, services=services
     )
     return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+# ---- what the ledger adds up to ------------------------------------------------------------
 
 
 @router.get("/positions", response_model=PositionsOut, responses=EXPORT_RESPONSES)
@@ -101,14 +107,16 @@ async def client_positions(
     client_id: PathId,
     user: CurrentUser,
     market: MarketDep,
+    events: EventsDep,
     format: OutputFormat = OutputFormat.JSON,
     dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
-    """Per asset: quantity, average cost, market value, pnl, weight (`format=csv|xlsx`
+    """Per asset: quantity, preço médio, cost, market value, unrealized and realized P&L,
+    income, total return, weight; cash per currency; totals per currency (`format=csv|xlsx`
     to export)."""
-    positions = await service.client_positions(client_id=client_id, market=market)
+    positions = await service.client_positions(client_id=client_id, market=market, events=events)
     if format is not OutputFormat.JSON:
-        return documents.positions_export(
+        return exports.positions_export(
             positions=positions,
             request=export_request(
                 request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
@@ -117,28 +125,106 @@ async def client_positions(
     return json_response(positions)
 
 
+@router.get("/realized", response_model=RealizedOut)
+async def client_realized(
+    client_id: PathId,
+    _: CurrentUser,
+    events: EventsDep,
+    start: CalendarDate | None = None,
+    end: CalendarDate | None = None,
+) -> Response:
+    """Every sale with proceeds, cost at the average and gain, summed per month and per asset
+    type (the base of the monthly income-tax return)."""
+    realized = await service.client_realized(
+        client_id=client_id, start=start, end=end, events=events
+    )
+    return json_response(realized)
+
+
 @router.get("/performance", response_model=PerformanceOut, responses=EXPORT_RESPONSES)
 async def client_performance(
     request: Request,
     client_id: PathId,
     user: CurrentUser,
     market: MarketDep,
+    events: EventsDep,
     start: CalendarDate | None = None,
     end: CalendarDate | None = None,
     currency: CurrencyQuery = None,
     format: OutputFormat = OutputFormat.JSON,
     dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
-    """Totals, XIRR, TWR and the daily curve from stored closes (`format=csv|xlsx` exports
-    the curve)."""
+    """Totals, XIRR, TWR and the daily curve from the ledger and the stored closes
+    (`format=csv|xlsx` exports the curve)."""
     result = await performance.client_performance(
-        client_id=client_id, start=start, end=end, currency=currency, market=market
+        client_id=client_id,
+        start=start,
+        end=end,
+        currency=currency,
+        market=market,
+        events=events,
     )
     if format is not OutputFormat.JSON:
-        return documents.performance_export(
+        return exports.performance_export(
             performance=result,
             request=export_request(
                 request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
             ),
         )
     return json_response(result)
+
+
+# ---- compatibility: allocations are buys, listed as their open lots --------------------------
+
+allocations_router = APIRouter(prefix="/clients/{client_id}", tags=["allocations"])
+
+
+@allocations_router.get("/allocations", response_model=AllocationPage)
+async def list_allocations(
+    client_id: PathId, _: CurrentUser, params: Pagination, events: EventsDep, market: MarketDep
+) -> Response:
+    """The open lots: what remains of each purchase (first in, first out, split-adjusted),
+    marked to market. Use /transactions to record anything else."""
+    page = await service.list_allocations(
+        client_id=client_id, params=params, events=events, market=market
+    )
+    return json_response(page)
+
+
+@allocations_router.post(
+    "/allocations", response_model=AllocationOut, status_code=HTTPStatus.CREATED
+)
+async def create_allocation(
+    client_id: PathId, body: AllocationCreate, admin: AdminUser, services: LedgerServices
+) -> AllocationOut:
+    """Records a `buy` with external settlement."""
+    return await service.create_allocation(
+        client_id=client_id, data=body, actor_id=admin.id, services=services
+    )
+
+
+@allocations_router.patch("/allocations/{allocation_id}", response_model=AllocationOut)
+async def update_allocation(
+    client_id: PathId,
+    allocation_id: PathId,
+    body: AllocationPatch,
+    admin: AdminUser,
+    services: LedgerServices,
+) -> AllocationOut:
+    return await service.update_allocation(
+        client_id=client_id,
+        allocation_id=allocation_id,
+        data=body,
+        actor_id=admin.id,
+        services=services,
+    )
+
+
+@allocations_router.delete("/allocations/{allocation_id}", status_code=HTTPStatus.NO_CONTENT)
+async def delete_allocation(
+    client_id: PathId, allocation_id: PathId, admin: AdminUser, services: LedgerServices
+) -> Response:
+    await service.delete_allocation(
+        client_id=client_id, allocation_id=allocation_id, actor_id=admin.id, services=services
+    )
+    return Response(status_code=HTTPStatus.NO_CONTENT)

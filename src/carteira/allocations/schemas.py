@@ -1,26 +1,252 @@
+"""What the ledger endpoints read and write."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Self
+from decimal import Decimal
+from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from carteira.allocations.ledger import Kind, Settlement
+from carteira.allocations.models import Source
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
 from carteira.core import clock
 from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, PositiveAmount
 
+# ---- input ----------------------------------------------------------------------------------
 
-def _plausible_buy_date(value: date) -> date:
+
+def _plausible_date(value: date) -> date:
     # The firm's date: from 21:00 in São Paulo, UTC already says tomorrow.
     if value > clock.today():
-        raise ValueError("buy_date cannot be in the future")
+        raise ValueError("the date cannot be in the future")
     if value < EARLIEST_DATE:
-        raise ValueError(f"buy_date cannot be before {EARLIEST_DATE}")
+        raise ValueError(f"the date cannot be before {EARLIEST_DATE}")
     return value
 
 
-BuyDate = Annotated[date, AfterValidator(_plausible_buy_date)]
+TradeDate = Annotated[date, AfterValidator(_plausible_date)]
+NonNegativeAmount = Annotated[
+    Decimal, Field(ge=0, max_digits=24, decimal_places=8, allow_inf_nan=False)
+]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"), AfterValidator(str.upper)]
+Note = Annotated[str, StringConstraints(max_length=500)]
+RATIO = r"^\s*\d{1,12}(\.\d{1,8})?\s*:\s*\d{1,12}(\.\d{1,8})?\s*$"
+JCP_WITHHOLDING = Decimal("0.15")
+
+
+def _positive_ratio(value: str) -> str:
+    new, old = (Decimal(part) for part in value.split(":"))
+    if new <= 0 or old <= 0:
+        raise ValueError('both sides of a ratio must be positive, e.g. "2:1" or "1:10"')
+    return f"{new.normalize():f}:{old.normalize():f}"
+
+
+Ratio = Annotated[
+    str,
+    StringConstraints(pattern=RATIO),
+    AfterValidator(_positive_ratio),
+    Field(description='new shares for old ones: "2:1" doubles, "1:10" groups ten into one'),
+]
+
+
+def parse_ratio(ratio: str) -> tuple[Decimal, Decimal]:
+    new, old = ratio.split(":")
+    return Decimal(new), Decimal(old)
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    date: TradeDate
+    note: Note | None = None
+
+
+class _AssetRef(_Input):
+    asset_id: Id | None = None
+    ticker: Ticker | None = None
+
+    @model_validator(mode="after")
+    def _one_asset_reference(self) -> Self:
+        if (self.asset_id is None) == (self.ticker is None):
+            raise ValueError("give exactly one of asset_id or ticker")
+        return self
+
+
+class _OptionalAssetRef(_Input):
+    asset_id: Id | None = None
+    ticker: Ticker | None = None
+
+    @model_validator(mode="after")
+    def _at_most_one_asset_reference(self) -> Self:
+        if self.asset_id is not None and self.ticker is not None:
+            raise ValueError("give at most one of asset_id or ticker")
+        return self
+
+
+class TradeIn(_AssetRef):
+    """`external` (default): the money came from, or went to, outside the portfolio (net new
+    money); `cash`: it used or fed the client's cash balance."""
+
+    kind: Literal["buy", "sell"]
+    quantity: PositiveAmount
+    price: PositiveAmount
+    fees: NonNegativeAmount = Decimal(0)
+    settlement: Settlement = Settlement.EXTERNAL
+
+
+class ProventoIn(_AssetRef):
+    """A dividend or JCP: the gross amount; `tax` withheld (JCP: 15 % unless given)."""
+
+    kind: Literal["dividend", "jcp"]
+    amount: PositiveAmount
+    tax: NonNegativeAmount | None = None
+
+    @model_validator(mode="after")
+    def _withholding(self) -> Self:
+        if self.tax is None:
+            self.tax = (
+                (self.amount * JCP_WITHHOLDING).quantize(Decimal("0.01"))
+                if self.kind == "jcp"
+                else Decimal(0)
+            )
+        if self.tax > self.amount:
+            raise ValueError("tax cannot exceed the amount")
+        return self
+
+
+class InterestIn(_OptionalAssetRef):
+    kind: Literal["interest"]
+    amount: PositiveAmount
+    tax: NonNegativeAmount = Decimal(0)
+    currency: Currency | None = Field(
+        None, description="without an asset; default REPORTING_CURRENCY"
+    )
+
+
+class CostIn(_OptionalAssetRef):
+    kind: Literal["fee", "tax"]
+    amount: PositiveAmount
+    currency: Currency | None = Field(
+        None, description="without an asset; default REPORTING_CURRENCY"
+    )
+
+
+class SplitIn(_AssetRef):
+    kind: Literal["split"]
+    ratio: Ratio
+
+
+class BonusIn(_AssetRef):
+    """Bonificação: shares received; `amount` is the cost attributed to them."""
+
+    kind: Literal["bonus"]
+    quantity: PositiveAmount
+    amount: NonNegativeAmount = Decimal(0)
+
+
+class CashIn(_Input):
+    kind: Literal["deposit", "withdrawal"]
+    amount: PositiveAmount
+    currency: Currency | None = Field(None, description="default REPORTING_CURRENCY")
+
+
+TransactionIn = Annotated[
+    TradeIn | ProventoIn | InterestIn | CostIn | SplitIn | BonusIn | CashIn,
+    Field(discriminator="kind"),
+]
+MODELS_BY_KIND: dict[Kind, type[_Input]] = {
+    Kind.BUY: TradeIn,
+    Kind.SELL: TradeIn,
+    Kind.DIVIDEND: ProventoIn,
+    Kind.JCP: ProventoIn,
+    Kind.INTEREST: InterestIn,
+    Kind.FEE: CostIn,
+    Kind.TAX: CostIn,
+    Kind.SPLIT: SplitIn,
+    Kind.BONUS: BonusIn,
+    Kind.DEPOSIT: CashIn,
+    Kind.WITHDRAWAL: CashIn,
+}
+
+
+class TransactionPatch(BaseModel):
+    """Only the fields sent change; the result must still be a valid entry of its kind (the
+    kind and the asset are fixed: delete and record anew to change them)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    date: TradeDate | None = None
+    quantity: PositiveAmount | None = None
+    price: PositiveAmount | None = None
+    amount: PositiveAmount | None = None
+    fees: NonNegativeAmount | None = None
+    tax: NonNegativeAmount | None = None
+    ratio: Ratio | None = None
+    settlement: Settlement | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        for name in self.model_fields_set - {"note"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class TransactionQuery(BaseModel):
+    kind: Kind | None = None
+    asset_id: Id | None = None
+    start: date | None = None
+    end: date | None = None
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+# ---- output --------------------------------------------------------------------------------
+
+
+class TransactionOut(BaseModel):
+    id: int
+    client_id: int
+    kind: Kind
+    date: date
+    asset_id: int | None
+    ticker: str | None
+    asset_name: str | None
+    currency: str
+    quantity: DecimalStr | None
+    price: DecimalStr | None
+    amount: DecimalStr | None
+    fees: DecimalStr
+    tax: DecimalStr
+    ratio: str | None
+    settlement: Settlement
+    source: Source
+    external_ref: str | None
+    note: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransactionPage(BaseModel):
+    items: list[TransactionOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+# -- compatibility: allocations are buy transactions, listed as their open lots ---------------
 
 
 class AllocationCreate(BaseModel):
@@ -30,7 +256,7 @@ class AllocationCreate(BaseModel):
     ticker: Ticker | None = None
     quantity: PositiveAmount
     buy_price: PositiveAmount
-    buy_date: BuyDate
+    buy_date: TradeDate
 
     @model_validator(mode="after")
     def _one_asset_reference(self) -> Self:
@@ -44,7 +270,7 @@ class AllocationPatch(BaseModel):
 
     quantity: PositiveAmount | None = None
     buy_price: PositiveAmount | None = None
-    buy_date: BuyDate | None = None
+    buy_date: TradeDate | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
@@ -55,6 +281,8 @@ class AllocationPatch(BaseModel):
 
 
 class AllocationOut(BaseModel):
+    """An open lot: what remains of a purchase (first in, first out), on today's split basis."""
+
     id: int
     client_id: int
     asset_id: int
@@ -83,8 +311,11 @@ class AllocationPage(BaseModel):
     prices_unavailable: bool = False
 
 
+# -- positions --------------------------------------------------------------------------------
+
+
 class PositionOut(BaseModel):
-    """`weight_pct` is the position's share of the market value in its own currency."""
+    """Per asset. `weight_pct`: the position's share of its currency's market value."""
 
     asset_id: int
     ticker: str
@@ -93,42 +324,101 @@ class PositionOut(BaseModel):
     asset_type: AssetType
     lots: int
     quantity: DecimalStr
-    average_cost: DecimalStr
-    cost: DecimalStr
+    average_cost: DecimalStr | None = Field(description="preço médio, fees included")
+    cost: DecimalStr = Field(description="quantity x average cost")
     current_price: DecimalStr | None = None
     daily_change_pct: float | None = None
     market_value: DecimalStr | None = None
-    pnl: DecimalStr | None = None
-    accumulated_return_pct: float | None = None
+    unrealized_pnl: DecimalStr | None = None
+    realized_pnl: DecimalStr
+    income: DecimalStr = Field(description="dividends, JCP and interest, net of withheld tax")
+    total_return: DecimalStr | None = Field(None, description="unrealized + realized + income")
     weight_pct: float | None = None
+
+
+class CashOut(BaseModel):
+    currency: str
+    balance: DecimalStr = Field(description="may be negative (shown as such)")
 
 
 class CurrencyTotals(BaseModel):
     currency: str
     cost: DecimalStr
     market_value: DecimalStr | None = None
-    pnl: DecimalStr | None = None
-    accumulated_return_pct: float | None = None
+    cash: DecimalStr
+    value: DecimalStr | None = Field(None, description="market value + cash")
+    unrealized_pnl: DecimalStr | None = None
+    realized_pnl: DecimalStr
+    income: DecimalStr
+    total_return: DecimalStr | None = None
 
 
 class PositionsOut(BaseModel):
     client_id: int
     positions: list[PositionOut]
-    totals: list[CurrencyTotals] = Field(description="per currency: amounts are never converted")
+    cash: list[CashOut]
+    totals: list[CurrencyTotals] = Field(description="per currency: amounts are never added up")
     prices_unavailable: bool = False
+
+
+# -- realized ---------------------------------------------------------------------------------
+
+
+class RealizedSale(BaseModel):
+    transaction_id: int
+    date: date
+    asset_id: int
+    ticker: str
+    asset_type: AssetType
+    currency: str
+    quantity: DecimalStr
+    proceeds: DecimalStr = Field(description="quantity x price - fees")
+    cost: DecimalStr = Field(description="quantity x average cost at the sale")
+    gain: DecimalStr
+
+
+class RealizedSum(BaseModel):
+    currency: str
+    sales: int
+    proceeds: DecimalStr
+    cost: DecimalStr
+    gain: DecimalStr
+
+
+class RealizedMonth(RealizedSum):
+    month: str = Field(description="YYYY-MM")
+
+
+class RealizedByType(RealizedSum):
+    asset_type: AssetType
+
+
+class RealizedOut(BaseModel):
+    client_id: int
+    start: date | None
+    end: date | None
+    sales: list[RealizedSale]
+    by_month: list[RealizedMonth]
+    by_asset_type: list[RealizedByType]
+
+
+# -- performance ------------------------------------------------------------------------------
 
 
 class PerformancePoint(BaseModel):
     date: date
-    market_value: DecimalStr | None = Field(description="null when a holding had no price")
-    invested: DecimalStr = Field(description="cost of the lots bought up to this day")
+    value: DecimalStr | None = Field(description="positions at market + cash; null without prices")
+    invested: DecimalStr = Field(description="net new money up to this day")
     cumulative_twr_pct: float | None
 
 
 class PerformanceTotals(BaseModel):
-    cost: DecimalStr
-    market_value: DecimalStr | None
-    pnl: DecimalStr | None
+    market_value: DecimalStr | None = Field(description="positions at market")
+    cash: DecimalStr
+    value: DecimalStr | None = Field(description="market value + cash")
+    cost: DecimalStr = Field(description="cost basis of the open positions")
+    invested: DecimalStr = Field(description="net new money: inflows - outflows")
+    pnl: DecimalStr | None = Field(description="value - invested")
     accumulated_return_pct: float | None = None
     day_change: DecimalStr | None
     day_change_pct: float | None = None
@@ -152,6 +442,7 @@ class PerformanceOut(BaseModel):
     end: date
     totals: PerformanceTotals
     xirr_pct: float | None = Field(description="annualized, money-weighted (ACT/365)")
+    xirr_period_pct: float | None = Field(None, description="the same, not annualized")
     xirr_note: str | None = Field(description="why xirr_pct is null, when it is")
     twr_pct: float | None = Field(description="time-weighted, chain-linked daily")
     twr_annualized_pct: float | None = Field(description="when the span exceeds a year")

@@ -13,9 +13,9 @@ class TickerTakenError(ConflictError):
     message = "This ticker is already registered."
 
 
-class AssetHasAllocationsError(ConflictError):
-    code = "asset_has_allocations"
-    message = "Allocations still reference this asset; delete them first."
+class AssetHasTransactionsError(ConflictError):
+    code = "asset_has_transactions"
+    message = "Transactions still reference this asset; delete them first."
 
 
 class UnknownAssetError(InvalidInputError):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from carteira.assets.exceptions import (
-    AssetHasAllocationsError,
+    AssetHasTransactionsError,
     AssetNotFoundError,
     TickerTakenError,
     UnknownAssetError,
@@ -17,7 +18,7 @@ from carteira.assets.exceptions import (
 from carteira.assets.models import Asset, AssetType
 from carteira.assets.schemas import AssetDetails, AssetPatch
 from carteira.audit import service as audit
-from carteira.core.database import atomic, db, on_commit
+from carteira.core.database import atomic, on_commit
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
 from carteira.core.pagination import PageParams, fetch_page
@@ -27,6 +28,7 @@ from carteira.pricing.service import MarketData
 ENTITY = "asset"
 # Published after an asset's row changed or went away: listings that embed assets drop caches.
 ASSET_CHANGED = "asset.changed"
+INFO_CACHE = "assets.info"
 FIELDS = ("ticker", "name", "exchange", "currency", "asset_type", "sector")
 LIST_COLUMNS = ("id", *FIELDS, "created_at")
 
@@ -44,14 +46,6 @@ async def list_assets(
     if asset_type is not None:
         query = query.filter(asset_type=asset_type)
     return await fetch_page(query, order_by=("ticker",), columns=LIST_COLUMNS, params=params)
-
-
-async def held_tickers() -> list[str]:
-    """Every ticker some allocation holds (what the price tick streams)."""
-    rows = await db().execute_query_dict(
-        "SELECT DISTINCT s.ticker FROM assets s JOIN allocations a ON a.asset_id = s.id"
-    )
-    return sorted(row["ticker"] for row in rows)
 
 
 async def registered_tickers(*, tickers: Iterable[str]) -> set[str]:
@@ -133,15 +127,13 @@ async def register_known_asset(
     """Register with details given by trusted code (demo data, the provider's answer)."""
     try:
         async with atomic():
-            asset = await Asset.create(ticker=ticker.upper(), **details.model_dump())
-            await pricing.schedule_backfill(jobs=jobs, asset_id=asset.id, days=backfill_days)
-            await audit.record(
-                actor_id=actor_id,
-                action=audit.Action.CREATE,
+            asset = await audit.audited_create(
+                row=Asset.create(ticker=ticker.upper(), **details.model_dump()),
+                snapshot=_snapshot,
                 entity=ENTITY,
-                entity_id=asset.id,
-                changes=_snapshot(asset),
+                actor_id=actor_id,
             )
+            await pricing.schedule_backfill(jobs=jobs, asset_id=asset.id, days=backfill_days)
     except IntegrityError as exc:
         raise TickerTakenError() from exc
     return asset
@@ -157,40 +149,78 @@ async def update_asset(
     changes = data.model_dump(exclude_unset=True)
     if changes.get("name", "") is None:
         changes.pop("name")  # the name is required; an explicit null leaves it as it is
-    async with atomic():
-        asset = await Asset.select_for_update().get_or_none(id=asset_id)
-        if asset is None:
-            raise AssetNotFoundError()
-        before = _snapshot(asset)
+
+    def change(asset: Asset) -> None:
         asset.update_from_dict(changes)
-        trail = audit.diff(before, _snapshot(asset))
-        if trail:
-            await asset.save()
-            await _announce_change(events, asset.id)
-            await audit.record(
-                actor_id=actor_id,
-                action=audit.Action.UPDATE,
-                entity=ENTITY,
-                entity_id=asset.id,
-                changes=trail,
-            )
+
+    async def saved(asset: Asset, _: dict[str, Any]) -> None:
+        await _announce_change(events, asset.id)
+
+    asset, _ = await audit.audited_update(
+        query=Asset.filter(id=asset_id),
+        missing=AssetNotFoundError,
+        snapshot=_snapshot,
+        change=change,
+        entity=ENTITY,
+        actor_id=actor_id,
+        saved=saved,
+    )
     return asset
 
 
 async def delete_asset(*, asset_id: int, actor_id: int | None, events: EventBus) -> None:
+    async def deleted(asset: Asset) -> None:
+        await _announce_change(events, asset.id)
+
     try:
-        async with atomic():
-            asset = await Asset.select_for_update().get_or_none(id=asset_id)
-            if asset is None:
-                raise AssetNotFoundError()
-            await audit.record(
-                actor_id=actor_id,
-                action=audit.Action.DELETE,
-                entity=ENTITY,
-                entity_id=asset.id,
-                changes=_snapshot(asset),
-            )
-            await asset.delete()
-            await _announce_change(events, asset.id)
-    except IntegrityError as exc:  # allocations reference it (ON DELETE RESTRICT)
-        raise AssetHasAllocationsError() from exc
+        await audit.audited_delete(
+            query=Asset.filter(id=asset_id),
+            missing=AssetNotFoundError,
+            snapshot=_snapshot,
+            entity=ENTITY,
+            actor_id=actor_id,
+            deleted=deleted,
+        )
+    except IntegrityError as exc:  # transactions reference it (ON DELETE RESTRICT)
+        raise AssetHasTransactionsError() from exc
+
+
+@dataclass(frozen=True, slots=True)
+class AssetInfo:
+    """What other modules need of an asset to show or value a holding of it."""
+
+    id: int
+    ticker: str
+    name: str
+    exchange: str
+    currency: str
+    asset_type: AssetType
+
+
+_INFO_COLUMNS = ("id", "ticker", "name", "exchange", "currency", "asset_type")
+
+
+async def describe(
+    *, asset_ids: Iterable[int], events: EventBus | None = None
+) -> dict[int, AssetInfo]:
+    """The assets of these ids (unknown ids are left out). Kept in this process's memory
+    until an asset changes anywhere (`asset.changed` on the event bus)."""
+    wanted = sorted(set(asset_ids))
+    cache = events.cache(INFO_CACHE, cleared_by=(ASSET_CHANGED,)) if events else None
+    found: dict[int, AssetInfo] = {}
+    missing = []
+    for asset_id in wanted:
+        hit = cache.get(str(asset_id)) if cache else None
+        if hit is not None:
+            found[asset_id] = hit
+        else:
+            missing.append(asset_id)
+    if missing:
+        generation = cache.generation if cache else 0
+        rows = await Asset.filter(id__in=missing).values(*_INFO_COLUMNS)
+        for row in rows:
+            info = AssetInfo(**{**row, "asset_type": AssetType(row["asset_type"])})
+            found[info.id] = info
+            if cache:
+                cache.set(str(info.id), info, generation=generation)
+    return found

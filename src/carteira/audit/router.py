@@ -12,7 +12,8 @@ from carteira.core.types import MAX_ID
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
-Entity = Literal["user", "client", "asset", "allocation"]
+# `allocation`: entries written before the ledger (its buys are `transaction`s now).
+Entity = Literal["user", "client", "asset", "transaction", "allocation"]
 
 
 @router.get("", response_model=Page[AuditEntryOut])

@@ -1,14 +1,27 @@
-"""The audit trail: who changed what, when; written in the transaction of the change."""
+"""The audit trail: who changed what, when; written in the transaction of the change.
+
+`audited_update` and `audited_delete` are the one way a module changes or removes a row: lock
+it, 404 when it is not there, snapshot, change, diff, save, let the module react (derived
+state, events after the commit), and record the entry — all in one transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from carteira.audit.models import AuditEntry
+from carteira.core.database import atomic
 from carteira.core.jsonable import to_jsonable
 from carteira.core.pagination import PageParams
+
+M = TypeVar("M", bound=Model)
+Snapshot = Callable[[M], Mapping[str, Any]]
 
 
 class Action(StrEnum):
@@ -42,6 +55,91 @@ async def record(
         entity_id=entity_id,
         changes=to_jsonable(dict(changes)),
     )
+
+
+async def _maybe(result: Any) -> Any:
+    return await result if inspect.isawaitable(result) else result
+
+
+async def audited_update(
+    *,
+    query: QuerySet[M],
+    missing: Callable[[], Exception],
+    snapshot: Snapshot[M],
+    change: Callable[[M], Awaitable[Mapping[str, Any] | None] | Mapping[str, Any] | None],
+    entity: str,
+    actor_id: int | None,
+    saved: Callable[[M, dict[str, Any]], Awaitable[None]] | None = None,
+) -> tuple[M, dict[str, Any]]:
+    """Lock the row `query` finds (or raise `missing()`), apply `change` to it, and when that
+    changed anything: save it, call `saved(row, trail)` and record the trail. `change` may
+    return extra trail entries (a password change shows as `***`)."""
+    async with atomic():
+        row = await query.select_for_update().first()
+        if row is None:
+            raise missing()
+        before = dict(snapshot(row))
+        extra = await _maybe(change(row)) or {}
+        trail: dict[str, Any] = {**diff(before, snapshot(row)), **extra}
+        if trail:
+            await row.save()
+            if saved is not None:
+                await saved(row, trail)
+            await record(
+                actor_id=actor_id,
+                action=Action.UPDATE,
+                entity=entity,
+                entity_id=row.pk,
+                changes=trail,
+            )
+    return row, trail
+
+
+async def audited_delete(
+    *,
+    query: QuerySet[M],
+    missing: Callable[[], Exception],
+    snapshot: Snapshot[M],
+    entity: str,
+    actor_id: int | None,
+    check: Callable[[M], Awaitable[None]] | None = None,
+    deleted: Callable[[M], Awaitable[None]] | None = None,
+) -> M:
+    """Lock the row (or raise `missing()`), let `check` refuse, record the row as it was,
+    delete it and call `deleted(row)`."""
+    async with atomic():
+        row = await query.select_for_update().first()
+        if row is None:
+            raise missing()
+        if check is not None:
+            await check(row)
+        await record(
+            actor_id=actor_id,
+            action=Action.DELETE,
+            entity=entity,
+            entity_id=row.pk,
+            changes=snapshot(row),
+        )
+        await row.delete()
+        if deleted is not None:
+            await deleted(row)
+    return row
+
+
+async def audited_create(
+    *, row: Awaitable[M], snapshot: Snapshot[M], entity: str, actor_id: int | None
+) -> M:
+    """Create the row (an awaitable `Model.create(...)`) and record it, in one transaction."""
+    async with atomic():
+        created = await row
+        await record(
+            actor_id=actor_id,
+            action=Action.CREATE,
+            entity=entity,
+            entity_id=created.pk,
+            changes=snapshot(created),
+        )
+    return created
 
 
 async def list_entries(

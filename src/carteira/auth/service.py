@@ -35,14 +35,13 @@ from carteira.auth.security import (
     new_session_id,
     verify_password,
 )
-from carteira.auth.sessions import AUTH_CHANGED, SessionStore
+from carteira.auth.sessions import AUTH_CHANGED as AUTH_CHANGED
+from carteira.auth.sessions import SessionStore as SessionStore
 from carteira.core.config import Settings
 from carteira.core.database import atomic, db
 from carteira.core.pagination import PageParams
 
 logger = logging.getLogger(__name__)
-
-__all__ = ["AUTH_CHANGED", "Principal", "SessionStore"]  # what other modules may use
 
 ENTITY = "user"
 WS_TICKET_SECONDS = 30

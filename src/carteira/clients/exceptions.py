@@ -18,6 +18,6 @@ class ClientDocumentTakenError(ConflictError):
     message = "Another client already has this CPF."
 
 
-class ClientHasAllocationsError(ConflictError):
-    code = "client_has_allocations"
-    message = "The client still has allocations; delete them first."
+class ClientHasTransactionsError(ConflictError):
+    code = "client_has_transactions"
+    message = "The client still has transactions; delete them first."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -10,7 +11,7 @@ from carteira.audit import service as audit
 from carteira.clients.exceptions import (
     ClientDocumentTakenError,
     ClientEmailTakenError,
-    ClientHasAllocationsError,
+    ClientHasTransactionsError,
     ClientNotFoundError,
 )
 from carteira.clients.models import Client, ClientStatus
@@ -23,6 +24,7 @@ from carteira.clients.schemas import (
 )
 from carteira.core.database import atomic, db, on_commit
 from carteira.core.events import EventBus
+from carteira.core.exports import cursor_rows
 from carteira.core.pagination import PageParams
 
 ENTITY = "client"
@@ -120,6 +122,21 @@ async def ensure_client_exists(*, client_id: int) -> None:
         raise ClientNotFoundError()
 
 
+async def lock_client(*, client_id: int) -> None:
+    """Inside a transaction: the client's row, locked until it ends. Every write to a client's
+    ledger takes it first, so that its writes (and the client's deletion) happen one at a time."""
+    if not await Client.select_for_update().filter(id=client_id).exists():
+        raise ClientNotFoundError()
+
+
+async def client_names(*, client_ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(client_ids))
+    if not wanted:
+        return {}
+    rows = await Client.filter(id__in=wanted).values_list("id", "name")
+    return {int(client_id): str(name) for client_id, name in rows}
+
+
 async def _counts_changed(events: EventBus) -> None:
     await on_commit(lambda: events.invalidate(CACHE))
 
@@ -127,15 +144,13 @@ async def _counts_changed(events: EventBus) -> None:
 async def create_client(*, data: ClientCreate, actor_id: int | None, events: EventBus) -> Client:
     try:
         async with atomic():
-            client = await Client.create(**data.model_dump())
-            await _counts_changed(events)
-            await audit.record(
-                actor_id=actor_id,
-                action=audit.Action.CREATE,
+            client = await audit.audited_create(
+                row=Client.create(**data.model_dump()),
+                snapshot=_snapshot,
                 entity=ENTITY,
-                entity_id=client.id,
-                changes=_snapshot(client),
+                actor_id=actor_id,
             )
+            await _counts_changed(events)
     except IntegrityError as exc:
         raise _integrity_conflict(exc) from exc
     return client
@@ -150,48 +165,55 @@ async def update_client(
         if isinstance(data, ClientReplace)
         else data.model_dump(exclude_unset=True)
     )
+
+    def change(client: Client) -> None:
+        client.update_from_dict(changes)
+
+    async def saved(_: Client, __: dict[str, Any]) -> None:
+        await _counts_changed(events)
+
     try:
-        async with atomic():
-            client = await Client.select_for_update().get_or_none(id=client_id)
-            if client is None:
-                raise ClientNotFoundError()
-            before = _snapshot(client)
-            client.update_from_dict(changes)
-            trail = audit.diff(before, _snapshot(client))
-            if trail:
-                await client.save()
-                await _counts_changed(events)
-                await audit.record(
-                    actor_id=actor_id,
-                    action=audit.Action.UPDATE,
-                    entity=ENTITY,
-                    entity_id=client.id,
-                    changes=trail,
-                )
+        client, _ = await audit.audited_update(
+            query=Client.filter(id=client_id),
+            missing=ClientNotFoundError,
+            snapshot=_snapshot,
+            change=change,
+            entity=ENTITY,
+            actor_id=actor_id,
+            saved=saved,
+        )
     except IntegrityError as exc:
         raise _integrity_conflict(exc) from exc
     return client
 
 
 async def delete_client(*, client_id: int, actor_id: int | None, events: EventBus) -> None:
-    """Refused (409) while allocations reference the client: nothing cascades away silently."""
+    """Refused (409) while the client has transactions: nothing cascades away silently."""
+
+    async def deleted(_: Client) -> None:
+        await _counts_changed(events)
+
     try:
-        async with atomic():
-            client = await Client.select_for_update().get_or_none(id=client_id)
-            if client is None:
-                raise ClientNotFoundError()
-            await audit.record(
-                actor_id=actor_id,
-                action=audit.Action.DELETE,
-                entity=ENTITY,
-                entity_id=client.id,
-                changes=_snapshot(client),
-            )
-            await client.delete()
-            await _counts_changed(events)
-    except IntegrityError as exc:  # the allocations' foreign key is ON DELETE RESTRICT
-        raise ClientHasAllocationsError() from exc
+        await audit.audited_delete(
+            query=Client.filter(id=client_id),
+            missing=ClientNotFoundError,
+            snapshot=_snapshot,
+            entity=ENTITY,
+            actor_id=actor_id,
+            deleted=deleted,
+        )
+    except IntegrityError as exc:  # the ledger's foreign key is ON DELETE RESTRICT
+        raise ClientHasTransactionsError() from exc
 
 
 async def find_by_email(*, email: str) -> Client | None:
     return await Client.get_or_none(email=email.lower())
+
+
+_CLIENT_ROWS = "SELECT id, name, email, status FROM clients ORDER BY id"
+
+
+async def client_rows(*, idle_seconds: float) -> AsyncIterator[tuple[Any, ...]]:
+    """Every client (id, name, email, status), streamed for exports."""
+    async for record in cursor_rows(_CLIENT_ROWS, idle_seconds=idle_seconds):
+        yield record

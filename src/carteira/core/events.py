@@ -69,8 +69,23 @@ class LocalCache:
         self.generation += 1
         self._entries.clear()
 
+    def discard(self, key: str) -> None:
+        self.generation += 1
+        self._entries.pop(key, None)
+
     def clear_on(self, _: Event) -> None:
         self.clear()
+
+    def discard_on(self, field: str) -> Handler:
+        """A handler that forgets only the entry the event names (`event[field]`)."""
+
+        def handler(event: Event) -> None:
+            if field in event:
+                self.discard(str(event[field]))
+            else:
+                self.clear()
+
+        return handler
 
 
 class EventBus:
@@ -106,12 +121,15 @@ class EventBus:
         cleared_by: tuple[str, ...] = (),
         ttl_seconds: float = 300,
         max_entries: int = 2048,
+        keyed_by: str | None = None,
     ) -> LocalCache:
-        """The namespace's cache: emptied by `invalidate(namespace)` and by `cleared_by` events."""
+        """The namespace's cache: emptied by `invalidate(namespace)` and by `cleared_by` events
+        (only the entry keyed by the event's `keyed_by` field, when given)."""
         if namespace not in self._caches:
             cache = self._caches[namespace] = LocalCache(self, ttl_seconds, max_entries)
+            handler = cache.discard_on(keyed_by) if keyed_by else cache.clear_on
             for kind in cleared_by:
-                self.subscribe(kind, cache.clear_on)
+                self.subscribe(kind, handler)
         return self._caches[namespace]
 
     # -- publishing --------------------------------------------------------------------------

@@ -3,7 +3,8 @@ over the listing's own trading calendar."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -106,3 +107,46 @@ async def first_close_date(*, asset_id: int) -> date | None:
     )
     first: date | None = rows[0]["first"]
     return first
+
+
+# Each asset's last close before a window (carried into it)...
+_OPENING_SQL = """
+    SELECT DISTINCT ON (asset_id) asset_id, close FROM daily_returns
+    WHERE asset_id = ANY($1::int[]) AND date < $2 ORDER BY asset_id, date DESC
+"""
+# ...and its closes inside the window, as two arrays per asset: decoding tens of thousands of
+# rows costs asyncpg twice as much as the same values in arrays.
+_WINDOW_SQL = """
+    SELECT asset_id,
+           array_agg(date ORDER BY date) AS dates,
+           array_agg(close ORDER BY date) AS closes
+    FROM daily_returns
+    WHERE asset_id = ANY($1::int[]) AND date BETWEEN $2 AND $3
+    GROUP BY asset_id
+"""
+
+
+@dataclass
+class ClosesWindow:
+    """Stored closes of some assets around a window of days."""
+
+    opening: dict[int, Decimal]  # asset id -> last close before the window
+    by_day: dict[date, dict[int, Decimal]]  # day -> asset id -> close, inside the window
+    latest: dict[int, Decimal]  # asset id -> last close up to the window's end
+
+
+async def closes_window(*, asset_ids: Iterable[int], first: date, last: date) -> ClosesWindow:
+    ids = sorted(set(asset_ids))
+    window = ClosesWindow(opening={}, by_day=defaultdict(dict), latest={})
+    if not ids:
+        return window
+    async with db().acquire_connection() as connection:
+        openings = await connection.fetch(_OPENING_SQL, ids, first)
+        rows = await connection.fetch(_WINDOW_SQL, ids, first, last)
+    window.opening = {row["asset_id"]: row["close"] for row in openings}
+    window.latest = dict(window.opening)
+    for asset_id, dates, values in rows:
+        for day, close in zip(dates, values, strict=True):
+            window.by_day[day][asset_id] = close
+        window.latest[asset_id] = values[-1]
+    return window

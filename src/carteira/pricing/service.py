@@ -27,6 +27,8 @@ from carteira.core.jobs import JobQueue
 from carteira.core.tracing import tracer
 from carteira.pricing.bcb import BcbProvider, bcb_limits
 from carteira.pricing.cache import Cached, MarketCache, Missing
+from carteira.pricing.closes import ClosesWindow as ClosesWindow
+from carteira.pricing.closes import closes_window as closes_window
 from carteira.pricing.closes import first_close_date, stored_history
 from carteira.pricing.exceptions import (
     ProviderBudgetError,

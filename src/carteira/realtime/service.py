@@ -25,6 +25,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from carteira.allocations import service as allocations
 from carteira.assets import service as assets
 from carteira.auth import service as auth
 from carteira.auth.service import AUTH_CHANGED, Principal, SessionStore
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 TICK = "prices.tick"
 PING_SECONDS = 30.0
 QUEUE_SIZE = 16  # ticks (or other updates) a socket may fall behind before it is dropped
+INFLOWS_COALESCE_SECONDS = 0.05
 
 
 def subscriptions_key(redis: Redis) -> str:
@@ -110,8 +112,10 @@ class Hub:
         self.held: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
+        self._months_due: set[tuple[int, int]] = set()
+        self._refresher: asyncio.Task[None] | None = None
         bus.subscribe(TICK, self._on_tick)
-        bus.subscribe(reports.INFLOWS_UPDATED, self._on_inflows)
+        bus.subscribe(allocations.LEDGER_CHANGED, self._on_ledger_changed)
         bus.subscribe(AUTH_CHANGED, self._on_auth_changed)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -196,7 +200,7 @@ class Hub:
             await self._send_inflows(connection, *connection.month)
             return
         if connection.stream is Stream.DASHBOARD:
-            self.held = set(await assets.held_tickers())
+            self.held = set(await allocations.held_tickers(events=self.bus))
             await self._send_quotes(connection, self.held)
             await self._send_inflows(connection, *clock.current_month())
             return
@@ -306,17 +310,42 @@ class Hub:
             wanted = self.held if connection.stream is Stream.DASHBOARD else connection.tickers
             self._enqueue(connection, *(messages[t] for t in sorted(wanted) if t in messages))
 
-    def _on_inflows(self, event: Event) -> None:
-        snapshot = event.get("snapshot") or {}
-        if snapshot.get("currency") != self.reporting_currency:
-            return
-        month = (snapshot.get("year"), snapshot.get("month"))
-        text = json.dumps({"type": "inflows", **snapshot})
-        for connection in list(self.connections):
-            if (connection.stream is Stream.INFLOWS and connection.month == month) or (
-                connection.stream is Stream.DASHBOARD and month == clock.current_month()
-            ):
-                self._enqueue(connection, text)
+    def _on_ledger_changed(self, event: Event) -> None:
+        """A ledger write moved some flows: the months it touched are sent again to the sockets
+        here that watch them (once per burst of writes, and only if some socket watches)."""
+        months = {
+            (int(flow["date"][:4]), int(flow["date"][5:7]))
+            for flow in event.get("flows", ())
+            if flow.get("currency") == self.reporting_currency
+        }
+        wanted = {month for month in months if self._watchers(month)}
+        if wanted - self._months_due:
+            self._months_due |= wanted
+            if self._refresher is None or self._refresher.done():
+                self._refresher = asyncio.create_task(self._refresh_months())
+                self._tasks.add(self._refresher)
+                self._refresher.add_done_callback(self._tasks.discard)
+
+    def _watchers(self, month: tuple[int, int]) -> list[Connection]:
+        current = clock.current_month()
+        return [
+            c
+            for c in self.connections
+            if (c.stream is Stream.INFLOWS and c.month == month)
+            or (c.stream is Stream.DASHBOARD and month == current)
+        ]
+
+    async def _refresh_months(self) -> None:
+        await asyncio.sleep(INFLOWS_COALESCE_SECONDS)  # one snapshot for a burst of writes
+        while self._months_due:
+            year, month = self._months_due.pop()
+            with contextlib.suppress(*DATABASE_DOWN_ERRORS):
+                snapshot = await reports.month_inflows(
+                    year=year, month=month, currency=self.reporting_currency
+                )
+                text = json.dumps({"type": "inflows", **snapshot.model_dump(mode="json")})
+                for connection in self._watchers((year, month)):
+                    self._enqueue(connection, text)
 
     # -- sockets follow their session ---------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from opentelemetry.context import Context
 
-from carteira.assets import service as assets
+from carteira.allocations import service as allocations
 from carteira.core.events import EventBus
 from carteira.core.jobs import Context as JobContext
 from carteira.core.metrics import TICKS
@@ -29,7 +29,7 @@ async def publish_tick(ctx: JobContext) -> dict[str, Any]:
 async def _tick(ctx: JobContext) -> dict[str, Any]:
     market: MarketData = ctx["market"]
     events: EventBus = ctx["events"]
-    held = await assets.held_tickers()
+    held = await allocations.held_tickers()
     watched = [t for t in await subscribed_tickers(ctx["redis"]) if t not in set(held)]
     # Held tickers first; what sockets watch fills the rest of a bounded tick.
     tickers = sorted([*held, *watched][: market.settings.tick_max_tickers])

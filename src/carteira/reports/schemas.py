@@ -2,40 +2,43 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from carteira.core.types import DecimalStr
 
 
-class InflowsByClient(BaseModel):
+class FlowFigures(BaseModel):
+    """Captação: money in (deposits, externally settled buys), money out (withdrawals,
+    externally settled sales' net proceeds), and the difference."""
+
+    inflows: DecimalStr
+    outflows: DecimalStr
+    net: DecimalStr
+    total: DecimalStr = Field(description="the same as net")
+    count: int = Field(description="entries that moved money")
+
+
+class InflowsByClient(FlowFigures):
     client_id: int
     name: str
-    total: DecimalStr
-    count: int
 
 
-class InflowsByDay(BaseModel):
+class InflowsByDay(FlowFigures):
     date: date
-    total: DecimalStr
-    count: int
 
 
-class CurrencyInflows(BaseModel):
+class InflowsByCurrency(FlowFigures):
     currency: str
-    total: DecimalStr
-    count: int
 
 
-class InflowsOut(BaseModel):
-    """Net inflows ("captado"): the cost of the lots bought in the period, in `currency`."""
+class InflowsOut(FlowFigures):
+    """Net new money (captação líquida) in the period, in `currency` (unconverted)."""
 
     start: date
     end: date
     year: int | None
     month: int | None
     currency: str
-    total: DecimalStr
-    count: int
     by_client: list[InflowsByClient]
     by_day: list[InflowsByDay]
-    other_currencies: list[CurrencyInflows]
+    by_currency: list[InflowsByCurrency] = Field(description="every currency, unconverted")

@@ -1,35 +1,35 @@
-"""Net inflows ("captado") and the rows behind the exports."""
+"""Net new money (captação líquida) and the rows behind the firm-wide exports. The figures
+come from the ledger's owner (`allocations.service`); this module only groups and names them."""
 
 from __future__ import annotations
 
 import calendar
-import logging
-from collections.abc import AsyncIterator, Iterable
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from carteira.allocations import service as allocations
+from carteira.allocations.service import FlowRow
 from carteira.assets import service as assets
+from carteira.clients import service as clients
 from carteira.core import clock
-from carteira.core.database import db
-from carteira.core.errors import REDIS_DOWN_ERRORS
-from carteira.core.events import EventBus
-from carteira.core.exports import cursor_rows
-from carteira.core.money import mul, plain
+from carteira.core.money import plain
 from carteira.pricing.service import MarketData
 from carteira.reports.exceptions import InvalidPeriodError
-from carteira.reports.schemas import CurrencyInflows, InflowsByClient, InflowsByDay, InflowsOut
+from carteira.reports.schemas import InflowsByClient, InflowsByCurrency, InflowsByDay, InflowsOut
 
-logger = logging.getLogger(__name__)
-
-INFLOWS_UPDATED = "inflows.updated"
 MAX_PERIOD_DAYS = 5 * 366
+EXPORT_BATCH = 500
+K = TypeVar("K", bound=Hashable)
 
 
 def period(
     *, year: int | None, month: int | None, start: date | None, end: date | None
 ) -> tuple[date, date]:
-    """The inclusive period asked for: a month, a range, or (neither) the current month."""
+    """The inclusive period asked for: a month, a range, or (neither) the firm's current
+    month."""
     if (year is not None or month is not None) and (start is not None or end is not None):
         raise InvalidPeriodError()
     if start is not None or end is not None:
@@ -41,33 +41,42 @@ def period(
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-_BY_DAY = """
-    SELECT a.buy_date AS date, SUM(a.quantity * a.buy_price) AS total, COUNT(*) AS count
-    FROM allocations a JOIN assets s ON s.id = a.asset_id
-    WHERE a.buy_date BETWEEN $1 AND $2 AND s.currency = $3
-    GROUP BY a.buy_date ORDER BY a.buy_date
-"""
-_BY_CLIENT = """
-    SELECT c.id AS client_id, c.name, SUM(a.quantity * a.buy_price) AS total, COUNT(*) AS count
-    FROM allocations a JOIN assets s ON s.id = a.asset_id JOIN clients c ON c.id = a.client_id
-    WHERE a.buy_date BETWEEN $1 AND $2 AND s.currency = $3
-    GROUP BY c.id, c.name ORDER BY total DESC, c.id
-"""
-_OTHER_CURRENCIES = """
-    SELECT s.currency, SUM(a.quantity * a.buy_price) AS total, COUNT(*) AS count
-    FROM allocations a JOIN assets s ON s.id = a.asset_id
-    WHERE a.buy_date BETWEEN $1 AND $2 AND s.currency <> $3
-    GROUP BY s.currency ORDER BY s.currency
-"""
+def _figures(rows: Iterable[FlowRow]) -> dict[str, Any]:
+    inflows = outflows = Decimal(0)
+    count = 0
+    for row in rows:
+        inflows += row.inflow
+        outflows += row.outflow
+        count += row.entries
+    net = plain(inflows - outflows)
+    return {
+        "inflows": plain(inflows),
+        "outflows": plain(outflows),
+        "net": net,
+        "total": net,
+        "count": count,
+    }
+
+
+def _grouped(rows: Iterable[FlowRow], key: Callable[[FlowRow], K]) -> dict[K, list[FlowRow]]:
+    groups: dict[K, list[FlowRow]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return groups
 
 
 async def inflows(*, start: date, end: date, currency: str) -> InflowsOut:
-    """Exact NUMERIC sums, computed by PostgreSQL."""
-    args = [start, end, currency]
-    async with db().acquire_connection() as connection:
-        by_day = await connection.fetch(_BY_DAY, *args)
-        by_client = await connection.fetch(_BY_CLIENT, *args)
-        others = await connection.fetch(_OTHER_CURRENCIES, *args)
+    every = await allocations.flows(start=start, end=end)
+    rows = [row for row in every if row.currency == currency]
+    by_client = _grouped(rows, lambda r: r.client_id)
+    names = await clients.client_names(client_ids=by_client)
+    clients_out = sorted(
+        (
+            InflowsByClient(client_id=client_id, name=names.get(client_id, ""), **_figures(group))
+            for client_id, group in by_client.items()
+        ),
+        key=lambda c: (-c.net, c.client_id),
+    )
     whole_month = start.day == 1 and end == date(
         start.year, start.month, calendar.monthrange(start.year, start.month)[1]
     )
@@ -77,11 +86,16 @@ async def inflows(*, start: date, end: date, currency: str) -> InflowsOut:
         year=start.year if whole_month else None,
         month=start.month if whole_month else None,
         currency=currency,
-        total=plain(sum((row["total"] for row in by_day), Decimal(0))),
-        count=sum(row["count"] for row in by_day),
-        by_client=[InflowsByClient(**row) for row in by_client],
-        by_day=[InflowsByDay(**row) for row in by_day],
-        other_currencies=[CurrencyInflows(**row) for row in others],
+        by_client=clients_out,
+        by_day=[
+            InflowsByDay(date=day, **_figures(group))
+            for day, group in sorted(_grouped(rows, lambda r: r.date).items())
+        ],
+        by_currency=[
+            InflowsByCurrency(currency=code, **_figures(group))
+            for code, group in sorted(_grouped(every, lambda r: r.currency).items())
+        ],
+        **_figures(rows),
     )
 
 
@@ -90,77 +104,81 @@ async def month_inflows(*, year: int, month: int, currency: str) -> InflowsOut:
     return await inflows(start=start, end=end, currency=currency)
 
 
-async def publish_inflows(*, events: EventBus, days: Iterable[date], currency: str) -> None:
-    """After an allocation write: the fresh snapshot of every month it touched, to every
-    process (the realtime streams forward it to their sockets)."""
-    for year, month in sorted({(day.year, day.month) for day in days}):
-        snapshot = await month_inflows(year=year, month=month, currency=currency)
-        try:
-            await events.publish(INFLOWS_UPDATED, snapshot=snapshot.model_dump(mode="json"))
-        except REDIS_DOWN_ERRORS:  # pragma: no cover - publish already logs and swallows
-            logger.warning("inflows update not published")
-
-
 # ---- export rows ---------------------------------------------------------------------------
 
-_INFLOW_LOTS = """
-    SELECT a.buy_date, c.id, c.name, s.ticker, s.currency, a.quantity, a.buy_price,
-           a.quantity * a.buy_price AS cost
-    FROM allocations a JOIN assets s ON s.id = a.asset_id JOIN clients c ON c.id = a.client_id
-    WHERE a.buy_date BETWEEN $1 AND $2 AND s.currency = $3
-    ORDER BY a.buy_date, a.id
-"""
 
-_CLIENT_HOLDINGS = """
-    SELECT c.id, c.name, c.email, c.status, s.currency, s.ticker,
-           COUNT(a.id) AS lots, SUM(a.quantity) AS quantity, SUM(a.quantity * a.buy_price) AS cost
-    FROM clients c
-    LEFT JOIN allocations a ON a.client_id = c.id
-    LEFT JOIN assets s ON s.id = a.asset_id
-    GROUP BY c.id, s.currency, s.ticker
-    ORDER BY c.id, s.currency NULLS FIRST, s.ticker
-"""
-
-
-async def inflow_lot_rows(
+async def inflow_entry_rows(
     *, start: date, end: date, currency: str, idle_seconds: float
 ) -> AsyncIterator[tuple[Any, ...]]:
-    """The flows behind `inflows(start, end, currency)`: exactly what that answer sums."""
-    async for record in cursor_rows(_INFLOW_LOTS, start, end, currency, idle_seconds=idle_seconds):
-        yield record
+    """The entries behind `inflows(start, end, currency)`: exactly what that answer sums."""
+    batch: list[tuple[Any, ...]] = []
+    async for record in allocations.flow_entries(
+        start=start, end=end, currency=currency, idle_seconds=idle_seconds
+    ):
+        batch.append(record)
+        if len(batch) >= EXPORT_BATCH:
+            for row in await _named_entries(batch):
+                yield row
+            batch = []
+    for row in await _named_entries(batch):
+        yield row
+
+
+async def _named_entries(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    names = await clients.client_names(client_ids=(r[1] for r in batch))
+    infos = await assets.describe(asset_ids=(r[3] for r in batch if r[3] is not None))
+    return [
+        (
+            day,
+            client_id,
+            names.get(client_id, ""),
+            kind,
+            infos[asset_id].ticker if asset_id in infos else None,
+            currency,
+            plain(inflow),
+            plain(outflow),
+            plain(inflow - outflow),
+        )
+        for day, client_id, kind, asset_id, currency, inflow, outflow in batch
+    ]
 
 
 async def client_report_rows(
     *, market: MarketData, idle_seconds: float
 ) -> AsyncIterator[tuple[Any, ...]]:
-    """One row per client and currency: status, lots, cost and market value (quotes fetched
-    once for every held ticker; a missing quote leaves the market value empty)."""
-    tickers = await assets.held_tickers()
-    batch = await market.quotes(tickers, wait_seconds=market.settings.valuation_timeout_seconds)
-    prices = {ticker: quote.price for ticker, quote in batch.quotes.items()}
-    current: list[Any] | None = None
-    async for client_id, name, email, status, currency, ticker, lots, quantity, cost in cursor_rows(
-        _CLIENT_HOLDINGS, idle_seconds=idle_seconds
-    ):
-        key = (client_id, currency)
-        if current is not None and current[0] != key:
-            yield _client_row(current)
-            current = None
-        if current is None:
-            current = [key, name, email, status, 0, Decimal(0), Decimal(0)]
-        if ticker is not None:
-            current[4] += lots
-            current[5] += cost
-            price = prices.get(ticker)
-            value = current[6]
-            current[6] = None if price is None or value is None else value + mul(quantity, price)
-    if current is not None:
-        yield _client_row(current)
+    """One row per client and currency held: status, positions, cost and market value (a
+    client holding nothing has one row with empty figures)."""
+    batch: list[tuple[Any, ...]] = []
+    async for client in clients.client_rows(idle_seconds=idle_seconds):
+        batch.append(client)
+        if len(batch) >= EXPORT_BATCH:
+            for row in await _client_rows(batch, market):
+                yield row
+            batch = []
+    for row in await _client_rows(batch, market):
+        yield row
 
 
-def _client_row(current: list[Any]) -> tuple[Any, ...]:
-    (client_id, currency), name, email, status, lots, cost, value = current
-    if not lots:
-        return (client_id, name, email, status, "", 0, None, None)
-    market_value = None if value is None else plain(value)
-    return (client_id, name, email, status, currency, lots, plain(cost), market_value)
+async def _client_rows(batch: list[tuple[Any, ...]], market: MarketData) -> list[tuple[Any, ...]]:
+    if not batch:
+        return []
+    summary = await allocations.holdings_summary(client_ids=[c[0] for c in batch], market=market)
+    rows: list[tuple[Any, ...]] = []
+    for client_id, name, email, status in batch:
+        held = summary.get(client_id)
+        if not held:
+            rows.append((client_id, name, email, status, "", 0, None, None))
+        for line in held or ():
+            rows.append(
+                (
+                    client_id,
+                    name,
+                    email,
+                    status,
+                    line.currency,
+                    line.positions,
+                    line.cost,
+                    line.market_value,
+                )
+            )
+    return rows

@@ -1,0 +1,464 @@
+"""Reads of what the ledger holds: positions, open lots, realized gains, held tickers, and the
+flows and holdings other modules report on. Positions and held tickers come from the derived
+tables (a few indexed rows); lots and realized gains from the replayed ledger."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from carteira.allocations import valuation
+from carteira.allocations.books import client_book, client_ledger
+from carteira.allocations.ledger import Book, Lot
+from carteira.allocations.schemas import (
+    AllocationOut,
+    AllocationPage,
+    CashOut,
+    CurrencyTotals,
+    PositionOut,
+    PositionsOut,
+    RealizedByType,
+    RealizedMonth,
+    RealizedOut,
+    RealizedSale,
+)
+from carteira.assets import service as assets
+from carteira.assets.service import AssetInfo
+from carteira.clients import service as clients
+from carteira.core.database import db
+from carteira.core.events import EventBus
+from carteira.core.exports import cursor_rows
+from carteira.core.money import ZERO, total
+from carteira.core.pagination import PageParams
+from carteira.pricing.schemas import Quote
+from carteira.pricing.service import MarketData
+
+_shown = valuation.shown
+
+
+# ---- positions -------------------------------------------------------------------------------
+
+_HOLDINGS_SQL = """
+    SELECT asset_id, currency, quantity, cost, realized, income FROM holdings
+    WHERE client_id = $1 ORDER BY asset_id
+"""
+_CASH_SQL = "SELECT currency, balance FROM cash_balances WHERE client_id = $1 ORDER BY currency"
+
+
+async def client_positions(*, client_id: int, market: MarketData, events: EventBus) -> PositionsOut:
+    """Per asset: quantity, preço médio, cost, market value, unrealized and realized P&L,
+    income, total return and weight; cash per currency; totals per currency."""
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(_HOLDINGS_SQL, client_id)
+        cash_rows = await connection.fetch(_CASH_SQL, client_id)
+    if not rows and not cash_rows:
+        await clients.ensure_client_exists(client_id=client_id)
+    infos = await assets.describe(asset_ids=(r["asset_id"] for r in rows), events=events)
+    held = [r for r in rows if r["quantity"]]
+    batch = await market.quotes(
+        [infos[r["asset_id"]].ticker for r in held],
+        wait_seconds=market.settings.valuation_timeout_seconds,
+    )
+    book = await client_book(client_id=client_id, events=events)
+    positions = [
+        _position(
+            row, infos[row["asset_id"]], batch.quotes.get(infos[row["asset_id"]].ticker), book
+        )
+        for row in rows
+    ]
+    cash = {row["currency"]: row["balance"] for row in cash_rows}
+    totals = _currency_totals(positions, cash)
+    weighted = _with_weights(positions, totals)
+    return PositionsOut(
+        client_id=client_id,
+        positions=sorted(weighted, key=lambda p: (p.quantity == 0, p.ticker)),
+        cash=[CashOut(currency=c, balance=_shown(b)) for c, b in sorted(cash.items())],
+        totals=totals,
+        prices_unavailable=bool(batch.errors),
+    )
+
+
+def _position(row: Any, info: AssetInfo, quote: Quote | None, book: Book) -> PositionOut:
+    quantity, cost = row["quantity"], row["cost"]
+    held = book.positions.get(info.id)
+    position = PositionOut(
+        asset_id=info.id,
+        ticker=info.ticker,
+        name=info.name,
+        currency=row["currency"],
+        asset_type=info.asset_type,
+        lots=len(held.lots) if held else 0,
+        quantity=_shown(quantity),
+        average_cost=_shown(cost / quantity) if quantity else None,
+        cost=_shown(cost),
+        realized_pnl=_shown(row["realized"]),
+        income=_shown(row["income"]),
+    )
+    if quote is None or not quantity:
+        return position
+    value = valuation.market_value(quantity, quote.price)
+    unrealized = valuation.difference(value, cost)
+    return position.model_copy(
+        update={
+            "current_price": quote.price,
+            "daily_change_pct": quote.change_pct,
+            "market_value": _shown(value),
+            "unrealized_pnl": _shown(unrealized),
+            "total_return": _shown(unrealized + row["realized"] + row["income"]),
+        }
+    )
+
+
+def _currency_totals(
+    positions: Sequence[PositionOut], cash: dict[str, Decimal]
+) -> list[CurrencyTotals]:
+    by_currency: dict[str, list[PositionOut]] = defaultdict(list)
+    for position in positions:
+        by_currency[position.currency].append(position)
+    totals = []
+    for currency in sorted(set(by_currency) | set(cash)):
+        group = by_currency.get(currency, [])
+        open_ = [p for p in group if p.quantity]
+        priced = all(p.market_value is not None for p in open_)
+        market_value = total(p.market_value for p in open_ if p.market_value is not None)
+        balance = cash.get(currency, ZERO)
+        realized = total(p.realized_pnl for p in group)
+        income = total(p.income for p in group)
+        unrealized = total(p.unrealized_pnl for p in open_ if p.unrealized_pnl is not None)
+        totals.append(
+            CurrencyTotals(
+                currency=currency,
+                cost=_shown(total(p.cost for p in group)),
+                market_value=_shown(market_value) if priced else None,
+                cash=_shown(balance),
+                value=_shown(market_value + balance) if priced else None,
+                unrealized_pnl=_shown(unrealized) if priced else None,
+                realized_pnl=_shown(realized),
+                income=_shown(income),
+                total_return=_shown(unrealized + realized + income) if priced else None,
+            )
+        )
+    return totals
+
+
+def _with_weights(
+    positions: Sequence[PositionOut], totals: Sequence[CurrencyTotals]
+) -> list[PositionOut]:
+    denominators = {t.currency: t.market_value for t in totals}
+    weighted = []
+    for position in positions:
+        denominator = denominators.get(position.currency)
+        weight = (
+            valuation.pct(position.market_value / denominator)
+            if denominator and position.market_value is not None
+            else None
+        )
+        weighted.append(position.model_copy(update={"weight_pct": weight}))
+    return weighted
+
+
+# ---- open lots (the /allocations compatibility view) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _LotRow:
+    lot: Lot
+    asset_id: int
+    currency: str
+
+
+def _open_lots(book: Book) -> list[_LotRow]:
+    rows = [
+        _LotRow(lot, position.asset_id, position.currency)
+        for position in book.positions.values()
+        for lot in position.lots
+    ]
+    return sorted(rows, key=lambda r: (r.lot.date, r.lot.entry_id), reverse=True)
+
+
+async def list_allocations(
+    *, client_id: int, params: PageParams, events: EventBus, market: MarketData
+) -> AllocationPage:
+    """The client's open lots (what remains of each purchase, first in first out, on today's
+    split basis), newest first, marked to market. Slow prices never hold the listing: past
+    the valuation timeout it answers without them (`prices_unavailable`)."""
+    replayed = await client_ledger(client_id=client_id, events=events)
+    lots = _open_lots(replayed.book)
+    if not lots:
+        await clients.ensure_client_exists(client_id=client_id)
+    page = lots[params.offset : params.offset + params.limit]
+    infos = await assets.describe(asset_ids=(r.asset_id for r in page), events=events)
+    stamps = replayed.stamps
+    batch = await market.quotes(
+        [infos[r.asset_id].ticker for r in page],
+        wait_seconds=market.settings.valuation_timeout_seconds,
+    )
+    items = [
+        lot_out(
+            row.lot,
+            client_id=client_id,
+            info=infos[row.asset_id],
+            quote=batch.quotes.get(infos[row.asset_id].ticker),
+            stamps=stamps[row.lot.entry_id],
+        )
+        for row in page
+    ]
+    return AllocationPage(
+        items=items,
+        total=len(lots),
+        page=params.page,
+        page_size=params.page_size,
+        pages=-(-len(lots) // params.page_size),
+        prices_unavailable=bool(batch.errors),
+    )
+
+
+def lot_out(
+    lot: Lot,
+    *,
+    client_id: int,
+    info: AssetInfo,
+    quote: Quote | None,
+    stamps: tuple[datetime, datetime],
+) -> AllocationOut:
+    out = AllocationOut(
+        id=lot.entry_id,
+        client_id=client_id,
+        asset_id=info.id,
+        ticker=info.ticker,
+        asset_name=info.name,
+        currency=info.currency,
+        quantity=_shown(lot.quantity),
+        buy_price=_shown(lot.unit_cost),
+        buy_date=lot.date,
+        cost=_shown(lot.cost),
+        created_at=stamps[0],
+        updated_at=stamps[1],
+    )
+    if quote is None:
+        return out
+    value = valuation.market_value(lot.quantity, quote.price)
+    return out.model_copy(
+        update={
+            "current_price": quote.price,
+            "daily_change_pct": quote.change_pct,
+            "market_value": _shown(value),
+            "pnl": _shown(value - lot.cost),
+            "accumulated_return_pct": valuation.gain_pct(quote.price, lot.unit_cost),
+        }
+    )
+
+
+def lot_of(book: Book, entry_id: int) -> _LotRow | None:
+    """The open lot a purchase left (None once it is wholly sold)."""
+    for row in _open_lots(book):
+        if row.lot.entry_id == entry_id:
+            return row
+    return None
+
+
+# ---- realized gains --------------------------------------------------------------------------
+
+
+async def client_realized(
+    *, client_id: int, start: date | None, end: date | None, events: EventBus
+) -> RealizedOut:
+    """Every sale with its proceeds, cost at the average and gain; summed per month and per
+    asset type, per currency (the base of the monthly income-tax return)."""
+    book = await client_book(client_id=client_id, events=events)
+    if not book.positions and not book.cash:
+        await clients.ensure_client_exists(client_id=client_id)
+    sales = [
+        r
+        for r in book.realizations
+        if (start is None or r.date >= start) and (end is None or r.date <= end)
+    ]
+    infos = await assets.describe(asset_ids=(r.asset_id for r in sales), events=events)
+    rows = [
+        RealizedSale(
+            transaction_id=r.entry_id,
+            date=r.date,
+            asset_id=r.asset_id,
+            ticker=infos[r.asset_id].ticker,
+            asset_type=infos[r.asset_id].asset_type,
+            currency=r.currency,
+            quantity=_shown(r.quantity),
+            proceeds=_shown(r.proceeds),
+            cost=_shown(r.cost),
+            gain=_shown(r.gain),
+        )
+        for r in sorted(sales, key=lambda r: (r.date, r.entry_id))
+    ]
+    return RealizedOut(
+        client_id=client_id,
+        start=start,
+        end=end,
+        sales=rows,
+        by_month=[
+            RealizedMonth(month=key[0], **_summed(key[1], group))
+            for key, group in _grouped(rows, lambda s: (s.date.strftime("%Y-%m"), s.currency))
+        ],
+        by_asset_type=[
+            RealizedByType(asset_type=key[0], **_summed(key[1], group))
+            for key, group in _grouped(rows, lambda s: (s.asset_type, s.currency))
+        ],
+    )
+
+
+def _grouped(rows: Sequence[RealizedSale], key: Any) -> list[tuple[Any, list[RealizedSale]]]:
+    groups: dict[Any, list[RealizedSale]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return sorted(groups.items(), key=lambda item: item[0])
+
+
+def _summed(currency: str, group: Sequence[RealizedSale]) -> dict[str, Any]:
+    return {
+        "currency": currency,
+        "sales": len(group),
+        "proceeds": _shown(total(s.proceeds for s in group)),
+        "cost": _shown(total(s.cost for s in group)),
+        "gain": _shown(total(s.gain for s in group)),
+    }
+
+
+# ---- for other modules -----------------------------------------------------------------------
+
+
+async def held_tickers(*, events: EventBus | None = None) -> list[str]:
+    """Every ticker some client holds now (what the price tick streams)."""
+    rows = await db().execute_query_dict(
+        "SELECT DISTINCT asset_id FROM holdings WHERE quantity > 0"
+    )
+    infos = await assets.describe(asset_ids=(r["asset_id"] for r in rows), events=events)
+    return sorted(info.ticker for info in infos.values())
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRow:
+    """Net new money of one client on one day in one currency."""
+
+    client_id: int
+    date: date
+    currency: str
+    inflow: Decimal
+    outflow: Decimal
+    entries: int
+
+    @property
+    def net(self) -> Decimal:
+        return self.inflow - self.outflow
+
+
+async def flows(*, start: date, end: date, currency: str | None = None) -> list[FlowRow]:
+    """Every client's flows (captação) by day in [start, end]: deposits and externally settled
+    buys in, withdrawals and externally settled sales out."""
+    rows = await db().execute_query_dict(
+        "SELECT client_id, date, currency, inflow, outflow, entries FROM client_flows"
+        " WHERE date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR currency = $3)"
+        " ORDER BY date, client_id",
+        [start, end, currency],
+    )
+    return [FlowRow(**row) for row in rows]
+
+
+_FLOW_ENTRIES = """
+    SELECT t.date, t.client_id, t.kind, t.asset_id, t.currency,
+           CASE WHEN t.kind = 'deposit' THEN t.amount
+                WHEN t.kind = 'buy' THEN t.quantity * t.price + t.fees ELSE 0 END AS inflow,
+           CASE WHEN t.kind = 'withdrawal' THEN t.amount
+                WHEN t.kind = 'sell' THEN t.quantity * t.price - t.fees ELSE 0 END AS outflow
+    FROM transactions t
+    WHERE t.date BETWEEN $1 AND $2 AND t.currency = $3
+      AND (t.kind IN ('deposit', 'withdrawal')
+           OR (t.kind IN ('buy', 'sell') AND t.settlement = 'external'))
+    ORDER BY t.date, t.id
+"""
+
+
+async def flow_entries(
+    *, start: date, end: date, currency: str, idle_seconds: float
+) -> AsyncIterator[tuple[Any, ...]]:
+    """The entries behind `flows(start, end, currency)`, streamed: (date, client id, kind,
+    asset id, currency, inflow, outflow)."""
+    async for record in cursor_rows(_FLOW_ENTRIES, start, end, currency, idle_seconds=idle_seconds):
+        yield record
+
+
+@dataclass(frozen=True, slots=True)
+class ClientHolding:
+    client_id: int
+    asset_id: int
+    currency: str
+    quantity: Decimal
+    cost: Decimal
+
+
+async def holdings(*, client_ids: Sequence[int] | None = None) -> list[ClientHolding]:
+    """What clients hold now (open positions), from the derived table."""
+    rows = await db().execute_query_dict(
+        "SELECT client_id, asset_id, currency, quantity, cost FROM holdings"
+        " WHERE quantity > 0 AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))"
+        " ORDER BY client_id, asset_id",
+        [list(client_ids) if client_ids is not None else None],
+    )
+    return [ClientHolding(**row) for row in rows]
+
+
+async def has_transactions(*, client_id: int) -> bool:
+    rows = await db().execute_query_dict(
+        "SELECT EXISTS (SELECT 1 FROM transactions WHERE client_id = $1) AS any", [client_id]
+    )
+    return bool(rows[0]["any"])
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyHoldings:
+    """One client's open positions in one currency, added up and marked to market."""
+
+    client_id: int
+    currency: str
+    positions: int
+    cost: Decimal
+    market_value: Decimal | None  # None when a price is missing
+
+
+async def holdings_summary(
+    *, client_ids: Sequence[int], market: MarketData, events: EventBus | None = None
+) -> dict[int, list[CurrencyHoldings]]:
+    """Per client and currency: positions, cost and market value (reports, exports)."""
+    rows = await holdings(client_ids=client_ids)
+    infos = await assets.describe(asset_ids=(r.asset_id for r in rows), events=events)
+    batch = await market.quotes(
+        sorted({infos[r.asset_id].ticker for r in rows}),
+        wait_seconds=market.settings.valuation_timeout_seconds,
+    )
+    grouped: dict[tuple[int, str], list[ClientHolding]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.client_id, row.currency)].append(row)
+    summary: dict[int, list[CurrencyHoldings]] = defaultdict(list)
+    for (client_id, currency), group in sorted(grouped.items()):
+        values = [
+            valuation.market_value(r.quantity, quote.price)
+            if (quote := batch.quotes.get(infos[r.asset_id].ticker)) is not None
+            else None
+            for r in group
+        ]
+        summary[client_id].append(
+            CurrencyHoldings(
+                client_id=client_id,
+                currency=currency,
+                positions=len(group),
+                cost=_shown(total(r.cost for r in group)),
+                market_value=(
+                    _shown(total(v for v in values if v is not None))
+                    if all(v is not None for v in values)
+                    else None
+                ),
+            )
+        )
+    return summary

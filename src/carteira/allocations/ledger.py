@@ -1,0 +1,321 @@
+"""The positions engine: a client's transactions, replayed in date order, become positions
+(quantity, preço médio, cost basis, realized P&L, income), open lots, cash per currency and
+external flows. Pure: no database, no clock, no prices. Everything that derives figures from
+the ledger (positions, reports, performance, streams) goes through here.
+
+Rules (the contract's "Ledger" table):
+
+* Preço médio (average cost) is weighted by quantity, fees included; a sale does not change
+  it; a split divides it by the ratio; a bonus adds its attributed cost to the basis.
+* A sale realizes `quantity x price - fees - quantity x average cost`.
+* Lots are kept first in, first out, only for the open-lots view.
+* `external` settlement: the money came from (or went to) outside the portfolio, so a buy is
+  an inflow and a sale an outflow of net new money (captação); `cash` settlement moves the
+  client's cash balance instead. Income, fees and taxes always settle in cash. Cash is kept
+  per currency and may go negative.
+* On a day, corporate actions apply first (they take effect at the open), then money in,
+  purchases, income and costs, sales, and money out — so buying and selling on one day works.
+* A quantity below zero on any date is refused (`InsufficientQuantity`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, localcontext
+from enum import StrEnum
+
+ZERO = Decimal(0)
+# Averages and split ratios divide; 60 significant digits keep products of NUMERIC(24, 8)
+# values exact and quotients far beyond the 8 decimal places stored and shown.
+PRECISION = 60
+
+
+class Kind(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+    DIVIDEND = "dividend"
+    JCP = "jcp"
+    INTEREST = "interest"
+    FEE = "fee"
+    TAX = "tax"
+    SPLIT = "split"
+    BONUS = "bonus"
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+
+
+class Settlement(StrEnum):
+    EXTERNAL = "external"
+    CASH = "cash"
+
+
+INCOME = frozenset({Kind.DIVIDEND, Kind.JCP, Kind.INTEREST})
+COSTS = frozenset({Kind.FEE, Kind.TAX})
+TRADES = frozenset({Kind.BUY, Kind.SELL})
+# Kinds that name an asset always; INTEREST, FEE and TAX may.
+SECURITY_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.DIVIDEND, Kind.JCP, Kind.SPLIT, Kind.BONUS})
+_ORDER_IN_A_DAY = {
+    Kind.SPLIT: 0,
+    Kind.BONUS: 1,
+    Kind.DEPOSIT: 2,
+    Kind.BUY: 3,
+    Kind.DIVIDEND: 4,
+    Kind.JCP: 4,
+    Kind.INTEREST: 4,
+    Kind.FEE: 4,
+    Kind.TAX: 4,
+    Kind.SELL: 5,
+    Kind.WITHDRAWAL: 6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One transaction as the engine sees it. `ratio` is the split's new shares per old one."""
+
+    id: int
+    kind: Kind
+    date: date
+    currency: str
+    asset_id: int | None = None
+    quantity: Decimal | None = None
+    price: Decimal | None = None
+    amount: Decimal | None = None
+    fees: Decimal = ZERO
+    tax: Decimal = ZERO
+    ratio: Decimal | None = None
+    settlement: Settlement = Settlement.CASH
+
+    @property
+    def order(self) -> tuple[dt.date, int, int]:
+        return (self.date, _ORDER_IN_A_DAY[self.kind], self.id)
+
+
+def flow_of(entry: Entry) -> tuple[Decimal, Decimal]:
+    """(inflow, outflow) of net new money this entry brings, in its currency."""
+    if entry.kind is Kind.DEPOSIT:
+        return _required(entry.amount), ZERO
+    if entry.kind is Kind.WITHDRAWAL:
+        return ZERO, _required(entry.amount)
+    if entry.kind in TRADES and entry.settlement is Settlement.EXTERNAL:
+        gross = _required(entry.quantity) * _required(entry.price)
+        if entry.kind is Kind.BUY:
+            return gross + entry.fees, ZERO
+        return ZERO, gross - entry.fees
+    return ZERO, ZERO
+
+
+def _required(value: Decimal | None) -> Decimal:
+    if value is None:  # the schemas and the database's CHECKs make this impossible
+        raise ValueError("a required amount is missing")
+    return value
+
+
+class InsufficientQuantity(ValueError):  # noqa: N818 - a domain outcome, mapped to a 422
+    def __init__(self, *, asset_id: int, on: date, short_by: Decimal) -> None:
+        super().__init__(f"asset {asset_id} would go {short_by} below zero on {on}")
+        self.asset_id = asset_id
+        self.on = on
+        self.short_by = short_by
+
+
+@dataclass(slots=True)
+class Lot:
+    """What is left of one purchase (or bonus), on today's split basis."""
+
+    entry_id: int
+    date: dt.date
+    quantity: Decimal
+    cost: Decimal  # what is left of its cost, fees included
+
+    @property
+    def unit_cost(self) -> Decimal:
+        return self.cost / self.quantity
+
+
+@dataclass(slots=True)
+class Position:
+    asset_id: int
+    currency: str
+    quantity: Decimal = ZERO
+    cost: Decimal = ZERO  # the basis: quantity x average cost
+    realized: Decimal = ZERO
+    income: Decimal = ZERO  # net of withheld tax, as credited to cash
+    lots: deque[Lot] = field(default_factory=deque)
+
+    @property
+    def average_cost(self) -> Decimal | None:
+        return self.cost / self.quantity if self.quantity else None
+
+
+@dataclass(frozen=True, slots=True)
+class Realization:
+    """One sale: what it brought, what it cost at the average, and the gain."""
+
+    entry_id: int
+    date: date
+    asset_id: int
+    currency: str
+    quantity: Decimal
+    proceeds: Decimal  # quantity x price - fees
+    cost: Decimal  # quantity x average cost
+    gain: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    date: date
+    currency: str
+    inflow: Decimal
+    outflow: Decimal
+
+
+@dataclass
+class Book:
+    """The state of a ledger after the entries applied so far."""
+
+    positions: dict[int, Position] = field(default_factory=dict)
+    cash: dict[str, Decimal] = field(default_factory=dict)
+    realizations: list[Realization] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
+
+    def apply(self, entry: Entry) -> None:
+        with localcontext() as context:
+            context.prec = PRECISION
+            _APPLY[entry.kind](self, entry)
+            inflow, outflow = flow_of(entry)
+            if inflow or outflow:
+                self.flows.append(Flow(entry.date, entry.currency, inflow, outflow))
+
+    def quantity(self, asset_id: int) -> Decimal:
+        position = self.positions.get(asset_id)
+        return position.quantity if position else ZERO
+
+    # -- the kinds ---------------------------------------------------------------------------
+
+    def _position(self, entry: Entry) -> Position:
+        asset_id = entry.asset_id
+        if asset_id is None:
+            raise ValueError(f"a {entry.kind} names an asset")
+        position = self.positions.get(asset_id)
+        if position is None:
+            position = self.positions[asset_id] = Position(asset_id, entry.currency)
+        return position
+
+    def _move_cash(self, currency: str, amount: Decimal) -> None:
+        self.cash[currency] = self.cash.get(currency, ZERO) + amount
+
+    def _buy(self, entry: Entry) -> None:
+        position = self._position(entry)
+        quantity = _required(entry.quantity)
+        total = quantity * _required(entry.price) + entry.fees
+        position.quantity += quantity
+        position.cost += total
+        position.lots.append(Lot(entry.id, entry.date, quantity, total))
+        if entry.settlement is Settlement.CASH:
+            self._move_cash(entry.currency, -total)
+
+    def _sell(self, entry: Entry) -> None:
+        position = self._position(entry)
+        quantity = _required(entry.quantity)
+        if quantity > position.quantity:
+            raise InsufficientQuantity(
+                asset_id=position.asset_id, on=entry.date, short_by=quantity - position.quantity
+            )
+        proceeds = quantity * _required(entry.price) - entry.fees
+        remaining = position.quantity - quantity
+        # The basis left is the same fraction of the basis as of the quantity: the average
+        # cost does not move (and nothing is left over when the position closes).
+        cost = position.cost if not remaining else position.cost * quantity / position.quantity
+        position.quantity = remaining
+        position.cost -= cost
+        position.realized += proceeds - cost
+        _consume_lots(position.lots, quantity)
+        self.realizations.append(
+            Realization(
+                entry_id=entry.id,
+                date=entry.date,
+                asset_id=position.asset_id,
+                currency=entry.currency,
+                quantity=quantity,
+                proceeds=proceeds,
+                cost=cost,
+                gain=proceeds - cost,
+            )
+        )
+        if entry.settlement is Settlement.CASH:
+            self._move_cash(entry.currency, proceeds)
+
+    def _income(self, entry: Entry) -> None:
+        net = _required(entry.amount) - entry.tax
+        if entry.asset_id is not None:
+            self._position(entry).income += net
+        self._move_cash(entry.currency, net)
+
+    def _cost(self, entry: Entry) -> None:
+        self._move_cash(entry.currency, -_required(entry.amount))
+
+    def _split(self, entry: Entry) -> None:
+        position = self._position(entry)
+        ratio = _required(entry.ratio)
+        position.quantity *= ratio
+        for lot in position.lots:
+            lot.quantity *= ratio  # its cost stays
+
+    def _bonus(self, entry: Entry) -> None:
+        position = self._position(entry)
+        quantity = _required(entry.quantity)
+        cost = entry.amount or ZERO
+        position.quantity += quantity
+        position.cost += cost
+        position.lots.append(Lot(entry.id, entry.date, quantity, cost))
+
+    def _deposit(self, entry: Entry) -> None:
+        self._move_cash(entry.currency, _required(entry.amount))
+
+    def _withdrawal(self, entry: Entry) -> None:
+        self._move_cash(entry.currency, -_required(entry.amount))
+
+
+_APPLY = {
+    Kind.BUY: Book._buy,
+    Kind.SELL: Book._sell,
+    Kind.DIVIDEND: Book._income,
+    Kind.JCP: Book._income,
+    Kind.INTEREST: Book._income,
+    Kind.FEE: Book._cost,
+    Kind.TAX: Book._cost,
+    Kind.SPLIT: Book._split,
+    Kind.BONUS: Book._bonus,
+    Kind.DEPOSIT: Book._deposit,
+    Kind.WITHDRAWAL: Book._withdrawal,
+}
+
+
+def _consume_lots(lots: deque[Lot], quantity: Decimal) -> None:
+    """First in, first out."""
+    while quantity and lots:
+        oldest = lots[0]
+        if oldest.quantity <= quantity:
+            quantity -= oldest.quantity
+            lots.popleft()
+        else:
+            oldest.cost -= oldest.cost * quantity / oldest.quantity
+            oldest.quantity -= quantity
+            quantity = ZERO
+
+
+def in_order(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda entry: entry.order)
+
+
+def replay(entries: Iterable[Entry]) -> Book:
+    """The book after every entry, in date order; InsufficientQuantity if any date goes short."""
+    book = Book()
+    for entry in in_order(entries):
+        book.apply(entry)
+    return book

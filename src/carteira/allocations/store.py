@@ -1,0 +1,183 @@
+"""The ledger's tables: reading entries for the engine, and keeping the derived tables
+(holdings, cash balances, flows by day) in step with it inside each write's transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from carteira.allocations.ledger import Book, Entry, Kind, Settlement, flow_of
+from carteira.core.database import db
+
+ENTRY_COLUMNS = (
+    "id, kind, date, asset_id, currency, quantity, price, amount, fees, tax, split_to,"
+    " split_from, settlement"
+)
+_ENTRIES_SQL = f"SELECT {ENTRY_COLUMNS} FROM transactions WHERE client_id = $1"  # noqa: S608
+_STAMPED_SQL = (
+    f"SELECT {ENTRY_COLUMNS}, created_at, updated_at FROM transactions"  # noqa: S608
+    " WHERE client_id = $1"
+)
+
+
+def entry_of(row: Mapping[str, Any]) -> Entry:
+    split_to, split_from = row["split_to"], row["split_from"]
+    return Entry(
+        id=row["id"],
+        kind=Kind(row["kind"]),
+        date=row["date"],
+        currency=row["currency"],
+        asset_id=row["asset_id"],
+        quantity=row["quantity"],
+        price=row["price"],
+        amount=row["amount"],
+        fees=row["fees"],
+        tax=row["tax"],
+        ratio=split_to / split_from if split_to is not None and split_from else None,
+        settlement=Settlement(row["settlement"]),
+    )
+
+
+async def client_entries(client_id: int) -> list[Entry]:
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(_ENTRIES_SQL, client_id)
+    return [entry_of(row) for row in rows]
+
+
+Stamps = dict[int, tuple[datetime, datetime]]
+
+
+async def client_entries_stamped(client_id: int) -> tuple[list[Entry], Stamps]:
+    """The entries, and when each was created and last changed (one query)."""
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(_STAMPED_SQL, client_id)
+    return (
+        [entry_of(row) for row in rows],
+        {row["id"]: (row["created_at"], row["updated_at"]) for row in rows},
+    )
+
+
+# ---- derived tables --------------------------------------------------------------------------
+
+_CLEAR_HOLDINGS = "DELETE FROM holdings WHERE client_id = $1"
+_CLEAR_CASH = "DELETE FROM cash_balances WHERE client_id = $1"
+_INSERT_HOLDINGS = """
+    INSERT INTO holdings (client_id, asset_id, currency, quantity, cost, realized, income)
+    SELECT $1, * FROM unnest($2::int[], $3::varchar[], $4::numeric[], $5::numeric[],
+                             $6::numeric[], $7::numeric[])
+"""
+_INSERT_CASH = """
+    INSERT INTO cash_balances (client_id, currency, balance)
+    SELECT $1, * FROM unnest($2::varchar[], $3::numeric[])
+"""
+# Flows are kept by delta: a write adds what it changes to the client's day and currency.
+_ADD_FLOWS = """
+    INSERT INTO client_flows (client_id, date, currency, inflow, outflow, entries)
+    SELECT $1, * FROM unnest($2::date[], $3::varchar[], $4::numeric[], $5::numeric[], $6::int[])
+    ON CONFLICT (client_id, date, currency) DO UPDATE SET
+        inflow = client_flows.inflow + EXCLUDED.inflow,
+        outflow = client_flows.outflow + EXCLUDED.outflow,
+        entries = client_flows.entries + EXCLUDED.entries
+"""
+_DROP_EMPTY_FLOWS = """
+    DELETE FROM client_flows
+    WHERE client_id = $1 AND date = ANY($2::date[]) AND entries = 0
+"""
+TWELVE_PLACES = Decimal("1E-12")
+
+
+def _stored(value: Decimal) -> Decimal:
+    return value.quantize(TWELVE_PLACES)
+
+
+async def rewrite_holdings(client_id: int, book: Book) -> None:
+    """The client's holdings and cash, as the engine computed them from the whole ledger."""
+    positions = [
+        p for p in book.positions.values() if p.quantity or p.realized or p.income or p.cost
+    ]
+    connection = db()
+    await connection.execute_query(_CLEAR_HOLDINGS, [client_id])
+    await connection.execute_query(_CLEAR_CASH, [client_id])
+    if positions:
+        await connection.execute_query(
+            _INSERT_HOLDINGS,
+            [
+                client_id,
+                [p.asset_id for p in positions],
+                [p.currency for p in positions],
+                [_stored(p.quantity) for p in positions],
+                [_stored(p.cost) for p in positions],
+                [_stored(p.realized) for p in positions],
+                [_stored(p.income) for p in positions],
+            ],
+        )
+    if book.cash:
+        currencies = sorted(book.cash)
+        await connection.execute_query(
+            _INSERT_CASH,
+            [client_id, currencies, [_stored(book.cash[c]) for c in currencies]],
+        )
+
+
+async def add_flows(
+    client_id: int, *, removed: Sequence[Entry], added: Sequence[Entry]
+) -> set[date]:
+    """Apply a write's change to the client's flows; the days whose flows moved."""
+    delta: dict[tuple[date, str], list[Any]] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+    for sign, entries in ((-1, removed), (1, added)):
+        for entry in entries:
+            inflow, outflow = flow_of(entry)
+            if inflow or outflow:
+                row = delta[(entry.date, entry.currency)]
+                row[0] += sign * inflow
+                row[1] += sign * outflow
+                row[2] += sign
+    changed = {key: row for key, row in delta.items() if row[0] or row[1] or row[2]}
+    if not changed:
+        return set()
+    keys = sorted(changed)
+    connection = db()
+    await connection.execute_query(
+        _ADD_FLOWS,
+        [
+            client_id,
+            [day for day, _ in keys],
+            [currency for _, currency in keys],
+            [changed[key][0] for key in keys],
+            [changed[key][1] for key in keys],
+            [changed[key][2] for key in keys],
+        ],
+    )
+    days = {day for day, _ in keys}
+    await connection.execute_query(_DROP_EMPTY_FLOWS, [client_id, sorted(days)])
+    return days
+
+
+_CLEAR_FLOWS = "DELETE FROM client_flows WHERE client_id = $1"
+
+
+async def rewrite_flows(client_id: int, book: Book) -> None:
+    """The client's flows from scratch (a rebuild; writes apply deltas instead)."""
+    sums: dict[tuple[date, str], list[Any]] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+    for flow in book.flows:
+        row = sums[(flow.date, flow.currency)]
+        row[0] += flow.inflow
+        row[1] += flow.outflow
+        row[2] += 1
+    await db().execute_query(_CLEAR_FLOWS, [client_id])
+    if sums:
+        keys = sorted(sums)
+        await db().execute_query(
+            _ADD_FLOWS,
+            [
+                client_id,
+                [day for day, _ in keys],
+                [currency for _, currency in keys],
+                [sums[key][0] for key in keys],
+                [sums[key][1] for key in keys],
+                [sums[key][2] for key in keys],
+            ],
+        )
