@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -11,6 +12,7 @@ import sys
 
 import pytest
 from aiohttp import web
+from arq import Worker
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -18,7 +20,8 @@ from opentelemetry.trace import SpanKind
 
 from carteira.core.logging import JsonFormatter, request_id_var
 from carteira.core.tracing import configure_tracing, instrument_app, tracer
-from tests.factories import list_on_yahoo, make_client
+from carteira.worker import worker_settings
+from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
 from tests.integration.test_jobs import run_jobs
 from tests.support import REPO, TEST_JWT_SECRET
 
@@ -63,6 +66,14 @@ def exporter(app, settings):
     tracing._instrumented = False
 
 
+@contextlib.asynccontextmanager
+async def traced_caller():
+    """This process's aiohttp client is instrumented too: a call of its own, with no span
+    around it, is dropped, and the server follows the caller's `traceparent` (not sampled)."""
+    with tracer.start_as_current_span("test caller"):
+        yield
+
+
 def spans_of(exporter, trace_id):
     return [s for s in exporter.get_finished_spans() if s.context.trace_id == trace_id]
 
@@ -105,10 +116,13 @@ async def test_the_job_a_request_enqueues_joins_its_trace(exporter, as_admin, se
     assert job.attributes["job.assets"] == 1
 
 
-async def test_each_price_tick_is_a_trace_of_its_own(exporter, app):
+async def test_each_price_tick_is_a_trace_of_its_own(exporter, app, as_admin, yahoo):
     from carteira.core.events import EventBus
     from carteira.realtime.tasks import publish_tick
 
+    client = await make_client(as_admin)
+    petr = await make_asset(as_admin, "PETR4.SA")
+    await make_allocation(as_admin, client["id"], asset_id=petr["id"])
     exporter.clear()
     with tracer.start_as_current_span("something before"):
         await publish_tick(
@@ -120,6 +134,72 @@ async def test_each_price_tick_is_a_trace_of_its_own(exporter, app):
         )
     tick = next(s for s in exporter.get_finished_spans() if s.name == "price tick")
     assert tick.parent is None
+    assert tick.attributes["tickers"] == 1
+    quotes = next(s for s in exporter.get_finished_spans() if s.name == "market.quotes")
+    assert quotes.parent.span_id == tick.context.span_id
+
+
+async def test_a_tick_with_nothing_to_quote_is_no_trace(exporter, app):
+    from carteira.core.events import EventBus
+    from carteira.realtime.tasks import publish_tick
+
+    exporter.clear()
+    context = {"market": app.state.market, "events": EventBus(app.state.redis)}
+    assert await publish_tick({**context, "redis": app.state.redis}) == {"tickers": 0}
+    assert exporter.get_finished_spans() == ()
+
+
+async def test_an_idle_worker_sends_no_span(exporter, app, settings):
+    """Measured before: arq polling Redis made a one-span trace per command (~243 a minute),
+    and every tick a trace, with nothing to do."""
+    exporter.clear()
+    worker = Worker(
+        **worker_settings(settings, manage_orm=False), handle_signals=False, poll_delay=0.5
+    )
+    running = asyncio.create_task(worker.main())
+    try:
+        await asyncio.sleep(10)  # two ticks, two outbox relays, ~20 polls
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await worker.close()
+    assert worker.jobs_complete >= 3  # the crons did run
+    assert worker.jobs_failed == 0
+    assert [s.name for s in exporter.get_finished_spans()] == []
+
+
+async def test_requests_and_sockets_have_no_asgi_message_spans(
+    exporter, as_admin, live_url, reader
+):
+    """The instrumentation's `http send`/`http receive` spans (and a `websocket send` per
+    message) doubled every trace; the server span and its SQL and Redis children stay."""
+    import aiohttp
+
+    exporter.clear()
+    r = await as_admin.post("/clients", json={"name": "Ana", "email": "ana@example.com"})
+    assert r.status_code == 201
+    async with aiohttp.ClientSession() as http, traced_caller():
+        url = live_url.replace("http://", "ws://") + f"/ws/prices?token={reader.token}"
+        async with http.ws_connect(url) as ws:
+            await ws.send_json({"action": "subscribe", "tickers": []})
+            await asyncio.sleep(0.2)
+    for _ in range(50):  # the socket's span ends once the server has seen it close
+        spans = exporter.get_finished_spans()
+        if any(s.kind is SpanKind.SERVER and "/ws/prices" in s.name for s in spans):
+            break
+        await asyncio.sleep(0.1)
+    server = next(
+        s for s in spans if s.kind is SpanKind.SERVER and s.name.startswith("POST /clients")
+    )
+    children = [s for s in spans if s.parent and s.parent.span_id == server.context.span_id]
+    systems = {
+        s.attributes.get("db.system") or s.attributes.get("db.system.name") for s in children
+    }
+    assert {"postgresql", "redis"} <= systems
+    assert any(s.kind is SpanKind.SERVER and "/ws/prices" in s.name for s in spans)
+    noise = [s.name for s in spans if s.name.endswith((" send", " receive"))]
+    assert noise == []
 
 
 def test_logs_carry_request_and_trace_ids():
@@ -264,7 +344,7 @@ async def test_socket_credentials_never_reach_a_span(exporter, live_url, client,
     ticket = (await client.post("/auth/ws-ticket", headers=reader.headers)).json()["ticket"]
     exporter.clear()
     base = live_url.replace("http://", "ws://")
-    async with aiohttp.ClientSession() as http:
+    async with aiohttp.ClientSession() as http, traced_caller():
         for query in (f"token={reader.token}", f"ticket={ticket}"):
             ws = await http.ws_connect(f"{base}/ws/prices?{query}")
             await asyncio.sleep(0.1)
