@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from carteira import __version__
 from carteira.core.logging import JsonFormatter, request_id_var
 from carteira.core.tracing import configure_tracing, instrument_app, tracer
 from carteira.worker import worker_settings
@@ -225,31 +226,53 @@ def test_logs_carry_request_and_trace_ids():
         assert len(entry["span_id"]) == 16
 
 
-async def test_the_otlp_exporter_reaches_a_collector():
-    """A tiny OTLP/HTTP receiver; a fresh process with OTEL_EXPORTER_OTLP_ENDPOINT set sends it
-    the spans of a request, tagged with its service name."""
-    received: list[ExportTraceServiceRequest] = []
+class Collector:
+    """A tiny OTLP/HTTP receiver: what it was sent, by path."""
 
-    async def collect(request: web.Request) -> web.Response:
+    def __init__(self) -> None:
+        self.received: dict[str, list[ExportTraceServiceRequest]] = {}
+        self.port = 0
+
+    async def _collect(self, request: web.Request) -> web.Response:
         message = ExportTraceServiceRequest()
         message.ParseFromString(await request.read())
-        received.append(message)
+        self.received.setdefault(request.path, []).append(message)
         return web.Response(status=200)
 
-    server = web.Application()
-    server.router.add_post("/v1/traces", collect)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    @contextlib.asynccontextmanager
+    async def running(self):
+        server = web.Application()
+        server.router.add_post("/{path:.*}", self._collect)
+        runner = web.AppRunner(server)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            yield self
+        finally:
+            await runner.cleanup()
+
+    def spans(self, path: str = "/v1/traces") -> list[tuple[dict[str, str], object]]:
+        """(resource attributes, span) of every span received on `path`."""
+        return [
+            ({a.key: a.value.string_value for a in resource.resource.attributes}, span)
+            for message in self.received.get(path, [])
+            for resource in message.resource_spans
+            for scope in resource.scope_spans
+            for span in scope.spans
+        ]
+
+
+async def serve_docs_once(env: dict[str, str], settings_args: str = "") -> None:
+    """A fresh process: the app (settings from `env`) answers GET /docs, then flushes its spans."""
     script = f"""
 import asyncio, httpx
 from opentelemetry import trace
 from carteira.core.config import Settings
 from carteira.main import create_app
 app = create_app(Settings(_env_file=None, environment="test", jwt_secret="{TEST_JWT_SECRET}",
-                          otel_exporter_otlp_endpoint="http://127.0.0.1:{port}"))
+                          {settings_args}))
 async def main():
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
@@ -257,32 +280,47 @@ async def main():
 asyncio.run(main())
 trace.get_tracer_provider().force_flush()
 """
-    try:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            script,
-            cwd=REPO,
-            env={**os.environ, "LOG_LEVEL": "WARNING"},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        script,
+        cwd=REPO,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+
+
+async def test_the_otlp_exporter_reaches_a_collector():
+    """A fresh process with OTEL_EXPORTER_OTLP_ENDPOINT set sends the collector the spans of a
+    request, tagged with its service name and version."""
+    async with Collector().running() as collector:
+        await serve_docs_once(
+            {}, f'otel_exporter_otlp_endpoint="http://127.0.0.1:{collector.port}"'
         )
-        _, stderr = await asyncio.wait_for(process.communicate(), 60)
-        assert process.returncode == 0, stderr.decode()
-    finally:
-        await runner.cleanup()
-    spans = [
-        (resource.resource, span)
-        for message in received
-        for resource in message.resource_spans
-        for scope in resource.scope_spans
-        for span in scope.spans
-    ]
+    spans = collector.spans()
     assert any(span.name == "GET /docs" for _, span in spans)
-    names = {
-        a.value.string_value for r, _ in spans for a in r.attributes if a.key == "service.name"
-    }
-    assert names == {"carteira-api"}
+    assert {r["service.name"] for r, _ in spans} == {"carteira-api"}
+    assert {r["service.version"] for r, _ in spans} == {__version__}
+
+
+async def test_otel_service_name_and_traces_endpoint_are_honoured():
+    """OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the full URL (it wins over the collector's base
+    URL + /v1/traces); OTEL_SERVICE_NAME names the service."""
+    async with Collector().running() as collector, Collector().running() as elsewhere:
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{elsewhere.port}",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"http://127.0.0.1:{collector.port}/in/spans",
+            "OTEL_SERVICE_NAME": "carteira-api-blue",
+        }
+        await serve_docs_once(env)
+    assert elsewhere.received == {}
+    spans = collector.spans("/in/spans")
+    assert any(span.name == "GET /docs" for _, span in spans)
+    assert {r["service.name"] for r, _ in spans} == {"carteira-api-blue"}
+    assert {r["service.version"] for r, _ in spans} == {__version__}
 
 
 # ---- metrics -------------------------------------------------------------------------------

@@ -90,7 +90,12 @@ class Settings(BaseSettings):
     daily_close_timezone: str = "America/Sao_Paulo"
     backfill_days: Annotated[int, Field(ge=1, le=3660)] = 365
 
+    # OTLP/HTTP: a collector's base URL (spans to `<it>/v1/traces`), or the full URL of its
+    # traces endpoint, which wins; tracing is off when neither is set.
     otel_exporter_otlp_endpoint: str | None = None
+    otel_exporter_otlp_traces_endpoint: str | None = None
+    # The `service.name` of every span; carteira-api / carteira-worker when unset.
+    otel_service_name: str | None = None
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0  # 0: off
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
@@ -109,11 +114,25 @@ class Settings(BaseSettings):
             return [address.strip() for address in value.split(",") if address.strip()]
         return value
 
-    @field_validator("docs_enabled", "metrics_token", "otel_exporter_otlp_endpoint", mode="before")
+    @field_validator(
+        "docs_enabled",
+        "metrics_token",
+        "otel_exporter_otlp_endpoint",
+        "otel_exporter_otlp_traces_endpoint",
+        "otel_service_name",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `NAME=` in a .env file means "not set", never an empty token that would match.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("otel_exporter_otlp_endpoint", "otel_exporter_otlp_traces_endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an OTLP/HTTP URL, http://HOST:4318 (or https://)")
+        return value
 
     @field_validator("tick_seconds")
     @classmethod
@@ -171,6 +190,15 @@ class Settings(BaseSettings):
         if self.jwt_secret is None:  # pragma: no cover - guarded by ensure_secure()
             raise InsecureSettingsError("JWT_SECRET is not set")
         return self.jwt_secret.get_secret_value()
+
+    @property
+    def otlp_traces_url(self) -> str | None:
+        """Where spans go: the traces endpoint as given, else the collector's `/v1/traces`."""
+        if self.otel_exporter_otlp_traces_endpoint:
+            return self.otel_exporter_otlp_traces_endpoint
+        if self.otel_exporter_otlp_endpoint:
+            return self.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        return None
 
     @property
     def database_name(self) -> str:

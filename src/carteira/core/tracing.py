@@ -1,5 +1,5 @@
-"""OpenTelemetry: traces to an OTLP collector (Jaeger) when `OTEL_EXPORTER_OTLP_ENDPOINT` is
-set; nothing at all otherwise.
+"""OpenTelemetry: traces to an OTLP/HTTP collector (Jaeger) when `OTEL_EXPORTER_OTLP_ENDPOINT`
+(or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set; nothing at all otherwise.
 
 Requests, SQL (asyncpg), Redis and outbound HTTP (aiohttp) are instrumented; services add
 spans where they matter; a job carries the W3C trace context of the request that enqueued it.
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context, propagate, trace
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
@@ -25,6 +25,7 @@ from opentelemetry.trace import Link, Span, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from carteira import __version__
 from carteira.core.config import Settings
 from carteira.core.logging import redact
 
@@ -41,20 +42,30 @@ def configure_tracing(
     """Install a tracer provider and the library instrumentations. `processor` replaces the
     OTLP exporter (tests record spans in memory with it)."""
     if processor is None:
-        if not settings.otel_exporter_otlp_endpoint:
+        endpoint = settings.otlp_traces_url
+        if not endpoint:
             return None
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
         processor = BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))
-    provider = TracerProvider(
-        resource=Resource.create({SERVICE_NAME: service_name}), sampler=SAMPLER
-    )
+    provider = tracer_provider(settings, service_name=service_name)
     provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     _instrument_libraries()
-    logger.info("tracing on: %s", service_name)
+    logger.info("tracing on: %s", provider.resource.attributes[SERVICE_NAME])
     return provider
+
+
+def tracer_provider(settings: Settings, *, service_name: str) -> TracerProvider:
+    """A provider (not installed) whose spans name the service (`OTEL_SERVICE_NAME`, else
+    `service_name`) and this release, sampled by `SAMPLER`."""
+    resource = Resource.create(
+        {
+            SERVICE_NAME: settings.otel_service_name or service_name,
+            SERVICE_VERSION: __version__,
+        }
+    )
+    return TracerProvider(resource=resource, sampler=SAMPLER)
 
 
 class DropParentlessClientSpans(Sampler):
