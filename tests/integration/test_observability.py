@@ -106,14 +106,23 @@ async def test_a_request_traces_http_sql_redis_and_the_provider(exporter, as_adm
 
 
 async def test_the_job_a_request_enqueues_joins_its_trace(exporter, as_admin, settings, yahoo):
+    """Registering an asset enqueues its backfill: a PRODUCER span in the request's trace; the
+    job, run by a real worker, is a CONSUMER span in that trace, linked to it."""
     list_on_yahoo("VALE3.SA")
     exporter.clear()
     r = await as_admin.post("/assets", json={"ticker": "VALE3.SA"})
     assert r.status_code == 201
     server = next(s for s in exporter.get_finished_spans() if s.kind is SpanKind.SERVER)
+    producer = next(s for s in exporter.get_finished_spans() if s.kind is SpanKind.PRODUCER)
+    assert producer.name == "enqueue backfill_asset"
+    assert producer.context.trace_id == server.context.trace_id
+    assert producer.attributes["messaging.message.id"] == f"backfill:{r.json()['id']}"
     await run_jobs(settings)
     job = next(s for s in exporter.get_finished_spans() if s.name == "job backfill_asset")
+    assert job.kind is SpanKind.CONSUMER
     assert job.context.trace_id == server.context.trace_id
+    assert job.parent.span_id == producer.context.span_id
+    assert [link.context.span_id for link in job.links] == [producer.context.span_id]
     assert job.attributes["job.assets"] == 1
 
 
