@@ -24,7 +24,7 @@ from carteira.core.tracing import configure_tracing, instrument_app, tracer
 from carteira.worker import worker_settings
 from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
 from tests.integration.test_jobs import run_jobs
-from tests.support import REPO, TEST_JWT_SECRET
+from tests.support import REPO, TEST_JWT_SECRET, process_env
 
 
 class Switch(SimpleSpanProcessor):
@@ -371,6 +371,28 @@ async def test_metrics_move_with_traffic(client, as_admin, settings, yahoo):
     assert moved("carteira_market_upstream_requests_total", provider="yahoo", outcome="ok") >= 1
     assert moved("carteira_jobs_total", job="backfill_asset", outcome="complete") == 1
     assert "carteira_market_circuit_open" in after
+
+
+async def test_the_worker_health_check_leaves_no_metrics_file(settings, redis, tmp_path):
+    """Measured before: `arq carteira.worker.WorkerSettings --check` (the worker container's
+    health check, every 30 s) left a file in PROMETHEUS_MULTIPROC_DIR per run, 2,880 a day."""
+    env = process_env(settings, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    command = [sys.executable, "-m", "arq", "carteira.worker.WorkerSettings", "--check"]
+
+    async def check() -> int:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        return await asyncio.wait_for(process.wait(), 60)
+
+    assert await check() == 1  # no worker has reported
+    await redis.set("arq:queue:health-check", "j_complete=0 j_failed=0", ex=60)
+    assert await check() == 0  # a worker reported
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 async def test_open_websockets_are_counted(client, live_url, reader):
