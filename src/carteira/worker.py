@@ -19,6 +19,7 @@ from carteira.core.cron import parse_cron
 from carteira.core.database import close_orm, init_orm
 from carteira.core.events import EventBus
 from carteira.core.jobs import REGISTRY, Context, JobQueue
+from carteira.core.logging import job_id_var
 from carteira.core.metrics import discard_process_files, serve_worker_metrics
 from carteira.core.tracing import configure_tracing
 from carteira.pricing import tasks as pricing_tasks
@@ -67,6 +68,10 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
         ctx["jobs"] = JobQueue(ctx["redis"])
         logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))
 
+    async def job_start(ctx: Context) -> None:
+        # Each job runs in a task of its own: every line logged for it (arq's included) names it.
+        job_id_var.set(str(ctx["job_id"]))
+
     async def shutdown(ctx: Context) -> None:
         await ctx["market"].close()
         if manage_orm:
@@ -113,6 +118,7 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
             ),
         ],
         "on_startup": startup,
+        "on_job_start": job_start,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "timezone": ZoneInfo(settings.daily_close_timezone),

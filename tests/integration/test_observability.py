@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import subprocess
 import sys
 
 import pytest
@@ -19,12 +20,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from carteira import __version__
+from carteira.core.jobs import Context, job
 from carteira.core.logging import JsonFormatter, request_id_var
 from carteira.core.tracing import configure_tracing, instrument_app, tracer
 from carteira.worker import worker_settings
 from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
 from tests.integration.test_jobs import run_jobs
-from tests.support import REPO, TEST_JWT_SECRET, process_env
+from tests.support import REPO, TEST_JWT_SECRET, free_port, process_env, wait_http
 
 
 class Switch(SimpleSpanProcessor):
@@ -210,6 +212,75 @@ async def test_requests_and_sockets_have_no_asgi_message_spans(
     assert any(s.kind is SpanKind.SERVER and "/ws/prices" in s.name for s in spans)
     noise = [s.name for s in spans if s.name.endswith((" send", " receive"))]
     assert noise == []
+
+
+@job(timeout_seconds=5, max_tries=1, retry_delay_seconds=0)
+async def say_hello(ctx: Context) -> str:
+    logging.getLogger("carteira.test-job").warning("hello from a job")
+    return "said"
+
+
+@contextlib.contextmanager
+def json_lines(*names: str):
+    """What the named loggers write (INFO and up), one JSON object per line."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    lines: list[dict] = []
+    try:
+        yield lines
+    finally:
+        for log, level in zip(loggers, levels, strict=True):
+            log.removeHandler(handler)
+            log.setLevel(level)
+        lines.extend(json.loads(line) for line in stream.getvalue().splitlines())
+
+
+async def test_job_log_lines_carry_the_job_and_trace_ids(exporter, app, settings):
+    exporter.clear()
+    job_id = await app.state.jobs.enqueue("say_hello")
+    with json_lines("carteira.test-job", "arq.worker") as lines:
+        await run_jobs(settings)
+    span = next(s for s in exporter.get_finished_spans() if s.name == "job say_hello")
+    hello = next(line for line in lines if line["message"] == "hello from a job")
+    assert hello["job_id"] == job_id
+    assert hello["trace_id"] == format(span.context.trace_id, "032x")
+    assert hello["span_id"] == format(span.context.span_id, "016x")
+    # arq's own lines about the job (started, finished) name it too.
+    arq_lines = [
+        line for line in lines if line["logger"] == "arq.worker" and job_id in line["message"]
+    ]
+    assert arq_lines
+    assert {line.get("job_id") for line in arq_lines} == {job_id}
+
+
+async def test_json_logs_hold_no_terminal_colours(settings):
+    """uvicorn logs its start lines with a `color_message` (the message again, with escape
+    codes): a real `carteira serve` writes plain JSON lines without it."""
+    port = free_port()
+    env = process_env(settings, LOG_FORMAT="json", LOG_LEVEL="INFO")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "carteira", "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        await wait_http(f"http://127.0.0.1:{port}/health")
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    text = stderr.decode()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert any(line["message"].startswith("Uvicorn running on") for line in lines), text
+    assert not any("color_message" in line for line in lines)
+    assert "\x1b[" not in text
 
 
 def test_logs_carry_request_and_trace_ids():
