@@ -105,3 +105,21 @@ def test_every_setting_is_in_the_env_example_and_the_readme():
         name = field.upper()
         assert re.search(rf"^{name}=", env_example, re.MULTILINE), f"{name} not in .env.example"
         assert f"`{name}`" in readme, f"{name} not in the README's settings table"
+
+
+def test_cookie_scope_settings(monkeypatch):
+    assert make().cookie_domain is None  # host-only cookies
+    assert make().cookie_samesite == "lax"
+    monkeypatch.setenv("COOKIE_DOMAIN", ".Example.COM")
+    monkeypatch.setenv("COOKIE_SAMESITE", "None")
+    settings = Settings(_env_file=None)
+    assert (settings.cookie_domain, settings.cookie_samesite) == (".example.com", "none")
+    monkeypatch.setenv("COOKIE_DOMAIN", "")
+    assert Settings(_env_file=None).cookie_domain is None
+    for bad in ("https://example.com", "example.com:443", "example.com/", "a..b"):
+        with pytest.raises(ValidationError, match="cookie_domain"):
+            make(cookie_domain=bad)
+    with pytest.raises(ValidationError, match="COOKIE_SECURE"):
+        make(cookie_samesite="none", cookie_secure=False)  # browsers would drop the cookies
+    with pytest.raises(ValidationError):
+        make(cookie_samesite="sometimes")
