@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,8 @@ from carteira.core.cron import parse_cron
 from carteira.core.database import close_orm, init_orm
 from carteira.core.events import EventBus
 from carteira.core.jobs import REGISTRY, Context, JobQueue
-from carteira.core.metrics import serve_worker_metrics
+from carteira.core.logging import job_id_var
+from carteira.core.metrics import discard_process_files, serve_worker_metrics
 from carteira.core.tracing import configure_tracing
 from carteira.pricing import tasks as pricing_tasks
 from carteira.pricing.service import create_market_data
@@ -27,6 +29,18 @@ from carteira.realtime import tasks as realtime_tasks
 logger = logging.getLogger(__name__)
 
 OUTBOX_RELAY_SECONDS = 5
+
+# Whether this process ran a worker: one that only loaded the settings (`arq ... --check`, the
+# container's health check every 30 s) leaves no metrics file behind when it exits.
+_started = False
+
+
+def _discard_metrics_unless_started() -> None:
+    if not _started:
+        discard_process_files()
+
+
+atexit.register(_discard_metrics_unless_started)
 
 
 async def relay_outbox(ctx: Context) -> int:
@@ -40,6 +54,8 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
     ORM open (tests running the worker beside the app)."""
 
     async def startup(ctx: Context) -> None:
+        global _started
+        _started = True
         ctx["settings"] = settings
         set_timezone(settings.timezone)
         configure_tracing(settings, service_name="carteira-worker")
@@ -51,6 +67,10 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
         ctx["events"] = EventBus(ctx["redis"])  # publish-only: ticks, invalidations
         ctx["jobs"] = JobQueue(ctx["redis"])
         logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))
+
+    async def job_start(ctx: Context) -> None:
+        # Each job runs in a task of its own: every line logged for it (arq's included) names it.
+        job_id_var.set(str(ctx["job_id"]))
 
     async def shutdown(ctx: Context) -> None:
         await ctx["market"].close()
@@ -98,6 +118,7 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
             ),
         ],
         "on_startup": startup,
+        "on_job_start": job_start,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "timezone": ZoneInfo(settings.daily_close_timezone),

@@ -274,6 +274,50 @@ async def test_bearer_header_takes_precedence_over_cookie(client, admin, reader)
     assert r.json()["code"] == "admin_required"  # the reader's bearer won; no CSRF needed
 
 
+def _scope_of(set_cookies: list[str], name: str) -> dict[str, str]:
+    """The attributes of the `Set-Cookie` for `name`, lowercased."""
+    line = next(c for c in set_cookies if c.startswith(name + "="))
+    parts = [part.strip().partition("=") for part in line.split(";")[1:]]
+    return {key.lower(): value.lower() for key, _, value in parts}
+
+
+async def test_cookie_domain_and_samesite_apply_to_login_refresh_and_logout(client, app, admin):
+    """COOKIE_DOMAIN lets a SPA on another host of the domain read csrf_token; COOKIE_SAMESITE
+    =none sends the cookies to a cross-site SPA's requests. Clearing them on logout must name
+    the same domain, or the browser keeps them."""
+    settings = app.state.settings
+    cookies = {"cookie_domain": ".example.test", "cookie_samesite": "none", "cookie_secure": True}
+    app.state.settings = settings.model_copy(update=cookies)
+    try:
+        login = await _login_json(client, admin.email, admin.password)
+        refresh = await client.post(
+            "/auth/refresh", json={"refresh_token": login.json()["refresh_token"]}
+        )
+        logout = await client.post(
+            "/auth/logout", headers={"Authorization": f"Bearer {refresh.json()['access_token']}"}
+        )
+    finally:
+        app.state.settings = settings
+    assert (login.status_code, refresh.status_code, logout.status_code) == (200, 200, 204)
+    for response in (login, refresh, logout):
+        for name in ("access_token", "csrf_token"):
+            scope = _scope_of(response.headers.get_list("set-cookie"), name)
+            assert scope["domain"] in ("example.test", ".example.test")
+            assert scope["samesite"] == "none"
+            assert "secure" in scope
+            assert scope["path"] == "/"
+    assert "max-age" in _scope_of(login.headers.get_list("set-cookie"), "csrf_token")
+    assert _scope_of(logout.headers.get_list("set-cookie"), "csrf_token")["max-age"] == "0"
+
+
+async def test_cookies_are_host_only_and_lax_by_default(client, admin):
+    login = await _login_json(client, admin.email, admin.password)
+    for name in ("access_token", "csrf_token"):
+        scope = _scope_of(login.headers.get_list("set-cookie"), name)
+        assert "domain" not in scope
+        assert scope["samesite"] == "lax"
+
+
 # ---- throttling and passwords -------------------------------------------------------------
 
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
 from carteira.core.config import InsecureSettingsError, Settings
+from tests.support import REPO
 
 
 def make(**values) -> Settings:
@@ -80,3 +83,43 @@ def test_redis_urls_keep_their_scheme(url):
 def test_redis_urls_must_be_redis(url):
     with pytest.raises(ValidationError, match="Redis URL"):
         make(redis_url=url)
+
+
+def test_the_traces_endpoint_wins_over_the_collector_base(monkeypatch):
+    assert make().otlp_traces_url is None  # tracing off
+    base = make(otel_exporter_otlp_endpoint="http://jaeger:4318/")
+    assert base.otlp_traces_url == "http://jaeger:4318/v1/traces"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://jaeger:4318")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://otel.example.com/in/spans")
+    assert Settings(_env_file=None).otlp_traces_url == "https://otel.example.com/in/spans"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")  # `NAME=` in a .env: unset
+    assert Settings(_env_file=None).otlp_traces_url == "http://jaeger:4318/v1/traces"
+    with pytest.raises(ValidationError, match="OTLP/HTTP URL"):
+        make(otel_exporter_otlp_traces_endpoint="jaeger:4317")
+
+
+def test_every_setting_is_in_the_env_example_and_the_readme():
+    env_example = (REPO / ".env.example").read_text()
+    readme = (REPO / "README.md").read_text()
+    for field in Settings.model_fields:
+        name = field.upper()
+        assert re.search(rf"^{name}=", env_example, re.MULTILINE), f"{name} not in .env.example"
+        assert f"`{name}`" in readme, f"{name} not in the README's settings table"
+
+
+def test_cookie_scope_settings(monkeypatch):
+    assert make().cookie_domain is None  # host-only cookies
+    assert make().cookie_samesite == "lax"
+    monkeypatch.setenv("COOKIE_DOMAIN", ".Example.COM")
+    monkeypatch.setenv("COOKIE_SAMESITE", "None")
+    settings = Settings(_env_file=None)
+    assert (settings.cookie_domain, settings.cookie_samesite) == (".example.com", "none")
+    monkeypatch.setenv("COOKIE_DOMAIN", "")
+    assert Settings(_env_file=None).cookie_domain is None
+    for bad in ("https://example.com", "example.com:443", "example.com/", "a..b"):
+        with pytest.raises(ValidationError, match="cookie_domain"):
+            make(cookie_domain=bad)
+    with pytest.raises(ValidationError, match="COOKIE_SECURE"):
+        make(cookie_samesite="none", cookie_secure=False)  # browsers would drop the cookies
+    with pytest.raises(ValidationError):
+        make(cookie_samesite="sometimes")

@@ -71,17 +71,23 @@ async def _read_credentials(request: Request) -> LoginRequest:
         ) from exc
 
 
-def _set_session_cookies(response: Response, pair: TokenPair, settings: Settings) -> None:
-    max_age = settings.jwt_expire_minutes * 60
-    common: dict[str, Any] = {
-        "max_age": max_age,
-        "secure": settings.cookie_secure,
-        "samesite": "lax",
+def _cookie_scope(settings: Settings) -> dict[str, Any]:
+    """Where the session cookies live and travel (COOKIE_DOMAIN, COOKIE_SAMESITE,
+    COOKIE_SECURE): the same on login, refresh and logout, or a browser keeps the old ones."""
+    return {
         "path": "/",
+        "domain": settings.cookie_domain,
+        "secure": settings.cookie_secure,
+        "samesite": settings.cookie_samesite,
     }
-    response.set_cookie(ACCESS_COOKIE, pair.access_token, httponly=True, **common)
-    # Readable by the page's script, which echoes it in X-CSRF-Token.
-    response.set_cookie(CSRF_COOKIE, pair.csrf_token, httponly=False, **common)
+
+
+def _set_session_cookies(response: Response, pair: TokenPair, settings: Settings) -> None:
+    scope = {"max_age": settings.jwt_expire_minutes * 60, **_cookie_scope(settings)}
+    response.set_cookie(ACCESS_COOKIE, pair.access_token, httponly=True, **scope)
+    # Readable by the page's script (on any host of COOKIE_DOMAIN), which echoes it in
+    # X-CSRF-Token; the login and refresh bodies carry it too.
+    response.set_cookie(CSRF_COOKIE, pair.csrf_token, httponly=False, **scope)
 
 
 def _token_response(response: Response, pair: TokenPair, settings: Settings) -> TokenResponse:
@@ -140,8 +146,8 @@ async def logout(
         settings=settings,
     )
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(ACCESS_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    response.delete_cookie(ACCESS_COOKIE, httponly=True, **_cookie_scope(settings))
+    response.delete_cookie(CSRF_COOKIE, httponly=False, **_cookie_scope(settings))
     return response
 
 

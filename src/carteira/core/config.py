@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import warnings
 from functools import lru_cache
@@ -9,11 +10,12 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["production", "dev", "test"]
 MIN_JWT_SECRET_LENGTH = 32
+_COOKIE_DOMAIN = re.compile(r"^\.?([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9-]+$")
 
 
 class InsecureSettingsError(RuntimeError):
@@ -40,6 +42,11 @@ class Settings(BaseSettings):
 
     cors_origins: Annotated[list[str], NoDecode] = []
     cookie_secure: bool = True
+    # The session cookies' Domain: `.example.com` lets a SPA on app.example.com read the
+    # csrf_token cookie of api.example.com; unset, they belong to the API's host alone.
+    cookie_domain: str | None = None
+    # `none` only for a SPA on another site (needs COOKIE_SECURE); `lax` covers one site.
+    cookie_samesite: Literal["lax", "strict", "none"] = "lax"
 
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 1024 * 1024
     ws_max_per_user: Annotated[int, Field(ge=1, le=1000)] = 20
@@ -90,7 +97,12 @@ class Settings(BaseSettings):
     daily_close_timezone: str = "America/Sao_Paulo"
     backfill_days: Annotated[int, Field(ge=1, le=3660)] = 365
 
+    # OTLP/HTTP: a collector's base URL (spans to `<it>/v1/traces`), or the full URL of its
+    # traces endpoint, which wins; tracing is off when neither is set.
     otel_exporter_otlp_endpoint: str | None = None
+    otel_exporter_otlp_traces_endpoint: str | None = None
+    # The `service.name` of every span; carteira-api / carteira-worker when unset.
+    otel_service_name: str | None = None
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0  # 0: off
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
@@ -109,11 +121,49 @@ class Settings(BaseSettings):
             return [address.strip() for address in value.split(",") if address.strip()]
         return value
 
-    @field_validator("docs_enabled", "metrics_token", "otel_exporter_otlp_endpoint", mode="before")
+    @field_validator(
+        "docs_enabled",
+        "metrics_token",
+        "otel_exporter_otlp_endpoint",
+        "otel_exporter_otlp_traces_endpoint",
+        "otel_service_name",
+        "cookie_domain",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `NAME=` in a .env file means "not set", never an empty token that would match.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cookie_domain")
+    @classmethod
+    def _cookie_domain(cls, value: str | None) -> str | None:
+        if value is not None and not _COOKIE_DOMAIN.match(value):
+            raise ValueError(
+                "must be a domain the API's host belongs to, e.g. .example.com (no scheme, "
+                "port or path)"
+            )
+        return value.lower() if value else None
+
+    @field_validator("cookie_samesite", mode="before")
+    @classmethod
+    def _samesite_lowercase(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("cookie_samesite")
+    @classmethod
+    def _none_needs_secure(cls, value: str, info: ValidationInfo) -> str:
+        # Browsers drop a SameSite=None cookie that is not Secure.
+        if value == "none" and not info.data.get("cookie_secure", True):
+            raise ValueError("none requires COOKIE_SECURE=true (browsers refuse it otherwise)")
+        return value
+
+    @field_validator("otel_exporter_otlp_endpoint", "otel_exporter_otlp_traces_endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an OTLP/HTTP URL, http://HOST:4318 (or https://)")
+        return value
 
     @field_validator("tick_seconds")
     @classmethod
@@ -171,6 +221,15 @@ class Settings(BaseSettings):
         if self.jwt_secret is None:  # pragma: no cover - guarded by ensure_secure()
             raise InsecureSettingsError("JWT_SECRET is not set")
         return self.jwt_secret.get_secret_value()
+
+    @property
+    def otlp_traces_url(self) -> str | None:
+        """Where spans go: the traces endpoint as given, else the collector's `/v1/traces`."""
+        if self.otel_exporter_otlp_traces_endpoint:
+            return self.otel_exporter_otlp_traces_endpoint
+        if self.otel_exporter_otlp_endpoint:
+            return self.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        return None
 
     @property
     def database_name(self) -> str:

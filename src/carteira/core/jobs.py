@@ -6,6 +6,8 @@
   nothing; a send that fails is retried by the worker's relay); it takes a deterministic
   `job_id` for jobs that must not run twice at once (arq refuses a second job with the same
   id while the first exists).
+* Traces: `enqueue()` is a PRODUCER span whose W3C context travels with the job; the job's
+  run is a CONSUMER span in the same trace, linked to it.
 * Transient failures (a provider, Redis or PostgreSQL briefly down) retry after a delay;
   anything else fails the job at once.
 * A running job renews a short claim (a heartbeat) instead of holding arq's claim for its
@@ -29,8 +31,10 @@ from typing import Any
 
 from arq import Retry
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix, retry_key_prefix
+from arq.constants import default_queue_name, in_progress_key_prefix, retry_key_prefix
 from arq.jobs import Job, JobStatus
+from opentelemetry import trace
+from opentelemetry.trace import Link, SpanKind
 from redis.asyncio import Redis
 
 from carteira.core.database import atomic, on_commit
@@ -90,10 +94,18 @@ def job(
             attributes: dict[str, str | int] = {
                 "job.id": str(ctx.get("job_id")),
                 "job.try": int(ctx.get("job_try", 1)),
+                **_messaging(name, str(ctx.get("job_id")), operation="process"),
             }
             heartbeat = asyncio.create_task(_heartbeat(ctx))
+            # The PRODUCER span of `enqueue()` is the parent (one trace) and the link.
+            producer = context_from(_trace)
+            producer_span = trace.get_current_span(producer).get_span_context()
             with tracer.start_as_current_span(
-                f"job {name}", context=context_from(_trace), attributes=attributes
+                f"job {name}",
+                context=producer,
+                kind=SpanKind.CONSUMER,
+                links=[Link(producer_span)] if producer_span.is_valid else None,
+                attributes=attributes,
             ):
                 try:
                     result = await task(ctx, *args, **kwargs)
@@ -120,6 +132,17 @@ def job(
         return run
 
     return declare
+
+
+def _messaging(name: str, job_id: str, *, operation: str) -> dict[str, str]:
+    """OpenTelemetry's messaging attributes of a job's PRODUCER and CONSUMER spans."""
+    return {
+        "messaging.system": "arq",
+        "messaging.operation.type": operation,
+        "messaging.destination.name": default_queue_name,
+        "messaging.message.id": job_id,
+        "job.function": name,
+    }
 
 
 async def _heartbeat(ctx: Context) -> None:
@@ -174,15 +197,22 @@ class JobQueue:
         """Record `name` in the outbox in the current transaction (its own, outside one) and
         send it once that commits; the relay retries what could not be sent."""
         job_id = job_id or uuid.uuid4().hex
-        async with atomic():
-            entry = await OutboxJob.create(
-                job_id=job_id,
-                function=name,
-                args=list(args),
-                kwargs=kwargs,
-                trace=current_carrier(),  # taken now, inside the request's span
-            )
-            await on_commit(lambda: self._send_now(entry))
+        # The PRODUCER span: the job is asked for here; its carrier travels with the job, whose
+        # CONSUMER span continues this trace and links back to it.
+        with tracer.start_as_current_span(
+            f"enqueue {name}",
+            kind=SpanKind.PRODUCER,
+            attributes={"job.id": job_id, **_messaging(name, job_id, operation="send")},
+        ):
+            async with atomic():
+                entry = await OutboxJob.create(
+                    job_id=job_id,
+                    function=name,
+                    args=list(args),
+                    kwargs=kwargs,
+                    trace=current_carrier(),  # names the PRODUCER span
+                )
+                await on_commit(lambda: self._send_now(entry))
         return job_id
 
     async def _send_now(self, entry: OutboxJob) -> None:

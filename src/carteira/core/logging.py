@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line with the request id and the trace ids."""
+"""Structured logs: one JSON object per line with the request id (or the job id) and the trace
+ids."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 from opentelemetry import trace
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The arq job (or cron run) the worker is running in this task.
+job_id_var: ContextVar[str | None] = ContextVar("job_id", default=None)
 
 # Credentials a URL may carry (a WebSocket's `?token=` or `?ticket=`); never logged or traced.
 _SECRET_QUERY = re.compile(r"(?i)\b(token|access_token|refresh_token|ticket)=([^&\s\"'#]+)")
@@ -35,8 +38,11 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Not written as fields: the record's own machinery, and uvicorn's `color_message` (its message
+# again, with terminal escape codes).
 _STANDARD_ATTRS = frozenset(
-    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
+    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
+    | {"message", "asctime", "color_message"}
 )
 
 
@@ -44,6 +50,8 @@ def _correlation() -> dict[str, str]:
     ids: dict[str, str] = {}
     if request_id := request_id_var.get():
         ids["request_id"] = request_id
+    if job_id := job_id_var.get():
+        ids["job_id"] = job_id
     span_context = trace.get_current_span().get_span_context()
     if span_context.is_valid:
         ids["trace_id"] = format(span_context.trace_id, "032x")
@@ -74,6 +82,8 @@ class ConsoleFormatter(logging.Formatter):
         ids = _correlation()
         if request_id := ids.get("request_id"):
             line = f"{line} [req={request_id}]"
+        if job_id := ids.get("job_id"):
+            line = f"{line} [job={job_id}]"
         return line
 
 

@@ -7,6 +7,7 @@ host can share it), every process writes its samples there and `/metrics` aggreg
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -80,3 +81,16 @@ def render() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+def discard_process_files() -> None:
+    """Remove this process's files from `PROMETHEUS_MULTIPROC_DIR`: for a process that loaded
+    the metrics without ever recording any (the worker's health check), whose empty files would
+    otherwise pile up there, one per run, and be read by every scrape."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    pid = os.getpid()
+    multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+    for path in Path(directory).glob(f"*_{pid}.db"):
+        path.unlink(missing_ok=True)

@@ -1,22 +1,31 @@
-"""OpenTelemetry: traces to an OTLP collector (Jaeger) when `OTEL_EXPORTER_OTLP_ENDPOINT` is
-set; nothing at all otherwise.
+"""OpenTelemetry: traces to an OTLP/HTTP collector (Jaeger) when `OTEL_EXPORTER_OTLP_ENDPOINT`
+(or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set; nothing at all otherwise.
 
 Requests, SQL (asyncpg), Redis and outbound HTTP (aiohttp) are instrumented; services add
 spans where they matter; a job carries the W3C trace context of the request that enqueued it.
+
+What is not recorded: a client call (SQL, Redis, HTTP) made outside any traced operation (arq
+polling Redis several times a second, the outbox relay's query, a probe excluded from tracing)
+would be a one-span trace of its own, hundreds a minute, pushing real traces out of Jaeger's
+memory; and the ASGI `send`/`receive` spans of every response and socket message.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context, propagate, trace
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import Span
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.trace import Link, Span, SpanKind
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
 
+from carteira import __version__
 from carteira.core.config import Settings
 from carteira.core.logging import redact
 
@@ -33,18 +42,59 @@ def configure_tracing(
     """Install a tracer provider and the library instrumentations. `processor` replaces the
     OTLP exporter (tests record spans in memory with it)."""
     if processor is None:
-        if not settings.otel_exporter_otlp_endpoint:
+        endpoint = settings.otlp_traces_url
+        if not endpoint:
             return None
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
         processor = BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+    provider = tracer_provider(settings, service_name=service_name)
     provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     _instrument_libraries()
-    logger.info("tracing on: %s", service_name)
+    logger.info("tracing on: %s", provider.resource.attributes[SERVICE_NAME])
     return provider
+
+
+def tracer_provider(settings: Settings, *, service_name: str) -> TracerProvider:
+    """A provider (not installed) whose spans name the service (`OTEL_SERVICE_NAME`, else
+    `service_name`) and this release, sampled by `SAMPLER`."""
+    resource = Resource.create(
+        {
+            SERVICE_NAME: settings.otel_service_name or service_name,
+            SERVICE_VERSION: __version__,
+        }
+    )
+    return TracerProvider(resource=resource, sampler=SAMPLER)
+
+
+class DropParentlessClientSpans(Sampler):
+    """The root sampler: a client call with no operation around it is not recorded.
+
+    SQL, Redis and outbound HTTP spans matter as children of a request, a job or a price tick;
+    alone they are arq's polling, the relay's query or a health probe's ping: noise."""
+
+    def should_sample(
+        self,
+        parent_context: context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if kind is SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "DropParentlessClientSpans"
+
+
+# A child follows its parent's decision (a dropped parent drops its children); a root span is
+# recorded unless it is a client call.
+SAMPLER = ParentBased(root=DropParentlessClientSpans())
 
 
 def _instrument_libraries() -> None:
@@ -77,11 +127,15 @@ def _redact_url_attributes(span: Span, scope: dict[str, Any]) -> None:
 
 
 def instrument_app(app: Any) -> None:
-    """HTTP server spans for the app (probes and scrapes excluded)."""
+    """HTTP and WebSocket server spans for the app (probes and scrapes excluded), without a
+    span per ASGI message sent or received."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="health,ready,metrics", server_request_hook=_redact_url_attributes
+        app,
+        excluded_urls="health,ready,metrics",
+        server_request_hook=_redact_url_attributes,
+        exclude_spans=["send", "receive"],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from opentelemetry import trace
 from opentelemetry.context import Context
 
 from carteira.allocations import service as allocations
@@ -19,22 +20,27 @@ from carteira.realtime.service import TICK, subscribed_tickers
 async def publish_tick(ctx: JobContext) -> dict[str, Any]:
     """Quote every held or subscribed ticker in one batch (through the cache: a tick costs at
     most one provider call per ticker, whatever the number of sockets) and publish them."""
-    # Each tick is a trace of its own (a new root), not a child of whatever ran before.
-    with tracer.start_as_current_span("price tick", context=Context()) as span:
-        result = await _tick(ctx)
-        span.set_attributes({k: v for k, v in result.items() if isinstance(v, int)})
-        return result
-
-
-async def _tick(ctx: JobContext) -> dict[str, Any]:
+    started = time.time_ns()
     market: MarketData = ctx["market"]
-    events: EventBus = ctx["events"]
     held = await allocations.held_tickers()
     watched = [t for t in await subscribed_tickers(ctx["redis"]) if t not in set(held)]
     # Held tickers first; what sockets watch fills the rest of a bounded tick.
     tickers = sorted([*held, *watched][: market.settings.tick_max_tickers])
     if not tickers:
+        # Nothing to quote: no trace either (an idle cluster would send one every tick).
         return {"tickers": 0}
+    # Each tick is a trace of its own (a new root), not a child of whatever ran before; it
+    # starts when the tick did, the lookup of its tickers included.
+    span = tracer.start_span("price tick", context=Context(), start_time=started)
+    with trace.use_span(span, end_on_exit=True):
+        result = await _tick(ctx, held=held, tickers=tickers)
+        span.set_attributes({k: v for k, v in result.items() if isinstance(v, int)})
+        return result
+
+
+async def _tick(ctx: JobContext, *, held: list[str], tickers: list[str]) -> dict[str, Any]:
+    market: MarketData = ctx["market"]
+    events: EventBus = ctx["events"]
     batch = await market.quotes(tickers, wait_seconds=market.settings.tick_seconds * 0.8)
     TICKS.inc()
     await events.publish(
