@@ -12,10 +12,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from carteira import __version__
+from carteira.activity.router import router as audit_router
 from carteira.allocations.router import allocations_router
 from carteira.allocations.router import router as ledger_router
 from carteira.assets.router import router as assets_router
-from carteira.audit.router import router as audit_router
 from carteira.auth.router import router as auth_router
 from carteira.auth.router import users_router
 from carteira.auth.sessions import SessionStore

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from arq import cron, func
 from arq.connections import RedisSettings
 
+from carteira.assets import tasks as asset_tasks
 from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
 from carteira.core.cron import parse_cron
@@ -22,7 +23,6 @@ from carteira.core.jobs import REGISTRY, Context, JobQueue
 from carteira.core.logging import job_id_var
 from carteira.core.metrics import discard_process_files, serve_worker_metrics
 from carteira.core.tracing import configure_tracing
-from carteira.pricing import tasks as pricing_tasks
 from carteira.pricing.service import create_market_data
 from carteira.realtime import tasks as realtime_tasks
 
@@ -110,7 +110,7 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
                 max_tries=1,
             ),
             cron(
-                pricing_tasks.daily_closes,
+                asset_tasks.daily_closes,
                 name="daily_closes",
                 unique=True,
                 timeout=1800,

@@ -32,12 +32,18 @@ from carteira.clients import service as clients
 from carteira.core.database import db
 from carteira.core.events import EventBus
 from carteira.core.exports import cursor_rows
-from carteira.core.money import ZERO, total
+from carteira.core.money import ZERO, plain, total
 from carteira.core.pagination import PageParams
 from carteira.pricing.schemas import Quote
 from carteira.pricing.service import MarketData
 
 _shown = valuation.shown
+EIGHT_PLACES = Decimal("1E-8")
+
+
+def _average(cost: Decimal, quantity: Decimal) -> Decimal:
+    """Preço médio, to 8 decimal places (a quotient rarely terminates)."""
+    return plain((cost / quantity).quantize(EIGHT_PLACES))
 
 
 # ---- positions -------------------------------------------------------------------------------
@@ -93,7 +99,7 @@ def _position(row: Any, info: AssetInfo, quote: Quote | None, book: Book) -> Pos
         asset_type=info.asset_type,
         lots=len(held.lots) if held else 0,
         quantity=_shown(quantity),
-        average_cost=_shown(cost / quantity) if quantity else None,
+        average_cost=_average(cost, quantity) if quantity else None,
         cost=_shown(cost),
         realized_pnl=_shown(row["realized"]),
         income=_shown(row["income"]),
@@ -233,7 +239,7 @@ def lot_out(
         asset_name=info.name,
         currency=info.currency,
         quantity=_shown(lot.quantity),
-        buy_price=_shown(lot.unit_cost),
+        buy_price=_average(lot.cost, lot.quantity),
         buy_date=lot.date,
         cost=_shown(lot.cost),
         created_at=stamps[0],

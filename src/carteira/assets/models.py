@@ -1,20 +1,9 @@
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
-
-class AssetType(StrEnum):
-    EQUITY = "EQUITY"
-    ETF = "ETF"
-    MUTUALFUND = "MUTUALFUND"
-    CRYPTOCURRENCY = "CRYPTOCURRENCY"
-    INDEX = "INDEX"
-    CURRENCY = "CURRENCY"
-    FUTURE = "FUTURE"
-    OTHER = "OTHER"
+from carteira.pricing.instruments import AssetType as AssetType
 
 
 class Asset(Model):

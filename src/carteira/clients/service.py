@@ -125,7 +125,11 @@ async def ensure_client_exists(*, client_id: int) -> None:
 async def lock_client(*, client_id: int) -> None:
     """Inside a transaction: the client's row, locked until it ends. Every write to a client's
     ledger takes it first, so that its writes (and the client's deletion) happen one at a time."""
-    if not await Client.select_for_update().filter(id=client_id).exists():
+    # A row read FOR UPDATE (EXISTS would not lock anything).
+    rows = await db().execute_query_dict(
+        "SELECT id FROM clients WHERE id = $1 FOR UPDATE", [client_id]
+    )
+    if not rows:
         raise ClientNotFoundError()
 
 

@@ -1,19 +1,17 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
-
-if TYPE_CHECKING:
-    from carteira.assets.models import Asset
 
 
 class DailyReturn(Model):
     """One daily close of an asset and its return over the previous stored close."""
 
     id = fields.BigIntField(primary_key=True)
-    asset: fields.ForeignKeyRelation[Asset] = fields.ForeignKeyField(
+    # The registry's asset (a key only: this module reads prices, not the registry).
+    asset: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "models.Asset", related_name="daily_returns", on_delete=fields.CASCADE
     )
     date = fields.DateField()

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from carteira.assets.models import AssetType
+from carteira.pricing.instruments import AssetType
 from carteira.pricing.schemas import PriceHistory, Quote, RatePoint, SearchHit
 
 PERCENT = Decimal(100)

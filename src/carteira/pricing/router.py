@@ -6,7 +6,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from pydantic import AfterValidator
 
-from carteira.assets.schemas import parse_ticker
 from carteira.auth.dependencies import CurrentUser
 from carteira.core.errors import InvalidInputError
 from carteira.core.responses import json_response
@@ -16,6 +15,7 @@ from carteira.pricing.exceptions import (
     ProviderError,
     ProviderUnavailableError,
 )
+from carteira.pricing.instruments import parse_ticker
 from carteira.pricing.schemas import QuotesOut, SearchOut
 
 router = APIRouter(tags=["market data"])

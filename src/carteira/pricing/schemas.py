@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from carteira.assets.models import AssetType
 from carteira.core.types import DecimalStr
+from carteira.pricing.instruments import AssetType
 
 Source = Literal["yahoo", "simulated"]
 

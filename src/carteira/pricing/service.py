@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
-from carteira.assets.schemas import AssetDetails
 from carteira.core.config import Settings
 from carteira.core.errors import REDIS_DOWN_ERRORS, AppError
 from carteira.core.jobs import JobQueue
@@ -28,14 +27,17 @@ from carteira.core.tracing import tracer
 from carteira.pricing.bcb import BcbProvider, bcb_limits
 from carteira.pricing.cache import Cached, MarketCache, Missing
 from carteira.pricing.closes import ClosesWindow as ClosesWindow
+from carteira.pricing.closes import PreviousSession as PreviousSession
+from carteira.pricing.closes import Stored as Stored
 from carteira.pricing.closes import closes_window as closes_window
-from carteira.pricing.closes import first_close_date, stored_history
+from carteira.pricing.closes import first_close_date, store_closes, stored_history
 from carteira.pricing.exceptions import (
     ProviderBudgetError,
     ProviderError,
-    ProviderUnavailableError,
     UnknownTickerError,
 )
+from carteira.pricing.exceptions import ProviderUnavailableError as ProviderUnavailableError
+from carteira.pricing.instruments import AssetDetails
 from carteira.pricing.provider import MarketDataProvider, RatesProvider
 from carteira.pricing.schemas import (
     DailyReturnOut,
@@ -297,6 +299,25 @@ REFRESH_JOB = "refresh_daily_returns"
 async def schedule_backfill(*, jobs: JobQueue, asset_id: int, days: int) -> str:
     """After the current transaction commits; one backfill per asset at a time."""
     return await jobs.enqueue(BACKFILL_JOB, asset_id, days, job_id=f"backfill:{asset_id}")
+
+
+async def refresh_closes(
+    *,
+    market: MarketData,
+    asset_id: int,
+    ticker: str,
+    start: date,
+    end: date,
+    previous_session: PreviousSession,
+) -> Stored:
+    """The provider's daily closes of a listing in [start, end], stored (idempotent).
+
+    Fresh from the provider: a history cached during the session would hold an intraday bar.
+    """
+    history = await market.history(ticker, start=start, end=end, fresh=True)
+    return await store_closes(
+        asset_id=asset_id, closes=history.closes, previous_session=previous_session
+    )
 
 
 async def ensure_history_from(*, jobs: JobQueue, asset_id: int, start: date) -> str | None:

@@ -14,10 +14,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from carteira.assets.models import AssetType
 from carteira.core.calendar import business_days
 from carteira.pricing.bcb import CDI, IPCA, SELIC
 from carteira.pricing.exceptions import UnknownSeriesError
+from carteira.pricing.instruments import AssetType
 from carteira.pricing.provider import change_pct
 from carteira.pricing.schemas import (
     DailyClose,

@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from carteira.activity.schemas import AuditEntryOut
 from carteira.audit import service
-from carteira.audit.schemas import AuditEntryOut
 from carteira.auth.dependencies import AdminUser
 from carteira.core.pagination import Page, Pagination
 from carteira.core.types import MAX_ID

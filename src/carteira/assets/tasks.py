@@ -1,4 +1,5 @@
-"""Jobs that fill `daily_returns`: a backfill per new asset, a refresh on demand, a daily cron."""
+"""The registry's jobs: each asset's daily closes, fetched and stored through the pricing
+service — a backfill per new asset, a refresh on demand, a daily cron."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from carteira.core import clock
 from carteira.core.calendar import previous_trading_day
 from carteira.core.errors import AppError
 from carteira.core.jobs import Context, job, report_progress
-from carteira.pricing.closes import PreviousSession, Stored, store_closes
-from carteira.pricing.exceptions import ProviderUnavailableError
-from carteira.pricing.service import MarketData
+from carteira.pricing import service as pricing
+from carteira.pricing.service import MarketData, PreviousSession, ProviderUnavailableError, Stored
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,12 @@ async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date)
         nonlocal done, inserted, updated
         async with limit:
             try:
-                # Fresh: a history cached during the session would hold an intraday bar.
-                history = await market.history(asset.ticker, start=start, end=end, fresh=True)
-                stored = await store_closes(
+                stored = await pricing.refresh_closes(
+                    market=market,
                     asset_id=asset.id,
-                    closes=history.closes,
+                    ticker=asset.ticker,
+                    start=start,
+                    end=end,
                     previous_session=sessions_of(asset),
                 )
             except AppError as exc:

@@ -1,0 +1,1 @@
+"""The audit trail, read: who changed what, when (`GET /audit`)."""

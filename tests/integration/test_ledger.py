@@ -1,0 +1,445 @@
+"""The ledger through the API: every kind of entry, preço médio and realized gains, cash,
+captação, integrity on any order of writes, concurrency, and performance with money coming back."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import pyxirr
+from tortoise import Tortoise
+
+from carteira.pricing.closes import store_closes
+from carteira.pricing.schemas import DailyClose
+from tests.factories import make_asset, make_client
+
+
+async def post(api, client_id: int, **body):
+    return await api.post(f"/clients/{client_id}/transactions", json=body)
+
+
+async def record(api, client_id: int, **body) -> dict:
+    r = await post(api, client_id, **body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def ledger_rows() -> int:
+    _, rows = await Tortoise.get_connection("default").execute_query(
+        "SELECT COUNT(*) AS n FROM transactions"
+    )
+    return int(rows[0]["n"])
+
+
+@pytest.fixture
+async def book(as_admin):
+    client = await make_client(as_admin, name="Maria")
+    petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="39")
+    vale = await make_asset(as_admin, "VALE3.SA", price="60", previous_close="60")
+    return client, petr, vale
+
+
+async def test_every_kind_and_what_it_adds_up_to(as_admin, as_reader, book):
+    client, petr, _ = book
+    cid = client["id"]
+    await record(as_admin, cid, kind="deposit", date="2026-01-02", amount="10000")
+    await record(
+        as_admin,
+        cid,
+        kind="buy",
+        date="2026-01-05",
+        asset_id=petr["id"],
+        quantity="100",
+        price="30",
+        fees="10",
+        settlement="cash",
+    )
+    await record(
+        as_admin,
+        cid,
+        kind="buy",
+        date="2026-02-02",
+        asset_id=petr["id"],
+        quantity="50",
+        price="36",
+        fees="10",
+        settlement="cash",
+    )
+    dividend = await record(
+        as_admin, cid, kind="dividend", date="2026-03-02", asset_id=petr["id"], amount="150"
+    )
+    jcp = await record(
+        as_admin, cid, kind="jcp", date="2026-03-10", asset_id=petr["id"], amount="100"
+    )
+    assert jcp["tax"] == "15"  # 15 % withheld unless given
+    await record(
+        as_admin,
+        cid,
+        kind="sell",
+        date="2026-04-01",
+        asset_id=petr["id"],
+        quantity="60",
+        price="45",
+        fees="9",
+        settlement="cash",
+    )
+    await record(as_admin, cid, kind="split", date="2026-05-04", asset_id=petr["id"], ratio="2:1")
+    await record(as_admin, cid, kind="bonus", date="2026-05-05", ticker="VALE3.SA", quantity="5")
+    await record(as_admin, cid, kind="interest", date="2026-05-06", amount="12.5", tax="2.5")
+    await record(as_admin, cid, kind="fee", date="2026-05-07", amount="20")
+    await record(as_admin, cid, kind="tax", date="2026-05-08", amount="3")
+    await record(as_admin, cid, kind="withdrawal", date="2026-05-11", amount="1000")
+
+    ledger = (await as_reader.get(f"/clients/{cid}/transactions?page_size=100")).json()
+    assert ledger["total"] == 12
+    assert ledger["items"][0]["kind"] == "withdrawal"  # newest first
+    assert {e["kind"] for e in ledger["items"]} == {
+        "deposit",
+        "buy",
+        "dividend",
+        "jcp",
+        "sell",
+        "split",
+        "bonus",
+        "interest",
+        "fee",
+        "tax",
+        "withdrawal",
+    }
+    assert dividend["settlement"] == "cash"
+    assert dividend["ticker"] == "PETR4.SA"
+
+    body = (await as_reader.get(f"/clients/{cid}/positions")).json()
+    petr4 = next(p for p in body["positions"] if p["ticker"] == "PETR4.SA")
+    # Preço médio: (3000 + 10 + 1800 + 10) / 150 = 32.1333..., kept by the sale, halved by the
+    # split: 90 shares became 180 at 16.0666...
+    assert petr4["quantity"] == "180"
+    assert Decimal(petr4["average_cost"]) == Decimal("16.06666667")
+    assert petr4["cost"] == "2892"  # 4820 x 90 / 150, unchanged by the split
+    # Realized: 60 x 45 - 9 - 60 x 32.1333... = 2691 - 1928 = 763.
+    assert petr4["realized_pnl"] == "763"
+    assert petr4["income"] == "235"  # 150 + 100 - 15, net of tax
+    assert petr4["market_value"] == "7200"  # 180 x 40
+    assert petr4["unrealized_pnl"] == "4308"
+    assert petr4["total_return"] == "5306"  # 4308 + 763 + 235
+    vale3 = next(p for p in body["positions"] if p["ticker"] == "VALE3.SA")
+    assert (vale3["quantity"], vale3["cost"], vale3["average_cost"]) == ("5", "0", "0")
+    # Cash: 10000 - 3010 - 1810 + 150 + 85 + 2691 + 10 - 20 - 3 - 1000
+    assert body["cash"] == [{"currency": "BRL", "balance": "7093"}]
+    (totals,) = body["totals"]
+    assert (totals["cash"], totals["market_value"], totals["value"]) == ("7093", "7500", "14593")
+
+    realized = (await as_reader.get(f"/clients/{cid}/realized")).json()
+    (sale,) = realized["sales"]
+    assert (sale["proceeds"], sale["cost"], sale["gain"]) == ("2691", "1928", "763")
+    assert realized["by_month"] == [
+        {
+            "month": "2026-04",
+            "currency": "BRL",
+            "sales": 1,
+            "proceeds": "2691",
+            "cost": "1928",
+            "gain": "763",
+        }
+    ]
+    assert realized["by_asset_type"][0]["asset_type"] == "EQUITY"
+    assert (await as_reader.get(f"/clients/{cid}/realized?start=2026-05-01")).json()["sales"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "sell", "date": "2026-01-02", "asset_id": "{petr}", "price": "1"}, "quantity"),
+        ({"kind": "split", "date": "2026-01-02", "asset_id": "{petr}", "ratio": "0:1"}, "ratio"),
+        ({"kind": "split", "date": "2026-01-02", "asset_id": "{petr}", "ratio": "abc"}, "ratio"),
+        (
+            {"kind": "deposit", "date": "2026-01-02", "amount": "1", "asset_id": "{petr}"},
+            "asset_id",
+        ),
+        ({"kind": "buy", "date": "2026-01-02", "quantity": "1", "price": "1"}, "asset_id"),
+        (
+            {"kind": "dividend", "date": "2026-01-02", "asset_id": "{petr}", "amount": "-5"},
+            "amount",
+        ),
+        (
+            {
+                "kind": "buy",
+                "date": "2026-01-02",
+                "asset_id": "{petr}",
+                "quantity": "1",
+                "price": "1",
+                "fees": "-1",
+            },
+            "fees",
+        ),
+        (
+            {"kind": "jcp", "date": "2026-01-02", "asset_id": "{petr}", "amount": "5", "tax": "6"},
+            "tax",
+        ),
+        ({"kind": "withdrawal", "date": "2999-01-02", "amount": "1"}, "date"),
+        ({"kind": "teleport", "date": "2026-01-02"}, "kind"),
+    ],
+)
+async def test_each_kind_validates_its_fields(as_admin, book, body, field):
+    client, petr, _ = book
+    payload = {k: (petr["id"] if v == "{petr}" else v) for k, v in body.items()}
+    r = await post(as_admin, client["id"], **payload)
+    assert r.status_code == 422, r.text
+    assert field in r.text
+    assert await ledger_rows() == 0
+
+
+async def test_no_quantity_below_zero_whatever_the_order_of_writes(as_admin, book):
+    client, petr, _ = book
+    cid = client["id"]
+    buy = await record(
+        as_admin,
+        cid,
+        kind="buy",
+        date="2026-02-02",
+        asset_id=petr["id"],
+        quantity="100",
+        price="10",
+    )
+    sale = {"kind": "sell", "asset_id": petr["id"], "price": "12"}
+    # A sale larger than the holding, and a back-dated sale before the purchase.
+    for date_, quantity in (("2026-03-02", "101"), ("2026-01-15", "1")):
+        r = await post(as_admin, cid, date=date_, quantity=quantity, **sale)
+        assert r.status_code == 422
+        assert r.json()["code"] == "insufficient_quantity"
+        assert "PETR4.SA" in r.json()["detail"]
+    later = await record(as_admin, cid, date="2026-03-02", quantity="80", **sale)
+    before = await ledger_rows()
+    # Editing the buy down, or its date after the sale, or deleting it under the later sale.
+    for patch in ({"quantity": "79"}, {"date": "2026-03-03"}):
+        r = await as_admin.patch(f"/clients/{cid}/transactions/{buy['id']}", json=patch)
+        assert r.status_code == 422, patch
+    r = await as_admin.delete(f"/clients/{cid}/transactions/{buy['id']}")
+    assert r.status_code == 422
+    r = await as_admin.delete(f"/clients/{cid}/allocations/{buy['id']}")
+    assert r.status_code == 422
+    # Nothing was written: the ledger and what derives from it are as they were.
+    assert await ledger_rows() == before
+    kept = (await as_admin.get(f"/clients/{cid}/transactions/{buy['id']}")).json()
+    assert (kept["quantity"], kept["date"]) == ("100", "2026-02-02")
+    position = (await as_admin.get(f"/clients/{cid}/positions")).json()["positions"][0]
+    assert position["quantity"] == "20"
+    assert (await as_admin.delete(f"/clients/{cid}/transactions/{later['id']}")).status_code == 204
+
+
+async def test_twenty_concurrent_sales_of_ten_against_a_hundred(as_admin, book):
+    client, petr, _ = book
+    cid = client["id"]
+    await record(
+        as_admin,
+        cid,
+        kind="buy",
+        date="2026-02-02",
+        asset_id=petr["id"],
+        quantity="100",
+        price="10",
+    )
+    sale = {
+        "kind": "sell",
+        "date": "2026-03-02",
+        "asset_id": petr["id"],
+        "quantity": "10",
+        "price": "11",
+    }
+    results = await asyncio.gather(*(post(as_admin, cid, **sale) for _ in range(20)))
+    codes = sorted(r.status_code for r in results)
+    assert codes == [201] * 10 + [422] * 10
+    position = (await as_admin.get(f"/clients/{cid}/positions")).json()["positions"][0]
+    assert (position["quantity"], position["realized_pnl"]) == ("0", "100")
+
+
+async def test_fractional_bitcoin_stays_exact(as_admin):
+    client = await make_client(as_admin)
+    btc = await make_asset(
+        as_admin,
+        "BTC-USD",
+        price="61250",
+        previous_close="61000",
+        currency="USD",
+        instrument_type="CRYPTOCURRENCY",
+    )
+    await record(
+        as_admin,
+        client["id"],
+        kind="buy",
+        date="2026-02-02",
+        asset_id=btc["id"],
+        quantity="0.00012345",
+        price="60000.5",
+    )
+    await record(
+        as_admin,
+        client["id"],
+        kind="sell",
+        date="2026-02-03",
+        asset_id=btc["id"],
+        quantity="0.00002345",
+        price="61000",
+    )
+    position = (await as_admin.get(f"/clients/{client['id']}/positions")).json()["positions"][0]
+    assert position["quantity"] == "0.0001"
+    assert position["cost"] == "6.00005"  # 0.0001 x 60000.5, exact
+    assert position["market_value"] == "6.125"
+
+
+async def test_switching_assets_through_cash_is_not_new_money(as_admin, book):
+    """Measured before: a switch from PETR4 to VALE3 counted as captado, and shrinking a lot to
+    record a sale rewrote the month it was bought in."""
+    client, petr, vale = book
+    cid = client["id"]
+    await record(
+        as_admin,
+        cid,
+        kind="buy",
+        date="2026-02-02",
+        asset_id=petr["id"],
+        quantity="100",
+        price="35",
+    )
+    await record(
+        as_admin,
+        cid,
+        kind="sell",
+        date="2026-03-02",
+        asset_id=petr["id"],
+        quantity="40",
+        price="35",
+        settlement="cash",
+    )
+    await record(
+        as_admin,
+        cid,
+        kind="buy",
+        date="2026-03-03",
+        asset_id=vale["id"],
+        quantity="20",
+        price="70",
+        settlement="cash",
+    )
+    february = (await as_admin.get("/reports/inflows?year=2026&month=2")).json()
+    march = (await as_admin.get("/reports/inflows?year=2026&month=3")).json()
+    assert (february["inflows"], february["net"]) == ("3500", "3500")
+    assert (march["inflows"], march["outflows"], march["net"], march["count"]) == ("0", "0", "0", 0)
+    await record(as_admin, cid, kind="withdrawal", date="2026-03-20", amount="1400")
+    march = (await as_admin.get("/reports/inflows?year=2026&month=3")).json()
+    assert (march["outflows"], march["net"]) == ("1400", "-1400")
+    assert (await as_admin.get("/reports/inflows?year=2026&month=2")).json()["net"] == "3500"
+
+
+async def test_an_entry_of_another_client_is_as_absent_as_a_missing_one(as_admin, as_reader, book):
+    client, *_ = book
+    other = await make_client(as_admin)
+    entry = await record(as_admin, client["id"], kind="deposit", date="2026-01-02", amount="5")
+    for path in (
+        f"/clients/{other['id']}/transactions/{entry['id']}",
+        f"/clients/999999/transactions/{entry['id']}",
+    ):
+        assert (await as_admin.get(path)).status_code == 404
+        assert (await as_admin.patch(path, json={"amount": "6"})).status_code == 404
+        assert (await as_admin.delete(path)).status_code == 404
+    assert (await as_admin.get("/clients/999999/transactions")).status_code == 404
+    assert (await as_admin.get("/clients/999999/realized")).status_code == 404
+    r = await as_reader.post(
+        f"/clients/{client['id']}/transactions",
+        json={"kind": "deposit", "date": "2026-01-02", "amount": "1"},
+    )
+    assert r.status_code == 403
+
+
+async def test_a_patch_revalidates_the_whole_entry(as_admin, book):
+    client, petr, _ = book
+    cid = client["id"]
+    jcp = await record(
+        as_admin, cid, kind="jcp", date="2026-01-05", asset_id=petr["id"], amount="100"
+    )
+    r = await as_admin.patch(f"/clients/{cid}/transactions/{jcp['id']}", json={"amount": "200"})
+    assert r.status_code == 200
+    assert (r.json()["amount"], r.json()["tax"]) == ("200", "30")  # the 15 % follows
+    r = await as_admin.patch(f"/clients/{cid}/transactions/{jcp['id']}", json={"quantity": "1"})
+    assert r.status_code == 422  # a jcp has no quantity
+    r = await as_admin.patch(f"/clients/{cid}/transactions/{jcp['id']}", json={"kind": "buy"})
+    assert r.status_code == 422  # the kind is fixed
+    r = await as_admin.patch(f"/clients/{cid}/transactions/{jcp['id']}", json={"note": "cheque"})
+    assert r.json()["note"] == "cheque"
+
+
+# ---- performance with money coming back ----------------------------------------------------
+
+
+async def test_xirr_with_money_coming_back_matches_pyxirr_readme(as_admin):
+    client = await make_client(as_admin)
+    asset = await make_asset(as_admin, "XIRR4.SA", price="5", previous_close="5")
+    await store_closes(
+        asset_id=asset["id"],
+        closes=[
+            DailyClose(date=date(2020, 1, 1), close=Decimal("10")),
+            DailyClose(date=date(2021, 1, 1), close=Decimal("7.5")),
+            DailyClose(date=date(2022, 1, 1), close=Decimal("5")),
+        ],
+    )
+    await record(
+        as_admin,
+        client["id"],
+        kind="buy",
+        date="2020-01-01",
+        asset_id=asset["id"],
+        quantity="200",
+        price="5",
+    )
+    await record(
+        as_admin,
+        client["id"],
+        kind="sell",
+        date="2021-01-01",
+        asset_id=asset["id"],
+        quantity="100",
+        price="7.5",
+    )
+    body = (
+        await as_admin.get(f"/clients/{client['id']}/performance", params={"end": "2022-01-01"})
+    ).json()
+    # -1000, +750, then 100 x 5 = 500 at the end: pyxirr's README vector.
+    assert body["xirr_pct"] == pytest.approx(17.50092646, abs=1e-6)
+    assert body["totals"]["invested"] == "250"
+    assert body["totals"]["value"] == "500"
+
+
+async def test_a_dividend_and_a_partial_sale_checked_by_hand(as_admin):
+    client = await make_client(as_admin)
+    asset = await make_asset(as_admin, "HAND3.SA", price="13", previous_close="13")
+    d0, d1, d2, d3 = date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5), date(2025, 3, 6)
+    await store_closes(
+        asset_id=asset["id"],
+        closes=[
+            DailyClose(date=d0, close=Decimal("10")),
+            DailyClose(date=d1, close=Decimal("11")),
+            DailyClose(date=d2, close=Decimal("12")),
+            DailyClose(date=d3, close=Decimal("13")),
+        ],
+    )
+    cid = client["id"]
+    await record(
+        as_admin, cid, kind="buy", date=str(d0), asset_id=asset["id"], quantity="100", price="10"
+    )
+    await record(as_admin, cid, kind="dividend", date=str(d1), asset_id=asset["id"], amount="50")
+    await record(
+        as_admin, cid, kind="sell", date=str(d2), asset_id=asset["id"], quantity="40", price="12"
+    )
+    body = (await as_admin.get(f"/clients/{cid}/performance", params={"end": str(d3)})).json()
+    # Values: d0 1000; d1 1100 + 50 cash; d2 720 + 50 (480 left: an outflow at the close);
+    # d3 780 + 50. TWR by hand: 1150/1000 x (770 + 480)/1150 x 830/770 - 1 = 34.74025...
+    assert [p["value"] for p in body["series"]] == ["1000", "1150", "770", "830"]
+    expected_twr = (1150 / 1000) * ((770 + 480) / 1150) * (830 / 770) - 1
+    assert body["twr_pct"] == pytest.approx(expected_twr * 100, abs=1e-6)
+    # XIRR by hand: -1000 on d0, +480 on d2, +830 on d3.
+    expected_xirr = pyxirr.xirr([d0, d2, d3], [-1000, 480, 830])
+    assert body["xirr_pct"] == pytest.approx(expected_xirr * 100, rel=1e-6)
+    assert body["totals"]["invested"] == "520"  # 1000 in, 480 out
+    assert body["totals"]["pnl"] == "310"  # 830 - 520
