@@ -1,12 +1,19 @@
-"""Issue #5 benchmarks: the daily-closes backfill and the performance endpoint.
+"""The daily job with corporate actions and exchange rates, and consolidated `/performance`.
 
-    .venv/bin/python -m bench.analytics [--assets 500] [--lots 1000] [--requests 20]
+    .venv/bin/python -m bench.analytics [--assets 500] [--holders 200] [--lots 1000] [--requests 20]
 
-Part 1: 500 assets x 1 year of daily closes from the fake Yahoo (~125 k rows) through the
-real job (`refresh_daily_returns` on a real arq worker, in burst mode): wall time and rows/s;
-then the same job again, which must add 0 rows. Part 2: a client with 1,000 lots over 5 years
-on 50 assets (closes COPY-loaded): `GET /clients/{id}/performance` latency, served by one
-uvicorn process (median and p95 of sequential requests after a warm-up).
+Part 1 (issues #5 and #16): 500 assets x 1 year of daily closes from the fake Yahoo, each with
+four dividends and every tenth with a 2:1 split, 5 currency pairs, and 200 clients holding 5
+of the assets each. The daily work runs on a real arq worker in burst mode: the closes job
+for every asset (which stores the events and enqueues the corporate actions), the 5 pairs'
+rates, and every `apply_corporate_actions` job it caused (the holders' dividends and splits
+written through the ledger). Wall time for all of it; then the same work again, which must
+add no row and no entry.
+
+Part 2 (issues #5 and #16): a client with 1,000 buys over 5 years on 50 assets, half in
+reais and half in dollars, with 5 years of USDBRL closes (COPY-loaded):
+`GET /clients/{id}/performance` consolidated in reais (each day at its rate), served by one
+uvicorn process: median and p95 of sequential requests after a warm-up.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ import random
 import statistics
 import time
 import urllib.request
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from tests.support import connect, copy_allocations
+from tests.support import connect, copy_buys
 
 from bench.common import (
     JWT_SECRET,
@@ -41,6 +50,8 @@ from bench.fake_market import FakeMarket
 from carteira.core.config import Settings
 
 TODAY = datetime.now(UTC).date()
+PAIRS = ("USD", "EUR", "GBP", "CHF", "JPY")
+HOLDINGS_PER_CLIENT = 5
 
 
 def weekdays(start: date, end: date) -> list[date]:
@@ -48,7 +59,56 @@ def weekdays(start: date, end: date) -> list[date]:
     return [d for d in days if d.weekday() < 5]
 
 
-async def backfill(settings: Settings, tickers: list[str]) -> list[dict[str, object]]:
+def daily_market(tickers: list[str]) -> FakeMarket:
+    """Closes, quarterly dividends, a split on every tenth asset, and the currency pairs."""
+    market = FakeMarket([*tickers, *(f"{c}BRL=X" for c in PAIRS)])
+    days = weekdays(TODAY - timedelta(days=365), TODAY)
+    for n, ticker in enumerate(tickers):
+        market.yahoo.symbols[ticker].history = [
+            (day, Decimal(10 + n % 90) + Decimal(i % 7) / 10) for i, day in enumerate(days)
+        ]
+        for quarter in range(4):
+            market.yahoo.add_dividend(ticker, days[30 + quarter * 60], Decimal("0.35"))
+        if n % 10 == 0:
+            market.yahoo.add_split(ticker, days[200], 2, 1)
+    for n, currency in enumerate(PAIRS):
+        market.yahoo.symbols[f"{currency}BRL=X"].history = [
+            (day, Decimal("5.1") + Decimal(n) / 10 + Decimal(i % 11) / 1000)
+            for i, day in enumerate(days)
+        ]
+    return market
+
+
+async def seed_holders(conn: Any, tickers: list[str], holders: int) -> None:
+    now = datetime.now(UTC)
+    await conn.copy_records_to_table(
+        "assets",
+        columns=["ticker", "name", "exchange", "currency", "asset_type", "created_at"],
+        records=[(t, t, "SAO", "BRL", "EQUITY", now) for t in tickers],
+    )
+    await conn.copy_records_to_table(
+        "clients",
+        columns=["name", "email", "status", "created_at", "updated_at"],
+        records=[
+            (f"Holder {n}", f"holder{n}@bench.example", "active", now, now) for n in range(holders)
+        ],
+    )
+    asset_ids = [r["id"] for r in await conn.fetch("SELECT id FROM assets ORDER BY id")]
+    client_ids = [r["id"] for r in await conn.fetch("SELECT id FROM clients ORDER BY id")]
+    rng = random.Random(16)
+    bought = TODAY - timedelta(days=400)  # before the year of events
+    await copy_buys(
+        conn,
+        [
+            (client_id, asset_id, Decimal(rng.randint(1, 40) * 10), Decimal("20"), bought, now, now)
+            for client_id in client_ids
+            for asset_id in rng.sample(asset_ids, HOLDINGS_PER_CLIENT)
+        ],
+    )
+    await conn.execute("ANALYZE")
+
+
+async def daily_work(settings: Settings, tickers: list[str], holders: int) -> list[dict[str, Any]]:
     from arq import Worker
 
     from carteira.core.database import close_orm, init_orm
@@ -57,22 +117,25 @@ async def backfill(settings: Settings, tickers: list[str]) -> list[dict[str, obj
     from carteira.worker import worker_settings
 
     conn = await connect(settings.database_url)
-    now = datetime.now(UTC)
-    await conn.copy_records_to_table(
-        "assets",
-        columns=["ticker", "name", "exchange", "currency", "asset_type", "created_at"],
-        records=[(t, t, "SAO", "BRL", "EQUITY", now) for t in tickers],
-    )
+    await seed_holders(conn, tickers, holders)
     await init_orm(settings)
     redis = create_redis(settings)
     rows = []
+    start = TODAY - timedelta(days=365)
     try:
         for run in ("first run", "re-run"):
             queue = JobQueue(redis)
-            job_id = await queue.enqueue(
-                "refresh_daily_returns",
-                start=(TODAY - timedelta(days=365)).isoformat(),
-                end=TODAY.isoformat(),
+            closes_job = await queue.enqueue(
+                "refresh_daily_returns", start=start.isoformat(), end=TODAY.isoformat()
+            )
+            fx_jobs = [
+                await queue.enqueue(
+                    "backfill_fx", currency, start.isoformat(), job_id=f"fx:{uuid.uuid4().hex}"
+                )
+                for currency in PAIRS
+            ]
+            entries_before = await conn.fetchval(
+                "SELECT COUNT(*) FROM transactions WHERE source = 'provider'"
             )
             worker = Worker(
                 **worker_settings(settings, manage_orm=False),
@@ -81,23 +144,28 @@ async def backfill(settings: Settings, tickers: list[str]) -> list[dict[str, obj
                 handle_signals=False,
             )
             started = time.perf_counter()
-            await worker.main()
+            await worker.main()  # burst: until the queue is empty, corporate actions included
             seconds = time.perf_counter() - started
             await worker.close()
-            state = await queue.state(job_id)
+            state = await queue.state(closes_job)
             assert state.status == "complete", state
-            stored = await conn.fetchval("SELECT COUNT(*) FROM daily_returns")
+            for job_id in fx_jobs:
+                assert (await queue.state(job_id)).status == "complete"
+            entries = (
+                await conn.fetchval("SELECT COUNT(*) FROM transactions WHERE source = 'provider'")
+                - entries_before
+            )
+            rates = await conn.fetchval("SELECT COUNT(*) FROM fx_rates")
             result = state.result
             rows.append(
                 {
                     "run": run,
                     "assets": result["assets"],
-                    "rows_inserted": result["inserted"],
-                    "rows_in_table": stored,
+                    "closes_inserted": result["inserted"],
+                    "events": result["events"],
+                    "provider_entries": entries,
+                    "fx_rows": rates,
                     "seconds": round(seconds, 2),
-                    "rows_per_second": round(result["inserted"] / seconds)
-                    if result["inserted"]
-                    else 0,
                     "failed": len(result["failed"]),
                 }
             )
@@ -108,7 +176,7 @@ async def backfill(settings: Settings, tickers: list[str]) -> list[dict[str, obj
     return rows
 
 
-async def seed_performance(database_url: str, lots: int) -> int:
+async def seed_performance(database_url: str, buys: int) -> int:
     rng = random.Random(7)
     conn = await connect(database_url)
     now = datetime.now(UTC)
@@ -118,15 +186,22 @@ async def seed_performance(database_url: str, lots: int) -> int:
             " VALUES ('Perf', 'perf@bench.example', 'active', $1, $1) RETURNING id",
             now,
         )
-        tickers = [f"PERF{n:02d}.SA" for n in range(50)]
         await conn.copy_records_to_table(
             "assets",
             columns=["ticker", "name", "exchange", "currency", "asset_type", "created_at"],
-            records=[(t, t, "SAO", "BRL", "EQUITY", now) for t in tickers],
+            records=[
+                (
+                    ticker,
+                    ticker,
+                    "SAO" if ticker.endswith(".SA") else "NMS",
+                    currency,
+                    "EQUITY",
+                    now,
+                )
+                for ticker, currency in performance_tickers()
+            ],
         )
-        asset_ids = [
-            r["id"] for r in await conn.fetch("SELECT id FROM assets WHERE ticker LIKE 'PERF%'")
-        ]
+        asset_ids = [r["id"] for r in await conn.fetch("SELECT id FROM assets ORDER BY id")]
         days = weekdays(TODAY - timedelta(days=5 * 365), TODAY - timedelta(days=1))
         closes = []
         for asset_id in asset_ids:
@@ -137,7 +212,13 @@ async def seed_performance(database_url: str, lots: int) -> int:
         await conn.copy_records_to_table(
             "daily_returns", columns=["asset_id", "date", "close"], records=closes
         )
-        await copy_allocations(
+        rate = 5.0
+        fx = []
+        for day in days:
+            rate *= 1 + rng.gauss(0, 0.006)
+            fx.append(("USDBRL", day, Decimal(f"{rate:.4f}")))
+        await conn.copy_records_to_table("fx_rates", columns=["series", "date", "rate"], records=fx)
+        await copy_buys(
             conn,
             [
                 (
@@ -149,13 +230,19 @@ async def seed_performance(database_url: str, lots: int) -> int:
                     now,
                     now,
                 )
-                for _ in range(lots)
+                for _ in range(buys)
             ],
         )
         await conn.execute("ANALYZE")
         return client_id
     finally:
         await conn.close()
+
+
+def performance_tickers() -> list[tuple[str, str]]:
+    return [(f"PERF{n:02d}.SA", "BRL") for n in range(25)] + [
+        (f"PERFUS{n:02d}", "USD") for n in range(25)
+    ]
 
 
 def timed_get(url: str, token: str) -> float:
@@ -165,26 +252,23 @@ def timed_get(url: str, token: str) -> float:
         body = json.loads(response.read())
     elapsed = time.perf_counter() - started
     assert body["series"], "no curve"
+    assert body["consolidated"], "not consolidated"
+    assert body["currencies"] == ["BRL", "USD"], body["currencies"]
+    assert not body.get("fx_missing"), body.get("fx_missing")
     return elapsed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--assets", type=int, default=500)
+    parser.add_argument("--holders", type=int, default=200)
     parser.add_argument("--lots", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
     _, redis_url = server_urls()
 
     tickers = [f"BKFL{n:03d}.SA" for n in range(args.assets)]
-    market = FakeMarket(tickers)
-    history_days = weekdays(TODAY - timedelta(days=365), TODAY)
-    for n, ticker in enumerate(tickers):
-        symbol = market.yahoo.symbols[ticker]
-        symbol.history = [
-            (day, Decimal(10 + n % 90) + Decimal(i % 7) / 10) for i, day in enumerate(history_days)
-        ]
-    with fresh_database("carteira_bench") as db, market:
+    with fresh_database("carteira_bench") as db, daily_market(tickers) as market:
         env = bench_env(db.url, redis_url, **market.env())
         prepare_database(env)
         settings = Settings(
@@ -197,12 +281,12 @@ def main() -> None:
             yahoo_query2_url=market.base_url,
             log_level="WARNING",
         )
-        backfill_rows = asyncio.run(backfill(settings, tickers))
+        daily_rows = asyncio.run(daily_work(settings, tickers, args.holders))
 
-    with (
-        fresh_database("carteira_bench") as db,
-        FakeMarket([f"PERF{n:02d}.SA" for n in range(50)]) as market,
-    ):
+    perf_market = FakeMarket([t for t, _ in performance_tickers()] + ["USDBRL=X"])
+    for ticker, currency in performance_tickers():
+        perf_market.yahoo.symbols[ticker].currency = currency
+    with fresh_database("carteira_bench") as db, perf_market as market:
         env = bench_env(db.url, redis_url, **market.env())
         prepare_database(env)
         client_id = asyncio.run(seed_performance(db.url, args.lots))
@@ -218,22 +302,23 @@ def main() -> None:
             latencies = sorted(timed_get(url, token) for _ in range(args.requests))
     performance_rows = [
         {
-            "lots": args.lots,
-            "assets": 50,
+            "buys": args.lots,
+            "assets": "25 BRL + 25 USD",
             "days": len(weekdays(TODAY - timedelta(days=5 * 365), TODAY - timedelta(days=1))),
             "median_ms": round(statistics.median(latencies) * 1000, 1),
             "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
         }
     ]
     print_table(
-        backfill_rows,
+        daily_rows,
         {
-            "run": "backfill",
+            "run": "daily work",
             "assets": "assets",
-            "rows_inserted": "rows inserted",
-            "rows_in_table": "rows in table",
+            "closes_inserted": "closes inserted",
+            "events": "events stored",
+            "provider_entries": "ledger entries made",
+            "fx_rows": "fx rows",
             "seconds": "seconds",
-            "rows_per_second": "rows/s",
             "failed": "failed tickers",
         },
     )
@@ -241,16 +326,16 @@ def main() -> None:
     print_table(
         performance_rows,
         {
-            "lots": "lots",
+            "buys": "buys",
             "assets": "assets",
             "days": "trading days",
-            "median_ms": "median ms",
+            "median_ms": "median ms (consolidated)",
             "p95_ms": "p95 ms",
         },
     )
     dump(
         REPO / "bench" / "results" / "analytics.json",
-        {"backfill": backfill_rows, "performance": performance_rows},
+        {"daily": daily_rows, "performance": performance_rows},
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from carteira.allocations import service as allocations
 from carteira.allocations.schemas import TransactionIn
 from carteira.assets import service as assets
-from carteira.assets.models import AssetType
+from carteira.assets.models import Asset, AssetType
 from carteira.assets.schemas import AssetDetails
 from carteira.clients import service as clients
 from carteira.clients.models import ClientStatus
@@ -21,9 +21,12 @@ from carteira.clients.schemas import ClientCreate
 from carteira.core import clock
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
+from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
 
 EQUITY = AssetType.EQUITY
+CENTS = Decimal("0.01")
+DEMO_DAYS = (600, 730)  # how far back a demo ledger begins
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ DEMO_ASSETS = (
     ),
 )
 
+INDEX_ETF = next(a for a in DEMO_ASSETS if a.ticker == "BOVA11.SA")
+VALE = next(a for a in DEMO_ASSETS if a.ticker == "VALE3.SA")
+
 DEMO_CLIENTS = (
     ("Ana Beatriz Souza", "ana.souza@demo.carteira.dev", "52998224725", ClientStatus.ACTIVE),
     ("Bruno Carvalho", "bruno.carvalho@demo.carteira.dev", None, ClientStatus.ACTIVE),
@@ -80,23 +86,44 @@ DEMO_CLIENTS = (
 )
 
 
-def _ledger(rng: random.Random, today: date) -> list[dict[str, Any]]:
-    """A plausible two-year ledger: money deposited, purchases from cash (and a few from
-    outside), a partial sale, proventos, a split, a custody fee and a withdrawal — every kind a
-    new user should see. Quantities never go short."""
-    start = today - timedelta(days=rng.randint(600, 730))
+@dataclass
+class DemoMarket:
+    """What the demo knows of prices while it writes the ledgers: the stored split-adjusted
+    closes and splits of its assets (when the provider could be asked), else typical prices."""
+
+    closes: dict[str, list[tuple[date, Decimal]]] = field(default_factory=dict)
+    splits: dict[str, list[tuple[date, Decimal]]] = field(default_factory=dict)
+
+    def price(self, asset: DemoAsset, day: date, rng: random.Random) -> Decimal:
+        """A trade near the day's close, in the shares of that day (before later splits)."""
+        closes = [close for when, close in self.closes.get(asset.ticker, []) if when <= day]
+        if not closes:
+            return (asset.typical_price * Decimal(rng.randint(80, 120)) / 100).quantize(CENTS)
+        shares_since = Decimal(1)
+        for ex_date, ratio in self.splits.get(asset.ticker, []):
+            if ex_date > day:
+                shares_since *= ratio
+        near = Decimal(rng.randint(990, 1010)) / 1000
+        return (closes[-1] * shares_since * near).quantize(CENTS)
+
+
+def _ledger(rng: random.Random, today: date, market: DemoMarket) -> list[dict[str, Any]]:
+    """A plausible two-year ledger: money deposited, the index ETF first, then purchases from
+    cash (and a few from outside), a partial sale, a JCP from a broker's note, a custody fee and
+    a withdrawal. The provider's dividends and splits reach it as it is written. Quantities
+    never go short."""
+    start = today - timedelta(days=rng.randint(*DEMO_DAYS))
     entries: list[dict[str, Any]] = [
         {"kind": "deposit", "date": start, "amount": Decimal(rng.randint(30, 80) * 1000)}
     ]
     held: dict[str, tuple[Decimal, date]] = {}
     for step in range(rng.randint(5, 8)):
-        asset = DEMO_ASSETS[(step + rng.randint(0, 5)) % len(DEMO_ASSETS)]
+        asset = (
+            INDEX_ETF if step == 0 else DEMO_ASSETS[(step + rng.randint(0, 5)) % len(DEMO_ASSETS)]
+        )
         day = start + timedelta(days=10 + step * rng.randint(40, 80))
         if day > today - timedelta(days=15):
             break
-        price = (asset.typical_price * Decimal(rng.randint(80, 120)) / 100).quantize(
-            Decimal("0.01")
-        )
         crypto = asset.details.asset_type is AssetType.CRYPTOCURRENCY
         quantity = (
             Decimal(rng.randint(1, 50)) / 1000 if crypto else Decimal(rng.randint(1, 30) * 10)
@@ -108,25 +135,16 @@ def _ledger(rng: random.Random, today: date) -> list[dict[str, Any]]:
                 "date": day,
                 "ticker": asset.ticker,
                 "quantity": quantity,
-                "price": price,
+                "price": market.price(asset, day, rng),
                 "fees": Decimal("4.90") if brl else Decimal(0),
                 "settlement": "cash" if brl else "external",
             }
         )
-        previous = held.get(asset.ticker, (Decimal(0), day))[0]
-        held[asset.ticker] = (previous + quantity, min(day, held.get(asset.ticker, (0, day))[1]))
+        previous, since = held.get(asset.ticker, (Decimal(0), day))
+        held[asset.ticker] = (previous + quantity, min(day, since))
     late = today - timedelta(days=rng.randint(20, 60))
     for ticker, (quantity, since) in sorted(held.items()):
         after = since + timedelta(days=30)
-        if ticker == "PETR4.SA" and after < late:
-            entries.append(
-                {
-                    "kind": "dividend",
-                    "date": after,
-                    "ticker": ticker,
-                    "amount": quantity * Decimal("1.05"),
-                }
-            )
         if ticker == "ITUB4.SA" and after < late:
             entries.append(
                 {
@@ -143,13 +161,11 @@ def _ledger(rng: random.Random, today: date) -> list[dict[str, Any]]:
                     "date": late,
                     "ticker": ticker,
                     "quantity": (quantity / 2).quantize(Decimal(1)),
-                    "price": Decimal("66.40"),
+                    "price": market.price(VALE, late, rng),
                     "fees": Decimal("4.90"),
                     "settlement": "cash",
                 }
             )
-        if ticker == "BOVA11.SA" and after < late:
-            entries.append({"kind": "split", "date": after, "ticker": ticker, "ratio": "2:1"})
     entries.append({"kind": "fee", "date": today - timedelta(days=10), "amount": Decimal("25")})
     entries.append(
         {
@@ -161,9 +177,34 @@ def _ledger(rng: random.Random, today: date) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["date"])
 
 
+async def _demo_market(
+    *, market: MarketData, registered: dict[str, Asset], since: date, today: date
+) -> DemoMarket:
+    """With the simulated provider (offline, instant) the demo assets' histories, corporate
+    actions and exchange rates are stored now, so each ledger gets its dividends and splits as
+    it is written; a live provider's are brought by the worker's backfills and jobs."""
+    known = DemoMarket()
+    if market.provider.source != "simulated":
+        return known
+    for ticker, asset in registered.items():
+        await assets.store_history(market=market, asset=asset, start=since, end=today)
+        history = await pricing.daily_history(asset_id=asset.id, start=since, end=today)
+        known.closes[ticker] = [(row.date, row.close) for row in history]
+    reporting = market.settings.reporting_currency
+    for currency in sorted({a.currency for a in registered.values()} - {reporting}):
+        await pricing.refresh_fx(
+            market=market, currency=currency, reporting=reporting, start=since, end=today
+        )
+    for event in await pricing.asset_events(asset_ids=[a.id for a in registered.values()]):
+        if event.kind == pricing.SPLIT and event.ratio:
+            ticker = next(t for t, a in registered.items() if a.id == event.asset_id)
+            known.splits.setdefault(ticker, []).append((event.ex_date, event.ratio))
+    return known
+
+
 async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> str:
     created = {"clients": 0, "assets": 0, "transactions": 0}
-    registered: dict[str, int] = {}
+    registered: dict[str, Asset] = {}
     for demo_asset in DEMO_ASSETS:
         asset = await assets.find_by_ticker(ticker=demo_asset.ticker)
         if asset is None:
@@ -175,7 +216,7 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
                 actor_id=None,
             )
             created["assets"] += 1
-        registered[demo_asset.ticker] = asset.id
+        registered[demo_asset.ticker] = asset
 
     services = allocations.Services(
         events=events,
@@ -184,6 +225,12 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
         reporting_currency=market.settings.reporting_currency,
     )
     today = clock.today()
+    demo_market = await _demo_market(
+        market=market,
+        registered=registered,
+        since=today - timedelta(days=max(market.settings.backfill_days, DEMO_DAYS[1] + 10)),
+        today=today,
+    )
     adapter: TypeAdapter[TransactionIn] = TypeAdapter(TransactionIn)
     for index, (name, email, document, status) in enumerate(DEMO_CLIENTS):
         client = await clients.find_by_email(email=email)
@@ -197,10 +244,9 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
         if await allocations.has_transactions(client_id=client.id):
             continue
         rng = random.Random(f"carteira-demo-{index}")  # noqa: S311 - demo data, not secrets
-        for entry in _ledger(rng, today):
+        for entry in _ledger(rng, today, demo_market):
             if "ticker" in entry:
-                ticker = entry.pop("ticker")
-                entry["asset_id"] = registered[ticker]
+                entry["asset_id"] = registered[entry.pop("ticker")].id
             await allocations.record_transaction(
                 client_id=client.id,
                 data=adapter.validate_python(entry),

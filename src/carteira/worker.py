@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from arq import cron, func
 from arq.connections import RedisSettings
 
+from carteira.allocations import tasks as ledger_tasks
 from carteira.assets import tasks as asset_tasks
 from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
@@ -23,6 +24,7 @@ from carteira.core.jobs import REGISTRY, Context, JobQueue
 from carteira.core.logging import job_id_var
 from carteira.core.metrics import discard_process_files, serve_worker_metrics
 from carteira.core.tracing import configure_tracing
+from carteira.pricing import tasks as pricing_tasks  # noqa: F401 - registers its jobs
 from carteira.pricing.service import create_market_data
 from carteira.realtime import tasks as realtime_tasks
 
@@ -108,6 +110,13 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
                 timeout=30,
                 keep_result=0,
                 max_tries=1,
+            ),
+            cron(
+                ledger_tasks.daily_fx,
+                name="daily_fx",
+                unique=True,
+                timeout=900,
+                **parse_cron(settings.daily_close_cron),
             ),
             cron(
                 asset_tasks.daily_closes,

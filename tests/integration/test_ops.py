@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from itertools import pairwise
 
 import asyncpg
 import pytest
@@ -127,9 +128,12 @@ async def test_hand_written_checks_guard_the_ledger(app):
     }
 
 
-def _cli(settings, *args, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def _cli(
+    settings, *args, stdin: str = "", extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        **(extra_env or {}),
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "JWT_SECRET": TEST_JWT_SECRET,
@@ -199,10 +203,11 @@ def test_cli_refuses_to_serve_without_a_secret(tmp_path):
 
 
 async def test_cli_seed_demo_is_idempotent(settings, as_admin):
-    first = _cli(settings, "seed-demo")
+    offline = {"MARKET_DATA_PROVIDER": "simulated"}
+    first = _cli(settings, "seed-demo", extra_env=offline)
     assert first.returncode == 0, first.stderr
     assert "6 clients created, 6 assets created" in first.stdout
-    second = _cli(settings, "seed-demo")
+    second = _cli(settings, "seed-demo", extra_env=offline)
     assert second.returncode == 0, second.stderr
     assert "0 clients created, 0 assets created, 0 transactions created" in second.stdout
 
@@ -210,13 +215,20 @@ async def test_cli_seed_demo_is_idempotent(settings, as_admin):
     assert tickers == {"PETR4.SA", "VALE3.SA", "ITUB4.SA", "BOVA11.SA", "AAPL", "BTC-USD"}
     inactive = (await as_admin.get("/clients", params={"status": "inactive"})).json()
     assert inactive["total"] >= 1
-    # A new user sees every kind of entry somewhere in the demo ledgers.
+    # A new user sees every kind of entry somewhere in the demo ledgers; the dividends and
+    # splits are the (simulated) provider's, applied as each ledger was written.
     kinds: set[str] = set()
     for client in (await as_admin.get("/clients", params={"page_size": 100})).json()["items"]:
         ledger = (
             await as_admin.get(f"/clients/{client['id']}/transactions", params={"page_size": 100})
         ).json()["items"]
         kinds |= {entry["kind"] for entry in ledger}
+        assert all(e["source"] == "provider" for e in ledger if e["kind"] in {"dividend", "split"})
         positions = await as_admin.get(f"/clients/{client['id']}/positions")
         assert positions.status_code == 200
+        # Valued on one split basis: no day of the series moves like a split.
+        series = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["series"]
+        growth = [1 + p["cumulative_twr_pct"] / 100 for p in series if p["cumulative_twr_pct"]]
+        assert growth
+        assert all(abs(b / a - 1) < 0.25 for a, b in pairwise(growth))
     assert {"deposit", "buy", "sell", "dividend", "jcp", "split", "fee", "withdrawal"} <= kinds

@@ -68,8 +68,10 @@ async def book(as_admin):
 
 async def test_month_inflows_are_exact(as_reader, book):
     ana, bia, *_ = book
-    body = (await as_reader.get("/reports/inflows", params={"year": 2026, "month": 11})).json()
+    query = {"year": 2026, "month": 11, "currency": "BRL"}
+    body = (await as_reader.get("/reports/inflows", params=query)).json()
     assert (body["year"], body["month"], body["currency"]) == (2026, 11, "BRL")
+    assert body["consolidated"] is False
     assert (body["start"], body["end"]) == ("2026-11-01", "2026-11-30")
     assert (body["inflows"], body["outflows"], body["net"]) == ("3638.35", "0", "3638.35")
     assert body["total"] == body["net"]  # 305 + 0.05 + 3333.3
@@ -128,7 +130,7 @@ def _xlsx(response):
 
 
 async def test_inflows_export_holds_what_the_json_answer_holds(as_reader, book):
-    r = await as_reader.get("/reports/inflows?year=2026&month=11&format=csv")
+    r = await as_reader.get("/reports/inflows?year=2026&month=11&currency=BRL&format=csv")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
     today = clock.today().isoformat()
@@ -146,9 +148,11 @@ async def test_inflows_export_holds_what_the_json_answer_holds(as_reader, book):
         "inflow",
         "outflow",
         "net",
+        "rate",
+        "net_report_currency",
     ]
     assert [(row[3], row[4]) for row in rows] == [("buy", "PETR4.SA")] * 3
-    json_brl = (await as_reader.get("/reports/inflows?year=2026&month=11")).json()
+    json_brl = (await as_reader.get("/reports/inflows?year=2026&month=11&currency=BRL")).json()
     assert sum(Decimal(row[8]) for row in rows) == Decimal(json_brl["net"])
     assert len(rows) == json_brl["count"]
     assert rows[2][2] == '\'=HYPERLINK("http://evil")'  # neutralized
@@ -162,7 +166,9 @@ async def test_inflows_export_holds_what_the_json_answer_holds(as_reader, book):
     assert {row[5] for row in usd_rows} == {"USD"}
     assert sum(Decimal(row[8]) for row in usd_rows) == Decimal(json_usd["net"])
 
-    sheet = _xlsx(await as_reader.get("/reports/inflows?year=2026&month=11&format=xlsx"))
+    sheet = _xlsx(
+        await as_reader.get("/reports/inflows?year=2026&month=11&currency=BRL&format=xlsx")
+    )
     assert sheet.freeze_panes == "A2"
     assert isinstance(sheet["A2"].value, datetime)
     assert isinstance(sheet["G2"].value, int | float)  # a number, not text

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
 from carteira.assets.models import AssetType
+from carteira.core import clock
 from carteira.core.calendar import is_business_day
 from carteira.pricing.bcb import CDI, IPCA, SELIC
 from carteira.pricing.exceptions import UnknownSeriesError
@@ -44,6 +46,30 @@ async def test_dividends_stay_inside_the_window_and_repeat_exactly():
     assert later == await provider.history(
         "PETR4.SA", start=date(2024, 3, 1), end=date(2024, 3, 31)
     )
+
+
+async def test_the_index_etf_splits_each_june_on_yahoos_adjusted_basis():
+    provider = SimulatedProvider()
+    window = (date(2024, 1, 2), date(2026, 11, 30))
+    with clock.frozen_at(datetime(2026, 11, 30, 15, tzinfo=UTC)):
+        history = await provider.history("BOVA11.SA", start=window[0], end=window[1])
+    # A split in even years, a reverse split in odd ones, on the first weekday from June 15th.
+    assert [(s.ex_date, s.numerator, s.denominator) for s in history.splits] == [
+        (date(2024, 6, 17), 2, 1),
+        (date(2025, 6, 16), 1, 2),
+        (date(2026, 6, 15), 2, 1),
+    ]
+    # Split-adjusted like Yahoo's: the curve never jumps on an ex date...
+    closes = [c.close for c in history.closes]
+    assert all(abs(b / a - 1) < Decimal("0.1") for a, b in pairwise(closes))
+    # ...and is on today's basis: after 2026's 2:1 split, half of what it reads a year later,
+    # once 2027's reverse split has made it one share per original again.
+    with clock.frozen_at(datetime(2027, 11, 30, 15, tzinfo=UTC)):
+        later = await provider.history("BOVA11.SA", start=window[0], end=window[1])
+    pairs = zip(history.closes, later.closes, strict=True)
+    assert all(abs(now.close * 2 - then.close) <= Decimal("0.02") for now, then in pairs)
+    petr = await provider.history("PETR4.SA", start=window[0], end=window[1])
+    assert petr.splits == []
 
 
 @pytest.mark.parametrize(("pair", "low", "high"), [("USDBRL=X", 3.5, 6.5), ("EURBRL=X", 4, 7)])

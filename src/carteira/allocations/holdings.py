@@ -5,7 +5,7 @@ tables (a few indexed rows); lots and realized gains from the replayed ledger.""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,6 +18,7 @@ from carteira.allocations.schemas import (
     AllocationOut,
     AllocationPage,
     CashOut,
+    ConsolidatedTotals,
     CurrencyTotals,
     PositionOut,
     PositionsOut,
@@ -34,6 +35,7 @@ from carteira.core.events import EventBus
 from carteira.core.exports import cursor_rows
 from carteira.core.money import ZERO, plain, total
 from carteira.core.pagination import PageParams
+from carteira.pricing import service as pricing
 from carteira.pricing.schemas import Quote
 from carteira.pricing.service import MarketData
 
@@ -78,13 +80,59 @@ async def client_positions(*, client_id: int, market: MarketData, events: EventB
     ]
     cash = {row["currency"]: row["balance"] for row in cash_rows}
     totals = _currency_totals(positions, cash)
-    weighted = _with_weights(positions, totals)
+    reporting = market.settings.reporting_currency
+    rates = await pricing.live_rates(
+        market=market, currencies=[t.currency for t in totals], reporting=reporting
+    )
+    weighted = [_in_reporting(p, rates) for p in _with_weights(positions, totals)]
     return PositionsOut(
         client_id=client_id,
         positions=sorted(weighted, key=lambda p: (p.quantity == 0, p.ticker)),
         cash=[CashOut(currency=c, balance=_shown(b)) for c, b in sorted(cash.items())],
         totals=totals,
+        consolidated=_consolidated(totals, rates, reporting),
         prices_unavailable=bool(batch.errors),
+    )
+
+
+def _in_reporting(position: PositionOut, rates: dict[str, pricing.LiveRate]) -> PositionOut:
+    rate = rates.get(position.currency)
+    if rate is None:
+        return position
+    value = (
+        _shown(valuation.market_value(position.market_value, rate.rate))
+        if position.market_value is not None
+        else None
+    )
+    return position.model_copy(update={"fx_rate": rate.rate, "market_value_reporting": value})
+
+
+def _consolidated(
+    totals: Sequence[CurrencyTotals], rates: dict[str, pricing.LiveRate], reporting: str
+) -> ConsolidatedTotals:
+    missing = sorted(t.currency for t in totals if t.currency not in rates)
+    market_value: Decimal | None = ZERO
+    cash: Decimal | None = ZERO
+    for line in totals:
+        rate = rates.get(line.currency)
+        if rate is None:
+            market_value = cash = None
+            break
+        cash = (cash or ZERO) + valuation.market_value(line.cash, rate.rate)
+        if line.market_value is None or market_value is None:
+            market_value = None
+        else:
+            market_value += valuation.market_value(line.market_value, rate.rate)
+    return ConsolidatedTotals(
+        currency=reporting,
+        market_value=_shown(market_value) if market_value is not None else None,
+        cash=_shown(cash) if cash is not None else None,
+        value=(
+            _shown(market_value + cash) if market_value is not None and cash is not None else None
+        ),
+        fx_rates={c: r.rate for c, r in sorted(rates.items()) if c != reporting},
+        fx_missing=missing,
+        fx_stale=any(r.stale for r in rates.values()),
     )
 
 
@@ -379,7 +427,7 @@ _FLOW_ENTRIES = """
            CASE WHEN t.kind = 'withdrawal' THEN t.amount
                 WHEN t.kind = 'sell' THEN t.quantity * t.price - t.fees ELSE 0 END AS outflow
     FROM transactions t
-    WHERE t.date BETWEEN $1 AND $2 AND t.currency = $3
+    WHERE t.date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR t.currency = $3)
       AND (t.kind IN ('deposit', 'withdrawal')
            OR (t.kind IN ('buy', 'sell') AND t.settlement = 'external'))
     ORDER BY t.date, t.id
@@ -387,10 +435,10 @@ _FLOW_ENTRIES = """
 
 
 async def flow_entries(
-    *, start: date, end: date, currency: str, idle_seconds: float
+    *, start: date, end: date, currency: str | None, idle_seconds: float
 ) -> AsyncIterator[tuple[Any, ...]]:
-    """The entries behind `flows(start, end, currency)`, streamed: (date, client id, kind,
-    asset id, currency, inflow, outflow)."""
+    """The entries behind `flows(start, end)` (in `currency`, or all), streamed: (date,
+    client id, kind, asset id, currency, inflow, outflow)."""
     async for record in cursor_rows(_FLOW_ENTRIES, start, end, currency, idle_seconds=idle_seconds):
         yield record
 
@@ -468,3 +516,123 @@ async def holdings_summary(
             )
         )
     return summary
+
+
+@dataclass(frozen=True)
+class Aum:
+    """Assets under management now, per asset type and currency, and consolidated."""
+
+    reporting: str
+    by_type: dict[str | None, Decimal | None]  # asset type (None: cash) -> reporting value
+    by_currency: dict[str, tuple[Decimal | None, Decimal, Decimal | None]]  # market, cash, rate
+    market_value: Decimal | None
+    cash: Decimal | None
+    clients: int
+    prices_missing: list[str]
+    fx_missing: list[str]
+
+    @property
+    def value(self) -> Decimal | None:
+        if self.market_value is None or self.cash is None:
+            return None
+        return self.market_value + self.cash
+
+
+_CASH_TOTALS = """
+    SELECT currency, SUM(balance) AS balance, COUNT(DISTINCT client_id) AS clients
+    FROM cash_balances
+    WHERE balance <> 0 AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))
+    GROUP BY currency
+"""
+
+
+def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
+    """The sum, or None when any part is unknown (a missing price or rate)."""
+    result = ZERO
+    for value in values:
+        if value is None:
+            return None
+        result += value
+    return result
+
+
+def _converted(amount: Decimal | None, rate: pricing.LiveRate | None) -> Decimal | None:
+    if amount is None or rate is None:
+        return None
+    return valuation.market_value(amount, rate.rate)
+
+
+async def aum(
+    *, market: MarketData, events: EventBus | None = None, client_ids: Sequence[int] | None = None
+) -> Aum:
+    """Every open position at market plus cash, per asset type and currency, consolidated in
+    the reporting currency at today's rates (a missing price or rate is reported, and the
+    figures that depend on it are null)."""
+    reporting = market.settings.reporting_currency
+    rows = await holdings(client_ids=client_ids)
+    cash_rows = await db().execute_query_dict(
+        _CASH_TOTALS, [list(client_ids) if client_ids is not None else None]
+    )
+    infos = await assets.describe(asset_ids=(r.asset_id for r in rows), events=events)
+    batch = await market.quotes(
+        sorted({infos[r.asset_id].ticker for r in rows}),
+        wait_seconds=market.settings.valuation_timeout_seconds,
+    )
+    cash: dict[str, Decimal] = {row["currency"]: row["balance"] for row in cash_rows}
+    currencies = {r.currency for r in rows} | set(cash)
+    rates = await pricing.live_rates(market=market, currencies=currencies, reporting=reporting)
+    # (asset type, currency) -> the market values of its positions (None: no price)
+    values: dict[tuple[str, str], list[Decimal | None]] = defaultdict(list)
+    missing_prices: set[str] = set()
+    for row in rows:
+        info = infos[row.asset_id]
+        quote = batch.quotes.get(info.ticker)
+        if quote is None:
+            missing_prices.add(info.ticker)
+        values[(info.asset_type.value, row.currency)].append(
+            valuation.market_value(row.quantity, quote.price) if quote is not None else None
+        )
+    by_currency = {
+        code: (
+            _sum_or_none(v for (_, c), group in values.items() if c == code for v in group),
+            cash.get(code, ZERO),
+            rates[code].rate if code in rates else None,
+        )
+        for code in sorted(currencies)
+    }
+    by_type: dict[str | None, Decimal | None] = {}
+    for asset_type in sorted({t for t, _ in values}):
+        by_type[asset_type] = _sum_or_none(
+            _converted(_sum_or_none(group), rates.get(code))
+            for (t, code), group in values.items()
+            if t == asset_type
+        )
+    cash_total = _sum_or_none(_converted(balance, rates.get(c)) for c, balance in cash.items())
+    if cash:
+        by_type[None] = cash_total
+    market_value = _sum_or_none(v for t, v in by_type.items() if t is not None)
+    return Aum(
+        reporting=reporting,
+        by_type={k: _shown(v) if v is not None else None for k, v in by_type.items()},
+        by_currency=by_currency,
+        market_value=_shown(market_value) if market_value is not None else None,
+        cash=_shown(cash_total) if cash_total is not None else None,
+        clients=len({r.client_id for r in rows}),
+        prices_missing=sorted(missing_prices),
+        fx_missing=sorted(c for c in currencies if c not in rates),
+    )
+
+
+async def flow_currencies(*, start: date, end: date) -> set[str]:
+    rows = await db().execute_query_dict(
+        "SELECT DISTINCT currency FROM client_flows WHERE date BETWEEN $1 AND $2", [start, end]
+    )
+    return {row["currency"] for row in rows}
+
+
+async def currencies_held() -> dict[str, date]:
+    """Every currency of the ledgers, with the date of its first entry."""
+    rows = await db().execute_query_dict(
+        "SELECT currency, MIN(date) AS first FROM transactions GROUP BY currency"
+    )
+    return {row["currency"]: row["first"] for row in rows}

@@ -126,3 +126,21 @@ class ClientFlow(Model):
         table = "client_flows"
         unique_together = (("client", "date", "currency"),)
         indexes = (Index(fields=("date", "currency")),)
+
+
+class DismissedEntry(Model):
+    """A provider-made entry a user deleted: the decision is remembered, so that a re-run of
+    the corporate actions never brings it back."""
+
+    id = fields.IntField(primary_key=True)
+    client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
+        "models.Client", related_name="dismissed_entries", on_delete=fields.CASCADE
+    )
+    external_ref = fields.CharField(max_length=64)
+    dismissed_at = fields.DatetimeField(auto_now_add=True)
+
+    client_id: int
+
+    class Meta:
+        table = "dismissed_entries"
+        unique_together = (("client", "external_ref"),)

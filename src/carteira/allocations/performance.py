@@ -3,11 +3,18 @@ and the daily curve.
 
 The portfolio's value is its positions at market plus its cash. Money in and out is what
 crosses the portfolio's border — deposits, withdrawals and externally settled trades — so
-dividends, JCP and interest count as return and fees and taxes against it. One currency at a
-time (the holdings in it, unconverted).
+dividends, JCP and interest count as return and fees and taxes against it.
+
+Without `currency`, everything is consolidated in the reporting currency: each day's values at
+that day's exchange close (a weekend or holiday uses the last close before it), each flow at
+its own date's rate, today's value at the live pair quote. With `currency=XXX`, only what is
+held in that currency, unconverted. A missing rate is reported (`fx_missing`), never replaced
+by 1 or an invented one.
 
 The curve: each day with a stored close (or an entry) values what was held that day at the
-last known close (carried over days an asset did not trade). A day on which a held asset has
+last known close (carried over days an asset did not trade). Stored closes are the provider's
+split-adjusted ones, so each day's quantity is put on the same basis (multiplied by the
+provider's splits after that day): a split is never a jump. A day on which a held asset has
 no close yet has no value, and the time-weighted chain stops there: nothing is priced at cost.
 Inflows count at the start of their day, outflows at its end, so the day's return includes
 the move from the trade price to the close; chain-linking makes every point depend only on the
@@ -16,8 +23,9 @@ days up to it.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,6 +42,7 @@ from carteira.allocations.returns import (
     xirr_result,
 )
 from carteira.allocations.schemas import (
+    FxGap,
     PerformanceOut,
     PerformancePoint,
     PerformanceTotals,
@@ -44,12 +53,14 @@ from carteira.clients import service as clients
 from carteira.core import clock
 from carteira.core.errors import InvalidInputError
 from carteira.core.events import EventBus
-from carteira.core.money import ZERO, plain
+from carteira.core.money import EXACT, ZERO, plain
 from carteira.pricing import service as pricing
-from carteira.pricing.service import ClosesWindow, MarketData
+from carteira.pricing.service import ClosesWindow, FxWindow, MarketData
 
 HUNDRED = 100.0
+_RateOf = Callable[[str], Decimal | None]
 PRICES_MISSING = "some holdings have no price for some dates (see prices_missing)"
+RATES_MISSING = "some exchange rates are missing (see fx_missing)"
 
 
 def _pct(value: float | None) -> float | None:
@@ -58,25 +69,59 @@ def _pct(value: float | None) -> float | None:
 
 @dataclass
 class _Gaps:
-    """Which tickers had no price on which valuation days: reported, never priced at cost."""
+    """Which names (tickers, currencies) had no price or rate on which days: reported, never
+    filled in."""
 
     days: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
 
-    def note(self, tickers: Iterable[str], day: date) -> None:
-        for ticker in tickers:
-            self.days[ticker].append(day)
+    def note(self, names: Iterable[str], day: date) -> None:
+        for name in names:
+            if not self.days[name] or self.days[name][-1] != day:
+                self.days[name].append(day)
 
-    def ranges(self) -> list[PriceGap]:
-        gaps = []
-        for ticker, days in sorted(self.days.items()):
+    def ranges(self) -> list[tuple[str, date, date]]:
+        found = []
+        for name, days in sorted(self.days.items()):
             start = previous = days[0]
             for day in days[1:]:
-                if (day - previous).days > 7:  # a new run of missing valuation days
-                    gaps.append(PriceGap(ticker=ticker, start=start, end=previous))
+                if (day - previous).days > 7:  # a new run of missing days
+                    found.append((name, start, previous))
                     start = day
                 previous = day
-            gaps.append(PriceGap(ticker=ticker, start=start, end=previous))
-        return gaps
+            found.append((name, start, previous))
+        return found
+
+
+@dataclass(frozen=True)
+class _SplitBasis:
+    """Provider splits per asset: today's quantity basis for any earlier day."""
+
+    dates: dict[int, list[date]]
+    # suffix products: factors[a][i] = product of the ratios of splits i.. (1 past the end)
+    factors: dict[int, list[Decimal]]
+
+    @classmethod
+    def of(cls, splits: Iterable[pricing.AssetEventInfo]) -> _SplitBasis:
+        by_asset: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+        for split in splits:
+            if split.kind == pricing.SPLIT and split.ratio:
+                by_asset[split.asset_id].append((split.ex_date, split.ratio))
+        dates, factors = {}, {}
+        for asset_id, events in by_asset.items():
+            events.sort()
+            dates[asset_id] = [day for day, _ in events]
+            product, suffix = Decimal(1), [Decimal(1)]
+            for _, ratio in reversed(events):
+                product = EXACT.multiply(product, ratio)
+                suffix.append(product)
+            factors[asset_id] = list(reversed(suffix))
+        return cls(dates, factors)
+
+    def factor(self, asset_id: int, day: date) -> Decimal:
+        days = self.dates.get(asset_id)
+        if not days:
+            return Decimal(1)
+        return self.factors[asset_id][bisect.bisect_right(days, day)]
 
 
 async def client_performance(
@@ -95,35 +140,55 @@ async def client_performance(
     entries = await store.client_entries(client_id)
     if not entries:
         await clients.ensure_client_exists(client_id=client_id)
+    reporting = market.settings.reporting_currency
     currencies = _by_size(entries)
-    chosen = (currency or (currencies[0] if currencies else "")).upper()
-    if currencies and chosen not in currencies:
+    chosen = currency.upper() if currency else None
+    if chosen is not None and currencies and chosen not in currencies:
         raise CurrencyNotHeldError(f"The client holds nothing in {chosen}; try {currencies}.")
-    view = in_order(e for e in entries if e.currency == chosen and e.date <= last)
+    view = in_order(
+        e for e in entries if (chosen is None or e.currency == chosen) and e.date <= last
+    )
     first = start or (view[0].date if view else last)
     if first > last:
         raise InvalidInputError("start must not be after end.")
     asset_ids = {e.asset_id for e in view if e.asset_id is not None}
     infos = await assets.describe(asset_ids=asset_ids, events=events)
-    tickers = {asset_id: info.ticker for asset_id, info in infos.items()}
     closes = await pricing.closes_window(asset_ids=asset_ids, first=first, last=last)
+    basis = _SplitBasis.of(await pricing.asset_events(asset_ids=asset_ids))
+    held_currencies = {e.currency for e in view}
+    fx = (
+        await pricing.fx_window(
+            currencies=held_currencies, reporting=reporting, first=first, last=last
+        )
+        if chosen is None
+        else FxWindow(reporting=chosen)
+    )
 
-    walk = _Walk(view=view, currency=chosen, tickers=tickers, closes=closes)
+    walk = _Walk(
+        view=view,
+        tickers={a: info.ticker for a, info in infos.items()},
+        currency_of={a: info.currency for a, info in infos.items()},
+        closes=closes,
+        basis=basis,
+        fx=fx,
+    )
     walk.run(first=first, last=last)
-    live = await _live_prices(walk.book, tickers, market) if last == today else {}
-    totals, unavailable = walk.totals(last=last, live=live, today=today)
+    live = await _live(walk.book, walk.tickers, market) if last == today else {}
+    rates = (
+        await pricing.live_rates(market=market, currencies=held_currencies, reporting=reporting)
+        if last == today and chosen is None
+        else {}
+    )
+    totals, unavailable = walk.totals(last=last, today=today, live=live, rates=rates)
 
     final = walk.series[-1].cumulative_twr_pct if walk.series else None
     twr = final / HUNDRED if final is not None else None
     span = (last - first).days
-    xirr = (
-        xirr_result([*walk.cash_flows, CashFlow(on=last, amount=_value_or_zero(totals.value))])
-        if walk.opening is not None and totals.value is not None
-        else XirrResult(None, PRICES_MISSING)
-    )
+    xirr = _xirr(walk, last=last, value=totals.value)
     return PerformanceOut(
         client_id=client_id,
-        currency=chosen,
+        currency=chosen or reporting,
+        consolidated=chosen is None,
         currencies=currencies,
         start=first,
         end=last,
@@ -139,16 +204,23 @@ async def client_performance(
         twr_annualized_pct=_pct(annualize(twr, span)) if twr is not None and span > 365 else None,
         series=walk.series,
         prices_unavailable=unavailable,
-        prices_missing=walk.gaps.ranges(),
+        prices_missing=[
+            PriceGap(ticker=name, start=a, end=b) for name, a, b in walk.price_gaps.ranges()
+        ],
+        fx_missing=[FxGap(currency=name, start=a, end=b) for name, a, b in walk.fx_gaps.ranges()],
     )
 
 
-def _value_or_zero(value: Decimal | None) -> Decimal:
-    return value if value is not None else ZERO
+def _xirr(walk: _Walk, *, last: date, value: Decimal | None) -> XirrResult:
+    if walk.fx_gaps.days:
+        return XirrResult(None, RATES_MISSING)
+    if walk.opening is None or value is None:
+        return XirrResult(None, PRICES_MISSING)
+    return xirr_result([*walk.cash_flows, CashFlow(on=last, amount=value)])
 
 
 def _by_size(entries: Sequence[Entry]) -> list[str]:
-    """The client's currencies, the one with the most money through it first (the default)."""
+    """The client's currencies, the one with the most money through it first."""
     size: dict[str, Decimal] = defaultdict(Decimal)
     for entry in entries:
         inflow, outflow = flow_of(entry)
@@ -158,37 +230,39 @@ def _by_size(entries: Sequence[Entry]) -> list[str]:
 
 @dataclass
 class _Walk:
-    """The ledger replayed day by day against the stored closes."""
+    """The ledger replayed day by day against the stored closes (and rates)."""
 
     view: list[Entry]
-    currency: str
     tickers: Mapping[int, str]
+    currency_of: Mapping[int, str]
     closes: ClosesWindow
+    basis: _SplitBasis
+    fx: FxWindow
     book: Book = field(default_factory=Book)
-    gaps: _Gaps = field(default_factory=_Gaps)
+    price_gaps: _Gaps = field(default_factory=_Gaps)
+    fx_gaps: _Gaps = field(default_factory=_Gaps)
     series: list[PerformancePoint] = field(default_factory=list)
     cash_flows: list[CashFlow] = field(default_factory=list)
     opening: Decimal | None = None
     invested: Decimal = ZERO
-    # The last day's start: what was held and the prices before its entries and close.
+    prices: dict[int, Decimal] = field(default_factory=dict)
+    # The last day's start: what was held and the prices before its entries and its close.
     day_open_quantities: dict[int, Decimal] = field(default_factory=dict)
-    day_open_cash: Decimal = ZERO
+    day_open_cash: dict[str, Decimal] = field(default_factory=dict)
     day_open_prices: dict[int, Decimal] = field(default_factory=dict)
     day_flows: tuple[Decimal, Decimal] = (ZERO, ZERO)
-    prices: dict[int, Decimal] = field(default_factory=dict)
 
     def run(self, *, first: date, last: date) -> None:
-        pending = iter(self.view)
-        entry = next(pending, None)
-        while entry is not None and entry.date < first:
-            self._apply(entry, in_window=False)  # what was held comes in as the opening value
-            entry = next(pending, None)
+        before = [e for e in self.view if e.date < first]
+        for entry in before:  # what was held comes in as the opening value
+            self._apply(entry, in_window=False)
         self.prices = dict(self.closes.opening)
-        self.opening = self._value(first - timedelta(days=1))
+        eve = first - timedelta(days=1)
+        self.opening = self._value(eve)
         if self.opening:
             self.cash_flows.append(CashFlow(on=first, amount=-self.opening))
         chain: list[ValuationDay] | None = (
-            [ValuationDay(on=first - timedelta(days=1), value=self.opening, inflow=self.opening)]
+            [ValuationDay(on=eve, value=self.opening, inflow=self.opening)]
             if self.opening is not None
             else None
         )
@@ -202,9 +276,12 @@ class _Walk:
             self._open_day()
             inflow = outflow = ZERO
             while index < len(remaining) and remaining[index].date <= day:
-                entry_in, entry_out = self._apply(remaining[index])
-                inflow += entry_in
-                outflow += entry_out
+                flows = self._apply(remaining[index])
+                if flows is None:
+                    chain = None
+                else:
+                    inflow += flows[0]
+                    outflow += flows[1]
                 index += 1
             self.day_flows = (inflow, outflow)
             self.prices.update(self.closes.by_day.get(day, {}))
@@ -232,38 +309,82 @@ class _Walk:
         ]
 
     def _open_day(self) -> None:
-        self.day_open_quantities = {
-            asset_id: position.quantity
-            for asset_id, position in self.book.positions.items()
-            if position.quantity
-        }
-        self.day_open_cash = self.book.cash.get(self.currency, ZERO)
+        self.day_open_quantities = self._held()
+        self.day_open_cash = dict(self.book.cash)
         self.day_open_prices = dict(self.prices)
 
-    def _apply(self, entry: Entry, *, in_window: bool = True) -> tuple[Decimal, Decimal]:
+    def _held(self) -> dict[int, Decimal]:
+        return {a: p.quantity for a, p in self.book.positions.items() if p.quantity}
+
+    def _apply(self, entry: Entry, *, in_window: bool = True) -> tuple[Decimal, Decimal] | None:
+        """The entry applied; its flows in the view's currency (None: no rate to convert)."""
         self.book.apply(entry)
         inflow, outflow = flow_of(entry)
+        if not inflow and not outflow:
+            return ZERO, ZERO
+        rate = self.fx.rate(entry.currency, entry.date)
+        if rate is None:
+            self.fx_gaps.note([entry.currency], entry.date)
+            return None
+        inflow, outflow = inflow * rate, outflow * rate
         self.invested += inflow - outflow
-        if in_window and (inflow or outflow):
+        if in_window:
             self.cash_flows.append(CashFlow(on=entry.date, amount=outflow - inflow))
         return inflow, outflow
 
     def _value(self, day: date) -> Decimal | None:
-        held = {a: p.quantity for a, p in self.book.positions.items() if p.quantity}
-        value = valuation.portfolio_value(
-            held, self.prices, self.book.cash.get(self.currency, ZERO)
+        """Positions at the day's prices (on today's split basis) plus cash, converted."""
+        return self._valued(
+            self._held(), self.prices, self.book.cash, lambda c: self.fx.rate(c, day), day
         )
-        if value is None:
-            self.gaps.note((self.tickers.get(a, str(a)) for a in held if a not in self.prices), day)
-        return value
+
+    def _valued(
+        self,
+        held: Mapping[int, Decimal],
+        prices: Mapping[int, Decimal],
+        cash: Mapping[str, Decimal],
+        rate_of: _RateOf,
+        day: date,
+        *,
+        on_split_basis: bool = True,
+    ) -> Decimal | None:
+        by_currency: dict[str, dict[int, Decimal]] = defaultdict(dict)
+        for asset_id, quantity in held.items():
+            factor = self.basis.factor(asset_id, day) if on_split_basis else Decimal(1)
+            by_currency[self.currency_of[asset_id]][asset_id] = quantity * factor
+        total = ZERO
+        missing_price, missing_rate = [], []
+        for code in sorted(set(by_currency) | set(cash)):
+            quantities = by_currency.get(code, {})
+            value = valuation.portfolio_value(quantities, prices, cash.get(code, ZERO))
+            if value is None:
+                missing_price += [
+                    self.tickers.get(a, str(a)) for a in quantities if a not in prices
+                ]
+                continue
+            rate = rate_of(code)
+            if rate is None:
+                missing_rate.append(code)
+                continue
+            total += value * rate
+        if missing_price:
+            self.price_gaps.note(missing_price, day)
+        if missing_rate:
+            self.fx_gaps.note(missing_rate, day)
+        return None if missing_price or missing_rate else total
 
     def totals(
-        self, *, last: date, live: Mapping[int, tuple[Decimal, Decimal | None]], today: date
+        self,
+        *,
+        last: date,
+        today: date,
+        live: Mapping[int, tuple[Decimal, Decimal | None]],
+        rates: Mapping[str, pricing.LiveRate],
     ) -> tuple[PerformanceTotals, bool]:
-        """The position at `last`: live prices today (the last stored closes standing in for a
-        missing quote, never the buy price); the day's change from its start, net of the
-        money that came in or went out that day."""
-        held = {a: p.quantity for a, p in self.book.positions.items() if p.quantity}
+        """The position at `last`: live prices and rates today (the last stored closes standing
+        in for a missing quote, never the buy price); the day's change from its start, net of
+        the money that came in or went out that day."""
+        held = self._held()
         prices = dict(self.closes.latest)
         unavailable = False
         for asset_id in held:
@@ -271,15 +392,20 @@ class _Walk:
                 prices[asset_id] = live[asset_id][0]
             elif last == today:
                 unavailable = True
-        cash = self.book.cash.get(self.currency, ZERO)
-        market_value = valuation.portfolio_value(held, prices, ZERO)
+
+        def rate_now(code: str) -> Decimal | None:
+            if code in rates:
+                return rates[code].rate
+            return self.fx.latest(code)
+
+        market_value = self._valued(held, prices, {}, rate_now, last, on_split_basis=False)
+        cash = self._valued({}, {}, self.book.cash, rate_now, last)
         cost = sum((p.cost for p in self.book.positions.values() if p.quantity), ZERO)
-        if market_value is None:
-            self.gaps.note((self.tickers.get(a, str(a)) for a in held if a not in prices), last)
+        if market_value is None or cash is None:
             return (
                 PerformanceTotals(
                     market_value=None,
-                    cash=plain(cash),
+                    cash=plain(cash) if cash is not None else None,
                     value=None,
                     cost=plain(cost),
                     invested=plain(self.invested),
@@ -290,7 +416,7 @@ class _Walk:
             )
         value = market_value + cash
         pnl = value - self.invested
-        day_change, day_change_pct = self._day_change(value, live)
+        day_change, day_change_pct = self._day_change(value, live, rate_now, last)
         return (
             PerformanceTotals(
                 market_value=plain(market_value),
@@ -304,18 +430,30 @@ class _Walk:
                 ),
                 day_change=plain(day_change) if day_change is not None else None,
                 day_change_pct=day_change_pct,
+                fx_rates={c: r.rate for c, r in sorted(rates.items()) if c != self.fx.reporting},
             ),
             unavailable,
         )
 
     def _day_change(
-        self, value: Decimal, live: Mapping[int, tuple[Decimal, Decimal | None]]
+        self,
+        value: Decimal,
+        live: Mapping[int, tuple[Decimal, Decimal | None]],
+        rate_of: _RateOf,
+        last: date,
     ) -> tuple[Decimal | None, float | None]:
         previous = dict(self.day_open_prices)
         for asset_id, (_, previous_close) in live.items():
             if previous_close is not None:
                 previous[asset_id] = previous_close
-        opening = valuation.portfolio_value(self.day_open_quantities, previous, self.day_open_cash)
+        opening = self._valued(
+            self.day_open_quantities,
+            previous,
+            self.day_open_cash,
+            rate_of,
+            last,
+            on_split_basis=False,
+        )
         if opening is None:
             return None, None
         inflow, outflow = self.day_flows
@@ -324,7 +462,7 @@ class _Walk:
         return change, (valuation.pct(change / base) if base > 0 and live else None)
 
 
-async def _live_prices(
+async def _live(
     book: Book, tickers: Mapping[int, str], market: MarketData
 ) -> dict[int, tuple[Decimal, Decimal | None]]:
     held = [a for a, p in book.positions.items() if p.quantity and a in tickers]

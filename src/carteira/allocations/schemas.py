@@ -334,6 +334,12 @@ class PositionOut(BaseModel):
     income: DecimalStr = Field(description="dividends, JCP and interest, net of withheld tax")
     total_return: DecimalStr | None = Field(None, description="unrealized + realized + income")
     weight_pct: float | None = None
+    fx_rate: DecimalStr | None = Field(
+        None, description="today's rate into the reporting currency (1 for that currency)"
+    )
+    market_value_reporting: DecimalStr | None = Field(
+        None, description="the market value in the reporting currency, at `fx_rate`"
+    )
 
 
 class CashOut(BaseModel):
@@ -353,11 +359,24 @@ class CurrencyTotals(BaseModel):
     total_return: DecimalStr | None = None
 
 
+class ConsolidatedTotals(BaseModel):
+    """Everything in the reporting currency at today's rates (null when a rate is missing)."""
+
+    currency: str
+    market_value: DecimalStr | None
+    cash: DecimalStr | None
+    value: DecimalStr | None
+    fx_rates: dict[str, DecimalStr] = Field(description="currency -> rate used")
+    fx_missing: list[str] = Field(description="currencies without a rate: nothing invented")
+    fx_stale: bool = Field(description="a rate is the last known one (the provider failed)")
+
+
 class PositionsOut(BaseModel):
     client_id: int
     positions: list[PositionOut]
     cash: list[CashOut]
     totals: list[CurrencyTotals] = Field(description="per currency: amounts are never added up")
+    consolidated: ConsolidatedTotals
     prices_unavailable: bool = False
 
 
@@ -414,7 +433,7 @@ class PerformancePoint(BaseModel):
 
 class PerformanceTotals(BaseModel):
     market_value: DecimalStr | None = Field(description="positions at market")
-    cash: DecimalStr
+    cash: DecimalStr | None
     value: DecimalStr | None = Field(description="market value + cash")
     cost: DecimalStr = Field(description="cost basis of the open positions")
     invested: DecimalStr = Field(description="net new money: inflows - outflows")
@@ -422,6 +441,17 @@ class PerformanceTotals(BaseModel):
     accumulated_return_pct: float | None = None
     day_change: DecimalStr | None
     day_change_pct: float | None = None
+    fx_rates: dict[str, DecimalStr] = Field(
+        default_factory=dict, description="today's rate of each currency into the reporting one"
+    )
+
+
+class FxGap(BaseModel):
+    """A currency without an exchange rate into the reporting one on these dates."""
+
+    currency: str
+    start: date
+    end: date
 
 
 class PriceGap(BaseModel):
@@ -433,10 +463,12 @@ class PriceGap(BaseModel):
 
 
 class PerformanceOut(BaseModel):
-    """Returns are in percent. One currency at a time (`currency`, default: the largest)."""
+    """Returns are in percent. Consolidated in the reporting currency, or one currency
+    unconverted (`currency=`)."""
 
     client_id: int
-    currency: str
+    currency: str = Field(description="the currency of every amount")
+    consolidated: bool = Field(description="every holding, converted at each day's rate")
     currencies: list[str]
     start: date
     end: date
@@ -454,4 +486,9 @@ class PerformanceOut(BaseModel):
         default_factory=list,
         description="holdings with no price at all on these dates: the figures that depend "
         "on them are null, never computed at cost",
+    )
+    fx_missing: list[FxGap] = Field(
+        default_factory=list,
+        description="currencies without a rate on these dates: the figures that depend on them "
+        "are null, never converted at 1",
     )

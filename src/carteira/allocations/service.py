@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from carteira.allocations import store
+from carteira.allocations import corporate, store
 from carteira.allocations.books import LEDGER_CHANGED as LEDGER_CHANGED
 from carteira.allocations.books import client_book as client_book
 from carteira.allocations.exceptions import (
@@ -28,11 +28,15 @@ from carteira.allocations.exceptions import (
     NotABuyError,
     TransactionNotFoundError,
 )
+from carteira.allocations.holdings import Aum as Aum
 from carteira.allocations.holdings import ClientHolding as ClientHolding
 from carteira.allocations.holdings import CurrencyHoldings as CurrencyHoldings
 from carteira.allocations.holdings import FlowRow as FlowRow
+from carteira.allocations.holdings import aum as aum
 from carteira.allocations.holdings import client_positions as client_positions
 from carteira.allocations.holdings import client_realized as client_realized
+from carteira.allocations.holdings import currencies_held as currencies_held
+from carteira.allocations.holdings import flow_currencies as flow_currencies
 from carteira.allocations.holdings import flow_entries as flow_entries
 from carteira.allocations.holdings import flows as flows
 from carteira.allocations.holdings import has_transactions as has_transactions
@@ -301,15 +305,18 @@ async def _record(
             entity=ENTITY,
             actor_id=actor_id,
         )
-        entry = store.entry_of(_row_values(row))
-        book = await _ledger_changed(client_id, removed=[], added=[entry], services=services)
+        entry = store.entry_of_row(row)
+        made = await _events_after(client_id, entry)
+        book = await _ledger_changed(client_id, removed=[], added=[entry, *made], services=services)
         if asset is not None and entry.kind in SECURITY_KINDS:
             await pricing.ensure_history_from(jobs=services.jobs, asset_id=asset.id, start=row.date)
+        await pricing.ensure_fx_from(
+            jobs=services.jobs,
+            currency=entry.currency,
+            reporting=services.reporting_currency,
+            start=entry.date,
+        )
         return await answer(row, book)
-
-
-def _row_values(row: Transaction) -> dict[str, Any]:
-    return {"id": row.id, **{field: getattr(row, field) for field in FIELDS}}
 
 
 async def update_transaction(
@@ -354,13 +361,16 @@ async def _update(
         def change(row: Transaction) -> None:
             if only_kind is not None and row.kind is not only_kind:
                 raise NotABuyError()
-            before.append(store.entry_of(_row_values(row)))
+            before.append(store.entry_of_row(row))
             _apply_patch(row, changes)
 
         async def saved(row: Transaction, _: dict[str, Any]) -> None:
-            after = store.entry_of(_row_values(row))
+            after = store.entry_of_row(row)
+            made = await _events_after(client_id, after)
             books.append(
-                await _ledger_changed(client_id, removed=before, added=[after], services=services)
+                await _ledger_changed(
+                    client_id, removed=before, added=[after, *made], services=services
+                )
             )
             if row.asset_id is not None and row.date < before[0].date:
                 await pricing.ensure_history_from(
@@ -426,7 +436,8 @@ async def delete_transaction(
                 raise NotABuyError()
 
         async def deleted(row: Transaction) -> None:
-            entry = store.entry_of(_row_values(row))
+            await corporate.remember_dismissal(row=row)
+            entry = store.entry_of_row(row)
             await _ledger_changed(client_id, removed=[entry], added=[], services=services)
 
         await audit.audited_delete(
@@ -438,6 +449,37 @@ async def delete_transaction(
             check=check,
             deleted=deleted,
         )
+
+
+async def _events_after(client_id: int, entry: Entry) -> list[Entry]:
+    """An entry of a security dated before some of its provider events: the entries those
+    events call for, made in the same write."""
+    if entry.asset_id is None or entry.kind not in SECURITY_KINDS:
+        return []
+    return await corporate.entries_for_events(
+        client_id=client_id,
+        asset_ids=[entry.asset_id],
+        entries=await store.client_entries(client_id),
+    )
+
+
+async def apply_corporate_actions(*, asset_ids: Sequence[int], services: Services) -> int:
+    """The assets' events in the ledger of every client that held them (the job after new
+    events are stored): one write per client, whatever the number of assets; the number of
+    entries made."""
+    made = 0
+    for client_id, held in (await store.clients_with_assets(asset_ids)).items():
+        async with atomic():
+            await clients.lock_client(client_id=client_id)
+            entries = await corporate.entries_for_events(
+                client_id=client_id,
+                asset_ids=held,
+                entries=await store.client_entries(client_id),
+            )
+            if entries:
+                await _ledger_changed(client_id, removed=[], added=entries, services=services)
+                made += len(entries)
+    return made
 
 
 async def _ledger_changed(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,6 +39,28 @@ def entry_of(row: Mapping[str, Any]) -> Entry:
         ratio=split_to / split_from if split_to is not None and split_from else None,
         settlement=Settlement(row["settlement"]),
     )
+
+
+_ROW_FIELDS = (
+    "id",
+    "kind",
+    "date",
+    "asset_id",
+    "currency",
+    "quantity",
+    "price",
+    "amount",
+    "fees",
+    "tax",
+    "split_to",
+    "split_from",
+    "settlement",
+)
+
+
+def entry_of_row(row: Any) -> Entry:
+    """A ledger row (the ORM's object) as the engine sees it."""
+    return entry_of({name: getattr(row, name) for name in _ROW_FIELDS})
 
 
 async def client_entries(client_id: int) -> list[Entry]:
@@ -181,3 +203,24 @@ async def rewrite_flows(client_id: int, book: Book) -> None:
                 [sums[key][2] for key in keys],
             ],
         )
+
+
+async def external_refs(client_id: int) -> set[str]:
+    """The references of the client's provider-made entries, and of those it deleted."""
+    rows = await db().execute_query_dict(
+        "SELECT external_ref FROM transactions WHERE client_id = $1 AND external_ref IS NOT NULL"
+        " UNION SELECT external_ref FROM dismissed_entries WHERE client_id = $1",
+        [client_id],
+    )
+    return {row["external_ref"] for row in rows}
+
+
+async def clients_with_assets(asset_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each client with an entry in any of these assets: which of them."""
+    rows = await db().execute_query_dict(
+        "SELECT client_id, array_agg(DISTINCT asset_id ORDER BY asset_id) AS assets"
+        " FROM transactions WHERE asset_id = ANY($1::int[])"
+        " GROUP BY client_id ORDER BY client_id",
+        [sorted(set(asset_ids))],
+    )
+    return {row["client_id"]: list(row["assets"]) for row in rows}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -18,12 +19,13 @@ from carteira.assets.exceptions import (
 from carteira.assets.models import Asset, AssetType
 from carteira.assets.schemas import AssetDetails, AssetPatch
 from carteira.audit import service as audit
+from carteira.core.calendar import previous_trading_day
 from carteira.core.database import atomic, on_commit
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
 from carteira.core.pagination import PageParams, fetch_page
 from carteira.pricing import service as pricing
-from carteira.pricing.service import MarketData
+from carteira.pricing.service import MarketData, PreviousSession, Refreshed
 
 ENTITY = "asset"
 # Published after an asset's row changed or went away: listings that embed assets drop caches.
@@ -224,3 +226,27 @@ async def describe(
             if cache:
                 cache.set(str(info.id), info, generation=generation)
     return found
+
+
+def sessions_of(asset: Asset) -> PreviousSession:
+    """The listing's trading calendar: the session before a given day."""
+    every_day = asset.asset_type is AssetType.CRYPTOCURRENCY
+
+    def previous(day: date) -> date:
+        return previous_trading_day(
+            day, exchange=asset.exchange, ticker=asset.ticker, every_day=every_day
+        )
+
+    return previous
+
+
+async def store_history(*, market: MarketData, asset: Asset, start: date, end: date) -> Refreshed:
+    """The asset's closes and corporate actions in [start, end], fetched and stored now."""
+    return await pricing.refresh_closes(
+        market=market,
+        asset_id=asset.id,
+        ticker=asset.ticker,
+        start=start,
+        end=end,
+        previous_session=sessions_of(asset),
+    )

@@ -10,13 +10,13 @@ from typing import Any
 
 from opentelemetry import trace
 
-from carteira.assets.models import Asset, AssetType
+from carteira.assets.models import Asset
+from carteira.assets.service import store_history
 from carteira.core import clock
-from carteira.core.calendar import previous_trading_day
 from carteira.core.errors import AppError
 from carteira.core.jobs import Context, job, report_progress
 from carteira.pricing import service as pricing
-from carteira.pricing.service import MarketData, PreviousSession, ProviderUnavailableError, Stored
+from carteira.pricing.service import MarketData, ProviderUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -32,32 +32,33 @@ async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date)
     market: MarketData = ctx["market"]
     limit = asyncio.Semaphore(market.settings.yahoo_concurrency)
     done = 0
-    inserted = updated = 0
+    inserted = updated = events = 0
     failed: dict[str, str] = {}
+    with_events: list[int] = []
     await report_progress(ctx, done=0, total=len(assets))
 
     async def one(asset: Asset) -> None:
-        nonlocal done, inserted, updated
+        nonlocal done, inserted, updated, events
         async with limit:
             try:
-                stored = await pricing.refresh_closes(
-                    market=market,
-                    asset_id=asset.id,
-                    ticker=asset.ticker,
-                    start=start,
-                    end=end,
-                    previous_session=sessions_of(asset),
-                )
+                refreshed = await store_history(market=market, asset=asset, start=start, end=end)
             except AppError as exc:
                 failed[asset.ticker] = exc.detail
-                stored = Stored(0, 0)
-        inserted += stored.inserted
-        updated += stored.updated
+                refreshed = None
+        if refreshed is not None:
+            inserted += refreshed.closes.inserted
+            updated += refreshed.closes.updated
+            added = refreshed.events.dividends + refreshed.events.splits
+            events += added
+            if added:
+                with_events.append(asset.id)
         done += 1
         await report_progress(ctx, done=done, total=len(assets))
 
     trace.get_current_span().set_attribute("job.assets", len(assets))
     await asyncio.gather(*(one(asset) for asset in assets))
+    if with_events:  # the ledgers of those who held them get their entries, in one job
+        await pricing.schedule_corporate_actions(jobs=ctx["jobs"], asset_ids=with_events)
     trace.get_current_span().set_attribute("job.rows_inserted", inserted)
     if failed and len(failed) == len(assets):
         # Nothing worked: most likely an outage; the job is retried later.
@@ -68,20 +69,9 @@ async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date)
         "end": end.isoformat(),
         "inserted": inserted,
         "updated": updated,
+        "events": events,
         "failed": failed,
     }
-
-
-def sessions_of(asset: Asset) -> PreviousSession:
-    """The listing's trading calendar: the session before a given day."""
-    every_day = asset.asset_type is AssetType.CRYPTOCURRENCY
-
-    def previous(day: date) -> date:
-        return previous_trading_day(
-            day, exchange=asset.exchange, ticker=asset.ticker, every_day=every_day
-        )
-
-    return previous
 
 
 @job(timeout_seconds=900, max_tries=5, retry_delay_seconds=15)

@@ -51,7 +51,12 @@ EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 CalendarDate = Annotated[date, Ge(EARLIEST_DATE), Le(LATEST_DATE)]
 
-# `?currency=` on reports: one ISO-like code, any case (the reporting currency by default).
+# `?currency=` on reports: one ISO-like code, any case.
 CurrencyQuery = Annotated[
-    str | None, Query(pattern=r"^[A-Za-z]{3,8}$", description="default: REPORTING_CURRENCY")
+    str | None,
+    Query(
+        pattern=r"^[A-Za-z]{3,8}$",
+        description="only this currency, unconverted; default: every currency, consolidated in "
+        "REPORTING_CURRENCY",
+    ),
 ]

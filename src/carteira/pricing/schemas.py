@@ -59,7 +59,8 @@ PositiveDecimal = Annotated[DecimalStr, Field(gt=0, allow_inf_nan=False)]
 
 class DividendEvent(BaseModel):
     ex_date: date
-    amount: PositiveDecimal  # per share, in the major unit of the history's currency
+    # per share, split-adjusted like the closes, in the major unit of the history's currency
+    amount: PositiveDecimal
 
 
 class SplitEvent(BaseModel):

@@ -12,9 +12,11 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
@@ -31,6 +33,14 @@ from carteira.pricing.closes import PreviousSession as PreviousSession
 from carteira.pricing.closes import Stored as Stored
 from carteira.pricing.closes import closes_window as closes_window
 from carteira.pricing.closes import first_close_date, store_closes, stored_history
+from carteira.pricing.corporate import DIVIDEND as DIVIDEND
+from carteira.pricing.corporate import SPLIT as SPLIT
+from carteira.pricing.corporate import AssetEventInfo as AssetEventInfo
+from carteira.pricing.corporate import FxWindow as FxWindow
+from carteira.pricing.corporate import StoredEvents, fx_series, fx_ticker, store_events, store_rates
+from carteira.pricing.corporate import asset_events as asset_events
+from carteira.pricing.corporate import first_rate_date as first_rate_date
+from carteira.pricing.corporate import fx_window as fx_window
 from carteira.pricing.exceptions import (
     ProviderBudgetError,
     ProviderError,
@@ -301,6 +311,12 @@ async def schedule_backfill(*, jobs: JobQueue, asset_id: int, days: int) -> str:
     return await jobs.enqueue(BACKFILL_JOB, asset_id, days, job_id=f"backfill:{asset_id}")
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    closes: Stored
+    events: StoredEvents
+
+
 async def refresh_closes(
     *,
     market: MarketData,
@@ -309,15 +325,60 @@ async def refresh_closes(
     start: date,
     end: date,
     previous_session: PreviousSession,
-) -> Stored:
-    """The provider's daily closes of a listing in [start, end], stored (idempotent).
-
-    Fresh from the provider: a history cached during the session would hold an intraday bar.
-    """
+) -> Refreshed:
+    """The provider's daily closes and corporate actions of a listing in [start, end], stored
+    (idempotent). Fresh from the provider: a history cached during the session would hold an
+    intraday bar. The provider's closes are split-adjusted: when a split is seen for the first
+    time, the closes stored before it are fetched again, so that every stored close is on the
+    same basis."""
     history = await market.history(ticker, start=start, end=end, fresh=True)
-    return await store_closes(
+    for reason in history.skipped:
+        logger.warning("%s: provider event skipped: %s", ticker, reason)
+    events = await store_events(
+        asset_id=asset_id,
+        dividends=history.dividends,
+        splits=history.splits,
+        source=market.provider.source,
+    )
+    first = await first_close_date(asset_id=asset_id)
+    if events.splits and first is not None and first < start:
+        history = await market.history(ticker, start=first, end=end, fresh=True)
+    stored = await store_closes(
         asset_id=asset_id, closes=history.closes, previous_session=previous_session
     )
+    return Refreshed(closes=stored, events=events)
+
+
+async def refresh_fx(
+    *, market: MarketData, currency: str, reporting: str, start: date, end: date
+) -> int:
+    """Daily closes of a currency into the reporting one (`USDBRL=X`), stored (idempotent)."""
+    history = await market.history(fx_ticker(currency, reporting), start=start, end=end, fresh=True)
+    return await store_rates(series=fx_series(currency, reporting), closes=history.closes)
+
+
+@dataclass(frozen=True)
+class LiveRate:
+    rate: Decimal
+    stale: bool
+
+
+async def live_rates(
+    *, market: MarketData, currencies: Iterable[str], reporting: str
+) -> dict[str, LiveRate]:
+    """Today's rate of each currency into the reporting one, from the pair's live quote
+    (through the cache); a currency the provider cannot answer is left out."""
+    foreign = sorted({c for c in currencies if c != reporting})
+    rates = {reporting: LiveRate(Decimal(1), stale=False)}
+    if not foreign:
+        return rates
+    tickers = {fx_ticker(c, reporting): c for c in foreign}
+    batch = await market.quotes(
+        list(tickers), wait_seconds=market.settings.valuation_timeout_seconds
+    )
+    for ticker, quote in batch.quotes.items():
+        rates[tickers[ticker]] = LiveRate(quote.price, stale=quote.stale)
+    return rates
 
 
 async def ensure_history_from(*, jobs: JobQueue, asset_id: int, start: date) -> str | None:
@@ -328,6 +389,35 @@ async def ensure_history_from(*, jobs: JobQueue, asset_id: int, start: date) -> 
         return None
     return await jobs.enqueue(
         BACKFILL_JOB, asset_id, 0, start=start.isoformat(), job_id=f"backfill:{asset_id}:{start}"
+    )
+
+
+CORPORATE_ACTIONS_JOB = "apply_corporate_actions"
+
+
+async def schedule_corporate_actions(*, jobs: JobQueue, asset_ids: Sequence[int]) -> str:
+    """New events of some assets reach the ledgers of those who held them (a job of the
+    ledger's owner, named here so that pricing never imports it)."""
+    return await jobs.enqueue(
+        CORPORATE_ACTIONS_JOB, sorted(asset_ids), job_id=f"corporate:{uuid.uuid4().hex}"
+    )
+
+
+FX_BACKFILL_JOB = "backfill_fx"
+
+
+async def ensure_fx_from(
+    *, jobs: JobQueue, currency: str, reporting: str, start: date
+) -> str | None:
+    """A holding in `currency` from `start` needs that currency's rates from then on: when
+    the stored ones begin later (or not at all), a backfill is scheduled."""
+    if currency == reporting:
+        return None
+    first = await first_rate_date(series=fx_series(currency, reporting))
+    if first is not None and first <= start:
+        return None
+    return await jobs.enqueue(
+        FX_BACKFILL_JOB, currency, start.isoformat(), job_id=f"fx:{currency}:{start}"
     )
 
 

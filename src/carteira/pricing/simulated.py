@@ -2,8 +2,11 @@
 
 A price is a pure function of (ticker, day) for closes and (ticker, tick time) for the
 live quote, so demos, tests and screenshots are reproducible and need no network. Two tickers
-pay dividends (PETR4.SA quarterly, ITUB4.SA monthly), two FX pairs are quoted (USDBRL=X,
-EURBRL=X), and `SimulatedRates` stands in for Banco Central's benchmark series.
+pay dividends (PETR4.SA quarterly, ITUB4.SA monthly), BOVA11.SA splits every June (2:1 in even
+years, a 1:2 reverse split in odd ones), two FX pairs are quoted (USDBRL=X, EURBRL=X), and
+`SimulatedRates` stands in for Banco Central's benchmark series.
+
+Like Yahoo, closes and dividend amounts are split-adjusted: on the basis of today's shares.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from carteira.core import clock
 from carteira.core.calendar import business_days
 from carteira.pricing.bcb import CDI, IPCA, SELIC
 from carteira.pricing.exceptions import UnknownSeriesError
@@ -26,6 +30,7 @@ from carteira.pricing.schemas import (
     Quote,
     RatePoint,
     SearchHit,
+    SplitEvent,
 )
 
 CENTS = Decimal("0.01")
@@ -53,6 +58,9 @@ DIVIDENDS: dict[str, tuple[frozenset[int], Decimal]] = {
 }
 DIVIDEND_DAY = 10  # ex date: the first weekday on or after the 10th
 
+SPLITTING = frozenset({"BOVA11.SA"})
+SPLIT_MONTH, SPLIT_DAY = 6, 15  # ex date: the first weekday on or after June 15th
+
 
 def _unit(*parts: object) -> float:
     """A deterministic number in [0, 1) from the parts."""
@@ -69,7 +77,8 @@ def _describe(ticker: str) -> tuple[str, str, str, AssetType, float]:
 
 
 def _close(ticker: str, day: date) -> Decimal:
-    # A slow wave plus a small daily wiggle: plausible charts, bounded far from zero.
+    """The split-adjusted close: a slow wave plus a small daily wiggle (plausible charts,
+    bounded far from zero), in today's shares."""
     _, _, _, kind, typical = _describe(ticker)
     swing = 0.25 if kind is AssetType.CURRENCY else 1.0  # currencies move far less than stocks
     n = day.toordinal()
@@ -78,7 +87,8 @@ def _close(ticker: str, day: date) -> Decimal:
         1 + swing * (0.18 * math.sin(n / 45 + phase) + 0.06 * math.sin(n / 9 + 2 * phase))
     )
     wiggle = 1 + swing * 0.02 * (_unit(ticker, n) - 0.5)
-    return Decimal(str(level * wiggle)).quantize(_quantum(kind), ROUND_HALF_EVEN)
+    value = Decimal(str(level * wiggle)) / _shares_per_original(ticker, clock.today())
+    return value.quantize(_quantum(kind), ROUND_HALF_EVEN)
 
 
 def _quantum(kind: AssetType) -> Decimal:
@@ -90,9 +100,36 @@ def _weekdays(start: date, end: date) -> list[date]:
     return [day for day in days if day.weekday() < 5]  # markets close on weekends
 
 
-def _ex_date(year: int, month: int) -> date:
-    day = date(year, month, DIVIDEND_DAY)
+def _ex_date(year: int, month: int, day_of_month: int = DIVIDEND_DAY) -> date:
+    day = date(year, month, day_of_month)
     return day + timedelta(days=7 - day.weekday()) if day.weekday() >= 5 else day
+
+
+def _split_ratio(year: int) -> tuple[Decimal, Decimal]:
+    """(new shares, old shares) of the year's June event."""
+    return (Decimal(2), Decimal(1)) if year % 2 == 0 else (Decimal(1), Decimal(2))
+
+
+def _shares_per_original(ticker: str, day: date) -> Decimal:
+    """Shares on `day` per share held before the splits began: 2 after an even year's split,
+    1 again after the next year's reverse split."""
+    if ticker not in SPLITTING:
+        return Decimal(1)
+    year = day.year if day >= _ex_date(day.year, SPLIT_MONTH, SPLIT_DAY) else day.year - 1
+    numerator, denominator = _split_ratio(year)
+    return numerator / denominator if numerator > denominator else Decimal(1)
+
+
+def _splits(ticker: str, start: date, end: date) -> list[SplitEvent]:
+    if ticker not in SPLITTING:
+        return []
+    events = []
+    for year in range(start.year, end.year + 1):
+        ex_date = _ex_date(year, SPLIT_MONTH, SPLIT_DAY)
+        if start <= ex_date <= end:
+            numerator, denominator = _split_ratio(year)
+            events.append(SplitEvent(ex_date=ex_date, numerator=numerator, denominator=denominator))
+    return events
 
 
 def _dividends(ticker: str, start: date, end: date) -> list[DividendEvent]:
@@ -141,6 +178,7 @@ class SimulatedProvider:
                 DailyClose(date=day, close=_close(ticker, day)) for day in _weekdays(start, end)
             ],
             dividends=_dividends(ticker, start, end),
+            splits=_splits(ticker, start, end),
             currency=_describe(ticker)[2],
         )
 

@@ -223,7 +223,7 @@ class Hub:
 
     async def _send_inflows(self, connection: Connection, year: int, month: int) -> None:
         snapshot = await reports.month_inflows(
-            year=year, month=month, currency=self.reporting_currency
+            year=year, month=month, reporting=self.reporting_currency
         )
         self._enqueue(
             connection, json.dumps({"type": "inflows", **snapshot.model_dump(mode="json")})
@@ -314,9 +314,7 @@ class Hub:
         """A ledger write moved some flows: the months it touched are sent again to the sockets
         here that watch them (once per burst of writes, and only if some socket watches)."""
         months = {
-            (int(flow["date"][:4]), int(flow["date"][5:7]))
-            for flow in event.get("flows", ())
-            if flow.get("currency") == self.reporting_currency
+            (int(flow["date"][:4]), int(flow["date"][5:7])) for flow in event.get("flows", ())
         }
         wanted = {month for month in months if self._watchers(month)}
         if wanted - self._months_due:
@@ -341,7 +339,7 @@ class Hub:
             year, month = self._months_due.pop()
             with contextlib.suppress(*DATABASE_DOWN_ERRORS):
                 snapshot = await reports.month_inflows(
-                    year=year, month=month, currency=self.reporting_currency
+                    year=year, month=month, reporting=self.reporting_currency
                 )
                 text = json.dumps({"type": "inflows", **snapshot.model_dump(mode="json")})
                 for connection in self._watchers((year, month)):

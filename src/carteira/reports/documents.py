@@ -31,6 +31,8 @@ INFLOWS = (
     Column("inflow", Kind.DECIMAL, 16, total=True),
     Column("outflow", Kind.DECIMAL, 16, total=True),
     Column("net", Kind.DECIMAL, 16, total=True),
+    Column("rate", Kind.DECIMAL, 12),
+    Column("net_report_currency", Kind.DECIMAL, 18),
 )
 
 
@@ -47,14 +49,19 @@ def clients_export(*, market: MarketData, request: ExportRequest) -> StreamingRe
 
 
 def inflows_export(
-    *, start: date, end: date, currency: str, request: ExportRequest
+    *, start: date, end: date, currency: str | None, reporting: str, request: ExportRequest
 ) -> StreamingResponse:
+    label = currency.lower() if currency else f"consolidated-{reporting.lower()}"
     return export_response(
         request=request,
-        what=f"inflows-{currency.lower()}-{start.isoformat()}-{end.isoformat()}",
+        what=f"inflows-{label}-{start.isoformat()}-{end.isoformat()}",
         columns=INFLOWS,
         rows=lambda: service.inflow_entry_rows(
-            start=start, end=end, currency=currency, idle_seconds=request.deadline_seconds
+            start=start,
+            end=end,
+            currency=currency,
+            reporting=reporting,
+            idle_seconds=request.deadline_seconds,
         ),
         currency_column="currency",
     )

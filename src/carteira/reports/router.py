@@ -11,7 +11,7 @@ from carteira.core.responses import json_response
 from carteira.core.types import CalendarDate, CurrencyQuery
 from carteira.pricing.dependencies import MarketDep
 from carteira.reports import documents, service
-from carteira.reports.schemas import InflowsOut
+from carteira.reports.schemas import AumOut, InflowsOut
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -29,22 +29,33 @@ async def inflows(
     format: OutputFormat = OutputFormat.JSON,
     dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
-    """Net inflows ("captado"): the cost of the lots bought in a month (`year`, `month`; the
-    current one by default) or in `start`..`end` (at most five years), in one currency, by
-    client and by day. `format=csv|xlsx` exports the lots themselves."""
+    """Captação líquida: inflows (deposits, externally settled buys), outflows (withdrawals,
+    externally settled sales) and net, by client, day and currency, for a month (`year`,
+    `month`; the current one by default) or `start`..`end` (at most five years).
+    Consolidated in the reporting currency (foreign flows at their date's rate), or one
+    currency unconverted (`currency=`). `format=csv|xlsx` exports the entries themselves."""
     first, last = service.period(year=year, month=month, start=start, end=end)
-    chosen = (currency or settings.reporting_currency).upper()
+    chosen = currency.upper() if currency else None
+    reporting = settings.reporting_currency
     if format is not OutputFormat.JSON:
         return documents.inflows_export(
             start=first,
             end=last,
             currency=chosen,
+            reporting=reporting,
             request=export_request(
                 request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
             ),
         )
-    result = await service.inflows(start=first, end=last, currency=chosen)
+    result = await service.inflows(start=first, end=last, currency=chosen, reporting=reporting)
     return json_response(result)
+
+
+@router.get("/aum", response_model=AumOut)
+async def aum(_: CurrentUser, market: MarketDep) -> Response:
+    """Assets under management now: positions at market plus cash, consolidated in the
+    reporting currency at today's rates, by asset type and currency."""
+    return json_response(await service.aum(market=market))
 
 
 @router.get("/clients", response_class=Response, responses=EXPORT_RESPONSES)

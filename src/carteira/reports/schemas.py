@@ -5,16 +5,18 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from carteira.core.types import DecimalStr
+from carteira.pricing.instruments import AssetType
 
 
 class FlowFigures(BaseModel):
     """Captação: money in (deposits, externally settled buys), money out (withdrawals,
-    externally settled sales' net proceeds), and the difference."""
+    externally settled sales' net proceeds), and the difference. Null when a flow in another
+    currency has no exchange rate for its date (see `fx_missing`)."""
 
-    inflows: DecimalStr
-    outflows: DecimalStr
-    net: DecimalStr
-    total: DecimalStr = Field(description="the same as net")
+    inflows: DecimalStr | None
+    outflows: DecimalStr | None
+    net: DecimalStr | None
+    total: DecimalStr | None = Field(description="the same as net")
     count: int = Field(description="entries that moved money")
 
 
@@ -31,14 +33,50 @@ class InflowsByCurrency(FlowFigures):
     currency: str
 
 
+class FxMissing(BaseModel):
+    currency: str
+    dates: list[date]
+
+
 class InflowsOut(FlowFigures):
-    """Net new money (captação líquida) in the period, in `currency` (unconverted)."""
+    """Net new money (captação líquida) in the period, in `currency`: consolidated in the
+    reporting currency (foreign flows at their date's exchange close), or one currency
+    unconverted when asked (`?currency=`)."""
 
     start: date
     end: date
     year: int | None
     month: int | None
     currency: str
+    consolidated: bool
     by_client: list[InflowsByClient]
     by_day: list[InflowsByDay]
     by_currency: list[InflowsByCurrency] = Field(description="every currency, unconverted")
+    fx_missing: list[FxMissing] = Field(default_factory=list)
+
+
+class AumByAssetType(BaseModel):
+    asset_type: AssetType | None = Field(description="null: cash")
+    value: DecimalStr | None
+
+
+class AumByCurrency(BaseModel):
+    currency: str
+    market_value: DecimalStr | None
+    cash: DecimalStr
+    rate: DecimalStr | None = Field(description="today's rate into the reporting currency")
+
+
+class AumOut(BaseModel):
+    """Assets under management now: positions at market plus cash, consolidated in the
+    reporting currency at today's rates."""
+
+    currency: str
+    value: DecimalStr | None
+    market_value: DecimalStr | None
+    cash: DecimalStr | None
+    clients: int = Field(description="clients holding anything")
+    by_asset_type: list[AumByAssetType]
+    by_currency: list[AumByCurrency]
+    prices_missing: list[str] = Field(description="tickers without a price: their value is null")
+    fx_missing: list[str] = Field(description="currencies without a rate")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -16,9 +17,19 @@ from carteira.assets import service as assets
 from carteira.clients import service as clients
 from carteira.core import clock
 from carteira.core.money import plain
+from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
 from carteira.reports.exceptions import InvalidPeriodError
-from carteira.reports.schemas import InflowsByClient, InflowsByCurrency, InflowsByDay, InflowsOut
+from carteira.reports.schemas import (
+    AumByAssetType,
+    AumByCurrency,
+    AumOut,
+    FxMissing,
+    InflowsByClient,
+    InflowsByCurrency,
+    InflowsByDay,
+    InflowsOut,
+)
 
 MAX_PERIOD_DAYS = 5 * 366
 EXPORT_BATCH = 500
@@ -41,41 +52,58 @@ def period(
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _figures(rows: Iterable[FlowRow]) -> dict[str, Any]:
-    inflows = outflows = Decimal(0)
+@dataclass(frozen=True)
+class _Flow:
+    """A flow row in the report's currency (None: no rate for its date)."""
+
+    row: FlowRow
+    inflow: Decimal | None
+    outflow: Decimal | None
+
+
+def _figures(flows: Iterable[_Flow]) -> dict[str, Any]:
+    inflows: Decimal | None = Decimal(0)
+    outflows: Decimal | None = Decimal(0)
     count = 0
-    for row in rows:
-        inflows += row.inflow
-        outflows += row.outflow
-        count += row.entries
-    net = plain(inflows - outflows)
+    for flow in flows:
+        count += flow.row.entries
+        inflows = None if inflows is None or flow.inflow is None else inflows + flow.inflow
+        outflows = None if outflows is None or flow.outflow is None else outflows + flow.outflow
+    net = plain(inflows - outflows) if inflows is not None and outflows is not None else None
     return {
-        "inflows": plain(inflows),
-        "outflows": plain(outflows),
+        "inflows": plain(inflows) if inflows is not None else None,
+        "outflows": plain(outflows) if outflows is not None else None,
         "net": net,
         "total": net,
         "count": count,
     }
 
 
-def _grouped(rows: Iterable[FlowRow], key: Callable[[FlowRow], K]) -> dict[K, list[FlowRow]]:
-    groups: dict[K, list[FlowRow]] = defaultdict(list)
+def _grouped(rows: Iterable[_Flow], key: Callable[[_Flow], K]) -> dict[K, list[_Flow]]:
+    groups: dict[K, list[_Flow]] = defaultdict(list)
     for row in rows:
         groups[key(row)].append(row)
     return groups
 
 
-async def inflows(*, start: date, end: date, currency: str) -> InflowsOut:
+async def inflows(*, start: date, end: date, currency: str | None, reporting: str) -> InflowsOut:
+    """Captação in [start, end]: consolidated in `reporting` (foreign flows at their date's
+    rate), or only the flows in `currency`, unconverted."""
     every = await allocations.flows(start=start, end=end)
-    rows = [row for row in every if row.currency == currency]
-    by_client = _grouped(rows, lambda r: r.client_id)
+    unconverted = [_Flow(row, row.inflow, row.outflow) for row in every]
+    if currency is not None:
+        flows = [flow for flow in unconverted if flow.row.currency == currency]
+        missing: dict[str, list[date]] = {}
+    else:
+        flows, missing = await _consolidated(every, reporting=reporting, start=start, end=end)
+    by_client = _grouped(flows, lambda f: f.row.client_id)
     names = await clients.client_names(client_ids=by_client)
     clients_out = sorted(
         (
             InflowsByClient(client_id=client_id, name=names.get(client_id, ""), **_figures(group))
             for client_id, group in by_client.items()
         ),
-        key=lambda c: (-c.net, c.client_id),
+        key=lambda c: (-(c.net or Decimal(0)), c.client_id),
     )
     whole_month = start.day == 1 and end == date(
         start.year, start.month, calendar.monthrange(start.year, start.month)[1]
@@ -85,62 +113,123 @@ async def inflows(*, start: date, end: date, currency: str) -> InflowsOut:
         end=end,
         year=start.year if whole_month else None,
         month=start.month if whole_month else None,
-        currency=currency,
+        currency=currency or reporting,
+        consolidated=currency is None,
         by_client=clients_out,
         by_day=[
             InflowsByDay(date=day, **_figures(group))
-            for day, group in sorted(_grouped(rows, lambda r: r.date).items())
+            for day, group in sorted(_grouped(flows, lambda f: f.row.date).items())
         ],
         by_currency=[
             InflowsByCurrency(currency=code, **_figures(group))
-            for code, group in sorted(_grouped(every, lambda r: r.currency).items())
+            for code, group in sorted(_grouped(unconverted, lambda f: f.row.currency).items())
         ],
-        **_figures(rows),
+        fx_missing=[FxMissing(currency=c, dates=days) for c, days in sorted(missing.items())],
+        **_figures(flows),
     )
 
 
-async def month_inflows(*, year: int, month: int, currency: str) -> InflowsOut:
+async def _consolidated(
+    rows: list[FlowRow], *, reporting: str, start: date, end: date
+) -> tuple[list[_Flow], dict[str, list[date]]]:
+    window = await pricing.fx_window(
+        currencies={r.currency for r in rows}, reporting=reporting, first=start, last=end
+    )
+    flows, missing = [], defaultdict(list)
+    for row in rows:
+        inflow = window.convert(row.inflow, row.currency, row.date)
+        outflow = window.convert(row.outflow, row.currency, row.date)
+        if inflow is None:
+            missing[row.currency].append(row.date)
+        flows.append(_Flow(row, inflow, outflow))
+    return flows, {c: sorted(set(days)) for c, days in missing.items()}
+
+
+async def month_inflows(*, year: int, month: int, reporting: str) -> InflowsOut:
+    """The month's captação, consolidated (what the dashboard and /ws/inflows show)."""
     start, end = period(year=year, month=month, start=None, end=None)
-    return await inflows(start=start, end=end, currency=currency)
+    return await inflows(start=start, end=end, currency=None, reporting=reporting)
+
+
+async def aum(*, market: MarketData) -> AumOut:
+    figures = await allocations.aum(market=market)
+    return AumOut(
+        currency=figures.reporting,
+        value=figures.value,
+        market_value=figures.market_value,
+        cash=figures.cash,
+        clients=figures.clients,
+        by_asset_type=[
+            AumByAssetType(asset_type=kind, value=value)
+            for kind, value in sorted(
+                figures.by_type.items(), key=lambda i: (i[0] is None, i[0] or "")
+            )
+        ],
+        by_currency=[
+            AumByCurrency(currency=code, market_value=market, cash=cash, rate=rate)
+            for code, (market, cash, rate) in figures.by_currency.items()
+        ],
+        prices_missing=figures.prices_missing,
+        fx_missing=figures.fx_missing,
+    )
 
 
 # ---- export rows ---------------------------------------------------------------------------
 
 
 async def inflow_entry_rows(
-    *, start: date, end: date, currency: str, idle_seconds: float
+    *, start: date, end: date, currency: str | None, reporting: str, idle_seconds: float
 ) -> AsyncIterator[tuple[Any, ...]]:
-    """The entries behind `inflows(start, end, currency)`: exactly what that answer sums."""
+    """The entries behind `inflows(start, end, currency)`: exactly what that answer sums (the
+    last columns: the rate used and the net in the report's currency)."""
+    window = (
+        await pricing.fx_window(
+            currencies=await allocations.flow_currencies(start=start, end=end),
+            reporting=reporting,
+            first=start,
+            last=end,
+        )
+        if currency is None
+        else None
+    )
     batch: list[tuple[Any, ...]] = []
     async for record in allocations.flow_entries(
         start=start, end=end, currency=currency, idle_seconds=idle_seconds
     ):
         batch.append(record)
         if len(batch) >= EXPORT_BATCH:
-            for row in await _named_entries(batch):
+            for row in await _named_entries(batch, window):
                 yield row
             batch = []
-    for row in await _named_entries(batch):
+    for row in await _named_entries(batch, window):
         yield row
 
 
-async def _named_entries(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+async def _named_entries(
+    batch: list[tuple[Any, ...]], window: pricing.FxWindow | None
+) -> list[tuple[Any, ...]]:
     names = await clients.client_names(client_ids=(r[1] for r in batch))
     infos = await assets.describe(asset_ids=(r[3] for r in batch if r[3] is not None))
-    return [
-        (
-            day,
-            client_id,
-            names.get(client_id, ""),
-            kind,
-            infos[asset_id].ticker if asset_id in infos else None,
-            currency,
-            plain(inflow),
-            plain(outflow),
-            plain(inflow - outflow),
+    rows = []
+    for day, client_id, kind, asset_id, currency, inflow, outflow in batch:
+        net = inflow - outflow
+        rate = window.rate(currency, day) if window is not None else Decimal(1)
+        rows.append(
+            (
+                day,
+                client_id,
+                names.get(client_id, ""),
+                kind,
+                infos[asset_id].ticker if asset_id in infos else None,
+                currency,
+                plain(inflow),
+                plain(outflow),
+                plain(net),
+                rate,
+                window.convert(net, currency, day) if window is not None else plain(net),
+            )
         )
-        for day, client_id, kind, asset_id, currency, inflow, outflow in batch
-    ]
+    return rows
 
 
 async def client_report_rows(
