@@ -19,6 +19,7 @@ from carteira.assets.router import router as assets_router
 from carteira.auth.router import router as auth_router
 from carteira.auth.router import users_router
 from carteira.auth.sessions import SessionStore
+from carteira.benchmarks.router import router as benchmarks_router
 from carteira.clients.router import router as clients_router
 from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_router,
         users_router,
         reports_router,
+        benchmarks_router,
         realtime_router,
         jobs_router,
         audit_router,

@@ -24,7 +24,7 @@ from carteira.core.jobs import REGISTRY, Context, JobQueue
 from carteira.core.logging import job_id_var
 from carteira.core.metrics import discard_process_files, serve_worker_metrics
 from carteira.core.tracing import configure_tracing
-from carteira.pricing import tasks as pricing_tasks  # noqa: F401 - registers its jobs
+from carteira.pricing import tasks as pricing_tasks
 from carteira.pricing.service import create_market_data
 from carteira.realtime import tasks as realtime_tasks
 
@@ -114,6 +114,13 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
             cron(
                 ledger_tasks.daily_fx,
                 name="daily_fx",
+                unique=True,
+                timeout=900,
+                **parse_cron(settings.daily_close_cron),
+            ),
+            cron(
+                pricing_tasks.daily_benchmarks,
+                name="daily_benchmarks",
                 unique=True,
                 timeout=900,
                 **parse_cron(settings.daily_close_cron),

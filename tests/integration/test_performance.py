@@ -11,6 +11,7 @@ import pyxirr
 from carteira.core import clock
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
+from carteira.pricing.service import MARKET_DATA_STORED
 from tests.factories import make_allocation, make_asset, make_client
 from tests.integration.test_jobs import weekdays
 
@@ -174,7 +175,7 @@ async def test_a_lot_bought_today_counts_from_its_price_in_the_days_change(as_ad
     assert totals["day_change_pct"] == pytest.approx(102.0)
 
 
-async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo):
+async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo, app):
     """Measured before: a holding without any price was valued at its buy price: a silent
     0 % return and an XIRR of 0.0."""
     client = await make_client(as_admin)
@@ -197,6 +198,7 @@ async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo):
 
     # Closes arrive, but only from D[2] on: the days before stay a reported gap.
     await store_closes(asset_id=asset["id"], closes=[DailyClose(date=D[2], close=Decimal("12"))])
+    await app.state.events.publish(MARKET_DATA_STORED)  # what the closes jobs announce
     body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
     assert [(g["ticker"], g["start"]) for g in body["prices_missing"]] == [
         ("NOPX3.SA", D[0].isoformat())

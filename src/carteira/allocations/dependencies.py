@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from carteira.allocations.service import Services
+from carteira.benchmarks import service as benchmarks
+from carteira.benchmarks.service import Benchmark
 
 
 async def ledger_services(request: Request) -> Services:
@@ -18,3 +20,23 @@ async def ledger_services(request: Request) -> Services:
 
 
 LedgerServices = Annotated[Services, Depends(ledger_services)]
+
+
+async def chosen_benchmarks(
+    benchmarks_query: Annotated[
+        str | None,
+        Query(
+            alias="benchmarks",
+            max_length=200,
+            description="comma-separated: CDI, SELIC, IPCA, IBOV or registered tickers",
+            examples=["CDI,IBOV"],
+        ),
+    ] = None,
+) -> list[Benchmark]:
+    """The benchmarks asked for, resolved (422 naming the valid ones for an unknown code)."""
+    if not benchmarks_query:
+        return []
+    return await benchmarks.resolve(codes=benchmarks_query.split(","))
+
+
+ChosenBenchmarks = Annotated[list[Benchmark], Depends(chosen_benchmarks)]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi.responses import StreamingResponse
 
 from carteira.allocations.schemas import PerformanceOut, PositionsOut
-from carteira.core.exports import Column, ExportRequest, Kind, export_response, iterate
+from carteira.core.exports import (
+    Column,
+    ExportRequest,
+    ExtraSheet,
+    Kind,
+    export_response,
+    iterate,
+)
 
 POSITIONS = (
     Column("ticker", Kind.TEXT, 12),
@@ -62,10 +69,36 @@ def positions_export(*, positions: PositionsOut, request: ExportRequest) -> Stre
 
 
 def performance_export(*, performance: PerformanceOut, request: ExportRequest) -> StreamingResponse:
-    rows = [(p.date, p.value, p.invested, p.cumulative_twr_pct) for p in performance.series]
+    """The daily curve with each benchmark's beside it; workbooks add the monthly table."""
+    codes = [b.code for b in performance.benchmarks]
+    columns = (
+        *PERFORMANCE,
+        *(Column(f"{code}_cumulative_pct", Kind.PERCENT, 16) for code in codes),
+    )
+    beside = [b.series for b in performance.benchmarks]
+    rows = [
+        (p.date, p.value, p.invested, p.cumulative_twr_pct, *(s[i].cumulative_pct for s in beside))
+        for i, p in enumerate(performance.series)
+    ]
+    monthly_columns = (
+        Column("month", Kind.TEXT, 10),
+        Column("portfolio_pct", Kind.PERCENT, 14),
+        *(Column(f"{code}_pct", Kind.PERCENT, 14) for code in codes),
+        *((Column("pct_of_cdi", Kind.PERCENT, 12),) if "CDI" in codes else ()),
+    )
+    monthly = [
+        (
+            m.month,
+            m.portfolio_pct,
+            *(m.benchmarks.get(code) for code in codes),
+            *((m.pct_of_cdi,) if "CDI" in codes else ()),
+        )
+        for m in performance.monthly
+    ]
     return export_response(
         request=request,
         what=f"client-{performance.client_id}-performance-{performance.currency.lower()}",
-        columns=PERFORMANCE,
+        columns=columns,
         rows=lambda: iterate(rows),
+        extra_sheets=[ExtraSheet("monthly", monthly_columns, monthly)],
     )

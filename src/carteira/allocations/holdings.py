@@ -261,13 +261,8 @@ async def list_allocations(
         )
         for row in page
     ]
-    return AllocationPage(
-        items=items,
-        total=len(lots),
-        page=params.page,
-        page_size=params.page_size,
-        pages=-(-len(lots) // params.page_size),
-        prices_unavailable=bool(batch.errors),
+    return AllocationPage.build(
+        items, total=len(lots), params=params, prices_unavailable=bool(batch.errors)
     )
 
 

@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from carteira.allocations import store, valuation
+from carteira.allocations.books import LEDGER_CHANGED
 from carteira.allocations.exceptions import CurrencyNotHeldError
 from carteira.allocations.ledger import Book, Entry, flow_of, in_order
 from carteira.allocations.returns import (
@@ -48,11 +49,15 @@ from carteira.allocations.schemas import (
     PerformanceTotals,
     PriceGap,
 )
+from carteira.allocations.statement import Statement, statement
 from carteira.assets import service as assets
+from carteira.benchmarks import service as benchmark_service
+from carteira.benchmarks.service import Benchmark
 from carteira.clients import service as clients
 from carteira.core import clock
 from carteira.core.errors import InvalidInputError
 from carteira.core.events import EventBus
+from carteira.core.jobs import JobQueue
 from carteira.core.money import EXACT, ZERO, plain
 from carteira.pricing import service as pricing
 from carteira.pricing.service import ClosesWindow, FxWindow, MarketData
@@ -124,19 +129,78 @@ class _SplitBasis:
         return self.factors[asset_id][bisect.bisect_right(days, day)]
 
 
+SNAPSHOTS = "allocations.performance"
+MAX_VARIANTS = 8  # windows, currencies and benchmark sets kept per client
+
+
+@dataclass
+class _Snapshot:
+    """Everything derived from stored data (the ledger, closes, rates, benchmark values):
+    kept until the client's next write or the next stored market data, anywhere."""
+
+    walk: _Walk
+    currencies: list[str]
+    chosen: str | None
+    first: date
+    held_currencies: set[str]
+    statement: Statement
+
+
 async def client_performance(
     *,
     client_id: int,
     start: date | None,
     end: date | None,
     currency: str | None,
+    benchmarks: Sequence[Benchmark] = (),
     market: MarketData,
     events: EventBus,
+    jobs: JobQueue,
 ) -> PerformanceOut:
     today = clock.today()
     last = end or today
     if last > today:
         raise InvalidInputError("end cannot be in the future.")
+    cache = events.cache(
+        SNAPSHOTS,
+        cleared_by=(LEDGER_CHANGED, pricing.MARKET_DATA_STORED, assets.ASSET_CHANGED),
+        keyed_by="client_id",
+        ttl_seconds=600,
+        max_entries=512,
+    )
+    variant = f"{start}|{last}|{currency or ''}|{','.join(b.code for b in benchmarks)}|{today}"
+    generation = cache.generation
+    variants: dict[str, _Snapshot] = cache.get(str(client_id)) or {}
+    snapshot = variants.get(variant)
+    if snapshot is None:
+        snapshot = await _snapshot(
+            client_id=client_id,
+            start=start,
+            last=last,
+            currency=currency,
+            benchmarks=benchmarks,
+            market=market,
+            events=events,
+            jobs=jobs,
+        )
+        kept = dict(list(variants.items())[-(MAX_VARIANTS - 1) :])
+        cache.set(str(client_id), {**kept, variant: snapshot}, generation=generation)
+    else:
+        await clients.ensure_client_exists(client_id=client_id)
+    return await _answer(snapshot, client_id=client_id, last=last, today=today, market=market)
+
+
+async def _snapshot(
+    *,
+    client_id: int,
+    start: date | None,
+    last: date,
+    currency: str | None,
+    benchmarks: Sequence[Benchmark],
+    market: MarketData,
+    events: EventBus,
+    jobs: JobQueue,
+) -> _Snapshot:
     entries = await store.client_entries(client_id)
     if not entries:
         await clients.ensure_client_exists(client_id=client_id)
@@ -163,7 +227,6 @@ async def client_performance(
         if chosen is None
         else FxWindow(reporting=chosen)
     )
-
     walk = _Walk(
         view=view,
         tickers={a: info.ticker for a, info in infos.items()},
@@ -173,23 +236,52 @@ async def client_performance(
         fx=fx,
     )
     walk.run(first=first, last=last)
+    eve = first - timedelta(days=1)
+    curves = await benchmark_service.curves(
+        benchmarks=benchmarks, eve=eve, last=last, market=market, jobs=jobs, events=events
+    )
+    return _Snapshot(
+        walk=walk,
+        currencies=currencies,
+        chosen=chosen,
+        first=first,
+        held_currencies=held_currencies,
+        statement=statement(
+            series=walk.series,
+            eve=eve,
+            last=last,
+            cut=start is not None and bool(view) and view[0].date < start,
+            curves=curves,
+        ),
+    )
+
+
+async def _answer(
+    snapshot: _Snapshot, *, client_id: int, last: date, today: date, market: MarketData
+) -> PerformanceOut:
+    """The snapshot with today's live prices and rates (when the window ends today)."""
+    walk, chosen, first = snapshot.walk, snapshot.chosen, snapshot.first
+    reporting = market.settings.reporting_currency
     live = await _live(walk.book, walk.tickers, market) if last == today else {}
     rates = (
-        await pricing.live_rates(market=market, currencies=held_currencies, reporting=reporting)
+        await pricing.live_rates(
+            market=market, currencies=snapshot.held_currencies, reporting=reporting
+        )
         if last == today and chosen is None
         else {}
     )
     totals, unavailable = walk.totals(last=last, today=today, live=live, rates=rates)
-
     final = walk.series[-1].cumulative_twr_pct if walk.series else None
     twr = final / HUNDRED if final is not None else None
     span = (last - first).days
     xirr = _xirr(walk, last=last, value=totals.value)
+    figures = snapshot.statement
+    drawdown = figures.drawdown
     return PerformanceOut(
         client_id=client_id,
         currency=chosen or reporting,
         consolidated=chosen is None,
-        currencies=currencies,
+        currencies=snapshot.currencies,
         start=first,
         end=last,
         totals=totals,
@@ -202,6 +294,14 @@ async def client_performance(
         xirr_note=xirr.reason,
         twr_pct=_pct(twr),
         twr_annualized_pct=_pct(annualize(twr, span)) if twr is not None and span > 365 else None,
+        periods=figures.periods,
+        monthly=figures.monthly,
+        volatility_pct=figures.volatility_pct,
+        max_drawdown_pct=_pct(drawdown.fraction) if drawdown else None,
+        max_drawdown_peak=drawdown.peak if drawdown else None,
+        max_drawdown_trough=drawdown.trough if drawdown else None,
+        benchmarks=figures.benchmarks,
+        pct_of_cdi=figures.pct_of_cdi,
         series=walk.series,
         prices_unavailable=unavailable,
         prices_missing=[
@@ -347,7 +447,9 @@ class _Walk:
         day: date,
         *,
         on_split_basis: bool = True,
+        note_gaps: bool = True,
     ) -> Decimal | None:
+        """`note_gaps=False` for the live figures: they must not change the kept snapshot."""
         by_currency: dict[str, dict[int, Decimal]] = defaultdict(dict)
         for asset_id, quantity in held.items():
             factor = self.basis.factor(asset_id, day) if on_split_basis else Decimal(1)
@@ -367,9 +469,9 @@ class _Walk:
                 missing_rate.append(code)
                 continue
             total += value * rate
-        if missing_price:
+        if missing_price and note_gaps:
             self.price_gaps.note(missing_price, day)
-        if missing_rate:
+        if missing_rate and note_gaps:
             self.fx_gaps.note(missing_rate, day)
         return None if missing_price or missing_rate else total
 
@@ -398,8 +500,10 @@ class _Walk:
                 return rates[code].rate
             return self.fx.latest(code)
 
-        market_value = self._valued(held, prices, {}, rate_now, last, on_split_basis=False)
-        cash = self._valued({}, {}, self.book.cash, rate_now, last)
+        market_value = self._valued(
+            held, prices, {}, rate_now, last, on_split_basis=False, note_gaps=False
+        )
+        cash = self._valued({}, {}, self.book.cash, rate_now, last, note_gaps=False)
         cost = sum((p.cost for p in self.book.positions.values() if p.quantity), ZERO)
         if market_value is None or cash is None:
             return (
@@ -453,6 +557,7 @@ class _Walk:
             rate_of,
             last,
             on_split_basis=False,
+            note_gaps=False,
         )
         if opening is None:
             return None, None

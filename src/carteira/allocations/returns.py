@@ -16,8 +16,10 @@ Conventions:
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -140,3 +142,48 @@ def _require_increasing_dates(days: Sequence[ValuationDay]) -> None:
     for earlier, later in pairwise(days):
         if later.on <= earlier.on:
             raise ValueError(f"valuation days must be strictly increasing: {later.on}")
+
+
+# ---- statement figures over a cumulative curve ---------------------------------------------------
+
+TRADING_DAYS_PER_YEAR = 252
+
+
+@dataclass(frozen=True, slots=True)
+class Drawdown:
+    fraction: float  # the fall from the peak, negative (0.0: never below a previous peak)
+    peak: datetime.date
+    trough: datetime.date
+
+
+def growth_between(curve: Sequence[tuple[datetime.date, float]], start: datetime.date) -> float:
+    """Growth (fraction) from `start`'s close to the curve's last point. `curve` holds the
+    cumulative growth at each date, oldest first, beginning with its base (0.0); a start
+    before the curve counts from its base."""
+    index = bisect.bisect_right([day for day, _ in curve], start) - 1
+    low = curve[index][1] if index >= 0 else 0.0
+    return (1 + curve[-1][1]) / (1 + low) - 1
+
+
+def volatility(curve: Sequence[tuple[datetime.date, float]]) -> float | None:
+    """Annualized volatility (fraction): the sample standard deviation of the returns from
+    point to point, times the square root of 252; None with fewer than two returns."""
+    returns = [(1 + b) / (1 + a) - 1 for (_, a), (_, b) in pairwise(curve) if 1 + a > 0]
+    if len(returns) < 2:
+        return None
+    return statistics.stdev(returns) * math.sqrt(TRADING_DAYS_PER_YEAR)
+
+
+def max_drawdown(curve: Sequence[tuple[datetime.date, float]]) -> Drawdown | None:
+    """The largest fall of the growth index from a running peak to a later trough."""
+    if not curve:
+        return None
+    peak_day, peak = curve[0][0], 1 + curve[0][1]
+    worst = Drawdown(0.0, peak_day, peak_day)
+    for day, cumulative in curve:
+        level = 1 + cumulative
+        if level > peak:
+            peak_day, peak = day, level
+        elif peak > 0 and level / peak - 1 < worst.fraction:
+            worst = Drawdown(level / peak - 1, peak_day, day)
+    return worst

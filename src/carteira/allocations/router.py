@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from carteira.allocations import exports, performance, service
-from carteira.allocations.dependencies import LedgerServices
+from carteira.allocations.dependencies import ChosenBenchmarks, LedgerServices
 from carteira.allocations.schemas import (
     AllocationCreate,
     AllocationOut,
@@ -22,7 +22,7 @@ from carteira.allocations.schemas import (
     TransactionQuery,
 )
 from carteira.auth.dependencies import AdminUser, CurrentUser
-from carteira.core.dependencies import EventsDep, export_request
+from carteira.core.dependencies import EventsDep, JobsDep, export_request
 from carteira.core.exports import EXPORT_RESPONSES, CsvDialect, ExportFormat, OutputFormat
 from carteira.core.pagination import Pagination
 from carteira.core.responses import json_response
@@ -148,21 +148,26 @@ async def client_performance(
     user: CurrentUser,
     market: MarketDep,
     events: EventsDep,
+    jobs: JobsDep,
+    benchmarks: ChosenBenchmarks,
     start: CalendarDate | None = None,
     end: CalendarDate | None = None,
     currency: CurrencyQuery = None,
     format: OutputFormat = OutputFormat.JSON,
     dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
-    """Totals, XIRR, TWR and the daily curve from the ledger and the stored closes
-    (`format=csv|xlsx` exports the curve)."""
+    """Totals, XIRR, TWR, period returns, the monthly table, volatility, drawdown and the
+    daily curve from the ledger and the stored closes, beside the benchmarks asked for
+    (`format=csv|xlsx` exports the curve; XLSX adds the monthly table)."""
     result = await performance.client_performance(
         client_id=client_id,
         start=start,
         end=end,
         currency=currency,
+        benchmarks=benchmarks,
         market=market,
         events=events,
+        jobs=jobs,
     )
     if format is not OutputFormat.JSON:
         return exports.performance_export(

@@ -20,6 +20,7 @@ from carteira.allocations.models import Source
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
 from carteira.core import clock
+from carteira.core.pagination import Page
 from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, PositiveAmount
 
 # ---- input ----------------------------------------------------------------------------------
@@ -238,12 +239,7 @@ class TransactionOut(BaseModel):
     updated_at: datetime
 
 
-class TransactionPage(BaseModel):
-    items: list[TransactionOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
+TransactionPage = Page[TransactionOut]
 
 
 # -- compatibility: allocations are buy transactions, listed as their open lots ---------------
@@ -302,12 +298,7 @@ class AllocationOut(BaseModel):
     updated_at: datetime
 
 
-class AllocationPage(BaseModel):
-    items: list[AllocationOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
+class AllocationPage(Page[AllocationOut]):
     prices_unavailable: bool = False
 
 
@@ -462,6 +453,37 @@ class PriceGap(BaseModel):
     end: date
 
 
+PeriodName = Literal["month", "ytd", "12m", "inception"]
+
+
+class BenchmarkPoint(BaseModel):
+    date: date
+    cumulative_pct: float | None
+
+
+class BenchmarkResult(BaseModel):
+    """A benchmark over the portfolio's days, measured from the same base."""
+
+    code: str
+    name: str
+    source: str = Field(description="bcb | yahoo | simulated | asset")
+    currency: str
+    available: bool = Field(description="false: no value for this period (see notes)")
+    twr_pct: float | None = Field(description="accumulated over the portfolio's span")
+    periods: dict[PeriodName, float | None]
+    series: list[BenchmarkPoint] = Field(description="on the portfolio's dates")
+    notes: list[str] = Field(default_factory=list)
+
+
+class MonthlyReturn(BaseModel):
+    """One row of the month x year table of an advisory statement."""
+
+    month: str = Field(description="YYYY-MM", examples=["2026-03"])
+    portfolio_pct: float | None
+    benchmarks: dict[str, float | None] = Field(default_factory=dict)
+    pct_of_cdi: float | None = Field(None, description="when CDI is asked for")
+
+
 class PerformanceOut(BaseModel):
     """Returns are in percent. Consolidated in the reporting currency, or one currency
     unconverted (`currency=`)."""
@@ -478,6 +500,22 @@ class PerformanceOut(BaseModel):
     xirr_note: str | None = Field(description="why xirr_pct is null, when it is")
     twr_pct: float | None = Field(description="time-weighted, chain-linked daily")
     twr_annualized_pct: float | None = Field(description="when the span exceeds a year")
+    periods: dict[PeriodName, float | None] = Field(
+        default_factory=dict,
+        description="TWR over the month, the year to date, 12 months and since inception, each"
+        " ending at `end`; null when `start` cuts the window short of the period",
+    )
+    monthly: list[MonthlyReturn] = Field(default_factory=list)
+    volatility_pct: float | None = Field(None, description="annualized: sqrt(252) x stdev")
+    max_drawdown_pct: float | None = Field(
+        None, description="the largest fall from a peak of the TWR index (negative or 0)"
+    )
+    max_drawdown_peak: date | None = None
+    max_drawdown_trough: date | None = None
+    benchmarks: list[BenchmarkResult] = Field(default_factory=list)
+    pct_of_cdi: float | None = Field(
+        None, description="twr_pct / CDI accumulated over the same days x 100"
+    )
     series: list[PerformancePoint]
     prices_unavailable: bool = Field(
         False, description="a live quote was missing; the last stored close stood in"

@@ -178,13 +178,7 @@ async def list_transactions(
     infos = await assets.describe(
         asset_ids=(r["asset_id"] for r in rows if r["asset_id"]), events=events
     )
-    return TransactionPage(
-        items=[_out(row, infos) for row in rows],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-        pages=-(-total // params.page_size),
-    )
+    return TransactionPage.build([_out(row, infos) for row in rows], total=total, params=params)
 
 
 async def _count(client_id: int, query: TransactionQuery) -> int:

@@ -42,4 +42,6 @@ async def daily_fx(ctx: Context) -> dict[str, Any]:
         refreshed[currency] = await pricing.refresh_fx(
             market=market, currency=currency, reporting=reporting, start=start, end=today
         )
+    if refreshed:
+        await ctx["events"].publish(pricing.MARKET_DATA_STORED)
     return {"rates": refreshed}

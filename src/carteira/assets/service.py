@@ -228,6 +228,24 @@ async def describe(
     return found
 
 
+async def asset_infos(*, offset: int, limit: int) -> tuple[list[AssetInfo], int]:
+    """A slice of the registry in ticker order, and its size."""
+    rows = (
+        await Asset.all().order_by("ticker").offset(offset).limit(limit).values(*_INFO_COLUMNS)
+        if limit > 0
+        else []
+    )
+    total = await Asset.all().count()
+    return [AssetInfo(**{**row, "asset_type": AssetType(row["asset_type"])}) for row in rows], total
+
+
+async def info_by_ticker(*, ticker: str) -> AssetInfo | None:
+    rows = await Asset.filter(ticker=ticker.strip().upper()).values(*_INFO_COLUMNS)
+    return (
+        AssetInfo(**{**rows[0], "asset_type": AssetType(rows[0]["asset_type"])}) if rows else None
+    )
+
+
 def sessions_of(asset: Asset) -> PreviousSession:
     """The listing's trading calendar: the session before a given day."""
     every_day = asset.asset_type is AssetType.CRYPTOCURRENCY

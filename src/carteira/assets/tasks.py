@@ -59,6 +59,8 @@ async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date)
     await asyncio.gather(*(one(asset) for asset in assets))
     if with_events:  # the ledgers of those who held them get their entries, in one job
         await pricing.schedule_corporate_actions(jobs=ctx["jobs"], asset_ids=with_events)
+    if inserted or updated or events:
+        await ctx["events"].publish(pricing.MARKET_DATA_STORED)
     trace.get_current_span().set_attribute("job.rows_inserted", inserted)
     if failed and len(failed) == len(assets):
         # Nothing worked: most likely an outage; the job is retried later.

@@ -176,13 +176,27 @@ class Totals:
 # ---- XLSX --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ExtraSheet:
+    """A small sheet after the main one (rows already in memory), in workbooks only."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Sequence[Row]
+
+
 class _Sheet:
     """One worksheet in constant-memory mode: rows must be written in order, once."""
 
     def __init__(
-        self, path: str, title: str, columns: Sequence[Column], currency_column: str | None
+        self,
+        path: str,
+        title: str,
+        columns: Sequence[Column],
+        currency_column: str | None,
+        workbook: xlsxwriter.Workbook | None = None,
     ) -> None:
-        self.workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+        self.workbook = workbook or xlsxwriter.Workbook(path, {"constant_memory": True})
         self.sheet = self.workbook.add_worksheet(title[:31])
         self.columns = columns
         bold = self.workbook.add_format({"bold": True, "bottom": 1})
@@ -221,7 +235,15 @@ class _Sheet:
         else:
             self.sheet.write_number(row, col, float(value), fmt)
 
-    def close(self) -> None:
+    def close(self, extra: Sequence[ExtraSheet] = ()) -> None:
+        self._write_totals()
+        for more in extra:
+            sheet = _Sheet("", more.title, more.columns, None, workbook=self.workbook)
+            sheet.write(more.rows)
+            sheet._write_totals()
+        self.workbook.close()
+
+    def _write_totals(self) -> None:
         # Totals as values, not SUM formulas: a formula over a mixed-currency column would add
         # reais to dollars the moment someone re-sorts the sheet.
         for totals in self.totals.rows():
@@ -233,7 +255,6 @@ class _Sheet:
                 else:
                     self.sheet.write_number(self.next_row, index, float(value), self.total_format)
             self.next_row += 1
-        self.workbook.close()
 
 
 async def xlsx_chunks(
@@ -242,6 +263,7 @@ async def xlsx_chunks(
     *,
     title: str,
     currency_column: str | None = None,
+    extra: Sequence[ExtraSheet] = (),
 ) -> AsyncIterator[bytes]:
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="carteira-")
     os.close(handle)
@@ -254,7 +276,7 @@ async def xlsx_chunks(
                 await asyncio.to_thread(sheet.write, batch)
                 batch = []
         await asyncio.to_thread(sheet.write, batch)
-        await asyncio.to_thread(sheet.close)
+        await asyncio.to_thread(sheet.close, extra)
         with open(path, "rb") as file:  # noqa: ASYNC230 - local temp file, read in chunks
             while chunk := file.read(FILE_CHUNK_BYTES):
                 yield chunk
@@ -370,6 +392,7 @@ def export_response(
     columns: Sequence[Column],
     rows: Callable[[], AsyncIterator[Row]],
     currency_column: str | None = None,
+    extra_sheets: Sequence[ExtraSheet] = (),
 ) -> StreamingResponse:
     """`carteira-<what>-<date>.<csv|xlsx>` as an attachment, streamed."""
     release = request.limiter.take(request.user_id)
@@ -378,7 +401,9 @@ def export_response(
     body = (
         csv_chunks(columns, rows(), dialect=request.dialect)
         if fmt is ExportFormat.CSV
-        else xlsx_chunks(columns, rows(), title=what, currency_column=currency_column)
+        else xlsx_chunks(
+            columns, rows(), title=what, currency_column=currency_column, extra=extra_sheets
+        )
     )
     return ExportResponse(
         body,

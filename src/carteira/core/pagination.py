@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
@@ -63,14 +63,16 @@ class Page(BaseModel, Generic[ItemT]):
     pages: int
 
     @classmethod
-    def build(cls, items: Sequence[Any], *, total: int, params: PageParams) -> Page[ItemT]:
-        """`items` are ItemT instances or mappings (database rows) validated into ItemT."""
+    def build(cls, items: Sequence[Any], *, total: int, params: PageParams, **extra: Any) -> Self:
+        """`items` are ItemT instances or mappings (database rows) validated into ItemT;
+        `extra`: the fields of a subclass."""
         return cls(
             items=list(items),
             total=total,
             page=params.page,
             page_size=params.page_size,
             pages=-(-total // params.page_size),
+            **extra,
         )
 
 

@@ -59,3 +59,31 @@ class FxRate(Model):
     class Meta:
         table = "fx_rates"
         unique_together = (("series", "date"),)
+
+
+class BenchmarkRate(Model):
+    """A benchmark's published value on a day: CDI and SELIC in % per business day, IPCA in %
+    for the month (dated the 1st), IBOVESPA its close."""
+
+    id = fields.BigIntField(primary_key=True)
+    series = fields.CharField(max_length=16)
+    date = fields.DateField()
+    value = fields.DecimalField(max_digits=24, decimal_places=8)
+
+    class Meta:
+        table = "benchmark_rates"
+        unique_together = (("series", "date"),)
+
+
+class BenchmarkCoverage(Model):
+    """The days a benchmark series was asked of its source for: a day inside without a value
+    had none to give (a holiday, before the series began), so it is not asked again."""
+
+    series = fields.CharField(max_length=16, primary_key=True)
+    covered_from = fields.DateField()
+    covered_to = fields.DateField()
+    source = fields.CharField(max_length=16)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "benchmark_coverage"

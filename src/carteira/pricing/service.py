@@ -27,6 +27,13 @@ from carteira.core.errors import REDIS_DOWN_ERRORS, AppError
 from carteira.core.jobs import JobQueue
 from carteira.core.tracing import tracer
 from carteira.pricing.bcb import BcbProvider, bcb_limits
+from carteira.pricing.benchmark_rates import INDEX_SERIES as INDEX_SERIES
+from carteira.pricing.benchmark_rates import RATE_SERIES as RATE_SERIES
+from carteira.pricing.benchmark_rates import Coverage as Coverage
+from carteira.pricing.benchmark_rates import benchmark_coverage as benchmark_coverage
+from carteira.pricing.benchmark_rates import benchmark_values as benchmark_values
+from carteira.pricing.benchmark_rates import covered_series as covered_series
+from carteira.pricing.benchmark_rates import store_benchmark_values
 from carteira.pricing.cache import Cached, MarketCache, Missing
 from carteira.pricing.closes import ClosesWindow as ClosesWindow
 from carteira.pricing.closes import PreviousSession as PreviousSession
@@ -44,6 +51,7 @@ from carteira.pricing.corporate import fx_window as fx_window
 from carteira.pricing.exceptions import (
     ProviderBudgetError,
     ProviderError,
+    UnknownSeriesError,
     UnknownTickerError,
 )
 from carteira.pricing.exceptions import ProviderUnavailableError as ProviderUnavailableError
@@ -418,6 +426,43 @@ async def ensure_fx_from(
         return None
     return await jobs.enqueue(
         FX_BACKFILL_JOB, currency, start.isoformat(), job_id=f"fx:{currency}:{start}"
+    )
+
+
+# Published after closes, corporate actions, exchange rates or benchmark values were stored:
+# whatever was computed from them (performance snapshots) is computed again.
+MARKET_DATA_STORED = "market.stored"
+BENCHMARK_JOB = "backfill_benchmark"
+
+
+async def refresh_benchmark(*, market: MarketData, series: str, start: date, end: date) -> int:
+    """A benchmark's values in [start, end] from its source, stored (idempotent): CDI, SELIC
+    and IPCA from the rates provider, IBOV's closes from the market-data provider."""
+    if series in RATE_SERIES:
+        points = await market.benchmark_series(
+            RATE_SERIES[series], start=start, end=end, fresh=True
+        )
+        values = [(p.date, p.value) for p in points if p.value.is_finite()]
+        source = market.rates.source
+    elif series in INDEX_SERIES:
+        history = await market.history(INDEX_SERIES[series], start=start, end=end, fresh=True)
+        values = [(c.date, c.close) for c in history.closes if c.close > 0]
+        source = market.provider.source
+    else:
+        raise UnknownSeriesError(f"No benchmark series {series!r}.")
+    return await store_benchmark_values(
+        series=series, values=values, first=start, last=end, source=source
+    )
+
+
+async def schedule_benchmark(*, jobs: JobQueue, series: str, start: date, end: date) -> str:
+    """A benchmark's values fetched by the worker (one job per series and window)."""
+    return await jobs.enqueue(
+        BENCHMARK_JOB,
+        series,
+        start.isoformat(),
+        end.isoformat(),
+        job_id=f"benchmark:{series}:{start}:{end}",
     )
 
 
