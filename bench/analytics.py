@@ -21,7 +21,7 @@ import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from tests.support import connect, copy_allocations
+from tests.support import connect, copy_buys
 
 from bench.common import (
     JWT_SECRET,
@@ -137,7 +137,7 @@ async def seed_performance(database_url: str, lots: int) -> int:
         await conn.copy_records_to_table(
             "daily_returns", columns=["asset_id", "date", "close"], records=closes
         )
-        await copy_allocations(
+        await copy_buys(
             conn,
             [
                 (

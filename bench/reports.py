@@ -20,7 +20,7 @@ import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from tests.support import connect, copy_allocations
+from tests.support import connect, copy_buys
 
 from bench.common import (
     PYTHON,
@@ -77,7 +77,7 @@ async def seed(database_url: str, clients: int, per_client: int) -> None:
                         now,
                     )
                 )
-        await copy_allocations(
+        await copy_buys(
             conn,
             lots,
         )
