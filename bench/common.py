@@ -155,6 +155,8 @@ class WrkResult:
     p99_ms: float
     errors: int
     non_2xx: int
+    requests: int = 0
+    ok_per_second: float = 0.0  # 2xx/3xx answers only (wrk's rate counts every answer)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -173,8 +175,13 @@ def wrk(
     seconds: int = 10,
     connections: int = 64,
     script: Path | None = None,
+    timeout: int | None = None,
 ) -> WrkResult:
+    """`timeout`: seconds before wrk counts a request as timed out (its default is 2); a timed
+    out request still counts in the rate once answered, but not in the latencies."""
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if timeout:
+        args[1:1] = ["--timeout", f"{timeout}s"]
     if script:
         args[1:1] = ["-s", str(script)]
     if token:
@@ -185,7 +192,9 @@ def wrk(
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-    return WrkResult(rps, p50, p99, errors, non_2xx)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    ok = rps * (requests - non_2xx) / requests if requests else 0.0
+    return WrkResult(rps, p50, p99, errors, non_2xx, requests, ok)
 
 
 def median_result(results: list[WrkResult]) -> WrkResult:
@@ -195,6 +204,8 @@ def median_result(results: list[WrkResult]) -> WrkResult:
         statistics.median(r.p99_ms for r in results),
         sum(r.errors for r in results),
         sum(r.non_2xx for r in results),
+        sum(r.requests for r in results),
+        statistics.median(r.ok_per_second for r in results),
     )
 
 
@@ -222,6 +233,17 @@ def fetch(url: str, token: str) -> bytes:
     with urllib.request.urlopen(request) as response:
         body: bytes = response.read()
         return body
+
+
+def settle(proc: psutil.Process, *, busy_pct: float = 10.0, at_most: float = 120.0) -> None:
+    """Until the process stops working (requests left in flight by a finished wrk run go on
+    being served after wrk hangs up: the next run must not share the cores with them)."""
+    deadline = time.monotonic() + at_most
+    proc.cpu_percent(None)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if proc.cpu_percent(None) < busy_pct:
+            return
 
 
 class RssSampler(threading.Thread):
@@ -260,9 +282,13 @@ def compare_with_ceiling(
     api_process: psutil.Process,
     runs: int,
     seconds: int,
+    timeout: int | None = None,
+    settled: bool = False,
 ) -> list[dict[str, object]]:
     """wrk on each endpoint (label -> path, optional wrk script) and on a bare Starlette app
-    returning the very same bytes (no auth, no database), alternated `runs` times; medians."""
+    returning the very same bytes (no auth, no database), alternated `runs` times; medians.
+    `timeout`: wrk's (seconds); `settled`: after each run on the API, wait until it has served
+    what the run left in flight."""
     import tempfile
 
     rows: list[dict[str, object]] = []
@@ -278,10 +304,18 @@ def compare_with_ceiling(
             sampler = RssSampler(api_process)
             sampler.start()
             api_runs, ceiling_runs = [], []
-            wrk(api + path, token=token, seconds=2, script=script)  # warm-up
+            wrk(api + path, token=token, seconds=2, script=script, timeout=timeout)  # warm-up
+            if settled:
+                settle(api_process)
             for _ in range(runs):
-                ceiling_runs.append(wrk(f"http://127.0.0.1:{ceiling_port}{path}", seconds=seconds))
-                api_runs.append(wrk(api + path, token=token, seconds=seconds, script=script))
+                ceiling_runs.append(
+                    wrk(f"http://127.0.0.1:{ceiling_port}{path}", seconds=seconds, timeout=timeout)
+                )
+                api_runs.append(
+                    wrk(api + path, token=token, seconds=seconds, script=script, timeout=timeout)
+                )
+                if settled:
+                    settle(api_process)
             sampler.running = False
         Path(handle.name).unlink()
         api_result, ceiling_result = median_result(api_runs), median_result(ceiling_runs)
@@ -297,6 +331,8 @@ def compare_with_ceiling(
                 "api_p99_ms": api_result.p99_ms,
                 "errors": api_result.errors,  # connect/read/write errors and timeouts (2 s)
                 "non_2xx": api_result.non_2xx,
+                "api_ok_rps": api_result.ok_per_second,
+                "ok_ratio_pct": 100 * api_result.ok_per_second / ceiling_result.requests_per_second,
                 "api_peak_rss_mb": sampler.peak / 2**20,
                 "bytes": len(body),
             }
