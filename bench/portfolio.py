@@ -1,4 +1,5 @@
-"""Issue #3 benchmark: GET /clients and GET /clients/{id}/allocations against the ceiling.
+"""Issues #3 and #18: GET /clients (as a reader, and as an advisor whose book is 300 of the
+10,000 clients) and GET /clients/{id}/allocations against the ceiling.
 
     .venv/bin/python -m bench.portfolio [--seconds 10] [--runs 3]
 
@@ -35,6 +36,8 @@ from bench.common import (
 from bench.fake_market import FakeMarket
 
 CLIENTS = 10_000
+ADVISOR = "advisor@bench.example"
+ADVISOR_BOOK = 300  # a typical advisor's clients
 ALLOCATIONS = 50_000
 ASSETS = 200
 FIRST_NAMES = ["Ana", "Bruno", "Carla", "Diego", "Elisa", "Fábio", "Gabi", "Hugo", "Íris", "João"]
@@ -90,6 +93,13 @@ async def seed(database_url: str) -> int:
                 for client, asset in lots
             ],
         )
+        book = client_ids[:: CLIENTS // ADVISOR_BOOK][:ADVISOR_BOOK]
+        await conn.execute(
+            "UPDATE clients SET advisor_id = (SELECT id FROM users WHERE email = $1)"
+            " WHERE id = ANY($2::int[])",
+            ADVISOR,
+            book,
+        )
         await conn.execute("ANALYZE")
         return showcase
     finally:
@@ -106,7 +116,7 @@ def main() -> None:
     tickers = [f"BNCH{n:03d}.SA" for n in range(ASSETS)]
     with fresh_database("carteira_bench") as db, FakeMarket(tickers) as market:
         env = bench_env(db.url, redis_url, **market.env())
-        prepare_database(env)
+        prepare_database(env, users=(("bench@example.com", "reader"), (ADVISOR, "advisor")))
         showcase = asyncio.run(seed(db.url))
 
         api_port = free_port()
@@ -124,17 +134,24 @@ def main() -> None:
             ),
         }
         serve = [PYTHON, "-m", "carteira", "serve", "--port", str(api_port)]
+        as_advisor = {
+            f"GET /clients as an advisor ({ADVISOR_BOOK} of {CLIENTS:,}; page 20)": (
+                "/clients?page=3&page_size=20",
+                None,
+            ),
+        }
         with process(serve, env, f"{api}/health") as api_proc:
-            token = login(api)
-            rows = compare_with_ceiling(
-                api,
-                token,
-                endpoints,
-                env=env,
-                api_process=api_proc,
-                runs=args.runs,
-                seconds=args.seconds,
-            )
+            rows = []
+            for email, wanted in (("bench@example.com", endpoints), (ADVISOR, as_advisor)):
+                rows += compare_with_ceiling(
+                    api,
+                    login(api, email),
+                    wanted,
+                    env=env,
+                    api_process=api_proc,
+                    runs=args.runs,
+                    seconds=args.seconds,
+                )
     print_table(rows, CEILING_COLUMNS)
     dump(REPO / "bench" / "results" / "portfolio.json", rows)
 

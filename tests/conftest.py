@@ -204,6 +204,16 @@ async def reader(app: FastAPI, settings: Settings) -> Account:
     return await create_account(app, settings, email="reader@example.com", role=Role.READER)
 
 
+@pytest.fixture
+async def advisor_a(app: FastAPI, settings: Settings) -> Account:
+    return await create_account(app, settings, email="ana.advisor@example.com", role=Role.ADVISOR)
+
+
+@pytest.fixture
+async def advisor_b(app: FastAPI, settings: Settings) -> Account:
+    return await create_account(app, settings, email="bia.advisor@example.com", role=Role.ADVISOR)
+
+
 def _authed(app: FastAPI, account: Account) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
@@ -221,6 +231,18 @@ async def as_admin(app: FastAPI, admin: Account) -> AsyncIterator[httpx.AsyncCli
 @pytest.fixture
 async def as_reader(app: FastAPI, reader: Account) -> AsyncIterator[httpx.AsyncClient]:
     async with _authed(app, reader) as http:
+        yield http
+
+
+@pytest.fixture
+async def as_advisor_a(app: FastAPI, advisor_a: Account) -> AsyncIterator[httpx.AsyncClient]:
+    async with _authed(app, advisor_a) as http:
+        yield http
+
+
+@pytest.fixture
+async def as_advisor_b(app: FastAPI, advisor_b: Account) -> AsyncIterator[httpx.AsyncClient]:
+    async with _authed(app, advisor_b) as http:
         yield http
 
 

@@ -40,6 +40,8 @@ T = TypeVar("T")
 
 DEV_ADMIN_EMAIL = "admin@example.com"
 DEV_ADMIN_PASSWORD = "changeme"  # noqa: S105 - the documented dev-only bootstrap account
+# The demo's two advisors with their own books (dev only, like the admin).
+DEV_ADVISOR_PASSWORD = "changeme-advisor"  # noqa: S105 - documented dev-only accounts
 
 logger = logging.getLogger("carteira.cli")
 
@@ -318,7 +320,7 @@ async def _bootstrap_dev(settings: Settings) -> list[str]:
     from carteira.auth import service as auth_service
     from carteira.auth.models import Role
     from carteira.core.database import apply_migrations
-    from carteira.demo import seed_demo
+    from carteira.demo import DEMO_ADVISORS, seed_demo
     from carteira.pricing.service import provider_problem
 
     notes = []
@@ -330,6 +332,10 @@ async def _bootstrap_dev(settings: Settings) -> list[str]:
             email=DEV_ADMIN_EMAIL, password=DEV_ADMIN_PASSWORD, role=Role.ADMIN, settings=settings
         )
         notes.append("dev admin " + ("created" if created else "already present"))
+        for email in DEMO_ADVISORS:
+            await auth_service.ensure_user(
+                email=email, password=DEV_ADVISOR_PASSWORD, role=Role.ADVISOR, settings=settings
+            )
         notes.append(await seed_demo(events=events, market=market, jobs=jobs))
         if problem := await provider_problem(market):
             notes.append(
@@ -407,12 +413,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
         _needs(settings, database=True, redis=True)
         for note in asyncio.run(_bootstrap_dev(settings)):
             print(note)
+        from carteira.demo import DEMO_ADVISORS
+
         base = f"http://{args.host}:{args.port}"
         print(
             f"\nCarteira is starting on {base}\n"
             f"  API docs:  {base}/docs\n"
             f"  Dashboard: {base}/dashboard\n"
             f"  Dev admin: {DEV_ADMIN_EMAIL} / {DEV_ADMIN_PASSWORD}  (dev only)\n"
+            f"  Dev advisors (each sees only their own clients): {' and '.join(DEMO_ADVISORS)}"
+            f" / {DEV_ADVISOR_PASSWORD}\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -482,9 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--email", required=True, help="the user's login email")
     create_user.add_argument(
         "--role",
-        choices=["admin", "reader"],
+        choices=["admin", "advisor", "reader"],
         required=True,
-        help="admin: every operation; reader: read-only",
+        help="admin: every operation; advisor: their own clients only; reader: read-only",
     )
     create_user.set_defaults(handler=cmd_create_user)
 

@@ -15,6 +15,7 @@ from carteira.allocations.schemas import TransactionIn
 from carteira.assets import service as assets
 from carteira.assets.models import Asset, AssetType
 from carteira.assets.schemas import AssetDetails
+from carteira.auth import service as auth
 from carteira.clients import service as clients
 from carteira.clients.models import ClientStatus
 from carteira.clients.schemas import ClientCreate
@@ -76,13 +77,17 @@ DEMO_ASSETS = (
 INDEX_ETF = next(a for a in DEMO_ASSETS if a.ticker == "BOVA11.SA")
 VALE = next(a for a in DEMO_ASSETS if a.ticker == "VALE3.SA")
 
+# The advisors' books: `make run` creates these two advisor users (dev only); elsewhere the
+# demo clients stay unassigned unless users with these emails exist.
+ANA, BRUNO = "ana.advisor@example.com", "bruno.advisor@example.com"
+DEMO_ADVISORS = (ANA, BRUNO)
 DEMO_CLIENTS = (
-    ("Ana Beatriz Souza", "ana.souza@demo.carteira.dev", "52998224725", ClientStatus.ACTIVE),
-    ("Bruno Carvalho", "bruno.carvalho@demo.carteira.dev", None, ClientStatus.ACTIVE),
-    ("Carla Mendes", "carla.mendes@demo.carteira.dev", None, ClientStatus.ACTIVE),
-    ("Diego Fernandes", "diego.fernandes@demo.carteira.dev", None, ClientStatus.INACTIVE),
-    ("Elisa Rocha", "elisa.rocha@demo.carteira.dev", None, ClientStatus.ACTIVE),
-    ("Fábio Nogueira", "fabio.nogueira@demo.carteira.dev", None, ClientStatus.INACTIVE),
+    ("Ana Beatriz Souza", "ana.souza@demo.carteira.dev", "52998224725", ClientStatus.ACTIVE, ANA),
+    ("Bruno Carvalho", "bruno.carvalho@demo.carteira.dev", None, ClientStatus.ACTIVE, ANA),
+    ("Carla Mendes", "carla.mendes@demo.carteira.dev", None, ClientStatus.ACTIVE, BRUNO),
+    ("Diego Fernandes", "diego.fernandes@demo.carteira.dev", None, ClientStatus.INACTIVE, BRUNO),
+    ("Elisa Rocha", "elisa.rocha@demo.carteira.dev", None, ClientStatus.ACTIVE, ANA),
+    ("Fábio Nogueira", "fabio.nogueira@demo.carteira.dev", None, ClientStatus.INACTIVE, None),
 )
 
 
@@ -232,11 +237,18 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
         today=today,
     )
     adapter: TypeAdapter[TransactionIn] = TypeAdapter(TransactionIn)
-    for index, (name, email, document, status) in enumerate(DEMO_CLIENTS):
+    for index, (name, email, document, status, advisor) in enumerate(DEMO_CLIENTS):
         client = await clients.find_by_email(email=email)
         if client is None:
+            advisor_id = await auth.advisor_id_of(email=advisor) if advisor else None
             client = await clients.create_client(
-                data=ClientCreate(name=name, email=email, document=document, status=status),
+                data=ClientCreate(
+                    name=name,
+                    email=email,
+                    document=document,
+                    status=status,
+                    advisor_id=advisor_id,
+                ),
                 actor_id=None,
                 events=events,
             )

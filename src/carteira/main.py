@@ -20,6 +20,7 @@ from carteira.auth.router import router as auth_router
 from carteira.auth.router import users_router
 from carteira.auth.sessions import SessionStore
 from carteira.benchmarks.router import router as benchmarks_router
+from carteira.clients.router import client_detail as client_detail_router
 from carteira.clients.router import router as clients_router
 from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Starlette tries routes in order: the hottest reads come first.
     for router in (
         clients_router,
+        client_detail_router,
         allocations_router,
         ledger_router,
         pricing_router,  # before assets: /assets/search is not an /assets/{asset_id}

@@ -142,6 +142,23 @@ async def test_dev_shares_its_embedded_services_with_other_commands(tmp_path):
             ) as login,
         ):
             assert login.status == 200  # the user the other terminal created
+        # The demo's advisors, each with their own book (the credentials `make run` prints).
+        books = {}
+        async with aiohttp.ClientSession() as http:
+            for email in ("ana.advisor@example.com", "bruno.advisor@example.com"):
+                async with http.post(
+                    f"http://127.0.0.1:{port}/auth/login",
+                    json={"email": email, "password": "changeme-advisor"},
+                ) as login:
+                    token = (await login.json())["access_token"]
+                async with http.get(
+                    f"http://127.0.0.1:{port}/clients",
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as listed:
+                    books[email] = {c["name"] for c in (await listed.json())["items"]}
+        assert len(books["ana.advisor@example.com"]) == 3
+        assert len(books["bruno.advisor@example.com"]) == 2
+        assert not books["ana.advisor@example.com"] & books["bruno.advisor@example.com"]
         dev.send_signal(signal.SIGTERM)
         assert dev.wait(30) == 0
     assert not shared.exists()  # nothing left for a later command to trust

@@ -14,5 +14,6 @@ class AuditEntryOut(BaseModel):
     action: str
     entity: str
     entity_id: int
+    client_id: int | None
     at: datetime
     changes: dict[str, Any]

@@ -5,7 +5,7 @@ tables (a few indexed rows); lots and realized gains from the replayed ledger.""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -378,10 +378,14 @@ def _summed(currency: str, group: Sequence[RealizedSale]) -> dict[str, Any]:
 # ---- for other modules -----------------------------------------------------------------------
 
 
-async def held_tickers(*, events: EventBus | None = None) -> list[str]:
-    """Every ticker some client holds now (what the price tick streams)."""
+async def held_tickers(
+    *, events: EventBus | None = None, client_ids: Collection[int] | None = None
+) -> list[str]:
+    """Every ticker some client (of `client_ids`, when given) holds now."""
     rows = await db().execute_query_dict(
         "SELECT DISTINCT asset_id FROM holdings WHERE quantity > 0"
+        " AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))",
+        [_ids(client_ids)],
     )
     infos = await assets.describe(asset_ids=(r["asset_id"] for r in rows), events=events)
     return sorted(info.ticker for info in infos.values())
@@ -403,14 +407,25 @@ class FlowRow:
         return self.inflow - self.outflow
 
 
-async def flows(*, start: date, end: date, currency: str | None = None) -> list[FlowRow]:
-    """Every client's flows (captação) by day in [start, end]: deposits and externally settled
-    buys in, withdrawals and externally settled sales out."""
+def _ids(client_ids: Collection[int] | None) -> list[int] | None:
+    return sorted(client_ids) if client_ids is not None else None
+
+
+async def flows(
+    *,
+    start: date,
+    end: date,
+    currency: str | None = None,
+    client_ids: Collection[int] | None = None,
+) -> list[FlowRow]:
+    """The clients' flows (captação) by day in [start, end] (`client_ids`: only theirs):
+    deposits and externally settled buys in, withdrawals and externally settled sales out."""
     rows = await db().execute_query_dict(
         "SELECT client_id, date, currency, inflow, outflow, entries FROM client_flows"
         " WHERE date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR currency = $3)"
+        " AND ($4::int[] IS NULL OR client_id = ANY($4::int[]))"
         " ORDER BY date, client_id",
-        [start, end, currency],
+        [start, end, currency, _ids(client_ids)],
     )
     return [FlowRow(**row) for row in rows]
 
@@ -423,6 +438,7 @@ _FLOW_ENTRIES = """
                 WHEN t.kind = 'sell' THEN t.quantity * t.price - t.fees ELSE 0 END AS outflow
     FROM transactions t
     WHERE t.date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR t.currency = $3)
+      AND ($4::int[] IS NULL OR t.client_id = ANY($4::int[]))
       AND (t.kind IN ('deposit', 'withdrawal')
            OR (t.kind IN ('buy', 'sell') AND t.settlement = 'external'))
     ORDER BY t.date, t.id
@@ -430,11 +446,18 @@ _FLOW_ENTRIES = """
 
 
 async def flow_entries(
-    *, start: date, end: date, currency: str | None, idle_seconds: float
+    *,
+    start: date,
+    end: date,
+    currency: str | None,
+    idle_seconds: float,
+    client_ids: Collection[int] | None = None,
 ) -> AsyncIterator[tuple[Any, ...]]:
     """The entries behind `flows(start, end)` (in `currency`, or all), streamed: (date,
     client id, kind, asset id, currency, inflow, outflow)."""
-    async for record in cursor_rows(_FLOW_ENTRIES, start, end, currency, idle_seconds=idle_seconds):
+    async for record in cursor_rows(
+        _FLOW_ENTRIES, start, end, currency, _ids(client_ids), idle_seconds=idle_seconds
+    ):
         yield record
 
 
@@ -612,15 +635,19 @@ async def aum(
         by_currency=by_currency,
         market_value=_shown(market_value) if market_value is not None else None,
         cash=_shown(cash_total) if cash_total is not None else None,
-        clients=len({r.client_id for r in rows}),
+        clients=len(await clients_holding(client_ids=client_ids)),
         prices_missing=sorted(missing_prices),
         fx_missing=sorted(c for c in currencies if c not in rates),
     )
 
 
-async def flow_currencies(*, start: date, end: date) -> set[str]:
+async def flow_currencies(
+    *, start: date, end: date, client_ids: Collection[int] | None = None
+) -> set[str]:
     rows = await db().execute_query_dict(
-        "SELECT DISTINCT currency FROM client_flows WHERE date BETWEEN $1 AND $2", [start, end]
+        "SELECT DISTINCT currency FROM client_flows WHERE date BETWEEN $1 AND $2"
+        " AND ($3::int[] IS NULL OR client_id = ANY($3::int[]))",
+        [start, end, _ids(client_ids)],
     )
     return {row["currency"] for row in rows}
 
@@ -631,3 +658,15 @@ async def currencies_held() -> dict[str, date]:
         "SELECT currency, MIN(date) AS first FROM transactions GROUP BY currency"
     )
     return {row["currency"]: row["first"] for row in rows}
+
+
+async def clients_holding(*, client_ids: Collection[int] | None = None) -> list[int]:
+    """The clients (of `client_ids`, when given) with an open position or a cash balance."""
+    rows = await db().execute_query_dict(
+        "SELECT client_id FROM holdings WHERE quantity > 0"
+        " AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))"
+        " UNION SELECT client_id FROM cash_balances WHERE balance <> 0"
+        " AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))",
+        [_ids(client_ids)],
+    )
+    return sorted(row["client_id"] for row in rows)

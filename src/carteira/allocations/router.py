@@ -3,7 +3,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import Body, Query, Request, Response
 
 from carteira.allocations import exports, performance, service
 from carteira.allocations.dependencies import ChosenBenchmarks, LedgerServices
@@ -21,7 +21,8 @@ from carteira.allocations.schemas import (
     TransactionPatch,
     TransactionQuery,
 )
-from carteira.auth.dependencies import AdminUser, CurrentUser
+from carteira.auth.dependencies import CurrentUser, WriterUser
+from carteira.clients.dependencies import client_router
 from carteira.core.dependencies import EventsDep, JobsDep, export_request
 from carteira.core.exports import EXPORT_RESPONSES, CsvDialect, ExportFormat, OutputFormat
 from carteira.core.pagination import Pagination
@@ -29,7 +30,7 @@ from carteira.core.responses import json_response
 from carteira.core.types import CalendarDate, CurrencyQuery, PathId
 from carteira.pricing.dependencies import MarketDep
 
-router = APIRouter(prefix="/clients/{client_id}", tags=["ledger"])
+router = client_router(tags=["ledger"])
 
 
 # ---- the ledger ----------------------------------------------------------------------------
@@ -51,14 +52,14 @@ async def list_transactions(
 async def record_transaction(
     client_id: PathId,
     body: Annotated[TransactionIn, Body()],
-    admin: AdminUser,
+    user: WriterUser,
     services: LedgerServices,
 ) -> TransactionOut:
     """Any kind: buy, sell, dividend, jcp, interest, fee, tax, split, bonus, deposit,
     withdrawal. A write that would leave a quantity below zero on any date is refused (422
     `insufficient_quantity`) and nothing is written."""
     return await service.record_transaction(
-        client_id=client_id, data=body, actor_id=admin.id, services=services
+        client_id=client_id, data=body, actor_id=user.id, services=services
     )
 
 
@@ -76,24 +77,24 @@ async def update_transaction(
     client_id: PathId,
     transaction_id: PathId,
     body: TransactionPatch,
-    admin: AdminUser,
+    user: WriterUser,
     services: LedgerServices,
 ) -> TransactionOut:
     return await service.update_transaction(
         client_id=client_id,
         transaction_id=transaction_id,
         data=body,
-        actor_id=admin.id,
+        actor_id=user.id,
         services=services,
     )
 
 
 @router.delete("/transactions/{transaction_id}", status_code=HTTPStatus.NO_CONTENT)
 async def delete_transaction(
-    client_id: PathId, transaction_id: PathId, admin: AdminUser, services: LedgerServices
+    client_id: PathId, transaction_id: PathId, user: WriterUser, services: LedgerServices
 ) -> Response:
     await service.delete_transaction(
-        client_id=client_id, transaction_id=transaction_id, actor_id=admin.id, services=services
+        client_id=client_id, transaction_id=transaction_id, actor_id=user.id, services=services
     )
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
@@ -181,7 +182,7 @@ async def client_performance(
 
 # ---- compatibility: allocations are buys, listed as their open lots --------------------------
 
-allocations_router = APIRouter(prefix="/clients/{client_id}", tags=["allocations"])
+allocations_router = client_router(tags=["allocations"])
 
 
 @allocations_router.get("/allocations", response_model=AllocationPage)
@@ -200,11 +201,11 @@ async def list_allocations(
     "/allocations", response_model=AllocationOut, status_code=HTTPStatus.CREATED
 )
 async def create_allocation(
-    client_id: PathId, body: AllocationCreate, admin: AdminUser, services: LedgerServices
+    client_id: PathId, body: AllocationCreate, user: WriterUser, services: LedgerServices
 ) -> AllocationOut:
     """Records a `buy` with external settlement."""
     return await service.create_allocation(
-        client_id=client_id, data=body, actor_id=admin.id, services=services
+        client_id=client_id, data=body, actor_id=user.id, services=services
     )
 
 
@@ -213,23 +214,23 @@ async def update_allocation(
     client_id: PathId,
     allocation_id: PathId,
     body: AllocationPatch,
-    admin: AdminUser,
+    user: WriterUser,
     services: LedgerServices,
 ) -> AllocationOut:
     return await service.update_allocation(
         client_id=client_id,
         allocation_id=allocation_id,
         data=body,
-        actor_id=admin.id,
+        actor_id=user.id,
         services=services,
     )
 
 
 @allocations_router.delete("/allocations/{allocation_id}", status_code=HTTPStatus.NO_CONTENT)
 async def delete_allocation(
-    client_id: PathId, allocation_id: PathId, admin: AdminUser, services: LedgerServices
+    client_id: PathId, allocation_id: PathId, user: WriterUser, services: LedgerServices
 ) -> Response:
     await service.delete_allocation(
-        client_id=client_id, allocation_id=allocation_id, actor_id=admin.id, services=services
+        client_id=client_id, allocation_id=allocation_id, actor_id=user.id, services=services
     )
     return Response(status_code=HTTPStatus.NO_CONTENT)

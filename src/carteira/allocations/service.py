@@ -35,6 +35,7 @@ from carteira.allocations.holdings import FlowRow as FlowRow
 from carteira.allocations.holdings import aum as aum
 from carteira.allocations.holdings import client_positions as client_positions
 from carteira.allocations.holdings import client_realized as client_realized
+from carteira.allocations.holdings import clients_holding as clients_holding
 from carteira.allocations.holdings import currencies_held as currencies_held
 from carteira.allocations.holdings import flow_currencies as flow_currencies
 from carteira.allocations.holdings import flow_entries as flow_entries

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from carteira.assets import service
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import AssetCreate, AssetOut, AssetPatch
-from carteira.auth.dependencies import AdminUser, CurrentUser
+from carteira.auth.dependencies import AdminUser, CurrentUser, WriterUser
 from carteira.core import clock
 from carteira.core.dependencies import EventsDep, JobsDep
 from carteira.core.errors import InvalidInputError
@@ -38,12 +38,12 @@ async def list_assets(
 
 @router.post("", response_model=AssetOut, status_code=HTTPStatus.CREATED)
 async def register_asset(
-    body: AssetCreate, admin: AdminUser, market: MarketDep, jobs: JobsDep
+    body: AssetCreate, user: WriterUser, market: MarketDep, jobs: JobsDep
 ) -> AssetOut:
     """Validated with the market-data provider, which fills name, exchange, currency and type;
     a backfill of its daily closes is queued."""
     asset = await service.register_asset(
-        ticker=body.ticker, market=market, jobs=jobs, actor_id=admin.id, sector=body.sector
+        ticker=body.ticker, market=market, jobs=jobs, actor_id=user.id, sector=body.sector
     )
     return AssetOut.model_validate(asset)
 

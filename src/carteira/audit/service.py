@@ -8,7 +8,7 @@ state, events after the commit), and record the entry — all in one transaction
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -39,6 +39,17 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
     }
 
 
+CLIENT_ENTITY = "client"
+
+
+def _client_of(entity: str, row: Model) -> int | None:
+    """The client a row concerns: a client itself, or a row that belongs to one."""
+    if entity == CLIENT_ENTITY:
+        return int(row.pk)
+    owner = getattr(row, "client_id", None)
+    return int(owner) if owner is not None else None
+
+
 async def record(
     *,
     actor_id: int | None,
@@ -46,6 +57,7 @@ async def record(
     entity: str,
     entity_id: int,
     changes: Mapping[str, Any],
+    client_id: int | None = None,
 ) -> None:
     """Append one entry. Call it inside the writer's `atomic()` block so both commit together."""
     await AuditEntry.create(
@@ -53,6 +65,7 @@ async def record(
         action=action.value,
         entity=entity,
         entity_id=entity_id,
+        client_id=client_id,
         changes=to_jsonable(dict(changes)),
     )
 
@@ -91,6 +104,7 @@ async def audited_update(
                 entity=entity,
                 entity_id=row.pk,
                 changes=trail,
+                client_id=_client_of(entity, row),
             )
     return row, trail
 
@@ -119,6 +133,7 @@ async def audited_delete(
             entity=entity,
             entity_id=row.pk,
             changes=snapshot(row),
+            client_id=_client_of(entity, row),
         )
         await row.delete()
         if deleted is not None:
@@ -138,14 +153,24 @@ async def audited_create(
             entity=entity,
             entity_id=created.pk,
             changes=snapshot(created),
+            client_id=_client_of(entity, created),
         )
     return created
 
 
 async def list_entries(
-    *, entity: str | None, entity_id: int | None, params: PageParams
+    *,
+    entity: str | None,
+    entity_id: int | None,
+    params: PageParams,
+    client_ids: Collection[int] | None = None,
 ) -> tuple[list[AuditEntry], int]:
+    """Newest first; `client_ids`: only the entries about these clients (None: every entry)."""
+    if client_ids is not None and not client_ids:
+        return [], 0
     query = AuditEntry.all()
+    if client_ids is not None:
+        query = query.filter(client_id__in=list(client_ids))
     if entity is not None:
         query = query.filter(entity=entity)
     if entity_id is not None:

@@ -1,4 +1,4 @@
-"""`CurrentUser` and `AdminUser`: the authentication every router reuses.
+"""`CurrentUser`, `WriterUser` and `AdminUser`: the authentication every router reuses.
 
 Each is ONE dependency (an OAuth2 scheme subclass): FastAPI charges per resolved
 dependency on every request, and Swagger still sees the password flow.
@@ -13,7 +13,12 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from carteira.auth import service
-from carteira.auth.exceptions import AdminRequiredError, CsrfError
+from carteira.auth.exceptions import (
+    AdminRequiredError,
+    CsrfError,
+    ReadOnlyRoleError,
+    StaffRequiredError,
+)
 from carteira.auth.service import Principal
 from carteira.auth.sessions import SessionStore
 from carteira.core.errors import NotAuthenticatedError
@@ -25,11 +30,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Authenticated(OAuth2PasswordBearer):
-    def __init__(self, *, admin_only: bool) -> None:
+    def __init__(
+        self, *, admin_only: bool = False, writes: bool = False, staff: bool = False
+    ) -> None:
         super().__init__(
             tokenUrl="/auth/login", scheme_name="OAuth2PasswordBearer", auto_error=False
         )
         self.admin_only = admin_only
+        self.writes = writes
+        self.staff = staff
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         # The Authorization header wins over the cookie; only cookie auth needs the CSRF
@@ -48,11 +57,20 @@ class Authenticated(OAuth2PasswordBearer):
                 raise CsrfError()
         if self.admin_only and not principal.is_admin:
             raise AdminRequiredError()
+        if self.writes and not principal.can_write:
+            raise ReadOnlyRoleError()
+        if self.staff and not principal.can_write:
+            raise StaffRequiredError()
         return principal
 
 
-CurrentUser = Annotated[Principal, Depends(Authenticated(admin_only=False))]
+CurrentUser = Annotated[Principal, Depends(Authenticated())]
+# Writes to clients and their ledgers: admins, and advisors within their own book (which the
+# client's visibility check enforces); readers get 403.
+WriterUser = Annotated[Principal, Depends(Authenticated(writes=True))]
 AdminUser = Annotated[Principal, Depends(Authenticated(admin_only=True))]
+# Admins and advisors (each within their scope), not readers: the audit trail.
+StaffUser = Annotated[Principal, Depends(Authenticated(staff=True))]
 
 
 async def get_sessions(request: Request) -> SessionStore:

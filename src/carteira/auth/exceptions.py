@@ -25,6 +25,16 @@ class AdminRequiredError(PermissionDeniedError):
     message = "This action needs the admin role."
 
 
+class ReadOnlyRoleError(PermissionDeniedError):
+    code = "read_only"
+    message = "Your role can read but not change anything."
+
+
+class StaffRequiredError(PermissionDeniedError):
+    code = "staff_required"
+    message = "This needs the admin or advisor role."
+
+
 class CsrfError(PermissionDeniedError):
     code = "csrf_failed"
     message = "Missing or wrong X-CSRF-Token header for a cookie-authenticated request."

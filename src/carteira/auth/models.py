@@ -7,8 +7,9 @@ from tortoise.models import Model
 
 
 class Role(StrEnum):
-    ADMIN = "admin"
-    READER = "reader"
+    ADMIN = "admin"  # everything
+    ADVISOR = "advisor"  # reads and writes the clients assigned to them, nothing else
+    READER = "reader"  # reads everything, writes nothing
 
 
 class User(Model):

@@ -65,6 +65,16 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
+    @property
+    def can_write(self) -> bool:
+        """Admins write anything; advisors their own clients' data (readers nothing)."""
+        return self.role in (Role.ADMIN, Role.ADVISOR)
+
+    @property
+    def advisor_id(self) -> int | None:
+        """Whose book the caller is limited to: their own as an advisor, none otherwise."""
+        return self.id if self.role is Role.ADVISOR else None
+
 
 # ---- login -------------------------------------------------------------------------------
 
@@ -392,3 +402,21 @@ async def ensure_user(*, email: str, password: str, role: Role, settings: Settin
         settings=settings,
     )
     return True
+
+
+async def is_active_advisor(*, user_id: int) -> bool:
+    return await User.exists(id=user_id, role=Role.ADVISOR, is_active=True)
+
+
+async def user_emails(*, user_ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    rows = await User.filter(id__in=wanted).values_list("id", "email")
+    return {int(user_id): str(email) for user_id, email in rows}
+
+
+async def advisor_id_of(*, email: str) -> int | None:
+    """The id of the active advisor with this email, if there is one."""
+    user = await User.get_or_none(email=email.strip().lower(), role=Role.ADVISOR, is_active=True)
+    return user.id if user else None

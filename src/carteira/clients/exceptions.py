@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from carteira.core.errors import ConflictError, NotFoundError
+from carteira.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 
 
 class ClientNotFoundError(NotFoundError):
@@ -21,3 +26,13 @@ class ClientDocumentTakenError(ConflictError):
 class ClientHasTransactionsError(ConflictError):
     code = "client_has_transactions"
     message = "The client still has transactions; delete them first."
+
+
+class AssignmentForbiddenError(PermissionDeniedError):
+    code = "assignment_forbidden"
+    message = "Only an admin assigns a client to an advisor."
+
+
+class UnknownAdvisorError(InvalidInputError):
+    code = "unknown_advisor"
+    message = "advisor_id must name an active user with the advisor role."

@@ -15,7 +15,7 @@ from pydantic import (
 
 from carteira.clients.models import ClientStatus
 from carteira.core.pagination import Page, PageQuery
-from carteira.core.types import Label
+from carteira.core.types import Id, Label
 from carteira.core.validators import cpf_digits, phone
 
 ClientEmail = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(str.lower)]
@@ -27,6 +27,7 @@ ClientSort = Literal["name", "-name", "created_at", "-created_at"]
 class ClientListQuery(PageQuery):
     search: str | None = Field(None, max_length=100, description="in name or email, any case")
     status: ClientStatus | None = None
+    advisor_id: Id | None = Field(None, description="one advisor's clients (an advisor: theirs)")
     sort: ClientSort = "name"
 
 
@@ -40,16 +41,21 @@ class ClientCreate(_ClientInput):
     document: Cpf | None = None
     phone: Phone | None = None
     status: ClientStatus = ClientStatus.ACTIVE
+    advisor_id: Id | None = Field(
+        None, description="admins only; an advisor's new client is always their own"
+    )
 
 
 class ClientReplace(_ClientInput):
-    """PUT: the whole client; optional fields left out are cleared."""
+    """PUT: the whole client; optional fields left out are cleared (except `advisor_id`,
+    which changes only when sent)."""
 
     name: Label
     email: ClientEmail
     document: Cpf | None = None
     phone: Phone | None = None
     status: ClientStatus
+    advisor_id: Id | None = Field(None, description="admins only; `null` unassigns")
 
 
 class ClientPatch(_ClientInput):
@@ -60,6 +66,7 @@ class ClientPatch(_ClientInput):
     document: Cpf | None = None
     phone: Phone | None = None
     status: ClientStatus | None = None
+    advisor_id: Id | None = Field(None, description="admins only; `null` unassigns")
 
     @model_validator(mode="after")
     def _required_fields_are_not_null(self) -> ClientPatch:
@@ -78,6 +85,7 @@ class ClientOut(BaseModel):
     document: str | None
     phone: str | None
     status: ClientStatus
+    advisor_id: int | None
     created_at: datetime
     updated_at: datetime
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from carteira.audit import service as audit
+from carteira.auth import service as auth
 from carteira.clients.exceptions import (
+    AssignmentForbiddenError,
     ClientDocumentTakenError,
     ClientEmailTakenError,
     ClientHasTransactionsError,
     ClientNotFoundError,
+    UnknownAdvisorError,
 )
 from carteira.clients.models import Client, ClientStatus
 from carteira.clients.schemas import (
@@ -28,9 +32,38 @@ from carteira.core.exports import cursor_rows
 from carteira.core.pagination import PageParams
 
 ENTITY = "client"
-FIELDS = ("name", "email", "document", "phone", "status")
+FIELDS = ("name", "email", "document", "phone", "status", "advisor_id")
 LIST_COLUMNS = ("id", *FIELDS, "created_at", "updated_at")
 CACHE = "clients.listing"
+OWNERS = "clients.owners"
+# Published after a client changed (its advisor, say) or went away: `client_id`.
+CLIENT_CHANGED = "client.changed"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientScope:
+    """The clients a caller may see and change: every one (admins and readers), or the book of
+    one advisor. Every read of client-owned data goes through it: a client outside the scope
+    is answered exactly as a missing one."""
+
+    advisor_id: int | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.advisor_id is None
+
+    def narrowed(self, advisor_id: int | None) -> ClientScope:
+        """The scope limited to one advisor's book (`?advisor_id=`); an advisor asking for
+        another's gets nobody."""
+        if advisor_id is None:
+            return self
+        if self.everything or advisor_id == self.advisor_id:
+            return ClientScope(advisor_id=advisor_id)
+        return NOBODY
+
+
+EVERY_CLIENT = ClientScope()
+NOBODY = ClientScope(advisor_id=0)  # no user has id 0
 
 
 def _snapshot(client: Client) -> dict[str, Any]:
@@ -50,8 +83,14 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _where(search: str | None, status: ClientStatus | None) -> tuple[str, list[Any]]:
-    conditions, args = [], []
+def _where(
+    search: str | None, status: ClientStatus | None, advisor_id: int | None
+) -> tuple[str, list[Any]]:
+    conditions: list[str] = []
+    args: list[Any] = []
+    if advisor_id is not None:
+        args.append(advisor_id)
+        conditions.append(f"advisor_id = ${len(args)}")
     if search:
         args.append(f"%{_escape_like(search)}%")
         conditions.append(f"(name ILIKE ${len(args)} OR email ILIKE ${len(args)})")
@@ -76,17 +115,21 @@ async def list_clients(
     sort: ClientSort,
     params: PageParams,
     events: EventBus,
+    scope: ClientScope = EVERY_CLIENT,
+    advisor_id: int | None = None,
 ) -> ClientPage:
     """The hottest read of the API. Pages and per-filter totals are kept in this process until
     a client write anywhere invalidates them (through the event bus); a miss is plain SQL
     over the (name, id)/(created_at, id) indexes. See bench/README.md for why."""
+    advisor_id = scope.narrowed(advisor_id).advisor_id
     cache = events.cache(CACHE)
     generation = cache.generation
-    page_key = f"page\x00{search}\x00{status}\x00{sort}\x00{params.page}\x00{params.page_size}"
+    filters = f"{search}\x00{status}\x00{advisor_id}"
+    page_key = f"page\x00{filters}\x00{sort}\x00{params.page}\x00{params.page_size}"
     if (hit := cache.get(page_key)) is not None:
         return hit  # type: ignore[no-any-return]
     # Identifiers come from the whitelists above; every value is a bound parameter.
-    where, args = _where(search, status)
+    where, args = _where(search, status, advisor_id)
     page_sql = (
         f"SELECT {', '.join(LIST_COLUMNS)} FROM clients{where} ORDER BY {_ORDER[sort]}"  # noqa: S608
         f" LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}"
@@ -95,7 +138,7 @@ async def list_clients(
         rows = [
             dict(r) for r in await connection.fetch(page_sql, *args, params.limit, params.offset)
         ]
-        count_key = f"count\x00{search}\x00{status}"
+        count_key = f"count\x00{filters}"
         total = len(rows)  # when the whole result fits on the first page
         if params.page > 1 or len(rows) == params.limit:
             cached_total = cache.get(count_key)
@@ -122,6 +165,55 @@ async def ensure_client_exists(*, client_id: int) -> None:
         raise ClientNotFoundError()
 
 
+async def ensure_visible(*, client_id: int, scope: ClientScope, events: EventBus) -> None:
+    """404 for a client outside the scope, exactly as for a missing one. An advisor's check
+    reads the client's owner, kept in this process until the client changes anywhere."""
+    if scope.everything:
+        return
+    cache = events.cache(OWNERS, cleared_by=(CLIENT_CHANGED,), keyed_by="client_id")
+    generation = cache.generation
+    owner = cache.get(str(client_id))
+    if owner is None:
+        rows = await db().execute_query_dict(
+            "SELECT advisor_id FROM clients WHERE id = $1", [client_id]
+        )
+        owner = (rows[0]["advisor_id"] or 0) if rows else -1  # 0: unassigned, -1: missing
+        cache.set(str(client_id), owner, generation=generation)
+    if owner != scope.advisor_id:
+        raise ClientNotFoundError()
+
+
+async def visible_client_ids(*, scope: ClientScope) -> list[int] | None:
+    """The ids of the clients in the scope; None when it is every client."""
+    if scope.everything:
+        return None
+    rows = await db().execute_query_dict(
+        "SELECT id FROM clients WHERE advisor_id = $1 ORDER BY id", [scope.advisor_id]
+    )
+    return [row["id"] for row in rows]
+
+
+async def advisors_of(*, client_ids: Iterable[int]) -> dict[int, int | None]:
+    """Each client's advisor (None: unassigned)."""
+    wanted = sorted(set(client_ids))
+    if not wanted:
+        return {}
+    rows = await db().execute_query_dict(
+        "SELECT id, advisor_id FROM clients WHERE id = ANY($1::int[])", [wanted]
+    )
+    return {row["id"]: row["advisor_id"] for row in rows}
+
+
+async def _check_assignment(advisor_id: int | None, *, scope: ClientScope) -> None:
+    """Only an admin assigns, and only to an active advisor; an advisor may name themself."""
+    if not scope.everything:
+        if advisor_id != scope.advisor_id:
+            raise AssignmentForbiddenError()
+        return
+    if advisor_id is not None and not await auth.is_active_advisor(user_id=advisor_id):
+        raise UnknownAdvisorError()
+
+
 async def lock_client(*, client_id: int) -> None:
     """Inside a transaction: the client's row, locked until it ends. Every write to a client's
     ledger takes it first, so that its writes (and the client's deletion) happen one at a time."""
@@ -141,15 +233,28 @@ async def client_names(*, client_ids: Iterable[int]) -> dict[int, str]:
     return {int(client_id): str(name) for client_id, name in rows}
 
 
-async def _counts_changed(events: EventBus) -> None:
+async def _counts_changed(events: EventBus, client_id: int | None = None) -> None:
     await on_commit(lambda: events.invalidate(CACHE))
+    if client_id is not None:
+        await on_commit(lambda: events.publish(CLIENT_CHANGED, client_id=client_id))
 
 
-async def create_client(*, data: ClientCreate, actor_id: int | None, events: EventBus) -> Client:
+async def create_client(
+    *,
+    data: ClientCreate,
+    actor_id: int | None,
+    events: EventBus,
+    scope: ClientScope = EVERY_CLIENT,
+) -> Client:
+    """An advisor's new client is theirs; an admin may assign it to an advisor."""
+    fields = data.model_dump()
+    if not scope.everything:
+        fields["advisor_id"] = fields["advisor_id"] or scope.advisor_id
+    await _check_assignment(fields["advisor_id"], scope=scope)
     try:
         async with atomic():
             client = await audit.audited_create(
-                row=Client.create(**data.model_dump()),
+                row=Client.create(**fields),
                 snapshot=_snapshot,
                 entity=ENTITY,
                 actor_id=actor_id,
@@ -161,20 +266,29 @@ async def create_client(*, data: ClientCreate, actor_id: int | None, events: Eve
 
 
 async def update_client(
-    *, client_id: int, data: ClientReplace | ClientPatch, actor_id: int | None, events: EventBus
+    *,
+    client_id: int,
+    data: ClientReplace | ClientPatch,
+    actor_id: int | None,
+    events: EventBus,
+    scope: ClientScope = EVERY_CLIENT,
 ) -> Client:
-    """PUT replaces every field; PATCH changes only the fields that were sent."""
+    """PUT replaces every field; PATCH changes only the fields that were sent. The advisor
+    changes only when `advisor_id` is sent, and only an admin changes it."""
     changes = (
-        data.model_dump()
+        data.model_dump(exclude={"advisor_id"})
         if isinstance(data, ClientReplace)
-        else data.model_dump(exclude_unset=True)
+        else data.model_dump(exclude_unset=True, exclude={"advisor_id"})
     )
+    if "advisor_id" in data.model_fields_set:
+        await _check_assignment(data.advisor_id, scope=scope)
+        changes["advisor_id"] = data.advisor_id
 
     def change(client: Client) -> None:
         client.update_from_dict(changes)
 
     async def saved(_: Client, __: dict[str, Any]) -> None:
-        await _counts_changed(events)
+        await _counts_changed(events, client_id)
 
     try:
         client, _ = await audit.audited_update(
@@ -195,7 +309,7 @@ async def delete_client(*, client_id: int, actor_id: int | None, events: EventBu
     """Refused (409) while the client has transactions: nothing cascades away silently."""
 
     async def deleted(_: Client) -> None:
-        await _counts_changed(events)
+        await _counts_changed(events, client_id)
 
     try:
         await audit.audited_delete(
@@ -214,10 +328,15 @@ async def find_by_email(*, email: str) -> Client | None:
     return await Client.get_or_none(email=email.lower())
 
 
-_CLIENT_ROWS = "SELECT id, name, email, status FROM clients ORDER BY id"
+_CLIENT_ROWS = "SELECT id, name, email, status, advisor_id FROM clients"
 
 
-async def client_rows(*, idle_seconds: float) -> AsyncIterator[tuple[Any, ...]]:
-    """Every client (id, name, email, status), streamed for exports."""
-    async for record in cursor_rows(_CLIENT_ROWS, idle_seconds=idle_seconds):
+async def client_rows(
+    *, idle_seconds: float, scope: ClientScope = EVERY_CLIENT
+) -> AsyncIterator[tuple[Any, ...]]:
+    """The scope's clients (id, name, email, status, advisor_id), streamed for exports."""
+    sql, args = f"{_CLIENT_ROWS} ORDER BY id", []
+    if not scope.everything:
+        sql, args = f"{_CLIENT_ROWS} WHERE advisor_id = $1 ORDER BY id", [scope.advisor_id]
+    async for record in cursor_rows(sql, *args, idle_seconds=idle_seconds):
         yield record

@@ -29,6 +29,8 @@ from carteira.allocations import service as allocations
 from carteira.assets import service as assets
 from carteira.auth import service as auth
 from carteira.auth.service import AUTH_CHANGED, Principal, SessionStore
+from carteira.clients import service as clients
+from carteira.clients.service import ClientScope
 from carteira.core import clock
 from carteira.core.errors import DATABASE_DOWN_ERRORS, REDIS_DOWN_ERRORS
 from carteira.core.events import Event, EventBus, channel_for
@@ -66,6 +68,11 @@ class Connection:
     tickers: set[str] = field(default_factory=set)
     month: tuple[int, int] | None = None
     closing: bool = False
+
+    @property
+    def scope(self) -> ClientScope:
+        """Whose clients this socket's figures and held tickers may come from."""
+        return ClientScope(advisor_id=self.principal.advisor_id)
 
 
 def price_message(quote: Quote) -> str:
@@ -109,13 +116,16 @@ class Hub:
         self.queue_size = queue_size
         self.ping_seconds = ping_seconds
         self.connections: set[Connection] = set()
-        self.held: set[str] = set()
+        self.held: set[str] = set()  # every ticker held (the tick's), for whole-firm scopes
+        self._held_in: dict[ClientScope, set[str]] = {}  # an advisor's book: its tickers
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._months_due: set[tuple[int, int]] = set()
+        self._held_due = False
         self._refresher: asyncio.Task[None] | None = None
         bus.subscribe(TICK, self._on_tick)
         bus.subscribe(allocations.LEDGER_CHANGED, self._on_ledger_changed)
+        bus.subscribe(clients.CLIENT_CHANGED, self._on_client_changed)
         bus.subscribe(AUTH_CHANGED, self._on_auth_changed)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -200,8 +210,7 @@ class Hub:
             await self._send_inflows(connection, *connection.month)
             return
         if connection.stream is Stream.DASHBOARD:
-            self.held = set(await allocations.held_tickers(events=self.bus))
-            await self._send_quotes(connection, self.held)
+            await self._send_quotes(connection, await self._held_by(connection.scope))
             await self._send_inflows(connection, *clock.current_month())
             return
         await self._send_quotes(connection, connection.tickers)
@@ -221,9 +230,25 @@ class Hub:
                 messages.append(_error(error.detail, ticker=ticker, code=error.code))
         self._enqueue(connection, *messages)
 
+    async def _held_by(self, scope: ClientScope) -> set[str]:
+        """The tickers the scope's clients hold now."""
+        client_ids = await clients.visible_client_ids(scope=scope)
+        held = set(await allocations.held_tickers(events=self.bus, client_ids=client_ids))
+        if scope.everything:
+            self.held = held
+        else:
+            self._held_in[scope] = held
+        return held
+
+    def _wanted(self, connection: Connection) -> set[str]:
+        if connection.stream is Stream.PRICES:
+            return connection.tickers
+        scope = connection.scope
+        return self.held if scope.everything else self._held_in.get(scope, set())
+
     async def _send_inflows(self, connection: Connection, year: int, month: int) -> None:
         snapshot = await reports.month_inflows(
-            year=year, month=month, reporting=self.reporting_currency
+            year=year, month=month, reporting=self.reporting_currency, scope=connection.scope
         )
         self._enqueue(
             connection, json.dumps({"type": "inflows", **snapshot.model_dump(mode="json")})
@@ -307,7 +332,7 @@ class Hub:
         for connection in list(self.connections):
             if connection.stream is Stream.INFLOWS:
                 continue
-            wanted = self.held if connection.stream is Stream.DASHBOARD else connection.tickers
+            wanted = self._wanted(connection)
             self._enqueue(connection, *(messages[t] for t in sorted(wanted) if t in messages))
 
     def _on_ledger_changed(self, event: Event) -> None:
@@ -316,8 +341,17 @@ class Hub:
         months = {
             (int(flow["date"][:4]), int(flow["date"][5:7])) for flow in event.get("flows", ())
         }
-        wanted = {month for month in months if self._watchers(month)}
-        if wanted - self._months_due:
+        self._refresh({month for month in months if self._watchers(month)}, held=True)
+
+    def _on_client_changed(self, _: Event) -> None:
+        """A client changed hands (or went away): the books of the advisors watching change."""
+        if any(not c.scope.everything for c in self.connections):
+            self._refresh({clock.current_month()}, held=True)
+
+    def _refresh(self, wanted: set[tuple[int, int]], *, held: bool) -> None:
+        if held and self._held_in:
+            self._held_due = True
+        if wanted - self._months_due or self._held_due:
             self._months_due |= wanted
             if self._refresher is None or self._refresher.done():
                 self._refresher = asyncio.create_task(self._refresh_months())
@@ -335,15 +369,26 @@ class Hub:
 
     async def _refresh_months(self) -> None:
         await asyncio.sleep(INFLOWS_COALESCE_SECONDS)  # one snapshot for a burst of writes
+        if self._held_due:
+            self._held_due = False
+            books = {c.scope for c in self.connections if not c.scope.everything}
+            self._held_in = {scope: held for scope, held in self._held_in.items() if scope in books}
+            with contextlib.suppress(*DATABASE_DOWN_ERRORS):
+                for scope in books:
+                    await self._held_by(scope)
         while self._months_due:
             year, month = self._months_due.pop()
-            with contextlib.suppress(*DATABASE_DOWN_ERRORS):
-                snapshot = await reports.month_inflows(
-                    year=year, month=month, reporting=self.reporting_currency
-                )
-                text = json.dumps({"type": "inflows", **snapshot.model_dump(mode="json")})
-                for connection in self._watchers((year, month)):
-                    self._enqueue(connection, text)
+            watchers = self._watchers((year, month))
+            # One snapshot per book watching: an advisor's sockets get their clients' only.
+            for scope in {c.scope for c in watchers}:
+                with contextlib.suppress(*DATABASE_DOWN_ERRORS):
+                    snapshot = await reports.month_inflows(
+                        year=year, month=month, reporting=self.reporting_currency, scope=scope
+                    )
+                    text = json.dumps({"type": "inflows", **snapshot.model_dump(mode="json")})
+                    for connection in watchers:
+                        if connection.scope == scope:
+                            self._enqueue(connection, text)
 
     # -- sockets follow their session ---------------------------------------------------------
 

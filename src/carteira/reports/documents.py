@@ -6,6 +6,7 @@ from datetime import date
 
 from fastapi.responses import StreamingResponse
 
+from carteira.clients.service import ClientScope
 from carteira.core.exports import Column, ExportRequest, Kind, export_response
 from carteira.pricing.service import MarketData
 from carteira.reports import service
@@ -36,20 +37,28 @@ INFLOWS = (
 )
 
 
-def clients_export(*, market: MarketData, request: ExportRequest) -> StreamingResponse:
+def clients_export(
+    *, market: MarketData, request: ExportRequest, scope: ClientScope
+) -> StreamingResponse:
     return export_response(
         request=request,
         what="clients",
         columns=CLIENTS,
         rows=lambda: service.client_report_rows(
-            market=market, idle_seconds=request.deadline_seconds
+            market=market, idle_seconds=request.deadline_seconds, scope=scope
         ),
         currency_column="currency",
     )
 
 
 def inflows_export(
-    *, start: date, end: date, currency: str | None, reporting: str, request: ExportRequest
+    *,
+    start: date,
+    end: date,
+    currency: str | None,
+    reporting: str,
+    request: ExportRequest,
+    scope: ClientScope,
 ) -> StreamingResponse:
     label = currency.lower() if currency else f"consolidated-{reporting.lower()}"
     return export_response(
@@ -62,6 +71,7 @@ def inflows_export(
             currency=currency,
             reporting=reporting,
             idle_seconds=request.deadline_seconds,
+            scope=scope,
         ),
         currency_column="currency",
     )

@@ -5,27 +5,33 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from carteira.auth.dependencies import CurrentUser
+from carteira.clients.dependencies import Scope
 from carteira.core.dependencies import SettingsDep, export_request
 from carteira.core.exports import EXPORT_RESPONSES, CsvDialect, ExportFormat, OutputFormat
 from carteira.core.responses import json_response
-from carteira.core.types import CalendarDate, CurrencyQuery
+from carteira.core.types import MAX_ID, CalendarDate, CurrencyQuery
 from carteira.pricing.dependencies import MarketDep
 from carteira.reports import documents, service
 from carteira.reports.schemas import AumOut, InflowsOut
 
 router = APIRouter(prefix="/reports", tags=["reports"])
+AdvisorQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="one advisor's book")]
 
 
 @router.get("/inflows", response_model=InflowsOut, responses=EXPORT_RESPONSES)
 async def inflows(
     request: Request,
     user: CurrentUser,
+    scope: Scope,
     settings: SettingsDep,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     start: CalendarDate | None = None,
     end: CalendarDate | None = None,
     currency: CurrencyQuery = None,
+    advisor_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="one advisor's book")
+    ] = None,
     format: OutputFormat = OutputFormat.JSON,
     dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
@@ -35,6 +41,7 @@ async def inflows(
     Consolidated in the reporting currency (foreign flows at their date's rate), or one
     currency unconverted (`currency=`). `format=csv|xlsx` exports the entries themselves."""
     first, last = service.period(year=year, month=month, start=start, end=end)
+    scope = scope.narrowed(advisor_id)
     chosen = currency.upper() if currency else None
     reporting = settings.reporting_currency
     if format is not OutputFormat.JSON:
@@ -46,22 +53,27 @@ async def inflows(
             request=export_request(
                 request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
             ),
+            scope=scope,
         )
-    result = await service.inflows(start=first, end=last, currency=chosen, reporting=reporting)
+    result = await service.inflows(
+        start=first, end=last, currency=chosen, reporting=reporting, scope=scope
+    )
     return json_response(result)
 
 
 @router.get("/aum", response_model=AumOut)
-async def aum(_: CurrentUser, market: MarketDep) -> Response:
+async def aum(_: CurrentUser, scope: Scope, market: MarketDep) -> Response:
     """Assets under management now: positions at market plus cash, consolidated in the
-    reporting currency at today's rates, by asset type and currency."""
-    return json_response(await service.aum(market=market))
+    reporting currency at today's rates, by asset type, currency and advisor (an advisor:
+    their own clients only)."""
+    return json_response(await service.aum(market=market, scope=scope))
 
 
 @router.get("/clients", response_class=Response, responses=EXPORT_RESPONSES)
 async def clients_report(
     request: Request,
     user: CurrentUser,
+    scope: Scope,
     market: MarketDep,
     format: ExportFormat = ExportFormat.CSV,
     dialect: CsvDialect = CsvDialect.STANDARD,
@@ -70,4 +82,5 @@ async def clients_report(
     return documents.clients_export(
         market=market,
         request=export_request(request, user_id=user.id, export_format=format, dialect=dialect),
+        scope=scope,
     )

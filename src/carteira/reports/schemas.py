@@ -33,6 +33,11 @@ class InflowsByCurrency(FlowFigures):
     currency: str
 
 
+class InflowsByAdvisor(FlowFigures):
+    advisor_id: int | None = Field(description="null: clients not assigned to an advisor")
+    advisor: str | None = Field(description="the advisor's email")
+
+
 class FxMissing(BaseModel):
     currency: str
     dates: list[date]
@@ -51,6 +56,9 @@ class InflowsOut(FlowFigures):
     consolidated: bool
     by_client: list[InflowsByClient]
     by_day: list[InflowsByDay]
+    by_advisor: list[InflowsByAdvisor] = Field(
+        default_factory=list, description="an advisor sees only their own row"
+    )
     by_currency: list[InflowsByCurrency] = Field(description="every currency, unconverted")
     fx_missing: list[FxMissing] = Field(default_factory=list)
 
@@ -67,6 +75,13 @@ class AumByCurrency(BaseModel):
     rate: DecimalStr | None = Field(description="today's rate into the reporting currency")
 
 
+class AumByAdvisor(BaseModel):
+    advisor_id: int | None = Field(description="null: clients not assigned to an advisor")
+    advisor: str | None = Field(description="the advisor's email")
+    value: DecimalStr | None
+    clients: int = Field(description="clients holding anything")
+
+
 class AumOut(BaseModel):
     """Assets under management now: positions at market plus cash, consolidated in the
     reporting currency at today's rates."""
@@ -78,5 +93,8 @@ class AumOut(BaseModel):
     clients: int = Field(description="clients holding anything")
     by_asset_type: list[AumByAssetType]
     by_currency: list[AumByCurrency]
+    by_advisor: list[AumByAdvisor] = Field(
+        default_factory=list, description="an advisor sees only their own row"
+    )
     prices_missing: list[str] = Field(description="tickers without a price: their value is null")
     fx_missing: list[str] = Field(description="currencies without a rate")

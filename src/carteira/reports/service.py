@@ -14,17 +14,21 @@ from typing import Any, TypeVar
 from carteira.allocations import service as allocations
 from carteira.allocations.service import FlowRow
 from carteira.assets import service as assets
+from carteira.auth import service as auth
 from carteira.clients import service as clients
+from carteira.clients.service import EVERY_CLIENT, ClientScope
 from carteira.core import clock
 from carteira.core.money import plain
 from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
 from carteira.reports.exceptions import InvalidPeriodError
 from carteira.reports.schemas import (
+    AumByAdvisor,
     AumByAssetType,
     AumByCurrency,
     AumOut,
     FxMissing,
+    InflowsByAdvisor,
     InflowsByClient,
     InflowsByCurrency,
     InflowsByDay,
@@ -86,10 +90,18 @@ def _grouped(rows: Iterable[_Flow], key: Callable[[_Flow], K]) -> dict[K, list[_
     return groups
 
 
-async def inflows(*, start: date, end: date, currency: str | None, reporting: str) -> InflowsOut:
-    """Captação in [start, end]: consolidated in `reporting` (foreign flows at their date's
-    rate), or only the flows in `currency`, unconverted."""
-    every = await allocations.flows(start=start, end=end)
+async def inflows(
+    *,
+    start: date,
+    end: date,
+    currency: str | None,
+    reporting: str,
+    scope: ClientScope = EVERY_CLIENT,
+) -> InflowsOut:
+    """Captação in [start, end] of the clients in `scope`: consolidated in `reporting`
+    (foreign flows at their date's rate), or only the flows in `currency`, unconverted."""
+    visible = await clients.visible_client_ids(scope=scope)
+    every = await allocations.flows(start=start, end=end, client_ids=visible)
     unconverted = [_Flow(row, row.inflow, row.outflow) for row in every]
     if currency is not None:
         flows = [flow for flow in unconverted if flow.row.currency == currency]
@@ -120,6 +132,7 @@ async def inflows(*, start: date, end: date, currency: str | None, reporting: st
             InflowsByDay(date=day, **_figures(group))
             for day, group in sorted(_grouped(flows, lambda f: f.row.date).items())
         ],
+        by_advisor=await _by_advisor(flows),
         by_currency=[
             InflowsByCurrency(currency=code, **_figures(group))
             for code, group in sorted(_grouped(unconverted, lambda f: f.row.currency).items())
@@ -127,6 +140,22 @@ async def inflows(*, start: date, end: date, currency: str | None, reporting: st
         fx_missing=[FxMissing(currency=c, dates=days) for c, days in sorted(missing.items())],
         **_figures(flows),
     )
+
+
+async def _advisors(client_ids: Iterable[int]) -> tuple[dict[int, int | None], dict[int, str]]:
+    """Each client's advisor, and the advisors' emails."""
+    advisor_of = await clients.advisors_of(client_ids=client_ids)
+    emails = await auth.user_emails(user_ids=(a for a in advisor_of.values() if a is not None))
+    return advisor_of, emails
+
+
+async def _by_advisor(flows: list[_Flow]) -> list[InflowsByAdvisor]:
+    advisor_of, emails = await _advisors({f.row.client_id for f in flows})
+    groups = _grouped(flows, lambda f: advisor_of.get(f.row.client_id) or 0)
+    return [
+        InflowsByAdvisor(advisor_id=advisor or None, advisor=emails.get(advisor), **_figures(group))
+        for advisor, group in sorted(groups.items())
+    ]
 
 
 async def _consolidated(
@@ -145,14 +174,18 @@ async def _consolidated(
     return flows, {c: sorted(set(days)) for c, days in missing.items()}
 
 
-async def month_inflows(*, year: int, month: int, reporting: str) -> InflowsOut:
+async def month_inflows(
+    *, year: int, month: int, reporting: str, scope: ClientScope = EVERY_CLIENT
+) -> InflowsOut:
     """The month's captação, consolidated (what the dashboard and /ws/inflows show)."""
     start, end = period(year=year, month=month, start=None, end=None)
-    return await inflows(start=start, end=end, currency=None, reporting=reporting)
+    return await inflows(start=start, end=end, currency=None, reporting=reporting, scope=scope)
 
 
-async def aum(*, market: MarketData) -> AumOut:
-    figures = await allocations.aum(market=market)
+async def aum(*, market: MarketData, scope: ClientScope = EVERY_CLIENT) -> AumOut:
+    """The scope's assets under management, with a row per advisor."""
+    visible = await clients.visible_client_ids(scope=scope)
+    figures = await allocations.aum(market=market, client_ids=visible)
     return AumOut(
         currency=figures.reporting,
         value=figures.value,
@@ -169,22 +202,50 @@ async def aum(*, market: MarketData) -> AumOut:
             AumByCurrency(currency=code, market_value=market, cash=cash, rate=rate)
             for code, (market, cash, rate) in figures.by_currency.items()
         ],
+        by_advisor=await _aum_by_advisor(market=market, visible=visible),
         prices_missing=figures.prices_missing,
         fx_missing=figures.fx_missing,
     )
+
+
+async def _aum_by_advisor(*, market: MarketData, visible: list[int] | None) -> list[AumByAdvisor]:
+    held = await allocations.clients_holding(client_ids=visible)
+    advisor_of, emails = await _advisors(held)
+    books: dict[int, list[int]] = defaultdict(list)
+    for client_id in held:
+        books[advisor_of.get(client_id) or 0].append(client_id)
+    rows = []
+    for advisor, client_ids in sorted(books.items()):
+        figures = await allocations.aum(market=market, client_ids=client_ids)
+        rows.append(
+            AumByAdvisor(
+                advisor_id=advisor or None,
+                advisor=emails.get(advisor),
+                value=figures.value,
+                clients=figures.clients,
+            )
+        )
+    return rows
 
 
 # ---- export rows ---------------------------------------------------------------------------
 
 
 async def inflow_entry_rows(
-    *, start: date, end: date, currency: str | None, reporting: str, idle_seconds: float
+    *,
+    start: date,
+    end: date,
+    currency: str | None,
+    reporting: str,
+    idle_seconds: float,
+    scope: ClientScope = EVERY_CLIENT,
 ) -> AsyncIterator[tuple[Any, ...]]:
     """The entries behind `inflows(start, end, currency)`: exactly what that answer sums (the
     last columns: the rate used and the net in the report's currency)."""
+    visible = await clients.visible_client_ids(scope=scope)
     window = (
         await pricing.fx_window(
-            currencies=await allocations.flow_currencies(start=start, end=end),
+            currencies=await allocations.flow_currencies(start=start, end=end, client_ids=visible),
             reporting=reporting,
             first=start,
             last=end,
@@ -194,7 +255,7 @@ async def inflow_entry_rows(
     )
     batch: list[tuple[Any, ...]] = []
     async for record in allocations.flow_entries(
-        start=start, end=end, currency=currency, idle_seconds=idle_seconds
+        start=start, end=end, currency=currency, idle_seconds=idle_seconds, client_ids=visible
     ):
         batch.append(record)
         if len(batch) >= EXPORT_BATCH:
@@ -233,12 +294,12 @@ async def _named_entries(
 
 
 async def client_report_rows(
-    *, market: MarketData, idle_seconds: float
+    *, market: MarketData, idle_seconds: float, scope: ClientScope = EVERY_CLIENT
 ) -> AsyncIterator[tuple[Any, ...]]:
-    """One row per client and currency held: status, positions, cost and market value (a
-    client holding nothing has one row with empty figures)."""
+    """One row per client of the scope and currency held: status, positions, cost and market
+    value (a client holding nothing has one row with empty figures)."""
     batch: list[tuple[Any, ...]] = []
-    async for client in clients.client_rows(idle_seconds=idle_seconds):
+    async for client in clients.client_rows(idle_seconds=idle_seconds, scope=scope):
         batch.append(client)
         if len(batch) >= EXPORT_BATCH:
             for row in await _client_rows(batch, market):
@@ -253,7 +314,7 @@ async def _client_rows(batch: list[tuple[Any, ...]], market: MarketData) -> list
         return []
     summary = await allocations.holdings_summary(client_ids=[c[0] for c in batch], market=market)
     rows: list[tuple[Any, ...]] = []
-    for client_id, name, email, status in batch:
+    for client_id, name, email, status, _advisor in batch:
         held = summary.get(client_id)
         if not held:
             rows.append((client_id, name, email, status, "", 0, None, None))

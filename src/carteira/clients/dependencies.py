@@ -1,0 +1,37 @@
+"""Client scoping for every route: which clients the caller may see, and the one guard that
+every `/clients/{client_id}/...` route goes through."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from carteira.auth.dependencies import CurrentUser
+from carteira.clients import service
+from carteira.clients.service import ClientScope
+from carteira.core.dependencies import EventsDep
+from carteira.core.types import PathId
+
+
+async def client_scope(user: CurrentUser) -> ClientScope:
+    return ClientScope(advisor_id=user.advisor_id)
+
+
+Scope = Annotated[ClientScope, Depends(client_scope)]
+
+
+async def visible_client(client_id: PathId, scope: Scope, events: EventsDep) -> int:
+    """The path's client, when the caller may see it; 404 (as for a missing one) otherwise."""
+    await service.ensure_visible(client_id=client_id, scope=scope, events=events)
+    return client_id
+
+
+def client_router(*, tags: list[str], prefix: str = "") -> APIRouter:
+    """A router for `/clients/{client_id}{prefix}/...`: every route in it is guarded by the
+    client's visibility before its body is validated or anything runs."""
+    return APIRouter(
+        prefix=f"/clients/{{client_id}}{prefix}",
+        tags=list(tags),
+        dependencies=[Depends(visible_client)],
+    )
