@@ -27,25 +27,34 @@ $(STAMP): requirements/dev.lock pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The pinned openapi-typescript the suite generates a client with (needs node; CI has it).
+TS_TOOLS := tools/openapi-ts
+TS_STAMP := $(TS_TOOLS)/node_modules/.installed
+$(TS_STAMP): $(TS_TOOLS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(TS_TOOLS) --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the TypeScript client test needs node"; fi
+
 run: $(STAMP)
 	$(BIN)/carteira dev --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(TS_STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench migrations tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile.prod Dockerfile.dev
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema custom.github-workflows-require-timeout \
 		.github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.*.yml
+	$(BIN)/python tools/lint_openapi.py
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench migrations
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench migrations tools
+	$(BIN)/ruff format src tests bench tools
 
 # requirements/base.lock: the runtime dependencies (the production image);
 # requirements/dev.lock: those same pins plus the `embedded` and `dev` extras (make, CI).

@@ -22,10 +22,11 @@ from carteira.auth.sessions import SessionStore
 from carteira.benchmarks.router import router as benchmarks_router
 from carteira.clients.router import client_detail as client_detail_router
 from carteira.clients.router import router as clients_router
+from carteira.core import openapi
 from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
 from carteira.core.database import give_back_timezone_setting, tortoise_config
-from carteira.core.errors import ERROR_RESPONSES, install_error_handlers
+from carteira.core.errors import install_error_handlers
 from carteira.core.events import EventBus
 from carteira.core.exports import ExportLimiter
 from carteira.core.health import router as health_router
@@ -101,13 +102,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        responses=ERROR_RESPONSES,
+        generate_unique_id_function=openapi.operation_id,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    openapi.install(app)
 
     # Starlette tries routes in order: the hottest reads come first.
     for router in (

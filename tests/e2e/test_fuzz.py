@@ -38,7 +38,7 @@ SESSION_ENDING = (
     "--exclude-path",
     "/auth/logout",
     "--exclude-operation-id",
-    "update_user_users__user_id__patch",
+    "users_update",
 )
 EXAMPLES_PER_OPERATION = 25  # about 2,000 cases per role in ~25 s on two cores
 MIN_CASES = 1000

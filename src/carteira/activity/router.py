@@ -19,7 +19,7 @@ Entity = Literal["user", "client", "asset", "transaction", "allocation"]
 
 
 @router.get("", response_model=Page[AuditEntryOut])
-async def list_audit_entries(
+async def audit_list(
     _: StaffUser,
     scope: Scope,
     params: Pagination,

@@ -6,7 +6,9 @@ from fastapi import Depends, Query, Request
 
 from carteira.allocations.service import Services
 from carteira.benchmarks import service as benchmarks
+from carteira.benchmarks.exceptions import TooManyBenchmarksError, UnknownBenchmarkError
 from carteira.benchmarks.service import Benchmark
+from carteira.core.openapi import raises
 
 
 async def ledger_services(request: Request) -> Services:
@@ -22,6 +24,7 @@ async def ledger_services(request: Request) -> Services:
 LedgerServices = Annotated[Services, Depends(ledger_services)]
 
 
+@raises(UnknownBenchmarkError, TooManyBenchmarksError)
 async def chosen_benchmarks(
     benchmarks_query: Annotated[
         str | None,

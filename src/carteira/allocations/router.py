@@ -7,6 +7,13 @@ from fastapi import Body, Query, Request, Response
 
 from carteira.allocations import exports, performance, service
 from carteira.allocations.dependencies import ChosenBenchmarks, LedgerServices
+from carteira.allocations.exceptions import (
+    AllocationNotFoundError,
+    CurrencyNotHeldError,
+    InsufficientQuantityError,
+    InvalidPatchError,
+    TransactionNotFoundError,
+)
 from carteira.allocations.schemas import (
     AllocationCreate,
     AllocationOut,
@@ -21,14 +28,24 @@ from carteira.allocations.schemas import (
     TransactionPatch,
     TransactionQuery,
 )
+from carteira.assets.exceptions import UnknownAssetError
 from carteira.auth.dependencies import CurrentUser, WriterUser
 from carteira.clients.dependencies import client_router
 from carteira.core.dependencies import EventsDep, JobsDep, export_request
-from carteira.core.exports import EXPORT_RESPONSES, CsvDialect, ExportFormat, OutputFormat
+from carteira.core.errors import InvalidInputError
+from carteira.core.exports import (
+    EXPORT_RESPONSES,
+    CsvDialect,
+    ExportFormat,
+    OutputFormat,
+    TooManyExportsError,
+)
+from carteira.core.openapi import raises
 from carteira.core.pagination import Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import CalendarDate, CurrencyQuery, PathId
 from carteira.pricing.dependencies import MarketDep
+from carteira.pricing.exceptions import TICKER_LOOKUP_ERRORS
 
 router = client_router(tags=["ledger"])
 
@@ -37,7 +54,7 @@ router = client_router(tags=["ledger"])
 
 
 @router.get("/transactions", response_model=TransactionPage)
-async def list_transactions(
+async def transactions_list(
     client_id: PathId,
     _: CurrentUser,
     query: Annotated[TransactionQuery, Query()],
@@ -49,37 +66,45 @@ async def list_transactions(
 
 
 @router.post("/transactions", response_model=TransactionOut, status_code=HTTPStatus.CREATED)
-async def record_transaction(
+@raises(InsufficientQuantityError, UnknownAssetError, *TICKER_LOOKUP_ERRORS)
+async def transactions_create(
     client_id: PathId,
     body: Annotated[TransactionIn, Body()],
     user: WriterUser,
     services: LedgerServices,
+    response: Response,
 ) -> TransactionOut:
     """Any kind: buy, sell, dividend, jcp, interest, fee, tax, split, bonus, deposit,
     withdrawal. A write that would leave a quantity below zero on any date is refused (422
     `insufficient_quantity`) and nothing is written."""
-    return await service.record_transaction(
+    recorded = await service.record_transaction(
         client_id=client_id, data=body, actor_id=user.id, services=services
     )
+    response.headers["Location"] = f"/clients/{client_id}/transactions/{recorded.id}"
+    return recorded
 
 
 @router.get("/transactions/{transaction_id}", response_model=TransactionOut)
-async def get_transaction(
+@raises(TransactionNotFoundError)
+async def transactions_get(
     client_id: PathId, transaction_id: PathId, _: CurrentUser, events: EventsDep
 ) -> TransactionOut:
+    """One entry of the ledger."""
     return await service.get_transaction(
         client_id=client_id, transaction_id=transaction_id, events=events
     )
 
 
 @router.patch("/transactions/{transaction_id}", response_model=TransactionOut)
-async def update_transaction(
+@raises(TransactionNotFoundError, InsufficientQuantityError, InvalidPatchError)
+async def transactions_update(
     client_id: PathId,
     transaction_id: PathId,
     body: TransactionPatch,
     user: WriterUser,
     services: LedgerServices,
 ) -> TransactionOut:
+    """Correct an entry (only the fields its kind has); the whole ledger is checked again."""
     return await service.update_transaction(
         client_id=client_id,
         transaction_id=transaction_id,
@@ -90,9 +115,11 @@ async def update_transaction(
 
 
 @router.delete("/transactions/{transaction_id}", status_code=HTTPStatus.NO_CONTENT)
-async def delete_transaction(
+@raises(TransactionNotFoundError, InsufficientQuantityError)
+async def transactions_delete(
     client_id: PathId, transaction_id: PathId, user: WriterUser, services: LedgerServices
 ) -> Response:
+    """Remove an entry (one the provider made stays removed)."""
     await service.delete_transaction(
         client_id=client_id, transaction_id=transaction_id, actor_id=user.id, services=services
     )
@@ -103,7 +130,8 @@ async def delete_transaction(
 
 
 @router.get("/positions", response_model=PositionsOut, responses=EXPORT_RESPONSES)
-async def client_positions(
+@raises(TooManyExportsError)
+async def positions_get(
     request: Request,
     client_id: PathId,
     user: CurrentUser,
@@ -127,7 +155,8 @@ async def client_positions(
 
 
 @router.get("/realized", response_model=RealizedOut)
-async def client_realized(
+@raises(InvalidInputError)
+async def realized_get(
     client_id: PathId,
     _: CurrentUser,
     events: EventsDep,
@@ -143,7 +172,8 @@ async def client_realized(
 
 
 @router.get("/performance", response_model=PerformanceOut, responses=EXPORT_RESPONSES)
-async def client_performance(
+@raises(InvalidInputError, CurrencyNotHeldError, TooManyExportsError)
+async def performance_get(
     request: Request,
     client_id: PathId,
     user: CurrentUser,
@@ -186,7 +216,7 @@ allocations_router = client_router(tags=["allocations"])
 
 
 @allocations_router.get("/allocations", response_model=AllocationPage)
-async def list_allocations(
+async def allocations_list(
     client_id: PathId, _: CurrentUser, params: Pagination, events: EventsDep, market: MarketDep
 ) -> Response:
     """The open lots: what remains of each purchase (first in, first out, split-adjusted),
@@ -200,23 +230,32 @@ async def list_allocations(
 @allocations_router.post(
     "/allocations", response_model=AllocationOut, status_code=HTTPStatus.CREATED
 )
-async def create_allocation(
-    client_id: PathId, body: AllocationCreate, user: WriterUser, services: LedgerServices
+@raises(UnknownAssetError, *TICKER_LOOKUP_ERRORS)
+async def allocations_create(
+    client_id: PathId,
+    body: AllocationCreate,
+    user: WriterUser,
+    services: LedgerServices,
+    response: Response,
 ) -> AllocationOut:
     """Records a `buy` with external settlement."""
-    return await service.create_allocation(
+    created = await service.create_allocation(
         client_id=client_id, data=body, actor_id=user.id, services=services
     )
+    response.headers["Location"] = f"/clients/{client_id}/transactions/{created.id}"
+    return created
 
 
 @allocations_router.patch("/allocations/{allocation_id}", response_model=AllocationOut)
-async def update_allocation(
+@raises(AllocationNotFoundError, InsufficientQuantityError)
+async def allocations_update(
     client_id: PathId,
     allocation_id: PathId,
     body: AllocationPatch,
     user: WriterUser,
     services: LedgerServices,
 ) -> AllocationOut:
+    """Correct a purchase (its lot is recomputed, first in first out)."""
     return await service.update_allocation(
         client_id=client_id,
         allocation_id=allocation_id,
@@ -227,9 +266,11 @@ async def update_allocation(
 
 
 @allocations_router.delete("/allocations/{allocation_id}", status_code=HTTPStatus.NO_CONTENT)
-async def delete_allocation(
+@raises(AllocationNotFoundError, InsufficientQuantityError)
+async def allocations_delete(
     client_id: PathId, allocation_id: PathId, user: WriterUser, services: LedgerServices
 ) -> Response:
+    """Remove a purchase (refused when later sales would go short)."""
     await service.delete_allocation(
         client_id=client_id, allocation_id=allocation_id, actor_id=user.id, services=services
     )

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from carteira.allocations import examples
 from carteira.allocations.ledger import Kind, Settlement
 from carteira.allocations.models import Source
 from carteira.assets.models import AssetType
@@ -217,6 +218,8 @@ class TransactionQuery(BaseModel):
 
 
 class TransactionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TRANSACTION]})
+
     id: int
     client_id: int
     kind: Kind
@@ -363,6 +366,8 @@ class ConsolidatedTotals(BaseModel):
 
 
 class PositionsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.POSITIONS]})
+
     client_id: int
     positions: list[PositionOut]
     cash: list[CashOut]
@@ -487,6 +492,8 @@ class MonthlyReturn(BaseModel):
 class PerformanceOut(BaseModel):
     """Returns are in percent. Consolidated in the reporting currency, or one currency
     unconverted (`currency=`)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PERFORMANCE]})
 
     client_id: int
     currency: str = Field(description="the currency of every amount")

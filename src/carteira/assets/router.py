@@ -7,17 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from carteira.assets import service
+from carteira.assets.exceptions import (
+    AssetHasTransactionsError,
+    AssetNotFoundError,
+    TickerTakenError,
+)
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import AssetCreate, AssetOut, AssetPatch
 from carteira.auth.dependencies import AdminUser, CurrentUser, WriterUser
 from carteira.core import clock
 from carteira.core.dependencies import EventsDep, JobsDep
 from carteira.core.errors import InvalidInputError
+from carteira.core.openapi import raises
 from carteira.core.pagination import Page, Pagination
 from carteira.core.responses import json_response
 from carteira.core.types import CalendarDate, PathId
 from carteira.pricing import service as pricing
 from carteira.pricing.dependencies import MarketDep
+from carteira.pricing.exceptions import TICKER_LOOKUP_ERRORS
 from carteira.pricing.schemas import HistoryOut
 
 router = APIRouter(prefix="/assets", tags=["assets"])
@@ -26,37 +33,44 @@ AssetPage = Page[AssetOut]
 
 
 @router.get("", response_model=AssetPage)
-async def list_assets(
+async def assets_list(
     _: CurrentUser,
     params: Pagination,
     search: Annotated[str | None, Query(max_length=100, description="in ticker or name")] = None,
     asset_type: AssetType | None = None,
 ) -> Response:
+    """The registry by ticker; search in ticker or name, filter by type."""
     rows, total = await service.list_assets(search=search, asset_type=asset_type, params=params)
     return json_response(AssetPage.build(rows, total=total, params=params))
 
 
 @router.post("", response_model=AssetOut, status_code=HTTPStatus.CREATED)
-async def register_asset(
-    body: AssetCreate, user: WriterUser, market: MarketDep, jobs: JobsDep
+@raises(TickerTakenError, *TICKER_LOOKUP_ERRORS)
+async def assets_create(
+    body: AssetCreate, user: WriterUser, market: MarketDep, jobs: JobsDep, response: Response
 ) -> AssetOut:
     """Validated with the market-data provider, which fills name, exchange, currency and type;
     a backfill of its daily closes is queued."""
     asset = await service.register_asset(
         ticker=body.ticker, market=market, jobs=jobs, actor_id=user.id, sector=body.sector
     )
+    response.headers["Location"] = f"/assets/{asset.id}"
     return AssetOut.model_validate(asset)
 
 
 @router.get("/{asset_id}", response_model=AssetOut)
-async def get_asset(asset_id: PathId, _: CurrentUser) -> AssetOut:
+@raises(AssetNotFoundError)
+async def assets_get(asset_id: PathId, _: CurrentUser) -> AssetOut:
+    """One asset."""
     return AssetOut.model_validate(await service.get_asset(asset_id=asset_id))
 
 
 @router.patch("/{asset_id}", response_model=AssetOut)
-async def update_asset(
+@raises(AssetNotFoundError)
+async def assets_update(
     asset_id: PathId, body: AssetPatch, admin: AdminUser, events: EventsDep
 ) -> AssetOut:
+    """Rename it or set its sector (admins)."""
     asset = await service.update_asset(
         asset_id=asset_id, data=body, actor_id=admin.id, events=events
     )
@@ -64,7 +78,9 @@ async def update_asset(
 
 
 @router.delete("/{asset_id}", status_code=HTTPStatus.NO_CONTENT)
-async def delete_asset(asset_id: PathId, admin: AdminUser, events: EventsDep) -> Response:
+@raises(AssetNotFoundError, AssetHasTransactionsError)
+async def assets_delete(asset_id: PathId, admin: AdminUser, events: EventsDep) -> Response:
+    """Remove it (admins; refused while a ledger refers to it)."""
     await service.delete_asset(asset_id=asset_id, actor_id=admin.id, events=events)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
@@ -73,7 +89,8 @@ MAX_HISTORY_DAYS = 3660
 
 
 @router.get("/{asset_id}/history", response_model=HistoryOut)
-async def asset_history(
+@raises(AssetNotFoundError, InvalidInputError)
+async def assets_history(
     asset_id: PathId,
     _: CurrentUser,
     start: CalendarDate | None = None,

@@ -16,12 +16,13 @@ from carteira.auth import service
 from carteira.auth.exceptions import (
     AdminRequiredError,
     CsrfError,
+    InvalidTokenError,
     ReadOnlyRoleError,
     StaffRequiredError,
 )
 from carteira.auth.service import Principal
 from carteira.auth.sessions import SessionStore
-from carteira.core.errors import NotAuthenticatedError
+from carteira.core.errors import AppError, NotAuthenticatedError
 
 ACCESS_COOKIE = "access_token"
 CSRF_COOKIE = "csrf_token"
@@ -62,6 +63,20 @@ class Authenticated(OAuth2PasswordBearer):
         if self.staff and not principal.can_write:
             raise StaffRequiredError()
         return principal
+
+
+def authentication_errors(guard: Authenticated, *, unsafe: bool) -> list[type[AppError]]:
+    """What a guard may answer: for the OpenAPI document."""
+    errors: list[type[AppError]] = [NotAuthenticatedError, InvalidTokenError]
+    if guard.admin_only:
+        errors.append(AdminRequiredError)
+    if guard.writes:
+        errors.append(ReadOnlyRoleError)
+    if guard.staff:
+        errors.append(StaffRequiredError)
+    if unsafe:
+        errors.append(CsrfError)
+    return errors
 
 
 CurrentUser = Annotated[Principal, Depends(Authenticated())]

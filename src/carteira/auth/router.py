@@ -14,6 +14,16 @@ from carteira.auth.dependencies import (
     CurrentUser,
     SessionsDep,
 )
+from carteira.auth.exceptions import (
+    EmailTakenError,
+    InvalidCredentialsError,
+    InvalidTokenError,
+    LastAdminError,
+    LoginThrottledError,
+    PasswordIsEmailError,
+    SelfModificationError,
+    UserNotFoundError,
+)
 from carteira.auth.schemas import (
     LoginRequest,
     LogoutRequest,
@@ -27,6 +37,8 @@ from carteira.auth.schemas import (
 from carteira.auth.security import TokenPair
 from carteira.core.config import Settings
 from carteira.core.dependencies import SettingsDep
+from carteira.core.errors import InputValidationError, PayloadTooLargeError
+from carteira.core.openapi import raises
 from carteira.core.pagination import Page, Pagination
 from carteira.core.types import PathId
 
@@ -100,15 +112,14 @@ def _token_response(response: Response, pair: TokenPair, settings: Settings) -> 
     )
 
 
-@router.post(
-    "/login",
-    response_model=TokenResponse,
-    openapi_extra=_LOGIN_BODY,
-    responses={401: {"description": "wrong credentials"}, 429: {"description": "throttled"}},
-)
-async def login(
+@router.post("/login", response_model=TokenResponse, openapi_extra=_LOGIN_BODY)
+@raises(InvalidCredentialsError, LoginThrottledError, InputValidationError, PayloadTooLargeError)
+async def auth_login(
     request: Request, response: Response, sessions: SessionsDep, settings: SettingsDep
 ) -> TokenResponse:
+    """Sign in with an email and a password (JSON, or the OAuth2 password form Swagger's
+    *Authorize* sends): the token pair, plus the session cookies for browsers. Failures are
+    counted per email and address before the password is checked (429 after too many)."""
     credentials = await _read_credentials(request)
     user = await service.authenticate(
         email=credentials.email,
@@ -123,9 +134,12 @@ async def login(
 
 
 @router.post("/refresh", response_model=TokenResponse)
-async def refresh(
+@raises(InvalidTokenError)
+async def auth_refresh(
     body: RefreshRequest, response: Response, sessions: SessionsDep, settings: SettingsDep
 ) -> TokenResponse:
+    """A new token pair for a refresh token, which is used up; presenting a used one again
+    ends the whole session."""
     pair = await service.refresh_session(
         refresh_token=body.refresh_token, sessions=sessions, settings=settings
     )
@@ -133,12 +147,13 @@ async def refresh(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(
+async def auth_logout(
     user: CurrentUser,
     sessions: SessionsDep,
     settings: SettingsDep,
     body: Annotated[LogoutRequest | None, Body()] = None,
 ) -> Response:
+    """End the session: its access and refresh tokens stop working, the cookies are cleared."""
     await service.close_session(
         principal=user,
         refresh_token=body.refresh_token if body else None,
@@ -152,7 +167,7 @@ async def logout(
 
 
 @router.post("/ws-ticket", response_model=WsTicketOut)
-async def ws_ticket(user: CurrentUser, sessions: SessionsDep) -> WsTicketOut:
+async def auth_ws_ticket(user: CurrentUser, sessions: SessionsDep) -> WsTicketOut:
     """A single-use ticket (30 s) to open a WebSocket with `?ticket=` instead of a token in the
     URL; the socket then belongs to this session and closes when it ends."""
     ticket = await service.issue_ws_ticket(principal=user, sessions=sessions)
@@ -160,35 +175,49 @@ async def ws_ticket(user: CurrentUser, sessions: SessionsDep) -> WsTicketOut:
 
 
 @router.get("/me", response_model=UserOut)
-async def me(user: CurrentUser) -> UserOut:
+@raises(UserNotFoundError)
+async def auth_me(user: CurrentUser) -> UserOut:
+    """The signed-in user."""
     return UserOut.model_validate(await service.get_user(user_id=user.id))
 
 
 @users_router.get("", response_model=Page[UserOut])
-async def list_users(_: AdminUser, params: Pagination) -> Page[UserOut]:
+async def users_list(_: AdminUser, params: Pagination) -> Page[UserOut]:
+    """Every user, by id."""
     users, total = await service.list_users(params=params)
     return Page.build([UserOut.model_validate(u) for u in users], total=total, params=params)
 
 
 @users_router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED)
-async def create_user(body: UserCreate, admin: AdminUser, settings: SettingsDep) -> UserOut:
+@raises(EmailTakenError, PasswordIsEmailError)
+async def users_create(
+    body: UserCreate, admin: AdminUser, settings: SettingsDep, response: Response
+) -> UserOut:
+    """A new user with a role: `admin`, `advisor` (their own clients only) or `reader`."""
     user = await service.create_user(data=body, actor_id=admin.id, settings=settings)
+    response.headers["Location"] = f"/users/{user.id}"
     return UserOut.model_validate(user)
 
 
 @users_router.get("/{user_id}", response_model=UserOut)
-async def get_user(user_id: PathId, _: AdminUser) -> UserOut:
+@raises(UserNotFoundError)
+async def users_get(user_id: PathId, _: AdminUser) -> UserOut:
+    """One user."""
     return UserOut.model_validate(await service.get_user(user_id=user_id))
 
 
 @users_router.patch("/{user_id}", response_model=UserOut)
-async def update_user(
+@raises(
+    UserNotFoundError, SelfModificationError, LastAdminError, PasswordIsEmailError, EmailTakenError
+)
+async def users_update(
     user_id: PathId,
     body: UserUpdate,
     admin: AdminUser,
     sessions: SessionsDep,
     settings: SettingsDep,
 ) -> UserOut:
+    """Change a user's role, activation or password: their sessions end at once."""
     user = await service.update_user(
         user_id=user_id, data=body, actor=admin, sessions=sessions, settings=settings
     )
@@ -196,6 +225,8 @@ async def update_user(
 
 
 @users_router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_user(user_id: PathId, admin: AdminUser, sessions: SessionsDep) -> Response:
+@raises(UserNotFoundError, SelfModificationError, LastAdminError)
+async def users_delete(user_id: PathId, admin: AdminUser, sessions: SessionsDep) -> Response:
+    """Remove a user (their clients become unassigned; the audit trail keeps their id)."""
     await service.delete_user(user_id=user_id, actor=admin, sessions=sessions)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -13,7 +13,7 @@ router = APIRouter(tags=["benchmarks"])
 
 
 @router.get("/benchmarks", response_model=BenchmarkPage)
-async def list_benchmarks(_: CurrentUser, params: Pagination, market: MarketDep) -> Response:
+async def benchmarks_list(_: CurrentUser, params: Pagination, market: MarketDep) -> Response:
     """What `/clients/{id}/performance?benchmarks=` accepts: CDI, SELIC, IPCA and IBOV, then
     every registered asset by ticker."""
     items, total = await service.list_benchmarks(params=params, market=market)

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends
 
 from carteira.auth.dependencies import CurrentUser
 from carteira.clients import service
+from carteira.clients.exceptions import ClientNotFoundError
 from carteira.clients.service import ClientScope
 from carteira.core.dependencies import EventsDep
+from carteira.core.openapi import raises
 from carteira.core.types import PathId
 
 
@@ -21,6 +23,7 @@ async def client_scope(user: CurrentUser) -> ClientScope:
 Scope = Annotated[ClientScope, Depends(client_scope)]
 
 
+@raises(ClientNotFoundError)
 async def visible_client(client_id: PathId, scope: Scope, events: EventsDep) -> int:
     """The path's client, when the caller may see it; 404 (as for a missing one) otherwise."""
     await service.ensure_visible(client_id=client_id, scope=scope, events=events)

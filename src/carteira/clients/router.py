@@ -8,6 +8,13 @@ from fastapi import APIRouter, Query, Response
 from carteira.auth.dependencies import CurrentUser, WriterUser
 from carteira.clients import service
 from carteira.clients.dependencies import Scope, client_router
+from carteira.clients.exceptions import (
+    AssignmentForbiddenError,
+    ClientDocumentTakenError,
+    ClientEmailTakenError,
+    ClientHasTransactionsError,
+    UnknownAdvisorError,
+)
 from carteira.clients.schemas import (
     ClientCreate,
     ClientListQuery,
@@ -17,6 +24,7 @@ from carteira.clients.schemas import (
     ClientReplace,
 )
 from carteira.core.dependencies import EventsDep
+from carteira.core.openapi import raises
 from carteira.core.responses import json_response
 from carteira.core.types import PathId
 
@@ -26,9 +34,10 @@ client_detail = client_router(tags=["clients"])
 
 
 @router.get("", response_model=ClientPage)
-async def list_clients(
+async def clients_list(
     _: CurrentUser, scope: Scope, query: Annotated[ClientListQuery, Query()], events: EventsDep
 ) -> Response:
+    """Clients by name (or creation time), searched in name and email: an advisor's own only."""
     page = await service.list_clients(
         search=query.search,
         status=query.status,
@@ -42,22 +51,32 @@ async def list_clients(
 
 
 @router.post("", response_model=ClientOut, status_code=HTTPStatus.CREATED)
-async def create_client(
-    body: ClientCreate, user: WriterUser, scope: Scope, events: EventsDep
+@raises(
+    ClientEmailTakenError, ClientDocumentTakenError, AssignmentForbiddenError, UnknownAdvisorError
+)
+async def clients_create(
+    body: ClientCreate, user: WriterUser, scope: Scope, events: EventsDep, response: Response
 ) -> ClientOut:
+    """A new client: an advisor's is theirs; an admin may assign it (`advisor_id`)."""
     client = await service.create_client(data=body, actor_id=user.id, events=events, scope=scope)
+    response.headers["Location"] = f"/clients/{client.id}"
     return ClientOut.model_validate(client)
 
 
 @client_detail.get("", response_model=ClientOut)
-async def get_client(client_id: PathId, _: CurrentUser) -> ClientOut:
+async def clients_get(client_id: PathId, _: CurrentUser) -> ClientOut:
+    """One client."""
     return ClientOut.model_validate(await service.get_client(client_id=client_id))
 
 
 @client_detail.put("", response_model=ClientOut)
-async def replace_client(
+@raises(
+    ClientEmailTakenError, ClientDocumentTakenError, AssignmentForbiddenError, UnknownAdvisorError
+)
+async def clients_replace(
     client_id: PathId, body: ClientReplace, user: WriterUser, scope: Scope, events: EventsDep
 ) -> ClientOut:
+    """Every field at once (optional ones left out are cleared; `advisor_id` only when sent)."""
     client = await service.update_client(
         client_id=client_id, data=body, actor_id=user.id, events=events, scope=scope
     )
@@ -65,9 +84,13 @@ async def replace_client(
 
 
 @client_detail.patch("", response_model=ClientOut)
-async def patch_client(
+@raises(
+    ClientEmailTakenError, ClientDocumentTakenError, AssignmentForbiddenError, UnknownAdvisorError
+)
+async def clients_update(
     client_id: PathId, body: ClientPatch, user: WriterUser, scope: Scope, events: EventsDep
 ) -> ClientOut:
+    """Only the fields sent; only an admin changes `advisor_id`."""
     client = await service.update_client(
         client_id=client_id, data=body, actor_id=user.id, events=events, scope=scope
     )
@@ -75,6 +98,8 @@ async def patch_client(
 
 
 @client_detail.delete("", status_code=HTTPStatus.NO_CONTENT)
-async def delete_client(client_id: PathId, user: WriterUser, events: EventsDep) -> Response:
+@raises(ClientHasTransactionsError)
+async def clients_delete(client_id: PathId, user: WriterUser, events: EventsDep) -> Response:
+    """Refused (409) while the client has transactions."""
     await service.delete_client(client_id=client_id, actor_id=user.id, events=events)
     return Response(status_code=HTTPStatus.NO_CONTENT)

@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from carteira.clients.examples import CLIENT, CLIENT_CREATE
 from carteira.clients.models import ClientStatus
 from carteira.core.pagination import Page, PageQuery
 from carteira.core.types import Id, Label
@@ -36,6 +37,10 @@ class _ClientInput(BaseModel):
 
 
 class ClientCreate(_ClientInput):
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [CLIENT_CREATE]}
+    )
+
     name: Label
     email: ClientEmail
     document: Cpf | None = None
@@ -77,7 +82,7 @@ class ClientPatch(_ClientInput):
 
 
 class ClientOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [CLIENT]})
 
     id: int
     name: str

@@ -77,6 +77,37 @@ class InvalidInputError(AppError):
     message = "Invalid input."
 
 
+class InputValidationError(InvalidInputError):
+    """Malformed input (FastAPI's list of field issues); named here so that a route whose body
+    it reads itself can declare it."""
+
+    code = "validation_error"
+
+
+class InvalidValueError(InvalidInputError):
+    """A value PostgreSQL refused (a NUL character in text, a number out of its range)."""
+
+    code = "invalid_value"
+
+
+class InvalidTextError(InvalidInputError):
+    """Text that cannot be stored (a lone surrogate)."""
+
+    code = "invalid_text"
+
+
+class PayloadTooLargeError(AppError):
+    status_code = 413
+    code = "payload_too_large"
+    message = "The request body is too large."
+
+
+class HeadersTooLargeError(AppError):
+    status_code = 431
+    code = "headers_too_large"
+    message = "The request headers are too large."
+
+
 class TooManyRequestsError(AppError):
     status_code = 429
     code = "too_many_requests"
@@ -279,12 +310,14 @@ async def _data_refused(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(cause, asyncpg.exceptions.CharacterNotInRepertoireError)
         else "A value is out of the range the database accepts."
     )
-    return error_response(422, message, "invalid_value")
+    return error_response(422, message, InvalidValueError.code)
 
 
 async def _unencodable_text(request: Request, exc: Exception) -> JSONResponse:
     logger.info("text that cannot be stored on %s: %r", request.url.path, exc)
-    return error_response(422, "Text must be valid Unicode (no lone surrogates).", "invalid_text")
+    return error_response(
+        422, "Text must be valid Unicode (no lone surrogates).", InvalidTextError.code
+    )
 
 
 async def _integrity(request: Request, exc: Exception) -> JSONResponse:
@@ -292,7 +325,7 @@ async def _integrity(request: Request, exc: Exception) -> JSONResponse:
     request refers to vanished meanwhile (a client deleted while a write to it ran)."""
     logger.info("integrity conflict on %s: %s", request.url.path, exc)
     return error_response(
-        409, "The change conflicts with the current state; reload and retry.", "conflict"
+        409, "The change conflicts with the current state; reload and retry.", ConflictError.code
     )
 
 

@@ -13,16 +13,24 @@ from carteira.core import database
 from carteira.core import redis as redis_module
 from carteira.core.config import Settings
 from carteira.core.dependencies import RedisDep, SettingsDep
-from carteira.core.errors import NotFoundError
+from carteira.core.errors import NotFoundError, ServiceUnavailableError
 from carteira.core.metrics import render
+from carteira.core.openapi import raises, without_infrastructure
 
 router = APIRouter(tags=["ops"])
+
+
+class NotReadyError(ServiceUnavailableError):
+    code = "not_ready"
+    message = "Not ready: a dependency is unavailable."
+
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
 
 @router.get("/health")
-async def health() -> dict[str, str]:
+@without_infrastructure
+async def health_get() -> dict[str, str]:
     """The process is up (no dependency is checked)."""
     return {"status": "ok"}
 
@@ -55,8 +63,10 @@ async def metrics(request: Request, settings: SettingsDep) -> Response:
     return Response(body, media_type=content_type)
 
 
-@router.get("/ready", responses={503: {"description": "a dependency is down"}})
-async def ready(redis: RedisDep) -> JSONResponse:
+@router.get("/ready")
+@without_infrastructure
+@raises(NotReadyError)
+async def ready_get(redis: RedisDep) -> JSONResponse:
     """PostgreSQL and Redis answer; 503 naming what does not."""
     db_status, redis_status = await asyncio.gather(
         _check(database.ping), _check(lambda: redis_module.ping(redis))

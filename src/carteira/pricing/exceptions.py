@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from carteira.core.errors import (
+    AppError,
     InvalidInputError,
     ServiceUnavailableError,
     TooManyRequestsError,
@@ -37,3 +38,11 @@ class ProviderBudgetError(TooManyRequestsError):
 class UnknownSeriesError(InvalidInputError):
     code = "unknown_series"
     message = "There is no benchmark series with this code."
+
+
+# What asking the provider about a ticker may answer (registering one, valuing by it).
+TICKER_LOOKUP_ERRORS: tuple[type[AppError], ...] = (
+    UnknownTickerError,
+    ProviderError,
+    ProviderUnavailableError,
+)

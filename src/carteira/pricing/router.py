@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
@@ -8,6 +8,7 @@ from pydantic import AfterValidator
 
 from carteira.auth.dependencies import CurrentUser
 from carteira.core.errors import InvalidInputError
+from carteira.core.openapi import raises
 from carteira.core.responses import json_response
 from carteira.pricing.dependencies import MarketDep
 from carteira.pricing.exceptions import (
@@ -19,6 +20,25 @@ from carteira.pricing.instruments import parse_ticker
 from carteira.pricing.schemas import QuotesOut, SearchOut
 
 router = APIRouter(tags=["market data"])
+CACHE_HEADERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "X-Cache": {"description": "HIT or MISS", "schema": {"type": "string"}},
+            "X-Cache-TTL": {
+                "description": "seconds the answer stays fresh",
+                "schema": {"type": "integer"},
+            },
+            "X-Cache-Key": {
+                "description": "the cache entry (percent-encoded)",
+                "schema": {"type": "string"},
+            },
+            "X-Cache-Stale": {
+                "description": "`true`: an expired answer, served because the provider failed",
+                "schema": {"type": "string"},
+            },
+        }
+    }
+}
 
 MAX_TICKERS = 50
 
@@ -41,8 +61,9 @@ Tickers = Annotated[
 ]
 
 
-@router.get("/assets/search", response_model=SearchOut)
-async def search_assets(
+@router.get("/assets/search", response_model=SearchOut, responses=CACHE_HEADERS)
+@raises(InvalidInputError, ProviderError, ProviderUnavailableError, ProviderBudgetError)
+async def assets_search(
     user: CurrentUser,
     market: MarketDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="name or symbol")],
@@ -64,7 +85,8 @@ async def search_assets(
 
 
 @router.get("/quotes", response_model=QuotesOut)
-async def get_quotes(user: CurrentUser, market: MarketDep, tickers: Tickers) -> Response:
+@raises(ProviderError, ProviderUnavailableError, ProviderBudgetError)
+async def quotes_get(user: CurrentUser, market: MarketDep, tickers: Tickers) -> Response:
     """Latest quotes; tickers the provider cannot answer are listed under `errors` (an unknown
     ticker is remembered as unknown for a while: asking again costs no provider call)."""
     batch = await market.quotes(tickers, budget=market.budget_for(user.id))

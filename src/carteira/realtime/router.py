@@ -13,6 +13,7 @@ from carteira.auth.dependencies import ACCESS_COOKIE
 from carteira.auth.exceptions import InvalidTokenError
 from carteira.auth.service import Principal
 from carteira.core.errors import AppError, NotFoundError
+from carteira.core.openapi import without_infrastructure
 from carteira.realtime.exceptions import NOT_AUTHENTICATED, ORIGIN_REFUSED, TOO_MANY_SOCKETS
 from carteira.realtime.schemas import MAX_TICKERS
 from carteira.realtime.service import Hub, Stream
@@ -115,7 +116,8 @@ async def inflows_socket(
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-async def dashboard() -> FileResponse:
+@without_infrastructure
+async def dashboard_get() -> FileResponse:
     """The browser dashboard: live prices of held tickers and the month's inflows."""
     return FileResponse(
         STATIC / "dashboard.html",

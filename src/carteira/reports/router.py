@@ -7,11 +7,19 @@ from fastapi import APIRouter, Query, Request, Response
 from carteira.auth.dependencies import CurrentUser
 from carteira.clients.dependencies import Scope
 from carteira.core.dependencies import SettingsDep, export_request
-from carteira.core.exports import EXPORT_RESPONSES, CsvDialect, ExportFormat, OutputFormat
+from carteira.core.exports import (
+    EXPORT_RESPONSES,
+    CsvDialect,
+    ExportFormat,
+    OutputFormat,
+    TooManyExportsError,
+)
+from carteira.core.openapi import raises
 from carteira.core.responses import json_response
 from carteira.core.types import MAX_ID, CalendarDate, CurrencyQuery
 from carteira.pricing.dependencies import MarketDep
 from carteira.reports import documents, service
+from carteira.reports.exceptions import InvalidPeriodError
 from carteira.reports.schemas import AumOut, InflowsOut
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -19,7 +27,8 @@ AdvisorQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="one adv
 
 
 @router.get("/inflows", response_model=InflowsOut, responses=EXPORT_RESPONSES)
-async def inflows(
+@raises(InvalidPeriodError, TooManyExportsError)
+async def reports_inflows(
     request: Request,
     user: CurrentUser,
     scope: Scope,
@@ -62,7 +71,7 @@ async def inflows(
 
 
 @router.get("/aum", response_model=AumOut)
-async def aum(_: CurrentUser, scope: Scope, market: MarketDep) -> Response:
+async def reports_aum(_: CurrentUser, scope: Scope, market: MarketDep) -> Response:
     """Assets under management now: positions at market plus cash, consolidated in the
     reporting currency at today's rates, by asset type, currency and advisor (an advisor:
     their own clients only)."""
@@ -70,7 +79,8 @@ async def aum(_: CurrentUser, scope: Scope, market: MarketDep) -> Response:
 
 
 @router.get("/clients", response_class=Response, responses=EXPORT_RESPONSES)
-async def clients_report(
+@raises(TooManyExportsError)
+async def reports_clients(
     request: Request,
     user: CurrentUser,
     scope: Scope,

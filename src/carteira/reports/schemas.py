@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from carteira.core.types import DecimalStr
 from carteira.pricing.instruments import AssetType
+from carteira.reports.examples import INFLOWS
 
 
 class FlowFigures(BaseModel):
@@ -47,6 +48,8 @@ class InflowsOut(FlowFigures):
     """Net new money (captação líquida) in the period, in `currency`: consolidated in the
     reporting currency (foreign flows at their date's exchange close), or one currency
     unconverted when asked (`?currency=`)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [INFLOWS]})
 
     start: date
     end: date
