@@ -43,6 +43,7 @@ from carteira.pricing.service import create_market_data
 from carteira.realtime.router import router as realtime_router
 from carteira.realtime.service import Hub
 from carteira.reports.router import router as reports_router
+from carteira.web.router import router as web_router
 
 DOCS_ASSETS = "/docs/assets"
 DESCRIPTION = """
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
         benchmarks_router,
         realtime_router,
+        web_router,
         jobs_router,
         audit_router,
     ):
