@@ -160,7 +160,7 @@ function drawMonthly(p) {
 function drawPositions(data) {
   const rows = data.positions.map((p) => h("tr", { data: { ticker: p.ticker, assetId: p.asset_id } },
     h("th", { scope: "row" }, h("span", { class: "ticker" }, p.ticker), h("span", { class: "sub" }, p.name)),
-    h("td", { class: "hide-sm" }, assetType(p.asset_type)),
+    h("td", { class: "hide-md" }, assetType(p.asset_type)),
     h("td", { class: "num quantity", data: { value: p.quantity } }, quantity(p.quantity)),
     h("td", { class: "num" }, money(p.average_cost, p.currency)),
     h("td", { class: "num" }, money(p.current_price, p.currency)),
@@ -174,14 +174,14 @@ function drawPositions(data) {
   $("positions").replaceChildren(...rows);
   $("cash").replaceChildren(...data.cash.map((c) => h("tr", { class: "cash-row", data: { currency: c.currency } },
     h("th", { scope: "row" }, `Caixa (${c.currency})`),
-    h("td", { class: "hide-sm" }, "Caixa"),
+    h("td", { class: "hide-md" }, "Caixa"),
     h("td", { colspan: 4 }),
     h("td", { class: "num " + signed(c.balance), data: { value: c.balance } }, money(c.balance, c.currency)),
     h("td", { colspan: 4 }),
   )));
   $("positions-totals").replaceChildren(...data.totals.map((t) => h("tr", { data: { currency: t.currency } },
     h("th", { scope: "row" }, `Total ${t.currency}`),
-    h("td", { class: "hide-sm" }),
+    h("td", { class: "hide-md" }),
     h("td", { colspan: 4 }),
     h("td", { class: "num", data: { value: t.value ?? "" } }, money(t.value, t.currency)),
     h("td", { class: "num " + signed(t.unrealized_pnl) }, money(t.unrealized_pnl, t.currency)),
