@@ -423,7 +423,12 @@ async def test_reader_sees_no_write_controls_and_an_unavailable_provider(
     assert await page.locator("#tx-submit").is_hidden()
     await session.shot("client-reader")
     assert await page.text_content('#status[data-state="unavailable"]') == "Provedor indisponível"
-    session.assert_clean()
+    # A client that is not there (or not one's own) is a page saying so, nothing else.
+    await page.goto(f"{live_url}/dashboard#/clientes/999999")
+    await page.wait_for_selector("#missing-view:not([hidden])", timeout=WAIT_MS)
+    assert "Cliente não encontrado" in (await page.text_content("#missing-text") or "")
+    assert await page.is_hidden("#client-view")
+    session.assert_clean(404)
     await session.context.close()
 
 
