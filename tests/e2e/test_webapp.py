@@ -461,3 +461,51 @@ async def test_docs_render_offline(browser, shots, live_url, client):
     session.problems = [p for p in session.problems if logo not in p]
     session.assert_clean()
     await session.context.close()
+
+
+# ---- an advisor: their clients only ------------------------------------------------------------
+
+
+async def test_advisor_never_sees_another_advisors_client(
+    browser, shots, live_url, client, as_admin, book
+):
+    """Admins create advisors (POST /users) and assign clients (PATCH /clients/{id}); an
+    advisor's lists, reports and streams hold their clients only, and another's is a 404."""
+    password = "advisor-Pass-2026"
+    advisor = await post(
+        as_admin, "/users", {"email": "carla@example.com", "password": password, "role": "advisor"}
+    )
+    assigned = await as_admin.patch(
+        f"/clients/{book.ana['id']}", json={"advisor_id": advisor["id"]}
+    )
+    assert assigned.status_code == 200, assigned.text
+    login = await client.post("/auth/login", json={"email": advisor["email"], "password": password})
+    assert login.status_code == 200, login.text
+    mine = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    session = await open_session(browser, live_url, shots)
+    page = await sign_in(session, advisor["email"], password)
+    assert await page.text_content("#user-role") == "assessor"
+    aum = (await client.get("/reports/aum", headers=mine)).json()
+    assert await data_value(page, "#aum-value") == aum["value"]
+    ranking = await page.locator("#inflows-clients li").all_text_contents()
+    assert ranking == ["Ana LimaR$\xa01.000,00"]  # Bruno's withdrawal is another's business
+    await session.shot("overview-advisor")
+
+    await page.click('#nav a[data-nav="clients"]')
+    await page.wait_for_selector('#clients-view[data-state="ready"]', timeout=WAIT_MS)
+    names = await page.locator("#clients-rows th").all_text_contents()
+    assert names == ["Ana Lima"]
+    assert await page.text_content("#clients-page") == "Página 1 de 1 · 1 cliente"
+
+    await page.click(f'#clients-rows tr[data-client-id="{book.ana["id"]}"] a')
+    await page.wait_for_selector('#client-view[data-state="ready"]', timeout=WAIT_MS)
+    assert await page.is_visible("#tx-card")  # an advisor writes in their clients' ledgers
+
+    await page.goto(f"{live_url}/dashboard#/clientes/{book.bruno['id']}")
+    await page.wait_for_selector("#missing-view:not([hidden])", timeout=WAIT_MS)
+    assert "não é um dos seus clientes" in (await page.text_content("#missing-text") or "")
+    assert "Bruno" not in (await page.text_content("body") or "")
+    await session.shot("client-of-another-advisor")
+    session.assert_clean(404)
+    await session.context.close()
