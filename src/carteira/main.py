@@ -6,9 +6,11 @@ import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from carteira import __version__
@@ -43,7 +45,9 @@ from carteira.pricing.service import create_market_data
 from carteira.realtime.router import router as realtime_router
 from carteira.realtime.service import Hub
 from carteira.reports.router import router as reports_router
+from carteira.web.router import router as web_router
 
+DOCS_ASSETS = "/docs/assets"
 DESCRIPTION = """
 Back office of an investment advisory firm: clients, assets, allocations (purchase lots),
 live valuation, performance, net inflows ("captado") and exports.
@@ -97,16 +101,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await redis.aclose()
 
     docs = settings.docs_on
-    app = FastAPI(
-        title="Carteira",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        generate_unique_id_function=openapi.operation_id,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
-    )
+    common: dict[str, Any] = {
+        "title": "Carteira",
+        "version": __version__,
+        "description": DESCRIPTION,
+        "lifespan": lifespan,
+        "generate_unique_id_function": openapi.operation_id,
+    }
+    if docs:
+        # Swagger UI and ReDoc from the installed package, so the docs work offline; no
+        # validator badge either (it would load an image from the validator's host).
+        app = FastAPIOffline(
+            **common, swagger_ui_parameters={"validatorUrl": None}, static_url=DOCS_ASSETS
+        )
+    else:
+        app = FastAPI(**common, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     install_error_handlers(app)
     openapi.install(app)
@@ -125,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
         benchmarks_router,
         realtime_router,
+        web_router,
         jobs_router,
         audit_router,
     ):

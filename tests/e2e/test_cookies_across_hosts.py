@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import async_playwright
 
-from tests.e2e.test_dashboard_browser import CHROMIUM_FLAGS, chromium
+from tests.e2e.browser import CHROMIUM_FLAGS, chromium
 from tests.support import carteira_process, free_port, process_env, wait_http
 
 pytestmark = pytest.mark.browser

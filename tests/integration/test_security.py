@@ -269,6 +269,17 @@ async def test_security_headers_on_every_kind_of_response(client, as_admin):
     assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0]
 
 
+async def test_the_web_app_serves_its_own_files_and_nothing_else(client):
+    module = await client.get("/dashboard/app.js")
+    assert module.status_code == 200
+    assert module.headers["content-type"].startswith("text/javascript")
+    assert "script-src 'self'" in module.headers["content-security-policy"]
+    for name in ("index.html", "router.py", "..%2Frouter.py", "missing.js"):
+        refused = await client.get(f"/dashboard/{name}")
+        assert refused.status_code == 404, name
+        assert refused.json()["code"] == "not_found"
+
+
 async def test_login_throttle_counts_form_and_json_attempts_alike(client, admin):
     wrong = "not-the-password"
     for n in range(5):

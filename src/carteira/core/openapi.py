@@ -81,7 +81,7 @@ TAGS: list[dict[str, str]] = [
     },
     {"name": "jobs", "description": "Background work: start it, follow it."},
     {"name": "audit", "description": "Who changed what, and when."},
-    {"name": "realtime", "description": "The office's web app and its live streams."},
+    {"name": "web", "description": "The office's web app (`/dashboard`)."},
     {"name": "ops", "description": "Liveness and readiness probes."},
 ]
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Swagger UI and ReDoc load their bundles from a CDN and run inline scripts.
+# Swagger UI and ReDoc run inline scripts, with bundles served from this origin: nothing
+# else may load, so the docs work offline and a page never reaches another host.
 _DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+_DOCS_CSP = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
+    b"frame-ancestors 'none'"
+)
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 _ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
@@ -45,8 +51,8 @@ class SecurityHeadersMiddleware:
                 headers.extend(h for h in self.always if h[0] not in present)
                 if b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
-                if not is_docs and b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", _API_CSP))
+                if b"content-security-policy" not in present:
+                    headers.append((b"content-security-policy", _DOCS_CSP if is_docs else _API_CSP))
                 message["headers"] = headers
             await send(message)
 

@@ -1,32 +1,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket
-from fastapi.responses import FileResponse, HTMLResponse
 
 from carteira.assets.schemas import parse_ticker
 from carteira.auth import service as auth
 from carteira.auth.dependencies import ACCESS_COOKIE
 from carteira.auth.exceptions import InvalidTokenError
 from carteira.auth.service import Principal
-from carteira.core.errors import AppError, NotFoundError
-from carteira.core.openapi import without_infrastructure
+from carteira.core.errors import AppError
 from carteira.realtime.exceptions import NOT_AUTHENTICATED, ORIGIN_REFUSED, TOO_MANY_SOCKETS
 from carteira.realtime.schemas import MAX_TICKERS
 from carteira.realtime.service import Hub, Stream
 
 router = APIRouter(tags=["realtime"])
-
-STATIC = Path(__file__).parent / "static"
-STATIC_FILES = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
-# The page is dependency-free: everything from this origin, no inline code, sockets allowed.
-DASHBOARD_CSP = (
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-    "style-src 'self'; script-src 'self'; frame-ancestors 'none'"
-)
 
 
 def _own_origin(socket: WebSocket) -> str:
@@ -113,25 +102,3 @@ async def inflows_socket(
     """One month's net inflows ("captado"): a snapshot, then every change."""
     if (principal := await _admit(socket)) is not None:
         await _hub(socket).serve(socket, Stream.INFLOWS, principal=principal, month=(year, month))
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
-@without_infrastructure
-async def dashboard_get() -> FileResponse:
-    """The browser dashboard: live prices of held tickers and the month's inflows."""
-    return FileResponse(
-        STATIC / "dashboard.html",
-        media_type="text/html",
-        headers={"Content-Security-Policy": DASHBOARD_CSP, "Cache-Control": "no-cache"},
-    )
-
-
-@router.get("/dashboard/{name}", include_in_schema=False)
-async def dashboard_asset(name: str) -> FileResponse:
-    if name not in STATIC_FILES:
-        raise NotFoundError()
-    return FileResponse(
-        STATIC / name,
-        media_type=STATIC_FILES[name],
-        headers={"Content-Security-Policy": DASHBOARD_CSP, "Cache-Control": "no-cache"},
-    )

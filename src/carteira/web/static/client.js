@@ -1,0 +1,215 @@
+// One client's page: summary, the performance curve against CDI and IBOVESPA by period, the
+// positions with a chart by asset type, the monthly table, the ledger and its form.
+import { api } from "./api.js";
+import { barChart, lineChart } from "./charts.js";
+import { $, h, setText } from "./dom.js";
+import { assetType, date, money, month, pct, quantity } from "./format.js";
+import { initLedger, showLedger } from "./ledger.js";
+
+const BENCHMARKS = "CDI,IBOV";
+const PERIOD_NAMES = { month: "no mês", ytd: "no ano", "12m": "em 12 meses", inception: "desde o início" };
+let state = { id: null, performance: null, period: "inception" };
+let loads = 0;
+
+export function initClient() {
+  for (const radio of document.querySelectorAll('input[name="period"]')) {
+    radio.addEventListener("change", () => {
+      state.period = radio.value;
+      if (state.performance) drawPerformance(state.performance);
+    });
+  }
+  initLedger({ changed: () => refreshFigures() });
+}
+
+export async function showClient(view, id, user) {
+  const load = ++loads;
+  view.dataset.state = "loading";
+  state = { id, performance: null, period: state.period };
+  for (const part of ["summary", "positions", "cash", "positions-totals", "monthly", "perf-legend"]) $(part).replaceChildren();
+  for (const chart of ["perf-chart", "types-chart"]) $(chart).replaceChildren();
+  const client = await api(`/clients/${id}`); // 404 (missing, or not this advisor's) ends here
+  if (load !== loads) return;
+  $("client-name").textContent = client.name;
+  $("client-crumb").textContent = client.name;
+  $("client-meta").textContent = [client.email, client.status === "active" ? "Ativo" : "Inativo"].join(" · ");
+  document.title = `${client.name} — Carteira`;
+  for (const [link, path, format, extra] of [
+    ["dl-positions-csv", "positions", "csv", { dialect: "br" }],
+    ["dl-positions-xlsx", "positions", "xlsx", {}],
+    ["dl-performance-csv", "performance", "csv", { dialect: "br", benchmarks: BENCHMARKS }],
+    ["dl-performance-xlsx", "performance", "xlsx", { benchmarks: BENCHMARKS }],
+  ]) {
+    $(link).href = `/clients/${id}/${path}?` + new URLSearchParams({ format, ...extra });
+  }
+  await Promise.all([refreshFigures(load), showLedger(id, user)]);
+  if (load === loads) view.dataset.state = "ready";
+}
+
+// Positions and performance again: after a ledger write both have moved.
+async function refreshFigures(load = loads) {
+  const id = state.id;
+  const [positions, performance] = await Promise.all([
+    api(`/clients/${id}/positions`),
+    api(`/clients/${id}/performance`, { params: { benchmarks: BENCHMARKS } }),
+  ]);
+  if (load !== loads || id !== state.id) return;
+  state.performance = performance;
+  drawPositions(positions);
+  drawSummary(performance);
+  drawPerformance(performance);
+  drawMonthly(performance);
+  document.dispatchEvent(new CustomEvent("carteira:today", { detail: performance.end }));
+}
+
+function kpi(label, text, value, cls = "") {
+  return h("div", { class: "kpi " + cls },
+    h("dt", {}, label),
+    h("dd", { data: { value: value ?? "" } }, text));
+}
+
+const signed = (v) => (typeof v === "number" ? (v > 0 ? "up" : v < 0 ? "down" : "") : Number(v) > 0 ? "up" : Number(v) < 0 ? "down" : "");
+
+function drawSummary(p) {
+  const t = p.totals;
+  const cur = p.currency;
+  $("summary").replaceChildren(
+    kpi("Patrimônio", money(t.value, cur), t.value, "kpi-main"),
+    kpi("Aportes líquidos", money(t.invested, cur), t.invested),
+    kpi("Resultado", money(t.pnl, cur), t.pnl, signed(t.pnl)),
+    kpi("Rentabilidade (TWR)", pct(p.twr_pct, { sign: true }), p.twr_pct, signed(p.twr_pct)),
+    kpi("% do CDI", p.pct_of_cdi === null ? "—" : pct(p.pct_of_cdi), p.pct_of_cdi),
+    kpi("TIR a.a. (XIRR)", pct(p.xirr_pct, { sign: true }), p.xirr_pct, signed(p.xirr_pct)),
+    kpi("Volatilidade a.a.", pct(p.volatility_pct), p.volatility_pct),
+    kpi("Maior queda", pct(p.max_drawdown_pct), p.max_drawdown_pct),
+    kpi("Variação no dia", money(t.day_change, cur), t.day_change, signed(t.day_change)),
+  );
+  const notes = [];
+  if (p.xirr_note) notes.push(`TIR: ${p.xirr_note}.`);
+  if (p.prices_missing.length) notes.push("Sem preço em alguns dias para: " + [...new Set(p.prices_missing.map((g) => g.ticker))].join(", ") + ".");
+  if (p.fx_missing.length) notes.push("Sem câmbio em alguns dias para: " + [...new Set(p.fx_missing.map((g) => g.currency))].join(", ") + ".");
+  if (p.prices_unavailable) notes.push("Cotação ao vivo indisponível: usado o último fechamento.");
+  $("summary-notes").textContent = notes.join(" ");
+  $("summary-notes").hidden = !notes.length;
+}
+
+// The close each period is measured from (as the API measures its `periods`).
+function periodBase(period, end, first) {
+  const [y, m, d] = end.split("-").map(Number);
+  const iso = (dt) => dt.toISOString().slice(0, 10);
+  if (period === "month") return iso(new Date(Date.UTC(y, m - 1, 0)));
+  if (period === "ytd") return `${y - 1}-12-31`;
+  if (period === "12m") return iso(new Date(Date.UTC(y - 1, m - 1, Math.min(d, m === 2 && d === 29 ? 28 : d))));
+  return first;
+}
+
+// A cumulative curve seen from `base`: (1 + c) / (1 + c at base) - 1, so every line of the
+// chart starts the period at 0 %, like the period returns the API gives.
+function rebased(points, base) {
+  let origin = 0;
+  for (const p of points) {
+    if (p.date > base) break;
+    if (Number.isFinite(p.value)) origin = p.value;
+  }
+  return points
+    .filter((p) => p.date > base)
+    .map((p) => ({ date: p.date, value: Number.isFinite(p.value) ? ((1 + p.value / 100) / (1 + origin / 100) - 1) * 100 : null }));
+}
+
+function drawPerformance(p) {
+  const period = state.period;
+  const eve = p.series.length ? p.series[0].date : p.start;
+  const base = period === "inception" ? "0000-00-00" : periodBase(period, p.end, eve);
+  const lines = [{ key: "portfolio", name: "Carteira", points: p.series.map((s) => ({ date: s.date, value: s.cumulative_twr_pct })), period: p.periods[period] }];
+  for (const b of p.benchmarks) {
+    lines.push({
+      key: b.code.toLowerCase(),
+      name: b.code === "IBOV" ? "IBOVESPA" : b.code,
+      points: b.series.map((s) => ({ date: s.date, value: s.cumulative_pct })),
+      period: b.periods[period],
+      note: b.available ? "" : (b.notes || []).join(" "),
+    });
+  }
+  const shown = lines.map((l) => ({ ...l, points: rebased(l.points, base) }));
+  $("perf-legend").replaceChildren(...lines.map((l) => h("li", { class: `legend-${l.key}`, data: { series: l.key, value: l.period ?? "" } },
+    h("span", { class: "swatch", "aria-hidden": "true" }),
+    `${l.name} ${PERIOD_NAMES[period]}: `,
+    h("strong", {}, pct(l.period, { sign: true })),
+  )));
+  const chart = $("perf-chart");
+  chart.dataset.period = period;
+  lineChart(chart, {
+    series: shown,
+    label: `Rentabilidade acumulada ${PERIOD_NAMES[period]}: ` + lines.map((l) => `${l.name} ${pct(l.period, { sign: true })}`).join(", "),
+  });
+  const notes = lines.filter((l) => l.note).map((l) => `${l.name}: ${l.note}`);
+  $("perf-notes").textContent = notes.join(" ");
+  $("perf-notes").hidden = !notes.length;
+}
+
+function drawMonthly(p) {
+  const rows = [...p.monthly].reverse().map((row) => h("tr", { data: { month: row.month } },
+    h("th", { scope: "row" }, month(row.month)),
+    h("td", { class: "num " + signed(row.portfolio_pct), data: { value: row.portfolio_pct ?? "" } }, pct(row.portfolio_pct)),
+    h("td", { class: "num" }, pct(row.benchmarks.CDI)),
+    h("td", { class: "num" }, pct(row.benchmarks.IBOV)),
+    h("td", { class: "num", data: { value: row.pct_of_cdi ?? "" } }, pct(row.pct_of_cdi)),
+  ));
+  $("monthly").replaceChildren(...rows);
+}
+
+function drawPositions(data) {
+  const rows = data.positions.map((p) => h("tr", { data: { ticker: p.ticker, assetId: p.asset_id } },
+    h("th", { scope: "row" }, h("span", { class: "ticker" }, p.ticker), h("span", { class: "sub" }, p.name)),
+    h("td", { class: "hide-md" }, assetType(p.asset_type)),
+    h("td", { class: "num quantity", data: { value: p.quantity } }, quantity(p.quantity)),
+    h("td", { class: "num" }, money(p.average_cost, p.currency)),
+    h("td", { class: "num" }, money(p.current_price, p.currency)),
+    h("td", { class: "num " + signed(p.daily_change_pct) }, pct(p.daily_change_pct, { sign: true })),
+    h("td", { class: "num market", data: { value: p.market_value } }, money(p.market_value, p.currency)),
+    h("td", { class: "num " + signed(p.unrealized_pnl) }, money(p.unrealized_pnl, p.currency)),
+    h("td", { class: "num realized", data: { value: p.realized_pnl } }, money(p.realized_pnl, p.currency)),
+    h("td", { class: "num income", data: { value: p.income } }, money(p.income, p.currency)),
+    h("td", { class: "num weight", data: { value: p.weight_pct ?? "" } }, pct(p.weight_pct)),
+  ));
+  $("positions").replaceChildren(...rows);
+  $("cash").replaceChildren(...data.cash.map((c) => h("tr", { class: "cash-row", data: { currency: c.currency } },
+    h("th", { scope: "row" }, `Caixa (${c.currency})`),
+    h("td", { class: "hide-md" }, "Caixa"),
+    h("td", { colspan: 4 }),
+    h("td", { class: "num " + signed(c.balance), data: { value: c.balance } }, money(c.balance, c.currency)),
+    h("td", { colspan: 4 }),
+  )));
+  $("positions-totals").replaceChildren(...data.totals.map((t) => h("tr", { data: { currency: t.currency } },
+    h("th", { scope: "row" }, `Total ${t.currency}`),
+    h("td", { class: "hide-md" }),
+    h("td", { colspan: 4 }),
+    h("td", { class: "num", data: { value: t.value ?? "" } }, money(t.value, t.currency)),
+    h("td", { class: "num " + signed(t.unrealized_pnl) }, money(t.unrealized_pnl, t.currency)),
+    h("td", { class: "num" }, money(t.realized_pnl, t.currency)),
+    h("td", { class: "num income", data: { value: t.income } }, money(t.income, t.currency)),
+    h("td", {}),
+  )));
+  $("positions-empty").hidden = data.positions.length > 0;
+  drawTypes(data);
+}
+
+// Market value in the reporting currency by asset type, plus cash, as shares of the whole.
+function drawTypes(data) {
+  const total = Number(data.consolidated.value);
+  const sums = new Map();
+  for (const p of data.positions) {
+    if (p.market_value_reporting === null) continue;
+    sums.set(p.asset_type, (sums.get(p.asset_type) || 0) + Number(p.market_value_reporting));
+  }
+  if (data.consolidated.cash !== null && Number(data.consolidated.cash) !== 0) sums.set(null, Number(data.consolidated.cash));
+  const cur = data.consolidated.currency;
+  const rows = [...sums.entries()].map(([type, value]) => ({
+    key: type === null ? "cash" : type,
+    label: assetType(type),
+    value,
+    text: money(value.toFixed(2), cur) + (total > 0 ? ` · ${pct((value / total) * 100)}` : ""),
+  })).sort((a, b) => b.value - a.value);
+  barChart($("types-chart"), rows, { label: "Carteira por tipo de ativo: " + rows.map((r) => `${r.label} ${r.text}`).join("; ") });
+}
+
+export const currentClient = () => state.id;

@@ -1,0 +1,94 @@
+// The office overview: AUM by asset type (GET /reports/aum) and the month's captação líquida
+// (GET /reports/inflows, then /ws/dashboard's inflows frames for the current month).
+import { api } from "./api.js";
+import { barChart } from "./charts.js";
+import { $, h, setText } from "./dom.js";
+import { assetType, integer, money, pct } from "./format.js";
+
+let shown = null; // {year, month} of the captação on screen
+let loads = 0;
+
+export function initOverview() {
+  $("inflows-month").addEventListener("change", (event) => {
+    const m = /^(\d{4})-(\d{2})$/.exec(event.target.value);
+    if (m) loadInflows(+m[1], +m[2]).catch(() => {});
+  });
+}
+
+export async function showOverview(view) {
+  const load = ++loads;
+  view.dataset.state = "loading";
+  try {
+    await Promise.all([loadAum(), loadInflows(shown?.year, shown?.month)]);
+    if (load === loads) view.dataset.state = "ready";
+  } catch (error) {
+    if (load === loads) view.dataset.state = "error";
+    throw error;
+  }
+}
+
+async function loadAum() {
+  const aum = await api("/reports/aum");
+  const currency = aum.currency;
+  setText($("aum-value"), money(aum.value, currency), aum.value);
+  setText($("aum-market"), money(aum.market_value, currency), aum.market_value);
+  setText($("aum-cash"), money(aum.cash, currency), aum.cash);
+  setText($("aum-clients"), integer(aum.clients), aum.clients);
+  const total = Number(aum.value);
+  const rows = aum.by_asset_type
+    .filter((row) => row.value !== null)
+    .map((row) => ({
+      key: row.asset_type === null ? "cash" : row.asset_type,
+      label: assetType(row.asset_type),
+      value: Number(row.value),
+      raw: row.value,
+      text: money(row.value, currency) + (total > 0 ? ` · ${pct((Number(row.value) / total) * 100)}` : ""),
+    }))
+    .sort((a, b) => b.value - a.value);
+  barChart($("aum-chart"), rows, { label: "Patrimônio por tipo de ativo: " + rows.map((r) => `${r.label} ${r.text}`).join("; ") });
+  // The exact figures beside the drawing, for screen readers and for checking.
+  $("aum-chart").append(h("ul", { class: "visually-hidden", id: "aum-types" },
+    rows.map((r) => h("li", { data: { type: r.key, value: r.raw } }, `${r.label}: ${r.text}`))));
+  const notes = [];
+  if (aum.prices_missing.length) notes.push("Sem cotação (fora do total): " + aum.prices_missing.join(", ") + ".");
+  if (aum.fx_missing.length) notes.push("Sem câmbio para: " + aum.fx_missing.join(", ") + ".");
+  $("aum-notes").textContent = notes.join(" ");
+  $("aum-notes").hidden = !notes.length;
+}
+
+export async function loadInflows(year, month) {
+  const body = await api("/reports/inflows", { params: { year, month } });
+  renderInflows(body);
+}
+
+// A frame of /ws/dashboard: the current month, whenever it changes.
+export function liveInflows(frame) {
+  if (!frame || typeof frame.year !== "number") return;
+  if (!shown || (shown.year === frame.year && shown.month === frame.month)) renderInflows(frame);
+}
+
+function renderInflows(body) {
+  shown = { year: body.year, month: body.month };
+  const currency = body.currency;
+  $("inflows-month").value = `${body.year}-${String(body.month).padStart(2, "0")}`;
+  const net = $("inflows-net");
+  setText(net, money(body.net, currency), body.net);
+  net.classList.toggle("down", Number(body.net) < 0);
+  setText($("inflows-in"), money(body.inflows, currency), body.inflows);
+  setText($("inflows-out"), money(body.outflows, currency), body.outflows);
+  setText($("inflows-count"), integer(body.count), body.count);
+  const top = (Array.isArray(body.by_client) ? body.by_client : [])
+    .filter((c) => c && c.net !== null)
+    .sort((a, b) => Number(b.net) - Number(a.net))
+    .slice(0, 5);
+  $("inflows-clients").replaceChildren(...top.map((c) => h("li", { data: { clientId: c.client_id } },
+    h("a", { href: `#/clientes/${c.client_id}` }, String(c.name)),
+    h("span", { class: "amount" + (Number(c.net) < 0 ? " down" : ""), data: { value: c.net } }, money(c.net, currency)),
+  )));
+  $("inflows-empty").hidden = top.length > 0;
+}
+
+export function resetOverview() {
+  shown = null;
+}
+
