@@ -10,10 +10,13 @@ rates, and every `apply_corporate_actions` job it caused (the holders' dividends
 written through the ledger). Wall time for all of it; then the same work again, which must
 add no row and no entry.
 
-Part 2 (issues #5 and #16): a client with 1,000 buys over 5 years on 50 assets, half in
-reais and half in dollars, with 5 years of USDBRL closes (COPY-loaded):
-`GET /clients/{id}/performance` consolidated in reais (each day at its rate), served by one
-uvicorn process: median and p95 of sequential requests after a warm-up.
+Part 2 (issues #5, #16 and #17): a client with 1,000 buys over 5 years on 50 assets, half in
+reais and half in dollars, with 5 years of USDBRL closes (COPY-loaded), the CDI from the fake
+SGS and IBOVESPA from the fake Yahoo: `GET /clients/{id}/performance` consolidated in reais
+(each day at its rate), served by one uvicorn process — without benchmarks, then with
+`benchmarks=CDI,IBOV` computed afresh (every request a new window, so no snapshot serves it),
+then the same request again (served from the client's snapshot): median and p95 of sequential
+requests after a warm-up.
 """
 
 from __future__ import annotations
@@ -245,6 +248,22 @@ def performance_tickers() -> list[tuple[str, str]]:
     ]
 
 
+def benchmark_series(market: FakeMarket) -> None:
+    """Five years of CDI (SGS 12, % a business day) and of IBOVESPA closes."""
+    from carteira.core.calendar import business_days
+
+    first = TODAY - timedelta(days=5 * 365 + 30)
+    days = business_days(first, TODAY)
+    market.bcb.add_series(12, [(day, Decimal("0.0400")) for day in days])
+    market.yahoo.add_symbol(
+        "^BVSP",
+        price=Decimal(128000),
+        previous_close=Decimal(127500),
+        instrument_type="INDEX",
+        history=[(day, Decimal(100000 + 10 * n)) for n, day in enumerate(days)],
+    )
+
+
 def timed_get(url: str, token: str) -> float:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     started = time.perf_counter()
@@ -252,6 +271,7 @@ def timed_get(url: str, token: str) -> float:
         body = json.loads(response.read())
     elapsed = time.perf_counter() - started
     assert body["series"], "no curve"
+    assert all(b["available"] for b in body.get("benchmarks", [])), body.get("benchmarks")
     assert body["consolidated"], "not consolidated"
     assert body["currencies"] == ["BRL", "USD"], body["currencies"]
     assert not body.get("fx_missing"), body.get("fx_missing")
@@ -286,6 +306,7 @@ def main() -> None:
     perf_market = FakeMarket([t for t, _ in performance_tickers()] + ["USDBRL=X"])
     for ticker, currency in performance_tickers():
         perf_market.yahoo.symbols[ticker].currency = currency
+    benchmark_series(perf_market)
     with fresh_database("carteira_bench") as db, perf_market as market:
         env = bench_env(db.url, redis_url, **market.env())
         prepare_database(env)
@@ -297,17 +318,36 @@ def main() -> None:
         ):
             token = login(base)
             url = f"{base}/clients/{client_id}/performance"
-            for _ in range(3):
-                timed_get(url, token)  # warm-up: quotes cached, plans prepared
-            latencies = sorted(timed_get(url, token) for _ in range(args.requests))
+            with_benchmarks = f"{url}?benchmarks=CDI,IBOV"
+            for _ in range(3):  # warm-up: quotes cached, plans prepared, benchmarks fetched
+                timed_get(f"{url}?start={TODAY - timedelta(days=4 * 365)}", token)
+                timed_get(f"{with_benchmarks}&start={TODAY - timedelta(days=4 * 365)}", token)
+            # Each request a window of its own: computed afresh, never from a snapshot.
+            first = TODAY - timedelta(days=5 * 365)
+            runs = {
+                "consolidated": [
+                    timed_get(f"{url}?start={first + timedelta(days=n)}", token)
+                    for n in range(args.requests)
+                ],
+                "consolidated, CDI and IBOV": [
+                    timed_get(f"{with_benchmarks}&start={first + timedelta(days=n)}", token)
+                    for n in range(args.requests)
+                ],
+                "the same again (the client's snapshot)": [
+                    timed_get(f"{with_benchmarks}&start={first}", token)
+                    for _ in range(args.requests)
+                ],
+            }
+    days = len(weekdays(TODAY - timedelta(days=5 * 365), TODAY - timedelta(days=1)))
     performance_rows = [
         {
+            "request": label,
             "buys": args.lots,
-            "assets": "25 BRL + 25 USD",
-            "days": len(weekdays(TODAY - timedelta(days=5 * 365), TODAY - timedelta(days=1))),
+            "days": days,
             "median_ms": round(statistics.median(latencies) * 1000, 1),
-            "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
+            "p95_ms": round(sorted(latencies)[int(len(latencies) * 0.95) - 1] * 1000, 1),
         }
+        for label, latencies in runs.items()
     ]
     print_table(
         daily_rows,
@@ -326,10 +366,10 @@ def main() -> None:
     print_table(
         performance_rows,
         {
+            "request": "GET /performance (25 BRL + 25 USD assets)",
             "buys": "buys",
-            "assets": "assets",
             "days": "trading days",
-            "median_ms": "median ms (consolidated)",
+            "median_ms": "median ms",
             "p95_ms": "p95 ms",
         },
     )
