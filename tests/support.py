@@ -167,8 +167,9 @@ _TRANSACTION_COLUMNS = [
 _REBUILD_BUYS = """
     DELETE FROM holdings WHERE client_id = ANY($1::int[]);
     DELETE FROM client_flows WHERE client_id = ANY($1::int[]);
-    INSERT INTO holdings (client_id, asset_id, currency, quantity, cost, realized, income)
-    SELECT client_id, asset_id, currency, SUM(quantity), SUM(quantity * price), 0, 0
+    INSERT INTO holdings (client_id, asset_id, currency, quantity, cost, realized, income,
+                          open_lots)
+    SELECT client_id, asset_id, currency, SUM(quantity), SUM(quantity * price), 0, 0, COUNT(*)
     FROM transactions WHERE client_id = ANY($1::int[]) GROUP BY client_id, asset_id, currency;
     INSERT INTO client_flows (client_id, date, currency, inflow, outflow, entries)
     SELECT client_id, date, currency, SUM(quantity * price), 0, COUNT(*)

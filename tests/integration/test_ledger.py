@@ -255,6 +255,47 @@ async def test_twenty_concurrent_sales_of_ten_against_a_hundred(as_admin, book):
     assert (position["quantity"], position["realized_pnl"]) == ("0", "100")
 
 
+async def test_positions_count_open_lots_as_stored_and_replay_rows_from_before_the_count(
+    as_admin, book
+):
+    client, petr, vale = book
+    cid = client["id"]
+    for day, quantity in (("2026-01-05", "10"), ("2026-01-06", "20"), ("2026-01-07", "30")):
+        await record(
+            as_admin, cid, kind="buy", date=day, asset_id=petr["id"], quantity=quantity, price="9"
+        )
+    await record(
+        as_admin, cid, kind="buy", date="2026-01-05", asset_id=vale["id"], quantity="5", price="50"
+    )
+    # FIFO: selling 15 closes the first lot and eats into the second.
+    await record(
+        as_admin,
+        cid,
+        kind="sell",
+        date="2026-02-02",
+        asset_id=petr["id"],
+        quantity="15",
+        price="12",
+    )
+
+    async def lots() -> dict[str, int]:
+        r = await as_admin.get(f"/clients/{cid}/positions")
+        assert r.status_code == 200, r.text
+        return {p["ticker"]: p["lots"] for p in r.json()["positions"]}
+
+    assert await lots() == {"PETR4.SA": 2, "VALE3.SA": 1}
+    connection = Tortoise.get_connection("default")
+    _, stored = await connection.execute_query(
+        "SELECT open_lots FROM holdings WHERE client_id = $1 ORDER BY asset_id", [cid]
+    )
+    assert [row["open_lots"] for row in stored] == [2, 1]
+    # A database upgraded from before the count: the rows say NULL, the ledger is replayed.
+    await connection.execute_query(
+        "UPDATE holdings SET open_lots = NULL WHERE client_id = $1", [cid]
+    )
+    assert await lots() == {"PETR4.SA": 2, "VALE3.SA": 1}
+
+
 async def test_fractional_bitcoin_stays_exact(as_admin):
     client = await make_client(as_admin)
     btc = await make_asset(

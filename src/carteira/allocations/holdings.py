@@ -51,7 +51,7 @@ def _average(cost: Decimal, quantity: Decimal) -> Decimal:
 # ---- positions -------------------------------------------------------------------------------
 
 _HOLDINGS_SQL = """
-    SELECT asset_id, currency, quantity, cost, realized, income FROM holdings
+    SELECT asset_id, currency, quantity, cost, realized, income, open_lots FROM holdings
     WHERE client_id = $1 ORDER BY asset_id
 """
 _CASH_SQL = "SELECT currency, balance FROM cash_balances WHERE client_id = $1 ORDER BY currency"
@@ -66,28 +66,29 @@ async def client_positions(*, client_id: int, market: MarketData, events: EventB
     if not rows and not cash_rows:
         await clients.ensure_client_exists(client_id=client_id)
     infos = await assets.describe(asset_ids=(r["asset_id"] for r in rows), events=events)
-    held = [r for r in rows if r["quantity"]]
     batch = await market.quotes(
-        [infos[r["asset_id"]].ticker for r in held],
+        [infos[r["asset_id"]].ticker for r in rows if r["quantity"]],
         wait_seconds=market.settings.valuation_timeout_seconds,
     )
-    book = await client_book(client_id=client_id, events=events)
-    positions = [
-        _position(
-            row, infos[row["asset_id"]], batch.quotes.get(infos[row["asset_id"]].ticker), book
-        )
+    lots = await _open_lots_of(client_id, rows, events)
+    figures = [
+        _figures(row, infos[row["asset_id"]], batch.quotes.get(infos[row["asset_id"]].ticker))
         for row in rows
     ]
     cash = {row["currency"]: row["balance"] for row in cash_rows}
-    totals = _currency_totals(positions, cash)
+    totals = _currency_totals(figures, cash)
     reporting = market.settings.reporting_currency
     rates = await pricing.live_rates(
         market=market, currencies=[t.currency for t in totals], reporting=reporting
     )
-    weighted = [_in_reporting(p, rates) for p in _with_weights(positions, totals)]
+    denominators = {t.currency: t.market_value for t in totals}
+    positions = [
+        _position(f, lots=lots.get(f["asset_id"], 0), denominators=denominators, rates=rates)
+        for f in figures
+    ]
     return PositionsOut(
         client_id=client_id,
-        positions=sorted(weighted, key=lambda p: (p.quantity == 0, p.ticker)),
+        positions=sorted(positions, key=lambda p: (p.quantity == 0, p.ticker)),
         cash=[CashOut(currency=c, balance=_shown(b)) for c, b in sorted(cash.items())],
         totals=totals,
         consolidated=_consolidated(totals, rates, reporting),
@@ -95,16 +96,64 @@ async def client_positions(*, client_id: int, market: MarketData, events: EventB
     )
 
 
-def _in_reporting(position: PositionOut, rates: dict[str, pricing.LiveRate]) -> PositionOut:
-    rate = rates.get(position.currency)
-    if rate is None:
-        return position
-    value = (
-        _shown(valuation.market_value(position.market_value, rate.rate))
-        if position.market_value is not None
-        else None
-    )
-    return position.model_copy(update={"fx_rate": rate.rate, "market_value_reporting": value})
+async def _open_lots_of(client_id: int, rows: Sequence[Any], events: EventBus) -> dict[int, int]:
+    """Open lots per asset, as the last write counted them; rows from before the count was
+    kept are counted by replaying the ledger (until the client's next write stores them)."""
+    if all(row["open_lots"] is not None for row in rows):
+        return {row["asset_id"]: row["open_lots"] for row in rows}
+    book = await client_book(client_id=client_id, events=events)
+    return {asset_id: len(held.lots) for asset_id, held in book.positions.items()}
+
+
+def _figures(row: Any, info: AssetInfo, quote: Quote | None) -> dict[str, Any]:
+    """A position's fields in its own currency (weight and reporting value come later)."""
+    quantity, cost = row["quantity"], row["cost"]
+    fields: dict[str, Any] = {
+        "asset_id": info.id,
+        "ticker": info.ticker,
+        "name": info.name,
+        "currency": row["currency"],
+        "asset_type": info.asset_type,
+        "quantity": _shown(quantity),
+        "average_cost": _average(cost, quantity) if quantity else None,
+        "cost": _shown(cost),
+        "realized_pnl": _shown(row["realized"]),
+        "income": _shown(row["income"]),
+        "market_value": None,
+        "unrealized_pnl": None,
+    }
+    if quote is not None and quantity:
+        value = valuation.market_value(quantity, quote.price)
+        unrealized = valuation.difference(value, cost)
+        fields.update(
+            current_price=quote.price,
+            daily_change_pct=quote.change_pct,
+            market_value=_shown(value),
+            unrealized_pnl=_shown(unrealized),
+            total_return=_shown(unrealized + row["realized"] + row["income"]),
+        )
+    return fields
+
+
+def _position(
+    fields: dict[str, Any],
+    *,
+    lots: int,
+    denominators: dict[str, Decimal | None],
+    rates: dict[str, pricing.LiveRate],
+) -> PositionOut:
+    """The position, built once: its figures, its weight in its currency, its value in the
+    reporting currency."""
+    value, denominator = fields["market_value"], denominators.get(fields["currency"])
+    rate = rates.get(fields["currency"])
+    extra: dict[str, Any] = {"lots": lots}
+    if value is not None and denominator:
+        extra["weight_pct"] = valuation.pct(value / denominator)
+    if rate is not None:
+        extra["fx_rate"] = rate.rate
+        if value is not None:
+            extra["market_value_reporting"] = _shown(valuation.market_value(value, rate.rate))
+    return PositionOut(**fields, **extra)
 
 
 def _consolidated(
@@ -136,57 +185,26 @@ def _consolidated(
     )
 
 
-def _position(row: Any, info: AssetInfo, quote: Quote | None, book: Book) -> PositionOut:
-    quantity, cost = row["quantity"], row["cost"]
-    held = book.positions.get(info.id)
-    position = PositionOut(
-        asset_id=info.id,
-        ticker=info.ticker,
-        name=info.name,
-        currency=row["currency"],
-        asset_type=info.asset_type,
-        lots=len(held.lots) if held else 0,
-        quantity=_shown(quantity),
-        average_cost=_average(cost, quantity) if quantity else None,
-        cost=_shown(cost),
-        realized_pnl=_shown(row["realized"]),
-        income=_shown(row["income"]),
-    )
-    if quote is None or not quantity:
-        return position
-    value = valuation.market_value(quantity, quote.price)
-    unrealized = valuation.difference(value, cost)
-    return position.model_copy(
-        update={
-            "current_price": quote.price,
-            "daily_change_pct": quote.change_pct,
-            "market_value": _shown(value),
-            "unrealized_pnl": _shown(unrealized),
-            "total_return": _shown(unrealized + row["realized"] + row["income"]),
-        }
-    )
-
-
 def _currency_totals(
-    positions: Sequence[PositionOut], cash: dict[str, Decimal]
+    positions: Sequence[dict[str, Any]], cash: dict[str, Decimal]
 ) -> list[CurrencyTotals]:
-    by_currency: dict[str, list[PositionOut]] = defaultdict(list)
+    by_currency: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for position in positions:
-        by_currency[position.currency].append(position)
+        by_currency[position["currency"]].append(position)
     totals = []
     for currency in sorted(set(by_currency) | set(cash)):
         group = by_currency.get(currency, [])
-        open_ = [p for p in group if p.quantity]
-        priced = all(p.market_value is not None for p in open_)
-        market_value = total(p.market_value for p in open_ if p.market_value is not None)
+        open_ = [p for p in group if p["quantity"]]
+        priced = all(p["market_value"] is not None for p in open_)
+        market_value = total(p["market_value"] for p in open_ if p["market_value"] is not None)
         balance = cash.get(currency, ZERO)
-        realized = total(p.realized_pnl for p in group)
-        income = total(p.income for p in group)
-        unrealized = total(p.unrealized_pnl for p in open_ if p.unrealized_pnl is not None)
+        realized = total(p["realized_pnl"] for p in group)
+        income = total(p["income"] for p in group)
+        unrealized = total(p["unrealized_pnl"] for p in open_ if p["unrealized_pnl"] is not None)
         totals.append(
             CurrencyTotals(
                 currency=currency,
-                cost=_shown(total(p.cost for p in group)),
+                cost=_shown(total(p["cost"] for p in group)),
                 market_value=_shown(market_value) if priced else None,
                 cash=_shown(balance),
                 value=_shown(market_value + balance) if priced else None,
@@ -197,22 +215,6 @@ def _currency_totals(
             )
         )
     return totals
-
-
-def _with_weights(
-    positions: Sequence[PositionOut], totals: Sequence[CurrencyTotals]
-) -> list[PositionOut]:
-    denominators = {t.currency: t.market_value for t in totals}
-    weighted = []
-    for position in positions:
-        denominator = denominators.get(position.currency)
-        weight = (
-            valuation.pct(position.market_value / denominator)
-            if denominator and position.market_value is not None
-            else None
-        )
-        weighted.append(position.model_copy(update={"weight_pct": weight}))
-    return weighted
 
 
 # ---- open lots (the /allocations compatibility view) ----------------------------------------

@@ -82,6 +82,9 @@ class Holding(Model):
     cost = fields.DecimalField(max_digits=30, decimal_places=12)
     realized = fields.DecimalField(max_digits=30, decimal_places=12)
     income = fields.DecimalField(max_digits=30, decimal_places=12)
+    # Open purchase lots (FIFO) left in the position; NULL in rows written before the count was
+    # kept, which are read by replaying the ledger until the client's next write.
+    open_lots = fields.IntField(null=True)
 
     client_id: int
     asset_id: int

@@ -87,9 +87,10 @@ async def client_entries_stamped(client_id: int) -> tuple[list[Entry], Stamps]:
 _CLEAR_HOLDINGS = "DELETE FROM holdings WHERE client_id = $1"
 _CLEAR_CASH = "DELETE FROM cash_balances WHERE client_id = $1"
 _INSERT_HOLDINGS = """
-    INSERT INTO holdings (client_id, asset_id, currency, quantity, cost, realized, income)
+    INSERT INTO holdings (client_id, asset_id, currency, quantity, cost, realized, income,
+                          open_lots)
     SELECT $1, * FROM unnest($2::int[], $3::varchar[], $4::numeric[], $5::numeric[],
-                             $6::numeric[], $7::numeric[])
+                             $6::numeric[], $7::numeric[], $8::int[])
 """
 _INSERT_CASH = """
     INSERT INTO cash_balances (client_id, currency, balance)
@@ -134,6 +135,7 @@ async def rewrite_holdings(client_id: int, book: Book) -> None:
                 [_stored(p.cost) for p in positions],
                 [_stored(p.realized) for p in positions],
                 [_stored(p.income) for p in positions],
+                [len(p.lots) for p in positions],
             ],
         )
     if book.cash:
