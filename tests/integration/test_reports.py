@@ -338,3 +338,38 @@ async def test_a_large_export_streams_in_bounded_memory(as_admin, app, settings)
     assert sum(chunks) > 20_000 * 40
     assert len(chunks) >= 20  # a batch of rows at a time, never the whole file at once
     assert peak < 12 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+
+
+async def test_a_kept_answer_follows_writes_in_its_period_and_renames(as_admin, as_reader, book):
+    ana, _, petr, _ = book
+    query = {"year": 2026, "month": 11, "currency": "BRL"}
+
+    async def november() -> dict:
+        r = await as_reader.get("/reports/inflows", params=query)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert (await november())["net"] == "3638.35"
+    october = {"start": "2026-10-01", "end": "2026-10-31", "currency": "BRL"}
+    assert (await as_reader.get("/reports/inflows", params=october)).json()["net"] == "10"
+    # A write in November moves November's answer, and not October's.
+    await make_allocation(
+        as_admin, ana["id"], asset_id=petr["id"], quantity="1", buy_price="1.65", buy_date=NOV
+    )
+    assert (await november())["net"] == "3640"
+    assert (await as_reader.get("/reports/inflows", params=october)).json()["net"] == "10"
+    # A back-dated write in October moves October's.
+    await make_allocation(
+        as_admin,
+        ana["id"],
+        asset_id=petr["id"],
+        quantity="2",
+        buy_price="5",
+        buy_date=date(2026, 10, 2),
+    )
+    assert (await as_reader.get("/reports/inflows", params=october)).json()["net"] == "20"
+    # A renamed client is named anew.
+    r = await as_admin.patch(f"/clients/{ana['id']}", json={"name": "Ana Paula"})
+    assert r.status_code == 200, r.text
+    names = {c["client_id"]: c["name"] for c in (await november())["by_client"]}
+    assert names[ana["id"]] == "Ana Paula"

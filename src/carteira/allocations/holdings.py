@@ -413,6 +413,14 @@ def _ids(client_ids: Collection[int] | None) -> list[int] | None:
     return sorted(client_ids) if client_ids is not None else None
 
 
+_FLOWS = """
+    SELECT client_id, date, currency, inflow, outflow, entries FROM client_flows
+    WHERE date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR currency = $3)
+      AND ($4::int[] IS NULL OR client_id = ANY($4::int[]))
+    ORDER BY date, client_id
+"""
+
+
 async def flows(
     *,
     start: date,
@@ -422,14 +430,9 @@ async def flows(
 ) -> list[FlowRow]:
     """The clients' flows (captação) by day in [start, end] (`client_ids`: only theirs):
     deposits and externally settled buys in, withdrawals and externally settled sales out."""
-    rows = await db().execute_query_dict(
-        "SELECT client_id, date, currency, inflow, outflow, entries FROM client_flows"
-        " WHERE date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR currency = $3)"
-        " AND ($4::int[] IS NULL OR client_id = ANY($4::int[]))"
-        " ORDER BY date, client_id",
-        [start, end, currency, _ids(client_ids)],
-    )
-    return [FlowRow(**row) for row in rows]
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(_FLOWS, start, end, currency, _ids(client_ids))
+    return [FlowRow(*row) for row in rows]
 
 
 _FLOW_ENTRIES = """

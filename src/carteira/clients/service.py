@@ -229,8 +229,10 @@ async def client_names(*, client_ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted(set(client_ids))
     if not wanted:
         return {}
-    rows = await Client.filter(id__in=wanted).values_list("id", "name")
-    return {int(client_id): str(name) for client_id, name in rows}
+    rows = await db().execute_query_dict(
+        "SELECT id, name FROM clients WHERE id = ANY($1::int[])", [wanted]
+    )
+    return {row["id"]: row["name"] for row in rows}
 
 
 async def _counts_changed(events: EventBus, client_id: int | None = None) -> None:

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from redis.asyncio import Redis
@@ -73,6 +73,16 @@ class LocalCache:
         self.generation += 1
         self._entries.pop(key, None)
 
+    def discard_where(self, stale: Callable[[str, Event], bool]) -> Handler:
+        """A handler that forgets the entries `stale(key, event)` names (the others stay)."""
+
+        def handler(event: Event) -> None:
+            self.generation += 1
+            for key in [key for key in self._entries if stale(key, event)]:
+                del self._entries[key]
+
+        return handler
+
     def clear_on(self, _: Event) -> None:
         self.clear()
 
@@ -122,14 +132,18 @@ class EventBus:
         ttl_seconds: float = 300,
         max_entries: int = 2048,
         keyed_by: str | None = None,
+        narrowed_by: Mapping[str, Callable[[str, Event], bool]] | None = None,
     ) -> LocalCache:
         """The namespace's cache: emptied by `invalidate(namespace)` and by `cleared_by` events
-        (only the entry keyed by the event's `keyed_by` field, when given)."""
+        (only the entry keyed by the event's `keyed_by` field, when given); an event in
+        `narrowed_by` forgets only the entries its predicate names."""
         if namespace not in self._caches:
             cache = self._caches[namespace] = LocalCache(self, ttl_seconds, max_entries)
             handler = cache.discard_on(keyed_by) if keyed_by else cache.clear_on
             for kind in cleared_by:
                 self.subscribe(kind, handler)
+            for kind, stale in (narrowed_by or {}).items():
+                self.subscribe(kind, cache.discard_where(stale))
         return self._caches[namespace]
 
     # -- publishing --------------------------------------------------------------------------

@@ -247,12 +247,15 @@ class Hub:
         return self.held if scope.everything else self._held_in.get(scope, set())
 
     async def _send_inflows(self, connection: Connection, year: int, month: int) -> None:
-        snapshot = await reports.month_inflows(
-            year=year, month=month, reporting=self.reporting_currency, scope=connection.scope
+        self._enqueue(connection, await self._inflows_frame(year, month, connection.scope))
+
+    async def _inflows_frame(self, year: int, month: int, scope: ClientScope) -> str:
+        """The month's captação for a book as a frame: the report's JSON (computed once per
+        change and shared with the REST answer) behind the frame's type."""
+        text = await reports.month_inflows_json(
+            year=year, month=month, reporting=self.reporting_currency, events=self.bus, scope=scope
         )
-        self._enqueue(
-            connection, json.dumps({"type": "inflows", **snapshot.model_dump(mode="json")})
-        )
+        return '{"type":"inflows",' + text[1:]
 
     async def _receive(self, connection: Connection) -> None:
         """Client messages: subscribe/unsubscribe on /ws/prices; anything else is answered
@@ -382,10 +385,7 @@ class Hub:
             # One snapshot per book watching: an advisor's sockets get their clients' only.
             for scope in {c.scope for c in watchers}:
                 with contextlib.suppress(*DATABASE_DOWN_ERRORS):
-                    snapshot = await reports.month_inflows(
-                        year=year, month=month, reporting=self.reporting_currency, scope=scope
-                    )
-                    text = json.dumps({"type": "inflows", **snapshot.model_dump(mode="json")})
+                    text = await self._inflows_frame(year, month, scope)
                     for connection in watchers:
                         if connection.scope == scope:
                             self._enqueue(connection, text)

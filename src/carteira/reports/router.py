@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from carteira.auth.dependencies import CurrentUser
 from carteira.clients.dependencies import Scope
-from carteira.core.dependencies import SettingsDep, export_request
+from carteira.core.dependencies import EventsDep, SettingsDep, export_request
 from carteira.core.exports import (
     EXPORT_RESPONSES,
     CsvDialect,
@@ -33,6 +33,7 @@ async def reports_inflows(
     user: CurrentUser,
     scope: Scope,
     settings: SettingsDep,
+    events: EventsDep,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     start: CalendarDate | None = None,
@@ -64,10 +65,10 @@ async def reports_inflows(
             ),
             scope=scope,
         )
-    result = await service.inflows(
-        start=first, end=last, currency=chosen, reporting=reporting, scope=scope
+    text = await service.inflows_json(
+        start=first, end=last, currency=chosen, reporting=reporting, events=events, scope=scope
     )
-    return json_response(result)
+    return Response(text, media_type="application/json")
 
 
 @router.get("/aum", response_model=AumOut)

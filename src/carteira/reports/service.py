@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable
+from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,7 +18,8 @@ from carteira.auth import service as auth
 from carteira.clients import service as clients
 from carteira.clients.service import EVERY_CLIENT, ClientScope
 from carteira.core import clock
-from carteira.core.money import plain
+from carteira.core.events import Event, EventBus, LocalCache
+from carteira.core.money import ZERO, plain
 from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
 from carteira.reports.exceptions import InvalidPeriodError
@@ -56,38 +57,87 @@ def period(
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-@dataclass(frozen=True)
-class _Flow:
-    """A flow row in the report's currency (None: no rate for its date)."""
-
-    row: FlowRow
-    inflow: Decimal | None
-    outflow: Decimal | None
+INFLOWS = "reports.inflows"
+Converted = tuple[Decimal | None, Decimal | None]  # a flow's inflow and outflow, converted
 
 
-def _figures(flows: Iterable[_Flow]) -> dict[str, Any]:
-    inflows: Decimal | None = Decimal(0)
-    outflows: Decimal | None = Decimal(0)
-    count = 0
-    for flow in flows:
-        count += flow.row.entries
-        inflows = None if inflows is None or flow.inflow is None else inflows + flow.inflow
-        outflows = None if outflows is None or flow.outflow is None else outflows + flow.outflow
-    net = plain(inflows - outflows) if inflows is not None and outflows is not None else None
-    return {
-        "inflows": plain(inflows) if inflows is not None else None,
-        "outflows": plain(outflows) if outflows is not None else None,
-        "net": net,
-        "total": net,
-        "count": count,
-    }
+@dataclass(slots=True)
+class _Sums:
+    """Running totals of a group of flows in the report's currency (None once a flow has no
+    rate for its date)."""
+
+    inflows: Decimal | None = ZERO
+    outflows: Decimal | None = ZERO
+    count: int = 0
+
+    def add(self, entries: int, inflow: Decimal | None, outflow: Decimal | None) -> None:
+        self.count += entries
+        self.inflows = None if self.inflows is None or inflow is None else self.inflows + inflow
+        self.outflows = (
+            None if self.outflows is None or outflow is None else self.outflows + outflow
+        )
+
+    @property
+    def net(self) -> Decimal | None:
+        if self.inflows is None or self.outflows is None:
+            return None
+        return plain(self.inflows - self.outflows)
+
+    def figures(self) -> dict[str, Any]:
+        net = self.net
+        return {
+            "inflows": plain(self.inflows) if self.inflows is not None else None,
+            "outflows": plain(self.outflows) if self.outflows is not None else None,
+            "net": net,
+            "total": net,
+            "count": self.count,
+        }
 
 
-def _grouped(rows: Iterable[_Flow], key: Callable[[_Flow], K]) -> dict[K, list[_Flow]]:
-    groups: dict[K, list[_Flow]] = defaultdict(list)
-    for row in rows:
-        groups[key(row)].append(row)
-    return groups
+def _cache_key(
+    start: date, end: date, currency: str | None, reporting: str, scope: ClientScope
+) -> str:
+    return f"{start.isoformat()}|{end.isoformat()}|{currency}|{reporting}|{scope.advisor_id}"
+
+
+def _touches_period(key: str, event: Event) -> bool:
+    """A ledger write changes the answers whose period holds one of the days it moved."""
+    first, last = key.split("|", 2)[:2]
+    return any(first <= day <= last for day in event.get("days", ()))
+
+
+def _cache(events: EventBus) -> LocalCache:
+    return events.cache(
+        INFLOWS,
+        cleared_by=(clients.CLIENT_CHANGED, auth.AUTH_CHANGED, pricing.MARKET_DATA_STORED),
+        narrowed_by={allocations.LEDGER_CHANGED: _touches_period},
+        max_entries=256,
+    )
+
+
+async def inflows_json(
+    *,
+    start: date,
+    end: date,
+    currency: str | None,
+    reporting: str,
+    events: EventBus,
+    scope: ClientScope = EVERY_CLIENT,
+) -> str:
+    """`inflows(...)` as JSON, kept in the process until a write moves a flow of the period,
+    a client changes hands or names, or exchange rates are stored (a past month is computed
+    once)."""
+    cache = _cache(events)
+    key = _cache_key(start, end, currency, reporting, scope)
+    generation = cache.generation
+    if (hit := cache.get(key)) is not None:
+        return hit  # type: ignore[no-any-return]
+    answer = await inflows(
+        start=start, end=end, currency=currency, reporting=reporting, scope=scope
+    )
+    text = answer.model_dump_json()
+    cache.set(key, text, generation=generation)
+    return text
 
 
 async def inflows(
@@ -102,18 +152,35 @@ async def inflows(
     (foreign flows at their date's rate), or only the flows in `currency`, unconverted."""
     visible = await clients.visible_client_ids(scope=scope)
     every = await allocations.flows(start=start, end=end, client_ids=visible)
-    unconverted = [_Flow(row, row.inflow, row.outflow) for row in every]
     if currency is not None:
-        flows = [flow for flow in unconverted if flow.row.currency == currency]
+        chosen = [row for row in every if row.currency == currency]
+        converted: list[Converted] = [(row.inflow, row.outflow) for row in chosen]
         missing: dict[str, list[date]] = {}
     else:
-        flows, missing = await _consolidated(every, reporting=reporting, start=start, end=end)
-    by_client = _grouped(flows, lambda f: f.row.client_id)
+        chosen = every
+        converted, missing = await _consolidated(every, reporting=reporting, start=start, end=end)
+    advisor_of, emails = await _advisors({row.client_id for row in chosen})
+    overall = _Sums()
+    by_client: dict[int, _Sums] = defaultdict(_Sums)
+    by_day: dict[date, _Sums] = defaultdict(_Sums)
+    by_advisor: dict[int, _Sums] = defaultdict(_Sums)
+    # One pass: every flow added to its client, day, advisor and the whole.
+    for row, (inflow, outflow) in zip(chosen, converted, strict=True):
+        for sums in (
+            overall,
+            by_client[row.client_id],
+            by_day[row.date],
+            by_advisor[advisor_of.get(row.client_id) or 0],
+        ):
+            sums.add(row.entries, inflow, outflow)
+    by_currency: dict[str, _Sums] = defaultdict(_Sums)
+    for row in every:
+        by_currency[row.currency].add(row.entries, row.inflow, row.outflow)
     names = await clients.client_names(client_ids=by_client)
     clients_out = sorted(
         (
-            InflowsByClient(client_id=client_id, name=names.get(client_id, ""), **_figures(group))
-            for client_id, group in by_client.items()
+            InflowsByClient(client_id=client_id, name=names.get(client_id, ""), **sums.figures())
+            for client_id, sums in by_client.items()
         ),
         key=lambda c: (-(c.net or Decimal(0)), c.client_id),
     )
@@ -128,17 +195,19 @@ async def inflows(
         currency=currency or reporting,
         consolidated=currency is None,
         by_client=clients_out,
-        by_day=[
-            InflowsByDay(date=day, **_figures(group))
-            for day, group in sorted(_grouped(flows, lambda f: f.row.date).items())
+        by_day=[InflowsByDay(date=day, **sums.figures()) for day, sums in sorted(by_day.items())],
+        by_advisor=[
+            InflowsByAdvisor(
+                advisor_id=advisor or None, advisor=emails.get(advisor), **sums.figures()
+            )
+            for advisor, sums in sorted(by_advisor.items())
         ],
-        by_advisor=await _by_advisor(flows),
         by_currency=[
-            InflowsByCurrency(currency=code, **_figures(group))
-            for code, group in sorted(_grouped(unconverted, lambda f: f.row.currency).items())
+            InflowsByCurrency(currency=code, **sums.figures())
+            for code, sums in sorted(by_currency.items())
         ],
         fx_missing=[FxMissing(currency=c, dates=days) for c, days in sorted(missing.items())],
-        **_figures(flows),
+        **overall.figures(),
     )
 
 
@@ -149,37 +218,32 @@ async def _advisors(client_ids: Iterable[int]) -> tuple[dict[int, int | None], d
     return advisor_of, emails
 
 
-async def _by_advisor(flows: list[_Flow]) -> list[InflowsByAdvisor]:
-    advisor_of, emails = await _advisors({f.row.client_id for f in flows})
-    groups = _grouped(flows, lambda f: advisor_of.get(f.row.client_id) or 0)
-    return [
-        InflowsByAdvisor(advisor_id=advisor or None, advisor=emails.get(advisor), **_figures(group))
-        for advisor, group in sorted(groups.items())
-    ]
-
-
 async def _consolidated(
     rows: list[FlowRow], *, reporting: str, start: date, end: date
-) -> tuple[list[_Flow], dict[str, list[date]]]:
+) -> tuple[list[Converted], dict[str, list[date]]]:
+    """Each row's inflow and outflow at its date's rate (None: no rate), and the days without
+    one per currency."""
     window = await pricing.fx_window(
         currencies={r.currency for r in rows}, reporting=reporting, first=start, last=end
     )
-    flows, missing = [], defaultdict(list)
+    converted: list[Converted] = []
+    missing = defaultdict(list)
     for row in rows:
         inflow = window.convert(row.inflow, row.currency, row.date)
-        outflow = window.convert(row.outflow, row.currency, row.date)
         if inflow is None:
             missing[row.currency].append(row.date)
-        flows.append(_Flow(row, inflow, outflow))
-    return flows, {c: sorted(set(days)) for c, days in missing.items()}
+        converted.append((inflow, window.convert(row.outflow, row.currency, row.date)))
+    return converted, {c: sorted(set(days)) for c, days in missing.items()}
 
 
-async def month_inflows(
-    *, year: int, month: int, reporting: str, scope: ClientScope = EVERY_CLIENT
-) -> InflowsOut:
-    """The month's captação, consolidated (what the dashboard and /ws/inflows show)."""
+async def month_inflows_json(
+    *, year: int, month: int, reporting: str, events: EventBus, scope: ClientScope = EVERY_CLIENT
+) -> str:
+    """The month's captação, consolidated, as JSON (what the dashboard and /ws/inflows show)."""
     start, end = period(year=year, month=month, start=None, end=None)
-    return await inflows(start=start, end=end, currency=None, reporting=reporting, scope=scope)
+    return await inflows_json(
+        start=start, end=end, currency=None, reporting=reporting, events=events, scope=scope
+    )
 
 
 async def aum(*, market: MarketData, scope: ClientScope = EVERY_CLIENT) -> AumOut:
