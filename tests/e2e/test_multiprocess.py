@@ -38,8 +38,9 @@ async def _price_seen(ws, ticker: str, price: str, seconds: float) -> bool:
         if message.type != aiohttp.WSMsgType.TEXT:
             return False
         data = json.loads(message.data)
-        if data.get("type") == "price" and data["ticker"] == ticker and data["price"] == price:
-            return True
+        for quote in data.get("prices", ()) if data.get("type") == "prices" else ():
+            if (quote["ticker"], quote["price"]) == (ticker, price):
+                return True
     return False
 
 

@@ -133,6 +133,32 @@ async def test_snapshot_then_every_tick_to_every_socket(
         assert first["change_pct"] == pytest.approx(2.657895, abs=1e-6)
 
 
+async def test_a_dashboard_gets_one_frame_per_tick_shared_by_its_book(
+    http, live_url, app, as_admin, admin, reader, yahoo
+):
+    client = await make_client(as_admin)
+    for ticker, price in (("PETR4.SA", "38.47"), ("VALE3.SA", "61")):
+        asset = await make_asset(as_admin, ticker, price=price, previous_close=price)
+        await make_allocation(as_admin, client["id"], asset_id=asset["id"])
+    urls = [ws_url(live_url, f"/ws/dashboard?token={user.token}") for user in (admin, reader)]
+    async with http.ws_connect(urls[0]) as one, http.ws_connect(urls[1]) as two:
+        for ws in (one, two):
+            snapshot = await next_json(ws)
+            assert snapshot["type"] == "prices"
+            assert [p["ticker"] for p in snapshot["prices"]] == ["PETR4.SA", "VALE3.SA"]
+            assert (await next_json(ws))["type"] == "inflows"
+        yahoo.set_price("VALE3.SA", Decimal("62.5"))
+        await fresh_prices(app)
+        await tick(app)
+        first, second = await next_json(one), await next_json(two)
+        assert first == second
+        assert first["type"] == "prices"
+        prices = {p["ticker"]: (p["type"], p["price"]) for p in first["prices"]}
+        assert prices == {"PETR4.SA": ("price", "38.47"), "VALE3.SA": ("price", "62.5")}
+        with pytest.raises(TimeoutError):  # nothing more for this tick
+            await next_json(one, seconds=0.3)
+
+
 async def test_subscribe_and_unsubscribe(http, live_url, app, as_admin, reader, yahoo):
     # One registered, one found by a search: both count as known tickers.
     await make_asset(as_admin, "VALE3.SA", price="61", previous_close="60")
@@ -261,13 +287,13 @@ async def test_a_slow_client_is_dropped_while_a_fast_one_keeps_receiving(
                 await tick(app)
                 while True:
                     try:
-                        await next_json(fast, seconds=0.02)
-                        received += 1
+                        frame = await next_json(fast, seconds=0.02)
                     except TimeoutError:
                         break
+                    received += len(frame.get("prices", ()))  # prices, a frame per tick
             assert len(hub.connections) == 1, "the slow socket is still there"
             await tick(app)
-            assert (await next_json(fast))["type"] == "price"  # the fast one goes on
+            assert (await next_json(fast))["type"] == "prices"  # the fast one goes on
             assert received > 1000
     finally:
         slow.close()

@@ -1,10 +1,11 @@
 """Realtime streams: one hub per API process fans the cluster's events out to its sockets.
 
-The worker's tick producer publishes one `prices.tick` event per tick; allocation writes
-publish `inflows.updated`. Both arrive through the process's single event-bus subscription
-(so any number of API replicas serve sockets), and the hub puts each message, serialized
-once, on the queue of every socket interested in it: one queue item per tick (the prices a
-socket wants), so the bound is a number of ticks behind. Each socket has its own bounded queue
+The worker's tick producer publishes one `prices.tick` event per tick; ledger writes publish
+`ledger.changed` with their flows' deltas. Both arrive through the process's single event-bus
+subscription (so any number of API replicas serve sockets), and the hub puts each message,
+serialized once, on the queue of every socket interested in it: one queue item per tick (a
+dashboard's one frame, shared by the dashboards of the same book; a /ws/prices socket's price
+messages), so the bound is a number of ticks behind. Each socket has its own bounded queue
 and sender task: a client that cannot keep up is disconnected, never allowed to delay the
 others.
 """
@@ -47,6 +48,7 @@ TICK = "prices.tick"
 PING_SECONDS = 30.0
 QUEUE_SIZE = 16  # ticks (or other updates) a socket may fall behind before it is dropped
 INFLOWS_COALESCE_SECONDS = 0.05
+FAN_OUT_SLICE = 100  # sockets served between two yields to the event loop during a tick
 
 
 def subscriptions_key(redis: Redis) -> str:
@@ -85,6 +87,12 @@ def price_message(quote: Quote) -> str:
         source=quote.source,
         stale=quote.stale,
     ).model_dump_json()
+
+
+def prices_frame(messages: Iterable[str]) -> str:
+    """A dashboard's tick: its tickers' price messages in one frame ("" when none)."""
+    joined = ",".join(messages)
+    return f'{{"type":"prices","prices":[{joined}]}}' if joined else ""
 
 
 def _error(detail: str, **context: str) -> str:
@@ -222,13 +230,15 @@ class Hub:
         batch = await self.market.quotes(
             wanted, wait_seconds=self.market.settings.valuation_timeout_seconds
         )
-        messages = []
+        prices, errors = [], []
         for ticker in wanted:
             if (quote := batch.quotes.get(ticker)) is not None:
-                messages.append(price_message(quote))
+                prices.append(price_message(quote))
             elif (error := batch.errors.get(ticker)) is not None:
-                messages.append(_error(error.detail, ticker=ticker, code=error.code))
-        self._enqueue(connection, *messages)
+                errors.append(_error(error.detail, ticker=ticker, code=error.code))
+        if connection.stream is Stream.DASHBOARD:
+            prices = [frame] if (frame := prices_frame(prices)) else []
+        self._enqueue(connection, *prices, *errors)
 
     async def _held_by(self, scope: ClientScope) -> set[str]:
         """The tickers the scope's clients hold now."""
@@ -332,11 +342,28 @@ class Hub:
             except ValidationError:
                 continue
             messages[quote.ticker] = price_message(quote)
-        for connection in list(self.connections):
-            if connection.stream is Stream.INFLOWS:
-                continue
-            wanted = self._wanted(connection)
-            self._enqueue(connection, *(messages[t] for t in sorted(wanted) if t in messages))
+        if messages and self.connections:
+            self._spawn(self._fan_out(messages))
+
+    async def _fan_out(self, messages: dict[str, str]) -> None:
+        """A tick's messages onto the sockets' queues, a slice at a time so that requests are
+        served between slices: each price message is encoded once for every /ws/prices socket,
+        and every dashboard gets one frame, shared by the dashboards of the same book."""
+        frames: dict[ClientScope, str] = {}  # a book -> its dashboards' frame
+        for done, connection in enumerate(list(self.connections), start=1):
+            if connection.stream is Stream.DASHBOARD:
+                if (frame := frames.get(connection.scope)) is None:
+                    wanted = self._wanted(connection)
+                    frame = frames[connection.scope] = prices_frame(
+                        messages[t] for t in sorted(wanted) if t in messages
+                    )
+                if frame:
+                    self._enqueue(connection, frame)
+            elif connection.stream is Stream.PRICES:
+                wanted = connection.tickers
+                self._enqueue(connection, *(messages[t] for t in sorted(wanted) if t in messages))
+            if done % FAN_OUT_SLICE == 0:
+                await asyncio.sleep(0)
 
     def _on_ledger_changed(self, event: Event) -> None:
         """A ledger write moved some flows: the months it touched are sent again to the sockets

@@ -113,7 +113,8 @@ export class Feed {
     let msg;
     try { msg = JSON.parse(raw); } catch { return; } // one bad frame must not stop the feed
     if (!msg || typeof msg !== "object") return;
-    if (msg.type === "price") this.price(msg);
+    if (msg.type === "prices" && Array.isArray(msg.prices)) msg.prices.forEach((p) => this.price(p));
+    else if (msg.type === "price") this.price(msg);
     else if (msg.type === "inflows") this.onInflows(msg);
     else if (msg.type === "error" && typeof msg.ticker === "string") this.unavailable(msg);
     // "ping" and unknown types are ignored on purpose.
