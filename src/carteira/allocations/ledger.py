@@ -183,13 +183,20 @@ class Book:
     realizations: list[Realization] = field(default_factory=list)
     flows: list[Flow] = field(default_factory=list)
 
-    def apply(self, entry: Entry) -> None:
+    def apply(self, entry: Entry) -> tuple[Decimal, Decimal]:
+        """The entry applied; its external flows (inflow, outflow)."""
         with localcontext() as context:
             context.prec = PRECISION
-            _APPLY[entry.kind](self, entry)
-            inflow, outflow = flow_of(entry)
-            if inflow or outflow:
-                self.flows.append(Flow(entry.date, entry.currency, inflow, outflow))
+            return self.apply_in_context(entry)
+
+    def apply_in_context(self, entry: Entry) -> tuple[Decimal, Decimal]:
+        """`apply` for a caller that has already set the engine's decimal context (a replay
+        sets it once, not per entry)."""
+        _APPLY[entry.kind](self, entry)
+        inflow, outflow = flow_of(entry)
+        if inflow or outflow:
+            self.flows.append(Flow(entry.date, entry.currency, inflow, outflow))
+        return inflow, outflow
 
     def quantity(self, asset_id: int) -> Decimal:
         position = self.positions.get(asset_id)
@@ -316,6 +323,8 @@ def in_order(entries: Iterable[Entry]) -> list[Entry]:
 def replay(entries: Iterable[Entry]) -> Book:
     """The book after every entry, in date order; InsufficientQuantity if any date goes short."""
     book = Book()
-    for entry in in_order(entries):
-        book.apply(entry)
+    with localcontext() as context:
+        context.prec = PRECISION
+        for entry in in_order(entries):
+            book.apply_in_context(entry)
     return book

@@ -418,8 +418,7 @@ class _Walk:
 
     def _apply(self, entry: Entry, *, in_window: bool = True) -> tuple[Decimal, Decimal] | None:
         """The entry applied; its flows in the view's currency (None: no rate to convert)."""
-        self.book.apply(entry)
-        inflow, outflow = flow_of(entry)
+        inflow, outflow = self.book.apply(entry)
         if not inflow and not outflow:
             return ZERO, ZERO
         rate = self.fx.rate(entry.currency, entry.date)

@@ -23,11 +23,16 @@ _STAMPED_SQL = (
 )
 
 
+# Plain dict lookups: calling an enum per row costs more than the rest of the row.
+_KINDS = {kind.value: kind for kind in Kind}
+_SETTLEMENTS = {settlement.value: settlement for settlement in Settlement}
+
+
 def entry_of(row: Mapping[str, Any]) -> Entry:
     split_to, split_from = row["split_to"], row["split_from"]
     return Entry(
         id=row["id"],
-        kind=Kind(row["kind"]),
+        kind=_KINDS[row["kind"]],
         date=row["date"],
         currency=row["currency"],
         asset_id=row["asset_id"],
@@ -37,7 +42,7 @@ def entry_of(row: Mapping[str, Any]) -> Entry:
         fees=row["fees"],
         tax=row["tax"],
         ratio=split_to / split_from if split_to is not None and split_from else None,
-        settlement=Settlement(row["settlement"]),
+        settlement=_SETTLEMENTS[row["settlement"]],
     )
 
 
