@@ -7,8 +7,9 @@ one worker (price tick every 5 s, for every held ticker, from the fake Yahoo), a
 process holding the sockets (4 in 5 on `/ws/prices` with three tickers each, the rest on
 `/ws/dashboard`). This process sends requests open-loop at `--rate` per second (a request
 leaves on schedule whether or not the earlier ones have answered), reads and writes mixed as
-below. Reports errors and p50/p99 per route, the messages the sockets received, and the RSS
-of the API and the worker after the first minute and at the end.
+below (ledger writes included: buys, deposits and withdrawals). Reports errors and p50/p99
+per route, the messages the sockets received, and the RSS of the API and the worker after the
+first minute and at the end.
 """
 
 from __future__ import annotations
@@ -46,12 +47,14 @@ TICKERS = [f"BNCH{n:03d}.SA" for n in range(ASSETS)]
 ACCOUNTS = (("reader@bench.example", "reader"), ("admin@bench.example", "admin"))
 # route label -> share of the requests
 MIX = {
-    "GET /clients": 35,
+    "GET /clients": 30,
     "GET /clients?search=": 10,
     "GET /clients/{id}/allocations": 25,
     "GET /quotes": 15,
     "GET /clients/{id}/positions": 5,
-    "POST /clients/{id}/allocations": 7,
+    "GET /reports/inflows": 3,
+    "POST /clients/{id}/allocations": 5,
+    "POST /clients/{id}/transactions": 4,
     "PATCH /clients/{id}": 3,
 }
 
@@ -77,6 +80,13 @@ def request_for(route: str, rng: random.Random) -> tuple[str, str, dict | None, 
             "buy_date": (date.today() - timedelta(days=rng.randint(0, 400))).isoformat(),
         }
         return "POST", f"/clients/{client}/allocations", body, 201
+    if route == "GET /reports/inflows":
+        return "GET", "/reports/inflows", None, 200
+    if route == "POST /clients/{id}/transactions":
+        kind = rng.choice(("deposit", "deposit", "withdrawal"))
+        amount = f"{rng.randint(100, 99900) / 100:.2f}"
+        body = {"kind": kind, "date": date.today().isoformat(), "amount": amount}
+        return "POST", f"/clients/{client}/transactions", body, 201
     body = {"phone": f"+55 11 9{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"}
     return "PATCH", f"/clients/{client}", body, 200
 

@@ -195,13 +195,19 @@ async def visible_client_ids(*, scope: ClientScope) -> list[int] | None:
 
 async def advisors_of(*, client_ids: Iterable[int]) -> dict[int, int | None]:
     """Each client's advisor (None: unassigned)."""
+    return await _column_of(client_ids, "advisor_id")
+
+
+async def _column_of(client_ids: Iterable[int], column: str) -> dict[int, Any]:
+    """One column of these clients, by id (`column` is one of this module's own names)."""
     wanted = sorted(set(client_ids))
     if not wanted:
         return {}
     rows = await db().execute_query_dict(
-        "SELECT id, advisor_id FROM clients WHERE id = ANY($1::int[])", [wanted]
+        f"SELECT id, {column} AS value FROM clients WHERE id = ANY($1::int[])",  # noqa: S608
+        [wanted],
     )
-    return {row["id"]: row["advisor_id"] for row in rows}
+    return {row["id"]: row["value"] for row in rows}
 
 
 async def _check_assignment(advisor_id: int | None, *, scope: ClientScope) -> None:
@@ -226,13 +232,7 @@ async def lock_client(*, client_id: int) -> None:
 
 
 async def client_names(*, client_ids: Iterable[int]) -> dict[int, str]:
-    wanted = sorted(set(client_ids))
-    if not wanted:
-        return {}
-    rows = await db().execute_query_dict(
-        "SELECT id, name FROM clients WHERE id = ANY($1::int[])", [wanted]
-    )
-    return {row["id"]: row["name"] for row in rows}
+    return await _column_of(client_ids, "name")
 
 
 async def _counts_changed(events: EventBus, client_id: int | None = None) -> None:
