@@ -626,7 +626,10 @@ def sequential(
     requests: int,
     pid: int,
     profile: bool,
+    write_day: date = TODAY,
 ) -> list[dict[str, object]]:
+    """Warm, then cold: each GET right after a deposit of 1.00 on `write_day` (it drops the
+    client's cached book, and any kept report whose period holds that day)."""
     rows = []
     for mode in ("warm", "cold"):
         for _ in range(3):
@@ -641,7 +644,7 @@ def sequential(
                     written, _ = admin.request(
                         "POST",
                         f"/clients/{client_id}/transactions",
-                        {"kind": "deposit", "date": TODAY.isoformat(), "amount": "1.00"},
+                        {"kind": "deposit", "date": write_day.isoformat(), "amount": "1.00"},
                     )
                     writes.append(written)
                 before = server.cpu_times()
@@ -777,9 +780,22 @@ def main() -> None:
                         pid=api_process.pid,
                         profile=args.profile,
                     )
+                results["replay"] = replay_rows
+                if "inflows" in parts:  # the month's report, kept and after a write in it
+                    year, month = flow_month()
+                    results["replay"] += sequential(
+                        reader,
+                        admin,
+                        client_id=seeded.flow_clients[0],
+                        label=f"GET /reports/inflows ({seeded.flows} flows)",
+                        path=f"/reports/inflows?year={year}&month={month}",
+                        requests=args.requests,
+                        pid=api_process.pid,
+                        profile=args.profile,
+                        write_day=date(year, month, 1),
+                    )
                 reader.close()
                 admin.close()
-                results["replay"] = replay_rows
             year, month = flow_month()
             typical = (
                 f"GET /clients/{{id}}/positions ({seeded.typical_open_positions} positions, "
