@@ -341,6 +341,36 @@ async def test_positions_have_market_value_pnl_and_weights(as_admin, as_reader, 
     assert body["cash"] == []  # bought with outside money: no cash moved
 
 
+async def test_a_kept_positions_answer_follows_prices_writes_and_assets(
+    as_admin, as_reader, app, yahoo
+):
+    from tests.integration.test_realtime import fresh_prices
+
+    client = await make_client(as_admin)
+    petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="40")
+    await make_allocation(
+        as_admin, client["id"], asset_id=petr["id"], quantity="10", buy_price="30"
+    )
+    url = f"/clients/{client['id']}/positions"
+
+    async def position() -> dict:
+        r = await as_reader.get(url)
+        assert r.status_code == 200, r.text
+        (only,) = r.json()["positions"]
+        return only
+
+    assert (await position())["market_value"] == "400"
+    assert (await position())["market_value"] == "400"  # kept: the same prices
+    yahoo.set_price("PETR4.SA", Decimal("41.5"))
+    await fresh_prices(app)
+    assert (await position())["market_value"] == "415"  # a new price: computed again
+    await make_allocation(as_admin, client["id"], asset_id=petr["id"], quantity="2", buy_price="1")
+    assert ((await position())["quantity"], (await position())["lots"]) == ("12", 2)
+    r = await as_admin.patch(f"/assets/{petr['id']}", json={"name": "Petrobras PN"})
+    assert r.status_code == 200, r.text
+    assert (await position())["name"] == "Petrobras PN"
+
+
 async def test_slow_prices_never_hold_the_listing(as_admin, as_reader, app, yahoo):
     client = await make_client(as_admin)
     petr = await make_asset(as_admin, "PETR4.SA")

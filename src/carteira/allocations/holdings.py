@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from carteira.allocations import valuation
-from carteira.allocations.books import client_book, client_ledger
+from carteira.allocations.books import LEDGER_CHANGED, client_book, client_ledger
 from carteira.allocations.ledger import Book, Lot
 from carteira.allocations.schemas import (
     AllocationOut,
@@ -57,43 +57,100 @@ _HOLDINGS_SQL = """
 _CASH_SQL = "SELECT currency, balance FROM cash_balances WHERE client_id = $1 ORDER BY currency"
 
 
+POSITIONS = "allocations.positions"
+Prices = tuple[object, ...]  # what an answer's figures depend on besides the ledger
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    """A positions answer as JSON, and the prices it was computed at."""
+
+    tickers: list[str]
+    currencies: list[str]
+    prices: Prices
+    text: str
+
+
+def _prices(batch: pricing.QuoteBatch, rates: dict[str, pricing.LiveRate]) -> Prices:
+    return (
+        tuple((t, q.price, q.change_pct) for t, q in sorted(batch.quotes.items())),
+        tuple(sorted(batch.errors)),
+        tuple((c, r.rate, r.stale) for c, r in sorted(rates.items())),
+    )
+
+
+async def client_positions_json(*, client_id: int, market: MarketData, events: EventBus) -> str:
+    """`client_positions` as JSON, kept per client until its ledger or an asset changes, and
+    answered again only while the quotes and rates it used are the same (they move once a
+    tick: between ticks a dashboard's polling costs two cache lookups, not a valuation)."""
+    cache = events.cache(
+        POSITIONS,
+        cleared_by=(LEDGER_CHANGED, assets.ASSET_CHANGED),
+        keyed_by="client_id",
+        max_entries=4096,
+    )
+    generation = cache.generation
+    kept: _Rendered | None = cache.get(str(client_id))
+    if kept is not None:
+        batch, rates = await _market(market, kept.tickers, kept.currencies)
+        if _prices(batch, rates) == kept.prices:
+            return kept.text
+    _, rendered = await _positions(client_id=client_id, market=market, events=events)
+    cache.set(str(client_id), rendered, generation=generation)
+    return rendered.text
+
+
+async def _market(
+    market: MarketData, tickers: list[str], currencies: list[str]
+) -> tuple[pricing.QuoteBatch, dict[str, pricing.LiveRate]]:
+    batch = await market.quotes(tickers, wait_seconds=market.settings.valuation_timeout_seconds)
+    rates = await pricing.live_rates(
+        market=market, currencies=currencies, reporting=market.settings.reporting_currency
+    )
+    return batch, rates
+
+
 async def client_positions(*, client_id: int, market: MarketData, events: EventBus) -> PositionsOut:
     """Per asset: quantity, preço médio, cost, market value, unrealized and realized P&L,
     income, total return and weight; cash per currency; totals per currency."""
+    answer, _ = await _positions(client_id=client_id, market=market, events=events)
+    return answer
+
+
+async def _positions(
+    *, client_id: int, market: MarketData, events: EventBus
+) -> tuple[PositionsOut, _Rendered]:
     async with db().acquire_connection() as connection:
         rows = await connection.fetch(_HOLDINGS_SQL, client_id)
         cash_rows = await connection.fetch(_CASH_SQL, client_id)
     if not rows and not cash_rows:
         await clients.ensure_client_exists(client_id=client_id)
     infos = await assets.describe(asset_ids=(r["asset_id"] for r in rows), events=events)
-    batch = await market.quotes(
-        [infos[r["asset_id"]].ticker for r in rows if r["quantity"]],
-        wait_seconds=market.settings.valuation_timeout_seconds,
-    )
+    tickers = [infos[r["asset_id"]].ticker for r in rows if r["quantity"]]
+    cash = {row["currency"]: row["balance"] for row in cash_rows}
+    currencies = sorted({r["currency"] for r in rows} | set(cash))
+    batch, rates = await _market(market, tickers, currencies)
     lots = await _open_lots_of(client_id, rows, events)
     figures = [
         _figures(row, infos[row["asset_id"]], batch.quotes.get(infos[row["asset_id"]].ticker))
         for row in rows
     ]
-    cash = {row["currency"]: row["balance"] for row in cash_rows}
     totals = _currency_totals(figures, cash)
-    reporting = market.settings.reporting_currency
-    rates = await pricing.live_rates(
-        market=market, currencies=[t.currency for t in totals], reporting=reporting
-    )
     denominators = {t.currency: t.market_value for t in totals}
     positions = [
         _position(f, lots=lots.get(f["asset_id"], 0), denominators=denominators, rates=rates)
         for f in figures
     ]
-    return PositionsOut(
+    answer = PositionsOut(
         client_id=client_id,
         positions=sorted(positions, key=lambda p: (p.quantity == 0, p.ticker)),
         cash=[CashOut(currency=c, balance=_shown(b)) for c, b in sorted(cash.items())],
         totals=totals,
-        consolidated=_consolidated(totals, rates, reporting),
+        consolidated=_consolidated(totals, rates, market.settings.reporting_currency),
         prices_unavailable=bool(batch.errors),
     )
+    rendered = _Rendered(tickers, currencies, _prices(batch, rates), answer.model_dump_json())
+    return answer, rendered
 
 
 async def _open_lots_of(client_id: int, rows: Sequence[Any], events: EventBus) -> dict[int, int]:

@@ -143,15 +143,18 @@ async def positions_get(
     """Per asset: quantity, preço médio, cost, market value, unrealized and realized P&L,
     income, total return, weight; cash per currency; totals per currency (`format=csv|xlsx`
     to export)."""
-    positions = await service.client_positions(client_id=client_id, market=market, events=events)
-    if format is not OutputFormat.JSON:
-        return exports.positions_export(
-            positions=positions,
-            request=export_request(
-                request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
-            ),
+    if format is OutputFormat.JSON:
+        text = await service.client_positions_json(
+            client_id=client_id, market=market, events=events
         )
-    return json_response(positions)
+        return Response(text, media_type="application/json")
+    positions = await service.client_positions(client_id=client_id, market=market, events=events)
+    return exports.positions_export(
+        positions=positions,
+        request=export_request(
+            request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
+        ),
+    )
 
 
 @router.get("/realized", response_model=RealizedOut)

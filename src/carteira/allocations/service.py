@@ -34,6 +34,7 @@ from carteira.allocations.holdings import CurrencyHoldings as CurrencyHoldings
 from carteira.allocations.holdings import FlowRow as FlowRow
 from carteira.allocations.holdings import aum as aum
 from carteira.allocations.holdings import client_positions as client_positions
+from carteira.allocations.holdings import client_positions_json as client_positions_json
 from carteira.allocations.holdings import client_realized as client_realized
 from carteira.allocations.holdings import clients_holding as clients_holding
 from carteira.allocations.holdings import currencies_held as currencies_held
