@@ -341,7 +341,7 @@ async def test_positions_have_market_value_pnl_and_weights(as_admin, as_reader, 
     assert body["cash"] == []  # bought with outside money: no cash moved
 
 
-async def test_a_kept_positions_answer_follows_prices_writes_and_assets(
+async def test_kept_positions_and_lots_follow_prices_writes_and_assets(
     as_admin, as_reader, app, yahoo
 ):
     from tests.integration.test_realtime import fresh_prices
@@ -359,13 +359,21 @@ async def test_a_kept_positions_answer_follows_prices_writes_and_assets(
         (only,) = r.json()["positions"]
         return only
 
-    assert (await position())["market_value"] == "400"
-    assert (await position())["market_value"] == "400"  # kept: the same prices
+    async def lots() -> list[tuple[str, str]]:
+        r = await as_reader.get(f"/clients/{client['id']}/allocations")
+        assert r.status_code == 200, r.text
+        return [(lot["quantity"], lot["market_value"]) for lot in r.json()["items"]]
+
+    for _ in range(2):  # the second answer is the kept one: the same prices
+        assert (await position())["market_value"] == "400"
+        assert await lots() == [("10", "400")]
     yahoo.set_price("PETR4.SA", Decimal("41.5"))
     await fresh_prices(app)
     assert (await position())["market_value"] == "415"  # a new price: computed again
+    assert await lots() == [("10", "415")]
     await make_allocation(as_admin, client["id"], asset_id=petr["id"], quantity="2", buy_price="1")
     assert ((await position())["quantity"], (await position())["lots"]) == ("12", 2)
+    assert sorted(await lots()) == [("10", "415"), ("2", "83")]
     r = await as_admin.patch(f"/assets/{petr['id']}", json={"name": "Petrobras PN"})
     assert r.status_code == 200, r.text
     assert (await position())["name"] == "Petrobras PN"

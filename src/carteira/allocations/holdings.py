@@ -5,7 +5,7 @@ tables (a few indexed rows); lots and realized gains from the replayed ledger.""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -57,13 +57,14 @@ _HOLDINGS_SQL = """
 _CASH_SQL = "SELECT currency, balance FROM cash_balances WHERE client_id = $1 ORDER BY currency"
 
 
-POSITIONS = "allocations.positions"
+ANSWERS = "allocations.answers"
+MAX_VARIANTS = 8  # kept answers per client (positions, a few pages of lots)
 Prices = tuple[object, ...]  # what an answer's figures depend on besides the ledger
 
 
 @dataclass(frozen=True, slots=True)
 class _Rendered:
-    """A positions answer as JSON, and the prices it was computed at."""
+    """An answer as JSON, and the prices it was computed at."""
 
     tickers: list[str]
     currencies: list[str]
@@ -79,25 +80,45 @@ def _prices(batch: pricing.QuoteBatch, rates: dict[str, pricing.LiveRate]) -> Pr
     )
 
 
-async def client_positions_json(*, client_id: int, market: MarketData, events: EventBus) -> str:
-    """`client_positions` as JSON, kept per client until its ledger or an asset changes, and
-    answered again only while the quotes and rates it used are the same (they move once a
-    tick: between ticks a dashboard's polling costs two cache lookups, not a valuation)."""
+async def _kept_json(
+    *,
+    client_id: int,
+    variant: str,
+    market: MarketData,
+    events: EventBus,
+    compute: Callable[[], Awaitable[_Rendered]],
+) -> str:
+    """A client's answer as JSON, kept until its ledger or an asset changes, and served again
+    only while the quotes and rates it used are the same (they move once a tick: between
+    ticks a dashboard's polling costs two cache lookups, not a valuation)."""
     cache = events.cache(
-        POSITIONS,
+        ANSWERS,
         cleared_by=(LEDGER_CHANGED, assets.ASSET_CHANGED),
         keyed_by="client_id",
         max_entries=4096,
     )
     generation = cache.generation
-    kept: _Rendered | None = cache.get(str(client_id))
+    variants: dict[str, _Rendered] = cache.get(str(client_id)) or {}
+    kept = variants.get(variant)
     if kept is not None:
         batch, rates = await _market(market, kept.tickers, kept.currencies)
         if _prices(batch, rates) == kept.prices:
             return kept.text
-    _, rendered = await _positions(client_id=client_id, market=market, events=events)
-    cache.set(str(client_id), rendered, generation=generation)
+    rendered = await compute()
+    others = [(k, v) for k, v in variants.items() if k != variant][-(MAX_VARIANTS - 1) :]
+    cache.set(str(client_id), {**dict(others), variant: rendered}, generation=generation)
     return rendered.text
+
+
+async def client_positions_json(*, client_id: int, market: MarketData, events: EventBus) -> str:
+    """`client_positions` as JSON (kept while nothing it depends on moves)."""
+
+    async def compute() -> _Rendered:
+        return (await _positions(client_id=client_id, market=market, events=events))[1]
+
+    return await _kept_json(
+        client_id=client_id, variant="positions", market=market, events=events, compute=compute
+    )
 
 
 async def _market(
@@ -293,9 +314,27 @@ def _open_lots(book: Book) -> list[_LotRow]:
     return sorted(rows, key=lambda r: (r.lot.date, r.lot.entry_id), reverse=True)
 
 
-async def list_allocations(
+async def list_allocations_json(
     *, client_id: int, params: PageParams, events: EventBus, market: MarketData
-) -> AllocationPage:
+) -> str:
+    """The open lots, a page, as JSON (kept while nothing it depends on moves)."""
+
+    async def compute() -> _Rendered:
+        page = await _allocations(client_id=client_id, params=params, events=events, market=market)
+        return page[1]
+
+    return await _kept_json(
+        client_id=client_id,
+        variant=f"lots:{params.offset}:{params.limit}",
+        market=market,
+        events=events,
+        compute=compute,
+    )
+
+
+async def _allocations(
+    *, client_id: int, params: PageParams, events: EventBus, market: MarketData
+) -> tuple[AllocationPage, _Rendered]:
     """The client's open lots (what remains of each purchase, first in first out, on today's
     split basis), newest first, marked to market. Slow prices never hold the listing: past
     the valuation timeout it answers without them (`prices_unavailable`)."""
@@ -306,10 +345,8 @@ async def list_allocations(
     page = lots[params.offset : params.offset + params.limit]
     infos = await assets.describe(asset_ids=(r.asset_id for r in page), events=events)
     stamps = replayed.stamps
-    batch = await market.quotes(
-        [infos[r.asset_id].ticker for r in page],
-        wait_seconds=market.settings.valuation_timeout_seconds,
-    )
+    tickers = sorted({infos[r.asset_id].ticker for r in page})
+    batch, rates = await _market(market, tickers, [])
     items = [
         lot_out(
             row.lot,
@@ -320,9 +357,10 @@ async def list_allocations(
         )
         for row in page
     ]
-    return AllocationPage.build(
+    answer = AllocationPage.build(
         items, total=len(lots), params=params, prices_unavailable=bool(batch.errors)
     )
+    return answer, _Rendered(tickers, [], _prices(batch, rates), answer.model_dump_json())
 
 
 def lot_out(

@@ -224,10 +224,10 @@ async def allocations_list(
 ) -> Response:
     """The open lots: what remains of each purchase (first in, first out, split-adjusted),
     marked to market. Use /transactions to record anything else."""
-    page = await service.list_allocations(
+    text = await service.list_allocations_json(
         client_id=client_id, params=params, events=events, market=market
     )
-    return json_response(page)
+    return Response(text, media_type="application/json")
 
 
 @allocations_router.post(

@@ -45,7 +45,7 @@ from carteira.allocations.holdings import has_transactions as has_transactions
 from carteira.allocations.holdings import held_tickers as held_tickers
 from carteira.allocations.holdings import holdings as holdings
 from carteira.allocations.holdings import holdings_summary as holdings_summary
-from carteira.allocations.holdings import list_allocations as list_allocations
+from carteira.allocations.holdings import list_allocations_json as list_allocations_json
 from carteira.allocations.holdings import lot_of, lot_out
 from carteira.allocations.ledger import (
     SECURITY_KINDS,
