@@ -232,6 +232,38 @@ async def test_inflows_snapshot_then_updates_after_an_allocation(http, live_url,
         assert (await next_json(dashboard))["total"] == "7.5"
 
 
+async def test_a_burst_of_writes_is_one_frame_and_a_dashboard_lists_its_top_clients(
+    http, live_url, as_admin, admin
+):
+    today = datetime.now(UTC).date()
+    url = f"/ws/inflows?year={today.year}&month={today.month}&token={admin.token}"
+    async with (
+        http.ws_connect(ws_url(live_url, url)) as inflows,
+        http.ws_connect(ws_url(live_url, f"/ws/dashboard?token={admin.token}")) as dashboard,
+    ):
+        assert (await next_json(inflows))["type"] == "inflows"
+        assert (await next_json(dashboard))["type"] == "inflows"
+        for n in range(12):  # twelve clients, each depositing 1..12 within a second
+            client = await make_client(as_admin, name=f"Cliente {n + 1:02d}")
+            deposit = {"kind": "deposit", "date": today.isoformat(), "amount": str(n + 1)}
+            r = await as_admin.post(f"/clients/{client['id']}/transactions", json=deposit)
+            assert r.status_code == 201, r.text
+
+        async def until_all_in(ws) -> tuple[dict, int]:
+            frames = 1
+            while (frame := await next_json(ws))["total"] != "78":
+                frames += 1
+            return frame, frames
+
+        (full, frames), (card, _) = await until_all_in(inflows), await until_all_in(dashboard)
+        assert frames <= 4, "a burst of twelve writes is a frame a second, not twelve"
+        assert (full["count"], len(full["by_client"])) == (12, 12)
+        assert card["count"] == 12
+        assert [c["net"] for c in card["by_client"]] == [str(n) for n in range(12, 2, -1)]
+        with pytest.raises(TimeoutError):
+            await next_json(inflows, seconds=1.5)
+
+
 # ---- slow clients, disconnects, shutdown -------------------------------------------------------
 
 

@@ -47,7 +47,10 @@ logger = logging.getLogger(__name__)
 TICK = "prices.tick"
 PING_SECONDS = 30.0
 QUEUE_SIZE = 16  # ticks (or other updates) a socket may fall behind before it is dropped
-INFLOWS_COALESCE_SECONDS = 0.05
+# Writes arriving within this window share one captação frame (a busy office writes several
+# times a second; each frame is the month's report).
+INFLOWS_COALESCE_SECONDS = 1.0
+DASHBOARD_TOP_CLIENTS = 10
 FAN_OUT_SLICE = 100  # sockets served between two yields to the event loop during a tick
 
 
@@ -257,13 +260,22 @@ class Hub:
         return self.held if scope.everything else self._held_in.get(scope, set())
 
     async def _send_inflows(self, connection: Connection, year: int, month: int) -> None:
-        self._enqueue(connection, await self._inflows_frame(year, month, connection.scope))
+        frame = await self._inflows_frame(year, month, connection.scope, connection.stream)
+        self._enqueue(connection, frame)
 
-    async def _inflows_frame(self, year: int, month: int, scope: ClientScope) -> str:
+    async def _inflows_frame(
+        self, year: int, month: int, scope: ClientScope, stream: Stream
+    ) -> str:
         """The month's captação for a book as a frame: the report's JSON (computed once per
-        change and shared with the REST answer) behind the frame's type."""
+        change and shared with the REST answer) behind the frame's type; a dashboard's lists
+        only its top clients (its card shows five)."""
         text = await reports.month_inflows_json(
-            year=year, month=month, reporting=self.reporting_currency, events=self.bus, scope=scope
+            year=year,
+            month=month,
+            reporting=self.reporting_currency,
+            events=self.bus,
+            scope=scope,
+            top_clients=DASHBOARD_TOP_CLIENTS if stream is Stream.DASHBOARD else None,
         )
         return '{"type":"inflows",' + text[1:]
 
@@ -398,7 +410,7 @@ class Hub:
         ]
 
     async def _refresh_months(self) -> None:
-        await asyncio.sleep(INFLOWS_COALESCE_SECONDS)  # one snapshot for a burst of writes
+        await asyncio.sleep(INFLOWS_COALESCE_SECONDS)  # one frame for a burst of writes
         if self._held_due:
             self._held_due = False
             books = {c.scope for c in self.connections if not c.scope.everything}
@@ -409,12 +421,12 @@ class Hub:
         while self._months_due:
             year, month = self._months_due.pop()
             watchers = self._watchers((year, month))
-            # One snapshot per book watching: an advisor's sockets get their clients' only.
-            for scope in {c.scope for c in watchers}:
+            # One frame per book and stream: an advisor's sockets get their clients' only.
+            for scope, stream in {(c.scope, c.stream) for c in watchers}:
                 with contextlib.suppress(*DATABASE_DOWN_ERRORS):
-                    text = await self._inflows_frame(year, month, scope)
+                    text = await self._inflows_frame(year, month, scope, stream)
                     for connection in watchers:
-                        if connection.scope == scope:
+                        if (connection.scope, connection.stream) == (scope, stream):
                             self._enqueue(connection, text)
 
     # -- sockets follow their session ---------------------------------------------------------

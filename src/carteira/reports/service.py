@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import AsyncIterator, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -115,6 +115,38 @@ def _cache(events: EventBus) -> LocalCache:
     )
 
 
+@dataclass
+class _Kept:
+    """A computed captação answer and its JSON renderings (each made on first use)."""
+
+    answer: InflowsOut
+    text: str | None = None
+    top: dict[int, str] = field(default_factory=dict)  # top N clients -> JSON
+
+
+async def _kept(
+    *,
+    start: date,
+    end: date,
+    currency: str | None,
+    reporting: str,
+    events: EventBus,
+    scope: ClientScope,
+) -> _Kept:
+    """`inflows(...)`, kept in the process until a write moves a flow of the period, a client
+    changes hands or names, or exchange rates are stored (a past month is computed once)."""
+    cache = _cache(events)
+    key = _cache_key(start, end, currency, reporting, scope)
+    generation = cache.generation
+    if (hit := cache.get(key)) is not None:
+        return hit  # type: ignore[no-any-return]
+    kept = _Kept(
+        await inflows(start=start, end=end, currency=currency, reporting=reporting, scope=scope)
+    )
+    cache.set(key, kept, generation=generation)
+    return kept
+
+
 async def inflows_json(
     *,
     start: date,
@@ -124,20 +156,13 @@ async def inflows_json(
     events: EventBus,
     scope: ClientScope = EVERY_CLIENT,
 ) -> str:
-    """`inflows(...)` as JSON, kept in the process until a write moves a flow of the period,
-    a client changes hands or names, or exchange rates are stored (a past month is computed
-    once)."""
-    cache = _cache(events)
-    key = _cache_key(start, end, currency, reporting, scope)
-    generation = cache.generation
-    if (hit := cache.get(key)) is not None:
-        return hit  # type: ignore[no-any-return]
-    answer = await inflows(
-        start=start, end=end, currency=currency, reporting=reporting, scope=scope
+    """`inflows(...)` as JSON (kept while no flow of its period moves)."""
+    kept = await _kept(
+        start=start, end=end, currency=currency, reporting=reporting, events=events, scope=scope
     )
-    text = answer.model_dump_json()
-    cache.set(key, text, generation=generation)
-    return text
+    if kept.text is None:
+        kept.text = kept.answer.model_dump_json()
+    return kept.text
 
 
 async def inflows(
@@ -237,13 +262,28 @@ async def _consolidated(
 
 
 async def month_inflows_json(
-    *, year: int, month: int, reporting: str, events: EventBus, scope: ClientScope = EVERY_CLIENT
+    *,
+    year: int,
+    month: int,
+    reporting: str,
+    events: EventBus,
+    scope: ClientScope = EVERY_CLIENT,
+    top_clients: int | None = None,
 ) -> str:
-    """The month's captação, consolidated, as JSON (what the dashboard and /ws/inflows show)."""
+    """The month's captação, consolidated, as JSON (what /ws/inflows shows); `top_clients`:
+    only that many clients in `by_client`, the largest net first (a dashboard's card)."""
     start, end = period(year=year, month=month, start=None, end=None)
-    return await inflows_json(
+    if top_clients is None:
+        return await inflows_json(
+            start=start, end=end, currency=None, reporting=reporting, events=events, scope=scope
+        )
+    kept = await _kept(
         start=start, end=end, currency=None, reporting=reporting, events=events, scope=scope
     )
+    if (text := kept.top.get(top_clients)) is None:
+        trimmed = kept.answer.model_copy(update={"by_client": kept.answer.by_client[:top_clients]})
+        text = kept.top[top_clients] = trimmed.model_dump_json()
+    return text
 
 
 async def aum(*, market: MarketData, scope: ClientScope = EVERY_CLIENT) -> AumOut:
