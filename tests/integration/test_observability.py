@@ -170,7 +170,10 @@ async def test_an_idle_worker_sends_no_span(exporter, app, settings):
     )
     running = asyncio.create_task(worker.main())
     try:
-        await asyncio.sleep(10)  # two ticks, two outbox relays, ~20 polls
+        # The tick at startup, then the next tick and outbox relay (every 5 s), ~10+ polls.
+        deadline = asyncio.get_running_loop().time() + 15
+        while worker.jobs_complete < 3 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
     finally:
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
