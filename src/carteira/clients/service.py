@@ -193,21 +193,27 @@ async def visible_client_ids(*, scope: ClientScope) -> list[int] | None:
     return [row["id"] for row in rows]
 
 
-async def advisors_of(*, client_ids: Iterable[int]) -> dict[int, int | None]:
-    """Each client's advisor (None: unassigned)."""
-    return await _column_of(client_ids, "advisor_id")
+@dataclass(frozen=True, slots=True)
+class ClientLabel:
+    name: str
+    advisor_id: int | None
 
 
-async def _column_of(client_ids: Iterable[int], column: str) -> dict[int, Any]:
-    """One column of these clients, by id (`column` is one of this module's own names)."""
+async def labels(*, client_ids: Iterable[int]) -> dict[int, ClientLabel]:
+    """Each client's name and advisor (None: unassigned), in one query."""
     wanted = sorted(set(client_ids))
     if not wanted:
         return {}
-    rows = await db().execute_query_dict(
-        f"SELECT id, {column} AS value FROM clients WHERE id = ANY($1::int[])",  # noqa: S608
-        [wanted],
-    )
-    return {row["id"]: row["value"] for row in rows}
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(
+            "SELECT id, name, advisor_id FROM clients WHERE id = ANY($1::int[])", wanted
+        )
+    return {row[0]: ClientLabel(row[1], row[2]) for row in rows}
+
+
+async def advisors_of(*, client_ids: Iterable[int]) -> dict[int, int | None]:
+    """Each client's advisor (None: unassigned)."""
+    return {i: label.advisor_id for i, label in (await labels(client_ids=client_ids)).items()}
 
 
 async def _check_assignment(advisor_id: int | None, *, scope: ClientScope) -> None:
@@ -232,7 +238,7 @@ async def lock_client(*, client_id: int) -> None:
 
 
 async def client_names(*, client_ids: Iterable[int]) -> dict[int, str]:
-    return await _column_of(client_ids, "name")
+    return {i: label.name for i, label in (await labels(client_ids=client_ids)).items()}
 
 
 async def _counts_changed(events: EventBus, client_id: int | None = None) -> None:
