@@ -267,6 +267,24 @@ async def test_the_advisors_stream_carries_only_their_book(
     )
 
 
+async def test_the_month_stream_carries_only_their_book(http, live_url, as_admin, books, advisor_b):
+    url = f"/ws/inflows?year={TODAY.year}&month={TODAY.month}&token={advisor_b.token}"
+    client_a, client_b = books["a"][0]["id"], books["b"][0]["id"]
+    async with http.ws_connect(ws_url(live_url, url)) as ws:
+        frames = [await next_json(ws)]
+        for client_id, amount in ((client_a, "700"), (client_b, "30")):
+            deposit = {"kind": "deposit", "date": str(TODAY), "amount": amount}
+            r = await as_admin.post(f"/clients/{client_id}/transactions", json=deposit)
+            assert r.status_code == 201, r.text
+        while frames[-1].get("net") != "530":  # B's 500 of the fixture, then 30
+            frames.append(await next_json(ws))
+    assert all(f["type"] == "inflows" for f in frames)
+    assert all({c["client_id"] for c in f["by_client"]} <= {client_b} for f in frames), (
+        "another advisor's client reached the stream"
+    )
+    assert "of A" not in json.dumps(frames)
+
+
 @pytest.fixture
 async def http():
     async with aiohttp.ClientSession() as session:

@@ -191,6 +191,25 @@ async def test_cors_answers_the_configured_origin_only(cors_client):
     assert r.headers["access-control-allow-origin"] == "https://app.example"  # never "*"
 
 
+async def test_cors_lets_a_spa_propagate_traces_and_read_the_headers_it_needs(cors_client):
+    """A SPA on another origin sends W3C trace context and reads the download's file name,
+    a created resource's Location, the request id and Retry-After."""
+    r = await cors_client.options(
+        "/clients",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "traceparent,tracestate,x-request-id",
+        },
+    )
+    assert r.status_code == 200
+    allowed = r.headers["access-control-allow-headers"].lower()
+    assert {"traceparent", "tracestate", "x-request-id"} <= set(allowed.replace(" ", "").split(","))
+    r = await cors_client.get("/health", headers={"Origin": "https://app.example"})
+    exposed = {h.strip().lower() for h in r.headers["access-control-expose-headers"].split(",")}
+    assert {"content-disposition", "location", "x-request-id", "retry-after"} <= exposed
+
+
 async def test_without_configured_origins_no_cross_origin_access(client):
     r = await client.get("/health", headers={"Origin": "https://app.example"})
     assert "access-control-allow-origin" not in r.headers

@@ -123,3 +123,9 @@ def test_cookie_scope_settings(monkeypatch):
         make(cookie_samesite="none", cookie_secure=False)  # browsers would drop the cookies
     with pytest.raises(ValidationError):
         make(cookie_samesite="sometimes")
+
+
+def test_a_user_holds_at_most_twenty_sockets_unless_configured(monkeypatch):
+    monkeypatch.delenv("WS_MAX_PER_USER", raising=False)
+    assert make().ws_max_per_user == 20
+    assert make(ws_max_per_user=50).ws_max_per_user == 50
