@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import aiohttp
+from tests.support import connect
 
 from bench.common import (
     PYTHON,
@@ -103,6 +104,19 @@ async def publish_ticks(redis_url: str, ticks: int) -> None:
         await redis.aclose()
 
 
+async def register(database_url: str) -> None:
+    """The benchmark's tickers as registered assets: sockets may follow only known tickers."""
+    conn = await connect(database_url)
+    try:
+        await conn.copy_records_to_table(
+            "assets",
+            columns=["ticker", "name", "exchange", "currency", "asset_type", "created_at"],
+            records=[(t, t, "SAO", "BRL", "EQUITY", datetime.now(UTC)) for t in TICKERS],
+        )
+    finally:
+        await conn.close()
+
+
 def run_case(
     env: dict[str, str],
     redis_url: str,
@@ -158,6 +172,7 @@ def main() -> None:
         env = bench_env(db.url, redis_url, **market.env())
 
         prepare_database(env)
+        asyncio.run(register(db.url))
         for api_processes in (1, 2):
             ports = [free_port() for _ in range(api_processes)]
             servers = [
