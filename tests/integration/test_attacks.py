@@ -194,6 +194,22 @@ async def test_a_ws_ticket_opens_one_socket_once(http, live_url, client, reader)
         assert await closed_with(ws) == 4401
 
 
+async def test_a_ws_ticket_lapses_after_thirty_seconds(http, live_url, app, client, reader):
+    import hashlib
+
+    r = await client.post("/auth/ws-ticket", headers=reader.headers)
+    assert (r.status_code, r.json()["expires_in"]) == (200, 30)
+    ticket = r.json()["ticket"]
+    key = "auth:ws-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
+    redis = app.state.redis
+    assert 0 < await redis.ttl(key) <= 30
+    # Thirty seconds later (the key's deadline brought forward): the ticket opens nothing.
+    await redis.pexpire(key, 1)
+    await asyncio.sleep(0.05)
+    late = await http.ws_connect(ws_url(live_url, f"/ws/prices?ticket={ticket}"))
+    assert await closed_with(late) == 4401
+
+
 # ---- the login throttle ------------------------------------------------------------------
 
 

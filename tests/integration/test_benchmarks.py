@@ -232,6 +232,8 @@ async def test_simulated_market_data_has_simulated_rates(app):
             date(2024, 2, 16),
         ]
         assert all(Decimal("0.03") < p.value < Decimal("0.05") for p in points)
+        # Labelled as what they are, wherever a benchmark names its source.
+        assert (market.rates.source, market.provider.source) == ("simulated", "simulated")
     finally:
         await market.close()
 

@@ -62,6 +62,11 @@ async def test_performance_matches_hand_computation(as_admin, as_reader):
 
     expected_xirr = pyxirr.xirr([D[0], D[2], TODAY], [-100, -121, 260])
     assert body["xirr_pct"] == pytest.approx(expected_xirr * 100, abs=1e-4)
+    # Under a year the rate is also given for the period itself, not annualized.
+    days = (TODAY - D[0]).days
+    assert body["xirr_period_pct"] == pytest.approx(
+        ((1 + expected_xirr) ** (days / 365) - 1) * 100, abs=1e-4
+    )
     assert body["xirr_note"] is None
     assert body["prices_unavailable"] is False
 
