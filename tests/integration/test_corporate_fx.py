@@ -318,6 +318,31 @@ async def test_positions_are_consolidated_in_reais(as_admin, two_currencies):
     assert [t["currency"] for t in body["totals"]] == ["BRL", "USD"]  # never added together
 
 
+async def test_a_rate_kept_while_the_provider_is_down_is_flagged_stale(
+    as_admin, two_currencies, yahoo, app
+):
+    from carteira.pricing.service import create_market_data
+    from tests.integration.test_pricing import _age_cached_quote
+
+    client, *_ = two_currencies
+    body = (await as_admin.get(f"/clients/{client['id']}/positions")).json()
+    assert (body["consolidated"]["fx_rates"], body["consolidated"]["fx_stale"]) == (
+        {"USD": "5"},
+        False,
+    )
+    await _age_cached_quote(app.state.redis, "USDBRL=X", 3600)
+    await app.state.market.close()  # its memory forgets the rate; Redis keeps the old one
+    app.state.market = app.state.hub.market = create_market_data(
+        app.state.settings, app.state.redis
+    )
+    yahoo.fail_symbol("USDBRL=X", status=500)
+    body = (await as_admin.get(f"/clients/{client['id']}/positions")).json()
+    # The last rate is used, and said to be old; nothing is invented or dropped.
+    assert body["consolidated"]["fx_rates"] == {"USD": "5"}
+    assert body["consolidated"]["fx_stale"] is True
+    assert body["consolidated"]["value"] == "14500"
+
+
 async def test_without_a_rate_nothing_is_invented(as_admin, two_currencies, yahoo, app):
     client, *_ = two_currencies
     yahoo.fail_symbol("USDBRL=X", status=500)
