@@ -450,3 +450,34 @@ async def test_a_first_holding_in_a_currency_backfills_its_rates(
         "SELECT MIN(date) AS first, COUNT(*) AS n FROM fx_rates WHERE series = 'USDBRL'"
     )
     assert (rows[0]["first"], rows[0]["n"]) == (date(2026, 3, 3), 4)
+
+
+async def test_the_daily_cron_refreshes_the_recent_rates_of_every_currency_held(
+    app, two_currencies, yahoo
+):
+    from datetime import timedelta
+
+    from carteira.allocations.tasks import daily_fx
+    from carteira.core import clock
+    from tests.factories import list_on_yahoo
+
+    recent = weekdays(clock.today() - timedelta(days=6), 4)
+    list_on_yahoo(
+        "USDBRL=X",
+        price="5.3",
+        previous_close="5.2",
+        currency="BRL",
+        history=[(day, Decimal("5.25")) for day in recent],
+    )
+    ctx = {"market": app.state.market, "settings": app.state.settings, "events": app.state.events}
+    assert await daily_fx(ctx) == {"rates": {"USD": 4}}  # reais need no rate
+    _, rows = await Tortoise.get_connection("default").execute_query(
+        "SELECT date, rate FROM fx_rates WHERE series = 'USDBRL' AND date >= $1 ORDER BY date",
+        [recent[0]],
+    )
+    assert [(row["date"], row["rate"]) for row in rows] == [(d, Decimal("5.25")) for d in recent]
+    await daily_fx(ctx)  # again: the same days rewritten, nothing doubled
+    _, again = await Tortoise.get_connection("default").execute_query(
+        "SELECT COUNT(*) AS n FROM fx_rates WHERE series = 'USDBRL' AND date >= $1", [recent[0]]
+    )
+    assert again[0]["n"] == len(recent)
