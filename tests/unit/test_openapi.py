@@ -64,6 +64,19 @@ def test_errors_are_per_operation_with_their_codes():
     assert {"sessionCookie": [], "csrfToken": []} in write["security"]
 
 
+def test_the_headers_a_client_reads_are_documented():
+    paths = DOCUMENT["paths"]
+    search = paths["/assets/search"]["get"]["responses"]["200"]["headers"]
+    assert {"X-Cache", "X-Cache-TTL", "X-Cache-Key", "X-Cache-Stale"} <= set(search)
+    for path in (
+        "/clients/{client_id}/positions",
+        "/clients/{client_id}/performance",
+        "/reports/inflows",
+        "/reports/clients",
+    ):
+        assert "Content-Disposition" in paths[path]["get"]["responses"]["200"]["headers"], path
+
+
 def test_the_linter_catches_what_it_is_for():
     broken = copy.deepcopy(DOCUMENT)
     created = broken["paths"]["/clients"]["post"]
