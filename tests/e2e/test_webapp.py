@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from carteira.core import clock
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
+from carteira.realtime.service import TICK
 from tests.e2e.browser import CHROMIUM_FLAGS, chromium
 from tests.factories import list_on_yahoo, make_asset, make_client
 from tests.integration.test_jobs import weekdays
@@ -258,6 +259,24 @@ async def test_admin_overview_matches_the_api(
         timeout=WAIT_MS,
     )
     await session.shot("overview")
+    # The badge says how far the prices can be trusted: simulated ones, then old ones.
+    for source, stale, state, label in (
+        ("simulated", False, "simulated", "Simuladas"),
+        ("yahoo", True, "stale", "Cotações defasadas"),
+    ):
+        quote = {
+            "ticker": "PETR4.SA",
+            "price": "39.5",
+            "previous_close": "38",
+            "change_pct": 3.947368,
+            "currency": "BRL",
+            "as_of": datetime.now(UTC).isoformat(),
+            "source": source,
+            "stale": stale,
+        }
+        await app.state.events.publish(TICK, held=["PETR4.SA"], quotes=[quote])
+        await page.wait_for_selector(f'#status[data-state="{state}"]', timeout=WAIT_MS)
+        assert await page.text_content("#status") == label
     await page.set_viewport_size(PHONE)
     # Nothing wider than the phone once the charts have redrawn at its width.
     await page.wait_for_function(
@@ -343,6 +362,19 @@ async def test_admin_finds_a_client_and_records_a_sale_and_a_dividend(
         assert answer.status == 200, (link, await answer.text())
         assert kind in answer.headers["content-type"], link
         assert answer.headers["content-disposition"].startswith("attachment"), link
+
+    # Every control says what it is to a screen reader, and the form is reached by keyboard.
+    unlabelled = await page.evaluate(
+        """() => [...document.querySelectorAll("input, select, textarea, button")]
+            .filter((el) => el.offsetParent !== null && el.type !== "hidden")
+            .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                && !el.getAttribute("aria-labelledby") && !(el.textContent || "").trim())
+            .map((el) => el.id || el.name || el.outerHTML.slice(0, 60))"""
+    )
+    assert unlabelled == []
+    await page.focus("#f-kind")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.closest('#tx-card') !== null")
 
     # A sale larger than the position: the API's refusal, beside the quantity.
     ledger_total = (await as_admin.get(f"/clients/{ana}/transactions")).json()["total"]
