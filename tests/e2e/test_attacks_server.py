@@ -229,7 +229,9 @@ async def test_an_exhausted_pool_answers_503_database_busy(client, admin, app):
 # ---- a killed worker ---------------------------------------------------------------------
 
 
-async def test_a_killed_workers_job_is_retried_within_a_minute(as_admin, settings, yahoo):
+async def test_a_killed_workers_job_is_retried_within_a_minute(as_admin, app, settings, yahoo):
+    from arq.constants import in_progress_key_prefix
+
     asset = await make_asset(as_admin, "PETR4.SA")
     env = process_env(settings, JOB_HEARTBEAT_SECONDS="1", TICK_SECONDS="60")
     yahoo.delay = 3.0  # each provider call is slow: the job is mid-flight when killed
@@ -237,6 +239,13 @@ async def test_a_killed_workers_job_is_retried_within_a_minute(as_admin, setting
         r = await as_admin.post("/jobs/daily-returns", json={"asset_id": asset["id"]})
         job_id = r.json()["job_id"]
         await _until(as_admin, job_id, {"in_progress"}, seconds=20)
+        # Killed once the job runs: its claim is a short lease (three heartbeats), taken
+        # before any of its work.
+        claim = in_progress_key_prefix + job_id
+        deadline = time.monotonic() + 10
+        while not 0 < await app.state.redis.pttl(claim) <= 3000:
+            assert time.monotonic() < deadline, await app.state.redis.pttl(claim)
+            await asyncio.sleep(0.05)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(5)
     started = time.monotonic()

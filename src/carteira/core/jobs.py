@@ -96,6 +96,9 @@ def job(
                 "job.try": int(ctx.get("job_try", 1)),
                 **_messaging(name, str(ctx.get("job_id")), operation="process"),
             }
+            # The first short lease before any work: a worker killed from here on leaves a
+            # claim that lapses in seconds, not after the job's whole timeout.
+            await _lease(ctx)
             heartbeat = asyncio.create_task(_heartbeat(ctx))
             # The PRODUCER span of `enqueue()` is the parent (one trace) and the link.
             producer = context_from(_trace)
@@ -145,19 +148,26 @@ def _messaging(name: str, job_id: str, *, operation: str) -> dict[str, str]:
     }
 
 
-async def _heartbeat(ctx: Context) -> None:
-    """Keep this job's claim alive in short leases while it runs (arq's own claim lasts the
-    job's whole timeout, so a killed worker would leave the job stuck that long)."""
+def _every(ctx: Context) -> float:
+    settings = ctx.get("settings")
+    return settings.job_heartbeat_seconds if settings else DEFAULT_HEARTBEAT_SECONDS
+
+
+async def _lease(ctx: Context) -> None:
+    """Shorten this job's claim to three heartbeats (arq's own lasts the job's timeout)."""
     redis: Redis | None = ctx.get("redis")
     if redis is None or "job_id" not in ctx:
         return
-    settings = ctx.get("settings")
-    every = settings.job_heartbeat_seconds if settings else DEFAULT_HEARTBEAT_SECONDS
-    key = in_progress_key_prefix + ctx["job_id"]
     with contextlib.suppress(*REDIS_DOWN_ERRORS):
-        while True:
-            await redis.pexpire(key, int(every * 3 * 1000))
-            await asyncio.sleep(every)
+        await redis.pexpire(in_progress_key_prefix + ctx["job_id"], int(_every(ctx) * 3 * 1000))
+
+
+async def _heartbeat(ctx: Context) -> None:
+    """Keep this job's claim alive in short leases while it runs (arq's own claim lasts the
+    job's whole timeout, so a killed worker would leave the job stuck that long)."""
+    while True:
+        await asyncio.sleep(_every(ctx))
+        await _lease(ctx)
 
 
 def _progress_key(job_id: str) -> str:
