@@ -56,8 +56,8 @@ def caddy(site_port: int, upstream_port: int, workdir: Path) -> Iterator[None]:
         process.wait(10)
 
 
-@pytest.mark.skipif(shutil.which("caddy") is None, reason="needs Caddy (.ci/run installs it)")
 async def test_the_proxy_serves_the_api_but_not_metrics_or_docs(settings, tmp_path):
+    assert shutil.which("caddy"), "needs Caddy (`.ci/run` installs it)"
     api_port, proxy_port = free_port(), free_port()
     api, proxy = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{proxy_port}"
     with (
@@ -83,10 +83,10 @@ async def test_the_proxy_serves_the_api_but_not_metrics_or_docs(settings, tmp_pa
 # ---- PostgreSQL's init script ---------------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("psql") is None, reason="needs psql (.ci/run installs it)")
 async def test_the_init_script_makes_a_non_superuser_owner_that_can_migrate(
     servers, settings, run_id, tmp_path
 ):
+    assert shutil.which("psql"), "needs psql (`.ci/run` installs it)"
     admin = urlsplit(servers.postgres_admin_url)
     socket_dir = parse_qs(admin.query).get("host", [""])[0]
     host = socket_dir or admin.hostname or "127.0.0.1"
