@@ -63,12 +63,19 @@ Prices = tuple[object, ...]  # what an answer's figures depend on besides the le
 
 
 @dataclass(frozen=True, slots=True)
-class _Rendered:
-    """An answer as JSON, and the prices it was computed at."""
+class _Priced:
+    """What an answer was valued at: its tickers' quotes and its currencies' rates."""
 
     tickers: list[str]
     currencies: list[str]
     prices: Prices
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    """An answer as JSON, and the prices it was computed at."""
+
+    priced: _Priced
     text: str
 
 
@@ -101,8 +108,8 @@ async def _kept_json(
     variants: dict[str, _Rendered] = cache.get(str(client_id)) or {}
     kept = variants.get(variant)
     if kept is not None:
-        batch, rates = await _market(market, kept.tickers, kept.currencies)
-        if _prices(batch, rates) == kept.prices:
+        batch, rates = await _market(market, kept.priced.tickers, kept.priced.currencies)
+        if _prices(batch, rates) == kept.priced.prices:
             return kept.text
     rendered = await compute()
     others = [(k, v) for k, v in variants.items() if k != variant][-(MAX_VARIANTS - 1) :]
@@ -114,7 +121,8 @@ async def client_positions_json(*, client_id: int, market: MarketData, events: E
     """`client_positions` as JSON (kept while nothing it depends on moves)."""
 
     async def compute() -> _Rendered:
-        return (await _positions(client_id=client_id, market=market, events=events))[1]
+        answer, priced = await _positions(client_id=client_id, market=market, events=events)
+        return _Rendered(priced, answer.model_dump_json())
 
     return await _kept_json(
         client_id=client_id, variant="positions", market=market, events=events, compute=compute
@@ -140,7 +148,7 @@ async def client_positions(*, client_id: int, market: MarketData, events: EventB
 
 async def _positions(
     *, client_id: int, market: MarketData, events: EventBus
-) -> tuple[PositionsOut, _Rendered]:
+) -> tuple[PositionsOut, _Priced]:
     async with db().acquire_connection() as connection:
         rows = await connection.fetch(_HOLDINGS_SQL, client_id)
         cash_rows = await connection.fetch(_CASH_SQL, client_id)
@@ -170,8 +178,7 @@ async def _positions(
         consolidated=_consolidated(totals, rates, market.settings.reporting_currency),
         prices_unavailable=bool(batch.errors),
     )
-    rendered = _Rendered(tickers, currencies, _prices(batch, rates), answer.model_dump_json())
-    return answer, rendered
+    return answer, _Priced(tickers, currencies, _prices(batch, rates))
 
 
 async def _open_lots_of(client_id: int, rows: Sequence[Any], events: EventBus) -> dict[int, int]:
@@ -320,8 +327,7 @@ async def list_allocations_json(
     """The open lots, a page, as JSON (kept while nothing it depends on moves)."""
 
     async def compute() -> _Rendered:
-        page = await _allocations(client_id=client_id, params=params, events=events, market=market)
-        return page[1]
+        return await _allocations(client_id=client_id, params=params, events=events, market=market)
 
     return await _kept_json(
         client_id=client_id,
@@ -334,7 +340,7 @@ async def list_allocations_json(
 
 async def _allocations(
     *, client_id: int, params: PageParams, events: EventBus, market: MarketData
-) -> tuple[AllocationPage, _Rendered]:
+) -> _Rendered:
     """The client's open lots (what remains of each purchase, first in first out, on today's
     split basis), newest first, marked to market. Slow prices never hold the listing: past
     the valuation timeout it answers without them (`prices_unavailable`)."""
@@ -360,7 +366,7 @@ async def _allocations(
     answer = AllocationPage.build(
         items, total=len(lots), params=params, prices_unavailable=bool(batch.errors)
     )
-    return answer, _Rendered(tickers, [], _prices(batch, rates), answer.model_dump_json())
+    return _Rendered(_Priced(tickers, [], _prices(batch, rates)), answer.model_dump_json())
 
 
 def lot_out(

@@ -211,11 +211,6 @@ async def labels(*, client_ids: Iterable[int]) -> dict[int, ClientLabel]:
     return {row[0]: ClientLabel(row[1], row[2]) for row in rows}
 
 
-async def advisors_of(*, client_ids: Iterable[int]) -> dict[int, int | None]:
-    """Each client's advisor (None: unassigned)."""
-    return {i: label.advisor_id for i, label in (await labels(client_ids=client_ids)).items()}
-
-
 async def _check_assignment(advisor_id: int | None, *, scope: ClientScope) -> None:
     """Only an admin assigns, and only to an active advisor; an advisor may name themself."""
     if not scope.everything:

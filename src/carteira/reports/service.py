@@ -184,10 +184,7 @@ async def inflows(
     else:
         chosen = every
         converted, missing = await _consolidated(every, reporting=reporting, start=start, end=end)
-    labels = await clients.labels(client_ids={row.client_id for row in chosen})
-    emails = await auth.user_emails(
-        user_ids={label.advisor_id for label in labels.values() if label.advisor_id is not None}
-    )
+    labels, emails = await _advisors({row.client_id for row in chosen})
     advisor_of = {client_id: label.advisor_id for client_id, label in labels.items()}
     overall = _Sums()
     by_client: dict[int, _Sums] = defaultdict(_Sums)
@@ -244,11 +241,15 @@ async def inflows(
     )
 
 
-async def _advisors(client_ids: Iterable[int]) -> tuple[dict[int, int | None], dict[int, str]]:
-    """Each client's advisor, and the advisors' emails."""
-    advisor_of = await clients.advisors_of(client_ids=client_ids)
-    emails = await auth.user_emails(user_ids=(a for a in advisor_of.values() if a is not None))
-    return advisor_of, emails
+async def _advisors(
+    client_ids: Iterable[int],
+) -> tuple[dict[int, clients.ClientLabel], dict[int, str]]:
+    """Each client's name and advisor (one query), and the advisors' emails."""
+    labels = await clients.labels(client_ids=client_ids)
+    emails = await auth.user_emails(
+        user_ids={label.advisor_id for label in labels.values() if label.advisor_id is not None}
+    )
+    return labels, emails
 
 
 async def _consolidated(
@@ -322,10 +323,11 @@ async def aum(*, market: MarketData, scope: ClientScope = EVERY_CLIENT) -> AumOu
 
 async def _aum_by_advisor(*, market: MarketData, visible: list[int] | None) -> list[AumByAdvisor]:
     held = await allocations.clients_holding(client_ids=visible)
-    advisor_of, emails = await _advisors(held)
+    labels, emails = await _advisors(held)
     books: dict[int, list[int]] = defaultdict(list)
     for client_id in held:
-        books[advisor_of.get(client_id) or 0].append(client_id)
+        label = labels.get(client_id)
+        books[(label.advisor_id if label else None) or 0].append(client_id)
     rows = []
     for advisor, client_ids in sorted(books.items()):
         figures = await allocations.aum(market=market, client_ids=client_ids)
