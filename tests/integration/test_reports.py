@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
+import random
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +17,7 @@ import pytest
 from carteira.allocations.service import LEDGER_CHANGED
 from carteira.core import clock
 from carteira.pricing.closes import store_closes
+from carteira.pricing.corporate import store_rates
 from carteira.pricing.schemas import DailyClose
 from tests.factories import make_allocation, make_asset, make_client
 from tests.support import connect, copy_buys
@@ -373,3 +376,109 @@ async def test_a_kept_answer_follows_writes_in_its_period_and_renames(as_admin, 
     assert r.status_code == 200, r.text
     names = {c["client_id"]: c["name"] for c in (await november())["by_client"]}
     assert names[ana["id"]] == "Ana Paula"
+
+
+async def test_a_kept_answer_brought_up_to_date_by_writes_equals_a_fresh_one(as_admin, as_reader):
+    """Deposits, withdrawals, buys and sales in two currencies (some on a day without a rate),
+    edits, moves out of the month and deletions, in a seeded random order: after each one, and
+    after a burst of concurrent ones, the kept answer is the one computed from scratch."""
+    from carteira.reports.captacao import KeptInflows
+    from carteira.reports.schemas import InflowsOut
+
+    rng = random.Random(20)
+    people = [(await make_client(as_admin, name=f"C{n}"))["id"] for n in range(4)]
+    petr = await make_asset(as_admin, "PETR4.SA", price="40")
+    aapl = await make_asset(as_admin, "AAPL", price="200", currency="USD")
+    # No dollar rate before the 3rd: a dollar flow on the 1st or 2nd has none.
+    await store_rates(
+        series="USDBRL", closes=[DailyClose(date=date(2026, 11, 3), close=Decimal("5.1"))]
+    )
+    entries: list[tuple[int, int]] = []
+    end = date(2026, 11, 30)
+
+    def entry() -> dict:
+        day = (NOV + timedelta(days=rng.randrange(6))).isoformat()
+        amount = str(Decimal(rng.randrange(1, 100_000)) / 100)
+        kind = rng.choice(["deposit", "withdrawal", "buy", "sell"])
+        if kind in ("deposit", "withdrawal"):
+            return {
+                "kind": kind,
+                "date": day,
+                "amount": amount,
+                "currency": rng.choice(["BRL", "USD"]),
+            }
+        return {
+            "kind": kind,
+            "date": day,
+            "asset_id": rng.choice([petr, aapl])["id"],
+            "quantity": str(rng.randrange(1, 5)),
+            "price": amount,
+            "settlement": "external",
+        }
+
+    async def write() -> None:
+        move = rng.random()
+        if entries and move < 0.2:
+            cid, eid = entries.pop(rng.randrange(len(entries)))
+            r = await as_admin.delete(f"/clients/{cid}/transactions/{eid}")
+            assert r.status_code in (204, 422), r.text
+        elif entries and move < 0.35:
+            cid, eid = rng.choice(entries)
+            day = rng.choice(["2026-10-20", "2026-11-04", "2026-11-02"])
+            r = await as_admin.patch(f"/clients/{cid}/transactions/{eid}", json={"date": day})
+            assert r.status_code in (200, 422), r.text
+        else:
+            cid = rng.choice(people)
+            r = await as_admin.post(f"/clients/{cid}/transactions", json=entry())
+            assert r.status_code in (201, 422), r.text
+            if r.status_code == 201:
+                entries.append((cid, r.json()["id"]))
+
+    async def kept(currency: str | None) -> dict:
+        params = {"year": 2026, "month": 11} | ({"currency": currency} if currency else {})
+        r = await as_reader.get("/reports/inflows", params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def fresh(currency: str | None) -> dict:
+        answer = KeptInflows(start=NOV, end=end, currency=currency, reporting="BRL", visible=None)
+        return InflowsOut.model_validate_json(await answer.render()).model_dump(mode="json")
+
+    for currency in (None, "BRL", "USD"):
+        await kept(currency)  # every answer is kept from here on
+    for _ in range(40):
+        await write()
+        for currency in (None, "BRL", "USD"):
+            assert await kept(currency) == await fresh(currency)
+    await asyncio.gather(*(write() for _ in range(10)), *(kept(None) for _ in range(10)))
+    for currency in (None, "BRL", "USD"):
+        assert await kept(currency) == await fresh(currency)
+    body = await kept(None)
+    assert body["fx_missing"]  # the days without a rate were exercised
+    assert body["inflows"] is None
+    assert len(body["by_client"]) >= 3
+
+
+async def test_a_write_seen_while_catching_up_is_not_hidden_by_the_text_rendered_then(as_admin):
+    from carteira.reports.captacao import KeptInflows
+
+    ana = (await make_client(as_admin, name="Ana"))["id"]
+    bia = (await make_client(as_admin, name="Bia"))["id"]
+    end = date(2026, 11, 30)
+
+    async def deposit(client_id: int, amount: str) -> None:
+        body = {"kind": "deposit", "date": "2026-11-03", "amount": amount}
+        r = await as_admin.post(f"/clients/{client_id}/transactions", json=body)
+        assert r.status_code == 201, r.text
+
+    kept = KeptInflows(start=NOV, end=end, currency=None, reporting="BRL", visible=None)
+    await kept.render()
+    await deposit(ana, "100")
+    await deposit(bia, "7")
+    kept.changed(ana)
+    catching_up = asyncio.create_task(kept.render())
+    await asyncio.sleep(0)  # it is reading Ana's flows now
+    kept.changed(bia)
+    assert '"net":"100"' in await catching_up  # rendered without Bia's news
+    after = json.loads(await kept.render())
+    assert (after["net"], after["count"]) == ("107", 2)

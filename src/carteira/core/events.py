@@ -73,12 +73,14 @@ class LocalCache:
         self.generation += 1
         self._entries.pop(key, None)
 
-    def discard_where(self, stale: Callable[[str, Event], bool]) -> Handler:
-        """A handler that forgets the entries `stale(key, event)` names (the others stay)."""
+    def update_with(self, apply: Callable[[str, Any, Event], bool]) -> Handler:
+        """A handler that lets each entry follow the event in place: `apply(key, value,
+        event)` brings the value up to date, or returns False to have it forgotten."""
 
         def handler(event: Event) -> None:
-            self.generation += 1
-            for key in [key for key in self._entries if stale(key, event)]:
+            for key in [
+                key for key, (_, value) in self._entries.items() if not apply(key, value, event)
+            ]:
                 del self._entries[key]
 
         return handler
@@ -132,18 +134,18 @@ class EventBus:
         ttl_seconds: float = 300,
         max_entries: int = 2048,
         keyed_by: str | None = None,
-        narrowed_by: Mapping[str, Callable[[str, Event], bool]] | None = None,
+        updated_by: Mapping[str, Callable[[str, Any, Event], bool]] | None = None,
     ) -> LocalCache:
         """The namespace's cache: emptied by `invalidate(namespace)` and by `cleared_by` events
         (only the entry keyed by the event's `keyed_by` field, when given); an event in
-        `narrowed_by` forgets only the entries its predicate names."""
+        `updated_by` is applied to each entry in place (see `LocalCache.update_with`)."""
         if namespace not in self._caches:
             cache = self._caches[namespace] = LocalCache(self, ttl_seconds, max_entries)
             handler = cache.discard_on(keyed_by) if keyed_by else cache.clear_on
             for kind in cleared_by:
                 self.subscribe(kind, handler)
-            for kind, stale in (narrowed_by or {}).items():
-                self.subscribe(kind, cache.discard_where(stale))
+            for kind, apply in (updated_by or {}).items():
+                self.subscribe(kind, cache.update_with(apply))
         return self._caches[namespace]
 
     # -- publishing --------------------------------------------------------------------------

@@ -6,34 +6,27 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import AsyncIterator, Hashable, Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from carteira.allocations import service as allocations
-from carteira.allocations.service import FlowRow
 from carteira.assets import service as assets
 from carteira.auth import service as auth
 from carteira.clients import service as clients
 from carteira.clients.service import EVERY_CLIENT, ClientScope
 from carteira.core import clock
 from carteira.core.events import Event, EventBus, LocalCache
-from carteira.core.money import ZERO, plain
+from carteira.core.money import plain
 from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
+from carteira.reports.captacao import KeptInflows
 from carteira.reports.exceptions import InvalidPeriodError
 from carteira.reports.schemas import (
     AumByAdvisor,
     AumByAssetType,
     AumByCurrency,
     AumOut,
-    FxMissing,
-    InflowsByAdvisor,
-    InflowsByClient,
-    InflowsByCurrency,
-    InflowsByDay,
-    InflowsOut,
 )
 
 MAX_PERIOD_DAYS = 5 * 366
@@ -58,40 +51,6 @@ def period(
 
 
 INFLOWS = "reports.inflows"
-Converted = tuple[Decimal | None, Decimal | None]  # a flow's inflow and outflow, converted
-
-
-@dataclass(slots=True)
-class _Sums:
-    """Running totals of a group of flows in the report's currency (None once a flow has no
-    rate for its date)."""
-
-    inflows: Decimal | None = ZERO
-    outflows: Decimal | None = ZERO
-    count: int = 0
-
-    def add(self, entries: int, inflow: Decimal | None, outflow: Decimal | None) -> None:
-        self.count += entries
-        self.inflows = None if self.inflows is None or inflow is None else self.inflows + inflow
-        self.outflows = (
-            None if self.outflows is None or outflow is None else self.outflows + outflow
-        )
-
-    @property
-    def net(self) -> Decimal | None:
-        if self.inflows is None or self.outflows is None:
-            return None
-        return plain(self.inflows - self.outflows)
-
-    def figures(self) -> dict[str, Any]:
-        net = self.net
-        return {
-            "inflows": plain(self.inflows) if self.inflows is not None else None,
-            "outflows": plain(self.outflows) if self.outflows is not None else None,
-            "net": net,
-            "total": net,
-            "count": self.count,
-        }
 
 
 def _cache_key(
@@ -100,28 +59,23 @@ def _cache_key(
     return f"{start.isoformat()}|{end.isoformat()}|{currency}|{reporting}|{scope.advisor_id}"
 
 
-def _touches_period(key: str, event: Event) -> bool:
-    """A ledger write changes the answers whose period holds one of the days it moved."""
+def _follow_write(key: str, kept: KeptInflows, event: Event) -> bool:
+    """A ledger write that moved a flow in the answer's period marks its client as changed."""
     first, last = key.split("|", 2)[:2]
-    return any(first <= day <= last for day in event.get("days", ()))
+    if any(first <= day <= last for day in event.get("days", ())):
+        if not isinstance(client_id := event.get("client_id"), int):
+            return False
+        kept.changed(client_id)
+    return True
 
 
 def _cache(events: EventBus) -> LocalCache:
     return events.cache(
         INFLOWS,
         cleared_by=(clients.CLIENT_CHANGED, auth.AUTH_CHANGED, pricing.MARKET_DATA_STORED),
-        narrowed_by={allocations.LEDGER_CHANGED: _touches_period},
+        updated_by={allocations.LEDGER_CHANGED: _follow_write},
         max_entries=256,
     )
-
-
-@dataclass
-class _Kept:
-    """A computed captação answer and its JSON renderings (each made on first use)."""
-
-    answer: InflowsOut
-    text: str | None = None
-    top: dict[int, str] = field(default_factory=dict)  # top N clients -> JSON
 
 
 async def _kept(
@@ -132,16 +86,20 @@ async def _kept(
     reporting: str,
     events: EventBus,
     scope: ClientScope,
-) -> _Kept:
-    """`inflows(...)`, kept in the process until a write moves a flow of the period, a client
-    changes hands or names, or exchange rates are stored (a past month is computed once)."""
+) -> KeptInflows:
+    """The period's captação, kept in the process and brought up to date by each write (a
+    client that changes hands or names, or stored exchange rates, start it again)."""
     cache = _cache(events)
     key = _cache_key(start, end, currency, reporting, scope)
     generation = cache.generation
     if (hit := cache.get(key)) is not None:
         return hit  # type: ignore[no-any-return]
-    kept = _Kept(
-        await inflows(start=start, end=end, currency=currency, reporting=reporting, scope=scope)
+    kept = KeptInflows(
+        start=start,
+        end=end,
+        currency=currency,
+        reporting=reporting,
+        visible=await clients.visible_client_ids(scope=scope),
     )
     cache.set(key, kept, generation=generation)
     return kept
@@ -155,89 +113,37 @@ async def inflows_json(
     reporting: str,
     events: EventBus,
     scope: ClientScope = EVERY_CLIENT,
+    top_clients: int | None = None,
 ) -> str:
-    """`inflows(...)` as JSON (kept while no flow of its period moves)."""
+    """Captação in [start, end] of the clients in `scope`, as JSON: consolidated in
+    `reporting` (foreign flows at their date's rate), or only the flows in `currency`,
+    unconverted; `top_clients`: only that many clients, the largest net first."""
     kept = await _kept(
         start=start, end=end, currency=currency, reporting=reporting, events=events, scope=scope
     )
-    if kept.text is None:
-        kept.text = kept.answer.model_dump_json()
-    return kept.text
+    return await kept.render(top_clients=top_clients)
 
 
-async def inflows(
+async def month_inflows_json(
     *,
-    start: date,
-    end: date,
-    currency: str | None,
+    year: int,
+    month: int,
     reporting: str,
+    events: EventBus,
     scope: ClientScope = EVERY_CLIENT,
-) -> InflowsOut:
-    """Captação in [start, end] of the clients in `scope`: consolidated in `reporting`
-    (foreign flows at their date's rate), or only the flows in `currency`, unconverted."""
-    visible = await clients.visible_client_ids(scope=scope)
-    every = await allocations.flows(start=start, end=end, client_ids=visible)
-    if currency is not None:
-        chosen = [row for row in every if row.currency == currency]
-        converted: list[Converted] = [(row.inflow, row.outflow) for row in chosen]
-        missing: dict[str, list[date]] = {}
-    else:
-        chosen = every
-        converted, missing = await _consolidated(every, reporting=reporting, start=start, end=end)
-    labels, emails = await _advisors({row.client_id for row in chosen})
-    advisor_of = {client_id: label.advisor_id for client_id, label in labels.items()}
-    overall = _Sums()
-    by_client: dict[int, _Sums] = defaultdict(_Sums)
-    by_day: dict[date, _Sums] = defaultdict(_Sums)
-    by_advisor: dict[int, _Sums] = defaultdict(_Sums)
-    # One pass: every flow added to its client, day, advisor and the whole.
-    for row, (inflow, outflow) in zip(chosen, converted, strict=True):
-        for sums in (
-            overall,
-            by_client[row.client_id],
-            by_day[row.date],
-            by_advisor[advisor_of.get(row.client_id) or 0],
-        ):
-            sums.add(row.entries, inflow, outflow)
-    by_currency: dict[str, _Sums] = defaultdict(_Sums)
-    for row in every:
-        by_currency[row.currency].add(row.entries, row.inflow, row.outflow)
-    # Built from figures this function computed: no validation pass for thousands of rows.
-    clients_out = sorted(
-        (
-            InflowsByClient.model_construct(
-                client_id=client_id,
-                name=labels[client_id].name if client_id in labels else "",
-                **sums.figures(),
-            )
-            for client_id, sums in by_client.items()
-        ),
-        key=lambda c: (-(c.net or ZERO), c.client_id),
-    )
-    whole_month = start.day == 1 and end == date(
-        start.year, start.month, calendar.monthrange(start.year, start.month)[1]
-    )
-    return InflowsOut(
+    top_clients: int | None = None,
+) -> str:
+    """The month's captação, consolidated, as JSON (what /ws/inflows shows; a dashboard's
+    card takes only its top clients)."""
+    start, end = period(year=year, month=month, start=None, end=None)
+    return await inflows_json(
         start=start,
         end=end,
-        year=start.year if whole_month else None,
-        month=start.month if whole_month else None,
-        currency=currency or reporting,
-        consolidated=currency is None,
-        by_client=clients_out,
-        by_day=[InflowsByDay(date=day, **sums.figures()) for day, sums in sorted(by_day.items())],
-        by_advisor=[
-            InflowsByAdvisor(
-                advisor_id=advisor or None, advisor=emails.get(advisor), **sums.figures()
-            )
-            for advisor, sums in sorted(by_advisor.items())
-        ],
-        by_currency=[
-            InflowsByCurrency(currency=code, **sums.figures())
-            for code, sums in sorted(by_currency.items())
-        ],
-        fx_missing=[FxMissing(currency=c, dates=days) for c, days in sorted(missing.items())],
-        **overall.figures(),
+        currency=None,
+        reporting=reporting,
+        events=events,
+        scope=scope,
+        top_clients=top_clients,
     )
 
 
@@ -250,49 +156,6 @@ async def _advisors(
         user_ids={label.advisor_id for label in labels.values() if label.advisor_id is not None}
     )
     return labels, emails
-
-
-async def _consolidated(
-    rows: list[FlowRow], *, reporting: str, start: date, end: date
-) -> tuple[list[Converted], dict[str, list[date]]]:
-    """Each row's inflow and outflow at its date's rate (None: no rate), and the days without
-    one per currency."""
-    window = await pricing.fx_window(
-        currencies={r.currency for r in rows}, reporting=reporting, first=start, last=end
-    )
-    converted: list[Converted] = []
-    missing = defaultdict(list)
-    for row in rows:
-        inflow = window.convert(row.inflow, row.currency, row.date)
-        if inflow is None:
-            missing[row.currency].append(row.date)
-        converted.append((inflow, window.convert(row.outflow, row.currency, row.date)))
-    return converted, {c: sorted(set(days)) for c, days in missing.items()}
-
-
-async def month_inflows_json(
-    *,
-    year: int,
-    month: int,
-    reporting: str,
-    events: EventBus,
-    scope: ClientScope = EVERY_CLIENT,
-    top_clients: int | None = None,
-) -> str:
-    """The month's captação, consolidated, as JSON (what /ws/inflows shows); `top_clients`:
-    only that many clients in `by_client`, the largest net first (a dashboard's card)."""
-    start, end = period(year=year, month=month, start=None, end=None)
-    if top_clients is None:
-        return await inflows_json(
-            start=start, end=end, currency=None, reporting=reporting, events=events, scope=scope
-        )
-    kept = await _kept(
-        start=start, end=end, currency=None, reporting=reporting, events=events, scope=scope
-    )
-    if (text := kept.top.get(top_clients)) is None:
-        trimmed = kept.answer.model_copy(update={"by_client": kept.answer.by_client[:top_clients]})
-        text = kept.top[top_clients] = trimmed.model_dump_json()
-    return text
 
 
 async def aum(*, market: MarketData, scope: ClientScope = EVERY_CLIENT) -> AumOut:
