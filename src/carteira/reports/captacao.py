@@ -11,6 +11,7 @@ rendered.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import calendar
 from collections import defaultdict
 from collections.abc import Collection, Hashable, Iterable
@@ -94,6 +95,7 @@ class _ClientFlows:
     by_currency: dict[str, Sums] = field(default_factory=lambda: defaultdict(Sums))  # raw
     missing: set[tuple[str, date]] = field(default_factory=set)  # days without a rate
     row: str | None = None  # the client's `by_client` entry as JSON; None: nothing counted
+    rank: tuple[Decimal, int] | None = None  # its place in `by_client`: the largest net first
 
     @property
     def exact(self) -> bool:
@@ -126,6 +128,7 @@ class KeptInflows:
         self._by_day: dict[date, Sums] = {}
         self._by_advisor: dict[int, Sums] = {}
         self._by_currency: dict[str, Sums] = {}
+        self._ranking: list[tuple[Decimal, int]] = []  # the counted clients' ranks, in order
         self._changed: set[int] = set()
         self._texts: dict[int | None, str] = {}  # rendered answers by their top-N cut
         self._lock = asyncio.Lock()  # one reader loads or catches up; the others wait for it
@@ -145,6 +148,7 @@ class KeptInflows:
         self._clients = {}
         self._labels, self._emails = {}, {}
         await self._take(_by_client(rows))
+        self._ranking = sorted(f.rank for f in self._clients.values() if f.rank is not None)
         self._sum_every_client()
 
     async def render(self, *, top_clients: int | None = None) -> str:
@@ -173,6 +177,12 @@ class KeptInflows:
         grouped = _by_client(rows)
         await self._take(grouped)
         new = [self._clients[client_id] for client_id in grouped]
+        for flows in old:
+            if flows.rank is not None:
+                del self._ranking[bisect.bisect_left(self._ranking, flows.rank)]
+        for flows in new:
+            if flows.rank is not None:
+                bisect.insort(self._ranking, flows.rank)
         if all(flows.exact for flows in (*old, *new)) and self._overall.exact:
             for flows in old:
                 self._count(flows, sign=-1)
@@ -213,6 +223,7 @@ class KeptInflows:
             flows.sums.add_flow(row.entries, inflow, outflow)
             flows.by_day[row.date].add_flow(row.entries, inflow, outflow)
         if flows.sums.count:
+            flows.rank = (-(flows.sums.net or ZERO), client_id)
             flows.row = InflowsByClient.model_construct(
                 client_id=client_id, name=label.name if label else "", **flows.sums.figures()
             ).model_dump_json()
@@ -244,14 +255,8 @@ class KeptInflows:
     # -- rendering -----------------------------------------------------------------------
 
     def _render(self, top_clients: int | None) -> str:
-        ranked = sorted(
-            (-(flows.sums.net or ZERO), client_id, flows.row)
-            for client_id, flows in self._clients.items()
-            if flows.row is not None
-        )
-        rows = [row for _, _, row in ranked]
-        if top_clients is not None:
-            rows = rows[:top_clients]
+        ranking = self._ranking if top_clients is None else self._ranking[:top_clients]
+        rows = [self._clients[client_id].row or "" for _, client_id in ranking]
         missing: dict[str, set[date]] = defaultdict(set)
         for flows in self._clients.values():
             for code, day in flows.missing:
