@@ -350,3 +350,29 @@ async def test_advisors_manage_no_users_and_start_no_jobs(as_advisor_a, yahoo):
     list_on_yahoo("ITUB4.SA")
     registered = await as_advisor_a.post("/assets", json={"ticker": "ITUB4.SA"})
     assert registered.status_code == 201  # reference data: an advisor may register a ticker
+
+
+async def test_kept_captacao_follows_a_client_handed_to_another_advisor(
+    as_admin, as_advisor_b, books, advisor_a, advisor_b
+):
+    # Kept first: the firm's month, and B's book.
+    assert (await as_advisor_b.get("/reports/inflows")).json()["net"] == "500"
+    firm = (await as_admin.get("/reports/inflows")).json()
+    assert {(a["advisor_id"], a["net"]) for a in firm["by_advisor"]} == {
+        (None, "7"),
+        (advisor_a.id, "3000"),
+        (advisor_b.id, "500"),
+    }
+    nobody = books["nobody"]["id"]
+    r = await as_admin.patch(
+        f"/clients/{nobody}", json={"advisor_id": advisor_b.id, "name": "Nadia of B"}
+    )
+    assert r.status_code == 200, r.text
+    firm = (await as_admin.get("/reports/inflows")).json()
+    assert {(a["advisor_id"], a["advisor"], a["net"]) for a in firm["by_advisor"]} == {
+        (advisor_a.id, "ana.advisor@example.com", "3000"),
+        (advisor_b.id, "bia.advisor@example.com", "507"),
+    }
+    assert {c["client_id"]: c["name"] for c in firm["by_client"]}[nobody] == "Nadia of B"
+    theirs = (await as_advisor_b.get("/reports/inflows")).json()
+    assert (theirs["net"], len(theirs["by_client"])) == ("507", 2)

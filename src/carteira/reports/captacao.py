@@ -141,6 +141,11 @@ class KeptInflows:
             self._changed.add(client_id)
             self._texts.clear()
 
+    def relabeled(self, client_id: int) -> None:
+        """The client's name or advisor may have changed (or the client is gone)."""
+        self._labels.pop(client_id, None)
+        self.changed(client_id)
+
     async def _load(self) -> None:
         """Every flow of the period, from the database."""
         rows = await allocations.flows(start=self.start, end=self.end, client_ids=self.visible)

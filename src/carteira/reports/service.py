@@ -69,11 +69,23 @@ def _follow_write(key: str, kept: KeptInflows, event: Event) -> bool:
     return True
 
 
+def _follow_client(_: str, kept: KeptInflows, event: Event) -> bool:
+    """A renamed or reassigned client is read again; an advisor's book is started again (the
+    client may have joined or left it)."""
+    if kept.visible is not None or not isinstance(client_id := event.get("client_id"), int):
+        return False
+    kept.relabeled(client_id)
+    return True
+
+
 def _cache(events: EventBus) -> LocalCache:
     return events.cache(
         INFLOWS,
-        cleared_by=(clients.CLIENT_CHANGED, auth.AUTH_CHANGED, pricing.MARKET_DATA_STORED),
-        updated_by={allocations.LEDGER_CHANGED: _follow_write},
+        cleared_by=(auth.AUTH_CHANGED, pricing.MARKET_DATA_STORED),
+        updated_by={
+            allocations.LEDGER_CHANGED: _follow_write,
+            clients.CLIENT_CHANGED: _follow_client,
+        },
         max_entries=256,
     )
 
@@ -87,8 +99,8 @@ async def _kept(
     events: EventBus,
     scope: ClientScope,
 ) -> KeptInflows:
-    """The period's captação, kept in the process and brought up to date by each write (a
-    client that changes hands or names, or stored exchange rates, start it again)."""
+    """The period's captação, kept in the process and brought up to date by each ledger write
+    and client edit (stored exchange rates or an advisor's new email start it again)."""
     cache = _cache(events)
     key = _cache_key(start, end, currency, reporting, scope)
     generation = cache.generation
