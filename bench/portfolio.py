@@ -1,11 +1,13 @@
-"""Issues #3 and #18: GET /clients (as a reader, and as an advisor whose book is 300 of the
+"""Issues #3, #18 and #20: GET /clients (as a reader, and as an advisor whose book is 300 of the
 10,000 clients) and GET /clients/{id}/allocations against the ceiling.
 
     .venv/bin/python -m bench.portfolio [--seconds 10] [--runs 3]
 
 Seeds 10,000 clients and 50,000 allocations in a throw-away database, serves the API with one
 uvicorn process, and drives it with wrk (64 connections) next to a bare Starlette endpoint that
-returns the same JSON bytes (the ceiling), also one process. Prints a markdown table.
+returns the same JSON bytes (the ceiling), also one process. Then the same client-list page
+from a plain FastAPI + SQLAlchemy service (`bench/peer.py`) against its own ceiling. Prints a
+markdown table.
 """
 
 from __future__ import annotations
@@ -152,6 +154,26 @@ def main() -> None:
                     runs=args.runs,
                     seconds=args.seconds,
                 )
+        # The same page from a plain FastAPI + SQLAlchemy service (bench/peer.py), served
+        # alone, one process like the API.
+        peer_port = free_port()
+        peer = [PYTHON, "-m", "uvicorn", "bench.peer:app", "--port", str(peer_port)]
+        peer += ["--log-level", "warning", "--no-access-log"]
+        peer_url = f"http://127.0.0.1:{peer_port}"
+        with process(peer, {**env, "DATABASE_URL": db.url}, f"{peer_url}/ping") as peer_proc:
+            rows += compare_with_ceiling(
+                peer_url,
+                "",
+                {
+                    "GET /clients (page 20), plain FastAPI + SQLAlchemy": endpoints[
+                        "GET /clients (page 20)"
+                    ]
+                },
+                env=env,
+                api_process=peer_proc,
+                runs=args.runs,
+                seconds=args.seconds,
+            )
     print_table(rows, CEILING_COLUMNS)
     dump(REPO / "bench" / "results" / "portfolio.json", rows)
 
