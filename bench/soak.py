@@ -97,11 +97,19 @@ class RouteStats:
     errors: int = 0
 
 
-async def drive(base: str, tokens: dict[str, str], *, rate: int, seconds: int) -> dict:
+WINDOW_SECONDS = 5  # the timeline's resolution
+
+
+async def drive(
+    base: str, tokens: dict[str, str], *, rate: int, seconds: int, warmup: int = 0
+) -> dict:
+    """`warmup` seconds of the same load first (not counted: the process's caches, pools and
+    first price fetches fill then), then `seconds` measured."""
     rng = random.Random(7)
     routes = list(MIX)
     weights = list(MIX.values())
     stats: dict[str, RouteStats] = defaultdict(RouteStats)
+    windows: dict[int, list[float]] = defaultdict(list)  # every request's latency by window
     samples: list[str] = []
 
     async def one(http: aiohttp.ClientSession, route: str) -> None:
@@ -120,22 +128,28 @@ async def drive(base: str, tokens: dict[str, str], *, rate: int, seconds: int) -
             ok = False
             if len(samples) < 20:
                 samples.append(f"{method} {path} -> {exc!r}")
-        stats[route].latencies_ms.append((time.perf_counter() - started) * 1000)
-        if not ok:
+        latency_ms = (time.perf_counter() - started) * 1000
+        if measuring.is_set():
+            stats[route].latencies_ms.append(latency_ms)
+        windows[int((time.monotonic() - began) // WINDOW_SECONDS)].append(latency_ms)
+        if not ok and measuring.is_set():
             stats[route].errors += 1
 
+    measuring = asyncio.Event()
+    began = time.monotonic() + warmup  # windows before it (negative) are the warm-up's
     connector = aiohttp.TCPConnector(limit=128)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
         pending: set[asyncio.Task[None]] = set()
-        started = time.monotonic()
-        for n in range(rate * seconds):
-            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+        for n in range(-rate * warmup, rate * seconds):
+            await asyncio.sleep(max(0.0, began + n / rate - time.monotonic()))
+            if n == 0:
+                measuring.set()
             task = asyncio.create_task(one(http, rng.choices(routes, weights)[0]))
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending)
-    return {"stats": stats, "samples": samples}
+    return {"stats": stats, "windows": windows, "samples": samples}
 
 
 def hold_sockets(base: str, token: str, count: int, seconds: float, out: multiprocessing.Queue):
@@ -182,6 +196,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--sockets", type=int, default=500)
+    parser.add_argument(
+        "--warmup-seconds", type=int, default=30, help="load before measuring (reported apart)"
+    )
     args = parser.parse_args()
     seconds = int(args.minutes * 60)
     _, redis_url = server_urls()
@@ -201,7 +218,13 @@ def main() -> None:
             results: multiprocessing.Queue = multiprocessing.Queue()
             holder = multiprocessing.Process(
                 target=hold_sockets,
-                args=(base, tokens["reader"], args.sockets, seconds + 30, results),
+                args=(
+                    base,
+                    tokens["reader"],
+                    args.sockets,
+                    args.warmup_seconds + seconds + 30,
+                    results,
+                ),
             )
             holder.start()
             rss: dict[str, list[float]] = {"api": [], "worker": []}
@@ -216,7 +239,9 @@ def main() -> None:
             async def run() -> dict:
                 sampler = asyncio.create_task(sample_rss())
                 try:
-                    return await drive(base, tokens, rate=args.rate, seconds=seconds)
+                    return await drive(
+                        base, tokens, rate=args.rate, seconds=seconds, warmup=args.warmup_seconds
+                    )
                 finally:
                     sampler.cancel()
 
@@ -242,6 +267,29 @@ def main() -> None:
             "errors": "errors",
             "p50_ms": "p50 ms",
             "p99_ms": "p99 ms",
+        },
+    )
+    # When the slow requests happened: every route together, window by window.
+    timeline = [
+        {
+            "window": f"{n * WINDOW_SECONDS}-{(n + 1) * WINDOW_SECONDS} s"
+            + (" (warm-up)" if n < 0 else ""),
+            "requests": len(latencies),
+            "p50_ms": statistics.median(latencies),
+            "p99_ms": statistics.quantiles(latencies, n=100)[98] if len(latencies) > 1 else 0,
+            "max_ms": max(latencies),
+        }
+        for n, latencies in sorted(outcome["windows"].items())
+    ]
+    print()
+    print_table(
+        timeline,
+        {
+            "window": "window",
+            "requests": "requests",
+            "p50_ms": "p50 ms",
+            "p99_ms": "p99 ms",
+            "max_ms": "max ms",
         },
     )
     # RSS after the first minute (caches and pools warm) against the end of the run.
@@ -281,12 +329,14 @@ def main() -> None:
         REPO / "bench" / "results" / "soak.json",
         {
             "routes": rows,
+            "timeline": timeline,
             "memory": memory,
             "sockets": sockets,
             "samples": outcome["samples"],
             "rss_series": rss,
             "rate": args.rate,
             "seconds": seconds,
+            "warmup_seconds": args.warmup_seconds,
         },
     )
 
