@@ -191,6 +191,34 @@ def hold_sockets(base: str, token: str, count: int, seconds: float, out: multipr
     out.put(asyncio.run(run()))
 
 
+def gc_pauses(base: str) -> list[dict[str, object]]:
+    """The API's cycle-collector pauses over the run (its `/metrics`), by generation."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base}/metrics") as response:
+        text = response.read().decode()
+    rows = []
+    for generation in ("0", "1", "2"):
+
+        def value(suffix: str, extra: str = "", generation: str = generation) -> float:
+            label = f'generation="{generation}"' + extra
+            found = re.search(rf"carteira_gc_pause_seconds_{suffix}{{{label}}} (\S+)", text)
+            return float(found.group(1)) if found else 0.0
+
+        count = value("count")
+        rows.append(
+            {
+                "generation": generation,
+                "collections": int(count),
+                "total_ms": 1000 * value("sum"),
+                "over_50_ms": int(count - value("bucket", ',le="0.05"')),
+                "over_100_ms": int(count - value("bucket", ',le="0.1"')),
+            }
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=10)
@@ -246,6 +274,7 @@ def main() -> None:
                     sampler.cancel()
 
             outcome = asyncio.run(run())
+            collections = gc_pauses(base)
             sockets = results.get(timeout=120)
             holder.join(30)
             cpu = {name: sum(p.cpu_times()[:2]) for name, p in (("api", api), ("worker", worker))}
@@ -323,6 +352,17 @@ def main() -> None:
         f"dropped or errored: {sockets['dropped']}, "
         f"failed to connect: {sockets['failed_to_connect']}"
     )
+    print()
+    print_table(
+        collections,
+        {
+            "generation": "GC generation",
+            "collections": "collections",
+            "total_ms": "total ms",
+            "over_50_ms": "> 50 ms",
+            "over_100_ms": "> 100 ms",
+        },
+    )
     for sample in outcome["samples"]:
         print("error:", sample)
     dump(
@@ -330,6 +370,7 @@ def main() -> None:
         {
             "routes": rows,
             "timeline": timeline,
+            "gc_pauses": collections,
             "memory": memory,
             "sockets": sockets,
             "samples": outcome["samples"],

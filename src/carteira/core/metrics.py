@@ -6,8 +6,11 @@ host can share it), every process writes its samples there and `/metrics` aggreg
 
 from __future__ import annotations
 
+import gc
 import os
+import time
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -61,6 +64,28 @@ JOB_DURATION = Histogram(
     ["job"],
     buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800),
 )
+GC_PAUSE = Histogram(
+    "carteira_gc_pause_seconds",
+    "The event loop stopped for the cycle collector, by generation",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
+
+
+_gc_started = [0.0]
+
+
+def _time_collection(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _gc_started[0] = time.perf_counter()
+    else:
+        GC_PAUSE.labels(str(info["generation"])).observe(time.perf_counter() - _gc_started[0])
+
+
+def watch_gc_pauses() -> None:
+    """Time every collection: a full one over a process's warm caches stops every request."""
+    if _time_collection not in gc.callbacks:
+        gc.callbacks.append(_time_collection)
 
 
 def serve_worker_metrics(port: int) -> None:
