@@ -159,6 +159,44 @@ async def test_a_dashboard_gets_one_frame_per_tick_shared_by_its_book(
             await next_json(one, seconds=0.3)
 
 
+async def test_dashboards_opening_together_take_the_firms_tickers_from_the_tick(
+    http, live_url, app, as_admin, reader, yahoo, monkeypatch
+):
+    from carteira.allocations import service as allocations
+
+    queries = []
+    real_held_tickers = allocations.held_tickers
+
+    async def counted(**kwargs):
+        if kwargs.get("events") is app.state.events:  # the hub's (the tick's job asks too)
+            queries.append(kwargs)
+        return await real_held_tickers(**kwargs)
+
+    monkeypatch.setattr(allocations, "held_tickers", counted)
+    client = await make_client(as_admin)
+    petr = await make_asset(as_admin, "PETR4.SA", price="38", previous_close="38")
+    await make_allocation(as_admin, client["id"], asset_id=petr["id"])
+    await tick(app)
+    for _ in range(100):  # the tick reaches this process through Redis
+        if app.state.hub.held == {"PETR4.SA"}:
+            break
+        await asyncio.sleep(0.02)
+    url = ws_url(live_url, f"/ws/dashboard?token={reader.token}")
+
+    async def first_prices() -> list[str]:
+        async with http.ws_connect(url) as ws:
+            return [p["ticker"] for p in (await next_json(ws))["prices"]]
+
+    # A reconnect storm: twenty dashboards, no query (the tick said what the firm holds).
+    assert await asyncio.gather(*(first_prices() for _ in range(20))) == [["PETR4.SA"]] * 20
+    assert queries == []
+    # After a write, what is held now (not the tick's) is read again.
+    vale = await make_asset(as_admin, "VALE3.SA", price="61", previous_close="61")
+    await make_allocation(as_admin, client["id"], asset_id=vale["id"])
+    assert await first_prices() == ["PETR4.SA", "VALE3.SA"]
+    assert len(queries) == 1
+
+
 async def test_subscribe_and_unsubscribe(http, live_url, app, as_admin, reader, yahoo):
     # One registered, one found by a search: both count as known tickers.
     await make_asset(as_admin, "VALE3.SA", price="61", previous_close="60")

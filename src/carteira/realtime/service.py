@@ -129,6 +129,8 @@ class Hub:
         self.connections: set[Connection] = set()
         self.held: set[str] = set()  # every ticker held (the tick's), for whole-firm scopes
         self._held_in: dict[ClientScope, set[str]] = {}  # an advisor's book: its tickers
+        self._held_current = False  # `held` is the last tick's, and no write came after it
+        self._firm_held: asyncio.Task[set[str]] | None = None  # the query before that
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._months_due: set[tuple[int, int]] = set()
@@ -244,7 +246,20 @@ class Hub:
         self._enqueue(connection, *prices, *errors)
 
     async def _held_by(self, scope: ClientScope) -> set[str]:
-        """The tickers the scope's clients hold now."""
+        """The tickers the scope's clients hold now. The whole firm's come with every tick
+        (a reconnect storm of dashboards must not query them once each); after a write, the
+        dashboards opening together share one query."""
+        if scope.everything:
+            if self._held_current:
+                return self.held
+            if self._firm_held is None or self._firm_held.done():
+                self._firm_held = asyncio.create_task(self._query_held(scope))
+                self._tasks.add(self._firm_held)
+                self._firm_held.add_done_callback(self._tasks.discard)
+            return await asyncio.shield(self._firm_held)
+        return await self._query_held(scope)
+
+    async def _query_held(self, scope: ClientScope) -> set[str]:
         client_ids = await clients.visible_client_ids(scope=scope)
         held = set(await allocations.held_tickers(events=self.bus, client_ids=client_ids))
         if scope.everything:
@@ -346,7 +361,9 @@ class Hub:
         self.connections.discard(connection)
 
     def _on_tick(self, event: Event) -> None:
-        self.held = set(event.get("held", ()))
+        if "held" in event:
+            self.held = set(event["held"])
+            self._held_current = True
         messages: dict[str, str] = {}
         for raw in event.get("quotes", ()):
             try:
@@ -380,6 +397,7 @@ class Hub:
     def _on_ledger_changed(self, event: Event) -> None:
         """A ledger write moved some flows: the months it touched are sent again to the sockets
         here that watch them (once per burst of writes, and only if some socket watches)."""
+        self._held_current = False
         months = {
             (int(flow["date"][:4]), int(flow["date"][5:7])) for flow in event.get("flows", ())
         }
