@@ -1,6 +1,7 @@
 """Issue #9 soak: mixed REST load at a fixed rate for 10 minutes with 500 WebSockets attached.
 
-    .venv/bin/python -m bench.soak [--minutes 10] [--rate 100] [--sockets 500]
+    .venv/bin/python -m bench.soak [--minutes 10] [--rate 100] [--sockets 500] [--workers 1]
+                                   [--warmup-seconds 30]
 
 The portfolio benchmark's data (10,000 clients, 50,000 lots on 200 tickers), one API process,
 one worker (price tick every 5 s, for every held ticker, from the fake Yahoo), and a client
@@ -224,6 +225,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--sockets", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=1, help="API processes (serve --workers)")
     parser.add_argument(
         "--warmup-seconds", type=int, default=30, help="load before measuring (reported apart)"
     )
@@ -237,6 +239,7 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
+        serve += ["--workers", str(args.workers)] if args.workers > 1 else []
         worker_cmd = [PYTHON, "-m", "carteira", "worker"]
         with (
             process(serve, env, f"{base}/health") as api,

@@ -447,6 +447,21 @@ async def test_metrics_move_with_traffic(client, as_admin, settings, yahoo):
     assert "carteira_market_circuit_open" in after
 
 
+async def test_collector_passes_are_timed_and_young_ones_are_rarer(client):
+    import gc
+
+    from carteira.main import GC_THRESHOLDS
+
+    before = (await client.get("/metrics")).text
+    gc.collect()
+    after = (await client.get("/metrics")).text
+    name = "carteira_gc_pause_seconds_count"
+    assert sample(after, name, generation="2") == sample(before, name, generation="2") + 1
+    assert sample(after, "carteira_gc_pause_seconds_sum", generation="2") > 0
+    assert gc.get_threshold() == GC_THRESHOLDS
+    assert GC_THRESHOLDS[0] > 700  # Python's default: a young pass every 700 allocations
+
+
 async def test_the_worker_health_check_leaves_no_metrics_file(settings, redis, tmp_path):
     """Measured before: `arq carteira.worker.WorkerSettings --check` (the worker container's
     health check, every 30 s) left a file in PROMETHEUS_MULTIPROC_DIR per run, 2,880 a day."""
