@@ -156,10 +156,11 @@ async def drive(
 def hold_sockets(base: str, token: str, count: int, seconds: float, out: multiprocessing.Queue):
     """Child process: `count` sockets for `seconds`; reports messages and unexpected closes."""
 
-    async def run() -> dict[str, int]:
+    async def run() -> dict[str, object]:
         rng = random.Random(11)
         ws_base = base.replace("http://", "ws://")
         received, dropped = 0, 0
+        errors: dict[str, int] = defaultdict(int)  # what the error messages and closes said
         # No connection limit: aiohttp's default (100) would queue the other sockets.
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
 
@@ -178,16 +179,24 @@ def hold_sockets(base: str, token: str, count: int, seconds: float, out: multipr
                             break
                         if message.type != aiohttp.WSMsgType.TEXT:
                             dropped += 1
+                            errors[f"closed: {message.type.name} {ws.close_code}"] += 1
                             return
                         received += 1
-                        if json.loads(message.data).get("type") == "error":
+                        data = json.loads(message.data)
+                        if data.get("type") == "error":
                             dropped += 1
+                            errors[f"{data.get('code')}: {data.get('detail')}"[:120]] += 1
 
             outcomes = await asyncio.gather(
                 *(socket(n) for n in range(count)), return_exceptions=True
             )
         failed = sum(isinstance(outcome, BaseException) for outcome in outcomes)
-        return {"messages": received, "dropped": dropped, "failed_to_connect": failed}
+        return {
+            "messages": received,
+            "dropped": dropped,
+            "failed_to_connect": failed,
+            "errors": dict(errors),
+        }
 
     out.put(asyncio.run(run()))
 
@@ -366,6 +375,8 @@ def main() -> None:
             "over_100_ms": "> 100 ms",
         },
     )
+    for what, count in sorted(sockets["errors"].items(), key=lambda item: -item[1])[:10]:
+        print(f"socket error x{count}: {what}")
     for sample in outcome["samples"]:
         print("error:", sample)
     dump(
