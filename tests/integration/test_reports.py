@@ -482,3 +482,21 @@ async def test_a_write_seen_while_catching_up_is_not_hidden_by_the_text_rendered
     assert '"net":"100"' in await catching_up  # rendered without Bia's news
     after = json.loads(await kept.render())
     assert (after["net"], after["count"]) == ("107", 2)
+
+
+async def test_a_quarter_is_kept_and_a_longer_range_is_computed_each_time(as_admin, app, book):
+    from carteira.reports.service import INFLOWS
+
+    ana, _, petr, _ = book
+    cache = app.state.events.cache(INFLOWS)
+    quarter = {"start": "2026-09-01", "end": "2026-11-30", "currency": "BRL"}
+    years = {"start": "2022-01-01", "end": "2026-11-30", "currency": "BRL"}
+    for params in (quarter, years):
+        assert (await as_admin.get("/reports/inflows", params=params)).json()["net"] == "3648.35"
+    assert cache.get("2026-09-01|2026-11-30|BRL|BRL|None") is not None
+    assert cache.get("2022-01-01|2026-11-30|BRL|BRL|None") is None
+    await make_allocation(
+        as_admin, ana["id"], asset_id=petr["id"], quantity="1", buy_price="1.65", buy_date=NOV
+    )
+    for params in (quarter, years):
+        assert (await as_admin.get("/reports/inflows", params=params)).json()["net"] == "3650"

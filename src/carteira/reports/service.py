@@ -51,6 +51,7 @@ def period(
 
 
 INFLOWS = "reports.inflows"
+KEPT_PERIOD_DAYS = 92
 
 
 def _cache_key(
@@ -100,7 +101,9 @@ async def _kept(
     scope: ClientScope,
 ) -> KeptInflows:
     """The period's captação, kept in the process and brought up to date by each ledger write
-    and client edit (stored exchange rates or an advisor's new email start it again)."""
+    and client edit (stored exchange rates or an advisor's new email start it again). Only
+    periods up to a quarter are kept: a kept answer holds every client's flows by day, and a
+    few long ranges asked once would otherwise hold years of them."""
     cache = _cache(events)
     key = _cache_key(start, end, currency, reporting, scope)
     generation = cache.generation
@@ -113,7 +116,8 @@ async def _kept(
         reporting=reporting,
         visible=await clients.visible_client_ids(scope=scope),
     )
-    cache.set(key, kept, generation=generation)
+    if (end - start).days < KEPT_PERIOD_DAYS:
+        cache.set(key, kept, generation=generation)
     return kept
 
 
