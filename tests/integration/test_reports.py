@@ -500,3 +500,23 @@ async def test_a_quarter_is_kept_and_a_longer_range_is_computed_each_time(as_adm
     )
     for params in (quarter, years):
         assert (await as_admin.get("/reports/inflows", params=params)).json()["net"] == "3650"
+
+
+async def test_a_catch_up_left_half_way_is_started_again(as_admin):
+    from carteira.reports.captacao import KeptInflows
+
+    ana = (await make_client(as_admin, name="Ana"))["id"]
+    kept = KeptInflows(
+        start=NOV, end=date(2026, 11, 30), currency=None, reporting="BRL", visible=None
+    )
+    await kept.render()
+    body = {"kind": "deposit", "date": "2026-11-03", "amount": "100"}
+    assert (await as_admin.post(f"/clients/{ana}/transactions", json=body)).status_code == 201
+    kept.changed(ana)
+    leaving = asyncio.create_task(kept.render())
+    await asyncio.sleep(0)  # it is reading Ana's flows now; its reader goes away
+    leaving.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await leaving
+    after = json.loads(await kept.render())
+    assert (after["net"], after["count"]) == ("100", 1)

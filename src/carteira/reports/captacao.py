@@ -160,11 +160,15 @@ class KeptInflows:
         """The answer as JSON (`top_clients`: only that many clients, the largest net first),
         after bringing the changed clients up to date."""
         async with self._lock:
-            if not self._loaded:
-                await self._load()
-                self._loaded = True
-            elif self._changed:
-                await self._catch_up()
+            try:
+                if not self._loaded:
+                    await self._load()
+                    self._loaded = True
+                elif self._changed:
+                    await self._catch_up()
+            except BaseException:  # the database failed or the reader left half-way through
+                self._loaded = False  # its figures may be half moved: start again next time
+                raise
             if (text := self._texts.get(top_clients)) is None:
                 text = self._texts[top_clients] = self._render(top_clients)
             return text
