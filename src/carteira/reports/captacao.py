@@ -14,11 +14,11 @@ import asyncio
 import bisect
 import calendar
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from carteira.allocations import service as allocations
 from carteira.allocations.service import FlowRow
@@ -35,7 +35,6 @@ from carteira.reports.schemas import (
     InflowsOut,
 )
 
-K = TypeVar("K", bound=Hashable)
 NO_ADVISOR = 0
 
 
@@ -48,15 +47,15 @@ class Sums:
     outflows: Decimal | None = ZERO
     count: int = 0
 
-    def add(self, other: Sums, sign: int = 1) -> None:
-        self.count += sign * other.count
-        self.inflows = _plus(self.inflows, other.inflows, sign)
-        self.outflows = _plus(self.outflows, other.outflows, sign)
+    def add_flow(
+        self, entries: int, inflow: Decimal | None, outflow: Decimal | None, sign: int = 1
+    ) -> None:
+        self.count += sign * entries
+        self.inflows = _plus(self.inflows, inflow, sign)
+        self.outflows = _plus(self.outflows, outflow, sign)
 
-    def add_flow(self, entries: int, inflow: Decimal | None, outflow: Decimal | None) -> None:
-        self.count += entries
-        self.inflows = _plus(self.inflows, inflow, 1)
-        self.outflows = _plus(self.outflows, outflow, 1)
+    def add(self, other: Sums, sign: int = 1) -> None:
+        self.add_flow(other.count, other.inflows, other.outflows, sign)
 
     @property
     def exact(self) -> bool:
@@ -97,10 +96,6 @@ class _ClientFlows:
     row: str | None = None  # the client's `by_client` entry as JSON; None: nothing counted
     rank: tuple[Decimal, int] | None = None  # its place in `by_client`: the largest net first
 
-    @property
-    def exact(self) -> bool:
-        return self.sums.exact
-
 
 class KeptInflows:
     """The captação of `[start, end]` for the clients in `visible` (None: every client), in
@@ -125,9 +120,9 @@ class KeptInflows:
         self._labels: dict[int, clients.ClientLabel] = {}
         self._emails: dict[int, str] = {}
         self._overall = Sums()
-        self._by_day: dict[date, Sums] = {}
-        self._by_advisor: dict[int, Sums] = {}
-        self._by_currency: dict[str, Sums] = {}
+        self._by_day: defaultdict[date, Sums] = defaultdict(Sums)
+        self._by_advisor: defaultdict[int, Sums] = defaultdict(Sums)
+        self._by_currency: defaultdict[str, Sums] = defaultdict(Sums)
         self._ranking: list[tuple[Decimal, int]] = []  # the counted clients' ranks, in order
         self._changed: set[int] = set()
         self._texts: dict[int | None, str] = {}  # rendered answers by their top-N cut
@@ -192,7 +187,7 @@ class KeptInflows:
         for flows in new:
             if flows.rank is not None:
                 bisect.insort(self._ranking, flows.rank)
-        if all(flows.exact for flows in (*old, *new)) and self._overall.exact:
+        if all(flows.sums.exact for flows in (*old, *new)) and self._overall.exact:
             for flows in old:
                 self._count(flows, sign=-1)
             for flows in new:
@@ -211,11 +206,9 @@ class KeptInflows:
     async def _take(self, grouped: dict[int, list[FlowRow]]) -> None:
         """Each client's figures from their rows (names and advisors read for new clients)."""
         if unknown := grouped.keys() - self._labels.keys():
-            labels = await clients.labels(client_ids=unknown)
+            labels, emails = await labels_and_advisors(unknown)
             self._labels.update(labels)
-            advisors = {label.advisor_id for label in labels.values()}
-            if new := {a for a in advisors if a is not None} - self._emails.keys():
-                self._emails.update(await auth.user_emails(user_ids=new))
+            self._emails.update(emails)
         for client_id, client_rows in grouped.items():
             self._clients[client_id] = self._client_flows(client_id, client_rows)
 
@@ -248,18 +241,19 @@ class KeptInflows:
 
     def _sum_every_client(self) -> None:
         self._overall = Sums()
-        self._by_day, self._by_advisor, self._by_currency = {}, {}, {}
+        self._by_day, self._by_advisor = defaultdict(Sums), defaultdict(Sums)
+        self._by_currency = defaultdict(Sums)
         for flows in self._clients.values():
             self._count(flows, sign=1)
 
     def _count(self, flows: _ClientFlows, *, sign: int) -> None:
         if flows.sums.count:
             self._overall.add(flows.sums, sign)
-            _group(self._by_advisor, flows.advisor).add(flows.sums, sign)
+            self._by_advisor[flows.advisor].add(flows.sums, sign)
         for day, sums in flows.by_day.items():
-            _group(self._by_day, day).add(sums, sign)
+            self._by_day[day].add(sums, sign)
         for code, sums in flows.by_currency.items():
-            _group(self._by_currency, code).add(sums, sign)
+            self._by_currency[code].add(sums, sign)
 
     # -- rendering -----------------------------------------------------------------------
 
@@ -304,17 +298,22 @@ class KeptInflows:
         return head.replace('"by_client":[]', '"by_client":[' + ",".join(rows) + "]", 1)
 
 
+async def labels_and_advisors(
+    client_ids: Iterable[int],
+) -> tuple[dict[int, clients.ClientLabel], dict[int, str]]:
+    """Each client's name and advisor (one query), and the advisors' emails."""
+    labels = await clients.labels(client_ids=client_ids)
+    emails = await auth.user_emails(
+        user_ids={label.advisor_id for label in labels.values() if label.advisor_id is not None}
+    )
+    return labels, emails
+
+
 def _by_client(rows: Iterable[FlowRow]) -> dict[int, list[FlowRow]]:
     grouped: dict[int, list[FlowRow]] = defaultdict(list)
     for row in rows:
         grouped[row.client_id].append(row)
     return grouped
-
-
-def _group(groups: dict[K, Sums], key: K) -> Sums:
-    if (sums := groups.get(key)) is None:
-        sums = groups[key] = Sums()
-    return sums
 
 
 def _drop_empty(*groupings: dict[Any, Sums]) -> None:

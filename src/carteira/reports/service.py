@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import AsyncIterator, Hashable, Iterable
+from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from carteira.allocations import service as allocations
 from carteira.assets import service as assets
@@ -20,7 +20,7 @@ from carteira.core.events import Event, EventBus, LocalCache
 from carteira.core.money import plain
 from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
-from carteira.reports.captacao import KeptInflows
+from carteira.reports.captacao import KeptInflows, labels_and_advisors
 from carteira.reports.exceptions import InvalidPeriodError
 from carteira.reports.schemas import (
     AumByAdvisor,
@@ -31,7 +31,6 @@ from carteira.reports.schemas import (
 
 MAX_PERIOD_DAYS = 5 * 366
 EXPORT_BATCH = 500
-K = TypeVar("K", bound=Hashable)
 
 
 def period(
@@ -60,9 +59,9 @@ def _cache_key(
     return f"{start.isoformat()}|{end.isoformat()}|{currency}|{reporting}|{scope.advisor_id}"
 
 
-def _follow_write(key: str, kept: KeptInflows, event: Event) -> bool:
+def _follow_write(_: str, kept: KeptInflows, event: Event) -> bool:
     """A ledger write that moved a flow in the answer's period marks its client as changed."""
-    first, last = key.split("|", 2)[:2]
+    first, last = kept.start.isoformat(), kept.end.isoformat()
     if any(first <= day <= last for day in event.get("days", ())):
         if not isinstance(client_id := event.get("client_id"), int):
             return False
@@ -163,17 +162,6 @@ async def month_inflows_json(
     )
 
 
-async def _advisors(
-    client_ids: Iterable[int],
-) -> tuple[dict[int, clients.ClientLabel], dict[int, str]]:
-    """Each client's name and advisor (one query), and the advisors' emails."""
-    labels = await clients.labels(client_ids=client_ids)
-    emails = await auth.user_emails(
-        user_ids={label.advisor_id for label in labels.values() if label.advisor_id is not None}
-    )
-    return labels, emails
-
-
 async def aum(*, market: MarketData, scope: ClientScope = EVERY_CLIENT) -> AumOut:
     """The scope's assets under management, with a row per advisor."""
     visible = await clients.visible_client_ids(scope=scope)
@@ -202,7 +190,7 @@ async def aum(*, market: MarketData, scope: ClientScope = EVERY_CLIENT) -> AumOu
 
 async def _aum_by_advisor(*, market: MarketData, visible: list[int] | None) -> list[AumByAdvisor]:
     held = await allocations.clients_holding(client_ids=visible)
-    labels, emails = await _advisors(held)
+    labels, emails = await labels_and_advisors(held)
     books: dict[int, list[int]] = defaultdict(list)
     for client_id in held:
         label = labels.get(client_id)
