@@ -72,14 +72,15 @@ GC_PAUSE = Histogram(
 )
 
 
-_gc_started = [0.0]
+_gc_started = 0.0
 
 
 def _time_collection(phase: str, info: dict[str, Any]) -> None:
+    global _gc_started
     if phase == "start":
-        _gc_started[0] = time.perf_counter()
+        _gc_started = time.perf_counter()
     else:
-        GC_PAUSE.labels(str(info["generation"])).observe(time.perf_counter() - _gc_started[0])
+        GC_PAUSE.labels(str(info["generation"])).observe(time.perf_counter() - _gc_started)
 
 
 def watch_gc_pauses() -> None:

@@ -361,9 +361,8 @@ class Hub:
         self.connections.discard(connection)
 
     def _on_tick(self, event: Event) -> None:
-        if "held" in event:
-            self.held = set(event["held"])
-            self._held_current = True
+        self.held = set(event.get("held", ()))
+        self._held_current = True
         messages: dict[str, str] = {}
         for raw in event.get("quotes", ()):
             try:
