@@ -113,7 +113,8 @@ async def drive(
     windows: dict[int, list[float]] = defaultdict(list)  # every request's latency by window
     samples: list[str] = []
 
-    async def one(http: aiohttp.ClientSession, route: str) -> None:
+    async def one(http: aiohttp.ClientSession, route: str, *, counted: bool) -> None:
+        """`counted`: sent after the warm-up (a warm-up request answered later is not)."""
         method, path, body, expected = request_for(route, rng)
         token = tokens["admin" if method != "GET" else "reader"]
         started = time.perf_counter()
@@ -130,13 +131,12 @@ async def drive(
             if len(samples) < 20:
                 samples.append(f"{method} {path} -> {exc!r}")
         latency_ms = (time.perf_counter() - started) * 1000
-        if measuring.is_set():
-            stats[route].latencies_ms.append(latency_ms)
         windows[int((time.monotonic() - began) // WINDOW_SECONDS)].append(latency_ms)
-        if not ok and measuring.is_set():
-            stats[route].errors += 1
+        if counted:
+            stats[route].latencies_ms.append(latency_ms)
+            if not ok:
+                stats[route].errors += 1
 
-    measuring = asyncio.Event()
     began = time.monotonic() + warmup  # windows before it (negative) are the warm-up's
     connector = aiohttp.TCPConnector(limit=128)
     timeout = aiohttp.ClientTimeout(total=30)
@@ -144,9 +144,7 @@ async def drive(
         pending: set[asyncio.Task[None]] = set()
         for n in range(-rate * warmup, rate * seconds):
             await asyncio.sleep(max(0.0, began + n / rate - time.monotonic()))
-            if n == 0:
-                measuring.set()
-            task = asyncio.create_task(one(http, rng.choices(routes, weights)[0]))
+            task = asyncio.create_task(one(http, rng.choices(routes, weights)[0], counted=n >= 0))
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending)
@@ -203,27 +201,33 @@ def hold_sockets(base: str, token: str, count: int, seconds: float, out: multipr
 
 def gc_pauses(base: str) -> list[dict[str, object]]:
     """The API's cycle-collector pauses over the run (its `/metrics`), by generation."""
-    import re
     import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
 
     with urllib.request.urlopen(f"{base}/metrics") as response:
         text = response.read().decode()
+    found: dict[tuple[str, str, str], float] = {}  # (sample, generation, le) -> value
+    for family in text_string_to_metric_families(text):
+        if family.name == "carteira_gc_pause_seconds":
+            for sample in family.samples:
+                key = (sample.name, sample.labels["generation"], sample.labels.get("le", ""))
+                found[key] = sample.value
     rows = []
     for generation in ("0", "1", "2"):
+        count = found.get(("carteira_gc_pause_seconds_count", generation, ""), 0.0)
 
-        def value(suffix: str, extra: str = "", generation: str = generation) -> float:
-            label = f'generation="{generation}"' + extra
-            found = re.search(rf"carteira_gc_pause_seconds_{suffix}{{{label}}} (\S+)", text)
-            return float(found.group(1)) if found else 0.0
+        def over(bound: str, generation: str = generation, count: float = count) -> int:
+            within = found.get(("carteira_gc_pause_seconds_bucket", generation, bound), 0.0)
+            return int(count - within)
 
-        count = value("count")
         rows.append(
             {
                 "generation": generation,
                 "collections": int(count),
-                "total_ms": 1000 * value("sum"),
-                "over_50_ms": int(count - value("bucket", ',le="0.05"')),
-                "over_100_ms": int(count - value("bucket", ',le="0.1"')),
+                "total_ms": 1000 * found.get(("carteira_gc_pause_seconds_sum", generation, ""), 0),
+                "over_50_ms": over("0.05"),
+                "over_100_ms": over("0.1"),
             }
         )
     return rows
