@@ -25,7 +25,6 @@ from carteira.clients.schemas import (
 )
 from carteira.core.dependencies import EventsDep
 from carteira.core.openapi import raises
-from carteira.core.responses import json_response
 from carteira.core.types import PathId
 
 router = APIRouter(prefix="/clients", tags=["clients"])
@@ -38,7 +37,7 @@ async def clients_list(
     _: CurrentUser, scope: Scope, query: Annotated[ClientListQuery, Query()], events: EventsDep
 ) -> Response:
     """Clients by name (or creation time), searched in name and email: an advisor's own only."""
-    page = await service.list_clients(
+    text = await service.list_clients_json(
         search=query.search,
         status=query.status,
         sort=query.sort,
@@ -47,7 +46,7 @@ async def clients_list(
         scope=scope,
         advisor_id=query.advisor_id,
     )
-    return json_response(page)
+    return Response(text, media_type="application/json")
 
 
 @router.post("", response_model=ClientOut, status_code=HTTPStatus.CREATED)
