@@ -151,11 +151,15 @@ async def drive(
     return {"stats": stats, "windows": windows, "samples": samples}
 
 
-def hold_sockets(base: str, token: str, count: int, seconds: float, out: multiprocessing.Queue):
-    """Child process: `count` sockets for `seconds`; reports messages and unexpected closes."""
+def hold_sockets(
+    base: str, token: str, count: int, seconds: float, warmup: float, out: multiprocessing.Queue
+):
+    """Child process: `count` sockets for `seconds`; reports messages and unexpected closes,
+    those of the first `warmup` seconds apart."""
 
     async def run() -> dict[str, object]:
         rng = random.Random(11)
+        measured_from = time.monotonic() + warmup
         ws_base = base.replace("http://", "ws://")
         received, dropped = 0, 0
         errors: dict[str, int] = defaultdict(int)  # what the error messages and closes said
@@ -175,15 +179,16 @@ def hold_sockets(base: str, token: str, count: int, seconds: float, out: multipr
                             message = await ws.receive(timeout=left)
                         except TimeoutError:
                             break
+                        phase = "" if time.monotonic() >= measured_from else "(warm-up) "
                         if message.type != aiohttp.WSMsgType.TEXT:
                             dropped += 1
-                            errors[f"closed: {message.type.name} {ws.close_code}"] += 1
+                            errors[f"{phase}closed: {message.type.name} {ws.close_code}"] += 1
                             return
                         received += 1
                         data = json.loads(message.data)
                         if data.get("type") == "error":
                             dropped += 1
-                            errors[f"{data.get('code')}: {data.get('detail')}"[:120]] += 1
+                            errors[f"{phase}{data.get('code')}: {data.get('detail')}"[:120]] += 1
 
             outcomes = await asyncio.gather(
                 *(socket(n) for n in range(count)), return_exceptions=True
@@ -267,6 +272,7 @@ def main() -> None:
                     tokens["reader"],
                     args.sockets,
                     args.warmup_seconds + seconds + 30,
+                    args.warmup_seconds,
                     results,
                 ),
             )
