@@ -10,7 +10,7 @@ process holding the sockets (4 in 5 on `/ws/prices` with three tickers each, the
 leaves on schedule whether or not the earlier ones have answered), reads and writes mixed as
 below (ledger writes included: buys, deposits and withdrawals). Reports errors and p50/p99
 per route, the messages the sockets received, and the RSS of the API and the worker after the
-first minute and at the end.
+warm-up, after the first minute, at half-time and at the end.
 """
 
 from __future__ import annotations
@@ -343,28 +343,39 @@ def main() -> None:
             "max_ms": "max ms",
         },
     )
-    # RSS after the first minute (caches and pools warm) against the end of the run.
-    start = {name: values[min(12, len(values) - 1)] for name, values in rss.items()}
-    end = {name: values[-1] for name, values in rss.items()}
+    # Sampled every 5 s from the start of the warm-up. Bounded caches fill for the first
+    # minutes of random traffic, so the growth over the run's second half is reported too.
+    measured_from = args.warmup_seconds // 5
+    minute, half = measured_from + 12, measured_from + (seconds // 5) // 2
+
+    def at(values: list[float], index: int) -> float:
+        return values[min(index, len(values) - 1)]
+
     memory = [
         {
             "process": name,
-            "rss_start_mb": start[name],
-            "rss_end_mb": end[name],
-            "change_pct": 100 * (end[name] - start[name]) / start[name],
-            "rss_max_mb": max(rss[name]),
+            "rss_warm_mb": at(values, measured_from),
+            "rss_start_mb": at(values, minute),
+            "rss_half_mb": at(values, half),
+            "rss_end_mb": values[-1],
+            "change_pct": 100 * (values[-1] - at(values, minute)) / at(values, minute),
+            "half_change_pct": 100 * (values[-1] - at(values, half)) / at(values, half),
+            "rss_max_mb": max(values),
             "cpu_s": cpu[name],
         }
-        for name in ("api", "worker")
+        for name, values in rss.items()
     ]
     print()
     print_table(
         memory,
         {
             "process": "process",
-            "rss_start_mb": "RSS at 1 min MB",
-            "rss_end_mb": "RSS at end MB",
-            "change_pct": "change %",
+            "rss_warm_mb": "RSS after warm-up MB",
+            "rss_start_mb": "at 1 min MB",
+            "rss_half_mb": "at half-time MB",
+            "rss_end_mb": "at end MB",
+            "change_pct": "1 min to end %",
+            "half_change_pct": "second half %",
             "rss_max_mb": "max MB",
             "cpu_s": "CPU s",
         },
