@@ -133,6 +133,23 @@ async def test_snapshot_then_every_tick_to_every_socket(
         assert first["change_pct"] == pytest.approx(2.657895, abs=1e-6)
 
 
+async def test_the_tick_fetches_again_a_quote_from_the_last_tick(app, as_admin, yahoo):
+    """The tick keeps held quotes ahead of their TTL: a quote left to expire would run out
+    under the API's readers first, and every valuation would then wait on the tick's fetch."""
+    client = await make_client(as_admin)
+    petr = await make_asset(as_admin, "PETR4.SA", price="38.47", previous_close="38")
+    await make_allocation(as_admin, client["id"], asset_id=petr["id"])
+    market = app.state.market
+    market.settings = market.settings.model_copy(update={"tick_seconds": 2})
+    await tick(app)
+    yahoo.calls.clear()
+    await tick(app)  # within half a tick: the quote just fetched is used
+    assert yahoo.count("/v8/finance/chart") == 0
+    await asyncio.sleep(1.1)  # half a tick later, well inside the quote TTL (10 s)
+    await tick(app)
+    assert yahoo.count("/v8/finance/chart") == 1
+
+
 async def test_a_dashboard_gets_one_frame_per_tick_shared_by_its_book(
     http, live_url, app, as_admin, admin, reader, yahoo
 ):

@@ -159,11 +159,13 @@ class MarketData:
         async with self._limit:  # bounded concurrency towards the provider
             return await self.provider.quote(ticker)
 
-    async def quote(self, ticker: str, *, budget: CallBudget | None = None) -> Quote:
+    async def quote(
+        self, ticker: str, *, budget: CallBudget | None = None, fresh_for: int | None = None
+    ) -> Quote:
         try:
             cached = await self.cache.get(
                 self.quote_key(ticker),
-                ttl=self.settings.quote_cache_ttl_seconds,
+                ttl=fresh_for or self.settings.quote_cache_ttl_seconds,
                 fetch=lambda: self._fetch_quote(ticker, budget),
                 adapter=_QUOTE,
                 remember=(UnknownTickerError,),
@@ -178,29 +180,35 @@ class MarketData:
         *,
         wait_seconds: float | None = None,
         budget: CallBudget | None = None,
+        fresh_for: int | None = None,
     ) -> QuoteBatch:
         """Quotes for many tickers: cached ones in one round trip, the rest fetched
         concurrently (bounded, and within the caller's `budget` of provider calls). Tickers
         still pending after `wait_seconds` are reported as unavailable, while their fetches go
-        on to fill the cache."""
+        on to fill the cache. `fresh_for`: fetch again what is older than that (at most the
+        quote TTL), for a caller that keeps the cache ahead of its readers."""
         unique = list(dict.fromkeys(tickers))
+        ttl = min(
+            fresh_for or self.settings.quote_cache_ttl_seconds,
+            self.settings.quote_cache_ttl_seconds,
+        )
         with tracer.start_as_current_span(
             "market.quotes", attributes={"market.tickers": len(unique)}
         ):
-            return await self._quotes(unique, wait_seconds, budget)
+            return await self._quotes(unique, wait_seconds, budget, ttl)
 
     async def _quotes(
-        self, unique: list[str], wait_seconds: float | None, budget: CallBudget | None
+        self, unique: list[str], wait_seconds: float | None, budget: CallBudget | None, ttl: int
     ) -> QuoteBatch:
         keys = {self.quote_key(t): t for t in unique}
-        fresh = await self.cache.fresh_values(
-            list(keys), ttl=self.settings.quote_cache_ttl_seconds, adapter=_QUOTE
-        )
+        fresh = await self.cache.fresh_values(list(keys), ttl=ttl, adapter=_QUOTE)
         batch = QuoteBatch(quotes={keys[key]: quote for key, quote in fresh.items()})
         missing = [t for t in unique if t not in batch.quotes]
         if not missing:
             return batch
-        tasks = {asyncio.ensure_future(self.quote(t, budget=budget)): t for t in missing}
+        tasks = {
+            asyncio.ensure_future(self.quote(t, budget=budget, fresh_for=ttl)): t for t in missing
+        }
         done, pending = await asyncio.wait(tasks, timeout=wait_seconds)
         for task in done:
             ticker = tasks[task]

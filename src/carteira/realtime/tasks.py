@@ -41,7 +41,13 @@ async def publish_tick(ctx: JobContext) -> dict[str, Any]:
 async def _tick(ctx: JobContext, *, held: list[str], tickers: list[str]) -> dict[str, Any]:
     market: MarketData = ctx["market"]
     events: EventBus = ctx["events"]
-    batch = await market.quotes(tickers, wait_seconds=market.settings.tick_seconds * 0.8)
+    # A quote from the last tick is fetched again: one waiting for its TTL to run out would
+    # expire under the API's readers first, and they would all wait on this fetch.
+    batch = await market.quotes(
+        tickers,
+        wait_seconds=market.settings.tick_seconds * 0.8,
+        fresh_for=max(1, market.settings.tick_seconds // 2),
+    )
     TICKS.inc()
     await events.publish(
         TICK,
