@@ -478,3 +478,79 @@ async def test_a_partial_outage_prices_the_rest_fresh(as_reader, app, yahoo):
         "FLAK3.SA": True,  # the failing one falls back to its expired value
     }
     assert [e["ticker"] for e in body["errors"]] == ["GONE3.SA"]
+
+
+# ---- one process's memory in front of the shared Redis -------------------------------------
+
+
+@pytest.fixture
+async def two_processes(app, yahoo):
+    """Two market-data services on the same Redis, as the worker and an API process are."""
+    worker, api = (
+        MarketData(
+            provider=YahooProvider(app.state.settings),
+            redis=app.state.redis,
+            settings=app.state.settings,
+        )
+        for _ in range(2)
+    )
+    try:
+        yield worker, api
+    finally:
+        await worker.close()
+        await api.close()
+
+
+class CountedRedis:
+    """The real Redis client, counting MGETs (every call goes through to Redis)."""
+
+    def __init__(self, redis) -> None:
+        self.redis = redis
+        self.mgets = 0
+
+    def __getattr__(self, name: str):
+        return getattr(self.redis, name)
+
+    async def mget(self, *args, **kwargs):
+        self.mgets += 1
+        return await self.redis.mget(*args, **kwargs)
+
+
+async def test_readers_of_an_expired_memory_copy_share_one_redis_read(two_processes):
+    worker, api = two_processes
+    list_on_yahoo("PETR4.SA", price="38.47", previous_close="38")
+    await worker.quotes(["PETR4.SA"])
+    await api.quotes(["PETR4.SA"])
+    key = api.quote_key("PETR4.SA")
+    # The memory copy ran out; Redis holds the worker's, still fresh.
+    api.cache._local[key].fetched_at -= api.settings.quote_cache_ttl_seconds
+    worker_copy = json.loads(await api.cache.redis.get(key))
+    worker_copy["t"] = time.time()
+    await api.cache.redis.set(key, json.dumps(worker_copy))
+    api.cache.redis = counted = CountedRedis(api.cache.redis)
+    batches = await asyncio.gather(*(api.quotes(["PETR4.SA"]) for _ in range(20)))
+    assert all(b.quotes["PETR4.SA"].price == Decimal("38.47") for b in batches)
+    assert counted.mgets == 1
+
+
+async def test_a_memory_copy_past_half_its_ttl_is_served_while_a_newer_one_is_read(
+    two_processes, yahoo
+):
+    worker, api = two_processes
+    list_on_yahoo("PETR4.SA", price="38.47", previous_close="38")
+    await worker.quotes(["PETR4.SA"])
+    await api.quotes(["PETR4.SA"])
+    key = api.quote_key("PETR4.SA")
+    ttl = api.settings.quote_cache_ttl_seconds
+    api.cache._local[key].fetched_at = time.time() - 0.6 * ttl
+    # The worker's tick has fetched a newer quote into Redis meanwhile.
+    yahoo.set_price("PETR4.SA", Decimal("39.01"))
+    await asyncio.sleep(1.05)
+    await worker.quotes(["PETR4.SA"], fresh_for=1)
+    yahoo.calls.clear()
+    first = await api.quotes(["PETR4.SA"])
+    assert first.quotes["PETR4.SA"].price == Decimal("38.47")  # served at once, from memory
+    await asyncio.sleep(0.1)
+    second = await api.quotes(["PETR4.SA"])
+    assert second.quotes["PETR4.SA"].price == Decimal("39.01")  # the newer copy, read ahead
+    assert yahoo.count(CHART_PATH) == 0

@@ -4,6 +4,8 @@
   be answered with the last value, flagged stale.
 * Single flight: concurrent misses for a key in this process share one task; across
   processes a short Redis lock elects one fetcher while the others watch for its value.
+  Concurrent reads of the same keys from Redis share one MGET, and a memory copy past half
+  its TTL is served while a newer one (the tick's) is read in the background.
 * Redis down: the cache is bypassed (the provider is asked directly), never an error.
 * Negative answers: a fetch that fails with one of `remember` (an unknown ticker) is
   remembered as missing for `negative_seconds`; asking again raises `Missing` without a call.
@@ -57,6 +59,7 @@ class _Entry:
     raw: Any  # the JSON-ready value, as stored in Redis
     value: Any = None  # `raw` validated, memoized for the hits that follow
     missing: bool = False  # a remembered "no such thing"
+    read_ahead_at: float = 0.0  # when a newer copy was last looked for in Redis
 
 
 def _kind(key: str) -> str:
@@ -87,6 +90,7 @@ class MarketCache:
         self.max_local_entries = max_local_entries
         self._local: dict[str, _Entry] = {}
         self._inflight: dict[str, asyncio.Task[Cached[Any]]] = {}
+        self._reading: dict[str, asyncio.Task[dict[str, _Entry | None]]] = {}
 
     async def get(
         self,
@@ -122,7 +126,9 @@ class MarketCache:
         The hot path of every valuation: no per-key objects beyond the values."""
         found: dict[str, T] = {}
         remote: list[str] = []
-        oldest = time.time() - ttl
+        now = time.time()
+        oldest, ageing = now - ttl, now - ttl / 2
+        ahead: list[str] = []
         for key in keys:
             entry = self._local.get(key)
             if entry is not None and entry.missing:
@@ -131,18 +137,24 @@ class MarketCache:
                 if entry.value is None:
                     entry.value = adapter.validate_python(entry.raw)
                 found[key] = entry.value
+                if entry.fetched_at < ageing and entry.read_ahead_at < now - 1:
+                    entry.read_ahead_at = now
+                    ahead.append(key)
             else:
                 remote.append(key)
+        if ahead:
+            self._read_ahead(ahead)
         local_hits = len(found)
         if remote:
             try:
-                raws = await self.redis.mget(remote)
+                stored = await self._read_shared(remote)
             except REDIS_DOWN_ERRORS:
                 return found
-            for key, raw in zip(remote, raws, strict=True):
-                entry = self._decode(raw)
+            for key in remote:
+                entry = stored.get(key)
                 if entry is not None and not entry.missing and entry.fetched_at > oldest:
-                    entry.value = adapter.validate_python(entry.raw)
+                    if entry.value is None:
+                        entry.value = adapter.validate_python(entry.raw)
                     self._remember(key, entry)
                     found[key] = entry.value
         if keys:
@@ -153,6 +165,55 @@ class MarketCache:
             span.set_attribute("market.cache.hits", len(found))
             span.set_attribute("market.cache.misses", len(keys) - len(found))
         return found
+
+    async def _read_shared(self, keys: list[str]) -> dict[str, _Entry | None]:
+        """The stored entries of `keys`; callers reading the same key at once share one MGET.
+        Memory copies fetched together expire together, and then every request in flight
+        wants the same keys: one read instead of a Redis connection and a decode per request."""
+        unread = [key for key in keys if key not in self._reading]
+        if unread:
+            read = asyncio.create_task(self._read(unread))
+            for key in unread:
+                self._reading[key] = read
+            read.add_done_callback(lambda _: self._forget_reads(unread, read))
+        reads = {id(task): task for task in (self._reading[key] for key in keys)}
+        stored: dict[str, _Entry | None] = {}
+        for answer in await asyncio.gather(*(asyncio.shield(t) for t in reads.values())):
+            stored.update(answer)
+        return stored
+
+    def _read_ahead(self, keys: list[str]) -> None:
+        """Memory copies past half their TTL are served while a newer copy (the tick's) is
+        read from Redis in the background: under load a request that waits on Redis waits a
+        whole turn of the event loop, and copies fetched together would expire together."""
+        unread = [key for key in keys if key not in self._reading]
+        if not unread:
+            return
+        read = asyncio.create_task(self._read(unread))
+        for key in unread:
+            self._reading[key] = read
+
+        def keep_newer(_: object) -> None:
+            self._forget_reads(unread, read)
+            if read.cancelled() or read.exception() is not None:
+                return  # Redis down: the copies expire and the next reader goes to Redis
+            for key, stored in read.result().items():
+                local = self._local.get(key)
+                if stored is None or stored.missing or local is None:
+                    continue
+                if stored.fetched_at > local.fetched_at:
+                    self._remember(key, stored)
+
+        read.add_done_callback(keep_newer)
+
+    async def _read(self, keys: list[str]) -> dict[str, _Entry | None]:
+        raws = await self.redis.mget(keys)
+        return {key: self._decode(raw) for key, raw in zip(keys, raws, strict=True)}
+
+    def _forget_reads(self, keys: list[str], read: asyncio.Task[Any]) -> None:
+        for key in keys:
+            if self._reading.get(key) is read:
+                del self._reading[key]
 
     async def refresh(
         self,
