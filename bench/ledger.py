@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.ledger [--runs 3] [--seconds 5] [--inflows-seconds 30]
                                      [--requests 20] [--profile] [--parts replay,positions,inflows]
+                                     [--worker]
 
 One throw-away database, one `carteira serve` process (a single worker) on the fake Yahoo:
 
@@ -26,6 +27,7 @@ The ledgers are COPY-loaded into `transactions` and their derived tables (holdin
 flows) rebuilt by the app's own `carteira.allocations.service.rebuild`, in this process.
 `--profile` records every sequential measurement with py-spy (`pip install py-spy`; samples
 of the thread holding the GIL, so CPU rather than waits) and prints where the time goes.
+`--worker` runs the worker beside the API, as deployed (its tick keeps held quotes fresh).
 `--hold N` leaves the server up N seconds at the end (its URL, pid and a token printed), to
 profile it by hand.
 """
@@ -728,6 +730,7 @@ def main() -> None:
     parser.add_argument(
         "--hold", type=int, default=0, help="keep the server up this many seconds at the end"
     )
+    parser.add_argument("--worker", action="store_true", help="run the worker beside the API")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     _, redis_url = server_urls()
@@ -756,7 +759,13 @@ def main() -> None:
         port = free_port()
         api = f"http://127.0.0.1:{port}"
         serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
-        with process(serve, env, f"{api}/health") as api_process:
+        # `--worker`: as deployed, its tick keeping the held quotes fresh (without it, a valued
+        # answer waits on the provider whenever its quotes expire).
+        worker = [PYTHON, "-m", "carteira", "worker"] if args.worker else None
+        with (
+            process(serve, env, f"{api}/health") as api_process,
+            process(worker, env) if worker else contextlib.nullcontext(),
+        ):
             token = login(api, READER)
             if "replay" in parts:
                 reader, admin = Client(api, token), Client(api, login(api, ADMIN))
