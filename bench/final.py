@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import date
 
 from bench.common import (
     CEILING_COLUMNS,
@@ -31,6 +30,7 @@ from bench.common import (
 )
 from bench.fake_market import FakeMarket
 from bench.portfolio import ASSETS, seed
+from carteira.core import clock
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
         env = bench_env(db.url, redis_url, **market.env())
         prepare_database(env)
         showcase = asyncio.run(seed(db.url))
-        today = date.today()
+        today = clock.today()
         endpoints = {
             "GET /health": ("/health", None),
             "GET /clients (page 20)": ("/clients?page=3&page_size=20", None),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from tests.support import connect, copy_buys
@@ -36,6 +36,7 @@ from bench.common import (
     server_urls,
 )
 from bench.fake_market import FakeMarket
+from carteira.core import clock
 
 CLIENTS = 10_000
 ADVISOR = "advisor@bench.example"
@@ -88,7 +89,7 @@ async def seed(database_url: str) -> int:
                     asset,
                     Decimal(rng.randint(1, 1000)),
                     Decimal(rng.randint(100, 10000)) / 100,
-                    date.today() - timedelta(days=rng.randint(0, 720)),
+                    clock.today() - timedelta(days=rng.randint(0, 720)),
                     now,
                     now,
                 )

@@ -17,7 +17,7 @@ import asyncio
 import random
 import time
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from tests.support import connect, copy_buys
@@ -37,6 +37,7 @@ from bench.common import (
     server_urls,
 )
 from bench.fake_market import FakeMarket
+from carteira.core import clock
 
 ASSETS = 50
 
@@ -72,7 +73,7 @@ async def seed(database_url: str, clients: int, per_client: int) -> None:
                         asset_id,
                         Decimal(rng.randint(1, 900)),
                         Decimal(rng.randint(100, 9000)) / 100,
-                        date.today() - timedelta(days=rng.randint(0, 700)),
+                        clock.today() - timedelta(days=rng.randint(0, 700)),
                         now,
                         now,
                     )
@@ -119,10 +120,10 @@ def main() -> None:
         ) as proc:
             token = login(base)
             download(f"{base}/reports/clients?format=csv", token)  # warm-up: quotes cached
-            start = (date.today() - timedelta(days=730)).isoformat()
+            start = (clock.today() - timedelta(days=730)).isoformat()
             exports = {
                 "inflows (a row per lot)": (
-                    f"/reports/inflows?start={start}&end={date.today()}",
+                    f"/reports/inflows?start={start}&end={clock.today()}",
                     positions,
                 ),
                 "clients (positions read, a row per client)": ("/reports/clients", positions),

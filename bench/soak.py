@@ -24,7 +24,7 @@ import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import aiohttp
 
@@ -43,6 +43,7 @@ from bench.common import (
 )
 from bench.fake_market import FakeMarket
 from bench.portfolio import ASSETS, CLIENTS, LAST_NAMES, seed
+from carteira.core import clock
 
 TICKERS = [f"BNCH{n:03d}.SA" for n in range(ASSETS)]
 ACCOUNTS = (("reader@bench.example", "reader"), ("admin@bench.example", "admin"))
@@ -78,7 +79,7 @@ def request_for(route: str, rng: random.Random) -> tuple[str, str, dict | None, 
             "asset_id": rng.randint(1, ASSETS),
             "quantity": str(rng.randint(1, 500)),
             "buy_price": f"{rng.randint(100, 9000) / 100:.2f}",
-            "buy_date": (date.today() - timedelta(days=rng.randint(0, 400))).isoformat(),
+            "buy_date": (clock.today() - timedelta(days=rng.randint(0, 400))).isoformat(),
         }
         return "POST", f"/clients/{client}/allocations", body, 201
     if route == "GET /reports/inflows":
@@ -86,7 +87,7 @@ def request_for(route: str, rng: random.Random) -> tuple[str, str, dict | None, 
     if route == "POST /clients/{id}/transactions":
         kind = rng.choice(("deposit", "deposit", "withdrawal"))
         amount = f"{rng.randint(100, 99900) / 100:.2f}"
-        body = {"kind": kind, "date": date.today().isoformat(), "amount": amount}
+        body = {"kind": kind, "date": clock.today().isoformat(), "amount": amount}
         return "POST", f"/clients/{client}/transactions", body, 201
     body = {"phone": f"+55 11 9{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"}
     return "PATCH", f"/clients/{client}", body, 200
