@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from carteira.core import clock
 from tests.factories import make_allocation, make_asset, make_client
 
 
@@ -76,7 +77,7 @@ async def test_json_floats_are_taken_only_when_exact(as_admin, portfolio, raw, s
         {"buy_price": "0"},
         {"buy_price": "abc"},
         {"buy_date": "1899-12-31"},
-        {"buy_date": (datetime.now(UTC).date() + timedelta(days=2)).isoformat()},
+        {"buy_date": (clock.today() + timedelta(days=2)).isoformat()},
         {"buy_date": "2024-02-30"},
         {"asset_id": None, "ticker": None},
         {"ticker": "PETR4.SA"},  # both references at once
@@ -105,7 +106,7 @@ async def test_nan_as_a_json_number_is_422(as_admin, portfolio):
 
 async def test_today_is_a_valid_buy_date(as_admin, portfolio):
     client, petr, _ = portfolio
-    today = datetime.now(UTC).date()
+    today = clock.today()
     lot = await make_allocation(as_admin, client["id"], asset_id=petr["id"], buy_date=today)
     assert lot["buy_date"] == today.isoformat()
 

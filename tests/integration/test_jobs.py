@@ -7,13 +7,14 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from arq import Worker
 from tortoise import Tortoise
 
+from carteira.core import clock
 from carteira.core.calendar import is_business_day
 from carteira.core.database import atomic
 from carteira.core.jobs import REGISTRY, Context, job
@@ -53,7 +54,7 @@ async def stored(asset_id: int) -> list[tuple[date, Decimal, Decimal | None]]:
     return [(r["date"], r["close"], r["return_pct"]) for r in rows]
 
 
-RECENT = weekdays(datetime.now(UTC).date() - timedelta(days=20), 10)
+RECENT = weekdays(clock.today() - timedelta(days=20), 10)
 
 
 async def test_registering_an_asset_backfills_its_history(as_admin, settings):
@@ -153,7 +154,7 @@ async def test_windows_recompute_returns_at_both_edges(as_admin, settings):
 
 
 async def test_bad_job_requests(as_admin):
-    future = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
+    future = (clock.today() + timedelta(days=2)).isoformat()
     assert (await as_admin.post("/jobs/daily-returns", json={"end": future})).status_code == 422
     r = await as_admin.post(
         "/jobs/daily-returns", json={"start": "2026-02-01", "end": "2026-01-01"}
@@ -226,7 +227,7 @@ async def test_transient_failures_are_retried_with_a_delay(app, settings):
 async def test_worker_killed_mid_backfill_then_rerun_leaves_no_gaps_or_duplicates(
     as_admin, app, settings, yahoo
 ):
-    days = weekdays(datetime.now(UTC).date() - timedelta(days=40), 20)
+    days = weekdays(clock.today() - timedelta(days=40), 20)
     history = [(day, Decimal(30 + n)) for n, day in enumerate(days)]
     assets = [await make_asset(as_admin, f"KILL{n}.SA", history=history) for n in range(3)]
     yahoo.delay = 0.4  # each history fetch is slow: the kill lands mid-job

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +15,7 @@ from carteira.pricing.service import MARKET_DATA_STORED
 from tests.factories import make_allocation, make_asset, make_client
 from tests.integration.test_jobs import weekdays
 
-TODAY = datetime.now(UTC).date()
+TODAY = clock.today()
 D = weekdays(TODAY - timedelta(days=30), 4)
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
+from carteira.core import clock
 from carteira.core.events import EventBus
 from carteira.realtime.service import Hub, subscribed_tickers
 from carteira.realtime.tasks import publish_tick
@@ -262,7 +263,7 @@ async def test_too_many_tickers_in_the_url(http, live_url, reader):
 
 
 async def test_inflows_snapshot_then_updates_after_an_allocation(http, live_url, as_admin, admin):
-    today = datetime.now(UTC).date()
+    today = clock.today()
     client = await make_client(as_admin)
     petr = await make_asset(as_admin, "PETR4.SA")
     url = f"/ws/inflows?year={today.year}&month={today.month}&token={admin.token}"
@@ -290,7 +291,7 @@ async def test_inflows_snapshot_then_updates_after_an_allocation(http, live_url,
 async def test_a_burst_of_writes_is_one_frame_and_a_dashboard_lists_its_top_clients(
     http, live_url, as_admin, admin
 ):
-    today = datetime.now(UTC).date()
+    today = clock.today()
     url = f"/ws/inflows?year={today.year}&month={today.month}&token={admin.token}"
     async with (
         http.ws_connect(ws_url(live_url, url)) as inflows,
