@@ -105,9 +105,16 @@ def server_urls() -> tuple[str, str]:
 
 @contextlib.contextmanager
 def fresh_database(prefix: str) -> Iterator[BenchDatabase]:
+    """A throw-away database, and the benchmarks' Redis db emptied: what one run leaves there
+    (quotes remembered as unknown for 10 minutes, sockets' subscriptions the next worker
+    ticks) must not reach the next run, which has other tickers on its fake Yahoo."""
+    from redis import Redis
+
     from carteira.core.embedded import create_database, drop_database
 
-    server, _ = server_urls()
+    server, redis_url = server_urls()
+    with Redis.from_url(redis_url) as redis:
+        redis.flushdb()
     database = BenchDatabase(server, f"{prefix}_{uuid.uuid4().hex[:8]}")
     asyncio.run(create_database(server, database.name))
     try:
