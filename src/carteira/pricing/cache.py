@@ -170,12 +170,7 @@ class MarketCache:
         """The stored entries of `keys`; callers reading the same key at once share one MGET.
         Memory copies fetched together expire together, and then every request in flight
         wants the same keys: one read instead of a Redis connection and a decode per request."""
-        unread = [key for key in keys if key not in self._reading]
-        if unread:
-            read = asyncio.create_task(self._read(unread))
-            for key in unread:
-                self._reading[key] = read
-            read.add_done_callback(lambda _: self._forget_reads(unread, read))
+        self._start_read(keys)
         reads = {id(task): task for task in (self._reading[key] for key in keys)}
         stored: dict[str, _Entry | None] = {}
         for answer in await asyncio.gather(*(asyncio.shield(t) for t in reads.values())):
@@ -186,15 +181,10 @@ class MarketCache:
         """Memory copies past half their TTL are served while a newer copy (the tick's) is
         read from Redis in the background: under load a request that waits on Redis waits a
         whole turn of the event loop, and copies fetched together would expire together."""
-        unread = [key for key in keys if key not in self._reading]
-        if not unread:
+        if (read := self._start_read(keys)) is None:
             return
-        read = asyncio.create_task(self._read(unread))
-        for key in unread:
-            self._reading[key] = read
 
         def keep_newer(_: object) -> None:
-            self._forget_reads(unread, read)
             if read.cancelled() or read.exception() is not None:
                 return  # Redis down: the copies expire and the next reader goes to Redis
             for key, stored in read.result().items():
@@ -206,14 +196,26 @@ class MarketCache:
 
         read.add_done_callback(keep_newer)
 
+    def _start_read(self, keys: list[str]) -> asyncio.Task[dict[str, _Entry | None]] | None:
+        """One MGET for those of `keys` no read is already under way for (None: none)."""
+        unread = [key for key in keys if key not in self._reading]
+        if not unread:
+            return None
+        read = asyncio.create_task(self._read(unread))
+        for key in unread:
+            self._reading[key] = read
+
+        def forget(_: object) -> None:
+            for key in unread:
+                if self._reading.get(key) is read:
+                    del self._reading[key]
+
+        read.add_done_callback(forget)
+        return read
+
     async def _read(self, keys: list[str]) -> dict[str, _Entry | None]:
         raws = await self.redis.mget(keys)
         return {key: self._decode(raw) for key, raw in zip(keys, raws, strict=True)}
-
-    def _forget_reads(self, keys: list[str], read: asyncio.Task[Any]) -> None:
-        for key in keys:
-            if self._reading.get(key) is read:
-                del self._reading[key]
 
     async def refresh(
         self,

@@ -188,10 +188,9 @@ class MarketData:
         on to fill the cache. `fresh_for`: fetch again what is older than that (at most the
         quote TTL), for a caller that keeps the cache ahead of its readers."""
         unique = list(dict.fromkeys(tickers))
-        ttl = min(
-            fresh_for or self.settings.quote_cache_ttl_seconds,
-            self.settings.quote_cache_ttl_seconds,
-        )
+        ttl = self.settings.quote_cache_ttl_seconds
+        if fresh_for is not None:
+            ttl = min(ttl, fresh_for)
         with tracer.start_as_current_span(
             "market.quotes", attributes={"market.tickers": len(unique)}
         ):
