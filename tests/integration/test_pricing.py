@@ -486,14 +486,7 @@ async def test_a_partial_outage_prices_the_rest_fresh(as_reader, app, yahoo):
 @pytest.fixture
 async def two_processes(app, yahoo):
     """Two market-data services on the same Redis, as the worker and an API process are."""
-    worker, api = (
-        MarketData(
-            provider=YahooProvider(app.state.settings),
-            redis=app.state.redis,
-            settings=app.state.settings,
-        )
-        for _ in range(2)
-    )
+    worker, api = (create_market_data(app.state.settings, app.state.redis) for _ in range(2))
     try:
         yield worker, api
     finally:

@@ -17,6 +17,7 @@ from carteira.core.events import EventBus
 from carteira.realtime.service import Hub, subscribed_tickers
 from carteira.realtime.tasks import publish_tick
 from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
+from tests.fakes.yahoo import CHART_PATH
 
 
 def ws_url(live_url: str, path: str) -> str:
@@ -145,10 +146,10 @@ async def test_the_tick_fetches_again_a_quote_from_the_last_tick(app, as_admin, 
     await tick(app)
     yahoo.calls.clear()
     await tick(app)  # within half a tick: the quote just fetched is used
-    assert yahoo.count("/v8/finance/chart") == 0
+    assert yahoo.count(CHART_PATH) == 0
     await asyncio.sleep(1.1)  # half a tick later, well inside the quote TTL (10 s)
     await tick(app)
-    assert yahoo.count("/v8/finance/chart") == 1
+    assert yahoo.count(CHART_PATH) == 1
 
 
 async def test_a_dashboard_gets_one_frame_per_tick_shared_by_its_book(
