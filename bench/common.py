@@ -25,6 +25,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+WORKER = [PYTHON, "-m", "carteira", "worker"]  # the arq worker: jobs and the price tick
 JWT_SECRET = "bench-secret-" + "x" * 40
 
 

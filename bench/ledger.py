@@ -63,6 +63,7 @@ from bench.common import (
     JWT_SECRET,
     PYTHON,
     REPO,
+    WORKER,
     bench_env,
     compare_with_ceiling,
     dump,
@@ -761,10 +762,9 @@ def main() -> None:
         serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
         # `--worker`: as deployed, its tick keeping the held quotes fresh (without it, a valued
         # answer waits on the provider whenever its quotes expire).
-        worker = [PYTHON, "-m", "carteira", "worker"] if args.worker else None
         with (
             process(serve, env, f"{api}/health") as api_process,
-            process(worker, env) if worker else contextlib.nullcontext(),
+            process(WORKER, env) if args.worker else contextlib.nullcontext(),
         ):
             token = login(api, READER)
             if "replay" in parts:

@@ -24,6 +24,7 @@ from bench.common import (
     CEILING_COLUMNS,
     PYTHON,
     REPO,
+    WORKER,
     bench_env,
     compare_with_ceiling,
     dump,
@@ -145,8 +146,7 @@ def main() -> None:
         }
         # As deployed: the worker's tick (every 5 s) refreshes the held tickers' quotes before
         # they expire, so a valued listing does not wait on the provider every quote TTL.
-        worker = [PYTHON, "-m", "carteira", "worker"]
-        with process(serve, env, f"{api}/health") as api_proc, process(worker, env):
+        with process(serve, env, f"{api}/health") as api_proc, process(WORKER, env):
             rows = []
             for email, wanted in (("bench@example.com", endpoints), (ADVISOR, as_advisor)):
                 rows += compare_with_ceiling(

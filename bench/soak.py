@@ -31,6 +31,7 @@ import aiohttp
 from bench.common import (
     PYTHON,
     REPO,
+    WORKER,
     bench_env,
     dump,
     free_port,
@@ -259,10 +260,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
         serve += ["--workers", str(args.workers)] if args.workers > 1 else []
-        worker_cmd = [PYTHON, "-m", "carteira", "worker"]
         with (
             process(serve, env, f"{base}/health") as api,
-            process(worker_cmd, env) as worker,
+            process(WORKER, env) as worker,
         ):
             tokens = {role: login(base, email) for email, role in ACCOUNTS}
             results: multiprocessing.Queue = multiprocessing.Queue()
