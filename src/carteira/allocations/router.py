@@ -56,7 +56,6 @@ router = client_router(tags=["ledger"])
 @router.get("/transactions", response_model=TransactionPage)
 async def transactions_list(
     client_id: PathId,
-    _: CurrentUser,
     query: Annotated[TransactionQuery, Query()],
     events: EventsDep,
 ) -> Response:
@@ -87,7 +86,7 @@ async def transactions_create(
 @router.get("/transactions/{transaction_id}", response_model=TransactionOut)
 @raises(TransactionNotFoundError)
 async def transactions_get(
-    client_id: PathId, transaction_id: PathId, _: CurrentUser, events: EventsDep
+    client_id: PathId, transaction_id: PathId, events: EventsDep
 ) -> TransactionOut:
     """One entry of the ledger."""
     return await service.get_transaction(
@@ -161,7 +160,6 @@ async def positions_get(
 @raises(InvalidInputError)
 async def realized_get(
     client_id: PathId,
-    _: CurrentUser,
     events: EventsDep,
     start: CalendarDate | None = None,
     end: CalendarDate | None = None,
@@ -220,7 +218,7 @@ allocations_router = client_router(tags=["allocations"])
 
 @allocations_router.get("/allocations", response_model=AllocationPage)
 async def allocations_list(
-    client_id: PathId, _: CurrentUser, params: Pagination, events: EventsDep, market: MarketDep
+    client_id: PathId, params: Pagination, events: EventsDep, market: MarketDep
 ) -> Response:
     """The open lots: what remains of each purchase (first in, first out, split-adjusted),
     marked to market. Use /transactions to record anything else."""

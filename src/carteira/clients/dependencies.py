@@ -24,15 +24,19 @@ Scope = Annotated[ClientScope, Depends(client_scope)]
 
 
 @raises(ClientNotFoundError)
-async def visible_client(client_id: PathId, scope: Scope, events: EventsDep) -> int:
+async def visible_client(client_id: PathId, user: CurrentUser, events: EventsDep) -> int:
     """The path's client, when the caller may see it; 404 (as for a missing one) otherwise."""
+    # The user, not `Scope`: FastAPI resolves every declared dependency on every request, even
+    # a cached one, and this guard runs before each of the hottest reads.
+    scope = await client_scope(user)
     await service.ensure_visible(client_id=client_id, scope=scope, events=events)
     return client_id
 
 
 def client_router(*, tags: list[str], prefix: str = "") -> APIRouter:
     """A router for `/clients/{client_id}{prefix}/...`: every route in it is guarded by the
-    client's visibility before its body is validated or anything runs."""
+    caller's authentication and the client's visibility before its body is validated or
+    anything runs (so a route that needs no principal declares no `CurrentUser`)."""
     return APIRouter(
         prefix=f"/clients/{{client_id}}{prefix}",
         tags=list(tags),

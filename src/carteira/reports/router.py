@@ -72,7 +72,7 @@ async def reports_inflows(
 
 
 @router.get("/aum", response_model=AumOut)
-async def reports_aum(_: CurrentUser, scope: Scope, market: MarketDep) -> Response:
+async def reports_aum(scope: Scope, market: MarketDep) -> Response:
     """Assets under management now: positions at market plus cash, consolidated in the
     reporting currency at today's rates, by asset type, currency and advisor (an advisor:
     their own clients only)."""
