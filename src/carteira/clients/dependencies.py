@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from carteira.auth.dependencies import CurrentUser
 from carteira.clients import service
 from carteira.clients.exceptions import ClientNotFoundError
 from carteira.clients.service import ClientScope
-from carteira.core.dependencies import EventsDep
+from carteira.core.dependencies import get_events
 from carteira.core.openapi import raises
 from carteira.core.types import PathId
 
@@ -24,11 +24,13 @@ Scope = Annotated[ClientScope, Depends(client_scope)]
 
 
 @raises(ClientNotFoundError)
-async def visible_client(client_id: PathId, user: CurrentUser, events: EventsDep) -> int:
+async def visible_client(request: Request, client_id: PathId, user: CurrentUser) -> int:
     """The path's client, when the caller may see it; 404 (as for a missing one) otherwise."""
-    # The user, not `Scope`: FastAPI resolves every declared dependency on every request, even
-    # a cached one, and this guard runs before each of the hottest reads.
+    # The scope and the event bus by plain calls, not as `Scope`/`EventsDep`: FastAPI resolves
+    # every declared dependency on every request, even a cached one, and this guard runs
+    # before each of the hottest reads.
     scope = await client_scope(user)
+    events = await get_events(request)
     await service.ensure_visible(client_id=client_id, scope=scope, events=events)
     return client_id
 
