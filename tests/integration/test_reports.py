@@ -520,3 +520,28 @@ async def test_a_catch_up_left_half_way_is_started_again(as_admin):
         await leaving
     after = json.loads(await kept.render())
     assert (after["net"], after["count"]) == ("100", 1)
+
+
+async def test_loading_a_period_lets_other_requests_run_between_slices_of_clients(
+    as_admin, monkeypatch
+):
+    """A month of thousands of clients is figured a slice at a time: requests in flight run in
+    between instead of waiting for the whole load."""
+    from carteira.reports import captacao
+
+    monkeypatch.setattr(captacao, "CLIENTS_PER_TURN", 2)
+    for n in range(5):
+        client_id = (await make_client(as_admin, name=f"C{n}"))["id"]
+        body = {"kind": "deposit", "date": "2026-11-03", "amount": str(n + 1)}
+        r = await as_admin.post(f"/clients/{client_id}/transactions", json=body)
+        assert r.status_code == 201, r.text
+    kept = captacao.KeptInflows(
+        start=NOV, end=date(2026, 11, 30), currency=None, reporting="BRL", visible=None
+    )
+    loading = asyncio.create_task(kept.render())
+    figured_while_loading = set()
+    while not loading.done():
+        figured_while_loading.add(len(kept._clients))
+        await asyncio.sleep(0)
+    assert json.loads(await loading)["net"] == "15"
+    assert {2, 4} <= figured_while_loading  # the loop ran after each slice of two clients

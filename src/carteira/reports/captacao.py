@@ -36,6 +36,9 @@ from carteira.reports.schemas import (
 )
 
 NO_ADVISOR = 0
+# Clients figured per turn of the event loop. A month of 2,000 clients takes ~70 ms of CPU to
+# load; in one go, every request in flight waited for it each time the kept answer expired.
+CLIENTS_PER_TURN = 200
 
 
 @dataclass(slots=True)
@@ -209,8 +212,10 @@ class KeptInflows:
             labels, emails = await labels_and_advisors(unknown)
             self._labels.update(labels)
             self._emails.update(emails)
-        for client_id, client_rows in grouped.items():
+        for n, (client_id, client_rows) in enumerate(grouped.items(), 1):
             self._clients[client_id] = self._client_flows(client_id, client_rows)
+            if n % CLIENTS_PER_TURN == 0:
+                await asyncio.sleep(0)
 
     def _client_flows(self, client_id: int, rows: list[FlowRow]) -> _ClientFlows:
         label = self._labels.get(client_id)
