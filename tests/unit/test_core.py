@@ -66,3 +66,25 @@ async def test_errors_map_to_their_status_and_code(exc, status, code):
     assert r.status_code == status
     assert r.json()["code"] == code
     assert "detail" in r.json()
+
+
+async def test_in_turns_hands_the_loop_back_after_each_turn_of_items():
+    import asyncio
+
+    from carteira.core.loop import in_turns
+
+    seen_by_others: list[int] = []
+    taken: list[int] = []
+
+    async def another_request() -> None:
+        while len(taken) < 7:
+            seen_by_others.append(len(taken))
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(another_request())
+    await asyncio.sleep(0)  # it runs once before the loop below starts
+    async for item in in_turns(range(7), per_turn=3):
+        taken.append(item)
+    await other
+    assert taken == list(range(7))  # every item, in order
+    assert seen_by_others[:3] == [0, 3, 6]  # it ran after each turn of three, and only then

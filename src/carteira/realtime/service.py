@@ -35,6 +35,7 @@ from carteira.clients.service import ClientScope
 from carteira.core import clock
 from carteira.core.errors import DATABASE_DOWN_ERRORS, REDIS_DOWN_ERRORS
 from carteira.core.events import Event, EventBus, channel_for
+from carteira.core.loop import in_turns
 from carteira.core.metrics import WEBSOCKETS
 from carteira.pricing.schemas import Quote
 from carteira.pricing.service import MarketData
@@ -378,7 +379,7 @@ class Hub:
         served between slices: each price message is encoded once for every /ws/prices socket,
         and every dashboard gets one frame, shared by the dashboards of the same book."""
         frames: dict[ClientScope, str] = {}  # a book -> its dashboards' frame
-        for done, connection in enumerate(list(self.connections), start=1):
+        async for connection in in_turns(list(self.connections), per_turn=FAN_OUT_SLICE):
             if connection.stream is Stream.DASHBOARD:
                 if (frame := frames.get(connection.scope)) is None:
                     wanted = self._wanted(connection)
@@ -390,8 +391,6 @@ class Hub:
             elif connection.stream is Stream.PRICES:
                 wanted = connection.tickers
                 self._enqueue(connection, *(messages[t] for t in sorted(wanted) if t in messages))
-            if done % FAN_OUT_SLICE == 0:
-                await asyncio.sleep(0)
 
     def _on_ledger_changed(self, event: Event) -> None:
         """A ledger write moved some flows: the months it touched are sent again to the sockets

@@ -24,6 +24,7 @@ from carteira.allocations import service as allocations
 from carteira.allocations.service import FlowRow
 from carteira.auth import service as auth
 from carteira.clients import service as clients
+from carteira.core.loop import in_turns
 from carteira.core.money import ZERO, plain
 from carteira.pricing import service as pricing
 from carteira.reports.schemas import (
@@ -212,10 +213,8 @@ class KeptInflows:
             labels, emails = await labels_and_advisors(unknown)
             self._labels.update(labels)
             self._emails.update(emails)
-        for n, (client_id, client_rows) in enumerate(grouped.items(), 1):
+        async for client_id, client_rows in in_turns(grouped.items(), per_turn=CLIENTS_PER_TURN):
             self._clients[client_id] = self._client_flows(client_id, client_rows)
-            if n % CLIENTS_PER_TURN == 0:
-                await asyncio.sleep(0)
 
     def _client_flows(self, client_id: int, rows: list[FlowRow]) -> _ClientFlows:
         label = self._labels.get(client_id)
