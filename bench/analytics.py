@@ -50,9 +50,10 @@ from bench.common import (
     server_urls,
 )
 from bench.fake_market import FakeMarket
+from carteira.core import clock
 from carteira.core.config import Settings
 
-TODAY = datetime.now(UTC).date()
+TODAY = clock.today()  # the firm's calendar: what the API calls today
 PAIRS = ("USD", "EUR", "GBP", "CHF", "JPY")
 HOLDINGS_PER_CLIENT = 5
 
