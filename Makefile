@@ -6,6 +6,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PIP_STAMP := $(VENV)/.pip
 # `make lock LOCK_ARGS=--upgrade` moves every pin to the newest allowed version,
 # `LOCK_ARGS="--upgrade-package fastapi"` only that one; plain `make lock` keeps the pins
 # that still fit pyproject.toml.
@@ -15,12 +16,18 @@ PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --g
 
 .PHONY: run test lint fmt install lock clean
 
+# The venv's own pip is replaced first by the pinned one of requirements/pip.lock
+# (hash-checked): the pip that `python3 -m venv` bundles may be too old to read the lock.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+$(PIP_STAMP): requirements/pip.lock | $(BIN)/python
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/pip.lock
+	touch $@
+
 # The locked dependencies (runtime, embedded and dev), hash-checked; then the project itself,
 # editable and without dependencies.
-$(STAMP): requirements/dev.lock pyproject.toml | $(BIN)/python
+$(STAMP): requirements/dev.lock pyproject.toml $(PIP_STAMP)
 	$(BIN)/python -m pip install -q --require-hashes -r requirements/dev.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
@@ -59,6 +66,7 @@ fmt: $(STAMP)
 # requirements/base.lock: the runtime dependencies (the production image);
 # requirements/dev.lock: those same pins plus the `embedded` and `dev` extras (make, CI).
 lock: $(STAMP)
+	$(PIP_COMPILE) --output-file requirements/pip.lock requirements/pip.in
 	$(PIP_COMPILE) --output-file requirements/base.lock pyproject.toml
 	$(PIP_COMPILE) --extra embedded --extra dev --constraint requirements/base.lock \
 		--output-file requirements/dev.lock pyproject.toml
