@@ -5,6 +5,8 @@ After changing a dependency in pyproject.toml, `make lock` regenerates them."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from collections import deque
 from dataclasses import dataclass, field
@@ -163,3 +165,43 @@ def test_ci_runs_lint_and_tests_through_make():
     script = (ROOT / ".ci" / "run").read_text()
     assert "\nmake lint\n" in script
     assert "\nmake test\n" in script
+
+
+# ---- the pip the venv ships -----------------------------------------------------------------
+
+
+def _pinned_block(lock: str, name: str) -> str:
+    """The lines of one pin (with its hashes) in a lock."""
+    text = (ROOT / "requirements" / lock).read_text()
+    match = re.search(rf"^{name}==.*?(?=^\S|\Z)", text, re.MULTILINE | re.DOTALL)
+    assert match is not None, f"{name} is not pinned in {lock}"
+    return match.group(0)
+
+
+# pytest-cov asks for coverage[toml]; the rest is what it needs besides, so that the lock is whole.
+EXTRA_CLOSURE = ("pytest-cov", "coverage", "pytest", "pluggy", "iniconfig", "packaging", "pygments")
+
+
+def test_the_make_venv_installs_an_extra_pinned_lock_from_the_interpreters_own_pip(tmp_path):
+    """A newcomer's venv comes with the interpreter's bundled pip (23.2 on Python 3.11.7),
+    which refuses pytest-cov's `coverage[toml]` in --require-hashes mode. make replaces it
+    with requirements/pip.lock's before installing anything: both steps run here as make
+    runs them, on a lock of the two pins that broke."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    stamp = venv / ".pip"
+    make = ["make", "-C", str(ROOT), f"VENV={venv}", str(stamp)]
+    subprocess.run(make, check=True, capture_output=True)
+    python = venv / "bin" / "python"
+    version = subprocess.run(
+        [python, "-m", "pip", "--version"], check=True, capture_output=True, text=True
+    ).stdout.split()[1]
+    assert Version(version) == read_lock("pip.lock").pins["pip"]
+    extras_lock = tmp_path / "extras.lock"
+    extras_lock.write_text("".join(_pinned_block("dev.lock", name) for name in EXTRA_CLOSURE))
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--dry-run", "-q", "--require-hashes", "-r", extras_lock],
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
