@@ -350,6 +350,28 @@ async def _bootstrap_dev(settings: Settings) -> list[str]:
     return notes
 
 
+def _dev_prices(settings: Settings) -> str:
+    """The market data `carteira dev` runs with, said in one line. Unless the provider was
+    chosen (MARKET_DATA_PROVIDER in the environment or .env), an unreachable Yahoo means an
+    offline machine: the simulated provider then serves the demo, so the first screen shows
+    a working office rather than blanks (the web app's badge says "Simuladas")."""
+    from carteira.pricing.service import yahoo_problem
+
+    chosen = "market_data_provider" in settings.model_fields_set
+    if settings.market_data_provider == "simulated":
+        return "simulated (MARKET_DATA_PROVIDER=simulated)"
+    if chosen:
+        return "Yahoo Finance (MARKET_DATA_PROVIDER=yahoo)"
+    problem = asyncio.run(yahoo_problem(settings))
+    if problem is None:
+        return "Yahoo Finance"
+    os.environ["MARKET_DATA_PROVIDER"] = "simulated"  # the API and the worker inherit it
+    return (
+        f"SIMULATED: Yahoo Finance does not answer from here ({problem.rstrip('.')});"
+        " set MARKET_DATA_PROVIDER=yahoo to use it anyway"
+    )
+
+
 def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -411,6 +433,9 @@ def cmd_dev(args: argparse.Namespace) -> int:
         get_settings.cache_clear()
         settings = _settings()
         _needs(settings, database=True, redis=True)
+        prices = _dev_prices(settings)
+        get_settings.cache_clear()
+        settings = _settings()
         for note in asyncio.run(_bootstrap_dev(settings)):
             print(note)
         from carteira.demo import DEMO_ADVISORS
@@ -423,6 +448,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             f"  Dev admin: {DEV_ADMIN_EMAIL} / {DEV_ADMIN_PASSWORD}  (dev only)\n"
             f"  Dev advisors (each sees only their own clients): {' and '.join(DEMO_ADVISORS)}"
             f" / {DEV_ADVISOR_PASSWORD}\n"
+            f"  Prices:    {prices}\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )

@@ -4,15 +4,19 @@ never in a traceback, and before anything starts."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
 import subprocess
+import sys
 from importlib.metadata import version
 
+import httpx
 import pytest
 
-from carteira.core.embedded import with_database
-from tests.support import free_port, process_env, run_carteira
+from carteira.core.embedded import create_database, drop_database, with_database
+from tests.support import free_port, process_env, run_carteira, wait_http
 
 
 def _errors(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -153,3 +157,59 @@ def test_a_port_in_use_stops_before_anything_starts(settings, tmp_path, command)
         f" port (--port {port + 1}, or make run PORT={port + 1})"
     ]
     assert not data.exists()
+
+
+async def test_dev_falls_back_to_simulated_prices_when_yahoo_is_unreachable(
+    settings, servers, run_id, tmp_path
+):
+    """A newcomer's first `make run` on an offline machine: MARKET_DATA_PROVIDER unset and
+    Yahoo unreachable, so the banner says the prices are simulated and the office has them."""
+    database = f"carteira_dev_{run_id}"
+    await create_database(servers.postgres_admin_url, database)
+    env = process_env(
+        settings,
+        DATABASE_URL=with_database(servers.postgres_admin_url, database),
+        YAHOO_QUERY1_URL=f"http://127.0.0.1:{free_port()}",
+        YAHOO_QUERY2_URL=f"http://127.0.0.1:{free_port()}",
+        CARTEIRA_DATA_DIR=str(tmp_path / "data"),
+    )
+    env.pop("MARKET_DATA_PROVIDER", None)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "carteira", "dev", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        banner = await asyncio.to_thread(_read_until, process, "Press Ctrl-C")
+        (prices,) = [line for line in banner if line.strip().startswith("Prices:")]
+        assert "SIMULATED" in prices
+        assert "MARKET_DATA_PROVIDER=yahoo" in prices
+        base = f"http://127.0.0.1:{port}"
+        await wait_http(f"{base}/health")
+        async with httpx.AsyncClient(base_url=base) as http:
+            login = await http.post(
+                "/auth/login", json={"email": "admin@example.com", "password": "changeme"}
+            )
+            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            quotes = (await http.get("/quotes?tickers=PETR4.SA", headers=headers)).json()
+            aum = (await http.get("/reports/aum", headers=headers)).json()
+        assert [(q["ticker"], q["source"]) for q in quotes["items"]] == [("PETR4.SA", "simulated")]
+        assert aum["value"] is not None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        await drop_database(servers.postgres_admin_url, database)
+
+
+def _read_until(process: subprocess.Popen[str], marker: str) -> list[str]:
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if marker in line:
+            return lines
+    raise AssertionError("".join(lines))

@@ -514,8 +514,22 @@ def create_market_data(settings: Settings, redis: Redis) -> MarketData:
 
 async def provider_problem(market: MarketData, *, probe_ticker: str = "AAPL") -> str | None:
     """None when the configured provider answers a quote, else a plain-language reason."""
+    return await _quote_problem(market.provider, probe_ticker)
+
+
+async def yahoo_problem(settings: Settings, *, probe_ticker: str = "AAPL") -> str | None:
+    """Whether Yahoo answers from here, asked before anything else runs (no cache, no Redis):
+    None when it quotes, else a plain-language reason."""
+    provider = YahooProvider(settings)
     try:
-        await asyncio.wait_for(market.provider.quote(probe_ticker), 8)
+        return await _quote_problem(provider, probe_ticker)
+    finally:
+        await provider.close()
+
+
+async def _quote_problem(provider: MarketDataProvider, probe_ticker: str) -> str | None:
+    try:
+        await asyncio.wait_for(provider.quote(probe_ticker), 8)
     except (ProviderUnavailableError, ProviderError, UnknownTickerError) as exc:
         return exc.detail
     except TimeoutError:
