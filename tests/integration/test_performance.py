@@ -52,12 +52,14 @@ async def test_performance_matches_hand_computation(as_admin, as_reader):
 
     assert [p["value"] for p in body["series"]] == ["100", "110", "242", "242"]
     assert [p["invested"] for p in body["series"]] == ["100", "100", "221", "221"]
-    # Day 3: the second lot is money at the start of the day (bought at the close: no gain),
-    # so the day earns 11 on 231: 1.1 x 242/231.
+    # Quota method: day 3's second lot is bought at the close, so it enters at the day's end;
+    # the 10 shares held go 11 -> 12.1: (242 - 121) / 110 = 1.1, and 1.1 x 1.1 = 1.21, the
+    # share's own 10 -> 12.1 (a fully invested client earns its asset's return).
     assert [p["cumulative_twr_pct"] for p in body["series"]] == pytest.approx(
-        [0.0, 10.0, 15.238095, 15.238095], abs=1e-6
+        [0.0, 10.0, 21.0, 21.0], abs=1e-6
     )
-    assert body["twr_pct"] == pytest.approx(15.238095, abs=1e-6)
+    assert body["twr_pct"] == pytest.approx(21.0, abs=1e-6)
+    assert body["as_of"] == D[3].isoformat()  # the last close the curve uses
     assert body["twr_annualized_pct"] is None  # a month is not over a year
 
     expected_xirr = pyxirr.xirr([D[0], D[2], TODAY], [-100, -121, 260])
@@ -90,7 +92,7 @@ async def test_a_window_starts_from_what_was_held(as_admin):
     ).json()
     assert [p["date"] for p in body["series"]] == [d.isoformat() for d in D[1:]]
     assert [p["cumulative_twr_pct"] for p in body["series"]] == pytest.approx(
-        [10.0, 15.238095, 15.238095], abs=1e-6
+        [10.0, 21.0, 21.0], abs=1e-6
     )
     expected = pyxirr.xirr([D[1], D[2], TODAY], [-100, -121, 260])  # held: 100 at D[0]'s close
     assert body["xirr_pct"] == pytest.approx(expected * 100, abs=1e-4)

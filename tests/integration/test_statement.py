@@ -24,7 +24,7 @@ from tests.integration.test_jobs import run_jobs, weekdays
 
 # B3 sessions across a month end and Good Friday (3 April 2026 is a holiday).
 S = weekdays(date(2026, 3, 25), 10)
-EVE = S[0] - timedelta(days=1)  # the base: the close before the first day
+EVE = S[0] - timedelta(days=1)  # the close before the first day
 CLOSES = ["10", "11", "10.45", "12", "12", "12.6", "12.6", "11.34", "12", "12.5"]
 CDI_RATE = Decimal("0.04")  # % per business day
 IBOV = [(day, Decimal(100000 + 500 * n)) for n, day in enumerate(weekdays(date(2026, 3, 16), 20))]
@@ -71,16 +71,17 @@ async def test_cdi_and_ibovespa_beside_the_curve(as_reader, client):
     cdi, ibov = body["benchmarks"]
     assert (cdi["code"], cdi["available"], cdi["source"]) == ("CDI", True, "bcb")
     assert (ibov["code"], ibov["available"], ibov["source"]) == ("IBOV", True, "yahoo")
-    # CDI from the base's close to the last day's: ten business days of 0.04 %.
-    expected_cdi = cdi_growth(EVE, S[-1])
-    assert expected_cdi == pytest.approx(1.0004**10 - 1)
+    # CDI from the first investment's close (S[0]) to the last day's: the rates of the nine
+    # business days S[0]..S[8], each paying into the next; never a day before the money came.
+    expected_cdi = cdi_growth(S[0], S[-1])
+    assert expected_cdi == pytest.approx(1.0004**9 - 1)
     assert cdi["twr_pct"] == pytest.approx(expected_cdi * 100, abs=1e-6)
-    # IBOVESPA: its close on the last day over its close on the base day.
+    # IBOVESPA: its close on the last day over its close on the first investment's day.
     level = dict(IBOV)
-    assert ibov["twr_pct"] == pytest.approx(float(level[S[-1]] / level[EVE] - 1) * 100, abs=1e-6)
-    # Both on the portfolio's dates, measured from the same base.
+    assert ibov["twr_pct"] == pytest.approx(float(level[S[-1]] / level[S[0]] - 1) * 100, abs=1e-6)
+    # Both on the portfolio's dates, measured from the same day.
     assert [p["date"] for p in cdi["series"]] == [p["date"] for p in body["series"]]
-    assert cdi["series"][3]["cumulative_pct"] == pytest.approx(cdi_growth(EVE, S[3]) * 100)
+    assert cdi["series"][3]["cumulative_pct"] == pytest.approx(cdi_growth(S[0], S[3]) * 100)
     # The portfolio: one buy at the first close, so its TWR is the close's move.
     assert body["twr_pct"] == pytest.approx(25.0, abs=1e-6)
     assert body["pct_of_cdi"] == pytest.approx(0.25 / expected_cdi * 100, rel=1e-6)
@@ -100,7 +101,7 @@ async def test_periods_monthly_table_volatility_and_drawdown(as_reader, client):
     assert list(rows) == ["2026-03", "2026-04"]
     assert rows["2026-03"]["portfolio_pct"] == pytest.approx(march * 100, abs=1e-6)
     assert rows["2026-04"]["portfolio_pct"] == pytest.approx(april * 100, abs=1e-6)
-    cdi_march, cdi_april = cdi_growth(EVE, S[4]), cdi_growth(S[4], S[-1])
+    cdi_march, cdi_april = cdi_growth(S[0], S[4]), cdi_growth(S[4], S[-1])
     assert rows["2026-03"]["benchmarks"]["CDI"] == pytest.approx(cdi_march * 100, abs=1e-6)
     assert rows["2026-04"]["benchmarks"]["CDI"] == pytest.approx(cdi_april * 100, abs=1e-6)
     assert rows["2026-04"]["pct_of_cdi"] == pytest.approx(april / cdi_april * 100, rel=1e-6)
@@ -131,13 +132,13 @@ async def test_any_registered_asset_is_a_benchmark(as_admin, client):
     vale = await make_asset(as_admin, "VALE3.SA", price="60", previous_close="60")
     await store_closes(
         asset_id=vale["id"],
-        closes=[DailyClose(date=d, close=Decimal(50 + n)) for n, d in enumerate(S)],
+        closes=[DailyClose(date=d, close=Decimal(50 + n)) for n, d in enumerate(S) if n],
     )
     body = (await performance(as_admin, client["id"], benchmarks="vale3.sa")).json()
     (vale_result,) = body["benchmarks"]
     assert (vale_result["code"], vale_result["source"]) == ("VALE3.SA", "asset")
-    # No close on the base day: measured from its first one, and said so.
-    assert vale_result["twr_pct"] == pytest.approx((59 / 50 - 1) * 100, abs=1e-6)
+    # No close on the first investment's day: measured from its first one, and said so.
+    assert vale_result["twr_pct"] == pytest.approx((59 / 51 - 1) * 100, abs=1e-6)
     assert any("starts on" in note for note in vale_result["notes"])
     assert body["pct_of_cdi"] is None
 

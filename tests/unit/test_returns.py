@@ -25,12 +25,18 @@ def flows(*pairs: tuple[date, str]) -> list[CashFlow]:
     return [CashFlow(on, Decimal(amount)) for on, amount in pairs]
 
 
-def days(*rows: tuple[str, str, str]) -> list[ValuationDay]:
-    """(value, inflow, outflow) per consecutive day, starting 2024-01-01."""
+def days(*rows: tuple[str, ...]) -> list[ValuationDay]:
+    """(value, inflow, outflow[, purchases' gain]) per consecutive day, from 2024-01-01."""
     start = date(2024, 1, 1)
     return [
-        ValuationDay(start + timedelta(days=i), Decimal(v), Decimal(i_), Decimal(o))
-        for i, (v, i_, o) in enumerate(rows)
+        ValuationDay(
+            start + timedelta(days=i),
+            Decimal(row[0]),
+            Decimal(row[1]),
+            Decimal(row[2]),
+            Decimal(row[3] if len(row) > 3 else "0"),
+        )
+        for i, row in enumerate(rows)
     ]
 
 
@@ -116,8 +122,10 @@ def test_xirr_is_undefined_with_a_reason(cash_flows: list[CashFlow], reason: str
 # --- TWR ---------------------------------------------------------------------
 
 
-def test_twr_portfolio_performance_ttwror_excel_sample() -> None:
-    # Day 0 is already invested: its start value is its own value, so r_0 = 0.
+def test_twr_quota_method_flows_enter_at_the_end_of_their_day() -> None:
+    # Portfolio Performance's TTWROR sample, under the quota method: money in or out on a
+    # day enters at the day's end (the flows here are bought or sold at the close), so each
+    # day is (V_t - in_t + out_t) / V_{t-1}.
     sample = days(
         ("10000", "10000", "0"),
         ("10230", "0", "0"),
@@ -129,13 +137,40 @@ def test_twr_portfolio_performance_ttwror_excel_sample() -> None:
         ("11600.00", "0", "3697.04"),
         ("10596.15", "0", "0"),
     )
+    expected = (
+        (10230 / 10000)
+        * ((10630 - 200) / 10230)
+        * ((9995.59 + 400) / 10630)
+        * (10289.58 / 9995.59)
+        * (10583.57 / 10289.58)
+        * ((16179.56 - 5400) / 10583.57)
+        * ((11600.00 + 3697.04) / 16179.56)
+        * (10596.15 / 11600.00)
+    ) - 1
     result = twr(sample)
     assert result is not None
-    assert result * 100 == pytest.approx(-5.6182678, abs=1e-6)
+    assert result == pytest.approx(expected, abs=1e-12)
+    assert result * 100 == pytest.approx(-5.000003, abs=1e-5)
 
 
-def test_twr_first_day_starts_from_its_inflow() -> None:
-    series = twr_series(days(("1050", "1000", "0"), ("1102.5", "0", "0")))
+def test_a_fully_invested_client_buying_more_at_the_close_earns_the_assets_return() -> None:
+    # 100 shares at 10.00; the next day the share closes at 10.50 and 100 more are bought at
+    # that close: the day's return is the share's, 5 %, not 5 % diluted by the new money.
+    series = twr_series(days(("1000", "1000", "0"), ("2100", "1050", "0", "0")))
+    assert series[-1] == pytest.approx(0.05)
+
+
+def test_a_purchase_earns_from_the_price_paid_to_the_close_on_its_own_money() -> None:
+    # A nearly empty portfolio (10.00 of cash) takes 1,000 and buys at 100 what closes at 101:
+    # the day is 1 % on the money invested, never 100 x 10 / 10 on the cash that was there.
+    # carried = 1020 - 1000 - 10 = 10 -> 10 / 10; bought = 1020 / (1020 - 10).
+    series = twr_series(days(("10", "10", "0"), ("1020", "1000", "0", "10")))
+    assert series[-1] == pytest.approx(1020 / 1010 - 1)
+
+
+def test_twr_first_day_earns_from_the_price_paid() -> None:
+    # Bought 1,000 at the price paid; it closes at 1,050 (+50), then 1,102.50.
+    series = twr_series(days(("1050", "1000", "0", "50"), ("1102.5", "0", "0")))
     assert series == pytest.approx([0.05, 0.1025])
 
 
@@ -146,7 +181,7 @@ def test_twr_of_nothing_is_undefined() -> None:
 
 
 def test_an_empty_portfolio_before_the_first_purchase_has_no_return() -> None:
-    series = twr_series(days(("0", "0", "0"), ("0", "0", "0"), ("110", "100", "0")))
+    series = twr_series(days(("0", "0", "0"), ("0", "0", "0"), ("110", "100", "0", "10")))
     assert series == pytest.approx([0.0, 0.0, 0.1])
 
 

@@ -125,7 +125,9 @@ def test_twr_across_a_month_boundary_links_the_months():
             date=date(2026, 2, 3), value=None, invested=Decimal(0), cumulative_twr_pct=8.045
         ),
     ]
-    figures = statement(series=series, eve=eve, last=date(2026, 2, 3), cut=False, curves=[])
+    figures = statement(
+        series=series, eve=eve, last=date(2026, 2, 3), as_of=date(2026, 2, 3), cut=False, curves=[]
+    )
     january, february = figures.monthly
     assert (january.month, february.month) == ("2026-01", "2026-02")
     assert january.portfolio_pct == pytest.approx(5.0)
@@ -144,7 +146,12 @@ def test_a_curve_that_stops_gives_no_figure_past_it():
         ),
     ]
     figures = statement(
-        series=series, eve=date(2026, 1, 28), last=date(2026, 2, 2), cut=False, curves=[]
+        series=series,
+        eve=date(2026, 1, 28),
+        last=date(2026, 2, 2),
+        as_of=date(2026, 2, 2),
+        cut=False,
+        curves=[],
     )
     assert [m.portfolio_pct for m in figures.monthly] == [pytest.approx(2.0), None]
     assert figures.periods["inception"] is None

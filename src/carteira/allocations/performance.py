@@ -33,7 +33,7 @@ from decimal import Decimal
 from carteira.allocations import store, valuation
 from carteira.allocations.books import LEDGER_CHANGED
 from carteira.allocations.exceptions import CurrencyNotHeldError
-from carteira.allocations.ledger import Book, Entry, flow_of, in_order
+from carteira.allocations.ledger import INCOME, Book, Entry, Kind, flow_of, in_order
 from carteira.allocations.returns import (
     CashFlow,
     ValuationDay,
@@ -49,12 +49,13 @@ from carteira.allocations.schemas import (
     PerformanceTotals,
     PriceGap,
 )
-from carteira.allocations.statement import Statement, statement
+from carteira.allocations.statement import Income, Statement, statement
 from carteira.assets import service as assets
 from carteira.benchmarks import service as benchmark_service
 from carteira.benchmarks.service import Benchmark
 from carteira.clients import service as clients
 from carteira.core import clock
+from carteira.core.calendar import business_days, previous_business_day
 from carteira.core.errors import InvalidInputError
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
@@ -235,10 +236,18 @@ async def _snapshot(
         basis=basis,
         fx=fx,
     )
-    walk.run(first=first, last=last)
+    walk.run(first=first, last=last, today=clock.today())
     eve = first - timedelta(days=1)
+    # The benchmarks cover the portfolio's days: from its first investment's close (or the
+    # window's eve, when something was held then) to the last close its figures use.
+    base = walk.base or eve
     curves = await benchmark_service.curves(
-        benchmarks=benchmarks, eve=eve, last=last, market=market, jobs=jobs, events=events
+        benchmarks=benchmarks,
+        eve=base,
+        last=max(walk.as_of or base, base),
+        market=market,
+        jobs=jobs,
+        events=events,
     )
     return _Snapshot(
         walk=walk,
@@ -250,8 +259,10 @@ async def _snapshot(
             series=walk.series,
             eve=eve,
             last=last,
+            as_of=walk.as_of,
             cut=start is not None and bool(view) and view[0].date < start,
             curves=curves,
+            income=walk.income,
         ),
     )
 
@@ -284,6 +295,7 @@ async def _answer(
         currencies=snapshot.currencies,
         start=first,
         end=last,
+        as_of=walk.as_of,
         totals=totals,
         xirr_pct=_pct(xirr.value),
         xirr_period_pct=(
@@ -301,7 +313,10 @@ async def _answer(
         max_drawdown_peak=drawdown.peak if drawdown else None,
         max_drawdown_trough=drawdown.trough if drawdown else None,
         benchmarks=figures.benchmarks,
-        pct_of_cdi=figures.pct_of_cdi,
+        pct_of_cdi=figures.pct_of_cdi.get("inception"),
+        pct_of_cdi_periods=figures.pct_of_cdi,
+        yearly=figures.yearly,
+        income=figures.income,
         series=walk.series,
         prices_unavailable=unavailable,
         prices_missing=[
@@ -345,14 +360,19 @@ class _Walk:
     cash_flows: list[CashFlow] = field(default_factory=list)
     opening: Decimal | None = None
     invested: Decimal = ZERO
+    invested_known: bool = True  # false once a flow had no rate into the view's currency
+    income: list[Income] = field(default_factory=list)
+    as_of: date | None = None
+    base: date | None = None
     prices: dict[int, Decimal] = field(default_factory=dict)
+    day_buys: list[Entry] = field(default_factory=list)
     # The last day's start: what was held and the prices before its entries and its close.
     day_open_quantities: dict[int, Decimal] = field(default_factory=dict)
     day_open_cash: dict[str, Decimal] = field(default_factory=dict)
     day_open_prices: dict[int, Decimal] = field(default_factory=dict)
     day_flows: tuple[Decimal, Decimal] = (ZERO, ZERO)
 
-    def run(self, *, first: date, last: date) -> None:
+    def run(self, *, first: date, last: date, today: date) -> None:
         before = [e for e in self.view if e.date < first]
         for entry in before:  # what was held comes in as the opening value
             self._apply(entry, in_window=False)
@@ -367,9 +387,13 @@ class _Walk:
             else None
         )
         remaining = [e for e in self.view if e.date >= first]
-        days = sorted(set(self.closes.by_day) | {e.date for e in remaining})
+        # Every business day is valued (cash in any currency included), besides the days with
+        # a close (crypto trades at weekends) or an entry.
+        days = sorted(
+            set(self.closes.by_day) | {e.date for e in remaining} | set(business_days(first, last))
+        )
         index = 0
-        points: list[tuple[date, Decimal | None, Decimal]] = []
+        points: list[tuple[date, Decimal | None, Decimal | None]] = []
         for day in days:
             if day > last:
                 break
@@ -389,29 +413,82 @@ class _Walk:
             if value is None:
                 chain = None
             elif chain is not None:
-                chain.append(ValuationDay(on=day, value=value, inflow=inflow, outflow=outflow))
-            points.append((day, value, self.invested))
+                chain.append(
+                    ValuationDay(
+                        on=day,
+                        value=value,
+                        inflow=inflow,
+                        outflow=outflow,
+                        purchase_gain=self._purchase_gain(day),
+                    )
+                )
+            points.append((day, value, self.invested if self.invested_known else None))
         if not points or points[-1][0] < last:
             # The last day has no entry and no close yet: its start is the end of the walk.
             self._open_day()
             self.day_flows = (ZERO, ZERO)
+        self.as_of = self._closed_through(eve=eve, last=last, today=today)
         cumulative = twr_series(chain)[1:] if chain is not None else []
         self.series = [
             PerformancePoint(
                 date=day,
                 value=plain(value) if value is not None else None,
-                invested=plain(invested),
+                invested=plain(invested) if invested is not None else None,
                 cumulative_twr_pct=(
                     round(cumulative[i] * HUNDRED, 6) if i < len(cumulative) else None
                 ),
             )
             for i, (day, value, invested) in enumerate(points)
+            if self.as_of is not None and day <= self.as_of
         ]
+        self.base = self._first_invested(eve)
+
+    def _closed_through(self, *, eve: date, last: date, today: date) -> date | None:
+        """The last close the figures use: the latest stored close of what is held at the
+        end; without one (cash, or holdings with no close yet), the last business day whose
+        end has passed. Benchmarks
+        stop there too, so a rate paid into a day whose close is not yet in never counts."""
+        held = self._held()
+        closed = [
+            day
+            for day, closes in self.closes.by_day.items()
+            if day <= last and any(asset_id in closes for asset_id in held)
+        ]
+        if closed:
+            return max(closed)
+        if last < today:
+            return last
+        through = previous_business_day(today)
+        return through if through > eve else None
+
+    def _first_invested(self, eve: date) -> date | None:
+        """Where the portfolio's (and its benchmarks') measure begins: the window's eve when
+        something was held then, else the first day money came in."""
+        if self.opening:
+            return eve
+        return next((point.date for point in self.series if point.value), None)
+
+    def _purchase_gain(self, day: date) -> Decimal:
+        """What the day's purchases gained from the price paid (fees included) to the close,
+        in the view's currency."""
+        gain = ZERO
+        for entry in self.day_buys:
+            assert entry.asset_id is not None
+            assert entry.quantity is not None
+            price = self.prices.get(entry.asset_id)
+            rate = self.fx.rate(entry.currency, day)
+            if price is None or rate is None or entry.price is None:
+                return ZERO  # the day has no value then, and the chain stops anyway
+            held = entry.quantity * self.basis.factor(entry.asset_id, day)
+            paid = entry.quantity * entry.price + entry.fees
+            gain += (held * price - paid) * rate
+        return gain
 
     def _open_day(self) -> None:
         self.day_open_quantities = self._held()
         self.day_open_cash = dict(self.book.cash)
         self.day_open_prices = dict(self.prices)
+        self.day_buys = []
 
     def _held(self) -> dict[int, Decimal]:
         return {a: p.quantity for a, p in self.book.positions.items() if p.quantity}
@@ -419,17 +496,31 @@ class _Walk:
     def _apply(self, entry: Entry, *, in_window: bool = True) -> tuple[Decimal, Decimal] | None:
         """The entry applied; its flows in the view's currency (None: no rate to convert)."""
         inflow, outflow = self.book.apply(entry)
+        if entry.kind is Kind.BUY and in_window:
+            self.day_buys.append(entry)
+        if entry.kind in INCOME:
+            self._note_income(entry)
         if not inflow and not outflow:
             return ZERO, ZERO
         rate = self.fx.rate(entry.currency, entry.date)
         if rate is None:
             self.fx_gaps.note([entry.currency], entry.date)
+            self.invested_known = False  # net new money is unknown, and so is the result
             return None
         inflow, outflow = inflow * rate, outflow * rate
         self.invested += inflow - outflow
         if in_window:
             self.cash_flows.append(CashFlow(on=entry.date, amount=outflow - inflow))
         return inflow, outflow
+
+    def _note_income(self, entry: Entry) -> None:
+        """A provento or interest, gross and withheld, in the view's currency."""
+        rate = self.fx.rate(entry.currency, entry.date)
+        if rate is None:
+            self.income.append(Income(entry.date, None, None))
+            return
+        gross = (entry.amount or ZERO) * rate
+        self.income.append(Income(entry.date, gross, entry.tax * rate))
 
     def _value(self, day: date) -> Decimal | None:
         """Positions at the day's prices (on today's split basis) plus cash, converted."""
@@ -504,6 +595,8 @@ class _Walk:
         )
         cash = self._valued({}, {}, self.book.cash, rate_now, last, note_gaps=False)
         cost = sum((p.cost for p in self.book.positions.values() if p.quantity), ZERO)
+        invested = self.invested if self.invested_known else None
+        income = self._net_income()
         if market_value is None or cash is None:
             return (
                 PerformanceTotals(
@@ -511,14 +604,15 @@ class _Walk:
                     cash=plain(cash) if cash is not None else None,
                     value=None,
                     cost=plain(cost),
-                    invested=plain(self.invested),
+                    invested=plain(invested) if invested is not None else None,
                     pnl=None,
+                    income=plain(income) if income is not None else None,
                     day_change=None,
                 ),
                 unavailable,
             )
         value = market_value + cash
-        pnl = value - self.invested
+        pnl = value - invested if invested is not None else None
         day_change, day_change_pct = self._day_change(value, live, rate_now, last)
         return (
             PerformanceTotals(
@@ -526,10 +620,16 @@ class _Walk:
                 cash=plain(cash),
                 value=plain(value),
                 cost=plain(cost),
-                invested=plain(self.invested),
-                pnl=plain(pnl),
+                invested=plain(invested) if invested is not None else None,
+                pnl=plain(pnl) if pnl is not None else None,
+                income=plain(income) if income is not None else None,
+                capital_gain=(
+                    plain(pnl - income) if pnl is not None and income is not None else None
+                ),
                 accumulated_return_pct=(
-                    valuation.pct(pnl / self.invested) if self.invested > 0 else None
+                    valuation.pct(pnl / invested)
+                    if pnl is not None and invested is not None and invested > 0
+                    else None
                 ),
                 day_change=plain(day_change) if day_change is not None else None,
                 day_change_pct=day_change_pct,
@@ -537,6 +637,15 @@ class _Walk:
             ),
             unavailable,
         )
+
+    def _net_income(self) -> Decimal | None:
+        """Proventos and interest received, net of what was withheld (None: a rate missing)."""
+        net = ZERO
+        for item in self.income:
+            if item.gross is None or item.withheld is None:
+                return None
+            net += item.gross - item.withheld
+        return net
 
     def _day_change(
         self,

@@ -6,10 +6,15 @@ Conventions:
 * Cash flows are seen from the investor: negative = money put in (a purchase),
   positive = money taken out or the final market value.
 * XIRR is annualized with ACT/365 (fixed) and computed by ``pyxirr``.
-* TWR follows Portfolio Performance's TTWROR: chain-linked daily, with inflows
-  at the start of the day and outflows at its end,
-  ``r_t = (V_t + out_t) / (V_{t-1} + in_t) - 1`` and cumulative ``prod(1 + r_t) - 1``.
-  Before the first day the portfolio is worth 0, so day 0's start value is its inflow.
+* TWR follows the quota method of Brazilian platforms (the "cota" of a fund): chain-linked
+  daily, each flow entering at the price paid. A day splits in two: what was held at the
+  previous close is carried to this close (sales at the price received), then the day's
+  purchases earn from the price paid to the close on the money after the flows:
+  ``1 + r_t = (V_t - in_t + out_t - G_t) / V_{t-1}  x  V_t / (V_t - G_t)``, ``G_t`` being the
+  purchases' gain from their price (fees included) to the close. A purchase at the close has
+  no such gain, so a fully invested client earns exactly its asset's return; with no flow and
+  no purchase the day is ``V_t / V_{t-1}``. Before the first day the portfolio is worth 0,
+  so the first factor is 1 and day 0 earns from the price paid to the close.
 * Inputs are Decimal (money); the returns are computed in float since they are
   analytics, never booked amounts.
 """
@@ -55,6 +60,7 @@ class ValuationDay:
     value: Decimal  # market value at that day's close
     inflow: Decimal = _ZERO
     outflow: Decimal = _ZERO
+    purchase_gain: Decimal = _ZERO  # the day's purchases at the close minus what they cost
 
 
 def xirr_result(flows: Sequence[CashFlow]) -> XirrResult:
@@ -109,7 +115,7 @@ def twr_series(days: Sequence[ValuationDay]) -> list[float]:
 
 def twr(days: Sequence[ValuationDay]) -> float | None:
     """Cumulative time-weighted return over ``days``; None if nothing was ever invested."""
-    if not any(_start_value(days, index) > 0 for index in range(len(days))):
+    if not any(day.value > 0 or day.inflow > 0 for day in days):
         return None
     return twr_series(days)[-1]
 
@@ -126,16 +132,15 @@ def annualize(total_return: float, days: int) -> float:
 
 
 def _daily_return(previous_value: float, day: ValuationDay) -> float:
-    start = previous_value + float(day.inflow)
-    # Nothing invested at the start of the day (e.g. before the first purchase): no return.
-    if start <= 0:
-        return 0.0
-    return (float(day.value) + float(day.outflow)) / start - 1.0
-
-
-def _start_value(days: Sequence[ValuationDay], index: int) -> float:
-    previous_value = float(days[index - 1].value) if index > 0 else 0.0
-    return previous_value + float(days[index].inflow)
+    value, gain = float(day.value), float(day.purchase_gain)
+    # What was held at the previous close, at this close (sales at their price); nothing
+    # held (before the first investment) earns nothing.
+    carried = value - float(day.inflow) + float(day.outflow) - gain
+    held = carried / previous_value if previous_value > 0 else 1.0
+    # The day's purchases, from the price paid to the close.
+    after_flows = value - gain
+    bought = value / after_flows if after_flows > 0 else 1.0
+    return held * bought - 1.0
 
 
 def _require_increasing_dates(days: Sequence[ValuationDay]) -> None:

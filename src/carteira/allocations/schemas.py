@@ -423,7 +423,9 @@ class RealizedOut(BaseModel):
 class PerformancePoint(BaseModel):
     date: date
     value: DecimalStr | None = Field(description="positions at market + cash; null without prices")
-    invested: DecimalStr = Field(description="net new money up to this day")
+    invested: DecimalStr | None = Field(
+        description="net new money up to this day; null once a flow had no exchange rate"
+    )
     cumulative_twr_pct: float | None
 
 
@@ -432,8 +434,14 @@ class PerformanceTotals(BaseModel):
     cash: DecimalStr | None
     value: DecimalStr | None = Field(description="market value + cash")
     cost: DecimalStr = Field(description="cost basis of the open positions")
-    invested: DecimalStr = Field(description="net new money: inflows - outflows")
-    pnl: DecimalStr | None = Field(description="value - invested")
+    invested: DecimalStr | None = Field(
+        description="net new money: inflows - outflows; null when a flow had no exchange rate"
+    )
+    pnl: DecimalStr | None = Field(description="value - invested: capital_gain + income")
+    income: DecimalStr | None = Field(
+        None, description="proventos and interest received, net of withheld tax"
+    )
+    capital_gain: DecimalStr | None = Field(None, description="pnl - income")
     accumulated_return_pct: float | None = None
     day_change: DecimalStr | None
     day_change_pct: float | None = None
@@ -489,6 +497,23 @@ class MonthlyReturn(BaseModel):
     pct_of_cdi: float | None = Field(None, description="when CDI is asked for")
 
 
+class YearlyReturn(BaseModel):
+    """The total row of a year in the month x year table."""
+
+    year: int
+    portfolio_pct: float | None
+    benchmarks: dict[str, float | None] = Field(default_factory=dict)
+    pct_of_cdi: float | None = Field(None, description="when CDI is asked for")
+
+
+class IncomeFigures(BaseModel):
+    """Proventos and interest received in a period, in the answer's currency."""
+
+    gross: DecimalStr | None
+    withheld: DecimalStr | None = Field(description="tax withheld at source (IRRF)")
+    net: DecimalStr | None
+
+
 class PerformanceOut(BaseModel):
     """Returns are in percent. Consolidated in the reporting currency, or one currency
     unconverted (`currency=`)."""
@@ -501,6 +526,11 @@ class PerformanceOut(BaseModel):
     currencies: list[str]
     start: date
     end: date
+    as_of: date | None = Field(
+        None,
+        description="the last close the curve, the periods and the benchmarks use (null: no"
+        " close yet); `totals` are live",
+    )
     totals: PerformanceTotals
     xirr_pct: float | None = Field(description="annualized, money-weighted (ACT/365)")
     xirr_period_pct: float | None = Field(None, description="the same, not annualized")
@@ -513,6 +543,7 @@ class PerformanceOut(BaseModel):
         " ending at `end`; null when `start` cuts the window short of the period",
     )
     monthly: list[MonthlyReturn] = Field(default_factory=list)
+    yearly: list[YearlyReturn] = Field(default_factory=list)
     volatility_pct: float | None = Field(None, description="annualized: sqrt(252) x stdev")
     max_drawdown_pct: float | None = Field(
         None, description="the largest fall from a peak of the TWR index (negative or 0)"
@@ -521,7 +552,15 @@ class PerformanceOut(BaseModel):
     max_drawdown_trough: date | None = None
     benchmarks: list[BenchmarkResult] = Field(default_factory=list)
     pct_of_cdi: float | None = Field(
-        None, description="twr_pct / CDI accumulated over the same days x 100"
+        None,
+        description="twr_pct / CDI accumulated over the same days x 100; null when either is"
+        " not positive",
+    )
+    pct_of_cdi_periods: dict[PeriodName, float | None] = Field(
+        default_factory=dict, description="% do CDI over each of `periods` (when CDI is asked for)"
+    )
+    income: dict[PeriodName, IncomeFigures] = Field(
+        default_factory=dict, description="proventos received in each of `periods`"
     )
     series: list[PerformancePoint]
     prices_unavailable: bool = Field(

@@ -12,16 +12,20 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from carteira.allocations.returns import Drawdown, growth_between, max_drawdown, volatility
 from carteira.allocations.schemas import (
     BenchmarkPoint,
     BenchmarkResult,
+    IncomeFigures,
     MonthlyReturn,
     PerformancePoint,
     PeriodName,
+    YearlyReturn,
 )
 from carteira.benchmarks.service import Curve
+from carteira.core.calendar import is_business_day
 from carteira.pricing.bcb import add_years
 
 HUNDRED = 100.0
@@ -32,14 +36,25 @@ def pct(fraction: float | None) -> float | None:
     return None if fraction is None else round(fraction * HUNDRED, 6)
 
 
+@dataclass(frozen=True, slots=True)
+class Income:
+    """A provento received, in the view's currency (None: no rate on its date)."""
+
+    on: date
+    gross: Decimal | None
+    withheld: Decimal | None
+
+
 @dataclass(frozen=True)
 class Statement:
     periods: dict[PeriodName, float | None]
     monthly: list[MonthlyReturn]
+    yearly: list[YearlyReturn]
     volatility_pct: float | None
     drawdown: Drawdown | None
     benchmarks: list[BenchmarkResult]
-    pct_of_cdi: float | None
+    pct_of_cdi: dict[PeriodName, float | None]
+    income: dict[PeriodName, IncomeFigures]
 
 
 def period_starts(last: date, eve: date) -> dict[PeriodName, date]:
@@ -82,34 +97,56 @@ def statement(
     series: Sequence[PerformancePoint],
     eve: date,
     last: date,
+    as_of: date | None,
     cut: bool,
     curves: Sequence[Curve],
+    income: Sequence[Income] = (),
 ) -> Statement:
     """`cut`: the window starts after the client's first entry (`start=`), so a period
     reaching further back cannot be measured; otherwise a period longer than the history
-    counts from its beginning (nothing was invested before)."""
+    counts from its beginning (nothing was invested before). Periods are the calendar's of
+    `last` and measured up to `as_of`, the last close the figures use."""
     curve = _Curve.of(series, eve)
     starts = period_starts(last, eve)
+    through = as_of or eve
+    cdi = next((c for c in curves if c.benchmark.code == CDI), None)
 
     def measurable(start: date) -> bool:
         return not (cut and start < eve)
 
-    periods: dict[PeriodName, float | None] = {
-        name: pct(curve.between(start, last)) if measurable(start) else None
-        for name, start in starts.items()
-    }
-    months = _months(eve, last)
-    cdi = next((c for c in curves if c.benchmark.code == CDI), None)
-    monthly = []
-    for label, start, end in months:
+    def row(start: date, end: date) -> tuple[float | None, dict[str, float | None], float | None]:
+        """The portfolio, each benchmark and % do CDI from `start`'s close to `end`'s."""
         portfolio = curve.between(start, end)
         beside = {c.benchmark.code: c.between(start, end) for c in curves}
+        share = _share(portfolio, beside.get(CDI)) if cdi else None
+        return portfolio, beside, share
+
+    periods: dict[PeriodName, float | None] = {}
+    shares: dict[PeriodName, float | None] = {}
+    for name, start in starts.items():
+        portfolio, _, share = row(start, through) if measurable(start) else (None, {}, None)
+        periods[name] = pct(portfolio)
+        shares[name] = share
+    monthly = []
+    for label, start, end in _months(eve, through):
+        portfolio, beside, share = row(start, end)
         monthly.append(
             MonthlyReturn(
                 month=label,
                 portfolio_pct=pct(portfolio),
                 benchmarks={code: pct(value) for code, value in beside.items()},
-                pct_of_cdi=_share(portfolio, beside.get(CDI)) if cdi else None,
+                pct_of_cdi=share,
+            )
+        )
+    yearly = []
+    for year, start, end in _years(eve, through):
+        portfolio, beside, share = row(start, end)
+        yearly.append(
+            YearlyReturn(
+                year=year,
+                portfolio_pct=pct(portfolio),
+                benchmarks={code: pct(value) for code, value in beside.items()},
+                pct_of_cdi=share,
             )
         )
     results = [
@@ -119,9 +156,9 @@ def statement(
             source=c.source,
             currency=c.benchmark.currency,
             available=c.available,
-            twr_pct=pct(c.at(last)),
+            twr_pct=pct(c.at(through)),
             periods={
-                name: pct(c.between(start, last)) if measurable(start) else None
+                name: pct(c.between(start, through)) if measurable(start) else None
                 for name, start in starts.items()
             },
             series=[BenchmarkPoint(date=p.date, cumulative_pct=pct(c.at(p.date))) for p in series],
@@ -129,20 +166,36 @@ def statement(
         )
         for c in curves
     ]
-    twr = curve.between(eve, last)
+    # A weekend's flat day (a deposit on a Saturday) is not a return: business days only.
+    business = [curve.points[0], *(p for p in curve.points[1:] if is_business_day(p[0]))]
     return Statement(
         periods=periods,
         monthly=monthly,
-        volatility_pct=pct(volatility(curve.points)),
+        yearly=yearly,
+        volatility_pct=pct(volatility(business)),
         drawdown=max_drawdown(curve.points) if len(curve.points) > 1 else None,
         benchmarks=results,
-        pct_of_cdi=_share(twr, cdi.at(last)) if cdi else None,
+        pct_of_cdi=shares if cdi else {},
+        income={name: _income_since(income, start, last) for name, start in starts.items()},
     )
 
 
+def _income_since(income: Sequence[Income], start: date, last: date) -> IncomeFigures:
+    """Proventos received after `start` up to `last`: gross, withheld and net."""
+    gross = withheld = Decimal(0)
+    for item in income:
+        if start < item.on <= last:
+            if item.gross is None or item.withheld is None:
+                return IncomeFigures(gross=None, withheld=None, net=None)
+            gross += item.gross
+            withheld += item.withheld
+    return IncomeFigures(gross=gross, withheld=withheld, net=gross - withheld)
+
+
 def _share(portfolio: float | None, cdi: float | None) -> float | None:
-    """The portfolio's return as a percentage of the CDI's over the same days."""
-    if portfolio is None or cdi is None or cdi <= 0:
+    """The portfolio's return as a percentage of the CDI's over the same days; none when the
+    ratio means nothing (a loss, or a CDI that did not grow), as statements print "—"."""
+    if portfolio is None or cdi is None or cdi <= 0 or portfolio < 0:
         return None
     return round(portfolio / cdi * HUNDRED, 4)
 
@@ -162,3 +215,11 @@ def _months(eve: date, last: date) -> list[tuple[str, date, date]]:
         )
         month = following
     return months
+
+
+def _years(eve: date, last: date) -> list[tuple[int, date, date]]:
+    """(year, the close before it, its last day up to `last`) for each year after `eve`."""
+    return [
+        (year, max(eve, date(year - 1, 12, 31)), min(last, date(year, 12, 31)))
+        for year in range((eve + timedelta(days=1)).year, last.year + 1)
+    ]
