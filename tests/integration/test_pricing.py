@@ -317,6 +317,7 @@ async def test_positions_have_market_value_pnl_and_weights(as_admin, as_reader, 
     petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="40")
     vale = await make_asset(as_admin, "VALE3.SA", price="60", previous_close="60")
     aapl = await make_asset(as_admin, "AAPL", price="200", previous_close="190", currency="USD")
+    list_on_yahoo("USDBRL=X", price="5", previous_close="5", currency="BRL")
     await make_allocation(
         as_admin, client["id"], asset_id=petr["id"], quantity="30", buy_price="30"
     )
@@ -331,9 +332,11 @@ async def test_positions_have_market_value_pnl_and_weights(as_admin, as_reader, 
     assert by_ticker["PETR4.SA"]["market_value"] == "1200"
     assert by_ticker["PETR4.SA"]["unrealized_pnl"] == "300"
     assert by_ticker["PETR4.SA"]["total_return"] == "300"
-    assert by_ticker["PETR4.SA"]["weight_pct"] == pytest.approx(66.666667, abs=1e-6)
-    assert by_ticker["VALE3.SA"]["weight_pct"] == pytest.approx(33.333333, abs=1e-6)
-    assert by_ticker["AAPL"]["weight_pct"] == 100.0  # alone in its currency
+    # Weights are shares of the whole patrimônio in reais (measured before: AAPL showed 100 %,
+    # alone in its currency): 1,200 + 600 + 2 x 200 x 5.00 = 3,800.
+    assert by_ticker["PETR4.SA"]["weight_pct"] == pytest.approx(1200 / 3800 * 100, abs=1e-6)
+    assert by_ticker["VALE3.SA"]["weight_pct"] == pytest.approx(600 / 3800 * 100, abs=1e-6)
+    assert by_ticker["AAPL"]["weight_pct"] == pytest.approx(2000 / 3800 * 100, abs=1e-6)
     assert [
         (t["currency"], t["cost"], t["market_value"], t["unrealized_pnl"], t["cash"], t["value"])
         for t in body["totals"]

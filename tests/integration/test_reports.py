@@ -545,3 +545,37 @@ async def test_loading_a_period_lets_other_requests_run_between_slices_of_client
         await asyncio.sleep(0)
     assert json.loads(await loading)["net"] == "15"
     assert {2, 4} <= figured_while_loading  # the loop ran after each slice of two clients
+
+
+async def test_aum_is_never_blank_when_a_price_is_missing(as_admin, yahoo, app):
+    """Measured before: one asset without a quote made the office's AUM null. Now: a quote
+    missing counts at the last stored close (listed as stale); an asset with no price at all is
+    left out of the total and listed; everything else is summed."""
+    client = await make_client(as_admin)
+    live = await make_asset(as_admin, "LIVE3.SA", price="20", previous_close="20")
+    kept = await make_asset(as_admin, "KEPT3.SA", price="30", previous_close="30")
+    gone = await make_asset(as_admin, "GONE3.SA", price="40", previous_close="40")
+    for asset, quantity in ((live, "10"), (kept, "5"), (gone, "2")):
+        await make_allocation(
+            as_admin, client["id"], asset_id=asset["id"], quantity=quantity, buy_price="10",
+            buy_date=NOV,
+        )  # fmt: skip
+    await store_closes(
+        asset_id=kept["id"], closes=[DailyClose(date=date(2026, 11, 27), close=Decimal("28"))]
+    )
+    yahoo.fail_symbol("KEPT3.SA", status=404)
+    yahoo.fail_symbol("GONE3.SA", status=404)
+    for key in await app.state.redis.keys("md:quote:*"):
+        await app.state.redis.delete(key)
+    await app.state.market.close()
+    from carteira.pricing.service import create_market_data
+
+    app.state.market = app.state.hub.market = create_market_data(
+        app.state.settings, app.state.redis
+    )
+    body = (await as_admin.get("/reports/aum")).json()
+    # 10 x 20 live + 5 x 28 (the last close); GONE3 has no price at all: out, and said so.
+    assert (body["market_value"], body["value"]) == ("340", "340")
+    assert body["prices_stale"] == [{"name": "KEPT3.SA", "price": "28", "as_of": "2026-11-27"}]
+    assert body["prices_missing"] == ["GONE3.SA"]
+    assert [row["value"] for row in body["by_advisor"]] == ["340"]

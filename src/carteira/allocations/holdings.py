@@ -5,8 +5,16 @@ tables (a few indexed rows); lots and realized gains from the replayed ledger.""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -165,9 +173,9 @@ async def _positions(
         for row in rows
     ]
     totals = _currency_totals(figures, cash)
-    denominators = {t.currency: t.market_value for t in totals}
+    consolidated = _consolidated(totals, rates, market.settings.reporting_currency)
     positions = [
-        _position(f, lots=lots.get(f["asset_id"], 0), denominators=denominators, rates=rates)
+        _position(f, lots=lots.get(f["asset_id"], 0), patrimony=consolidated.value, rates=rates)
         for f in figures
     ]
     answer = PositionsOut(
@@ -175,7 +183,7 @@ async def _positions(
         positions=sorted(positions, key=lambda p: (p.quantity == 0, p.ticker)),
         cash=[CashOut(currency=c, balance=_shown(b)) for c, b in sorted(cash.items())],
         totals=totals,
-        consolidated=_consolidated(totals, rates, market.settings.reporting_currency),
+        consolidated=consolidated,
         prices_unavailable=bool(batch.errors),
     )
     return answer, _Priced(tickers, currencies, _prices(batch, rates))
@@ -224,20 +232,21 @@ def _position(
     fields: dict[str, Any],
     *,
     lots: int,
-    denominators: dict[str, Decimal | None],
+    patrimony: Decimal | None,
     rates: dict[str, pricing.LiveRate],
 ) -> PositionOut:
-    """The position, built once: its figures, its weight in its currency, its value in the
-    reporting currency."""
-    value, denominator = fields["market_value"], denominators.get(fields["currency"])
+    """The position, built once: its figures, its value in the reporting currency and its
+    weight, a share of the client's whole patrimônio (every currency, cash included)."""
+    value = fields["market_value"]
     rate = rates.get(fields["currency"])
     extra: dict[str, Any] = {"lots": lots}
-    if value is not None and denominator:
-        extra["weight_pct"] = valuation.pct(value / denominator)
     if rate is not None:
         extra["fx_rate"] = rate.rate
         if value is not None:
-            extra["market_value_reporting"] = _shown(valuation.market_value(value, rate.rate))
+            in_reporting = valuation.market_value(value, rate.rate)
+            extra["market_value_reporting"] = _shown(in_reporting)
+            if patrimony is not None and patrimony > 0:
+                extra["weight_pct"] = valuation.pct(in_reporting / patrimony)
     return PositionOut(**fields, **extra)
 
 
@@ -642,23 +651,35 @@ async def holdings_summary(
     return summary
 
 
+@dataclass(frozen=True, slots=True)
+class StalePrice:
+    """A price that is not live: the last stored close (or rate) standing in, and its date."""
+
+    name: str  # a ticker, or a currency
+    price: Decimal
+    as_of: date
+
+
 @dataclass(frozen=True)
 class Aum:
-    """Assets under management now, per asset type and currency, and consolidated."""
+    """Assets under management now, per asset type and currency, and consolidated. A position
+    without a live quote counts at its last stored close (listed in `prices_stale`), a currency
+    without a live rate at its last stored one (`fx_stale`); what has neither is left out of
+    the totals and listed (`prices_missing`, `fx_missing`): the total is never blank."""
 
     reporting: str
-    by_type: dict[str | None, Decimal | None]  # asset type (None: cash) -> reporting value
-    by_currency: dict[str, tuple[Decimal | None, Decimal, Decimal | None]]  # market, cash, rate
-    market_value: Decimal | None
-    cash: Decimal | None
+    by_type: dict[str | None, Decimal]  # asset type (None: cash) -> reporting value
+    by_currency: dict[str, tuple[Decimal, Decimal, Decimal | None]]  # market, cash, rate
+    market_value: Decimal
+    cash: Decimal
     clients: int
     prices_missing: list[str]
     fx_missing: list[str]
+    prices_stale: list[StalePrice] = field(default_factory=list)
+    fx_stale: list[StalePrice] = field(default_factory=list)
 
     @property
-    def value(self) -> Decimal | None:
-        if self.market_value is None or self.cash is None:
-            return None
+    def value(self) -> Decimal:
         return self.market_value + self.cash
 
 
@@ -680,70 +701,99 @@ def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
     return result
 
 
-def _converted(amount: Decimal | None, rate: pricing.LiveRate | None) -> Decimal | None:
-    if amount is None or rate is None:
-        return None
-    return valuation.market_value(amount, rate.rate)
+async def _prices_now(
+    rows: Sequence[ClientHolding], infos: Mapping[int, AssetInfo], market: MarketData
+) -> tuple[dict[int, Decimal], list[StalePrice], list[str]]:
+    """Each held asset's price: the live quote, else its last stored close (stale), else
+    nothing (missing)."""
+    batch = await market.quotes(
+        sorted({infos[r.asset_id].ticker for r in rows}),
+        wait_seconds=market.settings.valuation_timeout_seconds,
+    )
+    prices: dict[int, Decimal] = {}
+    unquoted = set()
+    for asset_id in {r.asset_id for r in rows}:
+        quote = batch.quotes.get(infos[asset_id].ticker)
+        if quote is not None:
+            prices[asset_id] = quote.price
+        else:
+            unquoted.add(asset_id)
+    stored = await pricing.last_closes(asset_ids=unquoted)
+    stale = []
+    for asset_id, (day, close) in sorted(stored.items()):
+        prices[asset_id] = close
+        stale.append(StalePrice(infos[asset_id].ticker, close, day))
+    missing = sorted(infos[a].ticker for a in unquoted if a not in stored)
+    return prices, stale, missing
+
+
+async def _rates_now(
+    currencies: set[str], market: MarketData
+) -> tuple[dict[str, Decimal], list[StalePrice]]:
+    """Each currency's rate into the reporting one: live, else the last stored (stale)."""
+    reporting = market.settings.reporting_currency
+    live = await pricing.live_rates(market=market, currencies=currencies, reporting=reporting)
+    rates = {code: rate.rate for code, rate in live.items()}
+    stored = await pricing.last_rates(currencies=currencies - set(rates), reporting=reporting)
+    stale = []
+    for code, (day, rate) in sorted(stored.items()):
+        rates[code] = rate
+        stale.append(StalePrice(code, rate, day))
+    return rates, stale
 
 
 async def aum(
     *, market: MarketData, events: EventBus | None = None, client_ids: Sequence[int] | None = None
 ) -> Aum:
     """Every open position at market plus cash, per asset type and currency, consolidated in
-    the reporting currency at today's rates (a missing price or rate is reported, and the
-    figures that depend on it are null)."""
+    the reporting currency at today's rates."""
     reporting = market.settings.reporting_currency
     rows = await holdings(client_ids=client_ids)
     cash_rows = await db().execute_query_dict(
         _CASH_TOTALS, [list(client_ids) if client_ids is not None else None]
     )
     infos = await assets.describe(asset_ids=(r.asset_id for r in rows), events=events)
-    batch = await market.quotes(
-        sorted({infos[r.asset_id].ticker for r in rows}),
-        wait_seconds=market.settings.valuation_timeout_seconds,
-    )
+    prices, prices_stale, prices_missing = await _prices_now(rows, infos, market)
     cash: dict[str, Decimal] = {row["currency"]: row["balance"] for row in cash_rows}
     currencies = {r.currency for r in rows} | set(cash)
-    rates = await pricing.live_rates(market=market, currencies=currencies, reporting=reporting)
-    # (asset type, currency) -> the market values of its positions (None: no price)
-    values: dict[tuple[str, str], list[Decimal | None]] = defaultdict(list)
-    missing_prices: set[str] = set()
+    rates, fx_stale = await _rates_now(currencies, market)
+    # (asset type, currency) -> the market value of its priced positions
+    values: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for row in rows:
-        info = infos[row.asset_id]
-        quote = batch.quotes.get(info.ticker)
-        if quote is None:
-            missing_prices.add(info.ticker)
-        values[(info.asset_type.value, row.currency)].append(
-            valuation.market_value(row.quantity, quote.price) if quote is not None else None
-        )
+        if row.asset_id in prices:
+            key = (infos[row.asset_id].asset_type.value, row.currency)
+            values[key] += valuation.market_value(row.quantity, prices[row.asset_id])
     by_currency = {
         code: (
-            _sum_or_none(v for (_, c), group in values.items() if c == code for v in group),
+            total(v for (_, c), v in values.items() if c == code),
             cash.get(code, ZERO),
-            rates[code].rate if code in rates else None,
+            rates.get(code),
         )
         for code in sorted(currencies)
     }
-    by_type: dict[str | None, Decimal | None] = {}
-    for asset_type in sorted({t for t, _ in values}):
-        by_type[asset_type] = _sum_or_none(
-            _converted(_sum_or_none(group), rates.get(code))
-            for (t, code), group in values.items()
-            if t == asset_type
-        )
-    cash_total = _sum_or_none(_converted(balance, rates.get(c)) for c, balance in cash.items())
+
+    def converted(amount: Decimal, code: str) -> Decimal:
+        rate = rates.get(code)
+        return valuation.market_value(amount, rate) if rate is not None else ZERO
+
+    by_type: dict[str | None, Decimal] = defaultdict(Decimal)
+    for (asset_type, code), value in sorted(values.items()):
+        by_type[asset_type] += converted(value, code)
+    cash_total = total(converted(balance, code) for code, balance in cash.items())
     if cash:
         by_type[None] = cash_total
-    market_value = _sum_or_none(v for t, v in by_type.items() if t is not None)
+    market_value = total(v for t, v in by_type.items() if t is not None)
     return Aum(
         reporting=reporting,
-        by_type={k: _shown(v) if v is not None else None for k, v in by_type.items()},
+        by_type={k: _shown(v) for k, v in by_type.items()},
         by_currency=by_currency,
-        market_value=_shown(market_value) if market_value is not None else None,
-        cash=_shown(cash_total) if cash_total is not None else None,
+        market_value=_shown(market_value),
+        cash=_shown(cash_total),
         clients=len(await clients_holding(client_ids=client_ids)),
-        prices_missing=sorted(missing_prices),
+        prices_missing=prices_missing,
         fx_missing=sorted(c for c in currencies if c not in rates),
+        prices_stale=prices_stale,
+        fx_stale=fx_stale,
     )
 
 

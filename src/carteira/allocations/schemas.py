@@ -309,7 +309,8 @@ class AllocationPage(Page[AllocationOut]):
 
 
 class PositionOut(BaseModel):
-    """Per asset. `weight_pct`: the position's share of its currency's market value."""
+    """Per asset. `weight_pct`: the position's share of the client's consolidated patrimônio
+    (every currency at today's rate, cash included)."""
 
     asset_id: int
     ticker: str

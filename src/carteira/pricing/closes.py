@@ -109,6 +109,21 @@ async def first_close_date(*, asset_id: int) -> date | None:
     return first
 
 
+_LAST_SQL = """
+    SELECT DISTINCT ON (asset_id) asset_id, date, close FROM daily_returns
+    WHERE asset_id = ANY($1::int[]) ORDER BY asset_id, date DESC
+"""
+
+
+async def last_closes(*, asset_ids: Iterable[int]) -> dict[int, tuple[date, Decimal]]:
+    """Each asset's last stored close, with its date (what stands in for a missing quote)."""
+    ids = sorted(set(asset_ids))
+    if not ids:
+        return {}
+    rows = await db().execute_query_dict(_LAST_SQL, [ids])
+    return {row["asset_id"]: (row["date"], row["close"]) for row in rows}
+
+
 # Each asset's last close before a window (carried into it)...
 _OPENING_SQL = """
     SELECT DISTINCT ON (asset_id) asset_id, close FROM daily_returns

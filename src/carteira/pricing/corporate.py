@@ -178,6 +178,23 @@ class FxWindow:
         return rates[-1] if rates else None
 
 
+_LAST_RATES = """
+    SELECT DISTINCT ON (series) series, date, rate FROM fx_rates
+    WHERE series = ANY($1::varchar[]) ORDER BY series, date DESC
+"""
+
+
+async def last_rates(
+    *, currencies: Iterable[str], reporting: str
+) -> dict[str, tuple[date, Decimal]]:
+    """Each currency's last stored rate into the reporting one, with its date."""
+    wanted = {fx_series(c, reporting): c for c in set(currencies) if c != reporting}
+    if not wanted:
+        return {}
+    rows = await db().execute_query_dict(_LAST_RATES, [sorted(wanted)])
+    return {wanted[row["series"]]: (row["date"], row["rate"]) for row in rows}
+
+
 _WINDOW_RATES = """
     SELECT series, array_agg(date ORDER BY date) AS days, array_agg(rate ORDER BY date) AS rates
     FROM fx_rates

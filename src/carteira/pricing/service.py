@@ -40,6 +40,7 @@ from carteira.pricing.closes import PreviousSession as PreviousSession
 from carteira.pricing.closes import Stored as Stored
 from carteira.pricing.closes import closes_window as closes_window
 from carteira.pricing.closes import first_close_date, store_closes, stored_history
+from carteira.pricing.closes import last_closes as last_closes
 from carteira.pricing.corporate import DIVIDEND as DIVIDEND
 from carteira.pricing.corporate import SPLIT as SPLIT
 from carteira.pricing.corporate import AssetEventInfo as AssetEventInfo
@@ -48,6 +49,7 @@ from carteira.pricing.corporate import StoredEvents, fx_series, fx_ticker, store
 from carteira.pricing.corporate import asset_events as asset_events
 from carteira.pricing.corporate import first_rate_date as first_rate_date
 from carteira.pricing.corporate import fx_window as fx_window
+from carteira.pricing.corporate import last_rates as last_rates
 from carteira.pricing.exceptions import (
     ProviderBudgetError,
     ProviderError,

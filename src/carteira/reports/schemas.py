@@ -68,12 +68,12 @@ class InflowsOut(FlowFigures):
 
 class AumByAssetType(BaseModel):
     asset_type: AssetType | None = Field(description="null: cash")
-    value: DecimalStr | None
+    value: DecimalStr
 
 
 class AumByCurrency(BaseModel):
     currency: str
-    market_value: DecimalStr | None
+    market_value: DecimalStr
     cash: DecimalStr
     rate: DecimalStr | None = Field(description="today's rate into the reporting currency")
 
@@ -81,8 +81,14 @@ class AumByCurrency(BaseModel):
 class AumByAdvisor(BaseModel):
     advisor_id: int | None = Field(description="null: clients not assigned to an advisor")
     advisor: str | None = Field(description="the advisor's email")
-    value: DecimalStr | None
+    value: DecimalStr
     clients: int = Field(description="clients holding anything")
+
+
+class StalePriceOut(BaseModel):
+    name: str = Field(description="the ticker, or the currency")
+    price: DecimalStr = Field(description="the last stored close or rate")
+    as_of: date
 
 
 class AumOut(BaseModel):
@@ -90,14 +96,26 @@ class AumOut(BaseModel):
     reporting currency at today's rates."""
 
     currency: str
-    value: DecimalStr | None
-    market_value: DecimalStr | None
-    cash: DecimalStr | None
+    value: DecimalStr = Field(
+        description="never blank: what has no price or rate at all is left out and listed"
+    )
+    market_value: DecimalStr
+    cash: DecimalStr
     clients: int = Field(description="clients holding anything")
     by_asset_type: list[AumByAssetType]
     by_currency: list[AumByCurrency]
     by_advisor: list[AumByAdvisor] = Field(
         default_factory=list, description="an advisor sees only their own row"
     )
-    prices_missing: list[str] = Field(description="tickers without a price: their value is null")
-    fx_missing: list[str] = Field(description="currencies without a rate")
+    prices_stale: list[StalePriceOut] = Field(
+        default_factory=list,
+        description="positions without a live quote, valued at their last stored close",
+    )
+    fx_stale: list[StalePriceOut] = Field(
+        default_factory=list,
+        description="currencies without a live rate, converted at their last stored one",
+    )
+    prices_missing: list[str] = Field(
+        description="tickers with no price at all: left out of the totals"
+    )
+    fx_missing: list[str] = Field(description="currencies with no rate at all: left out")

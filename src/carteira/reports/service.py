@@ -27,6 +27,7 @@ from carteira.reports.schemas import (
     AumByAssetType,
     AumByCurrency,
     AumOut,
+    StalePriceOut,
 )
 
 MAX_PERIOD_DAYS = 5 * 366
@@ -183,6 +184,12 @@ async def aum(*, market: MarketData, scope: ClientScope = EVERY_CLIENT) -> AumOu
             for code, (market, cash, rate) in figures.by_currency.items()
         ],
         by_advisor=await _aum_by_advisor(market=market, visible=visible),
+        prices_stale=[
+            StalePriceOut(name=p.name, price=p.price, as_of=p.as_of) for p in figures.prices_stale
+        ],
+        fx_stale=[
+            StalePriceOut(name=p.name, price=p.price, as_of=p.as_of) for p in figures.fx_stale
+        ],
         prices_missing=figures.prices_missing,
         fx_missing=figures.fx_missing,
     )
