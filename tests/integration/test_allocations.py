@@ -23,7 +23,7 @@ async def test_lot_lifecycle_with_exact_decimals(as_admin, portfolio):
     )
     assert lot["quantity"] == "100.12345678"
     assert lot["buy_price"] == "0.1"
-    assert lot["cost"] == "10.012345678"  # exact product, no float rounding
+    assert lot["cost"] == "10.01"  # money leaves rounded to centavos (kept exact inside)
     assert lot["ticker"] == "PETR4.SA"
     assert lot["current_price"] is None
 

@@ -326,8 +326,8 @@ async def test_fractional_bitcoin_stays_exact(as_admin):
     )
     position = (await as_admin.get(f"/clients/{client['id']}/positions")).json()["positions"][0]
     assert position["quantity"] == "0.0001"
-    assert position["cost"] == "6.00005"  # 0.0001 x 60000.5, exact
-    assert position["market_value"] == "6.125"
+    assert position["cost"] == "6"  # 0.0001 x 60000.5 = 6.00005, shown to centavos
+    assert position["market_value"] == "6.13"  # 0.0001 x 61250 = 6.125
 
 
 async def test_switching_assets_through_cash_is_not_new_money(as_admin, book):

@@ -306,8 +306,10 @@ async def test_valued_lots_are_exact(as_admin, as_reader, yahoo):
     (lot,) = page["items"]
     assert lot["current_price"] == "38.47"
     assert lot["cost"] == "3025.05"
-    assert lot["market_value"] == "3866.235"  # 100.5 x 38.47, exactly
-    assert lot["pnl"] == "841.185"
+    # 100.5 x 38.47 = 3,866.235 and 3,866.235 - 3,025.05 = 841.185: worked out exactly,
+    # shown to centavos (half away from zero, as a spreadsheet's ROUND)
+    assert lot["market_value"] == "3866.24"
+    assert lot["pnl"] == "841.19"
     assert lot["accumulated_return_pct"] == pytest.approx(27.807309, abs=1e-6)
     assert lot["daily_change_pct"] == pytest.approx(0.971129, abs=1e-6)
 

@@ -579,3 +579,29 @@ async def test_aum_is_never_blank_when_a_price_is_missing(as_admin, yahoo, app):
     assert body["prices_stale"] == [{"name": "KEPT3.SA", "price": "28", "as_of": "2026-11-27"}]
     assert body["prices_missing"] == ["GONE3.SA"]
     assert [row["value"] for row in body["by_advisor"]] == ["340"]
+
+
+async def test_money_is_the_same_centavos_in_json_csv_and_xlsx(as_admin):
+    """Measured before: one cost basis printed three ways (17, 26 and 8 digits). Money is
+    worked out exactly and written to centavos everywhere; totals add the unrounded figures:
+    three costs of 0.005 show 0.01 each and total 0.02 (0.015), not 0.03."""
+    client = await make_client(as_admin)
+    for ticker in ("CENT3.SA", "CENT4.SA", "CENT5.SA"):
+        asset = await make_asset(as_admin, ticker, price="0.0049", previous_close="0.0049")
+        await make_allocation(
+            as_admin, client["id"], asset_id=asset["id"], quantity="1", buy_price="0.005",
+            buy_date=NOV,
+        )  # fmt: skip
+    url = f"/clients/{client['id']}/positions"
+    body = (await as_admin.get(url)).json()
+    assert [p["cost"] for p in body["positions"]] == ["0.01", "0.01", "0.01"]
+    assert [p["average_cost"] for p in body["positions"]] == ["0.005"] * 3  # a price: exact
+    assert body["totals"][0]["cost"] == "0.02"
+    assert body["totals"][0]["market_value"] == "0.01"  # 3 x 0.0049 = 0.0147
+    header, *rows = _csv(await as_admin.get(f"{url}?format=csv"))
+    assert [row[header.index("cost")] for row in rows] == ["0.01", "0.01", "0.01"]
+    sheet = _xlsx(await as_admin.get(f"{url}?format=xlsx"))
+    header = [cell.value for cell in sheet[1]]
+    cost = header.index("cost")
+    values = [row[cost].value for row in sheet.iter_rows(min_row=2)]
+    assert values == [0.01, 0.01, 0.01, 0.02]  # the last is the BRL totals row

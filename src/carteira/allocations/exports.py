@@ -20,21 +20,21 @@ POSITIONS = (
     Column("currency", Kind.TEXT, 9),
     Column("quantity", Kind.DECIMAL, 16),
     Column("average_cost", Kind.DECIMAL, 16),
-    Column("cost", Kind.DECIMAL, 16, total=True),
+    Column("cost", Kind.MONEY, 16, total=True),
     Column("price", Kind.DECIMAL, 14),
     Column("daily_change_pct", Kind.PERCENT, 12),
-    Column("market_value", Kind.DECIMAL, 16, total=True),
-    Column("unrealized_pnl", Kind.DECIMAL, 16, total=True),
-    Column("realized_pnl", Kind.DECIMAL, 16, total=True),
-    Column("income", Kind.DECIMAL, 16, total=True),
-    Column("total_return", Kind.DECIMAL, 16, total=True),
+    Column("market_value", Kind.MONEY, 16, total=True),
+    Column("unrealized_pnl", Kind.MONEY, 16, total=True),
+    Column("realized_pnl", Kind.MONEY, 16, total=True),
+    Column("income", Kind.MONEY, 16, total=True),
+    Column("total_return", Kind.MONEY, 16, total=True),
     Column("weight_pct", Kind.PERCENT, 12),
 )
 
 PERFORMANCE = (
     Column("date", Kind.DATE, 12),
-    Column("value", Kind.DECIMAL, 18),
-    Column("invested", Kind.DECIMAL, 18),
+    Column("value", Kind.MONEY, 18),
+    Column("invested", Kind.MONEY, 18),
     Column("cumulative_twr_pct", Kind.PERCENT, 16),
 )
 

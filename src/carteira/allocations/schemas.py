@@ -22,7 +22,7 @@ from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
 from carteira.core import clock
 from carteira.core.pagination import Page
-from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, PositiveAmount
+from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, Money, PositiveAmount
 
 # ---- input ----------------------------------------------------------------------------------
 
@@ -291,11 +291,11 @@ class AllocationOut(BaseModel):
     quantity: DecimalStr
     buy_price: DecimalStr
     buy_date: date
-    cost: DecimalStr
+    cost: Money
     current_price: DecimalStr | None = None
     daily_change_pct: float | None = None
-    market_value: DecimalStr | None = None
-    pnl: DecimalStr | None = None
+    market_value: Money | None = None
+    pnl: Money | None = None
     accumulated_return_pct: float | None = None
     created_at: datetime
     updated_at: datetime
@@ -320,47 +320,47 @@ class PositionOut(BaseModel):
     lots: int
     quantity: DecimalStr
     average_cost: DecimalStr | None = Field(description="preço médio, fees included")
-    cost: DecimalStr = Field(description="quantity x average cost")
+    cost: Money = Field(description="quantity x average cost")
     current_price: DecimalStr | None = None
     daily_change_pct: float | None = None
-    market_value: DecimalStr | None = None
-    unrealized_pnl: DecimalStr | None = None
-    realized_pnl: DecimalStr
-    income: DecimalStr = Field(description="dividends, JCP and interest, net of withheld tax")
-    total_return: DecimalStr | None = Field(None, description="unrealized + realized + income")
+    market_value: Money | None = None
+    unrealized_pnl: Money | None = None
+    realized_pnl: Money
+    income: Money = Field(description="dividends, JCP and interest, net of withheld tax")
+    total_return: Money | None = Field(None, description="unrealized + realized + income")
     weight_pct: float | None = None
     fx_rate: DecimalStr | None = Field(
         None, description="today's rate into the reporting currency (1 for that currency)"
     )
-    market_value_reporting: DecimalStr | None = Field(
+    market_value_reporting: Money | None = Field(
         None, description="the market value in the reporting currency, at `fx_rate`"
     )
 
 
 class CashOut(BaseModel):
     currency: str
-    balance: DecimalStr = Field(description="may be negative (shown as such)")
+    balance: Money = Field(description="may be negative (shown as such)")
 
 
 class CurrencyTotals(BaseModel):
     currency: str
-    cost: DecimalStr
-    market_value: DecimalStr | None = None
-    cash: DecimalStr
-    value: DecimalStr | None = Field(None, description="market value + cash")
-    unrealized_pnl: DecimalStr | None = None
-    realized_pnl: DecimalStr
-    income: DecimalStr
-    total_return: DecimalStr | None = None
+    cost: Money
+    market_value: Money | None = None
+    cash: Money
+    value: Money | None = Field(None, description="market value + cash")
+    unrealized_pnl: Money | None = None
+    realized_pnl: Money
+    income: Money
+    total_return: Money | None = None
 
 
 class ConsolidatedTotals(BaseModel):
     """Everything in the reporting currency at today's rates (null when a rate is missing)."""
 
     currency: str
-    market_value: DecimalStr | None
-    cash: DecimalStr | None
-    value: DecimalStr | None
+    market_value: Money | None
+    cash: Money | None
+    value: Money | None
     fx_rates: dict[str, DecimalStr] = Field(description="currency -> rate used")
     fx_missing: list[str] = Field(description="currencies without a rate: nothing invented")
     fx_stale: bool = Field(description="a rate is the last known one (the provider failed)")
@@ -388,17 +388,17 @@ class RealizedSale(BaseModel):
     asset_type: AssetType
     currency: str
     quantity: DecimalStr
-    proceeds: DecimalStr = Field(description="quantity x price - fees")
-    cost: DecimalStr = Field(description="quantity x average cost at the sale")
-    gain: DecimalStr
+    proceeds: Money = Field(description="quantity x price - fees")
+    cost: Money = Field(description="quantity x average cost at the sale")
+    gain: Money
 
 
 class RealizedSum(BaseModel):
     currency: str
     sales: int
-    proceeds: DecimalStr
-    cost: DecimalStr
-    gain: DecimalStr
+    proceeds: Money
+    cost: Money
+    gain: Money
 
 
 class RealizedMonth(RealizedSum):
@@ -423,28 +423,28 @@ class RealizedOut(BaseModel):
 
 class PerformancePoint(BaseModel):
     date: date
-    value: DecimalStr | None = Field(description="positions at market + cash; null without prices")
-    invested: DecimalStr | None = Field(
+    value: Money | None = Field(description="positions at market + cash; null without prices")
+    invested: Money | None = Field(
         description="net new money up to this day; null once a flow had no exchange rate"
     )
     cumulative_twr_pct: float | None
 
 
 class PerformanceTotals(BaseModel):
-    market_value: DecimalStr | None = Field(description="positions at market")
-    cash: DecimalStr | None
-    value: DecimalStr | None = Field(description="market value + cash")
-    cost: DecimalStr = Field(description="cost basis of the open positions")
-    invested: DecimalStr | None = Field(
+    market_value: Money | None = Field(description="positions at market")
+    cash: Money | None
+    value: Money | None = Field(description="market value + cash")
+    cost: Money = Field(description="cost basis of the open positions")
+    invested: Money | None = Field(
         description="net new money: inflows - outflows; null when a flow had no exchange rate"
     )
-    pnl: DecimalStr | None = Field(description="value - invested: capital_gain + income")
-    income: DecimalStr | None = Field(
+    pnl: Money | None = Field(description="value - invested: capital_gain + income")
+    income: Money | None = Field(
         None, description="proventos and interest received, net of withheld tax"
     )
-    capital_gain: DecimalStr | None = Field(None, description="pnl - income")
+    capital_gain: Money | None = Field(None, description="pnl - income")
     accumulated_return_pct: float | None = None
-    day_change: DecimalStr | None
+    day_change: Money | None
     day_change_pct: float | None = None
     fx_rates: dict[str, DecimalStr] = Field(
         default_factory=dict, description="today's rate of each currency into the reporting one"
@@ -510,9 +510,9 @@ class YearlyReturn(BaseModel):
 class IncomeFigures(BaseModel):
     """Proventos and interest received in a period, in the answer's currency."""
 
-    gross: DecimalStr | None
-    withheld: DecimalStr | None = Field(description="tax withheld at source (IRRF)")
-    net: DecimalStr | None
+    gross: Money | None
+    withheld: Money | None = Field(description="tax withheld at source (IRRF)")
+    net: Money | None
 
 
 class PerformanceOut(BaseModel):

@@ -39,6 +39,7 @@ from starlette.types import Receive, Scope, Send
 from carteira.core.database import exports_db
 from carteira.core.errors import TooManyRequestsError
 from carteira.core.jsonable import decimal_str
+from carteira.core.types import centavos
 
 CSV_BATCH_ROWS = 1000
 XLSX_BATCH_ROWS = 5000
@@ -50,7 +51,8 @@ _FORMULA_START = re.compile(r"(^|[,;\t\r\n])([=+\-@\t\r])")
 class Kind(StrEnum):
     TEXT = "text"  # user data: neutralized against formula injection
     INTEGER = "integer"
-    DECIMAL = "decimal"  # money, prices, quantities: exact in CSV, numbers in Excel
+    MONEY = "money"  # worked-out amounts: to centavos, as the JSON writes them
+    DECIMAL = "decimal"  # prices, quantities, amounts entered: exact in CSV, numbers in Excel
     PERCENT = "percent"
     DATE = "date"
 
@@ -101,7 +103,7 @@ def _csv_cell(value: Any, kind: Kind, dialect: CsvDialect) -> str:
     if kind is Kind.TEXT:
         return neutralize(str(value))
     if isinstance(value, Decimal):
-        text = decimal_str(value)
+        text = decimal_str(centavos(value) if kind is Kind.MONEY else value)
     elif isinstance(value, date):
         return value.isoformat()
     else:
@@ -203,6 +205,7 @@ class _Sheet:
         self.formats = {
             Kind.TEXT: None,
             Kind.INTEGER: self.workbook.add_format({"num_format": "0"}),
+            Kind.MONEY: self.workbook.add_format({"num_format": "#,##0.00"}),
             Kind.DECIMAL: self.workbook.add_format({"num_format": "#,##0.00########"}),
             Kind.PERCENT: self.workbook.add_format({"num_format": "0.00##"}),
             Kind.DATE: self.workbook.add_format({"num_format": "yyyy-mm-dd"}),
@@ -233,7 +236,7 @@ class _Sheet:
         elif column.kind is Kind.DATE:
             self.sheet.write_datetime(row, col, datetime.combine(value, datetime.min.time()), fmt)
         else:
-            self.sheet.write_number(row, col, float(value), fmt)
+            self.sheet.write_number(row, col, _number(value, column.kind), fmt)
 
     def close(self, extra: Sequence[ExtraSheet] = ()) -> None:
         self._write_totals()
@@ -253,8 +256,16 @@ class _Sheet:
                 if column.kind is Kind.TEXT or index == 0:
                     self.sheet.write_string(self.next_row, index, str(value), self.total_format)
                 else:
-                    self.sheet.write_number(self.next_row, index, float(value), self.total_format)
+                    number = _number(value, column.kind)
+                    self.sheet.write_number(self.next_row, index, number, self.total_format)
             self.next_row += 1
+
+
+def _number(value: Any, kind: Kind) -> float:
+    """A cell's number: money to centavos (the totals add the unrounded figures first)."""
+    if kind is Kind.MONEY and isinstance(value, Decimal):
+        return float(centavos(value))
+    return float(value)
 
 
 async def xlsx_chunks(

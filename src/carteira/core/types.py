@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from operator import methodcaller
 from typing import Annotated
 
@@ -11,7 +11,7 @@ from annotated_types import Ge, Le
 from fastapi import Path, Query
 from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
 
-from carteira.core.money import plain
+from carteira.core.money import EXACT, plain
 from carteira.core.validators import normalize_text
 
 # Money, prices and quantities travel as JSON strings in plain notation ("1000", "0.00000001",
@@ -23,6 +23,26 @@ _AS_TEXT = PlainSerializer(
     methodcaller("__format__", "f"), return_type=str, when_used="json-unless-none"
 )
 DecimalStr = Annotated[Decimal, AfterValidator(plain), _AS_TEXT]
+
+# Money the API works out (costs, values, P&L, cash, totals) leaves it rounded to centavos
+# (half away from zero, as a spreadsheet's ROUND does, so an advisor checking a figure by hand
+# gets the same centavo), in plain notation without trailing zeros ("1234.5"): computed
+# unrounded, rounded only when written, so totals add unrounded figures. What a user entered
+# (a ledger entry's amount) keeps its own precision, as prices and quantities do.
+CENTAVO = Decimal("0.01")
+
+
+def centavos(value: Decimal) -> Decimal:
+    """`value` rounded to centavos, in plain form."""
+    return plain(value.quantize(CENTAVO, rounding=ROUND_HALF_UP, context=EXACT))
+
+
+Money = Annotated[
+    Decimal,
+    PlainSerializer(
+        lambda value: format(centavos(value), "f"), return_type=str, when_used="json-unless-none"
+    ),
+]
 
 # A positive amount with the storage's precision: NUMERIC(24, 8).
 PositiveAmount = Annotated[

@@ -18,8 +18,8 @@ CLIENTS = (
     Column("status", Kind.TEXT, 10),
     Column("currency", Kind.TEXT, 9),
     Column("positions", Kind.INTEGER, 10, total=True),
-    Column("cost", Kind.DECIMAL, 16, total=True),
-    Column("market_value", Kind.DECIMAL, 16, total=True),
+    Column("cost", Kind.MONEY, 16, total=True),
+    Column("market_value", Kind.MONEY, 16, total=True),
 )
 
 INFLOWS = (
@@ -29,11 +29,11 @@ INFLOWS = (
     Column("kind", Kind.TEXT, 11),
     Column("ticker", Kind.TEXT, 12),
     Column("currency", Kind.TEXT, 9),
-    Column("inflow", Kind.DECIMAL, 16, total=True),
-    Column("outflow", Kind.DECIMAL, 16, total=True),
-    Column("net", Kind.DECIMAL, 16, total=True),
+    Column("inflow", Kind.MONEY, 16, total=True),
+    Column("outflow", Kind.MONEY, 16, total=True),
+    Column("net", Kind.MONEY, 16, total=True),
     Column("rate", Kind.DECIMAL, 12),
-    Column("net_report_currency", Kind.DECIMAL, 18),
+    Column("net_report_currency", Kind.MONEY, 18),
 )
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carteira.core.types import DecimalStr
+from carteira.core.types import DecimalStr, Money
 from carteira.pricing.instruments import AssetType
 from carteira.reports.examples import INFLOWS
 
@@ -14,10 +14,10 @@ class FlowFigures(BaseModel):
     externally settled sales' net proceeds), and the difference. Null when a flow in another
     currency has no exchange rate for its date (see `fx_missing`)."""
 
-    inflows: DecimalStr | None
-    outflows: DecimalStr | None
-    net: DecimalStr | None
-    total: DecimalStr | None = Field(description="the same as net")
+    inflows: Money | None
+    outflows: Money | None
+    net: Money | None
+    total: Money | None = Field(description="the same as net")
     count: int = Field(description="entries that moved money")
 
 
@@ -68,20 +68,20 @@ class InflowsOut(FlowFigures):
 
 class AumByAssetType(BaseModel):
     asset_type: AssetType | None = Field(description="null: cash")
-    value: DecimalStr
+    value: Money
 
 
 class AumByCurrency(BaseModel):
     currency: str
-    market_value: DecimalStr
-    cash: DecimalStr
+    market_value: Money
+    cash: Money
     rate: DecimalStr | None = Field(description="today's rate into the reporting currency")
 
 
 class AumByAdvisor(BaseModel):
     advisor_id: int | None = Field(description="null: clients not assigned to an advisor")
     advisor: str | None = Field(description="the advisor's email")
-    value: DecimalStr
+    value: Money
     clients: int = Field(description="clients holding anything")
 
 
@@ -96,11 +96,11 @@ class AumOut(BaseModel):
     reporting currency at today's rates."""
 
     currency: str
-    value: DecimalStr = Field(
+    value: Money = Field(
         description="never blank: what has no price or rate at all is left out and listed"
     )
-    market_value: DecimalStr
-    cash: DecimalStr
+    market_value: Money
+    cash: Money
     clients: int = Field(description="clients holding anything")
     by_asset_type: list[AumByAssetType]
     by_currency: list[AumByCurrency]
