@@ -366,7 +366,9 @@ async def update_client(
     if "advisor_id" in data.model_fields_set:
         await _check_assignment(data.advisor_id, scope=scope)
         changes["advisor_id"] = data.advisor_id
-    identity = {name: changes[name] for name in ("email", "document") if name in changes}
+    identity: dict[str, Any] = {
+        name: changes[name] for name in ("email", "document") if name in changes
+    }
     if identity:
         await _ensure_reviews_left(scope=scope, events=events)
 
