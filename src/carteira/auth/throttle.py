@@ -32,8 +32,9 @@ _PREFIX = "auth:login-failures:"
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    """The counters an attempt was counted in, each with its limit: the first starts afresh
-    after a success (this address, or this device), the others get the attempt back."""
+    """The counters an attempt was counted in, each with its limit: after a success the first
+    starts afresh (this address, or this device) and the second, if any, gets the attempt back
+    (the account)."""
 
     limits: tuple[tuple[str, int], ...]
 
