@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import asyncpg
 import httpx
@@ -57,6 +57,8 @@ def _app_raising(exc: Exception) -> FastAPI:
         (RedisConnectionError("down"), 503, "redis_unavailable"),
         (TimeoutError(), 503, "service_unavailable"),
         (RuntimeError("bug"), 500, "internal_error"),
+        # Decimal arithmetic refusing a figure too large for its context: input, never a bug.
+        (InvalidOperation(), 422, "invalid_value"),
     ],
 )
 async def test_errors_map_to_their_status_and_code(exc, status, code):

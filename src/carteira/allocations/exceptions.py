@@ -22,6 +22,11 @@ class InsufficientQuantityError(InvalidInputError):
     message = "This would leave a quantity below zero on some date: nothing was written."
 
 
+class AmountOutOfRangeError(InvalidInputError):
+    code = "amount_out_of_range"
+    message = "This would take a figure of the ledger beyond what it keeps: nothing was written."
+
+
 class InvalidPatchError(InvalidInputError):
     code = "invalid_patch"
     message = "These fields do not apply to this kind of transaction."

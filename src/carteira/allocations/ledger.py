@@ -16,6 +16,8 @@ Rules (the contract's "Ledger" table):
 * On a day, corporate actions apply first (they take effect at the open), then money in,
   purchases, income and costs, sales, and money out — so buying and selling on one day works.
 * A quantity below zero on any date is refused (`InsufficientQuantity`).
+* Every figure a ledger derives stays below `LIMIT` (`check_limits`): a write that would take
+  one beyond is refused (`OutOfRange`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ ZERO = Decimal(0)
 # Averages and split ratios divide; 60 significant digits keep products of NUMERIC(24, 8)
 # values exact and quotients far beyond the 8 decimal places stored and shown.
 PRECISION = 60
+# The largest figure a ledger keeps, in absolute value: what one entry can state (its
+# NUMERIC(24, 8) columns have 16 digits before the point). A position's quantity, cost,
+# realized gain and income, the cash in a currency and a day's inflows or outflows stay below
+# it, so the derived tables (NUMERIC(30, 12) and (30, 8)) hold every one of them exactly.
+LIMIT = Decimal("1E16")
 
 
 class Kind(StrEnum):
@@ -121,6 +128,17 @@ class InsufficientQuantity(ValueError):  # noqa: N818 - a domain outcome, mapped
         self.asset_id = asset_id
         self.on = on
         self.short_by = short_by
+
+
+class OutOfRange(ValueError):  # noqa: N818 - a domain outcome, mapped to a 422
+    """A figure of the book reaches LIMIT: `figure` of the position in `asset_id`, or of the
+    client's money in `currency` when `asset_id` is None."""
+
+    def __init__(self, *, figure: str, currency: str, asset_id: int | None = None) -> None:
+        super().__init__(f"{figure} ({currency}, asset {asset_id}) would reach {LIMIT:f}")
+        self.figure = figure
+        self.currency = currency
+        self.asset_id = asset_id
 
 
 @dataclass(slots=True)
@@ -314,6 +332,33 @@ def _consume_lots(lots: deque[Lot], quantity: Decimal) -> None:
             oldest.cost -= oldest.cost * quantity / oldest.quantity
             oldest.quantity -= quantity
             quantity = ZERO
+
+
+def check_limits(book: Book) -> None:
+    """OutOfRange when a figure of the book reaches LIMIT."""
+    for position in book.positions.values():
+        for figure, value in (
+            ("quantity", position.quantity),
+            ("cost", position.cost),
+            ("realized", position.realized),
+            ("income", position.income),
+        ):
+            if abs(value) >= LIMIT:
+                raise OutOfRange(
+                    figure=figure, currency=position.currency, asset_id=position.asset_id
+                )
+    for currency, balance in book.cash.items():
+        if abs(balance) >= LIMIT:
+            raise OutOfRange(figure="cash", currency=currency)
+    days: dict[tuple[date, str], list[Decimal]] = {}
+    with localcontext() as context:
+        context.prec = PRECISION
+        for flow in book.flows:
+            sums = days.setdefault((flow.date, flow.currency), [ZERO, ZERO])
+            sums[0] += flow.inflow
+            sums[1] += flow.outflow
+            if abs(sums[0]) >= LIMIT or abs(sums[1]) >= LIMIT:
+                raise OutOfRange(figure="flows", currency=flow.currency)
 
 
 def in_order(entries: Iterable[Entry]) -> list[Entry]:

@@ -9,6 +9,7 @@ from carteira.allocations import exports, performance, service
 from carteira.allocations.dependencies import ChosenBenchmarks, LedgerServices
 from carteira.allocations.exceptions import (
     AllocationNotFoundError,
+    AmountOutOfRangeError,
     CurrencyNotHeldError,
     InsufficientQuantityError,
     InvalidPatchError,
@@ -65,7 +66,7 @@ async def transactions_list(
 
 
 @router.post("/transactions", response_model=TransactionOut, status_code=HTTPStatus.CREATED)
-@raises(InsufficientQuantityError, UnknownAssetError, *TICKER_LOOKUP_ERRORS)
+@raises(InsufficientQuantityError, AmountOutOfRangeError, UnknownAssetError, *TICKER_LOOKUP_ERRORS)
 async def transactions_create(
     client_id: PathId,
     body: Annotated[TransactionIn, Body()],
@@ -74,8 +75,9 @@ async def transactions_create(
     response: Response,
 ) -> TransactionOut:
     """Any kind: buy, sell, dividend, jcp, interest, fee, tax, split, bonus, deposit,
-    withdrawal. A write that would leave a quantity below zero on any date is refused (422
-    `insufficient_quantity`) and nothing is written."""
+    withdrawal. A write that would leave a quantity below zero on any date (422
+    `insufficient_quantity`), or take a figure of the ledger to 10^16 or beyond (422
+    `amount_out_of_range`), is refused and nothing is written."""
     recorded = await service.record_transaction(
         client_id=client_id, data=body, actor_id=user.id, services=services
     )
@@ -95,7 +97,9 @@ async def transactions_get(
 
 
 @router.patch("/transactions/{transaction_id}", response_model=TransactionOut)
-@raises(TransactionNotFoundError, InsufficientQuantityError, InvalidPatchError)
+@raises(
+    TransactionNotFoundError, InsufficientQuantityError, AmountOutOfRangeError, InvalidPatchError
+)
 async def transactions_update(
     client_id: PathId,
     transaction_id: PathId,
@@ -114,7 +118,7 @@ async def transactions_update(
 
 
 @router.delete("/transactions/{transaction_id}", status_code=HTTPStatus.NO_CONTENT)
-@raises(TransactionNotFoundError, InsufficientQuantityError)
+@raises(TransactionNotFoundError, InsufficientQuantityError, AmountOutOfRangeError)
 async def transactions_delete(
     client_id: PathId, transaction_id: PathId, user: WriterUser, services: LedgerServices
 ) -> Response:
@@ -231,7 +235,7 @@ async def allocations_list(
 @allocations_router.post(
     "/allocations", response_model=AllocationOut, status_code=HTTPStatus.CREATED
 )
-@raises(UnknownAssetError, *TICKER_LOOKUP_ERRORS)
+@raises(AmountOutOfRangeError, UnknownAssetError, *TICKER_LOOKUP_ERRORS)
 async def allocations_create(
     client_id: PathId,
     body: AllocationCreate,
@@ -248,7 +252,7 @@ async def allocations_create(
 
 
 @allocations_router.patch("/allocations/{allocation_id}", response_model=AllocationOut)
-@raises(AllocationNotFoundError, InsufficientQuantityError)
+@raises(AllocationNotFoundError, InsufficientQuantityError, AmountOutOfRangeError)
 async def allocations_update(
     client_id: PathId,
     allocation_id: PathId,
@@ -267,7 +271,7 @@ async def allocations_update(
 
 
 @allocations_router.delete("/allocations/{allocation_id}", status_code=HTTPStatus.NO_CONTENT)
-@raises(AllocationNotFoundError, InsufficientQuantityError)
+@raises(AllocationNotFoundError, InsufficientQuantityError, AmountOutOfRangeError)
 async def allocations_delete(
     client_id: PathId, allocation_id: PathId, user: WriterUser, services: LedgerServices
 ) -> Response:

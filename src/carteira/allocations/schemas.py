@@ -22,7 +22,14 @@ from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
 from carteira.core import clock
 from carteira.core.pagination import Page
-from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, Money, PositiveAmount
+from carteira.core.types import (
+    EARLIEST_DATE,
+    CurrencyCode,
+    DecimalStr,
+    Id,
+    Money,
+    PositiveAmount,
+)
 
 # ---- input ----------------------------------------------------------------------------------
 
@@ -40,7 +47,6 @@ TradeDate = Annotated[date, AfterValidator(_plausible_date)]
 NonNegativeAmount = Annotated[
     Decimal, Field(ge=0, max_digits=24, decimal_places=8, allow_inf_nan=False)
 ]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"), AfterValidator(str.upper)]
 Note = Annotated[str, StringConstraints(max_length=500)]
 RATIO = r"^\s*\d{1,12}(\.\d{1,8})?\s*:\s*\d{1,12}(\.\d{1,8})?\s*$"
 JCP_WITHHOLDING = Decimal("0.15")
@@ -130,7 +136,7 @@ class InterestIn(_OptionalAssetRef):
     kind: Literal["interest"]
     amount: PositiveAmount
     tax: NonNegativeAmount = Decimal(0)
-    currency: Currency | None = Field(
+    currency: CurrencyCode | None = Field(
         None, description="without an asset; default REPORTING_CURRENCY"
     )
 
@@ -138,7 +144,7 @@ class InterestIn(_OptionalAssetRef):
 class CostIn(_OptionalAssetRef):
     kind: Literal["fee", "tax"]
     amount: PositiveAmount
-    currency: Currency | None = Field(
+    currency: CurrencyCode | None = Field(
         None, description="without an asset; default REPORTING_CURRENCY"
     )
 
@@ -159,7 +165,7 @@ class BonusIn(_AssetRef):
 class CashIn(_Input):
     kind: Literal["deposit", "withdrawal"]
     amount: PositiveAmount
-    currency: Currency | None = Field(None, description="default REPORTING_CURRENCY")
+    currency: CurrencyCode | None = Field(None, description="default REPORTING_CURRENCY")
 
 
 TransactionIn = Annotated[

@@ -23,6 +23,7 @@ from carteira.allocations.books import LEDGER_CHANGED as LEDGER_CHANGED
 from carteira.allocations.books import client_book as client_book
 from carteira.allocations.exceptions import (
     AllocationNotFoundError,
+    AmountOutOfRangeError,
     InsufficientQuantityError,
     InvalidPatchError,
     NotABuyError,
@@ -48,12 +49,15 @@ from carteira.allocations.holdings import holdings_summary as holdings_summary
 from carteira.allocations.holdings import list_allocations_json as list_allocations_json
 from carteira.allocations.holdings import lot_of, lot_out
 from carteira.allocations.ledger import (
+    LIMIT,
     SECURITY_KINDS,
     Book,
     Entry,
     InsufficientQuantity,
     Kind,
+    OutOfRange,
     Settlement,
+    check_limits,
     flow_of,
     replay,
 )
@@ -482,17 +486,22 @@ async def _ledger_changed(
     client_id: int, *, removed: Sequence[Entry], added: Sequence[Entry], services: Services
 ) -> Book:
     """Inside the write's transaction, with the client locked: replay the whole ledger (a
-    quantity below zero on any date refuses the write), rewrite what derives from it, and
-    announce the change once it commits."""
+    quantity below zero on any date, or a figure beyond what the ledger keeps, refuses the
+    write), rewrite what derives from it, and announce the change once it commits."""
     try:
         book = replay(await store.client_entries(client_id))
+        check_limits(book)
     except InsufficientQuantity as short:
-        infos = await assets.describe(asset_ids=[short.asset_id])
-        ticker = infos[short.asset_id].ticker if short.asset_id in infos else str(short.asset_id)
+        ticker = await _ticker(short.asset_id)
         raise InsufficientQuantityError(
             f"This would leave {ticker} {short.short_by.normalize():f} below zero on "
             f"{short.on.isoformat()}: nothing was written."
         ) from short
+    except OutOfRange as beyond:
+        raise AmountOutOfRangeError(
+            f"This would take {await _figure_named(beyond)} to {LIMIT:,f} or more, beyond what"
+            " the ledger keeps: nothing was written."
+        ) from beyond
     await store.rewrite_holdings(client_id, book)
     moved = await store.add_flows(client_id, removed=removed, added=added)
     flows = _flow_deltas(removed, added)
@@ -505,6 +514,19 @@ async def _ledger_changed(
         )
     )
     return book
+
+
+async def _ticker(asset_id: int) -> str:
+    infos = await assets.describe(asset_ids=[asset_id])
+    return infos[asset_id].ticker if asset_id in infos else str(asset_id)
+
+
+async def _figure_named(beyond: OutOfRange) -> str:
+    if beyond.asset_id is not None:
+        return f"the {beyond.figure} of {await _ticker(beyond.asset_id)}"
+    if beyond.figure == "cash":
+        return f"the cash in {beyond.currency}"
+    return f"a day's flows in {beyond.currency}"
 
 
 def _flow_deltas(removed: Sequence[Entry], added: Sequence[Entry]) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from carteira.allocations.ledger import Book, Entry, Kind, Settlement, flow_of
 from carteira.core.database import db
+from carteira.core.money import EXACT
 
 ENTRY_COLUMNS = (
     "id, kind, date, asset_id, currency, quantity, price, amount, fees, tax, split_to,"
@@ -118,7 +119,10 @@ TWELVE_PLACES = Decimal("1E-12")
 
 
 def _stored(value: Decimal) -> Decimal:
-    return value.quantize(TWELVE_PLACES)
+    # In a context wide enough for any figure the columns hold (the default one's 28 digits
+    # are not: 18 before the point and 12 after): the engine keeps figures in bounds, and
+    # PostgreSQL refuses what its column cannot hold (a 422).
+    return value.quantize(TWELVE_PLACES, context=EXACT)
 
 
 async def rewrite_holdings(client_id: int, book: Book) -> None:

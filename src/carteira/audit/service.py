@@ -28,6 +28,8 @@ class Action(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    # A write refused because it met data the actor may not see (kept for the admins).
+    REFUSED = "refused"
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

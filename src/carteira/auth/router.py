@@ -14,6 +14,7 @@ from carteira.auth.dependencies import (
     CurrentUser,
     SessionsDep,
 )
+from carteira.auth.devices import DEVICE_COOKIE, DEVICE_COOKIE_DAYS, DEVICE_COOKIE_PATH
 from carteira.auth.exceptions import (
     EmailTakenError,
     InvalidCredentialsError,
@@ -118,18 +119,28 @@ async def auth_login(
     request: Request, response: Response, sessions: SessionsDep, settings: SettingsDep
 ) -> TokenResponse:
     """Sign in with an email and a password (JSON, or the OAuth2 password form Swagger's
-    *Authorize* sends): the token pair, plus the session cookies for browsers. Failures are
-    counted per email and address before the password is checked (429 after too many)."""
+    *Authorize* sends): the token pair, plus the session cookies for browsers and a device
+    cookie. Failures are counted before the password is checked (429 after too many): per
+    device when the device cookie says this browser signed in as the user before, else per
+    email and address and per email."""
     credentials = await _read_credentials(request)
     user = await service.authenticate(
         email=credentials.email,
         password=credentials.password,
         # The peer, or the client a configured proxy (FORWARDED_ALLOW_IPS) vouches for.
         ip=request.client.host if request.client else "unknown",
+        device_cookie=request.cookies.get(DEVICE_COOKIE),
         sessions=sessions,
         settings=settings,
     )
     pair = await service.open_session(user=user, settings=settings)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        service.device_cookie(user=user, settings=settings),
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        httponly=True,
+        **{**_cookie_scope(settings), "path": DEVICE_COOKIE_PATH},
+    )
     return _token_response(response, pair, settings)
 
 

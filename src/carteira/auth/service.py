@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 
 from carteira.audit import service as audit
-from carteira.auth import throttle
+from carteira.auth import devices, throttle
 from carteira.auth.exceptions import (
     EmailTakenError,
     InvalidCredentialsError,
@@ -80,18 +80,31 @@ class Principal:
 
 
 async def authenticate(
-    *, email: str, password: str, ip: str, sessions: SessionStore, settings: Settings
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    device_cookie: str | None,
+    sessions: SessionStore,
+    settings: Settings,
 ) -> User:
     """The active user with these credentials, or InvalidCredentialsError / LoginThrottledError.
 
-    The attempt is reserved in the throttle before bcrypt runs. Login needs Redis for that
-    count: with Redis down it fails closed with a 503 rather than allowing unthrottled guessing.
+    The attempt is reserved in the throttle before bcrypt runs: for the device when its cookie
+    says it signed in as this user before (and nothing ended the user's sessions since), else
+    for the email and address. Login needs Redis for that count: with Redis down it fails
+    closed with a 503 rather than allowing unthrottled guessing.
     """
     email = email.strip().lower()
-    reservation = await throttle.reserve_attempt(
-        redis=sessions.redis, email=email, ip=ip, settings=settings
-    )
     user = await User.get_or_none(email=email)
+    device = devices.read(device_cookie, secret=settings.jwt_key)
+    reservation = await throttle.reserve_attempt(
+        redis=sessions.redis,
+        email=email,
+        ip=ip,
+        device=device.nonce if device is not None and device.trusted_for(user) else None,
+        settings=settings,
+    )
     password_ok = await verify_password(
         password, user.password_hash if user else None, rounds=settings.bcrypt_rounds
     )
@@ -99,6 +112,11 @@ async def authenticate(
         raise InvalidCredentialsError()
     await throttle.give_back(redis=sessions.redis, reservation=reservation)
     return user
+
+
+def device_cookie(*, user: User, settings: Settings) -> str:
+    """What a browser that just signed in keeps to be known as this user's device."""
+    return devices.issue(user=user, secret=settings.jwt_key)
 
 
 def _pair(*, user: User, sid: str, settings: Settings) -> TokenPair:

@@ -5,6 +5,7 @@ from carteira.core.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    TooManyRequestsError,
 )
 
 
@@ -21,6 +22,19 @@ class ClientEmailTakenError(ConflictError):
 class ClientDocumentTakenError(ConflictError):
     code = "client_document_taken"
     message = "Another client already has this CPF."
+
+
+class ClientNeedsReviewError(ConflictError):
+    """An advisor's email or CPF that a client outside their book has: the same answer
+    whoever holds it (another advisor, nobody), so that it tells no one's book."""
+
+    code = "client_needs_review"
+    message = "An admin must register this client: the request was recorded for them."
+
+
+class ClientReviewsThrottledError(TooManyRequestsError):
+    code = "client_reviews_throttled"
+    message = "Too many requests an admin must review; try again later."
 
 
 class ClientHasTransactionsError(ConflictError):

@@ -13,6 +13,8 @@ from carteira.clients.exceptions import (
     ClientDocumentTakenError,
     ClientEmailTakenError,
     ClientHasTransactionsError,
+    ClientNeedsReviewError,
+    ClientReviewsThrottledError,
     UnknownAdvisorError,
 )
 from carteira.clients.schemas import (
@@ -51,12 +53,20 @@ async def clients_list(
 
 @router.post("", response_model=ClientOut, status_code=HTTPStatus.CREATED)
 @raises(
-    ClientEmailTakenError, ClientDocumentTakenError, AssignmentForbiddenError, UnknownAdvisorError
+    ClientEmailTakenError,
+    ClientDocumentTakenError,
+    ClientNeedsReviewError,
+    ClientReviewsThrottledError,
+    AssignmentForbiddenError,
+    UnknownAdvisorError,
 )
 async def clients_create(
     body: ClientCreate, user: WriterUser, scope: Scope, events: EventsDep, response: Response
 ) -> ClientOut:
-    """A new client: an advisor's is theirs; an admin may assign it (`advisor_id`)."""
+    """A new client: an advisor's is theirs; an admin may assign it (`advisor_id`). An email
+    or CPF another client has is 409 `client_email_taken`/`client_document_taken`, except
+    for an advisor when that client is not in their book: 409 `client_needs_review` whoever
+    has it (audited for the admins; a few an hour, then 429)."""
     client = await service.create_client(data=body, actor_id=user.id, events=events, scope=scope)
     response.headers["Location"] = f"/clients/{client.id}"
     return ClientOut.model_validate(client)
@@ -70,7 +80,12 @@ async def clients_get(client_id: PathId) -> ClientOut:
 
 @client_detail.put("", response_model=ClientOut)
 @raises(
-    ClientEmailTakenError, ClientDocumentTakenError, AssignmentForbiddenError, UnknownAdvisorError
+    ClientEmailTakenError,
+    ClientDocumentTakenError,
+    ClientNeedsReviewError,
+    ClientReviewsThrottledError,
+    AssignmentForbiddenError,
+    UnknownAdvisorError,
 )
 async def clients_replace(
     client_id: PathId, body: ClientReplace, user: WriterUser, scope: Scope, events: EventsDep
@@ -84,7 +99,12 @@ async def clients_replace(
 
 @client_detail.patch("", response_model=ClientOut)
 @raises(
-    ClientEmailTakenError, ClientDocumentTakenError, AssignmentForbiddenError, UnknownAdvisorError
+    ClientEmailTakenError,
+    ClientDocumentTakenError,
+    ClientNeedsReviewError,
+    ClientReviewsThrottledError,
+    AssignmentForbiddenError,
+    UnknownAdvisorError,
 )
 async def clients_update(
     client_id: PathId, body: ClientPatch, user: WriterUser, scope: Scope, events: EventsDep

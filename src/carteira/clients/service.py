@@ -15,7 +15,9 @@ from carteira.clients.exceptions import (
     ClientDocumentTakenError,
     ClientEmailTakenError,
     ClientHasTransactionsError,
+    ClientNeedsReviewError,
     ClientNotFoundError,
+    ClientReviewsThrottledError,
     UnknownAdvisorError,
 )
 from carteira.clients.models import Client, ClientStatus
@@ -77,6 +79,75 @@ def _integrity_conflict(exc: IntegrityError) -> Exception:
     if "email" in message:
         return ClientEmailTakenError()
     return exc
+
+
+# An advisor whose email or CPF is taken outside their book learns only that an admin must
+# register the person (ClientNeedsReviewError), never whether another advisor or nobody holds
+# it; each such refusal is audited for the admins, and a user who has had REVIEWS_PER_WINDOW
+# of them is answered 429 on every client write that sets an email or CPF until the window
+# ends, so that a book cannot be mapped by trying addresses.
+REVIEWS_PER_WINDOW = 5
+REVIEW_WINDOW_SECONDS = 3600
+_HOLDERS = (
+    "SELECT id, advisor_id FROM clients"
+    " WHERE (email = $1 OR document = $2) AND id IS DISTINCT FROM $3 ORDER BY id"
+)
+
+
+def _reviews_key(user_id: int) -> str:
+    return f"clients:reviews:{user_id}"
+
+
+async def _ensure_reviews_left(*, scope: ClientScope, events: EventBus) -> None:
+    if scope.everything:
+        return
+    key = _reviews_key(int(scope.advisor_id or 0))
+    async with events.redis.pipeline(transaction=True) as pipe:
+        pipe.get(key)
+        pipe.ttl(key)
+        count, ttl = await pipe.execute()
+    if count is not None and int(count) >= REVIEWS_PER_WINDOW:
+        raise ClientReviewsThrottledError(retry_after=ttl if ttl > 0 else REVIEW_WINDOW_SECONDS)
+
+
+async def _conflict(
+    exc: IntegrityError,
+    *,
+    identity: dict[str, Any],
+    client_id: int | None,
+    scope: ClientScope,
+    actor_id: int | None,
+    events: EventBus,
+) -> Exception:
+    """What a unique email or CPF refused answers: the precise 409 to an admin, or to an
+    advisor whose own client has it; otherwise the one neutral answer, audited and counted."""
+    if scope.everything:
+        return _integrity_conflict(exc)
+    holders = await db().execute_query_dict(
+        _HOLDERS, [identity.get("email"), identity.get("document"), client_id]
+    )
+    outside = [row["id"] for row in holders if row["advisor_id"] != scope.advisor_id]
+    if not outside:
+        return _integrity_conflict(exc)
+    async with atomic():
+        await audit.record(
+            actor_id=actor_id,
+            action=audit.Action.REFUSED,
+            entity=ENTITY,
+            entity_id=outside[0],
+            # No client_id: the entry is the admins' alone, not the holder's advisor's.
+            changes={
+                "reason": "email or document of a client outside the actor's book",
+                "client_id": client_id,
+                **identity,
+            },
+        )
+    key = _reviews_key(int(scope.advisor_id or 0))
+    async with events.redis.pipeline(transaction=True) as pipe:
+        pipe.set(key, 0, ex=REVIEW_WINDOW_SECONDS, nx=True)
+        pipe.incr(key)
+        await pipe.execute()
+    return ClientNeedsReviewError()
 
 
 def _escape_like(text: str) -> str:
@@ -255,6 +326,7 @@ async def create_client(
     if not scope.everything:
         fields["advisor_id"] = fields["advisor_id"] or scope.advisor_id
     await _check_assignment(fields["advisor_id"], scope=scope)
+    await _ensure_reviews_left(scope=scope, events=events)
     try:
         async with atomic():
             client = await audit.audited_create(
@@ -265,7 +337,14 @@ async def create_client(
             )
             await _counts_changed(events)
     except IntegrityError as exc:
-        raise _integrity_conflict(exc) from exc
+        raise await _conflict(
+            exc,
+            identity={"email": fields["email"], "document": fields["document"]},
+            client_id=None,
+            scope=scope,
+            actor_id=actor_id,
+            events=events,
+        ) from exc
     return client
 
 
@@ -287,6 +366,11 @@ async def update_client(
     if "advisor_id" in data.model_fields_set:
         await _check_assignment(data.advisor_id, scope=scope)
         changes["advisor_id"] = data.advisor_id
+    identity: dict[str, Any] = {
+        name: changes[name] for name in ("email", "document") if name in changes
+    }
+    if identity:
+        await _ensure_reviews_left(scope=scope, events=events)
 
     def change(client: Client) -> None:
         client.update_from_dict(changes)
@@ -305,7 +389,14 @@ async def update_client(
             saved=saved,
         )
     except IntegrityError as exc:
-        raise _integrity_conflict(exc) from exc
+        raise await _conflict(
+            exc,
+            identity=identity,
+            client_id=client_id,
+            scope=scope,
+            actor_id=actor_id,
+            events=events,
+        ) from exc
     return client
 
 

@@ -10,8 +10,10 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from carteira.core.currencies import currency_code
 
 Environment = Literal["production", "dev", "test"]
 MIN_JWT_SECRET_LENGTH = 32
@@ -84,7 +86,10 @@ class Settings(BaseSettings):
     provider_calls_per_user_per_minute: Annotated[int, Field(ge=1)] = 120
     valuation_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
 
-    reporting_currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "BRL"
+    # An ISO 4217 currency (XXX, XAU and the like are not money: see core.currencies).
+    reporting_currency: Annotated[
+        str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(currency_code)
+    ] = "BRL"
     # The firm's calendar: "today", "this month" and default periods (IANA zone name).
     timezone: str = "America/Sao_Paulo"
 

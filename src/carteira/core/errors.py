@@ -7,6 +7,7 @@ of the infrastructure (PostgreSQL, Redis) become 503s, never 500s.
 
 from __future__ import annotations
 
+import decimal
 import json
 import logging
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from carteira.core.jsonable import to_jsonable
@@ -85,7 +87,8 @@ class InputValidationError(InvalidInputError):
 
 
 class InvalidValueError(InvalidInputError):
-    """A value PostgreSQL refused (a NUL character in text, a number out of its range)."""
+    """A value PostgreSQL refused (a NUL character in text, a number out of its range), or a
+    number beyond what decimal arithmetic here computes with."""
 
     code = "invalid_value"
 
@@ -313,6 +316,15 @@ async def _data_refused(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, message, InvalidValueError.code)
 
 
+async def _number_out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """Decimal arithmetic refused an operation (a figure too large to round to its places):
+    numbers come from input, so a 422, never a 500."""
+    logger.info("decimal operation refused on %s: %r", request.url.path, exc)
+    return _app_error_response(
+        InvalidValueError("A number is out of the range this service computes with.")
+    )
+
+
 async def _unencodable_text(request: Request, exc: Exception) -> JSONResponse:
     logger.info("text that cannot be stored on %s: %r", request.url.path, exc)
     return error_response(
@@ -340,7 +352,42 @@ def _app_error_response(exc: AppError) -> JSONResponse:
     return error_response(exc.status_code, exc.detail, exc.code, exc.headers)
 
 
+class AnswerUnexpectedErrors:
+    """The 500 for an exception no handler took, answered here and not raised further.
+
+    Starlette's outermost error middleware answers it too, but then re-raises it, and uvicorn
+    closes the connection of a request that raised: a keep-alive client lost its connection
+    with the answer. Added first, this is the innermost of the app's middleware, so the 500
+    still carries the request id and the security headers. A response already under way
+    cannot be completed: that exception goes on, and the server ends the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:
+            if started:
+                raise
+            response = await _unexpected(Request(scope, receive), exc)
+            await response(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """The handlers, and the middleware that answers what none of them took; call it before
+    adding any other middleware (it must be the innermost)."""
+    app.add_middleware(AnswerUnexpectedErrors)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -350,6 +397,7 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error, _database_down)
     app.add_exception_handler(TimeoutError, _timed_out)
     app.add_exception_handler(UnicodeEncodeError, _unencodable_text)
+    app.add_exception_handler(decimal.InvalidOperation, _number_out_of_range)
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(asyncpg.exceptions.DataError, _data_refused)
     app.add_exception_handler(OperationalError, _data_refused)

@@ -11,6 +11,7 @@ from annotated_types import Ge, Le
 from fastapi import Path, Query
 from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
 
+from carteira.core.currencies import currency_code
 from carteira.core.money import EXACT, plain
 from carteira.core.validators import normalize_text
 
@@ -71,12 +72,24 @@ EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 CalendarDate = Annotated[date, Ge(EARLIEST_DATE), Le(LATEST_DATE)]
 
-# `?currency=` on reports: one ISO-like code, any case.
+# A currency money is kept in: an ISO 4217 code, any case ("usd" reads as USD); `XXX` or
+# `ZZZ` are 422s.
+CurrencyCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]{3}$"), AfterValidator(currency_code)
+]
+
+
+def _optional_currency(code: str | None) -> str | None:
+    return None if code is None else currency_code(code)
+
+
+# `?currency=` on reports and performance: one ISO 4217 currency, any case.
 CurrencyQuery = Annotated[
     str | None,
     Query(
-        pattern=r"^[A-Za-z]{3,8}$",
-        description="only this currency, unconverted; default: every currency, consolidated in "
-        "REPORTING_CURRENCY",
+        pattern=r"^[A-Za-z]{3}$",
+        description="only this currency (ISO 4217), unconverted; default: every currency, "
+        "consolidated in REPORTING_CURRENCY",
     ),
+    AfterValidator(_optional_currency),
 ]

@@ -14,6 +14,14 @@ class UnknownTickerError(InvalidInputError):
     message = "The market-data provider does not know this ticker."
 
 
+class UnsupportedCurrencyError(InvalidInputError):
+    """The provider quotes the ticker in something that is not an ISO 4217 currency of money:
+    such an asset would put an invented currency (and invented exchange rates) in the books."""
+
+    code = "unsupported_currency"
+    message = "The market-data provider quotes this ticker in an unknown currency."
+
+
 class ProviderError(UpstreamError):
     """The provider answered, but not with anything usable (garbage, wrong shape, odd status)."""
 
@@ -43,6 +51,7 @@ class UnknownSeriesError(InvalidInputError):
 # What asking the provider about a ticker may answer (registering one, valuing by it).
 TICKER_LOOKUP_ERRORS: tuple[type[AppError], ...] = (
     UnknownTickerError,
+    UnsupportedCurrencyError,
     ProviderError,
     ProviderUnavailableError,
 )

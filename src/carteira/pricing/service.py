@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
 from carteira.core.config import Settings
+from carteira.core.currencies import is_currency
 from carteira.core.errors import REDIS_DOWN_ERRORS, AppError
 from carteira.core.jobs import JobQueue
 from carteira.core.tracing import tracer
@@ -55,6 +56,7 @@ from carteira.pricing.exceptions import (
     ProviderError,
     UnknownSeriesError,
     UnknownTickerError,
+    UnsupportedCurrencyError,
 )
 from carteira.pricing.exceptions import ProviderUnavailableError as ProviderUnavailableError
 from carteira.pricing.instruments import AssetDetails
@@ -307,8 +309,15 @@ class MarketData:
         return cached.value
 
     async def describe(self, ticker: str) -> AssetDetails:
-        """What the provider says the ticker is; UnknownTickerError when it does not know it."""
+        """What the provider says the ticker is; UnknownTickerError when it does not know it,
+        UnsupportedCurrencyError when it quotes it in no ISO 4217 currency (minor units such
+        as London's pence are already converted to their currency)."""
         quote = await self.quote(ticker)
+        if not is_currency(quote.currency):
+            raise UnsupportedCurrencyError(
+                f"The market-data provider quotes {ticker} in {quote.currency[:16]!r}, which is"
+                " not an ISO 4217 currency: the asset cannot be registered."
+            )
         return AssetDetails(
             name=quote.name or ticker,
             exchange=quote.exchange,
