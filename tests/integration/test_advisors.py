@@ -8,6 +8,7 @@ import io
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -18,6 +19,8 @@ from tortoise import Tortoise
 from carteira.core import clock
 from carteira.core.config import Settings
 from carteira.main import create_app
+from carteira.pricing.corporate import store_events
+from carteira.pricing.schemas import DividendEvent
 from tests.factories import list_on_yahoo, make_asset, make_client
 from tests.integration.test_realtime import next_json, tick, ws_url
 from tests.support import TEST_JWT_SECRET
@@ -77,6 +80,8 @@ NO_BODY = {
     ("delete", "/clients/{client_id}"),
     ("delete", "/clients/{client_id}/transactions/{transaction_id}"),
     ("delete", "/clients/{client_id}/allocations/{allocation_id}"),
+    # On a provider dividend the user edited and a later write flagged (`_flagged`).
+    ("post", "/clients/{client_id}/transactions/{transaction_id}/accept-provider"),
 }
 
 
@@ -118,6 +123,24 @@ async def _owned_by(
     return client
 
 
+async def _flagged(api, client_id: int, asset_id: int, buy_id: int) -> int:
+    """A provider dividend (1 per share) on the client's 5 shares, edited by hand, then
+    flagged by an edit of the buy: its id."""
+    await store_events(
+        asset_id=asset_id,
+        dividends=[DividendEvent(ex_date=TODAY - timedelta(days=1), amount=Decimal(1))],
+        splits=[],
+        source="test",
+    )
+    path = f"/clients/{client_id}/transactions"
+    made = (await api.patch(f"{path}/{buy_id}", json={"quantity": "6"})).json()
+    (dividend,) = made["provider_changes"]
+    await api.patch(f"{path}/{dividend['id']}", json={"amount": "7"})
+    flagged = (await api.patch(f"{path}/{buy_id}", json={"quantity": "5"})).json()
+    assert [c["change"] for c in flagged["provider_changes"]] == ["flagged"]
+    return int(dividend["id"])
+
+
 def _request(method: str, path: str, ids: dict[str, int]) -> tuple[str, dict[str, Any] | None]:
     url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
     return url, BODIES.get((method, path))
@@ -135,6 +158,10 @@ async def test_another_advisors_client_is_a_missing_one(
         "transaction_id": theirs.get("transaction_id", 1),
         "allocation_id": theirs.get("transaction_id", 1),
     }
+    if path.endswith("/accept-provider"):
+        ids["transaction_id"] = await _flagged(
+            as_admin, theirs["id"], asset["id"], theirs["transaction_id"]
+        )
     url, body = _request(method, path, ids)
     missing_url, _ = _request(method, path, {**ids, "client_id": 999_999})
     before = await _counts()

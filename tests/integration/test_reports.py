@@ -421,7 +421,7 @@ async def test_a_kept_answer_brought_up_to_date_by_writes_equals_a_fresh_one(as_
         if entries and move < 0.2:
             cid, eid = entries.pop(rng.randrange(len(entries)))
             r = await as_admin.delete(f"/clients/{cid}/transactions/{eid}")
-            assert r.status_code in (204, 422), r.text
+            assert r.status_code in (200, 422), r.text
         elif entries and move < 0.35:
             cid, eid = rng.choice(entries)
             day = rng.choice(["2026-10-20", "2026-11-04", "2026-11-02"])

@@ -128,3 +128,87 @@ async def test_lots_of_the_previous_release_become_the_ledger(servers, run_id, s
             await conn.close()
     finally:
         await drop_database(servers.postgres_admin_url, scratch)
+
+
+BEFORE_PROVIDER_REVIEW = 8  # the last migration before provider entries followed the ledger
+
+
+async def test_provider_entries_of_before_keep_what_users_did_to_them(
+    servers, run_id, settings, tmp_path
+):
+    """The provider's figure of each provider-made dividend, and which ones a user edited
+    (more than the note), are read from the audit trail."""
+    scratch = f"carteira_review_{run_id}"
+    await create_database(servers.postgres_admin_url, scratch)
+    url = with_database(servers.postgres_admin_url, scratch)
+    try:
+        previous = tmp_path / "migrations"
+        (previous / "models").mkdir(parents=True)
+        for migration in sorted((REPO / "migrations" / "models").glob("*.py")):
+            if int(migration.name.split("_")[0]) <= BEFORE_PROVIDER_REVIEW:
+                shutil.copy(migration, previous / "models" / migration.name)
+        env = process_env(settings, DATABASE_URL=url, MIGRATIONS_DIR=str(previous))
+        assert run_carteira("migrate", env=env).returncode == 0
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            now = datetime.now(UTC)
+            await conn.execute(
+                "INSERT INTO clients (id, name, email, status, created_at, updated_at) VALUES"
+                " (1, 'Ana', 'ana@example.com', 'active', $1, $1)",
+                now,
+            )
+            await conn.execute(
+                "INSERT INTO assets (id, ticker, name, exchange, currency, asset_type, created_at)"
+                " VALUES (1, 'PETR4.SA', 'Petrobras', 'SAO', 'BRL', 'EQUITY', $1)",
+                now,
+            )
+            # 21: the provider's, untouched; 22: its amount edited from 50 to 45, then 44;
+            # 23: a note added only; 24: a split; 25: a hand dividend.
+            await conn.execute(
+                "INSERT INTO transactions (id, client_id, kind, date, asset_id, amount, fees, tax,"
+                " currency, split_to, split_from, settlement, source, external_ref, created_at,"
+                " updated_at) VALUES"
+                " (21, 1, 'dividend', '2026-03-10', 1, 30, 0, 0, 'BRL', NULL, NULL, 'cash',"
+                "  'provider', 'dividend:1:2026-03-10', $1, $1),"
+                " (22, 1, 'dividend', '2026-04-10', 1, 44, 0, 0, 'BRL', NULL, NULL, 'cash',"
+                "  'provider', 'dividend:1:2026-04-10', $1, $1),"
+                " (23, 1, 'dividend', '2026-05-11', 1, 20, 0, 0, 'BRL', NULL, NULL, 'cash',"
+                "  'provider', 'dividend:1:2026-05-11', $1, $1),"
+                " (24, 1, 'split', '2026-06-10', 1, NULL, 0, 0, 'BRL', 2, 1, 'cash',"
+                "  'provider', 'split:1:2026-06-10', $1, $1),"
+                " (25, 1, 'dividend', '2026-07-10', 1, 12, 0, 0, 'BRL', NULL, NULL, 'cash',"
+                "  'manual', NULL, $1, $1)",
+                now,
+            )
+            await conn.execute(
+                "INSERT INTO audit_log (user_id, action, entity, entity_id, client_id, at, changes)"
+                " VALUES"
+                " (7, 'update', 'transaction', 22, 1, $1,"
+                '  \'{"amount": {"from": "50", "to": "45"}}\'),'
+                " (7, 'update', 'transaction', 22, 1, $1,"
+                '  \'{"amount": {"from": "45", "to": "44"}}\'),'
+                " (7, 'update', 'transaction', 23, 1, $1,"
+                '  \'{"note": {"from": null, "to": "ok"}}\')',
+                now,
+            )
+        finally:
+            await conn.close()
+
+        upgraded = run_carteira("migrate", env=process_env(settings, DATABASE_URL=url))
+        assert upgraded.returncode == 0, upgraded.stderr
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            rows = await conn.fetch(
+                "SELECT id, edited, needs_review, provider_amount FROM transactions ORDER BY id"
+            )
+            assert [tuple(r) for r in rows] == [
+                (21, False, False, Decimal("30")),
+                (22, True, False, Decimal("50")),
+                (23, False, False, Decimal("20")),
+                (24, False, False, None),
+                (25, False, False, None),
+            ]
+        finally:
+            await conn.close()
+    finally:
+        await drop_database(servers.postgres_admin_url, scratch)

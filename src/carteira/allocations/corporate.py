@@ -1,99 +1,359 @@
-"""The provider's corporate actions in the clients' ledgers.
+"""The provider's corporate actions in the clients' ledgers, kept in step with the ledger.
 
-For every client that held the asset at the end of the day before an event's ex date: a
-`split` entry, or a `dividend` entry of the amount per share times the quantity held — made by
-the provider (`source: provider`), known by the event's reference (`external_ref`, unique per
-client), so that a re-run never makes it twice. An entry a user edited is never overwritten
-(the reference is taken); one a user deleted is never made again (the decision is kept in
-`dismissed_entries`). A purchase recorded later, dated before an ex date, gets the event's
-entries in its own write.
+An event of an asset (pricing's `asset_events`) makes, for a client who held the asset at the
+end of the day before its ex date, a `split` entry or a `dividend` entry of the amount per share
+times the quantity held — made by the provider (`source: provider`) and known by the event's
+reference (`external_ref`, unique per client).
+
+Every ledger write calls `follow` inside its transaction (the client locked). The ledger is
+replayed once, and on the way each event of the assets the write touched, from the earliest date
+it touched on, is decided from the quantity held just before its ex date:
+
+* an entry the provider made takes the new figure; with nothing held, or with a hand entry of
+  the same family on the same asset and date (a split or bonus supersedes a split, a dividend
+  or JCP a dividend), it is removed — not dismissed, so it comes back with the shares;
+* a missing entry is made, unless a user deleted it (`dismissed_entries`): that stays deleted;
+* an entry a user edited is never overwritten: when the provider's figure moves and differs
+  from the entry, the entry is flagged (`needs_review`, the figure in `provider_amount`) for a
+  user to accept.
+
+Each change is audited as the provider's (no user), naming the write that caused it, and the
+write's answer lists them.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal, localcontext
+from enum import StrEnum
 from typing import Any
 
 from carteira.allocations import store
-from carteira.allocations.ledger import Entry, Kind, Settlement, replay
+from carteira.allocations.ledger import (
+    PRECISION,
+    SECURITY_KINDS,
+    ZERO,
+    Book,
+    Entry,
+    Kind,
+    Settlement,
+    in_order,
+    replay,
+)
 from carteira.allocations.models import DismissedEntry, Source, Transaction
-from carteira.assets import service as assets
+from carteira.allocations.store import NewProviderEntry, ProviderRow
 from carteira.audit import service as audit
 from carteira.pricing import service as pricing
 from carteira.pricing.service import AssetEventInfo
 
 ENTITY = "transaction"
 EIGHT_PLACES = Decimal("1E-8")
+# The hand entries that supersede a provider event on the same asset and date.
+_FAMILY = {
+    Kind.SPLIT: pricing.SPLIT,
+    Kind.BONUS: pricing.SPLIT,
+    Kind.DIVIDEND: pricing.DIVIDEND,
+    Kind.JCP: pricing.DIVIDEND,
+}
 
 
-def _held_before(entries: Sequence[Entry], event: AssetEventInfo) -> Decimal:
-    """The quantity of the event's asset at the end of the day before its ex date."""
-    before = [e for e in entries if e.asset_id == event.asset_id and e.date < event.ex_date]
-    return replay(before).quantity(event.asset_id)
+class Change(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    REMOVED = "removed"
+    FLAGGED = "flagged"  # edited by a user: the provider's figure now differs from theirs
+    REFIGURED = "refigured"  # edited by a user: the provider's figure moved and agrees again
 
 
-async def entries_for_events(
-    *, client_id: int, asset_ids: Iterable[int], entries: Sequence[Entry]
-) -> list[Entry]:
-    """Inside a ledger write (the client locked): the entries the assets' events call for and
-    the client does not have yet, created; `entries` is the ledger as it stands."""
-    events = await pricing.asset_events(asset_ids=asset_ids)
-    if not events:
-        return []
-    taken = await store.external_refs(client_id)
-    infos = await assets.describe(asset_ids={e.asset_id for e in events})
-    ledger = list(entries)
-    made: list[Entry] = []
-    for event in events:  # in ex-date order: a split changes the quantity of later dividends
-        if event.reference in taken or event.asset_id not in infos or _recorded(ledger, event):
-            continue
-        held = _held_before(ledger, event)
-        if held <= 0:
-            continue
-        fields = _fields(event, held, currency=infos[event.asset_id].currency)
-        if fields is None:
-            continue
-        row = await audit.audited_create(
-            row=Transaction.create(
-                client_id=client_id,
-                source=Source.PROVIDER,
-                external_ref=event.reference,
-                settlement=Settlement.CASH,
-                **fields,
-            ),
-            snapshot=lambda row: {"kind": row.kind, "date": row.date, "ref": row.external_ref},
-            entity=ENTITY,
-            actor_id=None,
-        )
-        entry = store.entry_of_row(row)
-        ledger.append(entry)
-        made.append(entry)
-        taken.add(event.reference)
-    return made
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One provider-made entry the ledger, as it now stands, changes."""
+
+    change: Change
+    event: AssetEventInfo
+    row: ProviderRow | None  # the entry as it was (None: made now)
+    entry: Entry | None  # the entry as it becomes (None: removed, or an edited one kept)
+    figure: Decimal | None  # the provider's: an amount; 0: nothing to make; None: a split
 
 
-def _recorded(ledger: Sequence[Entry], event: AssetEventInfo) -> bool:
-    """The client's ledger already has this event, entered by hand (same kind, asset, day)."""
-    kind = Kind.SPLIT if event.kind == pricing.SPLIT else Kind.DIVIDEND
-    return any(
-        e.kind is kind and e.asset_id == event.asset_id and e.date == event.ex_date for e in ledger
+@dataclass(frozen=True, slots=True)
+class ProviderChange:
+    """What a write did to a provider-made entry (`old`/`new`: its amount; for one a user
+    edited, flagged: their amount and the provider's figure)."""
+
+    id: int
+    change: Change
+    kind: Kind
+    date: date
+    asset_id: int
+    old_amount: Decimal | None
+    new_amount: Decimal | None
+    needs_review: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """The write that made the provider's entries change: named in their audit entries."""
+
+    action: str  # create, update, delete, accept, corporate_actions
+    transaction_id: int | None = None
+    user_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "transaction_id": self.transaction_id,
+            "user_id": self.user_id,
+        }
+
+
+@dataclass
+class Followed:
+    """The book of the ledger as it now stands, and what changed in its provider entries."""
+
+    book: Book
+    decisions: list[Decision] = field(default_factory=list)
+    changes: list[ProviderChange] = field(default_factory=list)
+
+
+def scope(entries: Iterable[Entry]) -> tuple[set[int], date | None]:
+    """The assets whose quantities a write's entries (as they were and as they are) move, and
+    the earliest date it touches."""
+    moved = [e for e in entries if e.asset_id is not None and e.kind in SECURITY_KINDS]
+    return {e.asset_id for e in moved if e.asset_id is not None}, min(
+        (e.date for e in moved), default=None
     )
 
 
-def _fields(event: AssetEventInfo, held: Decimal, *, currency: str) -> dict[str, Any] | None:
-    common = {"date": event.ex_date, "asset_id": event.asset_id, "currency": currency}
-    if event.kind == pricing.SPLIT and event.numerator and event.denominator:
-        return {
-            **common,
-            "kind": Kind.SPLIT,
-            "split_to": event.numerator,
-            "split_from": event.denominator,
-        }
+# ---- deciding (pure) ---------------------------------------------------------------------
+
+
+def plan(
+    *,
+    entries: Sequence[Entry],
+    events: Sequence[AssetEventInfo],
+    rows: Sequence[ProviderRow],
+    dismissed: set[str],
+) -> Followed:
+    """Replay `entries` (the whole ledger), deciding `events` (oldest first) on the way from
+    the quantities held before each ex date; the book is that of the ledger once the decisions
+    are made. InsufficientQuantity when any date goes short."""
+    by_reference = {row.reference: row for row in rows}
+    references = {event.reference for event in events}
+    followed = {row.id for row in rows if row.reference in references and not row.edited}
+    provider_ids = {row.id for row in rows}
+    by_hand = {
+        (_FAMILY[e.kind], e.asset_id, e.date)
+        for e in entries
+        if e.kind in _FAMILY and e.id not in provider_ids
+    }
+    currencies = {e.asset_id: e.currency for e in entries if e.asset_id is not None}
+    current = {e.id: e for e in entries if e.id in followed}
+    days = [list(group) for _, group in itertools.groupby(events, key=lambda event: event.ex_date)]
+    placeholder = itertools.count(-1, -1)  # made entries' ids, until the database gives theirs
+    book = Book()
+    decisions: list[Decision] = []
+
+    def decide(day: list[AssetEventInfo]) -> None:
+        # Every event of the day from the quantities before it, then their entries applied.
+        applies: list[Entry] = []
+        for event in day:
+            superseded = (event.kind, event.asset_id, event.ex_date) in by_hand
+            figure = _figure(event, book.quantity(event.asset_id), superseded=superseded)
+            row = by_reference.get(event.reference)
+            if row is None:
+                currency = currencies.get(event.asset_id)
+                if figure == 0 or event.reference in dismissed or currency is None:
+                    continue
+                entry = _entry(event, figure, entry_id=next(placeholder), currency=currency)
+                decisions.append(Decision(Change.CREATED, event, None, entry, figure))
+                applies.append(entry)
+            elif row.edited:  # the user's entry is in the ledger as they left it
+                review = _review(row, event, figure)
+                if review is not None:
+                    decisions.append(review)
+            elif figure == 0:
+                decisions.append(Decision(Change.REMOVED, event, row, None, figure))
+            else:
+                entry = current[row.id]
+                if figure is not None and figure != entry.amount:
+                    entry = replace(entry, amount=figure)
+                    decisions.append(Decision(Change.UPDATED, event, row, entry, figure))
+                applies.append(entry)
+        for entry in applies:
+            book.apply_in_context(entry)
+
+    with localcontext() as context:
+        context.prec = PRECISION
+        pending = iter(days)
+        day = next(pending, None)
+        for entry in in_order(e for e in entries if e.id not in followed):
+            while day is not None and day[0].ex_date <= entry.date:
+                decide(day)
+                day = next(pending, None)
+            book.apply_in_context(entry)
+        while day is not None:
+            decide(day)
+            day = next(pending, None)
+    return Followed(book=book, decisions=decisions)
+
+
+def _figure(event: AssetEventInfo, held: Decimal, *, superseded: bool) -> Decimal | None:
+    """The provider's figure for a client holding `held` before the ex date: a dividend's
+    amount; None for a split that applies; 0 when there is nothing to make."""
+    if superseded or held <= 0:
+        return ZERO
+    if event.kind == pricing.SPLIT:
+        return None if event.numerator and event.denominator else ZERO
     if event.kind == pricing.DIVIDEND and event.amount:
         amount = (event.amount * held).quantize(EIGHT_PLACES)
-        return {**common, "kind": Kind.DIVIDEND, "amount": amount} if amount > 0 else None
-    return None
+        return amount if amount > 0 else ZERO
+    return ZERO
+
+
+def _entry(event: AssetEventInfo, figure: Decimal | None, *, entry_id: int, currency: str) -> Entry:
+    common: dict[str, Any] = {
+        "id": entry_id,
+        "date": event.ex_date,
+        "currency": currency,
+        "asset_id": event.asset_id,
+        "settlement": Settlement.CASH,
+    }
+    if event.kind == pricing.SPLIT:
+        return Entry(kind=Kind.SPLIT, ratio=event.ratio, **common)
+    return Entry(kind=Kind.DIVIDEND, amount=figure, **common)
+
+
+def _review(row: ProviderRow, event: AssetEventInfo, figure: Decimal | None) -> Decision | None:
+    """An entry a user edited: flagged when the provider's figure moved (its basis changed)
+    and differs from theirs."""
+    if figure == row.provider_amount:
+        return None
+    differs = figure == 0 if event.kind == pricing.SPLIT else figure != row.amount
+    return Decision(Change.FLAGGED if differs else Change.REFIGURED, event, row, None, figure)
+
+
+# ---- writing -----------------------------------------------------------------------------
+
+
+async def follow(
+    *,
+    client_id: int,
+    entries: Sequence[Entry],
+    asset_ids: Iterable[int],
+    since: date | None,
+    cause: Cause,
+) -> Followed:
+    """Inside a ledger write (the client locked): the provider's entries of these assets from
+    `since` on (None: all) made to follow `entries`, the whole ledger as it now stands."""
+    wanted = set(asset_ids)
+    events = await pricing.asset_events(asset_ids=wanted, since=since) if wanted else []
+    if not events:
+        return Followed(book=replay(entries))
+    rows, dismissed = await store.provider_rows(client_id, asset_ids=wanted)
+    followed = plan(entries=entries, events=events, rows=rows, dismissed=dismissed)
+    followed.changes = await _write(client_id, followed.decisions, cause=cause)
+    return followed
+
+
+async def _write(
+    client_id: int, decisions: Sequence[Decision], *, cause: Cause
+) -> list[ProviderChange]:
+    made = [n for n, d in enumerate(decisions) if d.change is Change.CREATED]
+    ids = await store.insert_provider_entries(client_id, [_new_row(decisions[n]) for n in made])
+    made_ids = dict(zip(made, ids, strict=True))
+    await store.set_provider_amounts(
+        {d.row.id: d.figure for d in decisions if d.change is Change.UPDATED and d.row and d.figure}
+    )
+    await store.delete_rows(d.row.id for d in decisions if d.change is Change.REMOVED and d.row)
+    await store.set_reviews(
+        {
+            d.row.id: (d.figure, d.change is Change.FLAGGED)
+            for d in decisions
+            if d.change in (Change.FLAGGED, Change.REFIGURED) and d.row
+        }
+    )
+    changes = [_change(d, made_ids.get(n)) for n, d in enumerate(decisions)]
+    await audit.record_many(
+        actor_id=None,  # made by the provider
+        records=[
+            _trail(d, change, client_id=client_id, cause=cause)
+            for d, change in zip(decisions, changes, strict=True)
+        ],
+    )
+    return changes
+
+
+def _new_row(decision: Decision) -> NewProviderEntry:
+    event, entry = decision.event, decision.entry
+    assert entry is not None
+    split = event.kind == pricing.SPLIT
+    return NewProviderEntry(
+        kind=entry.kind,
+        date=entry.date,
+        asset_id=event.asset_id,
+        currency=entry.currency,
+        reference=event.reference,
+        amount=None if split else entry.amount,
+        split_to=event.numerator if split else None,
+        split_from=event.denominator if split else None,
+    )
+
+
+def _change(decision: Decision, made_id: int | None) -> ProviderChange:
+    row, event = decision.row, decision.event
+    kind = row.kind if row else (Kind.SPLIT if event.kind == pricing.SPLIT else Kind.DIVIDEND)
+    entry_id = row.id if row else made_id
+    assert entry_id is not None
+    old = row.amount if row else None
+    if decision.change in (Change.FLAGGED, Change.REFIGURED):
+        new = decision.figure  # beside theirs, which is kept
+    elif decision.change is Change.REMOVED:
+        new = None
+    else:
+        new = decision.entry.amount if decision.entry else None
+    return ProviderChange(
+        id=entry_id,
+        change=decision.change,
+        kind=kind,
+        date=row.date if row else event.ex_date,
+        asset_id=event.asset_id,
+        old_amount=old,
+        new_amount=new,
+        needs_review=decision.change is Change.FLAGGED,
+    )
+
+
+def _trail(
+    decision: Decision, change: ProviderChange, *, client_id: int, cause: Cause
+) -> audit.Record:
+    trail: dict[str, Any] = {"cause": cause.as_json(), "ref": decision.event.reference}
+    row = decision.row
+    if decision.change is Change.CREATED:
+        action = audit.Action.CREATE
+        trail |= {"kind": change.kind, "date": change.date, "amount": change.new_amount}
+    elif decision.change is Change.REMOVED:
+        action = audit.Action.DELETE
+        trail |= {"kind": change.kind, "date": change.date, "amount": change.old_amount}
+    elif decision.change is Change.UPDATED:
+        action = audit.Action.UPDATE
+        trail["amount"] = {"from": change.old_amount, "to": change.new_amount}
+    else:
+        action = audit.Action.UPDATE
+        trail["provider_amount"] = {
+            "from": row.provider_amount if row else None,
+            "to": decision.figure,
+        }
+        trail["needs_review"] = {
+            "from": row.needs_review if row else False,
+            "to": change.needs_review,
+        }
+    return audit.Record(
+        action=action, entity=ENTITY, entity_id=change.id, changes=trail, client_id=client_id
+    )
 
 
 async def remember_dismissal(*, row: Transaction) -> None:

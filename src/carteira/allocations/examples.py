@@ -23,9 +23,29 @@ TRANSACTION: dict[str, Any] = {
     "settlement": "external",
     "source": "manual",
     "external_ref": None,
+    "edited": False,
+    "needs_review": False,
+    "provider_amount": None,
     "note": None,
     "created_at": "2026-03-02T14:06:00Z",
     "updated_at": "2026-03-02T14:06:00Z",
+}
+
+# The buy above dated before a dividend of 0.50 per share the provider had paid on 60 shares.
+TRANSACTION_WRITTEN: dict[str, Any] = {
+    **TRANSACTION,
+    "provider_changes": [
+        {
+            "id": 987,
+            "change": "updated",
+            "kind": "dividend",
+            "date": "2026-04-15",
+            "asset_id": 3,
+            "old_amount": "30",
+            "new_amount": "80",
+            "needs_review": False,
+        }
+    ],
 }
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from carteira.core.errors import InvalidInputError, NotFoundError
+from carteira.core.errors import ConflictError, InvalidInputError, NotFoundError
 
 
 class TransactionNotFoundError(NotFoundError):
@@ -35,3 +35,8 @@ class InvalidPatchError(InvalidInputError):
 class CurrencyNotHeldError(InvalidInputError):
     code = "currency_not_held"
     message = "The client holds nothing in this currency."
+
+
+class NothingToReviewError(ConflictError):
+    code = "nothing_to_review"
+    message = "This entry has no provider figure waiting for review."

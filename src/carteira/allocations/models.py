@@ -52,6 +52,15 @@ class Transaction(Model):
     source = fields.CharEnumField(Source, max_length=8, default=Source.MANUAL)
     # Unique per client: provider-made entries (a dividend, a split) are never made twice.
     external_ref = fields.CharField(max_length=64, null=True)
+    # A provider-made entry follows the ledger (its amount is recomputed by every write that
+    # changes the quantity it was paid on) until a user changes its figures: then it is theirs
+    # (`edited`), and a change of its basis only flags it (`needs_review`). `provider_amount`
+    # is the provider's figure as of the last write: a dividend's amount, 0 when nothing was
+    # held or a hand entry supersedes the event (the provider would remove it), NULL for a
+    # split that applies.
+    edited = fields.BooleanField(default=False)
+    needs_review = fields.BooleanField(default=False)
+    provider_amount = fields.DecimalField(max_digits=24, decimal_places=8, null=True)
     note = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

@@ -13,6 +13,7 @@ from carteira.allocations.exceptions import (
     CurrencyNotHeldError,
     InsufficientQuantityError,
     InvalidPatchError,
+    NothingToReviewError,
     TransactionNotFoundError,
 )
 from carteira.allocations.schemas import (
@@ -20,6 +21,7 @@ from carteira.allocations.schemas import (
     AllocationOut,
     AllocationPage,
     AllocationPatch,
+    LedgerWriteOut,
     PerformanceOut,
     PositionsOut,
     RealizedOut,
@@ -28,6 +30,7 @@ from carteira.allocations.schemas import (
     TransactionPage,
     TransactionPatch,
     TransactionQuery,
+    TransactionWritten,
 )
 from carteira.assets.exceptions import UnknownAssetError
 from carteira.auth.dependencies import CurrentUser, WriterUser
@@ -65,7 +68,7 @@ async def transactions_list(
     return json_response(page)
 
 
-@router.post("/transactions", response_model=TransactionOut, status_code=HTTPStatus.CREATED)
+@router.post("/transactions", response_model=TransactionWritten, status_code=HTTPStatus.CREATED)
 @raises(InsufficientQuantityError, AmountOutOfRangeError, UnknownAssetError, *TICKER_LOOKUP_ERRORS)
 async def transactions_create(
     client_id: PathId,
@@ -73,11 +76,13 @@ async def transactions_create(
     user: WriterUser,
     services: LedgerServices,
     response: Response,
-) -> TransactionOut:
+) -> TransactionWritten:
     """Any kind: buy, sell, dividend, jcp, interest, fee, tax, split, bonus, deposit,
     withdrawal. A write that would leave a quantity below zero on any date (422
     `insufficient_quantity`), or take a figure of the ledger to 10^16 or beyond (422
-    `amount_out_of_range`), is refused and nothing is written."""
+    `amount_out_of_range`), is refused and nothing is written. The provider-made entries the
+    write changed (they follow the quantity held before their ex dates) are in
+    `provider_changes`."""
     recorded = await service.record_transaction(
         client_id=client_id, data=body, actor_id=user.id, services=services
     )
@@ -96,7 +101,7 @@ async def transactions_get(
     )
 
 
-@router.patch("/transactions/{transaction_id}", response_model=TransactionOut)
+@router.patch("/transactions/{transaction_id}", response_model=TransactionWritten)
 @raises(
     TransactionNotFoundError, InsufficientQuantityError, AmountOutOfRangeError, InvalidPatchError
 )
@@ -106,8 +111,10 @@ async def transactions_update(
     body: TransactionPatch,
     user: WriterUser,
     services: LedgerServices,
-) -> TransactionOut:
-    """Correct an entry (only the fields its kind has); the whole ledger is checked again."""
+) -> TransactionWritten:
+    """Correct an entry (only the fields its kind has); the whole ledger is checked again. A
+    provider-made entry corrected here is the user's: never overwritten, only flagged
+    (`needs_review`) when the quantity it was paid on changes."""
     return await service.update_transaction(
         client_id=client_id,
         transaction_id=transaction_id,
@@ -117,16 +124,32 @@ async def transactions_update(
     )
 
 
-@router.delete("/transactions/{transaction_id}", status_code=HTTPStatus.NO_CONTENT)
+@router.delete("/transactions/{transaction_id}", response_model=LedgerWriteOut)
 @raises(TransactionNotFoundError, InsufficientQuantityError, AmountOutOfRangeError)
 async def transactions_delete(
     client_id: PathId, transaction_id: PathId, user: WriterUser, services: LedgerServices
-) -> Response:
-    """Remove an entry (one the provider made stays removed)."""
-    await service.delete_transaction(
+) -> LedgerWriteOut:
+    """Remove an entry (one the provider made stays removed); the answer lists the
+    provider-made entries the removal changed."""
+    return await service.delete_transaction(
         client_id=client_id, transaction_id=transaction_id, actor_id=user.id, services=services
     )
-    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@router.post("/transactions/{transaction_id}/accept-provider", response_model=LedgerWriteOut)
+@raises(
+    TransactionNotFoundError, NothingToReviewError, InsufficientQuantityError, AmountOutOfRangeError
+)
+async def transactions_accept_provider(
+    client_id: PathId, transaction_id: PathId, user: WriterUser, services: LedgerServices
+) -> LedgerWriteOut:
+    """Accept the provider's figure of an entry a user edited and the ledger has since moved
+    (`needs_review`): it takes `provider_amount` (the tax withheld keeps its rate), or is
+    removed when that is 0 (nothing held; not dismissed, so it comes back with the shares).
+    409 `nothing_to_review` when the entry is not flagged."""
+    return await service.accept_provider_figure(
+        client_id=client_id, transaction_id=transaction_id, actor_id=user.id, services=services
+    )
 
 
 # ---- what the ledger adds up to ------------------------------------------------------------

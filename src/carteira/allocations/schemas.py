@@ -214,6 +214,9 @@ class TransactionPatch(BaseModel):
 class TransactionQuery(BaseModel):
     kind: Kind | None = None
     asset_id: Id | None = None
+    needs_review: bool | None = Field(
+        None, description="only the edited provider entries whose provider figure moved"
+    )
     start: date | None = None
     end: date | None = None
     page: int = Field(1, ge=1, le=1_000_000)
@@ -243,12 +246,54 @@ class TransactionOut(BaseModel):
     settlement: Settlement
     source: Source
     external_ref: str | None
+    edited: bool = Field(description="a provider-made entry whose figures a user changed")
+    needs_review: bool = Field(
+        description="edited by a user, and the provider's figure (`provider_amount`) has moved"
+        " away from theirs since: accept it with POST .../accept-provider"
+    )
+    provider_amount: DecimalStr | None = Field(
+        description="a provider-made entry's figure from the ledger as it stands: a dividend's"
+        " amount; 0 when nothing was held the day before its ex date (accepting removes it)"
+    )
     note: str | None
     created_at: datetime
     updated_at: datetime
 
 
 TransactionPage = Page[TransactionOut]
+
+
+class ProviderChangeOut(BaseModel):
+    """A provider-made entry a write changed: `created`, `updated` (its amount follows the
+    quantity held the day before its ex date), `removed` (nothing held, or a hand entry of the
+    same asset and date supersedes it), or, for one a user edited, `flagged` (the provider's
+    figure, `new_amount`, differs from theirs, `old_amount`, which is kept) and `refigured`
+    (the provider's figure moved and agrees with theirs)."""
+
+    id: int
+    change: Literal["created", "updated", "removed", "flagged", "refigured"]
+    kind: Kind
+    date: date
+    asset_id: int
+    old_amount: DecimalStr | None
+    new_amount: DecimalStr | None
+    needs_review: bool
+
+
+class TransactionWritten(TransactionOut):
+    """The entry as written, and what the write did to the provider-made entries."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TRANSACTION_WRITTEN]})
+
+    provider_changes: list[ProviderChangeOut]
+
+
+class LedgerWriteOut(BaseModel):
+    """A write that leaves no entry to show (a deletion, an accepted removal): which entry,
+    and what the write did to the provider-made entries."""
+
+    id: int
+    provider_changes: list[ProviderChangeOut]
 
 
 # -- compatibility: allocations are buy transactions, listed as their open lots ---------------

@@ -21,12 +21,14 @@ from typing import Any, TypeVar
 from carteira.allocations import corporate, store
 from carteira.allocations.books import LEDGER_CHANGED as LEDGER_CHANGED
 from carteira.allocations.books import client_book as client_book
+from carteira.allocations.corporate import Followed
 from carteira.allocations.exceptions import (
     AllocationNotFoundError,
     AmountOutOfRangeError,
     InsufficientQuantityError,
     InvalidPatchError,
     NotABuyError,
+    NothingToReviewError,
     TransactionNotFoundError,
 )
 from carteira.allocations.holdings import Aum as Aum
@@ -67,12 +69,15 @@ from carteira.allocations.schemas import (
     AllocationCreate,
     AllocationOut,
     AllocationPatch,
+    LedgerWriteOut,
+    ProviderChangeOut,
     TradeIn,
     TransactionIn,
     TransactionOut,
     TransactionPage,
     TransactionPatch,
     TransactionQuery,
+    TransactionWritten,
     parse_ratio,
 )
 from carteira.assets import service as assets
@@ -83,6 +88,7 @@ from carteira.core.database import atomic, db, on_commit
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
 from carteira.core.jsonable import decimal_str
+from carteira.core.money import EXACT
 from carteira.core.pagination import PageParams
 from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
@@ -90,6 +96,7 @@ from carteira.pricing.service import MarketData
 logger = logging.getLogger(__name__)
 
 ENTITY = "transaction"
+CENTAVO = Decimal("0.01")
 T = TypeVar("T")
 
 FIELDS = (
@@ -128,19 +135,22 @@ class Services:
 _PAGE_SQL = """
     SELECT t.id, t.client_id, t.kind, t.date, t.asset_id, t.currency, t.quantity, t.price,
            t.amount, t.fees, t.tax, t.split_to, t.split_from, t.settlement, t.source,
-           t.external_ref, t.note, t.created_at, t.updated_at, COUNT(*) OVER () AS total_rows
+           t.external_ref, t.edited, t.needs_review, t.provider_amount, t.note, t.created_at,
+           t.updated_at, COUNT(*) OVER () AS total_rows
     FROM transactions t
     WHERE t.client_id = $1
       AND ($2::varchar IS NULL OR t.kind = $2)
       AND ($3::int IS NULL OR t.asset_id = $3)
       AND ($4::date IS NULL OR t.date >= $4)
       AND ($5::date IS NULL OR t.date <= $5)
+      AND ($8::bool IS NULL OR t.needs_review = $8)
     ORDER BY t.date DESC, t.id DESC
     LIMIT $6 OFFSET $7
 """
 _ONE_SQL = """
     SELECT id, client_id, kind, date, asset_id, currency, quantity, price, amount, fees, tax,
-           split_to, split_from, settlement, source, external_ref, note, created_at, updated_at
+           split_to, split_from, settlement, source, external_ref, edited, needs_review,
+           provider_amount, note, created_at, updated_at
     FROM transactions WHERE id = $1 AND client_id = $2
 """
 
@@ -175,6 +185,7 @@ async def list_transactions(
             query.end,
             params.limit,
             params.offset,
+            query.needs_review,
         )
     total = rows[0]["total_rows"] if rows else 0
     if not rows:
@@ -197,6 +208,8 @@ async def _count(client_id: int, query: TransactionQuery) -> int:
         filtered = filtered.filter(date__gte=query.start)
     if query.end:
         filtered = filtered.filter(date__lte=query.end)
+    if query.needs_review is not None:
+        filtered = filtered.filter(needs_review=query.needs_review)
     return await filtered.count()
 
 
@@ -261,11 +274,9 @@ async def record_transaction(
     services: Services,
     source: Source = Source.MANUAL,
     external_ref: str | None = None,
-) -> TransactionOut:
-    async def answer(row: Transaction, _: Book) -> TransactionOut:
-        return await get_transaction(
-            client_id=client_id, transaction_id=row.id, events=services.events
-        )
+) -> TransactionWritten:
+    async def answer(row: Transaction, followed: Followed) -> TransactionWritten:
+        return await _written(row, followed, services=services)
 
     return await _record(
         client_id=client_id,
@@ -278,18 +289,45 @@ async def record_transaction(
     )
 
 
+async def _written(
+    row: Transaction, followed: Followed | None, *, services: Services
+) -> TransactionWritten:
+    shown = await get_transaction(
+        client_id=row.client_id, transaction_id=row.id, events=services.events
+    )
+    return TransactionWritten(
+        **shown.model_dump(), provider_changes=_changes_out(followed.changes if followed else [])
+    )
+
+
+def _changes_out(changes: Sequence[corporate.ProviderChange]) -> list[ProviderChangeOut]:
+    return [
+        ProviderChangeOut(
+            id=c.id,
+            change=c.change.value,
+            kind=c.kind,
+            date=c.date,
+            asset_id=c.asset_id,
+            old_amount=c.old_amount,
+            new_amount=c.new_amount,
+            needs_review=c.needs_review,
+        )
+        for c in changes
+    ]
+
+
 async def _record(
     *,
     client_id: int,
     data: TransactionIn,
     actor_id: int | None,
     services: Services,
-    answer: Callable[[Transaction, Book], Awaitable[T]],
+    answer: Callable[[Transaction, Followed], Awaitable[T]],
     source: Source = Source.MANUAL,
     external_ref: str | None = None,
 ) -> T:
-    """The write, and `answer(row, book)` computed inside its transaction: a concurrent DELETE
-    right after the commit must not turn a successful write into an error."""
+    """The write, and `answer(row, followed)` computed inside its transaction: a concurrent
+    DELETE right after the commit must not turn a successful write into an error."""
     await clients.ensure_client_exists(client_id=client_id)  # before registering any ticker
     asset = await _asset_of(data, actor_id=actor_id, services=services)
     async with atomic():
@@ -306,8 +344,13 @@ async def _record(
             actor_id=actor_id,
         )
         entry = store.entry_of_row(row)
-        made = await _events_after(client_id, entry)
-        book = await _ledger_changed(client_id, removed=[], added=[entry, *made], services=services)
+        followed = await _ledger_changed(
+            client_id,
+            removed=[],
+            added=[entry],
+            services=services,
+            cause=corporate.Cause("create", transaction_id=row.id, user_id=actor_id),
+        )
         if asset is not None and entry.kind in SECURITY_KINDS:
             await pricing.ensure_history_from(jobs=services.jobs, asset_id=asset.id, start=row.date)
         await pricing.ensure_fx_from(
@@ -316,7 +359,7 @@ async def _record(
             reporting=services.reporting_currency,
             start=entry.date,
         )
-        return await answer(row, book)
+        return await answer(row, followed)
 
 
 async def update_transaction(
@@ -326,11 +369,9 @@ async def update_transaction(
     data: TransactionPatch,
     actor_id: int | None,
     services: Services,
-) -> TransactionOut:
-    async def answer(row: Transaction, _: Book | None) -> TransactionOut:
-        return await get_transaction(
-            client_id=client_id, transaction_id=row.id, events=services.events
-        )
+) -> TransactionWritten:
+    async def answer(row: Transaction, followed: Followed | None) -> TransactionWritten:
+        return await _written(row, followed, services=services)
 
     return await _update(
         client_id=client_id,
@@ -349,27 +390,35 @@ async def _update(
     data: TransactionPatch,
     actor_id: int | None,
     services: Services,
-    answer: Callable[[Transaction, Book | None], Awaitable[T]],
+    answer: Callable[[Transaction, Followed | None], Awaitable[T]],
     only_kind: Kind | None = None,
 ) -> T:
     changes = data.model_dump(exclude_unset=True)
     async with atomic():
         await clients.lock_client(client_id=client_id)
         before: list[Entry] = []
-        books: list[Book] = []
+        written: list[Followed] = []
 
         def change(row: Transaction) -> None:
             if only_kind is not None and row.kind is not only_kind:
                 raise NotABuyError()
             before.append(store.entry_of_row(row))
+            figures = _figures(row)
             _apply_patch(row, changes)
+            if row.source is Source.PROVIDER and _figures(row) != figures:
+                # The user's figures now: never overwritten, only flagged when the basis moves.
+                row.edited = True
+                row.needs_review = False
 
         async def saved(row: Transaction, _: dict[str, Any]) -> None:
             after = store.entry_of_row(row)
-            made = await _events_after(client_id, after)
-            books.append(
+            written.append(
                 await _ledger_changed(
-                    client_id, removed=before, added=[after, *made], services=services
+                    client_id,
+                    removed=before,
+                    added=[after],
+                    services=services,
+                    cause=corporate.Cause("update", transaction_id=row.id, user_id=actor_id),
                 )
             )
             if row.asset_id is not None and row.date < before[0].date:
@@ -386,7 +435,12 @@ async def _update(
             actor_id=actor_id,
             saved=saved,
         )
-        return await answer(row, books[0] if books else None)
+        return await answer(row, written[0] if written else None)
+
+
+def _figures(row: Transaction) -> dict[str, Any]:
+    """What a user may change of an entry, but its note."""
+    return {name: value for name, value in _snapshot(row).items() if name != "note"}
 
 
 def _apply_patch(row: Transaction, changes: Mapping[str, Any]) -> None:
@@ -427,9 +481,10 @@ async def delete_transaction(
     actor_id: int | None,
     services: Services,
     only_kind: Kind | None = None,
-) -> None:
+) -> LedgerWriteOut:
     async with atomic():
         await clients.lock_client(client_id=client_id)
+        written: list[Followed] = []
 
         async def check(row: Transaction) -> None:
             if only_kind is not None and row.kind is not only_kind:
@@ -438,7 +493,15 @@ async def delete_transaction(
         async def deleted(row: Transaction) -> None:
             await corporate.remember_dismissal(row=row)
             entry = store.entry_of_row(row)
-            await _ledger_changed(client_id, removed=[entry], added=[], services=services)
+            written.append(
+                await _ledger_changed(
+                    client_id,
+                    removed=[entry],
+                    added=[],
+                    services=services,
+                    cause=corporate.Cause("delete", transaction_id=row.id, user_id=actor_id),
+                )
+            )
 
         await audit.audited_delete(
             query=Transaction.filter(id=transaction_id, client_id=client_id),
@@ -449,18 +512,109 @@ async def delete_transaction(
             check=check,
             deleted=deleted,
         )
+        return LedgerWriteOut(id=transaction_id, provider_changes=_changes_out(written[0].changes))
 
 
-async def _events_after(client_id: int, entry: Entry) -> list[Entry]:
-    """An entry of a security dated before some of its provider events: the entries those
-    events call for, made in the same write."""
-    if entry.asset_id is None or entry.kind not in SECURITY_KINDS:
-        return []
-    return await corporate.entries_for_events(
-        client_id=client_id,
-        asset_ids=[entry.asset_id],
-        entries=await store.client_entries(client_id),
+async def accept_provider_figure(
+    *, client_id: int, transaction_id: int, actor_id: int | None, services: Services
+) -> LedgerWriteOut:
+    """A user accepts the provider's figure of an entry they had edited (`needs_review`): it
+    takes the figure (the tax withheld keeps its rate), or, when the provider's figure is 0
+    (nothing held), it is removed — not dismissed, so it comes back with the shares."""
+    async with atomic():
+        await clients.lock_client(client_id=client_id)
+        row = (
+            await Transaction.filter(id=transaction_id, client_id=client_id)
+            .select_for_update()
+            .first()
+        )
+        if row is None:
+            await clients.ensure_client_exists(client_id=client_id)
+            raise TransactionNotFoundError()
+        if not row.needs_review:
+            raise NothingToReviewError()
+        if row.provider_amount == 0:
+            return await _accept_removal(row, actor_id=actor_id, services=services)
+        before = store.entry_of_row(row)
+        old_amount = row.amount
+        _take_provider_amount(row)
+        await row.save()
+        await audit.record(
+            actor_id=actor_id,
+            action=audit.Action.UPDATE,
+            entity=ENTITY,
+            entity_id=row.id,
+            changes={
+                "amount": {"from": old_amount, "to": row.amount},
+                "tax": {"from": before.tax, "to": row.tax},
+                "needs_review": {"from": True, "to": False},
+                "accepted": "provider_amount",
+            },
+            client_id=client_id,
+        )
+        followed = await _ledger_changed(
+            client_id,
+            removed=[before],
+            added=[store.entry_of_row(row)],
+            services=services,
+            cause=corporate.Cause("accept", transaction_id=row.id, user_id=actor_id),
+        )
+        accepted = corporate.ProviderChange(
+            id=row.id,
+            change=corporate.Change.UPDATED,
+            kind=row.kind,
+            date=row.date,
+            asset_id=before.asset_id or 0,
+            old_amount=old_amount,
+            new_amount=row.amount,
+            needs_review=False,
+        )
+        return LedgerWriteOut(
+            id=row.id, provider_changes=_changes_out([accepted, *followed.changes])
+        )
+
+
+def _take_provider_amount(row: Transaction) -> None:
+    amount = row.provider_amount
+    if amount is None or row.amount is None:  # a split applies as it is: nothing to take
+        raise NothingToReviewError()
+    if row.tax:
+        row.tax = EXACT.divide(EXACT.multiply(row.tax, amount), row.amount).quantize(CENTAVO)
+    row.amount = amount
+    row.needs_review = False
+
+
+async def _accept_removal(
+    row: Transaction, *, actor_id: int | None, services: Services
+) -> LedgerWriteOut:
+    entry = store.entry_of_row(row)
+    await audit.record(
+        actor_id=actor_id,
+        action=audit.Action.DELETE,
+        entity=ENTITY,
+        entity_id=row.id,
+        changes={**_snapshot(row), "accepted": "provider_amount"},
+        client_id=row.client_id,
     )
+    await row.delete()
+    followed = await _ledger_changed(
+        row.client_id,
+        removed=[entry],
+        added=[],
+        services=services,
+        cause=corporate.Cause("accept", transaction_id=row.id, user_id=actor_id),
+    )
+    removed = corporate.ProviderChange(
+        id=row.id,
+        change=corporate.Change.REMOVED,
+        kind=row.kind,
+        date=row.date,
+        asset_id=entry.asset_id or 0,
+        old_amount=row.amount,
+        new_amount=None,
+        needs_review=False,
+    )
+    return LedgerWriteOut(id=row.id, provider_changes=_changes_out([removed, *followed.changes]))
 
 
 async def apply_corporate_actions(*, asset_ids: Sequence[int], services: Services) -> int:
@@ -471,26 +625,42 @@ async def apply_corporate_actions(*, asset_ids: Sequence[int], services: Service
     for client_id, held in (await store.clients_with_assets(asset_ids)).items():
         async with atomic():
             await clients.lock_client(client_id=client_id)
-            entries = await corporate.entries_for_events(
-                client_id=client_id,
-                asset_ids=held,
-                entries=await store.client_entries(client_id),
+            followed = await _ledger_changed(
+                client_id,
+                removed=[],
+                added=[],
+                services=services,
+                cause=corporate.Cause("corporate_actions"),
+                scope=(set(held), None),
             )
-            if entries:
-                await _ledger_changed(client_id, removed=[], added=entries, services=services)
-                made += len(entries)
+            made += sum(1 for c in followed.changes if c.change is corporate.Change.CREATED)
     return made
 
 
 async def _ledger_changed(
-    client_id: int, *, removed: Sequence[Entry], added: Sequence[Entry], services: Services
-) -> Book:
+    client_id: int,
+    *,
+    removed: Sequence[Entry],
+    added: Sequence[Entry],
+    services: Services,
+    cause: corporate.Cause,
+    scope: tuple[set[int], date | None] | None = None,
+) -> Followed:
     """Inside the write's transaction, with the client locked: replay the whole ledger (a
     quantity below zero on any date, or a figure beyond what the ledger keeps, refuses the
-    write), rewrite what derives from it, and announce the change once it commits."""
+    write), the provider's entries following it from the earliest date the write touched
+    (`scope`: which assets from which date, else the assets and dates of the entries written),
+    rewrite what derives from it, and announce the change once it commits."""
+    asset_ids, since = scope or corporate.scope([*removed, *added])
     try:
-        book = replay(await store.client_entries(client_id))
-        check_limits(book)
+        followed = await corporate.follow(
+            client_id=client_id,
+            entries=await store.client_entries(client_id),
+            asset_ids=asset_ids,
+            since=since,
+            cause=cause,
+        )
+        check_limits(followed.book)
     except InsufficientQuantity as short:
         ticker = await _ticker(short.asset_id)
         raise InsufficientQuantityError(
@@ -502,7 +672,9 @@ async def _ledger_changed(
             f"This would take {await _figure_named(beyond)} to {LIMIT:,f} or more, beyond what"
             " the ledger keeps: nothing was written."
         ) from beyond
-    await store.rewrite_holdings(client_id, book)
+    if not (removed or added or followed.changes):
+        return followed
+    await store.rewrite_holdings(client_id, followed.book)
     moved = await store.add_flows(client_id, removed=removed, added=added)
     flows = _flow_deltas(removed, added)
     await on_commit(
@@ -513,7 +685,7 @@ async def _ledger_changed(
             flows=flows,
         )
     )
-    return book
+    return followed
 
 
 async def _ticker(asset_id: int) -> str:
@@ -575,8 +747,8 @@ async def create_allocation(
         price=data.buy_price,
     )
 
-    async def answer(row: Transaction, book: Book) -> AllocationOut:
-        return await _lot_view(row, book, client_id=client_id, events=services.events)
+    async def answer(row: Transaction, followed: Followed) -> AllocationOut:
+        return await _lot_view(row, followed.book, client_id=client_id, events=services.events)
 
     return await _record(
         client_id=client_id, data=trade, actor_id=actor_id, services=services, answer=answer
@@ -599,9 +771,9 @@ async def update_allocation(
         }
     )
 
-    async def answer(row: Transaction, book: Book | None) -> AllocationOut:
-        if book is None:  # nothing changed
-            book = replay(await store.client_entries(client_id))
+    async def answer(row: Transaction, followed: Followed | None) -> AllocationOut:
+        # Nothing changed: the ledger as it was.
+        book = followed.book if followed else replay(await store.client_entries(client_id))
         return await _lot_view(row, book, client_id=client_id, events=services.events)
 
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -216,14 +217,141 @@ async def rewrite_flows(client_id: int, book: Book) -> None:
         )
 
 
-async def external_refs(client_id: int) -> set[str]:
-    """The references of the client's provider-made entries, and of those it deleted."""
-    rows = await db().execute_query_dict(
-        "SELECT external_ref FROM transactions WHERE client_id = $1 AND external_ref IS NOT NULL"
-        " UNION SELECT external_ref FROM dismissed_entries WHERE client_id = $1",
-        [client_id],
+# ---- provider-made entries --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRow:
+    """A provider-made entry, as the corporate actions follow it."""
+
+    id: int
+    reference: str
+    kind: Kind
+    date: date
+    asset_id: int
+    amount: Decimal | None
+    tax: Decimal
+    edited: bool
+    needs_review: bool
+    provider_amount: Decimal | None
+
+
+_PROVIDER_ROWS = """
+    SELECT id, external_ref, kind, date, asset_id, amount, tax, edited, needs_review,
+           provider_amount
+    FROM transactions
+    WHERE client_id = $1 AND source = 'provider' AND asset_id = ANY($2::int[])
+"""
+_DISMISSED = "SELECT external_ref FROM dismissed_entries WHERE client_id = $1"
+
+
+async def provider_rows(
+    client_id: int, *, asset_ids: Iterable[int]
+) -> tuple[list[ProviderRow], set[str]]:
+    """The client's provider-made entries of these assets, and the references of those a user
+    deleted (dismissed)."""
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(_PROVIDER_ROWS, client_id, sorted(set(asset_ids)))
+        dismissed = await connection.fetch(_DISMISSED, client_id)
+    return (
+        [
+            ProviderRow(
+                id=row["id"],
+                reference=row["external_ref"],
+                kind=_KINDS[row["kind"]],
+                date=row["date"],
+                asset_id=row["asset_id"],
+                amount=row["amount"],
+                tax=row["tax"],
+                edited=row["edited"],
+                needs_review=row["needs_review"],
+                provider_amount=row["provider_amount"],
+            )
+            for row in rows
+            if row["external_ref"] is not None
+        ],
+        {row["external_ref"] for row in dismissed},
     )
-    return {row["external_ref"] for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class NewProviderEntry:
+    kind: Kind
+    date: date
+    asset_id: int
+    currency: str
+    reference: str
+    amount: Decimal | None = None
+    split_to: Decimal | None = None
+    split_from: Decimal | None = None
+
+
+_INSERT_PROVIDER = """
+    INSERT INTO transactions (client_id, kind, date, asset_id, amount, fees, tax, currency,
+                              split_to, split_from, settlement, source, external_ref,
+                              edited, needs_review, provider_amount, created_at, updated_at)
+    SELECT $1, kind, day, asset_id, amount, 0, 0, currency, split_to, split_from, 'cash',
+           'provider', reference, FALSE, FALSE, amount, now(), now()
+    FROM unnest($2::varchar[], $3::date[], $4::int[], $5::numeric[], $6::varchar[],
+                $7::numeric[], $8::numeric[], $9::varchar[])
+        AS t(kind, day, asset_id, amount, currency, split_to, split_from, reference)
+    RETURNING id, external_ref
+"""
+_SET_AMOUNTS = """
+    UPDATE transactions t SET amount = u.amount, provider_amount = u.amount, updated_at = now()
+    FROM unnest($1::int[], $2::numeric[]) AS u(id, amount) WHERE t.id = u.id
+"""
+_SET_REVIEWS = """
+    UPDATE transactions t
+    SET provider_amount = u.figure, needs_review = u.needs_review, updated_at = now()
+    FROM unnest($1::int[], $2::numeric[], $3::bool[]) AS u(id, figure, needs_review)
+    WHERE t.id = u.id
+"""
+_DELETE_ROWS = "DELETE FROM transactions WHERE id = ANY($1::int[])"
+
+
+async def insert_provider_entries(client_id: int, entries: Sequence[NewProviderEntry]) -> list[int]:
+    """The entries made, in one statement; their ids, in the order given."""
+    if not entries:
+        return []
+    rows = await db().execute_query_dict(
+        _INSERT_PROVIDER,
+        [
+            client_id,
+            [e.kind.value for e in entries],
+            [e.date for e in entries],
+            [e.asset_id for e in entries],
+            [e.amount for e in entries],
+            [e.currency for e in entries],
+            [e.split_to for e in entries],
+            [e.split_from for e in entries],
+            [e.reference for e in entries],
+        ],
+    )
+    ids = {row["external_ref"]: row["id"] for row in rows}
+    return [ids[e.reference] for e in entries]
+
+
+async def set_provider_amounts(amounts: Mapping[int, Decimal]) -> None:
+    """Provider-made entries that follow the ledger: their new amounts."""
+    if amounts:
+        ids = sorted(amounts)
+        await db().execute_query(_SET_AMOUNTS, [ids, [amounts[i] for i in ids]])
+
+
+async def set_reviews(reviews: Mapping[int, tuple[Decimal | None, bool]]) -> None:
+    """Entries a user edited: the provider's figure, and whether it differs from theirs."""
+    if reviews:
+        ids = sorted(reviews)
+        await db().execute_query(
+            _SET_REVIEWS, [ids, [reviews[i][0] for i in ids], [reviews[i][1] for i in ids]]
+        )
+
+
+async def delete_rows(ids: Iterable[int]) -> None:
+    wanted = sorted(set(ids))
+    if wanted:
+        await db().execute_query(_DELETE_ROWS, [wanted])
 
 
 async def clients_with_assets(asset_ids: Iterable[int]) -> dict[int, list[int]]:

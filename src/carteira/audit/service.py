@@ -8,7 +8,9 @@ state, events after the commit), and record the entry — all in one transaction
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Collection, Mapping
+import json
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -16,7 +18,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from carteira.audit.models import AuditEntry
-from carteira.core.database import atomic
+from carteira.core.database import atomic, db
 from carteira.core.jsonable import to_jsonable
 from carteira.core.pagination import PageParams
 
@@ -69,6 +71,43 @@ async def record(
         entity_id=entity_id,
         client_id=client_id,
         changes=to_jsonable(dict(changes)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One entry of `record_many`."""
+
+    action: Action
+    entity: str
+    entity_id: int
+    changes: Mapping[str, Any]
+    client_id: int | None = None
+
+
+_RECORD_MANY = """
+    INSERT INTO audit_log (user_id, action, entity, entity_id, client_id, at, changes)
+    SELECT $1, action, entity, entity_id, client_id, now(), changes::jsonb
+    FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::int[], $6::text[])
+        AS t(action, entity, entity_id, client_id, changes)
+"""
+
+
+async def record_many(*, actor_id: int | None, records: Sequence[Record]) -> None:
+    """Append several entries in one statement (a write that changes many rows at once).
+    Call it inside the writer's `atomic()` block, like `record`."""
+    if not records:
+        return
+    await db().execute_query(
+        _RECORD_MANY,
+        [
+            actor_id,
+            [r.action.value for r in records],
+            [r.entity for r in records],
+            [r.entity_id for r in records],
+            [r.client_id for r in records],
+            [json.dumps(to_jsonable(dict(r.changes))) for r in records],
+        ],
     )
 
 

@@ -90,15 +90,18 @@ class AssetEventInfo:
         return f"{self.kind}:{self.asset_id}:{self.ex_date.isoformat()}"
 
 
-async def asset_events(*, asset_ids: Iterable[int]) -> list[AssetEventInfo]:
-    """The stored events of these assets, oldest first."""
+async def asset_events(
+    *, asset_ids: Iterable[int], since: date | None = None
+) -> list[AssetEventInfo]:
+    """The stored events of these assets (with an ex date on or after `since`), oldest first."""
     wanted = sorted(set(asset_ids))
     if not wanted:
         return []
     rows = await db().execute_query_dict(
         "SELECT asset_id, kind, ex_date, amount, numerator, denominator FROM asset_events"
-        " WHERE asset_id = ANY($1::int[]) ORDER BY ex_date, kind, asset_id",
-        [wanted],
+        " WHERE asset_id = ANY($1::int[]) AND ($2::date IS NULL OR ex_date >= $2)"
+        " ORDER BY ex_date, kind, asset_id",
+        [wanted, since],
     )
     return [
         AssetEventInfo(

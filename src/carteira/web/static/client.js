@@ -4,7 +4,8 @@ import { api } from "./api.js";
 import { barChart, lineChart } from "./charts.js";
 import { $, h, setText } from "./dom.js";
 import { assetType, date, money, month, pct, quantity } from "./format.js";
-import { initLedger, showLedger } from "./ledger.js";
+import { initLedger, loadLedger, showLedger } from "./ledger.js";
+import { initReview, loadReview, showReview } from "./review.js";
 
 const BENCHMARKS = "CDI,IBOV";
 const PERIOD_NAMES = { month: "no mês", ytd: "no ano", "12m": "em 12 meses", inception: "desde o início" };
@@ -18,7 +19,9 @@ export function initClient() {
       if (state.performance) drawPerformance(state.performance);
     });
   }
-  initLedger({ changed: () => refreshFigures() });
+  // A write may move the provider's figures of edited proventos: the review list follows.
+  initLedger({ changed: () => Promise.all([refreshFigures(), loadReview()]) });
+  initReview({ changed: () => Promise.all([refreshFigures(), loadLedger()]) });
 }
 
 export async function showClient(view, id, user) {
@@ -41,7 +44,7 @@ export async function showClient(view, id, user) {
   ]) {
     $(link).href = `/clients/${id}/${path}?` + new URLSearchParams({ format, ...extra });
   }
-  await Promise.all([refreshFigures(load), showLedger(id, user)]);
+  await Promise.all([refreshFigures(load), showLedger(id, user), showReview(id, user)]);
   if (load === loads) view.dataset.state = "ready";
 }
 

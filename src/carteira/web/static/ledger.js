@@ -71,7 +71,7 @@ export async function showLedger(id, user) {
   await Promise.all([loadLedger(), loadTickers()]);
 }
 
-async function loadLedger() {
+export async function loadLedger() {
   const load = ++loads;
   const page = await api(`/clients/${clientId}/transactions`, {
     params: { kind: filter.kind, start: filter.start, end: filter.end, page: filter.page, page_size: PAGE_SIZE },
