@@ -18,11 +18,14 @@ from pydantic import (
 from carteira.allocations import examples
 from carteira.allocations.ledger import Kind, Settlement
 from carteira.allocations.models import Source
+from carteira.allocations.returns import XirrNoteCode
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
+from carteira.benchmarks.schemas import BenchmarkNote
 from carteira.core import clock
 from carteira.core.pagination import Page
 from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, PositiveAmount
+from carteira.core.validators import invalid
 
 # ---- input ----------------------------------------------------------------------------------
 
@@ -30,9 +33,11 @@ from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, PositiveAmount
 def _plausible_date(value: date) -> date:
     # The firm's date: from 21:00 in São Paulo, UTC already says tomorrow.
     if value > clock.today():
-        raise ValueError("the date cannot be in the future")
+        raise invalid("date_in_future", "the date cannot be in the future")
     if value < EARLIEST_DATE:
-        raise ValueError(f"the date cannot be before {EARLIEST_DATE}")
+        raise invalid(
+            "date_too_early", "the date cannot be before {earliest}", earliest=str(EARLIEST_DATE)
+        )
     return value
 
 
@@ -49,7 +54,9 @@ JCP_WITHHOLDING = Decimal("0.15")
 def _positive_ratio(value: str) -> str:
     new, old = (Decimal(part) for part in value.split(":"))
     if new <= 0 or old <= 0:
-        raise ValueError('both sides of a ratio must be positive, e.g. "2:1" or "1:10"')
+        raise invalid(
+            "ratio_not_positive", 'both sides of a ratio must be positive, e.g. "2:1" or "1:10"'
+        )
     return f"{new.normalize():f}:{old.normalize():f}"
 
 
@@ -80,7 +87,7 @@ class _AssetRef(_Input):
     @model_validator(mode="after")
     def _one_asset_reference(self) -> Self:
         if (self.asset_id is None) == (self.ticker is None):
-            raise ValueError("give exactly one of asset_id or ticker")
+            raise invalid("asset_reference_missing", "give exactly one of asset_id or ticker")
         return self
 
 
@@ -91,7 +98,7 @@ class _OptionalAssetRef(_Input):
     @model_validator(mode="after")
     def _at_most_one_asset_reference(self) -> Self:
         if self.asset_id is not None and self.ticker is not None:
-            raise ValueError("give at most one of asset_id or ticker")
+            raise invalid("asset_reference_twice", "give at most one of asset_id or ticker")
         return self
 
 
@@ -122,7 +129,7 @@ class ProventoIn(_AssetRef):
                 else Decimal(0)
             )
         if self.tax > self.amount:
-            raise ValueError("tax cannot exceed the amount")
+            raise invalid("tax_exceeds_amount", "tax cannot exceed the amount")
         return self
 
 
@@ -201,7 +208,7 @@ class TransactionPatch(BaseModel):
     def _no_nulls(self) -> Self:
         for name in self.model_fields_set - {"note"}:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise invalid("field_null", "{field} cannot be null", field=name)
         return self
 
 
@@ -260,7 +267,7 @@ class AllocationCreate(BaseModel):
     @model_validator(mode="after")
     def _one_asset_reference(self) -> Self:
         if (self.asset_id is None) == (self.ticker is None):
-            raise ValueError("give exactly one of asset_id or ticker")
+            raise invalid("asset_reference_missing", "give exactly one of asset_id or ticker")
         return self
 
 
@@ -275,7 +282,7 @@ class AllocationPatch(BaseModel):
     def _no_nulls(self) -> Self:
         for field in self.model_fields_set:
             if getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
+                raise invalid("field_null", "{field} cannot be null", field=field)
         return self
 
 
@@ -477,7 +484,7 @@ class BenchmarkResult(BaseModel):
     twr_pct: float | None = Field(description="accumulated over the portfolio's span")
     periods: dict[PeriodName, float | None]
     series: list[BenchmarkPoint] = Field(description="on the portfolio's dates")
-    notes: list[str] = Field(default_factory=list)
+    notes: list[BenchmarkNote] = Field(default_factory=list)
 
 
 class MonthlyReturn(BaseModel):
@@ -505,6 +512,7 @@ class PerformanceOut(BaseModel):
     xirr_pct: float | None = Field(description="annualized, money-weighted (ACT/365)")
     xirr_period_pct: float | None = Field(None, description="the same, not annualized")
     xirr_note: str | None = Field(description="why xirr_pct is null, when it is")
+    xirr_note_code: XirrNoteCode | None = Field(None, description="xirr_note as a machine code")
     twr_pct: float | None = Field(description="time-weighted, chain-linked daily")
     twr_annualized_pct: float | None = Field(description="when the span exceeds a year")
     periods: dict[PeriodName, float | None] = Field(

@@ -489,9 +489,11 @@ async def _ledger_changed(
     except InsufficientQuantity as short:
         infos = await assets.describe(asset_ids=[short.asset_id])
         ticker = infos[short.asset_id].ticker if short.asset_id in infos else str(short.asset_id)
+        left = -short.short_by.normalize()
         raise InsufficientQuantityError(
             f"This would leave {ticker} {short.short_by.normalize():f} below zero on "
-            f"{short.on.isoformat()}: nothing was written."
+            f"{short.on.isoformat()}: nothing was written.",
+            fields={"ticker": ticker, "date": short.on.isoformat(), "quantity": f"{left:f}"},
         ) from short
     await store.rewrite_holdings(client_id, book)
     moved = await store.add_flows(client_id, removed=removed, added=added)
