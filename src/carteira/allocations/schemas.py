@@ -22,6 +22,7 @@ from carteira.allocations.returns import XirrNoteCode
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
 from carteira.benchmarks.schemas import BenchmarkNote
+from carteira.clients import schemas as clients_schemas
 from carteira.core import clock
 from carteira.core.pagination import Page
 from carteira.core.types import EARLIEST_DATE, DecimalStr, Id, PositiveAmount
@@ -250,6 +251,38 @@ class TransactionOut(BaseModel):
 
 
 TransactionPage = Page[TransactionOut]
+
+
+# ---- the client list, with each client's figures ---------------------------------------------
+
+FigureSort = Literal["aum", "-aum", "month_return", "-month_return"]
+
+
+class ClientListQuery(clients_schemas.ClientFilters):
+    """`GET /clients`: the clients' own filters and sorts, plus their figures."""
+
+    sort: clients_schemas.ClientSort | FigureSort = Field(
+        "name",
+        description="aum / month_return (`-` for largest first) sort every matching client by"
+        " that figure, clients without one last",
+    )
+    figures: bool = Field(
+        False, description="add `aum` and `month_return_pct` to each client (a figure sort does)"
+    )
+
+
+class ClientListed(clients_schemas.ClientOut):
+    aum: DecimalStr | None = Field(
+        description="positions at market plus cash, in the page's `currency`, as the client's"
+        " positions total it (null: a price or an exchange rate is missing)"
+    )
+    month_return_pct: float | None = Field(
+        description="the month's time-weighted return, as the client's performance `periods.month`"
+    )
+
+
+class ClientFiguresPage(Page[ClientListed]):
+    currency: str = Field(description="the currency of every `aum`")
 
 
 # -- compatibility: allocations are buy transactions, listed as their open lots ---------------

@@ -57,6 +57,7 @@ from carteira.allocations.ledger import (
     flow_of,
     replay,
 )
+from carteira.allocations.listing import list_clients_json as list_clients_json
 from carteira.allocations.models import Source, Transaction
 from carteira.allocations.schemas import (
     MODELS_BY_KIND,

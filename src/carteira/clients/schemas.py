@@ -25,11 +25,10 @@ Phone = Annotated[str, StringConstraints(max_length=24), AfterValidator(phone)]
 ClientSort = Literal["name", "-name", "created_at", "-created_at"]
 
 
-class ClientListQuery(PageQuery):
+class ClientFilters(PageQuery):
     search: str | None = Field(None, max_length=100, description="in name or email, any case")
     status: ClientStatus | None = None
     advisor_id: Id | None = Field(None, description="one advisor's clients (an advisor: theirs)")
-    sort: ClientSort = "name"
 
 
 class _ClientInput(BaseModel):
