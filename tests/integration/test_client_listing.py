@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from carteira.allocations import listing
 from carteira.allocations.listing import ranked_by
 from carteira.core import clock
 from carteira.pricing.closes import store_closes
@@ -146,6 +147,24 @@ async def test_an_advisor_lists_and_ranks_their_own_clients_only(
     # Another advisor's book, asked for by id, is nobody.
     names, body = await _names(as_advisor_b, sort="-aum", advisor_id=advisor_a.id)
     assert (names, body["total"]) == ([], 0)
+
+
+async def test_a_month_return_sort_of_too_many_clients_asks_for_a_narrower_list(
+    december, as_admin, monkeypatch
+):
+    await _book(as_admin)
+    monkeypatch.setattr(listing, "MAX_RANKED_BY_RETURN", 3)
+    r = await as_admin.get("/clients", params={"sort": "-month_return"})
+    assert r.status_code == 422
+    assert (r.json()["code"], r.json()["limit"], r.json()["matching"]) == (
+        "too_many_to_rank",
+        "3",
+        "4",
+    )
+    names, _ = await _names(as_admin, sort="-month_return", search="a")  # Ana, Carla, Davi
+    assert names == ["Carla", "Davi", "Ana"]
+    names, _ = await _names(as_admin, sort="-aum")  # the AUM is one batch: no limit
+    assert len(names) == 4
 
 
 async def test_a_figure_sort_of_unknown_kind_is_422(as_admin):

@@ -30,3 +30,8 @@ class InvalidPatchError(InvalidInputError):
 class CurrencyNotHeldError(InvalidInputError):
     code = "currency_not_held"
     message = "The client holds nothing in this currency."
+
+
+class TooManyToRankError(InvalidInputError):
+    code = "too_many_to_rank"
+    message = "Too many clients to sort by the month's return; narrow the list."

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TypeVar, cast
 
 from carteira.allocations import holdings, performance
+from carteira.allocations.exceptions import TooManyToRankError
 from carteira.allocations.schemas import ClientFiguresPage, ClientListed, ClientListQuery
 from carteira.clients import service as clients
 from carteira.clients.exceptions import ClientNotFoundError
@@ -25,6 +26,9 @@ from carteira.pricing.service import MarketData
 
 # Performance walks at once for a month-return sort (each reads a ledger and its closes).
 WALKS_AT_ONCE = 4
+# A month-return sort walks every matching client's ledger: at most as many as the walks kept
+# per process (performance's snapshots), so that a second look reads them, not the ledgers.
+MAX_RANKED_BY_RETURN = 500
 FIGURE_SORTS = ("aum", "month_return")
 Figure = TypeVar("Figure", Decimal, float)
 
@@ -65,6 +69,13 @@ async def list_clients_json(
             aum = await holdings.client_values(client_ids=matching, market=market, events=events)
             ranked = ranked_by(matching, aum, descending=descending)
         else:
+            if len(matching) > MAX_RANKED_BY_RETURN:
+                raise TooManyToRankError(
+                    f"Sorting by the month's return covers at most {MAX_RANKED_BY_RETURN}"
+                    f" clients and {len(matching)} match; narrow the list (search, status or"
+                    " advisor_id).",
+                    fields={"limit": str(MAX_RANKED_BY_RETURN), "matching": str(len(matching))},
+                )
             month = await _month_returns(matching, market=market, events=events, jobs=jobs)
             ranked = ranked_by(matching, month, descending=descending)
         offset = query.paging.offset

@@ -12,6 +12,7 @@ from carteira.allocations.exceptions import (
     CurrencyNotHeldError,
     InsufficientQuantityError,
     InvalidPatchError,
+    TooManyToRankError,
     TransactionNotFoundError,
 )
 from carteira.allocations.schemas import (
@@ -56,6 +57,7 @@ clients_list_router = APIRouter(prefix="/clients", tags=["clients"])
 
 
 @clients_list_router.get("", response_model=ClientFiguresPage | ClientPage)
+@raises(TooManyToRankError)
 async def clients_list(
     scope: Scope, query: Annotated[ClientListQuery, Query()], services: LedgerServices
 ) -> Response:

@@ -76,6 +76,7 @@ export const ERRORS = {
     : "Isto deixaria uma quantidade abaixo de zero em alguma data; nada foi gravado."),
   invalid_patch: "Estes campos não se aplicam a este tipo de lançamento.",
   currency_not_held: "O cliente não tem nada nesta moeda.",
+  too_many_to_rank: (f) => `Ordenar pela rentabilidade no mês vale para até ${f.limit || 500} clientes${f.matching ? ` (a busca encontrou ${f.matching})` : ""}; refine a busca.`,
   // benchmarks and reports
   unknown_benchmark: "Índice de referência desconhecido.",
   too_many_benchmarks: "Índices de referência demais em uma só consulta.",
