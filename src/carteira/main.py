@@ -15,7 +15,7 @@ from tortoise.contrib.fastapi import RegisterTortoise
 
 from carteira import __version__
 from carteira.activity.router import router as audit_router
-from carteira.allocations.router import allocations_router
+from carteira.allocations.router import allocations_router, clients_list_router
 from carteira.allocations.router import router as ledger_router
 from carteira.assets.router import router as assets_router
 from carteira.auth.router import router as auth_router
@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Starlette tries routes in order: the hottest reads come first.
     for router in (
+        clients_list_router,
         clients_router,
         client_detail_router,
         allocations_router,

@@ -142,6 +142,7 @@ async def test_undefined_returns_say_why(as_admin):
     body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
     assert body["xirr_pct"] is None
     assert body["xirr_note"]
+    assert body["xirr_note_code"] == "needs_purchase_and_value"
     assert body["twr_pct"] is None
     assert body["series"] == []
     assert (await as_admin.get("/clients/999/performance")).status_code == 404
@@ -200,6 +201,7 @@ async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo, app):
     assert totals["cost"] == "45"
     assert body["xirr_pct"] is None
     assert "prices_missing" in body["xirr_note"]
+    assert body["xirr_note_code"] == "prices_missing"
     assert body["twr_pct"] is None
     assert {p["value"] for p in body["series"]} == {None}
 

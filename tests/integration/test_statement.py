@@ -139,7 +139,8 @@ async def test_any_registered_asset_is_a_benchmark(as_admin, client):
     assert (vale_result["code"], vale_result["source"]) == ("VALE3.SA", "asset")
     # No close on the first investment's day: measured from its first one, and said so.
     assert vale_result["twr_pct"] == pytest.approx((59 / 51 - 1) * 100, abs=1e-6)
-    assert any("starts on" in note for note in vale_result["notes"])
+    assert [n["code"] for n in vale_result["notes"]] == ["starts_later"]
+    assert "starts on" in vale_result["notes"][0]["detail"]
     assert body["pct_of_cdi"] is None
 
 
@@ -160,7 +161,10 @@ async def test_a_window_before_the_series_starts_answers_from_its_first_value(
     body = (await performance(as_admin, client["id"], benchmarks="CDI")).json()
     (cdi,) = body["benchmarks"]
     assert cdi["available"] is True
-    assert any(f"starts on {S[5]}" in note for note in cdi["notes"])
+    assert {"code": "starts_later", "benchmark": "CDI", "date": str(S[5])}.items() <= cdi["notes"][
+        0
+    ].items()
+    assert f"starts on {S[5]}" in cdi["notes"][0]["detail"]
     by_day = {p["date"]: p["cumulative_pct"] for p in cdi["series"]}
     assert by_day[str(S[4])] is None
     assert cdi["twr_pct"] == pytest.approx(cdi_growth(S[5], S[-1]) * 100, abs=1e-6)
@@ -179,7 +183,7 @@ async def test_sgs_down_or_garbage_leaves_the_portfolio_answering(
     body = response.json()
     cdi, ibov = body["benchmarks"]
     assert (cdi["available"], cdi["twr_pct"], body["pct_of_cdi"]) == (False, None, None)
-    assert any("fetching" in note for note in cdi["notes"])
+    assert any(n["code"] == "fetching" and "fetching" in n["detail"] for n in cdi["notes"])
     assert ibov["available"] is True
     assert body["twr_pct"] == pytest.approx(25.0, abs=1e-6)
 

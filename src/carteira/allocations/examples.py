@@ -123,6 +123,7 @@ PERFORMANCE: dict[str, Any] = {
     "xirr_pct": None,
     "xirr_period_pct": None,
     "xirr_note": "all cash flows are on the same date",
+    "xirr_note_code": "same_date",
     "twr_pct": 1.4,
     "twr_annualized_pct": None,
     "periods": {"month": 1.4, "ytd": 1.4, "12m": 1.4, "inception": 1.4},

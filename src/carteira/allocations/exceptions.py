@@ -40,3 +40,8 @@ class CurrencyNotHeldError(InvalidInputError):
 class NothingToReviewError(ConflictError):
     code = "nothing_to_review"
     message = "This entry has no provider figure waiting for review."
+
+
+class TooManyToRankError(InvalidInputError):
+    code = "too_many_to_rank"
+    message = "Too many clients to sort by the month's return; narrow the list."

@@ -15,27 +15,27 @@ from carteira.core.exports import (
 )
 
 POSITIONS = (
-    Column("ticker", Kind.TEXT, 12),
-    Column("name", Kind.TEXT, 32),
-    Column("currency", Kind.TEXT, 9),
-    Column("quantity", Kind.DECIMAL, 16),
-    Column("average_cost", Kind.DECIMAL, 16),
-    Column("cost", Kind.MONEY, 16, total=True),
-    Column("price", Kind.DECIMAL, 14),
-    Column("daily_change_pct", Kind.PERCENT, 12),
-    Column("market_value", Kind.MONEY, 16, total=True),
-    Column("unrealized_pnl", Kind.MONEY, 16, total=True),
-    Column("realized_pnl", Kind.MONEY, 16, total=True),
-    Column("income", Kind.MONEY, 16, total=True),
-    Column("total_return", Kind.MONEY, 16, total=True),
-    Column("weight_pct", Kind.PERCENT, 12),
+    Column("ticker", Kind.TEXT, 12, pt="Ativo"),
+    Column("name", Kind.TEXT, 32, pt="Nome"),
+    Column("currency", Kind.TEXT, 9, pt="Moeda"),
+    Column("quantity", Kind.DECIMAL, 16, pt="Quantidade"),
+    Column("average_cost", Kind.DECIMAL, 16, pt="Preço médio"),
+    Column("cost", Kind.MONEY, 16, total=True, pt="Custo"),
+    Column("price", Kind.DECIMAL, 14, pt="Cotação"),
+    Column("daily_change_pct", Kind.PERCENT, 12, pt="Variação no dia (%)"),
+    Column("market_value", Kind.MONEY, 16, total=True, pt="Valor de mercado"),
+    Column("unrealized_pnl", Kind.MONEY, 16, total=True, pt="Resultado não realizado"),
+    Column("realized_pnl", Kind.MONEY, 16, total=True, pt="Resultado realizado"),
+    Column("income", Kind.MONEY, 16, total=True, pt="Proventos"),
+    Column("total_return", Kind.MONEY, 16, total=True, pt="Retorno total"),
+    Column("weight_pct", Kind.PERCENT, 12, pt="Peso (%)"),
 )
 
 PERFORMANCE = (
-    Column("date", Kind.DATE, 12),
-    Column("value", Kind.MONEY, 18),
-    Column("invested", Kind.MONEY, 18),
-    Column("cumulative_twr_pct", Kind.PERCENT, 16),
+    Column("date", Kind.DATE, 12, pt="Data"),
+    Column("value", Kind.MONEY, 18, pt="Patrimônio"),
+    Column("invested", Kind.MONEY, 18, pt="Aportes líquidos"),
+    Column("cumulative_twr_pct", Kind.PERCENT, 16, pt="Rentabilidade acumulada (%)"),
 )
 
 
@@ -73,7 +73,10 @@ def performance_export(*, performance: PerformanceOut, request: ExportRequest) -
     codes = [b.code for b in performance.benchmarks]
     columns = (
         *PERFORMANCE,
-        *(Column(f"{code}_cumulative_pct", Kind.PERCENT, 16) for code in codes),
+        *(
+            Column(f"{code}_cumulative_pct", Kind.PERCENT, 16, pt=f"{code} acumulado (%)")
+            for code in codes
+        ),
     )
     beside = [b.series for b in performance.benchmarks]
     rows = [
@@ -81,10 +84,10 @@ def performance_export(*, performance: PerformanceOut, request: ExportRequest) -
         for i, p in enumerate(performance.series)
     ]
     monthly_columns = (
-        Column("month", Kind.TEXT, 10),
-        Column("portfolio_pct", Kind.PERCENT, 14),
-        *(Column(f"{code}_pct", Kind.PERCENT, 14) for code in codes),
-        *((Column("pct_of_cdi", Kind.PERCENT, 12),) if "CDI" in codes else ()),
+        Column("month", Kind.TEXT, 10, pt="Mês"),
+        Column("portfolio_pct", Kind.PERCENT, 14, pt="Carteira (%)"),
+        *(Column(f"{code}_pct", Kind.PERCENT, 14, pt=f"{code} (%)") for code in codes),
+        *((Column("pct_of_cdi", Kind.PERCENT, 12, pt="% do CDI"),) if "CDI" in codes else ()),
     )
     monthly = [
         (

@@ -311,6 +311,48 @@ def _currency_totals(
     return totals
 
 
+async def client_values(
+    *, client_ids: Sequence[int], market: MarketData, events: EventBus
+) -> dict[int, Decimal | None]:
+    """Each client's consolidated value (positions at market plus cash, in the reporting
+    currency; None when a price or rate is missing) exactly as its positions answer it, for
+    many clients at once: their rows in two queries, their tickers in one quote batch, their
+    currencies in one call for rates."""
+    wanted = sorted(set(client_ids))
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(_HOLDINGS_OF_CLIENTS_SQL, wanted)
+        cash_rows = await connection.fetch(_CASH_OF_CLIENTS_SQL, wanted)
+    infos = await assets.describe(asset_ids=(r["asset_id"] for r in rows), events=events)
+    tickers = sorted({infos[r["asset_id"]].ticker for r in rows if r["quantity"]})
+    currencies = sorted({r["currency"] for r in rows} | {r["currency"] for r in cash_rows})
+    batch, rates = await _market(market, tickers, currencies)
+    held: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        held[row["client_id"]].append(row)
+    cash: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for row in cash_rows:
+        cash[row["client_id"]][row["currency"]] = row["balance"]
+    reporting = market.settings.reporting_currency
+    values: dict[int, Decimal | None] = {}
+    for client_id in wanted:
+        figures = [
+            _figures(row, infos[row["asset_id"]], batch.quotes.get(infos[row["asset_id"]].ticker))
+            for row in held.get(client_id, ())
+        ]
+        totals = _currency_totals(figures, cash.get(client_id, {}))
+        values[client_id] = _consolidated(totals, rates, reporting).value
+    return values
+
+
+_HOLDINGS_OF_CLIENTS_SQL = """
+    SELECT client_id, asset_id, currency, quantity, cost, realized, income FROM holdings
+    WHERE client_id = ANY($1::int[]) ORDER BY client_id, asset_id
+"""
+_CASH_OF_CLIENTS_SQL = (
+    "SELECT client_id, currency, balance FROM cash_balances WHERE client_id = ANY($1::int[])"
+)
+
+
 # ---- open lots (the /allocations compatibility view) ----------------------------------------
 
 

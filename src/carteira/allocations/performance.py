@@ -36,6 +36,7 @@ from carteira.allocations.exceptions import CurrencyNotHeldError
 from carteira.allocations.ledger import INCOME, Book, Entry, Kind, flow_of, in_order
 from carteira.allocations.returns import (
     CashFlow,
+    Undefined,
     ValuationDay,
     XirrResult,
     annualize,
@@ -65,8 +66,10 @@ from carteira.pricing.service import ClosesWindow, FxWindow, MarketData
 
 HUNDRED = 100.0
 _RateOf = Callable[[str], Decimal | None]
-PRICES_MISSING = "some holdings have no price for some dates (see prices_missing)"
-RATES_MISSING = "some exchange rates are missing (see fx_missing)"
+PRICES_MISSING = Undefined(
+    "prices_missing", "some holdings have no price for some dates (see prices_missing)"
+)
+RATES_MISSING = Undefined("rates_missing", "some exchange rates are missing (see fx_missing)")
 
 
 def _pct(value: float | None) -> float | None:
@@ -303,7 +306,8 @@ async def _answer(
             if xirr.value is not None and 0 < span < 365
             else None
         ),
-        xirr_note=xirr.reason,
+        xirr_note=xirr.reason.detail if xirr.reason else None,
+        xirr_note_code=xirr.reason.code if xirr.reason else None,
         twr_pct=_pct(twr),
         twr_annualized_pct=_pct(annualize(twr, span)) if twr is not None and span > 365 else None,
         periods=figures.periods,

@@ -29,15 +29,36 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
+from typing import Literal
 
 import pyxirr
 
 _ZERO = Decimal(0)
 
-NEEDS_PURCHASE_AND_VALUE = "needs at least one purchase and a later value"
-SAME_SIGN = "all cash flows have the same sign"
-SAME_DATE = "all cash flows are on the same date"
-NOT_CONVERGED = "did not converge"
+XirrNoteCode = Literal[
+    "needs_purchase_and_value",
+    "same_sign",
+    "same_date",
+    "not_converged",
+    "prices_missing",
+    "rates_missing",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Undefined:
+    """Why XIRR is undefined: a machine code and the English sentence."""
+
+    code: XirrNoteCode
+    detail: str
+
+
+NEEDS_PURCHASE_AND_VALUE = Undefined(
+    "needs_purchase_and_value", "needs at least one purchase and a later value"
+)
+SAME_SIGN = Undefined("same_sign", "all cash flows have the same sign")
+SAME_DATE = Undefined("same_date", "all cash flows are on the same date")
+NOT_CONVERGED = Undefined("not_converged", "did not converge")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +69,10 @@ class CashFlow:
 
 @dataclass(frozen=True, slots=True)
 class XirrResult:
-    """An XIRR fraction, or None with a human-readable reason why it is undefined."""
+    """An XIRR fraction, or None with the reason why it is undefined."""
 
     value: float | None
-    reason: str | None = None
+    reason: Undefined | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +105,7 @@ def xirr(flows: Sequence[CashFlow]) -> float | None:
     return xirr_result(flows).value
 
 
-def _undefined_xirr_reason(flows: Sequence[CashFlow]) -> str | None:
+def _undefined_xirr_reason(flows: Sequence[CashFlow]) -> Undefined | None:
     has_purchase = any(flow.amount < 0 for flow in flows)
     has_value = any(flow.amount > 0 for flow in flows)
     if len(flows) < 2 or not (has_purchase or has_value):

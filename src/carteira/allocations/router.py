@@ -3,7 +3,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Annotated
 
-from fastapi import Body, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from carteira.allocations import exports, performance, service
 from carteira.allocations.dependencies import ChosenBenchmarks, LedgerServices
@@ -14,6 +14,7 @@ from carteira.allocations.exceptions import (
     InsufficientQuantityError,
     InvalidPatchError,
     NothingToReviewError,
+    TooManyToRankError,
     TransactionNotFoundError,
 )
 from carteira.allocations.schemas import (
@@ -21,6 +22,8 @@ from carteira.allocations.schemas import (
     AllocationOut,
     AllocationPage,
     AllocationPatch,
+    ClientFiguresPage,
+    ClientListQuery,
     LedgerWriteOut,
     PerformanceOut,
     PositionsOut,
@@ -34,7 +37,8 @@ from carteira.allocations.schemas import (
 )
 from carteira.assets.exceptions import UnknownAssetError
 from carteira.auth.dependencies import CurrentUser, WriterUser
-from carteira.clients.dependencies import client_router
+from carteira.clients.dependencies import Scope, client_router
+from carteira.clients.schemas import ClientPage
 from carteira.core.dependencies import EventsDep, JobsDep, export_request
 from carteira.core.errors import InvalidInputError
 from carteira.core.exports import (
@@ -52,6 +56,26 @@ from carteira.pricing.dependencies import MarketDep
 from carteira.pricing.exceptions import TICKER_LOOKUP_ERRORS
 
 router = client_router(tags=["ledger"])
+# GET /clients: the clients' list lives here, above `clients`, since it may carry figures.
+clients_list_router = APIRouter(prefix="/clients", tags=["clients"])
+
+
+@clients_list_router.get("", response_model=ClientFiguresPage | ClientPage)
+@raises(TooManyToRankError)
+async def clients_list(
+    scope: Scope, query: Annotated[ClientListQuery, Query()], services: LedgerServices
+) -> Response:
+    """Clients by name (or creation time), searched in name and email: an advisor's own only.
+    `figures=true` adds each one's `aum` and `month_return_pct`; `sort=-aum` or
+    `sort=-month_return` (or ascending) ranks every matching client by that figure."""
+    text = await service.list_clients_json(
+        query=query,
+        scope=scope,
+        market=services.market,
+        events=services.events,
+        jobs=services.jobs,
+    )
+    return Response(text, media_type="application/json")
 
 
 # ---- the ledger ----------------------------------------------------------------------------

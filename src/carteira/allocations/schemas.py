@@ -18,8 +18,11 @@ from pydantic import (
 from carteira.allocations import examples
 from carteira.allocations.ledger import Kind, Settlement
 from carteira.allocations.models import Source
+from carteira.allocations.returns import XirrNoteCode
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
+from carteira.benchmarks.schemas import BenchmarkNote
+from carteira.clients import schemas as clients_schemas
 from carteira.core import clock
 from carteira.core.pagination import Page
 from carteira.core.types import (
@@ -30,6 +33,7 @@ from carteira.core.types import (
     Money,
     PositiveAmount,
 )
+from carteira.core.validators import invalid
 
 # ---- input ----------------------------------------------------------------------------------
 
@@ -37,9 +41,11 @@ from carteira.core.types import (
 def _plausible_date(value: date) -> date:
     # The firm's date: from 21:00 in São Paulo, UTC already says tomorrow.
     if value > clock.today():
-        raise ValueError("the date cannot be in the future")
+        raise invalid("date_in_future", "the date cannot be in the future")
     if value < EARLIEST_DATE:
-        raise ValueError(f"the date cannot be before {EARLIEST_DATE}")
+        raise invalid(
+            "date_too_early", "the date cannot be before {earliest}", earliest=str(EARLIEST_DATE)
+        )
     return value
 
 
@@ -55,7 +61,9 @@ JCP_WITHHOLDING = Decimal("0.15")
 def _positive_ratio(value: str) -> str:
     new, old = (Decimal(part) for part in value.split(":"))
     if new <= 0 or old <= 0:
-        raise ValueError('both sides of a ratio must be positive, e.g. "2:1" or "1:10"')
+        raise invalid(
+            "ratio_not_positive", 'both sides of a ratio must be positive, e.g. "2:1" or "1:10"'
+        )
     return f"{new.normalize():f}:{old.normalize():f}"
 
 
@@ -86,7 +94,7 @@ class _AssetRef(_Input):
     @model_validator(mode="after")
     def _one_asset_reference(self) -> Self:
         if (self.asset_id is None) == (self.ticker is None):
-            raise ValueError("give exactly one of asset_id or ticker")
+            raise invalid("asset_reference_missing", "give exactly one of asset_id or ticker")
         return self
 
 
@@ -97,7 +105,7 @@ class _OptionalAssetRef(_Input):
     @model_validator(mode="after")
     def _at_most_one_asset_reference(self) -> Self:
         if self.asset_id is not None and self.ticker is not None:
-            raise ValueError("give at most one of asset_id or ticker")
+            raise invalid("asset_reference_twice", "give at most one of asset_id or ticker")
         return self
 
 
@@ -128,7 +136,7 @@ class ProventoIn(_AssetRef):
                 else Decimal(0)
             )
         if self.tax > self.amount:
-            raise ValueError("tax cannot exceed the amount")
+            raise invalid("tax_exceeds_amount", "tax cannot exceed the amount")
         return self
 
 
@@ -207,7 +215,7 @@ class TransactionPatch(BaseModel):
     def _no_nulls(self) -> Self:
         for name in self.model_fields_set - {"note"}:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise invalid("field_null", "{field} cannot be null", field=name)
         return self
 
 
@@ -296,6 +304,38 @@ class LedgerWriteOut(BaseModel):
     provider_changes: list[ProviderChangeOut]
 
 
+# ---- the client list, with each client's figures ---------------------------------------------
+
+FigureSort = Literal["aum", "-aum", "month_return", "-month_return"]
+
+
+class ClientListQuery(clients_schemas.ClientFilters):
+    """`GET /clients`: the clients' own filters and sorts, plus their figures."""
+
+    sort: clients_schemas.ClientSort | FigureSort = Field(
+        "name",
+        description="aum / month_return (`-` for largest first) sort every matching client by"
+        " that figure, clients without one last",
+    )
+    figures: bool = Field(
+        False, description="add `aum` and `month_return_pct` to each client (a figure sort does)"
+    )
+
+
+class ClientListed(clients_schemas.ClientOut):
+    aum: Money | None = Field(
+        description="positions at market plus cash, in the page's `currency`, as the client's"
+        " positions total it (null: a price or an exchange rate is missing)"
+    )
+    month_return_pct: float | None = Field(
+        description="the month's time-weighted return, as the client's performance `periods.month`"
+    )
+
+
+class ClientFiguresPage(Page[ClientListed]):
+    currency: str = Field(description="the currency of every `aum`")
+
+
 # -- compatibility: allocations are buy transactions, listed as their open lots ---------------
 
 
@@ -311,7 +351,7 @@ class AllocationCreate(BaseModel):
     @model_validator(mode="after")
     def _one_asset_reference(self) -> Self:
         if (self.asset_id is None) == (self.ticker is None):
-            raise ValueError("give exactly one of asset_id or ticker")
+            raise invalid("asset_reference_missing", "give exactly one of asset_id or ticker")
         return self
 
 
@@ -326,7 +366,7 @@ class AllocationPatch(BaseModel):
     def _no_nulls(self) -> Self:
         for field in self.model_fields_set:
             if getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
+                raise invalid("field_null", "{field} cannot be null", field=field)
         return self
 
 
@@ -537,7 +577,7 @@ class BenchmarkResult(BaseModel):
     twr_pct: float | None = Field(description="accumulated over the portfolio's span")
     periods: dict[PeriodName, float | None]
     series: list[BenchmarkPoint] = Field(description="on the portfolio's dates")
-    notes: list[str] = Field(default_factory=list)
+    notes: list[BenchmarkNote] = Field(default_factory=list)
 
 
 class MonthlyReturn(BaseModel):
@@ -587,6 +627,7 @@ class PerformanceOut(BaseModel):
     xirr_pct: float | None = Field(description="annualized, money-weighted (ACT/365)")
     xirr_period_pct: float | None = Field(None, description="the same, not annualized")
     xirr_note: str | None = Field(description="why xirr_pct is null, when it is")
+    xirr_note_code: XirrNoteCode | None = Field(None, description="xirr_note as a machine code")
     twr_pct: float | None = Field(description="time-weighted, chain-linked daily")
     twr_annualized_pct: float | None = Field(description="when the span exceeds a year")
     periods: dict[PeriodName, float | None] = Field(

@@ -63,6 +63,7 @@ from carteira.allocations.ledger import (
     flow_of,
     replay,
 )
+from carteira.allocations.listing import list_clients_json as list_clients_json
 from carteira.allocations.models import Source, Transaction
 from carteira.allocations.schemas import (
     MODELS_BY_KIND,
@@ -663,9 +664,11 @@ async def _ledger_changed(
         check_limits(followed.book)
     except InsufficientQuantity as short:
         ticker = await _ticker(short.asset_id)
+        left = -short.short_by.normalize()
         raise InsufficientQuantityError(
             f"This would leave {ticker} {short.short_by.normalize():f} below zero on "
-            f"{short.on.isoformat()}: nothing was written."
+            f"{short.on.isoformat()}: nothing was written.",
+            fields={"ticker": ticker, "date": short.on.isoformat(), "quantity": f"{left:f}"},
         ) from short
     except OutOfRange as beyond:
         raise AmountOutOfRangeError(

@@ -16,6 +16,7 @@ from pydantic import (
 
 from carteira.auth.models import Role
 from carteira.auth.security import MAX_PASSWORD_BYTES, password_too_long
+from carteira.core.validators import invalid
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -30,9 +31,15 @@ def _common_passwords() -> frozenset[str]:
 
 def _acceptable_password(password: str) -> str:
     if password_too_long(password):
-        raise ValueError(f"password must be at most {MAX_PASSWORD_BYTES} bytes in UTF-8")
+        raise invalid(
+            "password_too_long",
+            "password must be at most {bytes} bytes in UTF-8",
+            bytes=MAX_PASSWORD_BYTES,
+        )
     if password.lower() in _common_passwords():
-        raise ValueError("password is one of the most common passwords; choose another")
+        raise invalid(
+            "password_common", "password is one of the most common passwords; choose another"
+        )
     return password
 
 
@@ -91,7 +98,7 @@ class UserOut(BaseModel):
 
 def _not_the_email(email: str | None, password: str | None) -> None:
     if email and password and password.lower() in {email.lower(), email.split("@")[0].lower()}:
-        raise ValueError("password must not be the email")
+        raise invalid("password_is_email", "password must not be the email")
 
 
 class UserCreate(StrictModel):

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,3 +20,25 @@ class BenchmarkOut(BaseModel):
 
 
 BenchmarkPage = Page[BenchmarkOut]
+
+NoteCode = Literal[
+    "starts_later",  # the series begins after the window: measured from `date`
+    "unavailable",  # no value for the window
+    "rates_published_through",  # daily rates published only through `date`
+    "rates_published_through_month",  # monthly rates published only through `month`
+    "closes_stored_through",  # closes stored only through `date`
+    "unconverted",  # measured in `currency`, not in reais
+    "fetching",  # the source could not answer now; a job is fetching the series
+]
+
+
+class BenchmarkNote(BaseModel):
+    """Something to know about a benchmark's figures: the English `detail`, a machine `code`
+    and the values the detail names, so that a client can say it in its own language."""
+
+    code: NoteCode
+    detail: str
+    benchmark: str = Field(description="the benchmark's code")
+    date: datetime.date | None = None  # the module: a field named `date` hides the class
+    month: str | None = Field(None, description="YYYY-MM")
+    currency: str | None = None

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from carteira.assets import service as assets
 from carteira.benchmarks.exceptions import TooManyBenchmarksError, UnknownBenchmarkError
-from carteira.benchmarks.schemas import BenchmarkOut
+from carteira.benchmarks.schemas import BenchmarkNote, BenchmarkOut
 from carteira.core.calendar import business_days, is_business_day, previous_business_day
 from carteira.core.errors import REDIS_DOWN_ERRORS, AppError
 from carteira.core.events import EventBus
@@ -140,7 +140,7 @@ class Curve:
     days: list[date] = field(default_factory=list)  # where the level changes, oldest first
     levels: list[float] = field(default_factory=list)
     base: int | None = None  # index of the base step
-    notes: list[str] = field(default_factory=list)
+    notes: list[BenchmarkNote] = field(default_factory=list)
 
     @property
     def available(self) -> bool:
@@ -177,8 +177,14 @@ class Curve:
             self.base = index
             return
         self.base = 0
+        code, first = self.benchmark.code, self.days[0]
         self.notes.append(
-            f"{self.benchmark.code} starts on {self.days[0].isoformat()}: measured from then."
+            BenchmarkNote(
+                code="starts_later",
+                detail=f"{code} starts on {first.isoformat()}: measured from then.",
+                benchmark=code,
+                date=first,
+            )
         )
 
 
@@ -231,7 +237,13 @@ async def _curve(
             curve.notes.append(problem)
     curve.measured_from(eve)
     if not curve.available:
-        curve.notes.append(f"{benchmark.code} is unavailable for this period.")
+        curve.notes.append(
+            BenchmarkNote(
+                code="unavailable",
+                detail=f"{benchmark.code} is unavailable for this period.",
+                benchmark=benchmark.code,
+            )
+        )
     return curve
 
 
@@ -255,8 +267,14 @@ def _accrue_daily(curve: Curve, values: Sequence[tuple[date, object]], *, last: 
             level *= 1 + rate / 100
     latest = previous_business_day(last) if last > start else start
     if published[-1] < latest - STALE_AFTER:
+        code = curve.benchmark.code
         curve.notes.append(
-            f"{curve.benchmark.code} rates are published through {published[-1].isoformat()}."
+            BenchmarkNote(
+                code="rates_published_through",
+                detail=f"{code} rates are published through {published[-1].isoformat()}.",
+                benchmark=code,
+                date=published[-1],
+            )
         )
 
 
@@ -283,8 +301,14 @@ def _accrue_monthly(curve: Curve, values: Sequence[tuple[date, object]], *, last
             level_at_month *= 1 + rate / 100
     latest = max(rates)
     if latest < (last.replace(day=1) - timedelta(days=40)).replace(day=1):
+        code, published = curve.benchmark.code, latest.strftime("%Y-%m")
         curve.notes.append(
-            f"{curve.benchmark.code} is published through {latest.strftime('%Y-%m')}."
+            BenchmarkNote(
+                code="rates_published_through_month",
+                detail=f"{code} is published through {published}.",
+                benchmark=code,
+                month=published,
+            )
         )
 
 
@@ -295,8 +319,14 @@ def _index(curve: Curve, values: Sequence[tuple[date, object]], *, last: date) -
             curve.days.append(day)
             curve.levels.append(level)
     if curve.days and curve.days[-1] < last - STALE_AFTER:
+        code = curve.benchmark.code
         curve.notes.append(
-            f"{curve.benchmark.code} closes are stored through {curve.days[-1].isoformat()}."
+            BenchmarkNote(
+                code="closes_stored_through",
+                detail=f"{code} closes are stored through {curve.days[-1].isoformat()}.",
+                benchmark=code,
+                date=curve.days[-1],
+            )
         )
 
 
@@ -314,7 +344,14 @@ async def _asset_curve(benchmark: Benchmark, *, eve: date, last: date) -> Curve:
     curve = Curve(benchmark, source="asset")
     _index(curve, values, last=last)
     if benchmark.currency != "BRL":
-        curve.notes.append(f"{benchmark.code} is measured in {benchmark.currency}, unconverted.")
+        curve.notes.append(
+            BenchmarkNote(
+                code="unconverted",
+                detail=f"{benchmark.code} is measured in {benchmark.currency}, unconverted.",
+                benchmark=benchmark.code,
+                currency=benchmark.currency,
+            )
+        )
     return curve
 
 
@@ -323,7 +360,7 @@ async def _asset_curve(benchmark: Benchmark, *, eve: date, last: date) -> Curve:
 
 async def _ensure(
     series: str, *, first: date, last: date, market: MarketData, jobs: JobQueue, events: EventBus
-) -> str | None:
+) -> BenchmarkNote | None:
     """The series' values over [first, last] fetched unless already asked for; when the
     source cannot answer now, a job will (and the note says so)."""
     covered = await pricing.benchmark_coverage(series=series)
@@ -353,7 +390,11 @@ async def _ensure(
             return None
     for start, end in gaps:
         await pricing.schedule_benchmark(jobs=jobs, series=series, start=start, end=end)
-    return f"{series} could not be fetched just now; the worker is fetching it."
+    return BenchmarkNote(
+        code="fetching",
+        detail=f"{series} could not be fetched just now; the worker is fetching it.",
+        benchmark=series,
+    )
 
 
 async def _recently_failed(market: MarketData, key: str) -> bool:

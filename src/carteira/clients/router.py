@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from carteira.auth.dependencies import WriterUser
 from carteira.clients import service
@@ -19,9 +18,7 @@ from carteira.clients.exceptions import (
 )
 from carteira.clients.schemas import (
     ClientCreate,
-    ClientListQuery,
     ClientOut,
-    ClientPage,
     ClientPatch,
     ClientReplace,
 )
@@ -32,23 +29,6 @@ from carteira.core.types import PathId
 router = APIRouter(prefix="/clients", tags=["clients"])
 # /clients/{client_id}: only for those who may see the client.
 client_detail = client_router(tags=["clients"])
-
-
-@router.get("", response_model=ClientPage)
-async def clients_list(
-    scope: Scope, query: Annotated[ClientListQuery, Query()], events: EventsDep
-) -> Response:
-    """Clients by name (or creation time), searched in name and email: an advisor's own only."""
-    text = await service.list_clients_json(
-        search=query.search,
-        status=query.status,
-        sort=query.sort,
-        params=query.paging,
-        events=events,
-        scope=scope,
-        advisor_id=query.advisor_id,
-    )
-    return Response(text, media_type="application/json")
 
 
 @router.post("", response_model=ClientOut, status_code=HTTPStatus.CREATED)

@@ -17,7 +17,7 @@ from carteira.clients.examples import CLIENT, CLIENT_CREATE
 from carteira.clients.models import ClientStatus
 from carteira.core.pagination import Page, PageQuery
 from carteira.core.types import Id, Label
-from carteira.core.validators import cpf_digits, phone
+from carteira.core.validators import cpf_digits, invalid, phone
 
 ClientEmail = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(str.lower)]
 Cpf = Annotated[str, StringConstraints(max_length=20), AfterValidator(cpf_digits)]
@@ -25,11 +25,10 @@ Phone = Annotated[str, StringConstraints(max_length=24), AfterValidator(phone)]
 ClientSort = Literal["name", "-name", "created_at", "-created_at"]
 
 
-class ClientListQuery(PageQuery):
+class ClientFilters(PageQuery):
     search: str | None = Field(None, max_length=100, description="in name or email, any case")
     status: ClientStatus | None = None
     advisor_id: Id | None = Field(None, description="one advisor's clients (an advisor: theirs)")
-    sort: ClientSort = "name"
 
 
 class _ClientInput(BaseModel):
@@ -77,7 +76,7 @@ class ClientPatch(_ClientInput):
     def _required_fields_are_not_null(self) -> ClientPatch:
         for field in ("name", "email", "status"):
             if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
+                raise invalid("field_null", "{field} cannot be null", field=field)
         return self
 
 

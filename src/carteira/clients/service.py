@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from carteira.clients.exceptions import (
 from carteira.clients.models import Client, ClientStatus
 from carteira.clients.schemas import (
     ClientCreate,
+    ClientOut,
     ClientPage,
     ClientPatch,
     ClientReplace,
@@ -223,6 +224,32 @@ async def list_clients_json(
     text = ClientPage.build(rows, total=total, params=params).model_dump_json()
     cache.set(page_key, text, generation=generation)
     return text
+
+
+async def matching_client_ids(
+    *,
+    search: str | None,
+    status: ClientStatus | None,
+    scope: ClientScope = EVERY_CLIENT,
+    advisor_id: int | None = None,
+) -> list[int]:
+    """Every client the listing's filters match, by name: for a module that orders the list
+    by figures of its own (and then asks for a page of them with `listed_clients`)."""
+    where, args = _where(search, status, scope.narrowed(advisor_id).advisor_id)
+    sql = f"SELECT id FROM clients{where} ORDER BY {_ORDER['name']}"  # noqa: S608 - see above
+    async with db().acquire_connection() as connection:
+        return [row[0] for row in await connection.fetch(sql, *args)]
+
+
+async def listed_clients(*, client_ids: Sequence[int]) -> list[ClientOut]:
+    """These clients as the listing shows them, in the order given."""
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(
+            f"SELECT {', '.join(LIST_COLUMNS)} FROM clients WHERE id = ANY($1::int[])",  # noqa: S608
+            list(client_ids),
+        )
+    by_id = {row["id"]: ClientOut.model_validate(dict(row)) for row in rows}
+    return [by_id[i] for i in client_ids if i in by_id]
 
 
 async def get_client(*, client_id: int) -> Client:

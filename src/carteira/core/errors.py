@@ -1,8 +1,10 @@
 """One error hierarchy for the whole API and one place that turns it into HTTP.
 
 Every module raises a subclass of `AppError`; the handlers below answer
-`{"detail": <message>, "code": <machine code>}` with the error's own status. Failures
-of the infrastructure (PostgreSQL, Redis) become 503s, never 500s.
+`{"detail": <message>, "code": <machine code>}` with the error's own status, plus the values
+the message names when it names any (`fields`: an insufficient quantity's ticker, date and
+quantity), so that a client can say the same in its own language. Failures of the
+infrastructure (PostgreSQL, Redis) become 503s, never 500s.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -36,9 +38,17 @@ class AppError(Exception):
     code: ClassVar[str] = "bad_request"
     message: ClassVar[str] = "Bad request."
 
-    def __init__(self, message: str | None = None, *, headers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
+    ):
         self.detail = message or self.message
         self.headers = dict(headers or {})
+        # Beside `detail` and `code` in the body: what the message says, as values.
+        self.fields = {k: v for k, v in (fields or {}).items() if k not in ("detail", "code")}
         super().__init__(self.detail)
 
 
@@ -165,7 +175,10 @@ REDIS_DOWN_ERRORS: tuple[type[Exception], ...] = (RedisConnectionError, RedisTim
 
 
 class ErrorOut(BaseModel):
-    """Every error: a human message and a stable machine code."""
+    """Every error: a human message and a stable machine code (and, for some codes, the
+    values the message names, as more string properties)."""
+
+    model_config = ConfigDict(extra="allow")
 
     detail: str
     code: str
@@ -225,10 +238,16 @@ class ErrorResponse(JSONResponse):
 
 
 def error_response(
-    status_code: int, detail: Any, code: str, headers: Mapping[str, str] | None = None
+    status_code: int,
+    detail: Any,
+    code: str,
+    headers: Mapping[str, str] | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     return ErrorResponse(
-        {"detail": detail, "code": code}, status_code=status_code, headers=dict(headers or {})
+        {"detail": detail, "code": code, **(fields or {})},
+        status_code=status_code,
+        headers=dict(headers or {}),
     )
 
 
@@ -268,7 +287,7 @@ def _safe_issue(issue: dict[str, Any]) -> dict[str, Any]:
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return error_response(exc.status_code, exc.detail, exc.code, exc.headers)
+    return _app_error_response(exc)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
@@ -349,7 +368,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _app_error_response(exc: AppError) -> JSONResponse:
-    return error_response(exc.status_code, exc.detail, exc.code, exc.headers)
+    return error_response(exc.status_code, exc.detail, exc.code, exc.headers, exc.fields)
 
 
 class AnswerUnexpectedErrors:

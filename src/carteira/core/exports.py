@@ -71,8 +71,9 @@ class OutputFormat(StrEnum):
 
 
 class CsvDialect(StrEnum):
-    """`?dialect=`: `standard` (comma, decimal point) or `br` (semicolon, decimal comma), for
-    spreadsheets in a pt-BR locale."""
+    """`?dialect=`: `standard` (comma, decimal point, English headers, ISO dates) or `br`
+    (semicolon, decimal comma, Portuguese headers, dd/mm/aaaa dates), for spreadsheets in a
+    pt-BR locale."""
 
     STANDARD = "standard"
     BR = "br"
@@ -85,6 +86,7 @@ class Column:
     width: int = 14
     # The Excel totals row sums this column, once per currency when there is a currency column.
     total: bool = False
+    pt: str = field(kw_only=True)  # the header in Portuguese (the `br` dialect's)
 
 
 Row = Sequence[Any]
@@ -105,7 +107,7 @@ def _csv_cell(value: Any, kind: Kind, dialect: CsvDialect) -> str:
     if isinstance(value, Decimal):
         text = decimal_str(centavos(value) if kind is Kind.MONEY else value)
     elif isinstance(value, date):
-        return value.isoformat()
+        return value.strftime("%d/%m/%Y") if dialect is CsvDialect.BR else value.isoformat()
     else:
         text = str(value)
     return text.replace(".", ",") if dialect is CsvDialect.BR else text
@@ -119,7 +121,7 @@ async def csv_chunks(
     delimiter = ";" if dialect is CsvDialect.BR else ","
     writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     buffer.write(UTF8_BOM)  # Excel (pt-BR too) then reads the file as UTF-8
-    writer.writerow(column.header for column in columns)
+    writer.writerow(column.pt if dialect is CsvDialect.BR else column.header for column in columns)
     pending = 0
     async for row in rows:
         writer.writerow(_csv_cell(v, c.kind, dialect) for v, c in zip(row, columns, strict=True))

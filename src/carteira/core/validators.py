@@ -1,25 +1,37 @@
-"""Field validators shared by several modules' schemas."""
+"""Field validators shared by several modules' schemas, and `invalid`, how any validator
+refuses a value."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
+from pydantic_core import PydanticCustomError
+
+
+def invalid(code: str, message: str, **context: object) -> PydanticCustomError:
+    """A refused value: its 422 item's `type` is `code` (a client translates it, as it does
+    an error's `code`), `msg` the English message, formatted from `context`, which the item
+    carries as `ctx`."""
+    return PydanticCustomError(code, message, context or None)
+
 
 def normalize_text(value: str) -> str:
     """NFC, trimmed, inner whitespace collapsed: 'Ana  Maria ' -> 'Ana Maria'."""
     if "\x00" in value:
-        raise ValueError("text cannot contain NUL characters")  # PostgreSQL refuses them
+        raise invalid(
+            "nul_character", "text cannot contain NUL characters"
+        )  # PostgreSQL refuses them
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 def cpf_digits(value: str) -> str:
-    """A Brazilian CPF reduced to its 11 digits, or ValueError when the check digits fail."""
+    """A Brazilian CPF reduced to its 11 digits, refused when the check digits fail."""
     digits = re.sub(r"[.\-\s]", "", value)
     if not re.fullmatch(r"\d{11}", digits):
-        raise ValueError("CPF must have 11 digits (punctuation allowed: 123.456.789-09)")
+        raise invalid("cpf_format", "CPF must have 11 digits (punctuation allowed: 123.456.789-09)")
     if digits == digits[0] * 11:
-        raise ValueError("CPF is invalid")
+        raise invalid("cpf_invalid", "CPF is invalid")
     numbers = [int(d) for d in digits]
     for position in (9, 10):
         weighted = sum(
@@ -27,7 +39,7 @@ def cpf_digits(value: str) -> str:
         )
         check = weighted * 10 % 11 % 10
         if numbers[position] != check:
-            raise ValueError("CPF check digits do not match")
+            raise invalid("cpf_check_digits", "CPF check digits do not match")
     return digits
 
 
@@ -37,5 +49,5 @@ _PHONE = re.compile(r"^\+?[0-9 ()\-]{8,24}$")
 def phone(value: str) -> str:
     value = value.strip()
     if not _PHONE.fullmatch(value) or sum(c.isdigit() for c in value) < 8:
-        raise ValueError("phone must have 8 to 20 digits; + ( ) - and spaces allowed")
+        raise invalid("phone_format", "phone must have 8 to 20 digits; + ( ) - and spaces allowed")
     return value

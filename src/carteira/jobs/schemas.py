@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from carteira.core import clock
 from carteira.core.types import CalendarDate, Id
+from carteira.core.validators import invalid
 
 MAX_SPAN_DAYS = 3660
 
@@ -24,11 +25,11 @@ class DailyReturnsJobRequest(BaseModel):
     def _sane_window(self) -> Self:
         today = clock.today()
         if self.end is not None and self.end > today:
-            raise ValueError("end cannot be in the future")
+            raise invalid("end_in_future", "end cannot be in the future")
         if self.start is not None and self.start > (self.end or today):
-            raise ValueError("start must not be after end")
+            raise invalid("start_after_end", "start must not be after end")
         if self.start is not None and ((self.end or today) - self.start).days > MAX_SPAN_DAYS:
-            raise ValueError(f"at most {MAX_SPAN_DAYS} days per job")
+            raise invalid("span_too_long", "at most {days} days per job", days=MAX_SPAN_DAYS)
         return self
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, StringConstraints, WithJsonSchema
 
 from carteira.core.types import Label, ShortLabel
-from carteira.core.validators import normalize_text
+from carteira.core.validators import invalid, normalize_text
 
 
 class AssetType(StrEnum):
@@ -30,7 +30,11 @@ _TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,30}$")
 def parse_ticker(value: str) -> str:
     value = value.strip().upper()
     if not _TICKER.fullmatch(value):
-        raise ValueError(f"{value!r} is not a ticker symbol (e.g. PETR4.SA, AAPL, BTC-USD, ^BVSP)")
+        raise invalid(
+            "ticker_format",
+            "'{ticker}' is not a ticker symbol (e.g. PETR4.SA, AAPL, BTC-USD, ^BVSP)",
+            ticker=value,
+        )
     return value
 
 

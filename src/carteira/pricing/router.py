@@ -10,6 +10,7 @@ from carteira.auth.dependencies import CurrentUser
 from carteira.core.errors import InvalidInputError
 from carteira.core.openapi import raises
 from carteira.core.responses import json_response
+from carteira.core.validators import invalid
 from carteira.pricing.dependencies import MarketDep
 from carteira.pricing.exceptions import (
     ProviderBudgetError,
@@ -48,9 +49,9 @@ def _ticker_list(raw: list[str]) -> list[str]:
     parts = (part for value in raw for part in value.split(",") if part.strip())
     tickers = list(dict.fromkeys(parse_ticker(part) for part in parts))
     if not tickers:
-        raise ValueError("give at least one ticker")
+        raise invalid("tickers_missing", "give at least one ticker")
     if len(tickers) > MAX_TICKERS:
-        raise ValueError(f"at most {MAX_TICKERS} tickers per request")
+        raise invalid("too_many_tickers", "at most {limit} tickers per request", limit=MAX_TICKERS)
     return tickers
 
 

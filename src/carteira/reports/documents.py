@@ -12,28 +12,28 @@ from carteira.pricing.service import MarketData
 from carteira.reports import service
 
 CLIENTS = (
-    Column("client_id", Kind.INTEGER, 10),
-    Column("name", Kind.TEXT, 32),
-    Column("email", Kind.TEXT, 32),
-    Column("status", Kind.TEXT, 10),
-    Column("currency", Kind.TEXT, 9),
-    Column("positions", Kind.INTEGER, 10, total=True),
-    Column("cost", Kind.MONEY, 16, total=True),
-    Column("market_value", Kind.MONEY, 16, total=True),
+    Column("client_id", Kind.INTEGER, 10, pt="Código do cliente"),
+    Column("name", Kind.TEXT, 32, pt="Nome"),
+    Column("email", Kind.TEXT, 32, pt="E-mail"),
+    Column("status", Kind.TEXT, 10, pt="Situação"),
+    Column("currency", Kind.TEXT, 9, pt="Moeda"),
+    Column("positions", Kind.INTEGER, 10, total=True, pt="Posições"),
+    Column("cost", Kind.MONEY, 16, total=True, pt="Custo"),
+    Column("market_value", Kind.MONEY, 16, total=True, pt="Valor de mercado"),
 )
 
 INFLOWS = (
-    Column("date", Kind.DATE, 12),
-    Column("client_id", Kind.INTEGER, 10),
-    Column("client", Kind.TEXT, 32),
-    Column("kind", Kind.TEXT, 11),
-    Column("ticker", Kind.TEXT, 12),
-    Column("currency", Kind.TEXT, 9),
-    Column("inflow", Kind.MONEY, 16, total=True),
-    Column("outflow", Kind.MONEY, 16, total=True),
-    Column("net", Kind.MONEY, 16, total=True),
-    Column("rate", Kind.DECIMAL, 12),
-    Column("net_report_currency", Kind.MONEY, 18),
+    Column("date", Kind.DATE, 12, pt="Data"),
+    Column("client_id", Kind.INTEGER, 10, pt="Código do cliente"),
+    Column("client", Kind.TEXT, 32, pt="Cliente"),
+    Column("kind", Kind.TEXT, 11, pt="Tipo"),
+    Column("ticker", Kind.TEXT, 12, pt="Ativo"),
+    Column("currency", Kind.TEXT, 9, pt="Moeda"),
+    Column("inflow", Kind.MONEY, 16, total=True, pt="Entrada"),
+    Column("outflow", Kind.MONEY, 16, total=True, pt="Saída"),
+    Column("net", Kind.MONEY, 16, total=True, pt="Líquido"),
+    Column("rate", Kind.DECIMAL, 12, pt="Câmbio"),
+    Column("net_report_currency", Kind.MONEY, 18, pt="Líquido na moeda do relatório"),
 )
 
 

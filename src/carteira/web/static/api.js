@@ -1,21 +1,21 @@
 // The API, from the page: cookie session, CSRF header on writes, errors as ApiError.
+import { errorText, labelledIssue } from "./messages.js";
 
+// An answer other than 2xx, said in Portuguese: `message` from the error's code (and the
+// values the API sends beside it), or from a 422's list of issues; never the API's English.
 export class ApiError extends Error {
   constructor(status, body) {
-    const detail = body && body.detail;
-    super(typeof detail === "string" ? detail : describeList(detail) || `Falha na requisição (HTTP ${status}).`);
+    const data = body && typeof body === "object" ? body : {};
+    const code = typeof data.code === "string" ? data.code : "";
+    const issues = Array.isArray(data.detail) ? data.detail.filter((d) => d && typeof d === "object") : [];
+    const { detail: _detail, code: _code, ...fields } = data;
+    super(issues.length ? issues.map(labelledIssue).join(" ") : errorText(code, status, fields));
     this.status = status;
-    this.code = body && typeof body.code === "string" ? body.code : "";
-    this.errors = Array.isArray(detail) ? detail : []; // FastAPI's 422: [{loc, msg, type}]
+    this.code = code;
+    this.fields = fields; // the values the error names: {ticker, date, quantity}, ...
+    this.errors = issues; // FastAPI's 422: [{loc, msg, type, ctx}]
   }
 }
-
-function describeList(detail) {
-  if (!Array.isArray(detail)) return "";
-  return detail.map((d) => d && cleanMessage(d.msg)).filter(Boolean).join("; ");
-}
-
-export const cleanMessage = (msg) => String(msg || "").replace(/^Value error, /, "");
 
 let csrfToken = "";
 let unauthorized = () => {};
@@ -63,5 +63,5 @@ export async function api(path, { method = "GET", body, params, signal } = {}) {
 export function describe(error) {
   if (error instanceof ApiError) return error.message;
   if (error instanceof TypeError) return "Sem conexão com o servidor.";
-  return String((error && error.message) || error);
+  return "Ocorreu um erro inesperado; recarregue a página.";
 }

@@ -63,9 +63,7 @@ $("login-form").addEventListener("submit", async (event) => {
     setCsrf(session.csrf_token);
     signedIn(await api("/auth/me"));
   } catch (error) {
-    let text = error instanceof ApiError && error.status === 401 ? "E-mail ou senha incorretos." : describe(error);
-    if (error instanceof ApiError && error.status === 429) text = "Muitas tentativas. Aguarde alguns minutos e tente de novo.";
-    $("login-error").textContent = text;
+    $("login-error").textContent = describe(error); // invalid_credentials, login_throttled, ...
     $("login-error").hidden = false;
   } finally {
     $("login-submit").disabled = false;

@@ -1,7 +1,8 @@
 // Hand-written SVG charts, drawn at the container's own width (text stays legible on a
 // phone) and redrawn when that width changes.
-import { svg } from "./dom.js";
-import { pct } from "./format.js";
+import { h, svg } from "./dom.js";
+import { money, pct } from "./format.js";
+import { colourOf } from "./palette.js";
 
 const drawn = new WeakMap(); // container -> () => redraw
 const resizes = new ResizeObserver((entries) => {
@@ -100,24 +101,47 @@ export function lineChart(container, { series, label }) {
   });
 }
 
-// rows: [{key, label, value: number, text}] -> horizontal bars, longest first.
-export function barChart(container, rows, { label }) {
+// What a whole is made of, as horizontal bars, largest first: each part's value and its share
+// of the parts that are positive. A negative part (an overdrawn cash balance) is a share of
+// nothing: it is said apart, in red, never drawn as a bar. Colours are the part's own
+// (`palette.js`), whatever its rank. parts: [{key, label, value: decimal string}].
+export function shareChart(container, parts, { label, currency }) {
+  const known = parts.filter((p) => p.value !== null && p.value !== undefined && Number.isFinite(Number(p.value)));
+  const bars = known.filter((p) => Number(p.value) > 0).sort((a, b) => Number(b.value) - Number(a.value));
+  const below = known.filter((p) => Number(p.value) < 0);
+  const gross = bars.reduce((sum, p) => sum + Number(p.value), 0);
+  const rows = bars.map((p) => ({ ...p, text: `${money(p.value, currency)} · ${pct((Number(p.value) / gross) * 100)}` }));
+  const negatives = below.map((p) => ({ ...p, text: `${p.label}: ${money(p.value, currency)} (saldo negativo)` }));
+  const summary = [...rows.map((r) => `${r.label} ${r.text}`), ...negatives.map((n) => n.text)].join("; ");
   mount(container, (width) => {
-    const barH = 22;
-    const gap = 12;
-    const labelW = Math.min(130, Math.round(width * 0.34));
-    const height = Math.max(1, rows.length) * (barH + gap + 14);
-    const root = svg("svg", { class: "bar-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label });
-    const top = Math.max(0, ...rows.map((r) => Math.abs(r.value)));
-    rows.forEach((row, i) => {
-      const y0 = i * (barH + gap + 14);
-      const barW = top > 0 ? Math.max(2, (Math.abs(row.value) / top) * (width - labelW - 8)) : 2;
-      root.append(svg("g", { class: `bar bar-${i % 6}`, data: { key: row.key } },
-        svg("text", { x: 0, y: y0 + 15, class: "bar-label" }, row.label),
-        svg("rect", { x: labelW, y: y0, width: barW, height: barH, rx: 3 }),
-        svg("text", { x: labelW, y: y0 + barH + 13, class: "bar-value" }, row.text),
-      ));
-    });
-    return root;
+    const whole = document.createDocumentFragment();
+    whole.append(bars.length ? barsOf(rows, width, `${label}: ${summary}`) : h("p", { class: "muted chart-empty" }, "Sem posições"));
+    if (negatives.length) {
+      whole.append(h("ul", { class: "chart-negatives" },
+        negatives.map((n) => h("li", { class: "down", data: { type: n.key, value: n.value } }, n.text))));
+    }
+    // The exact figures beside the drawing, for screen readers and for checking.
+    whole.append(h("ul", { class: "visually-hidden chart-figures" },
+      [...rows, ...negatives].map((r) => h("li", { data: { type: r.key, value: r.value } }, `${r.label}: ${r.text}`))));
+    return whole;
   });
+}
+
+function barsOf(rows, width, label) {
+  const barH = 22;
+  const gap = 12;
+  const labelW = Math.min(130, Math.round(width * 0.34));
+  const height = rows.length * (barH + gap + 14);
+  const root = svg("svg", { class: "bar-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label });
+  const top = Math.max(...rows.map((r) => Number(r.value)));
+  rows.forEach((row, i) => {
+    const y0 = i * (barH + gap + 14);
+    const barW = Math.max(2, (Number(row.value) / top) * (width - labelW - 8));
+    root.append(svg("g", { class: "bar", data: { key: row.key } },
+      svg("text", { x: 0, y: y0 + 15, class: "bar-label" }, row.label),
+      svg("rect", { x: labelW, y: y0, width: barW, height: barH, rx: 3, fill: colourOf(row.key) }),
+      svg("text", { x: labelW, y: y0 + barH + 13, class: "bar-value" }, row.text),
+    ));
+  });
+  return root;
 }

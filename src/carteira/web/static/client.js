@@ -1,10 +1,11 @@
 // One client's page: summary, the performance curve against CDI and IBOVESPA by period, the
 // positions with a chart by asset type, the monthly table, the ledger and its form.
 import { api } from "./api.js";
-import { barChart, lineChart } from "./charts.js";
-import { $, h, setText } from "./dom.js";
-import { assetType, date, money, month, pct, quantity } from "./format.js";
+import { lineChart, shareChart } from "./charts.js";
+import { $, h } from "./dom.js";
+import { DASH, assetType, money, month, pct, pctOfCdi, quantity } from "./format.js";
 import { initLedger, loadLedger, showLedger } from "./ledger.js";
+import { benchmarkNote, xirrNote } from "./messages.js";
 import { initReview, loadReview, showReview } from "./review.js";
 
 const BENCHMARKS = "CDI,IBOV";
@@ -72,22 +73,27 @@ function kpi(label, text, value, cls = "") {
 
 const signed = (v) => (typeof v === "number" ? (v > 0 ? "up" : v < 0 ? "down" : "") : Number(v) > 0 ? "up" : Number(v) < 0 ? "down" : "");
 
+// A table cell that says what it is when the table is read as cards (phones).
+const cell = (label, attrs, ...children) => h("td", { ...attrs, "data-label": label }, ...children);
+
 function drawSummary(p) {
   const t = p.totals;
   const cur = p.currency;
+  const cdi = p.benchmarks.find((b) => b.code === "CDI");
+  const ofCdi = pctOfCdi(p.pct_of_cdi, p.twr_pct, cdi ? cdi.twr_pct : null);
   $("summary").replaceChildren(
     kpi("Patrimônio", money(t.value, cur), t.value, "kpi-main"),
     kpi("Aportes líquidos", money(t.invested, cur), t.invested),
     kpi("Resultado", money(t.pnl, cur), t.pnl, signed(t.pnl)),
     kpi("Rentabilidade (TWR)", pct(p.twr_pct, { sign: true }), p.twr_pct, signed(p.twr_pct)),
-    kpi("% do CDI", p.pct_of_cdi === null ? "—" : pct(p.pct_of_cdi), p.pct_of_cdi),
+    kpi("% do CDI", ofCdi, ofCdi === DASH ? "" : p.pct_of_cdi),
     kpi("TIR a.a. (XIRR)", pct(p.xirr_pct, { sign: true }), p.xirr_pct, signed(p.xirr_pct)),
     kpi("Volatilidade a.a.", pct(p.volatility_pct), p.volatility_pct),
     kpi("Maior queda", pct(p.max_drawdown_pct), p.max_drawdown_pct),
     kpi("Variação no dia", money(t.day_change, cur), t.day_change, signed(t.day_change)),
   );
   const notes = [];
-  if (p.xirr_note) notes.push(`TIR: ${p.xirr_note}.`);
+  if (p.xirr_pct === null && p.xirr_note_code) notes.push(`TIR não calculada: ${xirrNote(p.xirr_note_code)}.`);
   if (p.prices_missing.length) notes.push("Sem preço em alguns dias para: " + [...new Set(p.prices_missing.map((g) => g.ticker))].join(", ") + ".");
   if (p.fx_missing.length) notes.push("Sem câmbio em alguns dias para: " + [...new Set(p.fx_missing.map((g) => g.currency))].join(", ") + ".");
   if (p.prices_unavailable) notes.push("Cotação ao vivo indisponível: usado o último fechamento.");
@@ -129,7 +135,7 @@ function drawPerformance(p) {
       name: b.code === "IBOV" ? "IBOVESPA" : b.code,
       points: b.series.map((s) => ({ date: s.date, value: s.cumulative_pct })),
       period: b.periods[period],
-      note: b.available ? "" : (b.notes || []).join(" "),
+      note: (b.notes || []).map(benchmarkNote).join(" "),
     });
   }
   const shown = lines.map((l) => ({ ...l, points: rebased(l.points, base) }));
@@ -150,69 +156,66 @@ function drawPerformance(p) {
 }
 
 function drawMonthly(p) {
-  const rows = [...p.monthly].reverse().map((row) => h("tr", { data: { month: row.month } },
-    h("th", { scope: "row" }, month(row.month)),
-    h("td", { class: "num " + signed(row.portfolio_pct), data: { value: row.portfolio_pct ?? "" } }, pct(row.portfolio_pct)),
-    h("td", { class: "num" }, pct(row.benchmarks.CDI)),
-    h("td", { class: "num" }, pct(row.benchmarks.IBOV)),
-    h("td", { class: "num", data: { value: row.pct_of_cdi ?? "" } }, pct(row.pct_of_cdi)),
-  ));
+  const rows = [...p.monthly].reverse().map((row) => {
+    const ofCdi = pctOfCdi(row.pct_of_cdi, row.portfolio_pct, row.benchmarks.CDI);
+    return h("tr", { data: { month: row.month } },
+      h("th", { scope: "row" }, month(row.month)),
+      cell("Carteira", { class: "num portfolio " + signed(row.portfolio_pct), data: { value: row.portfolio_pct ?? "" } }, pct(row.portfolio_pct)),
+      cell("CDI", { class: "num" }, pct(row.benchmarks.CDI)),
+      cell("IBOV", { class: "num" }, pct(row.benchmarks.IBOV)),
+      cell("% do CDI", { class: "num of-cdi", data: { value: ofCdi === DASH ? "" : row.pct_of_cdi } }, ofCdi),
+    );
+  });
   $("monthly").replaceChildren(...rows);
 }
 
 function drawPositions(data) {
   const rows = data.positions.map((p) => h("tr", { data: { ticker: p.ticker, assetId: p.asset_id } },
     h("th", { scope: "row" }, h("span", { class: "ticker" }, p.ticker), h("span", { class: "sub" }, p.name)),
-    h("td", { class: "hide-md" }, assetType(p.asset_type)),
-    h("td", { class: "num quantity", data: { value: p.quantity } }, quantity(p.quantity)),
-    h("td", { class: "num" }, money(p.average_cost, p.currency)),
-    h("td", { class: "num" }, money(p.current_price, p.currency)),
-    h("td", { class: "num " + signed(p.daily_change_pct) }, pct(p.daily_change_pct, { sign: true })),
-    h("td", { class: "num market", data: { value: p.market_value } }, money(p.market_value, p.currency)),
-    h("td", { class: "num " + signed(p.unrealized_pnl) }, money(p.unrealized_pnl, p.currency)),
-    h("td", { class: "num realized", data: { value: p.realized_pnl } }, money(p.realized_pnl, p.currency)),
-    h("td", { class: "num income", data: { value: p.income } }, money(p.income, p.currency)),
-    h("td", { class: "num weight", data: { value: p.weight_pct ?? "" } }, pct(p.weight_pct)),
+    cell("Tipo", { class: "hide-md" }, assetType(p.asset_type)),
+    cell("Quantidade", { class: "num quantity", data: { value: p.quantity } }, quantity(p.quantity)),
+    cell("Preço médio", { class: "num" }, money(p.average_cost, p.currency)),
+    cell("Cotação", { class: "num" }, money(p.current_price, p.currency)),
+    cell("Dia", { class: "num " + signed(p.daily_change_pct) }, pct(p.daily_change_pct, { sign: true })),
+    cell("Valor de mercado", { class: "num market", data: { value: p.market_value } }, money(p.market_value, p.currency)),
+    cell("Resultado", { class: "num " + signed(p.unrealized_pnl) }, money(p.unrealized_pnl, p.currency)),
+    cell("Realizado", { class: "num realized", data: { value: p.realized_pnl } }, money(p.realized_pnl, p.currency)),
+    cell("Proventos", { class: "num income", data: { value: p.income } }, money(p.income, p.currency)),
+    cell("Peso", { class: "num weight", data: { value: p.weight_pct ?? "" } }, pct(p.weight_pct)),
   ));
   $("positions").replaceChildren(...rows);
   $("cash").replaceChildren(...data.cash.map((c) => h("tr", { class: "cash-row", data: { currency: c.currency } },
     h("th", { scope: "row" }, `Caixa (${c.currency})`),
     h("td", { class: "hide-md" }, "Caixa"),
     h("td", { colspan: 4 }),
-    h("td", { class: "num " + signed(c.balance), data: { value: c.balance } }, money(c.balance, c.currency)),
+    cell("Saldo", { class: "num balance " + signed(c.balance), data: { value: c.balance } }, money(c.balance, c.currency)),
     h("td", { colspan: 4 }),
   )));
   $("positions-totals").replaceChildren(...data.totals.map((t) => h("tr", { data: { currency: t.currency } },
     h("th", { scope: "row" }, `Total ${t.currency}`),
     h("td", { class: "hide-md" }),
     h("td", { colspan: 4 }),
-    h("td", { class: "num", data: { value: t.value ?? "" } }, money(t.value, t.currency)),
-    h("td", { class: "num " + signed(t.unrealized_pnl) }, money(t.unrealized_pnl, t.currency)),
-    h("td", { class: "num" }, money(t.realized_pnl, t.currency)),
-    h("td", { class: "num income", data: { value: t.income } }, money(t.income, t.currency)),
+    cell("Valor", { class: "num total", data: { value: t.value ?? "" } }, money(t.value, t.currency)),
+    cell("Resultado", { class: "num " + signed(t.unrealized_pnl) }, money(t.unrealized_pnl, t.currency)),
+    cell("Realizado", { class: "num" }, money(t.realized_pnl, t.currency)),
+    cell("Proventos", { class: "num income", data: { value: t.income } }, money(t.income, t.currency)),
     h("td", {}),
   )));
   $("positions-empty").hidden = data.positions.length > 0;
   drawTypes(data);
 }
 
-// Market value in the reporting currency by asset type, plus cash, as shares of the whole.
+// Market value in the reporting currency by asset type, plus cash (apart when negative).
 function drawTypes(data) {
-  const total = Number(data.consolidated.value);
   const sums = new Map();
   for (const p of data.positions) {
     if (p.market_value_reporting === null) continue;
     sums.set(p.asset_type, (sums.get(p.asset_type) || 0) + Number(p.market_value_reporting));
   }
-  if (data.consolidated.cash !== null && Number(data.consolidated.cash) !== 0) sums.set(null, Number(data.consolidated.cash));
-  const cur = data.consolidated.currency;
-  const rows = [...sums.entries()].map(([type, value]) => ({
-    key: type === null ? "cash" : type,
-    label: assetType(type),
-    value,
-    text: money(value.toFixed(2), cur) + (total > 0 ? ` · ${pct((value / total) * 100)}` : ""),
-  })).sort((a, b) => b.value - a.value);
-  barChart($("types-chart"), rows, { label: "Carteira por tipo de ativo: " + rows.map((r) => `${r.label} ${r.text}`).join("; ") });
+  const parts = [...sums].map(([type, value]) => ({ key: type, label: assetType(type), value: value.toFixed(2) }));
+  const cash = data.consolidated.cash;
+  if (cash !== null && Number(cash) !== 0) parts.push({ key: "cash", label: assetType(null), value: cash });
+  shareChart($("types-chart"), parts, { label: "Carteira por tipo de ativo", currency: data.consolidated.currency });
 }
 
 export const currentClient = () => state.id;

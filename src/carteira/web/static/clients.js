@@ -1,48 +1,58 @@
-// The client list: search and pages (GET /clients), each row's AUM and month return from the
-// client's own positions and performance, a few at a time.
+// The client list: search, order and pages, each client's AUM and month return, all in one
+// request (GET /clients?figures=true): the API ranks every matching client by a figure, not
+// only the page shown.
 import { api } from "./api.js";
-import { $, h, setText } from "./dom.js";
+import { $, h } from "./dom.js";
 import { integer, money, pct } from "./format.js";
 
 const PAGE_SIZE = 20;
-const CONCURRENCY = 3;
+const SORTS = ["name", "-name", "-aum", "aum", "-month_return", "month_return"];
 let loads = 0;
+let current = { q: "", page: 1, sort: "name" };
 
 export function initClients(navigate) {
   $("clients-search").addEventListener("submit", (event) => {
     event.preventDefault();
-    navigate(listHash($("clients-q").value.trim(), 1));
+    navigate(listHash($("clients-q").value.trim(), 1, $("clients-sort").value));
   });
-  $("clients-prev").addEventListener("click", () => navigate(listHash(current.q, current.page - 1)));
-  $("clients-next").addEventListener("click", () => navigate(listHash(current.q, current.page + 1)));
+  $("clients-sort").addEventListener("change", () => navigate(listHash(current.q, 1, $("clients-sort").value)));
+  $("clients-prev").addEventListener("click", () => navigate(listHash(current.q, current.page - 1, current.sort)));
+  $("clients-next").addEventListener("click", () => navigate(listHash(current.q, current.page + 1, current.sort)));
 }
 
-let current = { q: "", page: 1 };
-
-export function listHash(q, page) {
+export function listHash(q, page, sort = "name") {
   const params = new URLSearchParams();
   if (q) params.set("busca", q);
+  if (sort !== "name") params.set("ordem", sort);
   if (page > 1) params.set("pagina", String(page));
   const query = params.toString();
   return "#/clientes" + (query ? "?" + query : "");
 }
 
+const cell = (label, attrs, ...children) => h("td", { ...attrs, "data-label": label }, ...children);
+
 export async function showClients(view, params) {
   const load = ++loads;
   const q = params.get("busca") || "";
   const page = Math.max(1, parseInt(params.get("pagina") || "1", 10) || 1);
-  current = { q, page };
+  const sort = SORTS.includes(params.get("ordem")) ? params.get("ordem") : "name";
+  current = { q, page, sort };
   $("clients-q").value = q;
+  $("clients-sort").value = sort;
   view.dataset.state = "loading";
-  const result = await api("/clients", { params: { search: q, page, page_size: PAGE_SIZE } });
+  const result = await api("/clients", { params: { search: q, page, page_size: PAGE_SIZE, sort, figures: true } });
   if (load !== loads) return;
-  const rows = result.items.map((client) => h("tr", { data: { clientId: client.id } },
-    h("th", { scope: "row" }, h("a", { href: `#/clientes/${client.id}` }, client.name)),
-    h("td", { class: "hide-sm" }, client.email),
-    h("td", {}, client.status === "active" ? "Ativo" : "Inativo"),
-    h("td", { class: "num aum" }, "…"),
-    h("td", { class: "num month" }, "…"),
-  ));
+  const rows = result.items.map((client) => {
+    const month = client.month_return_pct;
+    return h("tr", { data: { clientId: client.id } },
+      h("th", { scope: "row" }, h("a", { href: `#/clientes/${client.id}` }, client.name)),
+      cell("E-mail", { class: "hide-sm" }, client.email),
+      cell("Situação", {}, client.status === "active" ? "Ativo" : "Inativo"),
+      cell("Patrimônio", { class: "num aum", data: { value: client.aum ?? "" } }, money(client.aum, result.currency)),
+      cell("Rentab. no mês", { class: "num month " + (month > 0 ? "up" : month < 0 ? "down" : ""), data: { value: month ?? "" } },
+        pct(month, { sign: true })),
+    );
+  });
   $("clients-rows").replaceChildren(...rows);
   $("clients-empty").hidden = rows.length > 0;
   $("clients-page").textContent = result.total
@@ -50,33 +60,6 @@ export async function showClients(view, params) {
     : "";
   $("clients-prev").disabled = result.page <= 1;
   $("clients-next").disabled = result.page >= result.pages;
-  view.dataset.state = "listed";
-  await figures(result.items, rows, load);
-  if (load === loads) view.dataset.state = "ready";
+  view.dataset.state = "ready";
 }
 
-// Each row's AUM (positions, consolidated) and month return (performance), as they come.
-async function figures(items, rows, load) {
-  const queue = items.map((client, i) => [client, rows[i]]);
-  const worker = async () => {
-    while (queue.length && load === loads) {
-      const [client, row] = queue.shift();
-      const [aumCell, monthCell] = [row.querySelector(".aum"), row.querySelector(".month")];
-      const [positions, performance] = await Promise.allSettled([
-        api(`/clients/${client.id}/positions`),
-        api(`/clients/${client.id}/performance`),
-      ]);
-      if (positions.status === "fulfilled") {
-        const total = positions.value.consolidated;
-        setText(aumCell, money(total.value, total.currency), total.value);
-      } else setText(aumCell, "indisponível");
-      if (performance.status === "fulfilled") {
-        const month = performance.value.periods.month;
-        setText(monthCell, pct(month, { sign: true }), month ?? "");
-        monthCell.classList.toggle("down", month < 0);
-        monthCell.classList.toggle("up", month > 0);
-      } else setText(monthCell, "indisponível");
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-}

@@ -3,6 +3,7 @@
 // unavailable, or no tick for a while; only fresh prices from a real source read "Ao vivo".
 import { $, h } from "./dom.js";
 import { isDecimal, money, pct, time } from "./format.js";
+import { errorText } from "./messages.js";
 
 const PROVIDER_TROUBLE = new Set(["market_data_unavailable", "market_data_error", "market_data_budget"]);
 const DELAYED_MS = 30000; // six 5-second ticks without a price
@@ -156,7 +157,7 @@ export class Feed {
     const row = this.row(msg.ticker);
     row.classList.add("unavailable");
     row.cells[4].replaceChildren(h("span", { class: "tag tag-error" }, trouble ? "indisponível" : "desconhecido"));
-    row.cells[4].title = String(msg.detail || "");
+    row.cells[4].title = errorText(String(msg.code || ""), 503); // why, in Portuguese
     this.refreshBadge();
   }
 
@@ -167,10 +168,10 @@ export class Feed {
     if (existing) return existing;
     const row = h("tr", { data: { ticker } },
       h("th", { scope: "row" }, ticker),
-      h("td", { class: "price num" }, "—"),
-      h("td", { class: "change num" }, "—"),
-      h("td", { class: "updated" }, "—"),
-      h("td", { class: "source" }),
+      h("td", { class: "price num", "data-label": "Preço" }, "—"),
+      h("td", { class: "change num", "data-label": "Variação no dia" }, "—"),
+      h("td", { class: "updated", "data-label": "Atualizado" }, "—"),
+      h("td", { class: "source", "data-label": "Fonte" }),
     );
     body.insertBefore(row, rows.find((r) => r.dataset.ticker > ticker) || null); // sorted by ticker
     $("prices-empty").hidden = true;

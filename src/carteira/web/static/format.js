@@ -1,6 +1,6 @@
 // pt-BR formatting: R$ 1.234,56, US$ for dollars, 1,23%, dd/mm/aaaa.
 
-const DASH = "—";
+export const DASH = "—";
 const moneyFormats = new Map();
 
 function moneyFormat(currency) {
@@ -39,6 +39,14 @@ export function pct(value, { sign = false } = {}) {
   // A real minus sign, and a plus when asked: direction is never colour alone.
   if (value < 0 && pctFormat.format(Math.abs(value)) !== "0,00") return "−" + text;
   return sign && value > 0 && text !== "0,00%" ? "+" + text : text;
+}
+
+// "% do CDI" means something only when the portfolio did not lose and the CDI paid: of a month
+// the portfolio lost, "−516 % do CDI" says nothing. Statements print "—" then, and so do we
+// whatever the ratio sent.
+export function pctOfCdi(ratio, portfolioPct, cdiPct) {
+  const meaningful = typeof portfolioPct === "number" && portfolioPct >= 0 && typeof cdiPct === "number" && cdiPct > 0;
+  return meaningful ? pct(ratio) : DASH;
 }
 
 export const integer = (value) => (Number.isInteger(value) ? value.toLocaleString("pt-BR") : DASH);

@@ -1,8 +1,9 @@
 // The client's ledger (GET /clients/{id}/transactions, filtered and paged) and the form that
 // records any kind of entry (POST), with the API's refusals shown beside the field at fault.
-import { api, ApiError, cleanMessage } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { $, h } from "./dom.js";
-import { KINDS, date, money, parseDecimal, quantity } from "./format.js";
+import { KINDS, date, isDecimal, money, parseDecimal, quantity } from "./format.js";
+import { ISSUES, issueText, labelledIssue, recorded } from "./messages.js";
 
 const PAGE_SIZE = 20;
 // The fields each kind takes (date and note always), as the API's schema has them.
@@ -25,9 +26,22 @@ const AMOUNT_LABELS = { dividend: "Valor bruto", jcp: "Valor bruto", bonus: "Cus
 const ALL_FIELDS = ["date", "ticker", "quantity", "price", "amount", "fees", "tax", "ratio", "currency", "settlement", "note"];
 // Refusals that name no field but clearly belong to one.
 const CODE_FIELDS = { insufficient_quantity: "quantity", unknown_asset: "ticker", asset_not_found: "ticker", unknown_ticker: "ticker", currency_not_held: "currency" };
+// Issues about the whole entry (their `loc` ends at the kind) that belong to one field.
+const ISSUE_FIELDS = {
+  asset_reference_missing: "ticker",
+  asset_reference_twice: "ticker",
+  tax_exceeds_amount: "tax",
+  ratio_not_positive: "ratio",
+  date_in_future: "date",
+  date_too_early: "date",
+};
 
 let clientId = null;
 let filter = { kind: "", start: "", end: "", page: 1 };
+// For the default settlement of a buy: the client's cash per currency, each ticker's currency.
+let cash = new Map();
+let currencies = new Map();
+let settlementChosen = false; // the person picked one: leave it alone
 let onChanged = () => {};
 let loads = 0;
 
@@ -47,6 +61,8 @@ export function initLedger({ changed }) {
   $("ledger-prev").addEventListener("click", () => { filter.page -= 1; loadLedger().catch(() => {}); });
   $("ledger-next").addEventListener("click", () => { filter.page += 1; loadLedger().catch(() => {}); });
   kindInput.addEventListener("change", arrangeForm);
+  for (const field of ["f-ticker", "f-quantity", "f-price", "f-fees"]) $(field).addEventListener("input", defaultSettlement);
+  $("f-settlement").addEventListener("change", () => { settlementChosen = true; });
   $("tx-form").addEventListener("submit", submit);
   // The firm's "today" (the performance answer's end): the form's default date.
   document.addEventListener("carteira:today", (event) => {
@@ -63,6 +79,9 @@ export async function showLedger(id, user) {
   $("ledger-filter").reset();
   $("tx-form").reset();
   $("f-date").value = "";
+  settlementChosen = false;
+  cash = new Map();
+  currencies = new Map();
   clearErrors();
   $("tx-done").hidden = true;
   arrangeForm();
@@ -86,32 +105,67 @@ export async function loadLedger() {
   $("ledger-table").dataset.total = String(page.total);
 }
 
+// A cell that says what it is when the table is read as cards (phones).
+const cell = (label, attrs, ...children) => h("td", { ...attrs, "data-label": label }, ...children);
+
 function row(tx) {
   const cur = tx.currency;
   return h("tr", { data: { id: tx.id, kind: tx.kind } },
-    h("td", {}, date(tx.date)),
-    h("td", {}, KINDS[tx.kind] || tx.kind, tx.source === "provider" ? h("span", { class: "tag tag-info", title: "registrado a partir do provedor" }, "auto") : ""),
-    h("td", {}, tx.ticker || "—"),
-    h("td", { class: "num" }, tx.kind === "split" ? (tx.ratio || "—") : quantity(tx.quantity)),
-    h("td", { class: "num" }, money(tx.price, cur)),
-    h("td", { class: "num", data: { value: tx.amount ?? "" } }, money(tx.amount, cur)),
-    h("td", { class: "num" }, Number(tx.fees) ? money(tx.fees, cur) : "—"),
-    h("td", { class: "num" }, Number(tx.tax) ? money(tx.tax, cur) : "—"),
-    h("td", { class: "hide-sm" }, tx.settlement === "cash" ? "Caixa" : "Externa"),
-    h("td", { class: "hide-sm note" }, tx.note || ""),
+    cell("Data", {}, date(tx.date)),
+    cell("Tipo", {}, KINDS[tx.kind] || tx.kind, tx.source === "provider" ? h("span", { class: "tag tag-info", title: "registrado a partir do provedor" }, "auto") : ""),
+    cell("Ativo", {}, tx.ticker || "—"),
+    cell(tx.kind === "split" ? "Proporção" : "Quantidade", { class: "num" }, tx.kind === "split" ? (tx.ratio || "—") : quantity(tx.quantity)),
+    cell("Preço", { class: "num" }, money(tx.price, cur)),
+    cell("Valor", { class: "num", data: { value: tx.amount ?? "" } }, money(tx.amount, cur)),
+    cell("Taxas", { class: "num" }, Number(tx.fees) ? money(tx.fees, cur) : "—"),
+    cell("Imposto", { class: "num" }, Number(tx.tax) ? money(tx.tax, cur) : "—"),
+    cell("Liquidação", { class: "hide-sm" }, tx.settlement === "cash" ? "Caixa" : "Externa"),
+    cell("Nota", { class: "hide-sm note" }, tx.note || ""),
   );
 }
 
-// Tickers the client holds and the registered assets, as suggestions.
+// Tickers the client holds and the registered assets, as suggestions; the client's cash.
 async function loadTickers() {
   const [positions, assets] = await Promise.allSettled([
     api(`/clients/${clientId}/positions`),
     api("/assets", { params: { page_size: 100 } }),
   ]);
   const names = new Map();
-  if (positions.status === "fulfilled") for (const p of positions.value.positions) names.set(p.ticker, p.name);
-  if (assets.status === "fulfilled") for (const a of assets.value.items) if (!names.has(a.ticker)) names.set(a.ticker, a.name);
+  if (positions.status === "fulfilled") {
+    for (const p of positions.value.positions) { names.set(p.ticker, p.name); currencies.set(p.ticker, p.currency); }
+    cash = new Map(positions.value.cash.map((c) => [c.currency, Number(c.balance)]));
+  }
+  if (assets.status === "fulfilled") {
+    for (const a of assets.value.items) {
+      if (!names.has(a.ticker)) names.set(a.ticker, a.name);
+      if (!currencies.has(a.ticker)) currencies.set(a.ticker, a.currency);
+    }
+  }
   $("f-tickers").replaceChildren(...[...names].map(([ticker, name]) => h("option", { value: ticker }, name)));
+  defaultSettlement();
+}
+
+// A buy the client's cash can pay for is paid from it ("Caixa"), otherwise the money comes
+// from outside; once the person picks one, theirs stands. Only a default: the API computes
+// the entry's cost and the cash it leaves.
+export function settlementFor({ kind, currency, balance, quantity: q, price, fees }) {
+  if (kind !== "buy" || !currency || !(balance > 0) || !isDecimal(q) || !isDecimal(price)) return "external";
+  const cost = Number(q) * Number(price) + (isDecimal(fees) ? Number(fees) : 0);
+  return cost > 0 && cost <= balance ? "cash" : "external";
+}
+
+function defaultSettlement() {
+  if (settlementChosen) return;
+  const ticker = $("f-ticker").value.trim().toUpperCase();
+  const currency = currencies.get(ticker);
+  $("f-settlement").value = settlementFor({
+    kind: $("f-kind").value,
+    currency,
+    balance: cash.get(currency),
+    quantity: parseDecimal($("f-quantity").value),
+    price: parseDecimal($("f-price").value),
+    fees: parseDecimal($("f-fees").value),
+  });
 }
 
 function arrangeForm() {
@@ -123,6 +177,7 @@ function arrangeForm() {
   $("f-ticker").required = wanted.has("ticker") && !OPTIONAL_ASSET.has(kind);
   document.querySelector('label[for="f-ticker"]').textContent = OPTIONAL_ASSET.has(kind) ? "Ativo (ticker, opcional)" : "Ativo (ticker)";
   clearErrors();
+  defaultSettlement();
 }
 
 function body() {
@@ -161,17 +216,13 @@ function fieldError(name, message) {
   return true;
 }
 
-// Which field a 422 item is about: loc ["body", kind, field, ...], else the message's words.
+// Which field a 422 item is about: loc ["body", kind, field, ...], else its type's field.
 function fieldOf(item, kind) {
   const loc = Array.isArray(item.loc) ? item.loc : [];
   const named = loc[0] === "body" ? loc[loc[1] === kind ? 2 : 1] : undefined;
   if (named === "asset_id" || named === "ticker") return "ticker";
   if (typeof named === "string" && ALL_FIELDS.includes(named)) return named;
-  const msg = String(item.msg || "");
-  if (/asset_id|ticker/.test(msg)) return "ticker";
-  if (/\btax\b/.test(msg)) return "tax";
-  if (/\bratio\b/.test(msg)) return "ratio";
-  return null;
+  return ISSUE_FIELDS[item.type] || null;
 }
 
 function showRefusal(error, kind) {
@@ -179,7 +230,7 @@ function showRefusal(error, kind) {
   if (error instanceof ApiError && error.errors.length) {
     for (const item of error.errors) {
       const field = fieldOf(item, kind);
-      if (!(field && fieldError(field, cleanMessage(item.msg)))) unplaced.push(cleanMessage(item.msg));
+      if (!(field && fieldError(field, issueText(item)))) unplaced.push(labelledIssue(item));
     }
   } else if (error instanceof ApiError && error.code in CODE_FIELDS) {
     const field = error.code === "insufficient_quantity" && kind === "split" ? "ratio" : CODE_FIELDS[error.code];
@@ -198,6 +249,12 @@ async function submit(event) {
   clearErrors();
   $("tx-done").hidden = true;
   const data = body();
+  // A kind that names an asset, without one: said by the field, nothing sent.
+  if ($("f-ticker").required && !data.ticker) {
+    fieldError("ticker", ISSUES.asset_reference_missing);
+    $("f-ticker").focus();
+    return;
+  }
   const button = $("tx-submit");
   button.disabled = true;
   try {
@@ -205,13 +262,14 @@ async function submit(event) {
     const kindSelect = $("f-kind").value;
     const day = $("f-date").value;
     $("tx-form").reset();
+    settlementChosen = false;
     $("f-kind").value = kindSelect;
     $("f-date").value = day;
     arrangeForm();
-    $("tx-done").textContent = `${KINDS[created.kind]} de ${date(created.date)} registrado.`;
+    $("tx-done").textContent = recorded(created.kind, created.date);
     $("tx-done").hidden = false;
     filter.page = 1;
-    await Promise.all([loadLedger(), onChanged()]);
+    await Promise.all([loadLedger(), onChanged(), loadTickers()]); // the cash has moved too
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return; // the sign-in takes over
     showRefusal(error, data.kind);

@@ -1,9 +1,9 @@
 // The office overview: AUM by asset type (GET /reports/aum) and the month's captação líquida
 // (GET /reports/inflows, then /ws/dashboard's inflows frames for the current month).
 import { api } from "./api.js";
-import { barChart } from "./charts.js";
+import { shareChart } from "./charts.js";
 import { $, h, setText } from "./dom.js";
-import { assetType, integer, money, pct } from "./format.js";
+import { assetType, integer, money } from "./format.js";
 
 let shown = null; // {year, month} of the captação on screen
 let loads = 0;
@@ -34,21 +34,12 @@ async function loadAum() {
   setText($("aum-market"), money(aum.market_value, currency), aum.market_value);
   setText($("aum-cash"), money(aum.cash, currency), aum.cash);
   setText($("aum-clients"), integer(aum.clients), aum.clients);
-  const total = Number(aum.value);
-  const rows = aum.by_asset_type
-    .filter((row) => row.value !== null)
-    .map((row) => ({
-      key: row.asset_type === null ? "cash" : row.asset_type,
-      label: assetType(row.asset_type),
-      value: Number(row.value),
-      raw: row.value,
-      text: money(row.value, currency) + (total > 0 ? ` · ${pct((Number(row.value) / total) * 100)}` : ""),
-    }))
-    .sort((a, b) => b.value - a.value);
-  barChart($("aum-chart"), rows, { label: "Patrimônio por tipo de ativo: " + rows.map((r) => `${r.label} ${r.text}`).join("; ") });
-  // The exact figures beside the drawing, for screen readers and for checking.
-  $("aum-chart").append(h("ul", { class: "visually-hidden", id: "aum-types" },
-    rows.map((r) => h("li", { data: { type: r.key, value: r.raw } }, `${r.label}: ${r.text}`))));
+  $("aum-cash").classList.toggle("down", Number(aum.cash) < 0); // overdrawn books: in red
+  shareChart($("aum-chart"), aum.by_asset_type.map((row) => ({
+    key: row.asset_type === null ? "cash" : row.asset_type,
+    label: assetType(row.asset_type),
+    value: row.value,
+  })), { label: "Patrimônio por tipo de ativo", currency });
   const notes = [];
   if (aum.prices_missing.length) notes.push("Sem cotação (fora do total): " + aum.prices_missing.join(", ") + ".");
   if (aum.fx_missing.length) notes.push("Sem câmbio para: " + aum.fx_missing.join(", ") + ".");
@@ -77,14 +68,21 @@ function renderInflows(body) {
   setText($("inflows-in"), money(body.inflows, currency), body.inflows);
   setText($("inflows-out"), money(body.outflows, currency), body.outflows);
   setText($("inflows-count"), integer(body.count), body.count);
+  // Who brought money in, the most first; a month where more left than came says so.
   const top = (Array.isArray(body.by_client) ? body.by_client : [])
-    .filter((c) => c && c.net !== null)
+    .filter((c) => c && c.net !== null && Number(c.net) > 0)
     .sort((a, b) => Number(b.net) - Number(a.net))
     .slice(0, 5);
   $("inflows-clients").replaceChildren(...top.map((c) => h("li", { data: { clientId: c.client_id } },
     h("a", { href: `#/clientes/${c.client_id}` }, String(c.name)),
-    h("span", { class: "amount" + (Number(c.net) < 0 ? " down" : ""), data: { value: c.net } }, money(c.net, currency)),
+    h("span", { class: "amount", data: { value: c.net } }, money(c.net, currency)),
   )));
+  const negative = Number(body.net) < 0;
+  $("inflows-negative").textContent = negative
+    ? `Captação líquida negativa no mês: saíram ${money(String(body.net).replace(/^-/, ""), currency)} a mais do que entraram.`
+    : "";
+  $("inflows-negative").hidden = !negative;
+  $("inflows-empty").textContent = body.count ? "Nenhum cliente com captação positiva no mês." : "Nenhuma movimentação no mês.";
   $("inflows-empty").hidden = top.length > 0;
 }
 
