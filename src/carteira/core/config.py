@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     otel_service_name: str | None = None
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0  # 0: off
     log_format: Literal["json", "console"] = "json"
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -144,6 +144,11 @@ class Settings(BaseSettings):
                 "port or path)"
             )
         return value.lower() if value else None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_uppercase(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("cookie_samesite", mode="before")
     @classmethod

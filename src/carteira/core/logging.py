@@ -104,6 +104,9 @@ def configure_logging(*, log_format: str, level: str) -> None:
     # Tortoise logs every statement with its bound values at DEBUG: password hashes, client
     # documents and emails. Not even LOG_LEVEL=DEBUG sends those to the logs.
     logging.getLogger("tortoise.db_client").setLevel(max(root.level, logging.INFO))
+    # Tortoise's own INFO lines only say that the ORM started or stopped: after every CLI
+    # command ("Tortoise-ORM shutdown") they would be the operator's only output on stderr.
+    logging.getLogger("tortoise").setLevel(max(root.level, logging.WARNING))
     for name in ("uvicorn", "uvicorn.error", "arq"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
