@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from tests.conftest import Account
 from tests.factories import make_asset, make_client
@@ -77,6 +78,40 @@ async def test_tokens_in_socket_urls_never_reach_the_logs(settings, admin, tmp_p
     assert admin.token not in text  # ...without the credentials
     assert ticket not in text
     assert "token=[redacted]" in text
+
+
+async def test_disguised_token_parameters_and_bare_jwts_never_reach_the_logs(
+    settings, admin, tmp_path
+):
+    """Measured before: `?tok%65n=<JWT>` authenticated a socket (the server decodes the name)
+    and uvicorn logged the JWT with the handshake, as it did for `?TOKEN=` or `?note=<JWT>`."""
+    log = tmp_path / "server.log"
+    with logged_server(settings, log, LOG_LEVEL="INFO", LOG_FORMAT="json") as url:
+        await wait_http(f"{url}/health")
+        base = url.replace("http", "ws")
+        async with aiohttp.ClientSession() as http:
+            # encoded=True: the URL goes out as written (yarl would turn `%65` back into `e`).
+            disguised = URL(f"{base}/ws/dashboard?tok%65n={admin.token}", encoded=True)
+            ws = await http.ws_connect(disguised)
+            first = await ws.receive(timeout=10)
+            assert first.type is aiohttp.WSMsgType.TEXT  # authenticated: data, not a 4401
+            await ws.close()
+            for query in (
+                f"TOKEN={admin.token}",
+                f"tickers=PETR4.SA&%74ok%65n={admin.token}",
+                f"note={admin.token}",
+                f"note=%65{admin.token[1:]}",
+            ):
+                ws = await http.ws_connect(URL(f"{base}/ws/prices?{query}", encoded=True))
+                await ws.receive(timeout=10)
+                await ws.close()
+            await asyncio.sleep(0.3)
+    text = log.read_text()
+    assert text.count('"WebSocket /ws/') == 5  # every handshake was logged...
+    signature = admin.token.rsplit(".", 1)[1]
+    assert signature not in text  # ...and no JWT, nor a part of one
+    assert "tok%65n=[redacted]" in text
+    assert "note=[redacted]" in text
 
 
 async def test_x_forwarded_for_is_believed_only_from_configured_proxies(settings, admin, tmp_path):
