@@ -148,6 +148,62 @@ async def _forget_throttles(settings) -> None:
         await redis.aclose()
 
 
+async def test_only_allowed_host_names_are_served(settings, admin, tmp_path):
+    """Measured before: `GET /clients/` with `Host: evil.example` answered 307 with
+    `Location: http://evil.example/clients`, and a socket whose Origin matched its own Host was
+    let in (a DNS-rebinding page's)."""
+    auth = {"Authorization": f"Bearer {admin.token}"}
+    with logged_server(settings, tmp_path / "h.log") as url:
+        await wait_http(f"{url}/health")
+        port = url.rsplit(":", 1)[1]
+        async with aiohttp.ClientSession() as http:
+            for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example"):
+                async with http.get(
+                    f"{url}/clients/", headers={**auth, "Host": host}, allow_redirects=False
+                ) as r:
+                    assert r.status == 400
+                    assert "location" not in r.headers
+                    assert (await r.json())["code"] == "host_not_allowed"
+                    assert r.headers["x-content-type-options"] == "nosniff"
+            # The names `make run` and local probes use are served, redirect included.
+            for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"):
+                async with http.get(
+                    f"{url}/clients/", headers={**auth, "Host": host}, allow_redirects=False
+                ) as r:
+                    assert r.status == 307
+                    assert r.headers["location"] == f"http://{host}/clients"
+            rebinding = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(
+                    f"{url.replace('http', 'ws')}/ws/dashboard", headers={**rebinding, **auth}
+                )
+            assert refused.value.status == 403
+    # Behind a proxy: the public name, or every name under a domain.
+    allowed = "app.example.com,*.internal.example.com"
+    with logged_server(settings, tmp_path / "p.log", ALLOWED_HOSTS=allowed) as url:
+        async with aiohttp.ClientSession() as http:
+            await _until_serving(http, f"{url}/health", host="app.example.com")
+            for host, status in (
+                ("app.example.com", 200),
+                ("API.Internal.Example.com:8443", 200),
+                ("internal.example.com", 400),
+                ("127.0.0.1", 400),
+            ):
+                async with http.get(f"{url}/health", headers={"Host": host}) as r:
+                    assert r.status == status, host
+
+
+async def _until_serving(http: aiohttp.ClientSession, url: str, *, host: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        with contextlib.suppress(aiohttp.ClientConnectionError):
+            async with http.get(url, headers={"Host": host}) as r:
+                if r.status == 200:
+                    return
+        assert time.monotonic() < deadline, "the server never answered"
+        await asyncio.sleep(0.2)
+
+
 async def test_no_server_banner(settings, tmp_path):
     with logged_server(settings, tmp_path / "s.log") as url:
         await wait_http(f"{url}/health")

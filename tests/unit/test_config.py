@@ -63,6 +63,21 @@ def test_forwarded_addresses_are_a_list(monkeypatch):
     assert Settings(_env_file=None).forwarded_allow_ips == []
 
 
+def test_allowed_hosts_are_names_lowercased_by_default_the_loopback_ones(monkeypatch):
+    monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+    assert Settings(_env_file=None).allowed_hosts == ["127.0.0.1", "localhost", "::1"]
+    monkeypatch.setenv("ALLOWED_HOSTS", " API.Example.com, *.internal.example.com,::1,* ")
+    assert Settings(_env_file=None).allowed_hosts == [
+        "api.example.com",
+        "*.internal.example.com",
+        "::1",
+        "*",
+    ]
+    for bad in ("https://api.example.com", "api.example.com:443", "example.com/x", "*x.com", ""):
+        with pytest.raises(ValidationError, match="allowed_hosts"):
+            make(allowed_hosts=bad)
+
+
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ValueError, match="time zone"):
         Settings(_env_file=None, timezone="Mars/Olympus")

@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["production", "dev", "test"]
 MIN_JWT_SECRET_LENGTH = 32
+# A host name (or `*.` and a domain), an IPv4 address, or an IPv6 one without brackets.
+_ALLOWED_HOST = re.compile(r"^(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*$|^[0-9a-f.]*:[0-9a-f:.]*$")
 _COOKIE_DOMAIN = re.compile(r"^\.?([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9-]+$")
 
 
@@ -39,6 +41,9 @@ class Settings(BaseSettings):
     login_window_seconds: Annotated[int, Field(ge=1)] = 15 * 60
     # Peers whose X-Forwarded-For is believed (the reverse proxy); none by default.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = []
+    # The host names requests may name in `Host` (the public one behind a proxy); the
+    # loopback names by default, for `make run` and local probes.
+    allowed_hosts: Annotated[list[str], NoDecode] = ["127.0.0.1", "localhost", "::1"]
 
     cors_origins: Annotated[list[str], NoDecode] = []
     cookie_secure: bool = True
@@ -112,6 +117,27 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if host != "*" and not _ALLOWED_HOST.match(host):
+                raise ValueError(
+                    f"{host!r} is not a host name: a name (api.example.com), an address"
+                    " (127.0.0.1, ::1), *.example.com for every name under it, or * for any"
+                    " (no scheme, port or path)"
+                )
+        if not value:
+            raise ValueError("name at least one host (or * for any)")
         return value
 
     @field_validator("forwarded_allow_ips", "metrics_allow_ips", mode="before")
