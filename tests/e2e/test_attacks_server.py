@@ -228,19 +228,23 @@ async def _slow_reader(url: str, path: str, token: str) -> tuple[socket.socket, 
     return raw, head
 
 
-async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, reader, app):
-    """Measured before: pool-size + 2 slow CSV readers made every route time out."""
+async def _many_buys(settings, as_admin, *, count: int) -> None:
+    """`count` buys on 2 March 2026: a March inflows CSV of several megabytes."""
     client = await make_client(as_admin)
     asset = await make_asset(as_admin, "PETR4.SA")
     conn = await connect(settings.database_url)
     try:
         day = date(2026, 3, 2)
         await copy_buys(
-            conn,
-            ((client["id"], asset["id"], 1, 10, day, day, day) for _ in range(150_000)),
+            conn, ((client["id"], asset["id"], 1, 10, day, day, day) for _ in range(count))
         )
     finally:
         await conn.close()
+
+
+async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, reader, app):
+    """Measured before: pool-size + 2 slow CSV readers made every route time out."""
+    await _many_buys(settings, as_admin, count=150_000)
     env = {
         "DATABASE_POOL_SIZE": "2",
         "EXPORT_MAX_CONCURRENT": "2",
@@ -284,6 +288,62 @@ async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, 
                 await asyncio.sleep(0.5)
         first.close()
         second.close()
+
+
+async def _trickle(raw: socket.socket, *, bytes_per_read: int, every: float) -> None:
+    """Reads `bytes_per_read` every `every` seconds, until it is cancelled or the server closes
+    (after the bytes already in the sockets' buffers)."""
+    loop = asyncio.get_running_loop()
+    while await loop.sock_recv(raw, bytes_per_read):
+        await asyncio.sleep(every)
+
+
+async def test_trickling_readers_give_their_export_slots_back(
+    settings, as_admin, admin, reader, app
+):
+    """Measured before: readers taking a few hundred bytes a second held every export slot
+    until EXPORT_TIMEOUT_SECONDS (300 s by default). Small thresholds keep the test quick."""
+    await _many_buys(settings, as_admin, count=60_000)
+    env = {
+        "EXPORT_MAX_CONCURRENT": "2",
+        "EXPORT_MAX_PER_USER": "1",
+        "EXPORT_TIMEOUT_SECONDS": "300",
+        "EXPORT_MIN_BYTES_PER_SECOND": "4096",
+        "EXPORT_SLOW_READER_SECONDS": "2",
+    }
+    path = "/reports/inflows?year=2026&month=3&format=csv"
+    port = free_port()
+    third = await _third_account(app, settings)
+    with carteira_process("serve", "--port", str(port), env=process_env(settings, **env)):
+        url = f"http://127.0.0.1:{port}"
+        await wait_http(f"{url}/health")
+        slow = []
+        for token in (admin.token, reader.token):
+            raw, head = await _slow_reader(url, path, token)
+            assert b" 200 " in head.split(b"\r\n")[0]
+            slow.append(raw)
+        # 1 KB a second each: a quarter of what a reader must take.
+        trickles = [
+            asyncio.create_task(_trickle(raw, bytes_per_read=100, every=0.1)) for raw in slow
+        ]
+        started = time.monotonic()
+        async with aiohttp.ClientSession() as http:
+            auth = {"Authorization": f"Bearer {third.token}"}
+            async with http.get(url + path, headers=auth) as r:
+                assert r.status == 429  # every slot is a trickling reader's
+            # Cut after about two seconds of the server waiting on them: the slots come back.
+            while True:
+                async with http.get(url + path, headers=auth) as r:
+                    if r.status == 200:
+                        body = await r.read()  # a normal reader takes the whole file
+                        break
+                assert time.monotonic() - started < 15, "the trickling readers kept the slots"
+                await asyncio.sleep(0.2)
+        for trickle, raw in zip(trickles, slow, strict=True):
+            trickle.cancel()
+            raw.close()
+    lines = body.decode("utf-8-sig").splitlines()
+    assert len(lines) == 60_001  # the header and every buy
 
 
 async def _third_account(app, settings) -> Account:

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     export_max_concurrent: Annotated[int, Field(ge=1, le=64)] = 4
     export_max_per_user: Annotated[int, Field(ge=1, le=64)] = 2
     export_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    # A download whose reader takes less than this many bytes a second, over this many seconds
+    # of the server waiting for it, is cut: four trickling readers would hold every slot.
+    export_min_bytes_per_second: Annotated[int, Field(ge=1, le=100 * 1024 * 1024)] = 4096
+    export_slow_reader_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     database_acquire_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
 
     # `/metrics`: from these addresses, or with `Authorization: Bearer <METRICS_TOKEN>`.
