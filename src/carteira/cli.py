@@ -278,11 +278,9 @@ def cmd_worker(_: argparse.Namespace) -> int:
     settings = _settings()
     _needs(settings, database=True, redis=True)
 
-    from arq import run_worker
+    from carteira import worker
 
-    from carteira.worker import WorkerSettings
-
-    run_worker(WorkerSettings)
+    worker.run()
     return 0
 
 
