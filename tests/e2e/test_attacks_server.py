@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -112,6 +113,8 @@ async def test_disguised_token_parameters_and_bare_jwts_never_reach_the_logs(
     assert signature not in text  # ...and no JWT, nor a part of one
     assert "tok%65n=[redacted]" in text
     assert "note=[redacted]" in text
+    for line in text.splitlines():
+        json.loads(line)  # still one JSON object per line
 
 
 async def test_x_forwarded_for_is_believed_only_from_configured_proxies(settings, admin, tmp_path):

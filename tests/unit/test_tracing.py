@@ -3,6 +3,9 @@ process-wide; tests/integration/test_observability.py records real spans)."""
 
 from __future__ import annotations
 
+import json
+import logging
+
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -13,7 +16,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFl
 
 from carteira import __version__
 from carteira.core.config import Settings
-from carteira.core.logging import redact
+from carteira.core.logging import JsonFormatter, redact
 from carteira.core.tracing import SAMPLER, RedactingSpanProcessor, tracer_provider
 
 # A JWT's shape (header.claims.signature); the signature is what must never be seen.
@@ -102,6 +105,23 @@ def test_no_jwt_survives_redaction(line):
 )
 def test_credential_parameters_are_redacted_by_their_decoded_name_only(line, redacted):
     assert redact(line) == redacted
+
+
+def test_a_json_log_line_stays_json_once_redacted():
+    # uvicorn's handshake line: the query sits between quotes, escaped in the JSON line.
+    record = logging.LogRecord(
+        "uvicorn.error",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "WebSocket %s" [accepted]',
+        ("127.0.0.1:5000", f"/ws/prices?tok%65n={JWT}"),
+        None,
+    )
+    entry = json.loads(JsonFormatter().format(record))
+    assert (
+        entry["message"] == '127.0.0.1:5000 - "WebSocket /ws/prices?tok%65n=[redacted]" [accepted]'
+    )
 
 
 def test_no_span_attribute_or_event_carries_a_jwt():

@@ -21,8 +21,8 @@ job_id_var: ContextVar[str | None] = ContextVar("job_id", default=None)
 # Credentials a URL may carry (a WebSocket's `?token=` or `?ticket=`); never logged or traced.
 SECRET_PARAMETERS = frozenset({"token", "access_token", "refresh_token", "ticket"})
 # `name=value` as in a query string; the name is matched once decoded, as the server reads it
-# (`tok%65n` is `token`).
-_PARAMETER = re.compile(r"(?P<name>[A-Za-z0-9%+._~-]+)=(?P<value>[^&\s\"'#]+)")
+# (`tok%65n` is `token`). A value ends before a backslash too: in a JSON line, `\"` closes it.
+_PARAMETER = re.compile(r"(?P<name>[A-Za-z0-9%+._~-]+)=(?P<value>[^&\s\"'#\\]+)")
 # A JWT wherever it appears: three base64url segments, the first a JSON object (`{"` is `eyJ`).
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 REDACTED = "[redacted]"
