@@ -94,6 +94,8 @@ async def settings(
         jwt_secret=TEST_JWT_SECRET,
         bcrypt_rounds=4,
         cookie_secure=False,
+        # The in-process clients' hosts (httpx's `testserver`, the short `t`) and live_url's.
+        allowed_hosts=["testserver", "t", "127.0.0.1", "localhost"],
         log_format="console",
         log_level="WARNING",
         yahoo_query1_url=fake_yahoo.base_url,

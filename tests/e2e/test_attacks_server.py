@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from tests.conftest import Account
 from tests.factories import make_asset, make_client
@@ -79,6 +81,42 @@ async def test_tokens_in_socket_urls_never_reach_the_logs(settings, admin, tmp_p
     assert "token=[redacted]" in text
 
 
+async def test_disguised_token_parameters_and_bare_jwts_never_reach_the_logs(
+    settings, admin, tmp_path
+):
+    """Measured before: `?tok%65n=<JWT>` authenticated a socket (the server decodes the name)
+    and uvicorn logged the JWT with the handshake, as it did for `?TOKEN=` or `?note=<JWT>`."""
+    log = tmp_path / "server.log"
+    with logged_server(settings, log, LOG_LEVEL="INFO", LOG_FORMAT="json") as url:
+        await wait_http(f"{url}/health")
+        base = url.replace("http", "ws")
+        async with aiohttp.ClientSession() as http:
+            # encoded=True: the URL goes out as written (yarl would turn `%65` back into `e`).
+            disguised = URL(f"{base}/ws/dashboard?tok%65n={admin.token}", encoded=True)
+            ws = await http.ws_connect(disguised)
+            first = await ws.receive(timeout=10)
+            assert first.type is aiohttp.WSMsgType.TEXT  # authenticated: data, not a 4401
+            await ws.close()
+            for query in (
+                f"TOKEN={admin.token}",
+                f"tickers=PETR4.SA&%74ok%65n={admin.token}",
+                f"note={admin.token}",
+                f"note=%65{admin.token[1:]}",
+            ):
+                ws = await http.ws_connect(URL(f"{base}/ws/prices?{query}", encoded=True))
+                await ws.receive(timeout=10)
+                await ws.close()
+            await asyncio.sleep(0.3)
+    text = log.read_text()
+    assert text.count('"WebSocket /ws/') == 5  # every handshake was logged...
+    signature = admin.token.rsplit(".", 1)[1]
+    assert signature not in text  # ...and no JWT, nor a part of one
+    assert "tok%65n=[redacted]" in text
+    assert "note=[redacted]" in text
+    for line in text.splitlines():
+        json.loads(line)  # still one JSON object per line
+
+
 async def test_x_forwarded_for_is_believed_only_from_configured_proxies(settings, admin, tmp_path):
     body = {"email": admin.email, "password": "wrong-guess"}
 
@@ -113,6 +151,62 @@ async def _forget_throttles(settings) -> None:
         await redis.aclose()
 
 
+async def test_only_allowed_host_names_are_served(settings, admin, tmp_path):
+    """Measured before: `GET /clients/` with `Host: evil.example` answered 307 with
+    `Location: http://evil.example/clients`, and a socket whose Origin matched its own Host was
+    let in (a DNS-rebinding page's)."""
+    auth = {"Authorization": f"Bearer {admin.token}"}
+    with logged_server(settings, tmp_path / "h.log") as url:
+        await wait_http(f"{url}/health")
+        port = url.rsplit(":", 1)[1]
+        async with aiohttp.ClientSession() as http:
+            for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example"):
+                async with http.get(
+                    f"{url}/clients/", headers={**auth, "Host": host}, allow_redirects=False
+                ) as r:
+                    assert r.status == 400
+                    assert "location" not in r.headers
+                    assert (await r.json())["code"] == "host_not_allowed"
+                    assert r.headers["x-content-type-options"] == "nosniff"
+            # The names `make run` and local probes use are served, redirect included.
+            for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"):
+                async with http.get(
+                    f"{url}/clients/", headers={**auth, "Host": host}, allow_redirects=False
+                ) as r:
+                    assert r.status == 307
+                    assert r.headers["location"] == f"http://{host}/clients"
+            rebinding = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(
+                    f"{url.replace('http', 'ws')}/ws/dashboard", headers={**rebinding, **auth}
+                )
+            assert refused.value.status == 403
+    # Behind a proxy: the public name, or every name under a domain.
+    allowed = "app.example.com,*.internal.example.com"
+    with logged_server(settings, tmp_path / "p.log", ALLOWED_HOSTS=allowed) as url:
+        async with aiohttp.ClientSession() as http:
+            await _until_serving(http, f"{url}/health", host="app.example.com")
+            for host, status in (
+                ("app.example.com", 200),
+                ("API.Internal.Example.com:8443", 200),
+                ("internal.example.com", 400),
+                ("127.0.0.1", 400),
+            ):
+                async with http.get(f"{url}/health", headers={"Host": host}) as r:
+                    assert r.status == status, host
+
+
+async def _until_serving(http: aiohttp.ClientSession, url: str, *, host: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        with contextlib.suppress(aiohttp.ClientConnectionError):
+            async with http.get(url, headers={"Host": host}) as r:
+                if r.status == 200:
+                    return
+        assert time.monotonic() < deadline, "the server never answered"
+        await asyncio.sleep(0.2)
+
+
 async def test_no_server_banner(settings, tmp_path):
     with logged_server(settings, tmp_path / "s.log") as url:
         await wait_http(f"{url}/health")
@@ -137,19 +231,23 @@ async def _slow_reader(url: str, path: str, token: str) -> tuple[socket.socket, 
     return raw, head
 
 
-async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, reader, app):
-    """Measured before: pool-size + 2 slow CSV readers made every route time out."""
+async def _many_buys(settings, as_admin, *, count: int) -> None:
+    """`count` buys on 2 March 2026: a March inflows CSV of several megabytes."""
     client = await make_client(as_admin)
     asset = await make_asset(as_admin, "PETR4.SA")
     conn = await connect(settings.database_url)
     try:
         day = date(2026, 3, 2)
         await copy_buys(
-            conn,
-            ((client["id"], asset["id"], 1, 10, day, day, day) for _ in range(150_000)),
+            conn, ((client["id"], asset["id"], 1, 10, day, day, day) for _ in range(count))
         )
     finally:
         await conn.close()
+
+
+async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, reader, app):
+    """Measured before: pool-size + 2 slow CSV readers made every route time out."""
+    await _many_buys(settings, as_admin, count=150_000)
     env = {
         "DATABASE_POOL_SIZE": "2",
         "EXPORT_MAX_CONCURRENT": "2",
@@ -193,6 +291,62 @@ async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, 
                 await asyncio.sleep(0.5)
         first.close()
         second.close()
+
+
+async def _trickle(raw: socket.socket, *, bytes_per_read: int, every: float) -> None:
+    """Reads `bytes_per_read` every `every` seconds, until it is cancelled or the server closes
+    (after the bytes already in the sockets' buffers)."""
+    loop = asyncio.get_running_loop()
+    while await loop.sock_recv(raw, bytes_per_read):
+        await asyncio.sleep(every)
+
+
+async def test_trickling_readers_give_their_export_slots_back(
+    settings, as_admin, admin, reader, app
+):
+    """Measured before: readers taking a few hundred bytes a second held every export slot
+    until EXPORT_TIMEOUT_SECONDS (300 s by default). Small thresholds keep the test quick."""
+    await _many_buys(settings, as_admin, count=60_000)
+    env = {
+        "EXPORT_MAX_CONCURRENT": "2",
+        "EXPORT_MAX_PER_USER": "1",
+        "EXPORT_TIMEOUT_SECONDS": "300",
+        "EXPORT_MIN_BYTES_PER_SECOND": "4096",
+        "EXPORT_SLOW_READER_SECONDS": "2",
+    }
+    path = "/reports/inflows?year=2026&month=3&format=csv"
+    port = free_port()
+    third = await _third_account(app, settings)
+    with carteira_process("serve", "--port", str(port), env=process_env(settings, **env)):
+        url = f"http://127.0.0.1:{port}"
+        await wait_http(f"{url}/health")
+        slow = []
+        for token in (admin.token, reader.token):
+            raw, head = await _slow_reader(url, path, token)
+            assert b" 200 " in head.split(b"\r\n")[0]
+            slow.append(raw)
+        # 1 KB a second each: a quarter of what a reader must take.
+        trickles = [
+            asyncio.create_task(_trickle(raw, bytes_per_read=100, every=0.1)) for raw in slow
+        ]
+        started = time.monotonic()
+        async with aiohttp.ClientSession() as http:
+            auth = {"Authorization": f"Bearer {third.token}"}
+            async with http.get(url + path, headers=auth) as r:
+                assert r.status == 429  # every slot is a trickling reader's
+            # Cut after about two seconds of the server waiting on them: the slots come back.
+            while True:
+                async with http.get(url + path, headers=auth) as r:
+                    if r.status == 200:
+                        body = await r.read()  # a normal reader takes the whole file
+                        break
+                assert time.monotonic() - started < 15, "the trickling readers kept the slots"
+                await asyncio.sleep(0.2)
+        for trickle, raw in zip(trickles, slow, strict=True):
+            trickle.cancel()
+            raw.close()
+    lines = body.decode("utf-8-sig").splitlines()
+    assert len(lines) == 60_001  # the header and every buy
 
 
 async def _third_account(app, settings) -> Account:

@@ -90,6 +90,7 @@ async def test_a_spa_on_another_host_of_the_site_writes_with_cookies(settings, a
         CORS_ORIGINS=app_origin,
         COOKIE_SECURE="false",  # plain http in the test
         COOKIE_DOMAIN=".example.test",
+        ALLOWED_HOSTS="api.example.test,127.0.0.1",  # its public name, and the probe's
     )
     with carteira_process("serve", "--port", str(api_port), env=env):
         await wait_http(f"http://127.0.0.1:{api_port}/health")

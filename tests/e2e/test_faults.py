@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import socket
 import subprocess
 import time
@@ -159,6 +160,47 @@ async def test_redis_killed_then_restarted_under_a_running_api(settings, admin, 
                 assert (await api.call("POST", "/auth/login", **login))[0] == 200
                 assert (await api.call("GET", "/quotes?tickers=PETR4.SA"))[0] == 200
                 assert (await api.call("GET", "/clients"))[0] == 200
+
+
+async def test_the_worker_outlives_a_redis_restart(settings, as_admin):
+    """Measured before: the worker exited as soon as Redis went away (no more ticks, outbox
+    relay or crons) and stayed down. It waits for Redis, then relays what was written while
+    Redis was away and runs it."""
+    from redis.asyncio import Redis
+
+    from carteira.core.jobs import JobQueue
+    from carteira.core.redis import create_redis
+
+    asset = await make_asset(as_admin, "PETR4.SA")
+    redis_port = free_port()
+    ours = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{redis_port}/0"})
+    env = process_env(settings, REDIS_URL=ours.redis_url)
+
+    async def health_recorded(redis: Redis) -> bool:
+        return bool(await redis.exists("arq:queue:health-check"))
+
+    with redis_server(redis_port) as first, carteira_process("worker", env=env) as worker:
+        redis = create_redis(ours)
+        try:
+            await eventually(lambda: health_recorded(redis), seconds=30)
+            first.kill()
+            first.wait(5)
+            # A write while Redis is away: its job waits in the outbox.
+            job_id = await JobQueue(redis).enqueue("refresh_daily_returns", asset_id=asset["id"])
+            await asyncio.sleep(5)  # arq polls Redis every half second
+            assert worker.poll() is None, "the worker exited with Redis"
+            with redis_server(redis_port):  # the same address, empty: a restart
+                # Crons run again: the relay sends the job, the worker runs it.
+                async def complete() -> bool:
+                    return (await JobQueue(redis).state(job_id)).status == "complete"
+
+                await eventually(complete, seconds=45)
+                await eventually(lambda: health_recorded(redis), seconds=45)
+                assert worker.poll() is None
+                worker.send_signal(signal.SIGTERM)
+                assert worker.wait(15) == 0
+        finally:
+            await redis.aclose()
 
 
 # ---- PostgreSQL -----------------------------------------------------------------------------

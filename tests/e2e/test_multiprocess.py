@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
+import sys
 import time
 from decimal import Decimal
 
@@ -163,6 +165,50 @@ async def test_dev_shares_its_embedded_services_with_other_commands(tmp_path):
         dev.send_signal(signal.SIGTERM)
         assert dev.wait(30) == 0
     assert not shared.exists()  # nothing left for a later command to trust
+
+
+async def test_dev_shows_its_banner_and_logs_the_database_set_up_to_a_file(tmp_path):
+    """Measured before: `make run` printed some 60 lines of initdb and pg_ctl (and Tortoise's
+    start/stop lines) around the notes and the banner."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "ENVIRONMENT"}
+    }
+    env.update(
+        MARKET_DATA_PROVIDER="simulated",
+        BCRYPT_ROUNDS="4",
+        LOG_LEVEL="INFO",
+        CARTEIRA_DATA_DIR=str(tmp_path / ".data"),
+    )
+    output = tmp_path / "terminal.txt"
+    port = free_port()
+    with output.open("wb") as terminal:
+        dev = subprocess.Popen(
+            [sys.executable, "-m", "carteira", "dev", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=terminal,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            await wait_http(f"http://127.0.0.1:{port}/health", seconds=120)
+        finally:
+            dev.send_signal(signal.SIGTERM)
+            assert dev.wait(30) == 0
+    lines = output.read_text().splitlines()
+    setup = lines[: lines.index("Press Ctrl-C to stop.")]
+    log_file = tmp_path / ".data" / "logs" / "embedded-services.log"
+    assert f"  Embedded services' log: {log_file}" in setup
+    # The set-up is the notes and the banner: no log record, whichever logger wrote it.
+    assert [line for line in setup if LOG_RECORD.match(line)] == []
+    assert len(setup) < 25
+    logged = log_file.read_text()
+    assert "initdb" in logged
+    assert "pg_ctl" in logged
+
+
+LOG_RECORD = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
 
 
 def test_make_run_passes_port_to_carteira_dev():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -91,6 +92,11 @@ def test_every_unreachable_service_is_named(settings, tmp_path):
         ("REDIS_URL", "http://127.0.0.1:6379", "error: REDIS_URL: must be a Redis URL"),
         ("TICK_SECONDS", "7", "error: TICK_SECONDS: must divide 60"),
         ("TICK_SECONDS", "often", "error: TICK_SECONDS: Input should be a valid integer"),
+        (
+            "LOG_LEVEL",
+            "LOUD",
+            "error: LOG_LEVEL: Input should be 'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'",
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line(settings, tmp_path, variable, value, expected):
@@ -98,6 +104,31 @@ def test_a_bad_setting_is_one_line(settings, tmp_path, variable, value, expected
     assert result.returncode == 2
     (line,) = _errors(result)
     assert line.startswith(expected)
+
+
+def test_a_log_level_in_any_case_is_accepted(settings, tmp_path):
+    result = run_carteira("migrate", env=process_env(settings, LOG_LEVEL="warning"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_create_user_prints_its_result_and_nothing_else(settings, tmp_path):
+    """Measured before: every command that opened the ORM ended with Tortoise's INFO line
+    "Tortoise-ORM shutdown" on stderr."""
+    env = process_env(settings, LOG_LEVEL="INFO", LOG_FORMAT="json")
+    result = run_carteira(
+        "create-user",
+        "--email",
+        "quiet.operator@example.com",
+        "--role",
+        "reader",
+        env=env,
+        cwd=tmp_path,
+        stdin="a-good-password\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    (line,) = result.stdout.splitlines()
+    assert re.fullmatch(r"created reader user quiet\.operator@example\.com \(id \d+\)", line)
 
 
 @pytest.mark.parametrize("command", ["dev", "serve", "worker", "create-user", "seed-demo"])

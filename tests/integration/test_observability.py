@@ -358,7 +358,7 @@ app = create_app(Settings(_env_file=None, environment="test", jwt_secret="{TEST_
                           {settings_args}))
 async def main():
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         assert (await client.get("/docs")).status_code == 200
 asyncio.run(main())
 trace.get_tracer_provider().force_flush()

@@ -418,6 +418,25 @@ async def test_simulated_provider_is_deterministic_and_labelled():
     assert hits[0].source == "simulated"
 
 
+async def test_the_simulated_provider_refuses_tickers_it_does_not_know(app, as_admin):
+    """Measured before: with MARKET_DATA_PROVIDER=simulated, `NAOEXISTE123` became a USD asset."""
+    settings = app.state.settings.model_copy(update={"market_data_provider": "simulated"})
+    await app.state.market.close()
+    app.state.market = create_market_data(settings, app.state.redis)  # the next test resets it
+    r = await as_admin.post("/assets", json={"ticker": "NAOEXISTE123"})
+    assert r.status_code == 422
+    assert r.json()["code"] == "unknown_ticker"
+    r = await as_admin.get("/quotes", params={"tickers": "NAOEXISTE123"})
+    assert r.json()["errors"][0]["code"] == "unknown_ticker"
+    r = await as_admin.get("/assets/search", params={"q": "NAOEXISTE"})
+    assert (r.status_code, r.json()["items"]) == (200, [])
+    assert (await as_admin.get("/assets")).json()["items"] == []
+    # What it knows registers as before, described by the catalog.
+    r = await as_admin.post("/assets", json={"ticker": "wege3.sa"})
+    assert r.status_code == 201
+    assert (r.json()["name"], r.json()["currency"]) == ("WEG S.A.", "BRL")
+
+
 async def test_dev_start_check_names_the_switch_to_simulated(app, yahoo):
     from carteira.pricing.service import provider_problem
 

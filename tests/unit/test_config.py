@@ -63,6 +63,21 @@ def test_forwarded_addresses_are_a_list(monkeypatch):
     assert Settings(_env_file=None).forwarded_allow_ips == []
 
 
+def test_allowed_hosts_are_names_lowercased_by_default_the_loopback_ones(monkeypatch):
+    monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+    assert Settings(_env_file=None).allowed_hosts == ["127.0.0.1", "localhost", "::1"]
+    monkeypatch.setenv("ALLOWED_HOSTS", " API.Example.com, *.internal.example.com,::1,* ")
+    assert Settings(_env_file=None).allowed_hosts == [
+        "api.example.com",
+        "*.internal.example.com",
+        "::1",
+        "*",
+    ]
+    for bad in ("https://api.example.com", "api.example.com:443", "example.com/x", "*x.com", ""):
+        with pytest.raises(ValidationError, match="allowed_hosts"):
+            make(allowed_hosts=bad)
+
+
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ValueError, match="time zone"):
         Settings(_env_file=None, timezone="Mars/Olympus")
@@ -105,6 +120,30 @@ def test_every_setting_is_in_the_env_example_and_the_readme():
         name = field.upper()
         assert re.search(rf"^{name}=", env_example, re.MULTILINE), f"{name} not in .env.example"
         assert f"`{name}`" in readme, f"{name} not in the README's settings table"
+
+
+def _settings_table() -> dict[str, list[str]]:
+    """The README's settings table: each variable named in a row's first cell -> that row's
+    default cells (one per row naming it)."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n### ", 1)[0]
+    rows: dict[str, list[str]] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
+            rows.setdefault(name, []).append(cells[1])
+    return rows
+
+
+def test_the_readme_names_each_setting_in_one_row_with_its_true_default(monkeypatch):
+    """Measured before: FORWARDED_ALLOW_IPS had two rows, `empty` and `127.0.0.1`."""
+    rows = _settings_table()
+    assert {name: defaults for name, defaults in rows.items() if len(defaults) > 1} == {}
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    assert Settings(_env_file=None).forwarded_allow_ips == []
+    assert rows["FORWARDED_ALLOW_IPS"][0].startswith("empty")
 
 
 def test_cookie_scope_settings(monkeypatch):

@@ -358,6 +358,19 @@ def test_prod_api_trusts_forwarded_headers_from_the_proxy_network_only():
         assert "FORWARDED_ALLOW_IPS" not in environment(found[name])
 
 
+def test_prod_api_serves_the_public_name_and_prometheus_only():
+    found = services("prod")
+    allowed = environment(found["api"])["ALLOWED_HOSTS"]
+    operator, _, always = allowed.rpartition(",")
+    # The operator's names (the loopback ones, the CI probe's, unless set), then `api`:
+    # Prometheus scrapes api:8000/metrics, so that Host is served whatever the operator sets.
+    assert operator == "${ALLOWED_HOSTS:-localhost,127.0.0.1}"
+    assert always == "api"
+    assert "*" not in allowed
+    for name in ("migrate", "worker"):
+        assert "ALLOWED_HOSTS" not in environment(found[name])
+
+
 def caddy_routes() -> tuple[set[str], str]:
     """The paths of the Caddyfile's @internal matcher and what it answers them."""
     text = CADDYFILE.read_text()

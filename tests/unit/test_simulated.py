@@ -11,9 +11,11 @@ import pytest
 from carteira.assets.models import AssetType
 from carteira.core import clock
 from carteira.core.calendar import is_business_day
+from carteira.demo import DEMO_ASSETS
 from carteira.pricing.bcb import CDI, IPCA, SELIC
-from carteira.pricing.exceptions import UnknownSeriesError
-from carteira.pricing.simulated import SimulatedProvider, SimulatedRates
+from carteira.pricing.benchmark_rates import INDEX_SERIES
+from carteira.pricing.exceptions import UnknownSeriesError, UnknownTickerError
+from carteira.pricing.simulated import CATALOG, SimulatedProvider, SimulatedRates
 
 YEAR_2024 = (date(2024, 1, 1), date(2024, 12, 31))
 
@@ -125,3 +127,37 @@ async def test_unknown_series_are_a_clear_error():
         await rates.series(1, start=YEAR_2024[0], end=YEAR_2024[1])
     assert raised.value.code == "unknown_series"
     await rates.close()
+
+
+@pytest.mark.parametrize("ticker", ["NAOEXISTE123", "PETR4", "AAPL.SA", "XYZBRL=X", "BRLBRL=X"])
+async def test_a_ticker_outside_the_catalog_is_unknown_as_on_yahoo(ticker):
+    provider = SimulatedProvider()
+    with pytest.raises(UnknownTickerError):
+        await provider.quote(ticker)
+    with pytest.raises(UnknownTickerError):
+        await provider.history(ticker, start=date(2024, 1, 2), end=date(2024, 1, 31))
+    found = [hit.ticker for hit in await provider.search(ticker, limit=10)]
+    assert ticker not in found
+    assert set(found) <= set(CATALOG)  # PETR4 finds PETR4.SA, nothing invented
+
+
+async def test_the_catalog_holds_what_the_demo_and_the_benchmarks_ask_for():
+    provider = SimulatedProvider()
+    wanted = {asset.ticker for asset in DEMO_ASSETS} | set(INDEX_SERIES.values())
+    # The demo's foreign assets are in dollars; the FX jobs ask for `{CUR}BRL=X`.
+    wanted |= {"USDBRL=X", "EURBRL=X", "EURUSD=X", "BRLUSD=X", "GBPBRL=X"}
+    assert wanted <= set(CATALOG)
+    for ticker in sorted(wanted):
+        quote = await provider.quote(ticker)
+        assert (quote.ticker, quote.currency) == (ticker, CATALOG[ticker][2])
+    assert (await provider.quote("BRLUSD=X")).price < 1 < (await provider.quote("USDBRL=X")).price
+
+
+async def test_search_finds_known_symbols_the_symbol_itself_first():
+    provider = SimulatedProvider()
+    assert (await provider.search("v", limit=3))[0].ticker == "V"
+    hits = await provider.search("vale", limit=5)
+    assert [hit.ticker for hit in hits] == ["VALE", "VALE3.SA"]
+    usd = await provider.search("usd", limit=3)
+    assert usd[0].ticker == "USDBRL=X"
+    assert all(hit.source == "simulated" for hit in hits + usd)

@@ -17,6 +17,8 @@ from carteira.core.currencies import currency_code
 
 Environment = Literal["production", "dev", "test"]
 MIN_JWT_SECRET_LENGTH = 32
+# A host name (or `*.` and a domain), an IPv4 address, or an IPv6 one without brackets.
+_ALLOWED_HOST = re.compile(r"^(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*$|^[0-9a-f.]*:[0-9a-f:.]*$")
 _COOKIE_DOMAIN = re.compile(r"^\.?([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9-]+$")
 
 
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
     login_window_seconds: Annotated[int, Field(ge=1)] = 15 * 60
     # Peers whose X-Forwarded-For is believed (the reverse proxy); none by default.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = []
+    # The host names requests may name in `Host` (the public one behind a proxy); the
+    # loopback names by default, for `make run` and local probes.
+    allowed_hosts: Annotated[list[str], NoDecode] = ["127.0.0.1", "localhost", "::1"]
 
     cors_origins: Annotated[list[str], NoDecode] = []
     cookie_secure: bool = True
@@ -56,6 +61,10 @@ class Settings(BaseSettings):
     export_max_concurrent: Annotated[int, Field(ge=1, le=64)] = 4
     export_max_per_user: Annotated[int, Field(ge=1, le=64)] = 2
     export_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    # A download whose reader takes less than this many bytes a second, over this many seconds
+    # of the server waiting for it, is cut: four trickling readers would hold every slot.
+    export_min_bytes_per_second: Annotated[int, Field(ge=1, le=100 * 1024 * 1024)] = 4096
+    export_slow_reader_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     database_acquire_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
 
     # `/metrics`: from these addresses, or with `Authorization: Bearer <METRICS_TOKEN>`.
@@ -110,13 +119,34 @@ class Settings(BaseSettings):
     otel_service_name: str | None = None
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0  # 0: off
     log_format: Literal["json", "console"] = "json"
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if host != "*" and not _ALLOWED_HOST.match(host):
+                raise ValueError(
+                    f"{host!r} is not a host name: a name (api.example.com), an address"
+                    " (127.0.0.1, ::1), *.example.com for every name under it, or * for any"
+                    " (no scheme, port or path)"
+                )
+        if not value:
+            raise ValueError("name at least one host (or * for any)")
         return value
 
     @field_validator("forwarded_allow_ips", "metrics_allow_ips", mode="before")
@@ -149,6 +179,11 @@ class Settings(BaseSettings):
                 "port or path)"
             )
         return value.lower() if value else None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_uppercase(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("cookie_samesite", mode="before")
     @classmethod

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from carteira.core.clock import today
 from carteira.core.config import Settings
 from carteira.core.events import EventBus
-from carteira.core.exports import CsvDialect, ExportFormat, ExportRequest
+from carteira.core.exports import CsvDialect, ExportFormat, ExportRequest, ReaderPace
 from carteira.core.jobs import JobQueue
 
 
@@ -51,12 +51,16 @@ def export_request(
     export_format: ExportFormat,
     dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> ExportRequest:
-    """What an export needs from the app: its slots, its deadline, the firm's date."""
+    """What an export needs from the app: its slots, its limits, the firm's date."""
     settings: Settings = request.app.state.settings
     return ExportRequest(
         limiter=request.app.state.exports,
         user_id=user_id,
         deadline_seconds=settings.export_timeout_seconds,
+        pace=ReaderPace(
+            min_bytes_per_second=settings.export_min_bytes_per_second,
+            window_seconds=settings.export_slow_reader_seconds,
+        ),
         today=today(),
         export_format=export_format,
         dialect=dialect,

@@ -7,8 +7,9 @@ which is then streamed and deleted.
 
 A download holds resources while the client reads, so every export takes a slot from
 `ExportLimiter` (a few per user, a few per process: 429 beyond), reads from its own
-database pool (never the connections requests need), and has a deadline: a reader too slow to
-finish in `EXPORT_TIMEOUT_SECONDS` is cut off and everything it held is given back.
+database pool (never the connections requests need), and has limits: a reader that takes less
+than `EXPORT_MIN_BYTES_PER_SECOND` over `EXPORT_SLOW_READER_SECONDS` of waiting for it, or that
+has not finished in `EXPORT_TIMEOUT_SECONDS`, is cut off and everything it held is given back.
 
 Spreadsheets run a cell that starts like a formula, and Excel in a pt-BR locale splits an
 unquoted line on `;`. Every text cell is therefore quoted, and any text that would start a
@@ -21,6 +22,7 @@ import asyncio
 import contextlib
 import csv
 import io
+import logging
 import os
 import re
 import tempfile
@@ -34,12 +36,14 @@ from typing import Any
 
 import xlsxwriter
 from fastapi.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from carteira.core.database import exports_db
 from carteira.core.errors import TooManyRequestsError
 from carteira.core.jsonable import decimal_str
 from carteira.core.types import centavos
+
+logger = logging.getLogger(__name__)
 
 CSV_BATCH_ROWS = 1000
 XLSX_BATCH_ROWS = 5000
@@ -341,9 +345,27 @@ class ExportLimiter:
         return give_back
 
 
+@dataclass(frozen=True)
+class ReaderPace:
+    """The slowest reader a download keeps: over any `window_seconds` the server spends waiting
+    for the client to take bytes, it must take `min_bytes_per_second` on average, or the
+    download is cut (its slot and connection come back). Time spent producing rows does not
+    count against the client."""
+
+    min_bytes_per_second: int
+    window_seconds: float
+
+    @property
+    def piece_bytes(self) -> int:
+        # Bodies go out in pieces well under a window's due, so that a reader's progress is
+        # seen as it happens, not a whole 256 KiB chunk later.
+        return max(1024, min(16 * 1024, int(self.min_bytes_per_second * self.window_seconds)))
+
+
 class ExportResponse(StreamingResponse):
     """A streamed download that gives back its slot and closes its rows (and so its database
-    connection) however it ends: finished, the client gone, or the deadline passed."""
+    connection) however it ends: finished, the client gone, its reader too slow (`pace`), or
+    the deadline passed."""
 
     def __init__(
         self,
@@ -351,23 +373,66 @@ class ExportResponse(StreamingResponse):
         *,
         release: Callable[[], None],
         deadline_seconds: float,
+        pace: ReaderPace,
         **kwargs: Any,
     ) -> None:
         super().__init__(content, **kwargs)
         self._content = content
         self._release = release
         self._deadline_seconds = deadline_seconds
+        self._pace = pace
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        stall = asyncio.timeout(None)  # armed only while the client keeps the server waiting
         try:
-            async with asyncio.timeout(self._deadline_seconds):
-                await super().__call__(scope, receive, send)
+            async with asyncio.timeout(self._deadline_seconds), stall:
+                await super().__call__(scope, receive, self._paced(send, stall))
         except TimeoutError:
-            pass  # the client was too slow: the download is cut, the connection closed
+            # The client was too slow: the download is cut, the connection closed.
+            logger.info(
+                "download cut: %s",
+                "its reader took less than EXPORT_MIN_BYTES_PER_SECOND"
+                if stall.expired()
+                else "not finished within EXPORT_TIMEOUT_SECONDS",
+            )
         finally:
             with contextlib.suppress(Exception):
                 await self._content.aclose()  # type: ignore[attr-defined]
             self._release()
+
+    def _paced(self, send: Send, stall: asyncio.Timeout) -> Send:
+        """`send`, with `stall` armed while it waits for the client: it expires when the
+        client has kept the server waiting a whole window without taking a window's due."""
+        loop = asyncio.get_running_loop()
+        window = self._pace.window_seconds
+        due = self._pace.min_bytes_per_second * window
+        piece = self._pace.piece_bytes
+        waited, taken = 0.0, 0
+
+        async def paced_send(message: Message) -> None:
+            nonlocal waited, taken
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            body: bytes = message.get("body", b"")
+            more = message.get("more_body", False)
+            starts = range(0, len(body), piece) if body else range(1)
+            for start in starts:
+                chunk = body[start : start + piece]
+                last = start + piece >= len(body)
+                began = loop.time()
+                stall.reschedule(began + window - waited)
+                try:
+                    await send({**message, "body": chunk, "more_body": more or not last})
+                finally:
+                    if not stall.expired():  # an expired one is ending the download
+                        stall.reschedule(None)
+                waited += loop.time() - began
+                taken += len(chunk)
+                if taken >= due:  # a window's due taken: the next window starts
+                    waited, taken = 0.0, 0
+
+        return paced_send
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -393,6 +458,7 @@ class ExportRequest:
     limiter: ExportLimiter
     user_id: int
     deadline_seconds: float
+    pace: ReaderPace
     today: date
     export_format: ExportFormat
     dialect: CsvDialect = CsvDialect.STANDARD
@@ -422,6 +488,7 @@ def export_response(
         body,
         release=release,
         deadline_seconds=request.deadline_seconds,
+        pace=request.pace,
         media_type=_MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

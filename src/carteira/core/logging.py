@@ -1,5 +1,5 @@
 """Structured logs: one JSON object per line with the request id (or the job id) and the trace
-ids."""
+ids; no line carries a credential (`redact`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 from opentelemetry import trace
 
@@ -18,24 +19,38 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 job_id_var: ContextVar[str | None] = ContextVar("job_id", default=None)
 
 # Credentials a URL may carry (a WebSocket's `?token=` or `?ticket=`); never logged or traced.
-_SECRET_QUERY = re.compile(r"(?i)\b(token|access_token|refresh_token|ticket)=([^&\s\"'#]+)")
+SECRET_PARAMETERS = frozenset({"token", "access_token", "refresh_token", "ticket"})
+# `name=value` as in a query string; the name is matched once decoded, as the server reads it
+# (`tok%65n` is `token`). A value ends before a backslash too: in a JSON line, `\"` closes it.
+_PARAMETER = re.compile(r"(?P<name>[A-Za-z0-9%+._~-]+)=(?P<value>[^&\s\"'#\\]+)")
+# A JWT wherever it appears: three base64url segments, the first a JSON object (`{"` is `eyJ`).
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+REDACTED = "[redacted]"
+
+
+def _decoded(text: str) -> str:
+    """Percent-decoded (and `+` as a space) until nothing changes: `%2574` is `%74` is `t`."""
+    for _ in range(4):
+        decoded = unquote_plus(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _redact_parameter(match: re.Match[str]) -> str:
+    name, value = match["name"], match["value"]
+    if _decoded(name).strip().lower() in SECRET_PARAMETERS or _JWT.search(_decoded(value)):
+        return f"{name}={REDACTED}"
+    return match[0]
 
 
 def redact(text: str) -> str:
-    """`text` with the values of credential query parameters replaced."""
-    return _SECRET_QUERY.sub(r"\1=[redacted]", text)
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites any record whose message carries a credential in a URL (uvicorn logs every
-    WebSocket handshake with its query string)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+    """`text` without credentials: the values of credential parameters (however their names
+    are encoded or cased) and any JWT, bare or percent-encoded."""
+    if "=" in text:
+        text = _PARAMETER.sub(_redact_parameter, text)
+    return _JWT.sub(REDACTED, text) if "eyJ" in text else text
 
 
 # Not written as fields: the record's own machinery, and uvicorn's `color_message` (its message
@@ -73,7 +88,9 @@ class JsonFormatter(logging.Formatter):
         )
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        # The whole line, fields and traceback included (uvicorn logs every WebSocket
+        # handshake with its query string).
+        return redact(json.dumps(entry, default=str))
 
 
 class ConsoleFormatter(logging.Formatter):
@@ -84,12 +101,11 @@ class ConsoleFormatter(logging.Formatter):
             line = f"{line} [req={request_id}]"
         if job_id := ids.get("job_id"):
             line = f"{line} [job={job_id}]"
-        return line
+        return redact(line)
 
 
 def configure_logging(*, log_format: str, level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -104,6 +120,9 @@ def configure_logging(*, log_format: str, level: str) -> None:
     # Tortoise logs every statement with its bound values at DEBUG: password hashes, client
     # documents and emails. Not even LOG_LEVEL=DEBUG sends those to the logs.
     logging.getLogger("tortoise.db_client").setLevel(max(root.level, logging.INFO))
+    # Tortoise's own INFO lines only say that the ORM started or stopped: after every CLI
+    # command ("Tortoise-ORM shutdown") they would be the operator's only output on stderr.
+    logging.getLogger("tortoise").setLevel(max(root.level, logging.WARNING))
     for name in ("uvicorn", "uvicorn.error", "arq"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

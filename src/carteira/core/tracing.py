@@ -17,8 +17,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context, propagate, trace
+from opentelemetry.sdk import trace as sdk_trace
 from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION, Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
 from opentelemetry.trace import Link, Span, SpanKind
@@ -49,7 +50,7 @@ def configure_tracing(
 
         processor = BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))
     provider = tracer_provider(settings, service_name=service_name)
-    provider.add_span_processor(processor)
+    provider.add_span_processor(RedactingSpanProcessor(processor))
     trace.set_tracer_provider(provider)
     _instrument_libraries()
     logger.info("tracing on: %s", provider.resource.attributes[SERVICE_NAME])
@@ -66,6 +67,63 @@ def tracer_provider(settings: Settings, *, service_name: str) -> TracerProvider:
         }
     )
     return TracerProvider(resource=resource, sampler=SAMPLER)
+
+
+class RedactingSpanProcessor(SpanProcessor):
+    """Hands `inner` (the exporter's processor) each ended span without credentials: every
+    string attribute, the span's and its events', goes through `redact`."""
+
+    def __init__(self, inner: SpanProcessor) -> None:
+        self._inner = inner
+
+    def on_start(self, span: sdk_trace.Span, parent_context: context.Context | None = None) -> None:
+        self._inner.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self._inner.on_end(_redacted(span))
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._inner.force_flush(timeout_millis)
+
+
+def _clean_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Sequence):  # an attribute may be a list of strings
+        return tuple(redact(item) if isinstance(item, str) else item for item in value)
+    return value
+
+
+def _clean(attributes: Attributes) -> Attributes:
+    if not attributes:
+        return attributes
+    return {name: _clean_value(value) for name, value in attributes.items()}
+
+
+def _redacted(span: ReadableSpan) -> ReadableSpan:
+    attributes = _clean(span.attributes)
+    events = [Event(e.name, _clean(e.attributes), e.timestamp) for e in span.events]
+    if attributes == span.attributes and all(
+        new.attributes == old.attributes for new, old in zip(events, span.events, strict=True)
+    ):
+        return span
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=attributes,
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
 
 
 class DropParentlessClientSpans(Sampler):

@@ -1,10 +1,12 @@
 """Deterministic market data for offline demos; every answer says `source: "simulated"`.
 
 A price is a pure function of (ticker, day) for closes and (ticker, tick time) for the
-live quote, so demos, tests and screenshots are reproducible and need no network. Two tickers
+live quote, so demos, tests and screenshots are reproducible and need no network. It knows a
+fixed catalog (the demo's assets, well-known B3, US, crypto and index symbols, and the pairs of
+nine currencies) and, like Yahoo, answers "unknown ticker" for anything else. Two tickers
 pay dividends (PETR4.SA quarterly, ITUB4.SA monthly), BOVA11.SA splits every June (2:1 in even
-years, a 1:2 reverse split in odd ones), two FX pairs are quoted (USDBRL=X, EURBRL=X), and
-`SimulatedRates` stands in for Banco Central's benchmark series.
+years, a 1:2 reverse split in odd ones), and `SimulatedRates` stands in for Banco Central's
+benchmark series.
 
 Like Yahoo, closes and dividend amounts are split-adjusted: on the basis of today's shares.
 """
@@ -20,7 +22,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from carteira.core import clock
 from carteira.core.calendar import business_days
 from carteira.pricing.bcb import CDI, IPCA, SELIC
-from carteira.pricing.exceptions import UnknownSeriesError
+from carteira.pricing.exceptions import UnknownSeriesError, UnknownTickerError
 from carteira.pricing.instruments import AssetType
 from carteira.pricing.provider import change_pct
 from carteira.pricing.schemas import (
@@ -37,19 +39,113 @@ CENTS = Decimal("0.01")
 FX_QUANTUM = Decimal("0.0001")  # FX pairs are quoted to four places
 DIVIDEND_QUANTUM = Decimal("0.000001")
 
-# (name, exchange, currency, type, typical price) for the demo universe; any other well-formed
-# ticker is simulated too, as a generic equity.
-CATALOG: dict[str, tuple[str, str, str, AssetType, float]] = {
-    "PETR4.SA": ("Petróleo Brasileiro S.A. - Petrobras", "SAO", "BRL", AssetType.EQUITY, 37.5),
-    "VALE3.SA": ("Vale S.A.", "SAO", "BRL", AssetType.EQUITY, 61.2),
-    "ITUB4.SA": ("Itaú Unibanco Holding S.A.", "SAO", "BRL", AssetType.EQUITY, 33.1),
-    "BOVA11.SA": ("iShares Ibovespa Fundo de Índice", "SAO", "BRL", AssetType.ETF, 124.8),
-    "AAPL": ("Apple Inc.", "NMS", "USD", AssetType.EQUITY, 189.9),
-    "BTC-USD": ("Bitcoin USD", "CCC", "USD", AssetType.CRYPTOCURRENCY, 61250.0),
-    "^BVSP": ("IBOVESPA", "SAO", "BRL", AssetType.INDEX, 128000.0),
-    "USDBRL=X": ("USD/BRL", "CCY", "BRL", AssetType.CURRENCY, 5.05),
-    "EURBRL=X": ("EUR/BRL", "CCY", "BRL", AssetType.CURRENCY, 5.55),
+EQUITY, ETF = AssetType.EQUITY, AssetType.ETF
+CRYPTO, INDEX = AssetType.CRYPTOCURRENCY, AssetType.INDEX
+
+# (name, exchange, currency, type, typical price) of what the simulated provider knows: the
+# demo's assets and well-known B3, US, crypto and index symbols. Like Yahoo, it answers
+# "unknown ticker" for anything else (a typo must not become an asset).
+INSTRUMENTS: dict[str, tuple[str, str, str, AssetType, float]] = {
+    # The demo's (seed-demo, make run).
+    "PETR4.SA": ("Petróleo Brasileiro S.A. - Petrobras", "SAO", "BRL", EQUITY, 37.5),
+    "VALE3.SA": ("Vale S.A.", "SAO", "BRL", EQUITY, 61.2),
+    "ITUB4.SA": ("Itaú Unibanco Holding S.A.", "SAO", "BRL", EQUITY, 33.1),
+    "BOVA11.SA": ("iShares Ibovespa Fundo de Índice", "SAO", "BRL", ETF, 124.8),
+    "AAPL": ("Apple Inc.", "NMS", "USD", EQUITY, 189.9),
+    "BTC-USD": ("Bitcoin USD", "CCC", "USD", CRYPTO, 61250.0),
+    "^BVSP": ("IBOVESPA", "SAO", "BRL", INDEX, 128000.0),
+    # B3: shares, units and real-estate funds (FIIs).
+    "BBDC4.SA": ("Banco Bradesco S.A.", "SAO", "BRL", EQUITY, 14.5),
+    "BBAS3.SA": ("Banco do Brasil S.A.", "SAO", "BRL", EQUITY, 27.0),
+    "ITSA4.SA": ("Itaúsa S.A.", "SAO", "BRL", EQUITY, 10.5),
+    "SANB11.SA": ("Banco Santander (Brasil) S.A.", "SAO", "BRL", EQUITY, 28.0),
+    "BPAC11.SA": ("Banco BTG Pactual S.A.", "SAO", "BRL", EQUITY, 35.0),
+    "B3SA3.SA": ("B3 S.A. - Brasil, Bolsa, Balcão", "SAO", "BRL", EQUITY, 12.5),
+    "ABEV3.SA": ("Ambev S.A.", "SAO", "BRL", EQUITY, 13.2),
+    "WEGE3.SA": ("WEG S.A.", "SAO", "BRL", EQUITY, 45.0),
+    "ELET3.SA": ("Centrais Elétricas Brasileiras S.A. - Eletrobras", "SAO", "BRL", EQUITY, 40.0),
+    "EGIE3.SA": ("Engie Brasil Energia S.A.", "SAO", "BRL", EQUITY, 40.0),
+    "TAEE11.SA": ("Transmissora Aliança de Energia Elétrica S.A.", "SAO", "BRL", EQUITY, 36.0),
+    "SUZB3.SA": ("Suzano S.A.", "SAO", "BRL", EQUITY, 55.0),
+    "KLBN11.SA": ("Klabin S.A.", "SAO", "BRL", EQUITY, 20.0),
+    "GGBR4.SA": ("Gerdau S.A.", "SAO", "BRL", EQUITY, 18.0),
+    "PRIO3.SA": ("PRIO S.A.", "SAO", "BRL", EQUITY, 42.0),
+    "RENT3.SA": ("Localiza Rent a Car S.A.", "SAO", "BRL", EQUITY, 45.0),
+    "EMBR3.SA": ("Embraer S.A.", "SAO", "BRL", EQUITY, 60.0),
+    "JBSS3.SA": ("JBS S.A.", "SAO", "BRL", EQUITY, 35.0),
+    "RADL3.SA": ("Raia Drogasil S.A.", "SAO", "BRL", EQUITY, 25.0),
+    "LREN3.SA": ("Lojas Renner S.A.", "SAO", "BRL", EQUITY, 15.0),
+    "MGLU3.SA": ("Magazine Luiza S.A.", "SAO", "BRL", EQUITY, 9.0),
+    "VIVT3.SA": ("Telefônica Brasil S.A.", "SAO", "BRL", EQUITY, 50.0),
+    "HGLG11.SA": ("CSHG Logística Fundo de Investimento Imobiliário", "SAO", "BRL", EQUITY, 160.0),
+    "KNRI11.SA": (
+        "Kinea Renda Imobiliária Fundo de Investimento Imobiliário",
+        "SAO",
+        "BRL",
+        EQUITY,
+        150.0,
+    ),
+    "MXRF11.SA": ("Maxi Renda Fundo de Investimento Imobiliário", "SAO", "BRL", EQUITY, 10.0),
+    "XPML11.SA": ("XP Malls Fundo de Investimento Imobiliário", "SAO", "BRL", EQUITY, 105.0),
+    # B3 ETFs.
+    "IVVB11.SA": ("iShares S&P 500 Fundo de Investimento em Cotas", "SAO", "BRL", ETF, 330.0),
+    "SMAL11.SA": ("iShares BM&FBovespa Small Cap Fundo de Índice", "SAO", "BRL", ETF, 100.0),
+    "HASH11.SA": ("Hashdex Nasdaq Crypto Index Fundo de Índice", "SAO", "BRL", ETF, 60.0),
+    # United States: shares, ADRs and ETFs.
+    "MSFT": ("Microsoft Corporation", "NMS", "USD", EQUITY, 420.0),
+    "GOOGL": ("Alphabet Inc.", "NMS", "USD", EQUITY, 170.0),
+    "AMZN": ("Amazon.com, Inc.", "NMS", "USD", EQUITY, 185.0),
+    "NVDA": ("NVIDIA Corporation", "NMS", "USD", EQUITY, 120.0),
+    "META": ("Meta Platforms, Inc.", "NMS", "USD", EQUITY, 500.0),
+    "TSLA": ("Tesla, Inc.", "NMS", "USD", EQUITY, 220.0),
+    "NFLX": ("Netflix, Inc.", "NMS", "USD", EQUITY, 650.0),
+    "BRK-B": ("Berkshire Hathaway Inc.", "NYQ", "USD", EQUITY, 420.0),
+    "JPM": ("JPMorgan Chase & Co.", "NYQ", "USD", EQUITY, 200.0),
+    "V": ("Visa Inc.", "NYQ", "USD", EQUITY, 275.0),
+    "KO": ("The Coca-Cola Company", "NYQ", "USD", EQUITY, 62.0),
+    "JNJ": ("Johnson & Johnson", "NYQ", "USD", EQUITY, 155.0),
+    "WMT": ("Walmart Inc.", "NYQ", "USD", EQUITY, 70.0),
+    "VALE": ("Vale S.A. ADR", "NYQ", "USD", EQUITY, 11.0),
+    "ITUB": ("Itaú Unibanco Holding S.A. ADR", "NYQ", "USD", EQUITY, 6.5),
+    "SPY": ("SPDR S&P 500 ETF Trust", "PCX", "USD", ETF, 550.0),
+    "IVV": ("iShares Core S&P 500 ETF", "PCX", "USD", ETF, 550.0),
+    "VOO": ("Vanguard S&P 500 ETF", "PCX", "USD", ETF, 505.0),
+    "QQQ": ("Invesco QQQ Trust", "NMS", "USD", ETF, 480.0),
+    # Crypto and indexes.
+    "ETH-USD": ("Ethereum USD", "CCC", "USD", CRYPTO, 3000.0),
+    "SOL-USD": ("Solana USD", "CCC", "USD", CRYPTO, 150.0),
+    "^GSPC": ("S&P 500", "SNP", "USD", INDEX, 5500.0),
+    "^IXIC": ("NASDAQ Composite", "NIM", "USD", INDEX, 17500.0),
+    "^DJI": ("Dow Jones Industrial Average", "DJI", "USD", INDEX, 40000.0),
 }
+
+# Currencies whose pairs it quotes (`USDBRL=X`, `EURUSD=X`, any two of these), by their value in
+# reais; pairs into BRL come first (searching "USD" finds USDBRL=X before USDEUR=X).
+CURRENCY_VALUES: dict[str, float] = {
+    "BRL": 1.0,
+    "USD": 5.05,
+    "EUR": 5.55,
+    "GBP": 6.4,
+    "CHF": 5.75,
+    "JPY": 0.0335,
+    "CAD": 3.7,
+    "AUD": 3.3,
+    "CNY": 0.7,
+}
+FX_PAIRS: dict[str, tuple[str, str, str, AssetType, float]] = {
+    f"{base}{quote}=X": (
+        f"{base}/{quote}",
+        "CCY",
+        quote,
+        AssetType.CURRENCY,
+        CURRENCY_VALUES[base] / CURRENCY_VALUES[quote],
+    )
+    for quote in CURRENCY_VALUES
+    for base in CURRENCY_VALUES
+    if base != quote
+}
+
+CATALOG = {**INSTRUMENTS, **FX_PAIRS}
 
 # ticker -> (months with an ex date, share of that day's close paid per share)
 DIVIDENDS: dict[str, tuple[frozenset[int], Decimal]] = {
@@ -69,11 +165,10 @@ def _unit(*parts: object) -> float:
 
 
 def _describe(ticker: str) -> tuple[str, str, str, AssetType, float]:
-    if ticker in CATALOG:
+    try:
         return CATALOG[ticker]
-    currency = "BRL" if ticker.endswith(".SA") else "USD"
-    exchange = "SAO" if currency == "BRL" else "NMS"
-    return f"{ticker} (simulated)", exchange, currency, AssetType.EQUITY, 10 + 190 * _unit(ticker)
+    except KeyError:
+        raise UnknownTickerError() from None
 
 
 def _close(ticker: str, day: date) -> Decimal:
@@ -146,6 +241,18 @@ def _dividends(ticker: str, start: date, end: date) -> list[DividendEvent]:
     return events
 
 
+def _search_rank(needle: str, ticker: str, name: str) -> int | None:
+    """0: the symbol itself, 1: a symbol starting with the query, 2: one containing it, 3: a
+    name containing it; None: no match."""
+    if ticker == needle:
+        return 0
+    if ticker.startswith(needle):
+        return 1
+    if needle in ticker:
+        return 2
+    return 3 if needle in name.upper() else None
+
+
 class SimulatedProvider:
     source = "simulated"
 
@@ -173,23 +280,34 @@ class SimulatedProvider:
         )
 
     async def history(self, ticker: str, *, start: date, end: date) -> PriceHistory:
+        currency = _describe(ticker)[2]
         return PriceHistory(
             closes=[
                 DailyClose(date=day, close=_close(ticker, day)) for day in _weekdays(start, end)
             ],
             dividends=_dividends(ticker, start, end),
             splits=_splits(ticker, start, end),
-            currency=_describe(ticker)[2],
+            currency=currency,
         )
 
     async def search(self, query: str, *, limit: int) -> list[SearchHit]:
+        """Known tickers only: the symbol itself first, then symbols starting with the query,
+        then symbols and names containing it."""
         needle = query.strip().upper()
-        found = [
-            SearchHit(ticker=t, name=n, exchange=e, asset_type=k, source="simulated")
-            for t, (n, e, _, k, _) in CATALOG.items()
-            if needle in t or needle in n.upper()
-        ]
-        return found[:limit]
+        ranked = sorted(
+            (rank, position, ticker)
+            for position, (ticker, (name, *_)) in enumerate(CATALOG.items())
+            if (rank := _search_rank(needle, ticker, name)) is not None
+        )
+        hits = []
+        for *_, ticker in ranked[:limit]:
+            name, exchange, _, kind, _ = CATALOG[ticker]
+            hits.append(
+                SearchHit(
+                    ticker=ticker, name=name, exchange=exchange, asset_type=kind, source="simulated"
+                )
+            )
+        return hits
 
     async def close(self) -> None:
         return None
