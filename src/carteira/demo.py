@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -179,7 +179,46 @@ def _ledger(rng: random.Random, today: date, market: DemoMarket) -> list[dict[st
             "amount": Decimal(rng.randint(1, 5) * 500),
         }
     )
-    return sorted(entries, key=lambda e: e["date"])
+    return _with_cash_for_every_payment(sorted(entries, key=lambda e: e["date"]))
+
+
+JCP_NET = Decimal("0.80")  # a JCP's share left after the withholding in force, whatever its date
+
+
+def _with_cash_for_every_payment(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A client tops up the account before paying from it: a deposit, on the day, of what a
+    purchase, fee or withdrawal would otherwise overdraw (rounded up to the next thousand),
+    so no demo client shows a negative balance."""
+    cash = Decimal(0)
+    ledger: list[dict[str, Any]] = []
+    for entry in entries:
+        move = _cash_move(entry)
+        if move < 0 and cash + move < 0:
+            shortfall = -(cash + move)
+            top_up = (shortfall / 1000).to_integral_value(rounding=ROUND_CEILING) * 1000
+            ledger.append({"kind": "deposit", "date": entry["date"], "amount": top_up})
+            cash += top_up
+        cash += move
+        ledger.append(entry)
+    return ledger
+
+
+def _cash_move(entry: dict[str, Any]) -> Decimal:
+    """What an entry of the demo does to its cash in reais."""
+    kind = entry["kind"]
+    if kind in {"buy", "sell"}:
+        if entry.get("settlement") != "cash":
+            return Decimal(0)
+        gross: Decimal = entry["quantity"] * entry["price"]
+        fees: Decimal = entry["fees"]
+        return -(gross + fees) if kind == "buy" else gross - fees
+    if kind in {"fee", "withdrawal"}:
+        return Decimal(-entry["amount"])
+    if kind == "deposit":
+        return Decimal(entry["amount"])
+    if kind == "jcp":
+        return Decimal(entry["amount"] * JCP_NET)
+    return Decimal(0)
 
 
 async def _demo_market(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from itertools import pairwise
 
 import asyncpg
@@ -226,6 +227,8 @@ async def test_cli_seed_demo_is_idempotent(settings, as_admin):
         assert all(e["source"] == "provider" for e in ledger if e["kind"] in {"dividend", "split"})
         positions = await as_admin.get(f"/clients/{client['id']}/positions")
         assert positions.status_code == 200
+        # A coherent office: no demo client is overdrawn (three of six were).
+        assert all(Decimal(c["balance"]) >= 0 for c in positions.json()["cash"])
         # Valued on one split basis: no day of the series moves like a split.
         series = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["series"]
         growth = [1 + p["cumulative_twr_pct"] / 100 for p in series if p["cumulative_twr_pct"]]

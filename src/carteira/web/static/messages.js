@@ -37,6 +37,7 @@ export const ERRORS = {
   redis_unavailable: "O cache está indisponível; tente de novo em instantes.",
   internal_error: "Erro interno do servidor; tente de novo.",
   not_ready: "O servidor ainda não está pronto.",
+  host_not_allowed: "Este endereço não é um dos nomes aceitos pelo servidor.",
   too_many_exports: "Há downloads demais em andamento; aguarde um terminar.",
   // auth
   invalid_credentials: "E-mail ou senha incorretos.",

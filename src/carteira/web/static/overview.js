@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { shareChart } from "./charts.js";
 import { $, h, setText } from "./dom.js";
-import { assetType, integer, money } from "./format.js";
+import { assetType, date, integer, money } from "./format.js";
 
 let shown = null; // {year, month} of the captação on screen
 let loads = 0;
@@ -41,8 +41,11 @@ async function loadAum() {
     value: row.value,
   })), { label: "Patrimônio por tipo de ativo", currency });
   const notes = [];
-  if (aum.prices_missing.length) notes.push("Sem cotação (fora do total): " + aum.prices_missing.join(", ") + ".");
-  if (aum.fx_missing.length) notes.push("Sem câmbio para: " + aum.fx_missing.join(", ") + ".");
+  const stale = (list) => list.map((p) => `${p.name} (${date(p.as_of)})`).join(", ");
+  if (aum.prices_stale.length) notes.push("Cotação defasada, pelo último fechamento: " + stale(aum.prices_stale) + ".");
+  if (aum.fx_stale.length) notes.push("Câmbio defasado, pela última taxa: " + stale(aum.fx_stale) + ".");
+  if (aum.prices_missing.length) notes.push("Sem preço algum (fora do total): " + aum.prices_missing.join(", ") + ".");
+  if (aum.fx_missing.length) notes.push("Sem câmbio algum (fora do total): " + aum.fx_missing.join(", ") + ".");
   $("aum-notes").textContent = notes.join(" ");
   $("aum-notes").hidden = !notes.length;
 }
