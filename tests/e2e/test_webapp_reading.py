@@ -223,6 +223,27 @@ async def test_an_admin_reads_the_office_in_portuguese(
     assert set(lost) == {"—"}
     assert gained
     assert all(shown.endswith("%") for shown in gained)
+    # The statement's top: % do CDI and proventos for each period, a total row per year.
+    performance = (
+        await as_admin.get(f"/clients/{book.ana['id']}/performance?benchmarks=CDI,IBOV")
+    ).json()
+    periods = await page.eval_on_selector_all(
+        "#periods tr",
+        """rows => rows.map(r => [r.dataset.period, r.querySelector(".of-cdi").textContent,
+                                   r.querySelector(".income").dataset.value])""",
+    )
+    assert [period for period, _, _ in periods] == ["month", "ytd", "12m", "inception"]
+    for period, shown, income in periods:
+        ratio = performance["pct_of_cdi_periods"][period]
+        assert shown == ("—" if ratio is None else f"{ratio:.2f}%".replace(".", ",")), period
+        assert income == (performance["income"][period]["net"] or "")
+    years = await page.eval_on_selector_all(
+        "#monthly tr.year-total",
+        "rows => rows.map(r => [r.dataset.year, r.querySelector('.portfolio').dataset.value])",
+    )
+    assert years == [
+        [str(row["year"]), str(row["portfolio_pct"])] for row in reversed(performance["yearly"])
+    ]
     for notes in ("#perf-notes", "#summary-notes"):
         said = await page.text_content(notes) or ""
         assert not ENGLISH.search(said), said

@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { lineChart, shareChart } from "./charts.js";
 import { $, h } from "./dom.js";
-import { DASH, assetType, money, month, pct, pctOfCdi, quantity } from "./format.js";
+import { DASH, assetType, date, money, month, pct, pctOfCdi, quantity } from "./format.js";
 import { initLedger, loadLedger, showLedger } from "./ledger.js";
 import { benchmarkNote, xirrNote } from "./messages.js";
 import { initReview, loadReview, showReview } from "./review.js";
@@ -85,20 +85,46 @@ function drawSummary(p) {
     kpi("Patrimônio", money(t.value, cur), t.value, "kpi-main"),
     kpi("Aportes líquidos", money(t.invested, cur), t.invested),
     kpi("Resultado", money(t.pnl, cur), t.pnl, signed(t.pnl)),
+    kpi("Ganho de capital", money(t.capital_gain, cur), t.capital_gain, signed(t.capital_gain)),
+    kpi("Proventos líquidos", money(t.income, cur), t.income),
     kpi("Rentabilidade (TWR)", pct(p.twr_pct, { sign: true }), p.twr_pct, signed(p.twr_pct)),
-    kpi("% do CDI", ofCdi, ofCdi === DASH ? "" : p.pct_of_cdi),
+    kpi("% do CDI desde o início", ofCdi, ofCdi === DASH ? "" : p.pct_of_cdi),
     kpi("TIR a.a. (XIRR)", pct(p.xirr_pct, { sign: true }), p.xirr_pct, signed(p.xirr_pct)),
     kpi("Volatilidade a.a.", pct(p.volatility_pct), p.volatility_pct),
     kpi("Maior queda", pct(p.max_drawdown_pct), p.max_drawdown_pct),
     kpi("Variação no dia", money(t.day_change, cur), t.day_change, signed(t.day_change)),
   );
+  drawPeriods(p, cdi);
   const notes = [];
+  if (p.as_of && p.as_of !== p.end) notes.push(`Rentabilidade até o fechamento de ${date(p.as_of)}.`);
   if (p.xirr_pct === null && p.xirr_note_code) notes.push(`TIR não calculada: ${xirrNote(p.xirr_note_code)}.`);
   if (p.prices_missing.length) notes.push("Sem preço em alguns dias para: " + [...new Set(p.prices_missing.map((g) => g.ticker))].join(", ") + ".");
   if (p.fx_missing.length) notes.push("Sem câmbio em alguns dias para: " + [...new Set(p.fx_missing.map((g) => g.currency))].join(", ") + ".");
   if (p.prices_unavailable) notes.push("Cotação ao vivo indisponível: usado o último fechamento.");
   $("summary-notes").textContent = notes.join(" ");
   $("summary-notes").hidden = !notes.length;
+}
+
+// The statement's top table: each period's return beside CDI and IBOVESPA, % do CDI ("—" when
+// it means nothing) and the proventos received in it.
+function drawPeriods(p, cdi) {
+  const ibov = p.benchmarks.find((b) => b.code === "IBOV");
+  const cur = p.currency;
+  $("periods").replaceChildren(...Object.entries(PERIOD_NAMES).map(([period, name]) => {
+    const cdiPct = cdi ? cdi.periods[period] : null;
+    const ofCdi = pctOfCdi((p.pct_of_cdi_periods || {})[period] ?? null, p.periods[period], cdiPct);
+    const income = (p.income || {})[period] || { gross: null, withheld: null, net: null };
+    return h("tr", { data: { period } },
+      h("th", { scope: "row" }, name[0].toUpperCase() + name.slice(1)),
+      cell("Carteira", { class: "num portfolio " + signed(p.periods[period]) }, pct(p.periods[period], { sign: true })),
+      cell("CDI", { class: "num" }, pct(cdiPct)),
+      cell("IBOV", { class: "num" }, pct(ibov ? ibov.periods[period] : null)),
+      cell("% do CDI", { class: "num of-cdi" }, ofCdi),
+      cell("Proventos brutos", { class: "num" }, money(income.gross, cur)),
+      cell("IR retido", { class: "num" }, money(income.withheld, cur)),
+      cell("Proventos líquidos", { class: "num income", data: { value: income.net ?? "" } }, money(income.net, cur)),
+    );
+  }));
 }
 
 // The close each period is measured from (as the API measures its `periods`).
@@ -155,17 +181,27 @@ function drawPerformance(p) {
   $("perf-notes").hidden = !notes.length;
 }
 
+// The month x year table, newest first, each year closed by its total row.
 function drawMonthly(p) {
-  const rows = [...p.monthly].reverse().map((row) => {
+  const line = (label, row, attrs) => {
     const ofCdi = pctOfCdi(row.pct_of_cdi, row.portfolio_pct, row.benchmarks.CDI);
-    return h("tr", { data: { month: row.month } },
-      h("th", { scope: "row" }, month(row.month)),
+    return h("tr", attrs,
+      h("th", { scope: "row" }, label),
       cell("Carteira", { class: "num portfolio " + signed(row.portfolio_pct), data: { value: row.portfolio_pct ?? "" } }, pct(row.portfolio_pct)),
       cell("CDI", { class: "num" }, pct(row.benchmarks.CDI)),
       cell("IBOV", { class: "num" }, pct(row.benchmarks.IBOV)),
       cell("% do CDI", { class: "num of-cdi", data: { value: ofCdi === DASH ? "" : row.pct_of_cdi } }, ofCdi),
     );
-  });
+  };
+  const years = new Map((p.yearly || []).map((row) => [String(row.year), row]));
+  const rows = [];
+  let year = null;
+  for (const row of [...p.monthly].reverse()) {
+    const its = row.month.slice(0, 4);
+    if (its !== year && years.has(its)) rows.push(line(`Ano ${its}`, years.get(its), { class: "year-total", data: { year: its } }));
+    year = its;
+    rows.push(line(month(row.month), row, { data: { month: row.month } }));
+  }
   $("monthly").replaceChildren(...rows);
 }
 
