@@ -65,3 +65,76 @@ class AssetDetails(BaseModel):
     currency: Currency = ""
     asset_type: AssetType = AssetType.OTHER
     sector: ShortLabel | None = None
+
+
+# ---- instruments beyond tickers ------------------------------------------------------------
+#
+# A Brazilian book is mostly renda fixa and funds. Each asset has a kind; each kind has its price
+# source behind the one quotes/history interface (`MarketData.quote`, `MarketData.history`), so
+# the modules that value positions never learn about kinds. The terms below live with the asset
+# (the `assets` module stores them as entered); pricing reads them through the
+# `InstrumentLookup` the application wires in at start-up (pricing/sources.py).
+
+
+class AssetKind(StrEnum):
+    LISTED = "listed"  # a Yahoo symbol (or the simulated provider's)
+    FIXED_INCOME = "fixed_income"  # accrued on the curve from the SGS rates stored
+    TREASURY = "treasury"  # Tesouro Direto at the PU of Tesouro Transparente's daily file
+    FUND = "fund"  # the quota of CVM's daily report
+
+
+class AssetClass(StrEnum):
+    """How an office groups money (AUM, positions, statements)."""
+
+    POS_FIXADO = "pos_fixado"  # CDI/SELIC indexed, Tesouro Selic
+    PREFIXADO = "prefixado"
+    INFLACAO = "inflacao"  # IPCA
+    FUNDOS_RF = "fundos_rf"
+    MULTIMERCADO = "multimercado"
+    ACOES = "acoes"  # listed BR equities and units
+    FIIS = "fiis"
+    ETFS = "etfs"
+    EXTERIOR = "exterior"  # listed in a foreign currency
+    CRIPTO = "cripto"
+    CAIXA = "caixa"
+
+
+class Product(StrEnum):
+    CDB = "CDB"
+    LCI = "LCI"
+    LCA = "LCA"
+    LC = "LC"
+    CRI = "CRI"
+    CRA = "CRA"
+    DEBENTURE = "DEBENTURE"
+    DEBENTURE_INCENTIVADA = "DEBENTURE_INCENTIVADA"
+
+
+class Indexer(StrEnum):
+    CDI = "CDI"
+    SELIC = "SELIC"
+    IPCA = "IPCA"
+    PRE = "PRE"
+
+
+class RateMode(StrEnum):
+    PCT_OF_INDEX = "pct_of_index"  # 110 % do CDI
+    INDEX_PLUS = "index_plus"  # CDI + 1.5 %, IPCA + 6 %
+    FIXED = "fixed"  # prefixado 12.5 % a.a.
+
+
+class TreasuryTitle(StrEnum):
+    SELIC = "Tesouro Selic"
+    PREFIXADO = "Tesouro Prefixado"
+    IPCA = "Tesouro IPCA+"
+    IPCA_JUROS = "Tesouro IPCA+ com Juros Semestrais"
+    PREFIXADO_JUROS = "Tesouro Prefixado com Juros Semestrais"
+    RENDA = "Tesouro Renda+ Aposentadoria Extra"
+    EDUCA = "Tesouro Educa+"
+
+
+class FundClass(StrEnum):
+    RENDA_FIXA = "renda_fixa"
+    MULTIMERCADO = "multimercado"
+    ACOES = "acoes"
+    CAMBIAL = "cambial"
