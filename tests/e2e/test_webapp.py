@@ -342,9 +342,9 @@ async def test_admin_finds_a_client_and_records_a_sale_and_a_dividend(
         await dt.text_content(): await dt.evaluate("n => n.nextElementSibling.dataset.value")
         for dt in await page.query_selector_all("#summary dt")
     }
-    assert float(kpis["% do CDI"]) == performance["pct_of_cdi"]
+    assert float(kpis["% do CDI desde o início"]) == performance["pct_of_cdi"]
     assert kpis["Patrimônio"] == performance["totals"]["value"]
-    assert await page.locator("#monthly tr").count() == len(performance["monthly"])
+    assert await page.locator("#monthly tr[data-month]").count() == len(performance["monthly"])
     assert await page.locator("#positions tr").count() == len(positions["positions"])
 
     # Statements download with the session cookie alone.
