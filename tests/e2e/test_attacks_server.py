@@ -340,7 +340,9 @@ async def test_trickling_readers_give_their_export_slots_back(
                     if r.status == 200:
                         body = await r.read()  # a normal reader takes the whole file
                         break
-                assert time.monotonic() - started < 15, "the trickling readers kept the slots"
+                # Far below the 300 s the slots were held before, and loose enough for a
+                # loaded machine (the cut needs the server to produce rows as well).
+                assert time.monotonic() - started < 60, "the trickling readers kept the slots"
                 await asyncio.sleep(0.2)
         for trickle, raw in zip(trickles, slow, strict=True):
             trickle.cancel()
