@@ -161,6 +161,12 @@ export const ISSUES = {
   cpf_format: "O CPF deve ter 11 dígitos (ex.: 123.456.789-09).",
   cpf_invalid: "CPF inválido.",
   cpf_check_digits: "CPF inválido: os dígitos verificadores não conferem.",
+  cnpj_format: "O CNPJ deve ter 14 caracteres (ex.: 11.222.333/0001-81).",
+  cnpj_check_digits: "CNPJ inválido: os dígitos verificadores não conferem.",
+  maturity_not_after_issue: (c) => (c.maturity && c.issue
+    ? `O vencimento (${date(c.maturity)}) deve ser depois da emissão (${date(c.issue)}).`
+    : "O vencimento deve ser depois da emissão."),
+  rate_mode_indexer: "Forma de remuneração incompatível com o indexador: CDI e SELIC aceitam % do índice ou índice + taxa; IPCA, índice + taxa; prefixado, taxa fixa.",
   phone_format: "O telefone deve ter de 8 a 20 dígitos; + ( ) - e espaços são aceitos.",
   password_too_long: (c) => `A senha deve ter no máximo ${c.bytes} bytes.`,
   password_common: "Esta senha é uma das mais usadas; escolha outra.",
