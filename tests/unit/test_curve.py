@@ -33,7 +33,8 @@ CDI_APRIL = Rates(daily=[(day, HIGH if day.day <= 15 else LOW) for day in APRIL]
 
 def test_the_month_has_the_days_the_vectors_assume():
     assert len(APRIL) == 20
-    assert date(2026, 4, 3) not in APRIL and date(2026, 4, 21) not in APRIL
+    assert date(2026, 4, 3) not in APRIL
+    assert date(2026, 4, 21) not in APRIL
 
 
 def test_110_pct_of_cdi_over_a_month_with_holidays():
@@ -166,7 +167,8 @@ def test_an_estimated_ipca_is_no_final_price():
     assert curve.redemption(ipca, Rates(monthly=known)) is None
     known |= {date(2026, 10, 1): Decimal("0.09"), date(2026, 11, 1): Decimal("0.1")}
     final = curve.redemption(ipca, Rates(monthly=known))
-    assert final is not None and final.estimated is False
+    assert final is not None
+    assert final.estimated is False
 
 
 @pytest.mark.parametrize(
