@@ -18,7 +18,7 @@ from carteira.core.calendar import business_days
 from carteira.core.jobs import JobQueue
 from carteira.pricing import service as pricing
 from carteira.pricing.bcb import CDI, IPCA
-from tests.factories import make_asset
+from tests.factories import make_asset, make_client
 from tests.integration.test_jobs import run_jobs
 
 # CDI as the SGS publishes it in April 2026: every banking business day but Good Friday
@@ -507,3 +507,36 @@ async def test_quotes_of_instruments_are_cached_single_flight_and_stale_when_the
     stale = await market.quote(cdb["ticker"], fresh_for=1)
     assert (stale.price, stale.stale) == (Decimal("1011.81345437"), True)
 
+
+async def test_a_client_holding_only_a_110_pct_cdi_cdb_shows_110_pct_of_cdi(
+    as_admin, as_reader, settings, bcb, yahoo
+):
+    bcb.add_series(CDI, CDI_APRIL)
+    cdb = await register(as_admin, CDB)
+    await run_jobs(settings)
+    client = await make_client(as_admin)
+    r = await as_admin.post(
+        f"/clients/{client['id']}/transactions",
+        json={"kind": "buy", "date": "2026-04-01", "asset_id": cdb["id"], "amount": "10000"},
+    )
+    assert r.status_code == 201, r.text
+    asked_sgs, asked_yahoo = len(bcb.calls), yahoo.count()
+    r = await as_reader.get(
+        f"/clients/{client['id']}/performance", params={"end": "2026-05-04", "benchmarks": "CDI"}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    # From 1 April's close (the buy, at the face value) to 4 May's: the CDB accrues 110 % of
+    # each of the 20 rates published in April, the CDI 100 % of the same 20.
+    cdb_growth = (1 + 0.00054266 * 1.1) ** 10 * (1 + 0.00052531 * 1.1) ** 10 - 1
+    cdi_growth = 1.00054266**10 * 1.00052531**10 - 1
+    assert body["as_of"] == "2026-05-04"
+    assert body["twr_pct"] == pytest.approx(cdb_growth * 100, abs=1e-6)
+    assert body["benchmarks"][0]["twr_pct"] == pytest.approx(cdi_growth * 100, abs=1e-6)
+    assert body["pct_of_cdi"] == pytest.approx(cdb_growth / cdi_growth * 100, rel=1e-6)
+    assert 110 < body["pct_of_cdi"] < 110.1  # gross: a touch above 110 from compounding
+    assert body["prices_missing"] == []
+    # The walk read the stored closes: no provider was asked for any day's price (the SGS at
+    # most once, for the benchmark's window before the CDB's issue).
+    assert yahoo.count() == asked_yahoo
+    assert len(bcb.calls) - asked_sgs <= 1
