@@ -71,6 +71,8 @@ async def test_a_cdb_is_registered_backfilled_from_its_issue_and_quoted_on_the_c
     )
     assert (cdb["currency"], cdb["asset_type"]) == ("BRL", "OTHER")
     assert cdb["terms"] == {**CDB, "face_value": "1000"}
+    listed = (await as_reader.get("/assets", params={"search": "CDB-"})).json()["items"]
+    assert listed == [cdb]
     queued = (await as_admin.get(f"/jobs/backfill:{cdb['id']}:2026-04-01")).json()
     assert (queued["status"], queued["function"]) == ("queued", "backfill_asset")
 
@@ -222,11 +224,15 @@ async def test_treasury_and_fund_registration(as_admin):
         },
     )
     assert (named["name"], named["asset_class"]) == ("Fundo RF", "fundos_rf")
-    # The same title and maturity, the same fund: the same instrument, registered once.
-    again = await as_admin.post(
-        "/assets", json={"kind": "fund", "cnpj": "11222333000181", "fund_class": "multimercado"}
-    )
-    assert (again.status_code, again.json()["code"]) == (409, "ticker_taken")
+    # The same title and maturity, the same fund (whatever name or class is given): the same
+    # instrument, registered once.
+    for body in (
+        {"kind": "fund", "cnpj": "11222333000181", "fund_class": "multimercado"},
+        {"kind": "fund", "cnpj": "11222333000181", "name": "Outro", "fund_class": "acoes"},
+        {"kind": "treasury", "title": "Tesouro Selic", "maturity_date": "2029-03-01"},
+    ):
+        again = await as_admin.post("/assets", json=body)
+        assert (again.status_code, again.json()["code"]) == (409, "ticker_taken")
 
 
 async def test_generated_tickers_are_unique(as_admin):

@@ -353,12 +353,15 @@ def _masked_cnpj(cnpj: str) -> str:
     return f"{cnpj[:2]}.{cnpj[2:5]}.{cnpj[5:8]}/{cnpj[8:12]}-{cnpj[12:]}"
 
 
-async def _free_ticker(base: str, stored_terms: dict[str, Any]) -> str:
-    """`base`, or `base-N` when another instrument with other terms has it; the same terms
-    registered again are the same instrument (409)."""
+async def _free_ticker(base: str, terms: InstrumentTerms) -> str:
+    """`base`, or for a fixed income `base-N` when another paper with other terms (another
+    issue) has it. The same terms registered again are the same instrument (409), and so is a
+    Tesouro title of the same maturity or a fund of the same CNPJ, whatever else is given."""
+    stored_terms = terms.model_dump(mode="json")
     taken = await Asset.filter(ticker__startswith=base).values("ticker", "terms")
     for row in taken:
-        if row["terms"] == stored_terms:
+        same_paper = row["terms"] == stored_terms
+        if same_paper or (row["ticker"] == base and not isinstance(terms, FixedIncomeTerms)):
             raise TickerTakenError(f"This instrument is already registered as {row['ticker']}.")
     names = {row["ticker"] for row in taken}
     for candidate in (base, *(f"{base}-{n}" for n in range(2, MAX_SUFFIX + 1))):
@@ -379,8 +382,7 @@ async def register_instrument(
     generated (readable, unique), its class and tax exemption set by the product; its closes
     backfilled from its issue (fixed income) in the background."""
     registration = registration_of(terms)
-    stored_terms = terms.model_dump(mode="json")
-    ticker = await _free_ticker(registration.base_ticker, stored_terms)
+    ticker = await _free_ticker(registration.base_ticker, terms)
     try:
         async with atomic():
             asset = await audit.audited_create(
@@ -392,7 +394,7 @@ async def register_instrument(
                     kind=AssetKind(terms.kind),
                     asset_class=registration.asset_class,
                     tax_exempt=registration.tax_exempt,
-                    terms=stored_terms,
+                    terms=terms.model_dump(mode="json"),
                 ),
                 snapshot=_snapshot,
                 entity=ENTITY,
