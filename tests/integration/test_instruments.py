@@ -451,7 +451,7 @@ async def test_a_redemption_is_stored_at_maturity_with_the_final_unit_price(
     assert stored["2026-04-30"] == "1010.20337987"
     events = await pricing.asset_events(asset_ids=[short["id"]])
     assert [(e.kind, e.ex_date, e.amount) for e in events] == [
-        ("redemption", date(2026, 4, 30), Decimal("1010.20337987"))
+        (pricing.REDEMPTION, date(2026, 4, 30), Decimal("1010.20337987"))
     ]
     _, rows = await Tortoise.get_connection("default").execute_query(
         "SELECT source FROM asset_events WHERE asset_id = $1", [short["id"]]
