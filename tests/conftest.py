@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from tortoise import Tortoise
 
+from carteira.assets.service import InstrumentRegistry
 from carteira.auth.models import Role
 from carteira.core.config import Settings
 from carteira.core.database import apply_migrations
@@ -144,7 +145,9 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     request.getfixturevalue("fake_yahoo").reset()
     request.getfixturevalue("fake_bcb").reset()
     await app.state.market.close()
-    app.state.market = create_market_data(app.state.settings, app.state.redis)  # cold caches
+    app.state.market = create_market_data(  # cold caches
+        app.state.settings, app.state.redis, instruments=InstrumentRegistry(app.state.events)
+    )
     app.state.hub.market = app.state.market
     conn = Tortoise.get_connection("default")
     await conn.execute_script(

@@ -152,15 +152,17 @@ async def _with_services(
 ) -> T:
     """The ORM, a publish-only event bus (so CLI writes reach the running processes), market
     data and the job queue, as the API has them."""
+    from carteira.assets.service import InstrumentRegistry
     from carteira.core.events import EventBus
     from carteira.core.jobs import JobQueue
     from carteira.core.redis import create_redis
     from carteira.pricing.service import create_market_data
 
     redis = create_redis(settings)
-    market = create_market_data(settings, redis)
+    events = EventBus(redis)
+    market = create_market_data(settings, redis, instruments=InstrumentRegistry(events))
     try:
-        return await _with_orm(settings, lambda: work(EventBus(redis), market, JobQueue(redis)))
+        return await _with_orm(settings, lambda: work(events, market, JobQueue(redis)))
     finally:
         await market.close()
         await redis.aclose()

@@ -18,6 +18,7 @@ from carteira.activity.router import router as audit_router
 from carteira.allocations.router import allocations_router, clients_list_router
 from carteira.allocations.router import router as ledger_router
 from carteira.assets.router import router as assets_router
+from carteira.assets.service import InstrumentRegistry
 from carteira.auth.router import router as auth_router
 from carteira.auth.router import users_router
 from carteira.auth.sessions import SessionStore
@@ -72,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis
         app.state.events = events
         app.state.sessions = SessionStore(bus=events)
-        app.state.market = create_market_data(settings, redis)
+        app.state.market = create_market_data(
+            settings, redis, instruments=InstrumentRegistry(events)
+        )
         app.state.jobs = JobQueue(redis)
         app.state.exports = ExportLimiter(
             max_total=settings.export_max_concurrent, max_per_user=settings.export_max_per_user

@@ -18,6 +18,7 @@ from arq.connections import RedisSettings
 
 from carteira.allocations import tasks as ledger_tasks
 from carteira.assets import tasks as asset_tasks
+from carteira.assets.service import InstrumentRegistry
 from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
 from carteira.core.cron import parse_cron
@@ -73,8 +74,10 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
             serve_worker_metrics(settings.worker_metrics_port)
         if manage_orm:
             await init_orm(settings, role="worker")
-        ctx["market"] = create_market_data(settings, ctx["redis"])
         ctx["events"] = EventBus(ctx["redis"])  # publish-only: ticks, invalidations
+        ctx["market"] = create_market_data(
+            settings, ctx["redis"], instruments=InstrumentRegistry(ctx["events"])
+        )
         ctx["jobs"] = JobQueue(ctx["redis"])
         logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))
 

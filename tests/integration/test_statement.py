@@ -258,7 +258,8 @@ async def test_the_daily_cron_refreshes_the_series_in_use(as_admin, client, bcb,
 
     await performance(as_admin, client["id"], benchmarks="CDI")
     before = bcb.count()
-    ctx = {"market": app.state.market, "events": app.state.events}
+    jobs = JobQueue(app.state.redis)
+    ctx = {"market": app.state.market, "events": app.state.events, "jobs": jobs}
     result = await daily_benchmarks(ctx)
     assert set(result["values"]) == {"CDI"}
     assert bcb.count() > before

@@ -8,11 +8,16 @@ December (releases before 0.109 lacked those two). São Paulo's city holidays ar
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from carteira.core.calendar import business_days, is_business_day, previous_business_day
+from carteira.core.calendar import (
+    business_days,
+    is_business_day,
+    next_business_day,
+    previous_business_day,
+)
 
 
 @pytest.mark.parametrize(
@@ -103,3 +108,43 @@ def test_business_days_in_a_window():
 def test_an_unknown_market_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown market 'LSE'"):
         is_business_day(date(2024, 1, 2), market="LSE")  # type: ignore[arg-type]
+
+
+# ANBIMA's table of national banking holidays ("feriados nacionais"), as ANBIMA publishes it.
+ANBIMA_2024 = [
+    date(2024, 1, 1),  # Confraternização Universal
+    date(2024, 2, 12),  # Carnaval
+    date(2024, 2, 13),  # Carnaval
+    date(2024, 3, 29),  # Paixão de Cristo
+    date(2024, 4, 21),  # Tiradentes (a Sunday)
+    date(2024, 5, 1),  # Dia do Trabalho
+    date(2024, 5, 30),  # Corpus Christi
+    date(2024, 9, 7),  # Independência do Brasil (a Saturday)
+    date(2024, 10, 12),  # Nossa Sr.a Aparecida (a Saturday)
+    date(2024, 11, 2),  # Finados (a Saturday)
+    date(2024, 11, 15),  # Proclamação da República
+    date(2024, 11, 20),  # Dia Nacional de Zumbi e da Consciência Negra
+    date(2024, 12, 25),  # Natal
+]
+
+
+def test_anbima_holidays_are_anbimas_table():
+    days = business_days(date(2024, 1, 1), date(2024, 12, 31), market="ANBIMA")
+    year = [date(2024, 1, 1) + timedelta(days=n) for n in range(366)]
+    holidays_on_weekdays = {d for d in year if d.weekday() < 5} - set(days)
+    assert holidays_on_weekdays == {d for d in ANBIMA_2024 if d.weekday() < 5}
+
+
+def test_anbima_counts_what_b3_closes_on_its_own():
+    # 24 and 31 December are banking business days; B3 closes on both.
+    for day in (date(2025, 12, 24), date(2025, 12, 31)):
+        assert is_business_day(day, market="ANBIMA")
+        assert not is_business_day(day, market="B3")
+    # Ash Wednesday and Public Servant's Day (optional holidays) are business days too.
+    assert is_business_day(date(2026, 2, 18), market="ANBIMA")
+    assert is_business_day(date(2026, 10, 28), market="ANBIMA")
+    # 21 business days from 15 December 2025, by hand: 15-19, 22-24, 26, 29-31 Dec (12),
+    # 2 Jan (13), 5-9 (18), 12-14 (21) -> the 21st is 14 January 2026.
+    days = business_days(date(2025, 12, 15), date(2026, 1, 14), market="ANBIMA")
+    assert (len(days), days[-1]) == (21, date(2026, 1, 14))
+    assert next_business_day(date(2025, 12, 31), market="ANBIMA") == date(2026, 1, 2)

@@ -27,6 +27,18 @@ class AmountOutOfRangeError(InvalidInputError):
     message = "This would take a figure of the ledger beyond what it keeps: nothing was written."
 
 
+class NoPriceOnDateError(InvalidInputError):
+    """A trade by amount without a price, on a date the asset has no close for."""
+
+    code = "no_price_on_date"
+    message = "The asset has no close on this date: give the unit price."
+
+
+class QuantityTooSmallError(InvalidInputError):
+    code = "quantity_too_small"
+    message = "This amount buys less than the smallest quantity kept (0.00000001)."
+
+
 class InvalidPatchError(InvalidInputError):
     code = "invalid_patch"
     message = "These fields do not apply to this kind of transaction."

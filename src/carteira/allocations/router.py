@@ -13,7 +13,9 @@ from carteira.allocations.exceptions import (
     CurrencyNotHeldError,
     InsufficientQuantityError,
     InvalidPatchError,
+    NoPriceOnDateError,
     NothingToReviewError,
+    QuantityTooSmallError,
     TooManyToRankError,
     TransactionNotFoundError,
 )
@@ -93,7 +95,14 @@ async def transactions_list(
 
 
 @router.post("/transactions", response_model=TransactionWritten, status_code=HTTPStatus.CREATED)
-@raises(InsufficientQuantityError, AmountOutOfRangeError, UnknownAssetError, *TICKER_LOOKUP_ERRORS)
+@raises(
+    InsufficientQuantityError,
+    AmountOutOfRangeError,
+    UnknownAssetError,
+    NoPriceOnDateError,
+    QuantityTooSmallError,
+    *TICKER_LOOKUP_ERRORS,
+)
 async def transactions_create(
     client_id: PathId,
     body: Annotated[TransactionIn, Body()],
@@ -102,10 +111,12 @@ async def transactions_create(
     response: Response,
 ) -> TransactionWritten:
     """Any kind: buy, sell, dividend, jcp, interest, fee, tax, split, bonus, deposit,
-    withdrawal. A write that would leave a quantity below zero on any date (422
-    `insufficient_quantity`), or take a figure of the ledger to 10^16 or beyond (422
-    `amount_out_of_range`), is refused and nothing is written. The provider-made entries the
-    write changed (they follow the quantity held before their ex dates) are in
+    withdrawal. A buy or sell may give the `amount` of money instead of the `quantity`: the
+    quantity is the amount over the unit price (`price`, else the asset's close of the date;
+    422 `no_price_on_date` when it has none). A write that would leave a quantity below zero
+    on any date (422 `insufficient_quantity`), or take a figure of the ledger to 10^16 or
+    beyond (422 `amount_out_of_range`), is refused and nothing is written. The provider-made
+    entries the write changed (they follow the quantity held before their ex dates) are in
     `provider_changes`."""
     recorded = await service.record_transaction(
         client_id=client_id, data=body, actor_id=user.id, services=services

@@ -110,14 +110,29 @@ class _OptionalAssetRef(_Input):
 
 
 class TradeIn(_AssetRef):
-    """`external` (default): the money came from, or went to, outside the portfolio (net new
-    money); `cash`: it used or fed the client's cash balance."""
+    """`quantity` at `price`, or an `amount` of money: the quantity is the amount over the unit
+    price (`price`, else the asset's close of the date). `external` (default): the money came
+    from, or went to, outside the portfolio (net new money); `cash`: it used or fed the
+    client's cash balance."""
 
     kind: Literal["buy", "sell"]
-    quantity: PositiveAmount
-    price: PositiveAmount
+    quantity: PositiveAmount | None = None
+    price: PositiveAmount | None = Field(
+        None, description="the unit price; with `amount`, default the asset's close of the date"
+    )
+    amount: PositiveAmount | None = Field(
+        None, description="instead of `quantity`: the money bought or sold for"
+    )
     fees: NonNegativeAmount = Decimal(0)
     settlement: Settlement = Settlement.EXTERNAL
+
+    @model_validator(mode="after")
+    def _quantity_or_amount(self) -> Self:
+        if (self.quantity is None) == (self.amount is None):
+            raise invalid("quantity_or_amount", "give exactly one of quantity or amount")
+        if self.quantity is not None and self.price is None:
+            raise invalid("price_missing", "a quantity needs its price")
+        return self
 
 
 class ProventoIn(_AssetRef):

@@ -27,8 +27,10 @@ from carteira.allocations.exceptions import (
     AmountOutOfRangeError,
     InsufficientQuantityError,
     InvalidPatchError,
+    NoPriceOnDateError,
     NotABuyError,
     NothingToReviewError,
+    QuantityTooSmallError,
     TransactionNotFoundError,
 )
 from carteira.allocations.holdings import Aum as Aum
@@ -89,7 +91,7 @@ from carteira.core.database import atomic, db, on_commit
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
 from carteira.core.jsonable import decimal_str
-from carteira.core.money import EXACT
+from carteira.core.money import EXACT, plain
 from carteira.core.pagination import PageParams
 from carteira.pricing import service as pricing
 from carteira.pricing.service import MarketData
@@ -98,6 +100,7 @@ logger = logging.getLogger(__name__)
 
 ENTITY = "transaction"
 CENTAVO = Decimal("0.01")
+EIGHT_PLACES = Decimal("1E-8")  # what a quantity is kept to
 T = TypeVar("T")
 
 FIELDS = (
@@ -267,6 +270,23 @@ async def _asset_of(
     return infos[asset.id]
 
 
+async def _by_amount(trade: TradeIn, *, asset: AssetInfo, market: MarketData) -> TradeIn:
+    """A trade given by its money: the quantity the amount makes at the unit price of its date
+    (the one given, else the asset's close of that date, whatever its kind)."""
+    assert trade.amount is not None
+    price = trade.price or await pricing.unit_price_on(
+        market=market, asset_id=asset.id, ticker=asset.ticker, day=trade.date
+    )
+    if price is None:
+        raise NoPriceOnDateError(
+            f"{asset.ticker} has no close on {trade.date.isoformat()}: give the unit price."
+        )
+    quantity = EXACT.divide(trade.amount, price).quantize(EIGHT_PLACES, context=EXACT)
+    if quantity <= 0:
+        raise QuantityTooSmallError()
+    return trade.model_copy(update={"quantity": plain(quantity), "price": price, "amount": None})
+
+
 async def record_transaction(
     *,
     client_id: int,
@@ -331,6 +351,8 @@ async def _record(
     DELETE right after the commit must not turn a successful write into an error."""
     await clients.ensure_client_exists(client_id=client_id)  # before registering any ticker
     asset = await _asset_of(data, actor_id=actor_id, services=services)
+    if isinstance(data, TradeIn) and data.amount is not None and asset is not None:
+        data = await _by_amount(data, asset=asset, market=services.market)
     async with atomic():
         await clients.lock_client(client_id=client_id)
         row = await audit.audited_create(

@@ -4,7 +4,7 @@ from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from carteira.assets import service
 from carteira.assets.exceptions import (
@@ -47,12 +47,21 @@ async def assets_list(
 @router.post("", response_model=AssetOut, status_code=HTTPStatus.CREATED)
 @raises(TickerTakenError, *TICKER_LOOKUP_ERRORS)
 async def assets_create(
-    body: AssetCreate, user: WriterUser, market: MarketDep, jobs: JobsDep, response: Response
+    body: Annotated[AssetCreate, Body()],
+    user: WriterUser,
+    market: MarketDep,
+    jobs: JobsDep,
+    events: EventsDep,
+    response: Response,
 ) -> AssetOut:
-    """Validated with the market-data provider, which fills name, exchange, currency and type;
-    a backfill of its daily closes is queued."""
-    asset = await service.register_asset(
-        ticker=body.ticker, market=market, jobs=jobs, actor_id=user.id, sector=body.sector
+    """A listing (`kind` absent or `listed`): validated with the market-data provider, which
+    fills name, exchange, currency and type. An instrument (`kind` `fixed_income`, `treasury`,
+    `fund`): validated by its kind's terms; its ticker is generated (e.g.
+    `CDB-BANCOX-110CDI-20290515`, `TD-SELIC-20290301`, `FI-<cnpj>`), its class and tax
+    exemption set by the product. A backfill of its daily closes is queued (fixed income: from
+    its issue)."""
+    asset = await service.register(
+        body=body, market=market, jobs=jobs, events=events, actor_id=user.id
     )
     response.headers["Location"] = f"/assets/{asset.id}"
     return AssetOut.model_validate(asset)
@@ -70,7 +79,7 @@ async def assets_get(asset_id: PathId, _: CurrentUser) -> AssetOut:
 async def assets_update(
     asset_id: PathId, body: AssetPatch, admin: AdminUser, events: EventsDep
 ) -> AssetOut:
-    """Rename it or set its sector (admins)."""
+    """Rename it, set its sector, or correct its class or tax exemption (admins)."""
     asset = await service.update_asset(
         asset_id=asset_id, data=body, actor_id=admin.id, events=events
     )

@@ -1,5 +1,6 @@
 """The registry's jobs: each asset's daily closes, fetched and stored through the pricing
-service — a backfill per new asset, a refresh on demand, a daily cron."""
+service — a backfill per new asset, a refresh on demand, a daily cron, and the closes of the
+fixed-income instruments on a rate series when new values of it are stored."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from typing import Any
 
 from opentelemetry import trace
 
-from carteira.assets.models import Asset
+from carteira.assets.models import Asset, AssetKind
 from carteira.assets.service import store_history
 from carteira.core import clock
 from carteira.core.errors import AppError
 from carteira.core.jobs import Context, job, report_progress
 from carteira.pricing import service as pricing
+from carteira.pricing.instruments import FixedIncomeTerms, parse_terms
 from carteira.pricing.service import MarketData, ProviderUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,8 @@ async def _refresh(ctx: Context, *, assets: list[Asset], start: date, end: date)
         if refreshed is not None:
             inserted += refreshed.closes.inserted
             updated += refreshed.closes.updated
-            added = refreshed.events.dividends + refreshed.events.splits
+            stored = refreshed.events
+            added = stored.dividends + stored.splits + stored.redemptions
             events += added
             if added:
                 with_events.append(asset.id)
@@ -100,6 +103,28 @@ async def refresh_daily_returns(
     query = Asset.filter(id=asset_id) if asset_id is not None else Asset.all()
     assets = await query.order_by("id")
     return await _refresh(ctx, assets=assets, start=first, end=last)
+
+
+@job(timeout_seconds=1800, max_tries=3, retry_delay_seconds=30)
+async def refresh_curve_closes(ctx: Context, series: str, since: str) -> dict[str, Any]:
+    """New or revised values of a rate series (CDI, SELIC, IPCA) from `since` on: the closes
+    of the fixed-income instruments priced on it, computed again from then."""
+    start = date.fromisoformat(since)
+    end = today()
+    candidates = await Asset.filter(kind=AssetKind.FIXED_INCOME).order_by("id")
+    on_series = [asset for asset in candidates if _accrues_on(asset, series, start, end)]
+    return await _refresh(ctx, assets=on_series, start=start, end=end)
+
+
+def _accrues_on(asset: Asset, series: str, start: date, end: date) -> bool:
+    """Whether the instrument is priced on `series` at some day of [start, end]."""
+    terms = parse_terms(asset.terms)
+    return (
+        isinstance(terms, FixedIncomeTerms)
+        and terms.indexer.value == series
+        and terms.issue_date <= end
+        and terms.maturity_date >= start
+    )
 
 
 async def daily_closes(ctx: Context) -> dict[str, Any]:

@@ -380,7 +380,7 @@ async def _ensure(
             async with asyncio.timeout(market.settings.valuation_timeout_seconds):
                 for start, end in gaps:
                     await pricing.refresh_benchmark(
-                        market=market, series=series, start=start, end=end
+                        market=market, jobs=jobs, series=series, start=start, end=end
                     )
         except (TimeoutError, AppError):
             with contextlib.suppress(*REDIS_DOWN_ERRORS):

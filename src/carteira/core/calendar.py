@@ -4,6 +4,14 @@
 Carnival Monday and Tuesday, Good Friday, Corpus Christi, Black Awareness Day (20 November,
 from 2024) and, from 2018, the exchange's own closures on 24 December and on the last business
 day of the year. `NYSE` is the New York Stock Exchange's ("XNYS"), for US listings.
+
+`ANBIMA` is the national banking calendar renda fixa counts business days by (du/252): the
+national public holidays of `holidays`' Brazil plus Carnival Monday and Tuesday and Corpus
+Christi, which the library files under Brazil's optional category. Unlike B3's, it has no
+closures of the exchange's own (24 and 31 December are business days). This composition
+reproduces ANBIMA's published table day for day from 2001 to 2078 (checked against the
+ANBIMA.cal file the `bizdays` package ships; `bizdays` itself was not taken because it requires
+pandas and pandas-market-calendars for what is a list of dates).
 Holidays are computed once per market and year.
 """
 
@@ -14,26 +22,39 @@ from functools import lru_cache
 from typing import Literal
 
 import holidays
+from holidays.countries.brazil import Brazil
 
-Market = Literal["B3", "NYSE"]
+Market = Literal["B3", "NYSE", "ANBIMA"]
 
 # Carteira's market names -> the ISO 10383 MIC codes `holidays` knows them by.
 _MIC: dict[str, str] = {"B3": "BVMF", "NYSE": "XNYS"}
+# The banking holidays ANBIMA adds to the national ones, as named in `holidays`' Portuguese.
+_ANBIMA_OPTIONAL = frozenset({"Carnaval", "Corpus Christi"})
 _SATURDAY = 5
 _ONE_DAY = timedelta(days=1)
 
 
 @lru_cache(maxsize=512)
 def _holidays(market: Market, year: int) -> frozenset[date]:
+    if market == "ANBIMA":
+        return _anbima(year)
     try:
         mic = _MIC[market]
     except KeyError:
-        raise ValueError(f"unknown market {market!r}; known: {', '.join(_MIC)}") from None
+        known = ", ".join([*_MIC, "ANBIMA"])
+        raise ValueError(f"unknown market {market!r}; known: {known}") from None
     return frozenset(holidays.financial_holidays(mic, years=year))
 
 
+def _anbima(year: int) -> frozenset[date]:
+    national = Brazil(years=year, language="pt_BR")
+    optional = Brazil(years=year, categories=(holidays.OPTIONAL,), language="pt_BR")
+    banking = {day for day, name in optional.items() if name in _ANBIMA_OPTIONAL}
+    return frozenset(national) | banking
+
+
 def is_business_day(day: date, *, market: Market = "B3") -> bool:
-    """Whether the exchange trades on `day` (a weekday that is not one of its holidays)."""
+    """Whether the market works on `day` (a weekday that is not one of its holidays)."""
     return day.weekday() < _SATURDAY and day not in _holidays(market, day.year)
 
 
@@ -42,6 +63,14 @@ def previous_business_day(day: date, *, market: Market = "B3") -> date:
     candidate = day - _ONE_DAY
     while not is_business_day(candidate, market=market):
         candidate -= _ONE_DAY
+    return candidate
+
+
+def next_business_day(day: date, *, market: Market = "B3") -> date:
+    """The first business day strictly after `day`."""
+    candidate = day + _ONE_DAY
+    while not is_business_day(candidate, market=market):
+        candidate += _ONE_DAY
     return candidate
 
 

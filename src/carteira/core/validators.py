@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from pydantic_core import PydanticCustomError
+from validate_docbr import CNPJ
 
 
 def invalid(code: str, message: str, **context: object) -> PydanticCustomError:
@@ -40,6 +41,22 @@ def cpf_digits(value: str) -> str:
         check = weighted * 10 % 11 % 10
         if numbers[position] != check:
             raise invalid("cpf_check_digits", "CPF check digits do not match")
+    return digits
+
+
+_CNPJ = CNPJ()
+
+
+def cnpj_digits(value: str) -> str:
+    """A Brazilian CNPJ reduced to its 14 characters (digits, or the alphanumeric format of
+    July 2026), refused when the check digits fail (validate-docbr checks them)."""
+    digits = re.sub(r"[./\-\s]", "", value).upper()
+    if not re.fullmatch(r"[0-9A-Z]{12}\d{2}", digits):
+        raise invalid(
+            "cnpj_format", "CNPJ must have 14 characters (punctuation allowed: 11.222.333/0001-81)"
+        )
+    if not _CNPJ.validate(digits):
+        raise invalid("cnpj_check_digits", "CNPJ check digits do not match")
     return digits
 
 

@@ -20,6 +20,7 @@ _UPSERT = """
     SELECT $1, day, value FROM unnest($2::date[], $3::numeric[]) AS t(day, value)
     ON CONFLICT (series, date) DO UPDATE SET value = EXCLUDED.value
     WHERE benchmark_rates.value IS DISTINCT FROM EXCLUDED.value
+    RETURNING date
 """
 _COVER = """
     INSERT INTO benchmark_coverage (series, covered_from, covered_to, source, updated_at)
@@ -39,15 +40,23 @@ class Coverage:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoredValues:
+    count: int  # the values the source gave
+    first_changed: date | None  # the earliest day whose stored value is new or revised
+
+
 async def store_benchmark_values(
     *, series: str, values: Sequence[tuple[date, Decimal]], first: date, last: date, source: str
-) -> int:
+) -> StoredValues:
     """The values the source gave for [first, last], stored, and the window marked as asked."""
+    changed: list[date] = []
     if values:
         days, numbers = zip(*values, strict=True)
-        await db().execute_query(_UPSERT, [series, list(days), list(numbers)])
+        rows = await db().execute_query_dict(_UPSERT, [series, list(days), list(numbers)])
+        changed = [row["date"] for row in rows]
     await db().execute_query(_COVER, [series, first, last, source])
-    return len(values)
+    return StoredValues(count=len(values), first_changed=min(changed, default=None))
 
 
 async def benchmark_coverage(*, series: str) -> Coverage | None:

@@ -101,6 +101,14 @@ async def stored_history(*, asset_id: int, start: date, end: date) -> list[dict[
     return rows
 
 
+async def close_on_day(*, asset_id: int, day: date) -> Decimal | None:
+    rows = await db().execute_query_dict(
+        "SELECT close FROM daily_returns WHERE asset_id = $1 AND date = $2", [asset_id, day]
+    )
+    close: Decimal | None = rows[0]["close"] if rows else None
+    return close
+
+
 async def first_close_date(*, asset_id: int) -> date | None:
     rows = await db().execute_query_dict(
         "SELECT MIN(date) AS first FROM daily_returns WHERE asset_id = $1", [asset_id]

@@ -1,5 +1,6 @@
-"""The provider's corporate actions (`asset_events`) and exchange rates (`fx_rates`): stored
-with the closes, read by the ledger's owner to apply them and to consolidate currencies."""
+"""The provider's corporate actions and instruments' redemptions at maturity (`asset_events`)
+and exchange rates (`fx_rates`): stored with the closes, read by the ledger's owner to apply
+them and to consolidate currencies."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from decimal import Decimal
 
 from carteira.core.database import db
 from carteira.core.money import EXACT
-from carteira.pricing.schemas import DailyClose, DividendEvent, SplitEvent
+from carteira.pricing.schemas import DailyClose, DividendEvent, RedemptionEvent, SplitEvent
 
 DIVIDEND = "dividend"
 SPLIT = "split"
+REDEMPTION = "redemption"  # at maturity; `amount` is the final unit price
 
 _UPSERT_EVENTS = """
     INSERT INTO asset_events (asset_id, kind, ex_date, amount, numerator, denominator, source,
@@ -32,6 +34,7 @@ _UPSERT_EVENTS = """
 class StoredEvents:
     dividends: int = 0
     splits: int = 0  # new splits: the stored closes before them need fetching again
+    redemptions: int = 0
 
 
 async def store_events(
@@ -39,6 +42,7 @@ async def store_events(
     asset_id: int,
     dividends: Sequence[DividendEvent],
     splits: Sequence[SplitEvent],
+    redemptions: Sequence[RedemptionEvent] = (),
     source: str,
 ) -> StoredEvents:
     """New events only: one already stored (same asset, kind and ex date) is kept as it was.
@@ -51,6 +55,7 @@ async def store_events(
         for d in dividends
     ]
     rows += [(SPLIT, s.ex_date, None, s.numerator, s.denominator) for s in splits]
+    rows += [(REDEMPTION, r.date, r.amount, None, None) for r in redemptions]
     if not rows:
         return StoredEvents()
     kinds, days, amounts, numerators, denominators = (
@@ -62,6 +67,7 @@ async def store_events(
     return StoredEvents(
         dividends=sum(1 for row in added if row["kind"] == DIVIDEND),
         splits=sum(1 for row in added if row["kind"] == SPLIT),
+        redemptions=sum(1 for row in added if row["kind"] == REDEMPTION),
     )
 
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    WithJsonSchema,
+    model_validator,
+)
 
-from carteira.core.types import Label, ShortLabel
-from carteira.core.validators import invalid, normalize_text
+from carteira.core.types import CalendarDate, DecimalStr, Label, ShortLabel
+from carteira.core.validators import cnpj_digits, invalid, normalize_text
 
 
 class AssetType(StrEnum):
@@ -138,3 +148,88 @@ class FundClass(StrEnum):
     MULTIMERCADO = "multimercado"
     ACOES = "acoes"
     CAMBIAL = "cambial"
+
+
+# ---- terms: what each kind was registered with (stored with the asset, read to price it) -----
+
+# A contracted rate: % of the index (110), the spread over it (1.5) or % a year (12.5).
+Rate = Annotated[DecimalStr, Field(gt=0, le=1000, max_digits=12, decimal_places=4)]
+FaceValue = Annotated[DecimalStr, Field(gt=0, max_digits=20, decimal_places=8)]
+Issuer = Annotated[
+    str, AfterValidator(normalize_text), StringConstraints(min_length=1, max_length=100)
+]
+FACE_VALUE = Decimal(1000)
+
+# The rate modes an indexer is contracted in: "% do CDI", "CDI + x %", "IPCA + x %",
+# "prefixado x % a.a.".
+MODES_BY_INDEXER: dict[Indexer, frozenset[RateMode]] = {
+    Indexer.CDI: frozenset({RateMode.PCT_OF_INDEX, RateMode.INDEX_PLUS}),
+    Indexer.SELIC: frozenset({RateMode.PCT_OF_INDEX, RateMode.INDEX_PLUS}),
+    Indexer.IPCA: frozenset({RateMode.INDEX_PLUS}),
+    Indexer.PRE: frozenset({RateMode.FIXED}),
+}
+
+
+class _Terms(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FixedIncomeTerms(_Terms):
+    """A CDB, LCI, LCA, LC, CRI, CRA or debênture, priced on the curve (see pricing/curve.py)."""
+
+    kind: Literal[AssetKind.FIXED_INCOME]
+    product: Product
+    issuer: Issuer
+    indexer: Indexer
+    rate: Rate
+    rate_mode: RateMode
+    issue_date: CalendarDate
+    maturity_date: CalendarDate
+    face_value: FaceValue = FACE_VALUE
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if self.maturity_date <= self.issue_date:
+            raise invalid(
+                "maturity_not_after_issue",
+                "maturity_date ({maturity}) must be after issue_date ({issue})",
+                maturity=self.maturity_date.isoformat(),
+                issue=self.issue_date.isoformat(),
+            )
+        if self.rate_mode not in MODES_BY_INDEXER[self.indexer]:
+            raise invalid(
+                "rate_mode_indexer",
+                "rate_mode {mode} does not go with indexer {indexer}: CDI and SELIC take"
+                " pct_of_index or index_plus, IPCA takes index_plus, PRE takes fixed",
+                mode=self.rate_mode.value,
+                indexer=self.indexer.value,
+            )
+        return self
+
+
+class TreasuryTerms(_Terms):
+    """A Tesouro Direto title, priced at the PU of Tesouro Transparente's daily file."""
+
+    kind: Literal[AssetKind.TREASURY]
+    title: TreasuryTitle
+    maturity_date: CalendarDate
+
+
+class FundTerms(_Terms):
+    """An investment fund, priced at the quota of CVM's daily report."""
+
+    kind: Literal[AssetKind.FUND]
+    cnpj: Annotated[str, StringConstraints(max_length=24), AfterValidator(cnpj_digits)]
+    name: Label | None = None
+    fund_class: FundClass
+
+
+InstrumentTerms = Annotated[
+    FixedIncomeTerms | TreasuryTerms | FundTerms, Field(discriminator="kind")
+]
+_TERMS: TypeAdapter[FixedIncomeTerms | TreasuryTerms | FundTerms] = TypeAdapter(InstrumentTerms)
+
+
+def parse_terms(stored: object) -> FixedIncomeTerms | TreasuryTerms | FundTerms:
+    """Terms as `assets` stored them (their JSON), validated into their kind's model."""
+    return _TERMS.validate_python(stored)

@@ -27,13 +27,14 @@ class DailyReturn(Model):
 
 
 class AssetEvent(Model):
-    """A corporate action the provider reported: a dividend per share, or a split."""
+    """A corporate action the provider reported (a dividend per share, or a split), or an
+    instrument's redemption at maturity (`amount`: the final unit price)."""
 
     id = fields.BigIntField(primary_key=True)
     asset: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "models.Asset", related_name="events", on_delete=fields.CASCADE
     )
-    kind = fields.CharField(max_length=16)  # dividend | split
+    kind = fields.CharField(max_length=16)  # dividend | split | redemption
     ex_date = fields.DateField()
     amount = fields.DecimalField(max_digits=24, decimal_places=10, null=True)
     numerator = fields.DecimalField(max_digits=24, decimal_places=8, null=True)

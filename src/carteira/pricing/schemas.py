@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 from carteira.core.types import DecimalStr
 from carteira.pricing.instruments import AssetType
 
-Source = Literal["yahoo", "simulated"]
+# Who priced a quote: a market-data provider, or the curve of a fixed-income instrument.
+Source = Literal["yahoo", "simulated", "curve"]
 
 
 class Quote(BaseModel):
@@ -23,6 +24,11 @@ class Quote(BaseModel):
     as_of: datetime
     source: Source
     stale: bool = False
+    estimated: bool = Field(
+        default=False,
+        description="the price leans on an estimate: an IPCA+ instrument's months whose IPCA"
+        " is not published yet accrue at the last published rate",
+    )
 
 
 class QuoteError(BaseModel):
@@ -71,6 +77,13 @@ class SplitEvent(BaseModel):
     denominator: PositiveDecimal
 
 
+class RedemptionEvent(BaseModel):
+    """An instrument redeemed at maturity, at its final unit price."""
+
+    date: date
+    amount: PositiveDecimal
+
+
 class PriceHistory(BaseModel):
     """What a provider knows of a ticker over a window: closes and corporate actions, oldest
     first, in `currency` (always a major unit: GBP, never pence)."""
@@ -78,6 +91,7 @@ class PriceHistory(BaseModel):
     closes: list[DailyClose]
     dividends: list[DividendEvent] = []
     splits: list[SplitEvent] = []
+    redemptions: list[RedemptionEvent] = []
     currency: str
     skipped: list[str] = []  # events the provider sent but that were dropped, and why
 

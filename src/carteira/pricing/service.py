@@ -2,8 +2,11 @@
 validation.
 
 `MarketData` is built once per process (API lifespan, worker startup) around the configured
-providers (prices, benchmark rates) and the cache; the other modules receive it and call
-these methods.
+providers (prices, benchmark rates), the cache, and the `InstrumentLookup` the application wires
+in (which tickers are instruments of another kind than a listing, with their terms); the other
+modules receive it and call these methods. A quote or a history of an instrument is answered by
+its kind's `PriceSource` (fixed income: the curve), of any other ticker by the provider — with
+the same cache, single flight and stale answers for every kind.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -31,18 +34,19 @@ from carteira.pricing.bcb import BcbProvider, bcb_limits
 from carteira.pricing.benchmark_rates import INDEX_SERIES as INDEX_SERIES
 from carteira.pricing.benchmark_rates import RATE_SERIES as RATE_SERIES
 from carteira.pricing.benchmark_rates import Coverage as Coverage
+from carteira.pricing.benchmark_rates import StoredValues, store_benchmark_values
 from carteira.pricing.benchmark_rates import benchmark_coverage as benchmark_coverage
 from carteira.pricing.benchmark_rates import benchmark_values as benchmark_values
 from carteira.pricing.benchmark_rates import covered_series as covered_series
-from carteira.pricing.benchmark_rates import store_benchmark_values
 from carteira.pricing.cache import Cached, MarketCache, Missing
 from carteira.pricing.closes import ClosesWindow as ClosesWindow
 from carteira.pricing.closes import PreviousSession as PreviousSession
 from carteira.pricing.closes import Stored as Stored
+from carteira.pricing.closes import close_on_day, first_close_date, store_closes, stored_history
 from carteira.pricing.closes import closes_window as closes_window
-from carteira.pricing.closes import first_close_date, store_closes, stored_history
 from carteira.pricing.closes import last_closes as last_closes
 from carteira.pricing.corporate import DIVIDEND as DIVIDEND
+from carteira.pricing.corporate import REDEMPTION as REDEMPTION
 from carteira.pricing.corporate import SPLIT as SPLIT
 from carteira.pricing.corporate import AssetEventInfo as AssetEventInfo
 from carteira.pricing.corporate import FxWindow as FxWindow
@@ -59,7 +63,8 @@ from carteira.pricing.exceptions import (
     UnsupportedCurrencyError,
 )
 from carteira.pricing.exceptions import ProviderUnavailableError as ProviderUnavailableError
-from carteira.pricing.instruments import AssetDetails
+from carteira.pricing.fixed_income import FixedIncomeSource
+from carteira.pricing.instruments import AssetDetails, AssetKind
 from carteira.pricing.provider import MarketDataProvider, RatesProvider
 from carteira.pricing.schemas import (
     DailyReturnOut,
@@ -70,6 +75,7 @@ from carteira.pricing.schemas import (
     SearchHit,
 )
 from carteira.pricing.simulated import SimulatedProvider, SimulatedRates
+from carteira.pricing.sources import Instrument, InstrumentLookup, NoInstruments, PriceSource
 from carteira.pricing.yahoo import YahooProvider, yahoo_limits
 
 logger = logging.getLogger(__name__)
@@ -77,6 +83,10 @@ T = TypeVar("T")
 
 LISTED_KEY = "md:listed"
 LISTED_SECONDS = 24 * 3600
+# A rate series whose stored window ends longer ago than this is brought up to date before an
+# instrument is priced on it (the daily cron normally keeps it current).
+RATES_STALE_AFTER = timedelta(days=7)
+RATES_REFETCH_TAIL = timedelta(days=10)  # late publications and revisions
 
 _QUOTE = TypeAdapter(Quote)
 _HITS = TypeAdapter(list[SearchHit])
@@ -126,9 +136,18 @@ class MarketData:
         redis: Redis,
         settings: Settings,
         rates: RatesProvider | None = None,
+        instruments: InstrumentLookup | None = None,
     ) -> None:
         self.provider = provider
         self.rates = rates if rates is not None else rates_provider(settings)
+        # Which tickers are instruments (the asset registry, wired in at start-up)...
+        self.instruments: InstrumentLookup = (
+            instruments if instruments is not None else NoInstruments()
+        )
+        # ...and the price source of each kind; anything else is asked of `provider`.
+        self.sources: dict[AssetKind, PriceSource] = {
+            AssetKind.FIXED_INCOME: FixedIncomeSource(self),
+        }
         self.settings = settings
         self.redis = redis
         self.cache = MarketCache(
@@ -157,7 +176,24 @@ class MarketData:
     def quote_key(ticker: str) -> str:
         return f"md:quote:{ticker}"
 
-    async def _fetch_quote(self, ticker: str, budget: CallBudget | None) -> Quote:
+    def source_of(self, instrument: Instrument) -> PriceSource:
+        source = self.sources.get(instrument.kind)
+        if source is None:
+            raise ProviderUnavailableError(
+                f"{instrument.ticker}: no price source for {instrument.kind.value} instruments."
+            )
+        return source
+
+    async def instrument(self, ticker: str) -> Instrument | None:
+        """The instrument a ticker names (None: a listed symbol, asked of the provider)."""
+        return (await self.instruments.instruments([ticker])).get(ticker)
+
+    async def _fetch_quote(
+        self, ticker: str, budget: CallBudget | None, known: dict[str, Instrument] | None
+    ) -> Quote:
+        found = known if known is not None else await self.instruments.instruments([ticker])
+        if (instrument := found.get(ticker)) is not None:
+            return await self.source_of(instrument).quote(instrument)
         if budget is not None:
             await budget.spend()
         async with self._limit:  # bounded concurrency towards the provider
@@ -166,11 +202,22 @@ class MarketData:
     async def quote(
         self, ticker: str, *, budget: CallBudget | None = None, fresh_for: int | None = None
     ) -> Quote:
+        return await self._quote(ticker, budget=budget, fresh_for=fresh_for, known=None)
+
+    async def _quote(
+        self,
+        ticker: str,
+        *,
+        budget: CallBudget | None,
+        fresh_for: int | None,
+        known: dict[str, Instrument] | None,
+    ) -> Quote:
+        """`known`: the instruments among a batch's tickers, looked up once for all of them."""
         try:
             cached = await self.cache.get(
                 self.quote_key(ticker),
                 ttl=fresh_for or self.settings.quote_cache_ttl_seconds,
-                fetch=lambda: self._fetch_quote(ticker, budget),
+                fetch=lambda: self._fetch_quote(ticker, budget, known),
                 adapter=_QUOTE,
                 remember=(UnknownTickerError,),
             )
@@ -209,8 +256,10 @@ class MarketData:
         missing = [t for t in unique if t not in batch.quotes]
         if not missing:
             return batch
+        known = await self.instruments.instruments(missing)
         tasks = {
-            asyncio.ensure_future(self.quote(t, budget=budget, fresh_for=ttl)): t for t in missing
+            asyncio.ensure_future(self._quote(t, budget=budget, fresh_for=ttl, known=known)): t
+            for t in missing
         }
         done, pending = await asyncio.wait(tasks, timeout=wait_seconds)
         for task in done:
@@ -274,13 +323,21 @@ class MarketData:
         """Closes, dividends and splits. `fresh` asks the provider even when the cache holds
         the window (and refreshes the cache): a daily-close job must never store a bar that
         was cached while the session was still trading."""
+
+        async def fetch() -> PriceHistory:
+            if (instrument := await self.instrument(ticker)) is not None:
+                return await self.source_of(instrument).history(instrument, start=start, end=end)
+            return await self.provider.history(ticker, start=start, end=end)
+
         # v2: the entry became a PriceHistory; older entries (bare lists) are never read.
         return await self._history_like(
-            f"md:history:v2:{ticker}:{start}:{end}",
-            fetch=lambda: self.provider.history(ticker, start=start, end=end),
-            adapter=_HISTORY,
-            fresh=fresh,
+            f"md:history:v2:{ticker}:{start}:{end}", fetch=fetch, adapter=_HISTORY, fresh=fresh
         )
+
+    async def source_name(self, ticker: str) -> str:
+        """Who prices the ticker: its instrument's source, else the provider."""
+        instrument = await self.instrument(ticker)
+        return self.source_of(instrument).source if instrument else self.provider.source
 
     async def benchmark_series(
         self, code: int, *, start: date, end: date, fresh: bool = False
@@ -293,6 +350,26 @@ class MarketData:
             adapter=_RATES,
             fresh=fresh,
         )
+
+    async def rate_values(
+        self, series: str, *, first: date, last: date
+    ) -> list[tuple[date, Decimal]]:
+        """A rate series' stored values in [first, last] and the last one before `first`, the
+        window fetched from the rates provider first where it was never asked for (or where
+        the stored window ends long ago): what an instrument on that index is priced with."""
+        covered = await benchmark_coverage(series=series)
+        gaps: list[tuple[date, date]] = []
+        if covered is None:
+            gaps.append((first, last))
+        else:
+            if first < covered.first:
+                gaps.append((first, covered.first))
+            if covered.last < last - RATES_STALE_AFTER:
+                gaps.append((max(covered.first, covered.last - RATES_REFETCH_TAIL), last))
+        for start, end in gaps:
+            if start <= end:
+                await store_benchmark(market=self, series=series, start=start, end=end)
+        return await benchmark_values(series=series, first=first, last=last)
 
     async def _history_like(
         self,
@@ -352,11 +429,11 @@ async def refresh_closes(
     end: date,
     previous_session: PreviousSession,
 ) -> Refreshed:
-    """The provider's daily closes and corporate actions of a listing in [start, end], stored
-    (idempotent). Fresh from the provider: a history cached during the session would hold an
-    intraday bar. The provider's closes are split-adjusted: when a split is seen for the first
-    time, the closes stored before it are fetched again, so that every stored close is on the
-    same basis."""
+    """The daily closes and events (corporate actions, a redemption at maturity) of an asset in
+    [start, end], stored (idempotent). Fresh from the source: a history cached during the
+    session would hold an intraday bar. The provider's closes are split-adjusted: when a split
+    is seen for the first time, the closes stored before it are fetched again, so that every
+    stored close is on the same basis."""
     history = await market.history(ticker, start=start, end=end, fresh=True)
     for reason in history.skipped:
         logger.warning("%s: provider event skipped: %s", ticker, reason)
@@ -364,7 +441,8 @@ async def refresh_closes(
         asset_id=asset_id,
         dividends=history.dividends,
         splits=history.splits,
-        source=market.provider.source,
+        redemptions=history.redemptions,
+        source=await market.source_name(ticker),
     )
     first = await first_close_date(asset_id=asset_id)
     if events.splits and first is not None and first < start:
@@ -453,9 +531,22 @@ MARKET_DATA_STORED = "market.stored"
 BENCHMARK_JOB = "backfill_benchmark"
 
 
-async def refresh_benchmark(*, market: MarketData, series: str, start: date, end: date) -> int:
+async def refresh_benchmark(
+    *, market: MarketData, jobs: JobQueue, series: str, start: date, end: date
+) -> int:
     """A benchmark's values in [start, end] from its source, stored (idempotent): CDI, SELIC
-    and IPCA from the rates provider, IBOV's closes from the market-data provider."""
+    and IPCA from the rates provider, IBOV's closes from the market-data provider. When a rate
+    is new or revised, the closes of the instruments priced on it follow (a job)."""
+    stored = await store_benchmark(market=market, series=series, start=start, end=end)
+    if stored.first_changed is not None and series in RATE_SERIES:
+        await schedule_curve_refresh(jobs=jobs, series=series, since=stored.first_changed)
+    return stored.count
+
+
+async def store_benchmark(
+    *, market: MarketData, series: str, start: date, end: date
+) -> StoredValues:
+    """A benchmark's values in [start, end] from its source, stored (idempotent)."""
     if series in RATE_SERIES:
         points = await market.benchmark_series(
             RATE_SERIES[series], start=start, end=end, fresh=True
@@ -470,6 +561,18 @@ async def refresh_benchmark(*, market: MarketData, series: str, start: date, end
         raise UnknownSeriesError(f"No benchmark series {series!r}.")
     return await store_benchmark_values(
         series=series, values=values, first=start, last=end, source=source
+    )
+
+
+CURVE_JOB = "refresh_curve_closes"
+
+
+async def schedule_curve_refresh(*, jobs: JobQueue, series: str, since: date) -> str:
+    """The closes of the instruments priced on a rate series, from `since` (its earliest new
+    or revised value) on, computed again (a job of the registry's, named here so that pricing
+    never imports it)."""
+    return await jobs.enqueue(
+        CURVE_JOB, series, since.isoformat(), job_id=f"curve:{series}:{uuid.uuid4().hex}"
     )
 
 
@@ -495,6 +598,18 @@ async def schedule_refresh(
     )
 
 
+async def unit_price_on(
+    *, market: MarketData, asset_id: int, ticker: str, day: date
+) -> Decimal | None:
+    """An asset's close of `day`: the stored one, else its source's (a listing's provider, an
+    instrument's curve); None when it has none that day (a weekend, a holiday)."""
+    stored = await close_on_day(asset_id=asset_id, day=day)
+    if stored is not None:
+        return stored
+    history = await market.history(ticker, start=day, end=day)
+    return next((c.close for c in history.closes if c.date == day), None)
+
+
 async def daily_history(*, asset_id: int, start: date, end: date) -> list[DailyReturnOut]:
     rows = await stored_history(asset_id=asset_id, start=start, end=end)
     return [DailyReturnOut.model_validate(row) for row in rows]
@@ -512,14 +627,22 @@ def rates_provider(settings: Settings) -> RatesProvider:
     return BcbProvider(settings)
 
 
-def create_market_data(settings: Settings, redis: Redis) -> MarketData:
+def create_market_data(
+    settings: Settings, redis: Redis, *, instruments: InstrumentLookup | None = None
+) -> MarketData:
+    """`instruments`: the registry of instruments (the application's asset registry); without
+    it every ticker is a listing."""
     provider: MarketDataProvider = (
         SimulatedProvider(tick_seconds=settings.tick_seconds)
         if settings.market_data_provider == "simulated"
         else YahooProvider(settings)
     )
     return MarketData(
-        provider=provider, redis=redis, settings=settings, rates=rates_provider(settings)
+        provider=provider,
+        redis=redis,
+        settings=settings,
+        rates=rates_provider(settings),
+        instruments=instruments,
     )
 
 

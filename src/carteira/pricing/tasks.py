@@ -1,4 +1,5 @@
-"""Market data's own jobs: exchange rates into the reporting currency, benchmark series."""
+"""Market data's own jobs: exchange rates into the reporting currency, benchmark series (a new
+or revised rate also schedules the closes of the instruments priced on it)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ async def backfill_benchmark(ctx: Context, series: str, start: str, end: str) ->
     """A benchmark's values over a window (its first use, when the source was slow then)."""
     stored = await service.refresh_benchmark(
         market=ctx["market"],
+        jobs=ctx["jobs"],
         series=series,
         start=date.fromisoformat(start),
         end=date.fromisoformat(end),
@@ -48,7 +50,7 @@ async def daily_benchmarks(ctx: Context) -> dict[str, Any]:
     for series, covered in (await service.covered_series()).items():
         start = max(covered.first, min(covered.last, today) - timedelta(days=RECENT_DAYS))
         stored[series] = await service.refresh_benchmark(
-            market=ctx["market"], series=series, start=start, end=today
+            market=ctx["market"], jobs=ctx["jobs"], series=series, start=start, end=today
         )
     if stored:
         await ctx["events"].publish(service.MARKET_DATA_STORED)

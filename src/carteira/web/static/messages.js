@@ -81,6 +81,8 @@ export const ERRORS = {
     ? `Isto deixaria ${f.ticker} com ${signedQuantity(f.quantity)} em ${date(f.date)}; nada foi gravado.`
     : "Isto deixaria uma quantidade abaixo de zero em alguma data; nada foi gravado."),
   invalid_patch: "Estes campos não se aplicam a este tipo de lançamento.",
+  no_price_on_date: "O ativo não tem cotação de fechamento nesta data; informe o preço unitário.",
+  quantity_too_small: "Este valor compra menos que a menor quantidade registrada (0,00000001).",
   currency_not_held: "O cliente não tem nada nesta moeda.",
   too_many_to_rank: (f) => `Ordenar pela rentabilidade no mês vale para até ${f.limit || 500} clientes${f.matching ? ` (a busca encontrou ${f.matching})` : ""}; refine a busca.`,
   // benchmarks and reports
@@ -161,6 +163,14 @@ export const ISSUES = {
   cpf_format: "O CPF deve ter 11 dígitos (ex.: 123.456.789-09).",
   cpf_invalid: "CPF inválido.",
   cpf_check_digits: "CPF inválido: os dígitos verificadores não conferem.",
+  cnpj_format: "O CNPJ deve ter 14 caracteres (ex.: 11.222.333/0001-81).",
+  cnpj_check_digits: "CNPJ inválido: os dígitos verificadores não conferem.",
+  maturity_not_after_issue: (c) => (c.maturity && c.issue
+    ? `O vencimento (${date(c.maturity)}) deve ser depois da emissão (${date(c.issue)}).`
+    : "O vencimento deve ser depois da emissão."),
+  rate_mode_indexer: "Forma de remuneração incompatível com o indexador: CDI e SELIC aceitam % do índice ou índice + taxa; IPCA, índice + taxa; prefixado, taxa fixa.",
+  quantity_or_amount: "Informe a quantidade ou o valor, um dos dois.",
+  price_missing: "Informe o preço da quantidade.",
   phone_format: "O telefone deve ter de 8 a 20 dígitos; + ( ) - e espaços são aceitos.",
   password_too_long: (c) => `A senha deve ter no máximo ${c.bytes} bytes.`,
   password_common: "Esta senha é uma das mais usadas; escolha outra.",
