@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field
 from carteira.core.types import DecimalStr
 from carteira.pricing.instruments import AssetType
 
-Source = Literal["yahoo", "simulated"]
+# Where a price comes from: a listing's provider, Tesouro Transparente's daily file of Tesouro
+# Direto prices, CVM's daily report of funds' quotas.
+Source = Literal["yahoo", "simulated", "tesouro", "cvm"]
 
 
 class Quote(BaseModel):
@@ -71,6 +73,13 @@ class SplitEvent(BaseModel):
     denominator: PositiveDecimal
 
 
+class RedemptionEvent(BaseModel):
+    """An instrument redeemed at maturity, at its final unit price."""
+
+    date: date
+    amount: PositiveDecimal
+
+
 class PriceHistory(BaseModel):
     """What a provider knows of a ticker over a window: closes and corporate actions, oldest
     first, in `currency` (always a major unit: GBP, never pence)."""
@@ -78,6 +87,7 @@ class PriceHistory(BaseModel):
     closes: list[DailyClose]
     dividends: list[DividendEvent] = []
     splits: list[SplitEvent] = []
+    redemptions: list[RedemptionEvent] = []
     currency: str
     skipped: list[str] = []  # events the provider sent but that were dropped, and why
 
