@@ -15,12 +15,17 @@ import pytest
 from carteira.assets.models import Asset
 from carteira.core import clock
 from carteira.pricing import service
-from carteira.pricing.exceptions import ProviderUnavailableError, UnknownTreasuryTitleError
+from carteira.pricing.exceptions import (
+    ProviderError,
+    ProviderUnavailableError,
+    UnknownTreasuryTitleError,
+)
 from carteira.pricing.instruments import AssetKind
 from carteira.pricing.schemas import RedemptionEvent
 from carteira.pricing.service import MarketData
 from carteira.pricing.sources import Instrument
-from carteira.pricing.treasury import TreasuryBond
+from carteira.pricing.treasury import TreasuryBond, tesouro_limits
+from carteira.pricing.upstream import Upstream
 from tests.fakes.tesouro import PRICES_PATH, FakeTesouro
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -234,6 +239,19 @@ async def test_transient_failures_are_retried_then_the_circuit_opens(market, tes
     assert errors[-1] == "Tesouro Transparente's price file paused after repeated failures."
     assert calls[-1] == calls[-2]  # paused: no more calls while the circuit is open
     assert market.treasury.circuit.state.value == "open"
+
+
+async def test_a_file_larger_than_allowed_is_refused_without_retrying(tesouro, settings, tmp_path):
+    publish(tesouro, through=DEC4)
+    http = Upstream(source="tesouro", label="The file", limits=tesouro_limits(settings), headers={})
+    try:
+        with pytest.raises(ProviderError, match="The file sent a file larger than 100 bytes"):
+            await http.get_file(
+                tesouro.prices_url, into=tmp_path / "f.csv", max_bytes=100, read=lambda p: p
+            )
+    finally:
+        await http.close()
+    assert tesouro.count(PRICES_PATH) == 1
 
 
 # -- faults (point 11): the last known prices answer, marked stale; the failure is reported --

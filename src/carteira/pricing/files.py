@@ -23,8 +23,8 @@ from redis.asyncio import Redis
 
 from carteira.core import clock
 from carteira.core.calendar import previous_business_day
-from carteira.core.database import db
 from carteira.core.errors import REDIS_DOWN_ERRORS
+from carteira.pricing.closes import latest_closes
 from carteira.pricing.exceptions import ProviderError, ProviderUnavailableError
 from carteira.pricing.instruments import AssetType
 from carteira.pricing.provider import change_pct
@@ -292,10 +292,6 @@ async def refresh_status(redis: Redis, source: str) -> RefreshStatus | None:
 
 # -- quotes from stored closes ------------------------------------------------------------------
 
-_LAST_TWO = """
-    SELECT date, close FROM daily_returns WHERE asset_id = $1 ORDER BY date DESC LIMIT 2
-"""
-
 
 async def stored_quote(
     instrument: Instrument,
@@ -309,15 +305,13 @@ async def stored_quote(
     price is a day's, never "now"), with the close before it as the previous one; stale when
     the source's last refresh failed. ProviderUnavailableError while nothing is stored yet
     (the backfill of a new instrument is on its way)."""
-    rows = await db().execute_query_dict(_LAST_TWO, [instrument.asset_id])
-    if not rows:
+    closes = await latest_closes(asset_id=instrument.asset_id, count=2)
+    if not closes:
         raise ProviderUnavailableError(
             f"No price of {instrument.ticker} is stored yet; it is being fetched."
         )
-    latest, previous = rows[0], rows[1] if len(rows) > 1 else None
+    (day, price), previous_close = closes[0], closes[1][1] if len(closes) > 1 else None
     status = await refresh_status(redis, source)
-    price = latest["close"]
-    previous_close = previous["close"] if previous else None
     return Quote(
         ticker=instrument.ticker,
         price=price,
@@ -326,7 +320,7 @@ async def stored_quote(
         currency="BRL",
         asset_type=asset_type,
         name=name,
-        as_of=datetime.combine(latest["date"], datetime.min.time(), tzinfo=clock.timezone()),
+        as_of=datetime.combine(day, datetime.min.time(), tzinfo=clock.timezone()),
         source=source,
         stale=status is not None and status.stale(instrument.asset_id),
     )
