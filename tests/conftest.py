@@ -20,6 +20,8 @@ from carteira.main import create_app
 from carteira.pricing.service import create_market_data
 from tests import support
 from tests.fakes.bcb import FakeBcb
+from tests.fakes.cvm import FakeCvm
+from tests.fakes.tesouro import FakeTesouro
 from tests.fakes.yahoo import FakeYahoo
 from tests.support import (
     TEST_JWT_SECRET,
@@ -82,8 +84,44 @@ def bcb(fake_bcb: FakeBcb) -> FakeBcb:
 
 
 @pytest.fixture(scope="session")
+async def fake_tesouro() -> AsyncIterator[FakeTesouro]:
+    """Tesouro Transparente's price file, served locally."""
+    tesouro = FakeTesouro()
+    await tesouro.start()
+    yield tesouro
+    await tesouro.stop()
+
+
+@pytest.fixture
+def tesouro(fake_tesouro: FakeTesouro) -> FakeTesouro:
+    fake_tesouro.reset()
+    return fake_tesouro
+
+
+@pytest.fixture(scope="session")
+async def fake_cvm() -> AsyncIterator[FakeCvm]:
+    """CVM's open data (the funds' daily report), served locally."""
+    cvm = FakeCvm()
+    await cvm.start()
+    yield cvm
+    await cvm.stop()
+
+
+@pytest.fixture
+def cvm(fake_cvm: FakeCvm) -> FakeCvm:
+    fake_cvm.reset()
+    return fake_cvm
+
+
+@pytest.fixture(scope="session")
 async def settings(
-    servers: Servers, redis_db: int, run_id: str, fake_yahoo: FakeYahoo, fake_bcb: FakeBcb
+    servers: Servers,
+    redis_db: int,
+    run_id: str,
+    fake_yahoo: FakeYahoo,
+    fake_bcb: FakeBcb,
+    fake_tesouro: FakeTesouro,
+    fake_cvm: FakeCvm,
 ) -> AsyncIterator[Settings]:
     database = f"carteira_test_{run_id}"
     await create_database(servers.postgres_admin_url, database)
@@ -109,6 +147,12 @@ async def settings(
         bcb_timeout_seconds=1.0,
         bcb_max_tries=3,
         bcb_max_retry_seconds=2.5,
+        tesouro_prices_url=fake_tesouro.prices_url,
+        tesouro_timeout_seconds=2.0,
+        tesouro_max_tries=3,
+        cvm_data_url=fake_cvm.base_url,
+        cvm_timeout_seconds=5.0,
+        cvm_max_tries=3,
         valuation_timeout_seconds=1.0,
         quote_cache_ttl_seconds=60,
     )
@@ -144,6 +188,8 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     tables: list[str] = request.getfixturevalue("table_names")
     request.getfixturevalue("fake_yahoo").reset()
     request.getfixturevalue("fake_bcb").reset()
+    request.getfixturevalue("fake_tesouro").reset()
+    request.getfixturevalue("fake_cvm").reset()
     await app.state.market.close()
     app.state.market = create_market_data(  # cold caches
         app.state.settings, app.state.redis, instruments=InstrumentRegistry(app.state.events)

@@ -137,6 +137,13 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
                 **parse_cron(settings.daily_close_cron),
             ),
             cron(
+                pricing_tasks.daily_published_prices,
+                name="daily_published_prices",
+                unique=True,
+                timeout=3600,
+                **parse_cron(settings.daily_close_cron),
+            ),
+            cron(
                 asset_tasks.daily_closes,
                 name="daily_closes",
                 unique=True,

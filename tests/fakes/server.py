@@ -5,8 +5,10 @@ A subclass adds its routes (`_add_routes`) and says what its upstream answers on
 (`_error_response`) and what a body of the wrong shape looks like there (`_malformed_body`).
 Faults: `fail_next` (a status, optionally with `Retry-After`), `garbage_next` (200 with a
 non-JSON body), `malformed_next` (200 with JSON of the wrong shape), `delay` (seconds before
-answering, for timeouts) and `down` (503 to everything). `calls` records every request's path
-and query; `reset()` wipes faults and records between tests.
+answering, for timeouts) and `down` (503 to everything); for files, `truncate_next` (the
+whole length announced, the connection dropped halfway) and `cut_next` (a complete answer of
+only the first part of the file, as a file cut short at its source). `calls` records every
+request's path and query; `reset()` wipes faults and records between tests.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, Literal, Self
 
 from aiohttp import web
 
-FaultKind = Literal["status", "garbage", "malformed"]
+FaultKind = Literal["status", "garbage", "malformed", "truncated", "cut"]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -32,6 +34,7 @@ class _Fault:
     status: int = 200
     retry_after: int | float | str | None = None
     path: str | None = None
+    share: float = 0.5  # of the body sent by `truncated` and `cut`
 
     def matches(self, path: str) -> bool:
         return self.remaining > 0 and (self.path is None or path.startswith(self.path))
@@ -138,6 +141,16 @@ class FakeServer:
         """The next `n` matching requests answer 200 with valid JSON of the wrong shape."""
         self._faults.append(_Fault("malformed", n, path=path))
 
+    def truncate_next(self, n: int = 1, path: str | None = None, *, share: float = 0.5) -> None:
+        """The next `n` matching requests announce the whole body's length, send `share` of it
+        and drop the connection (a transfer cut short)."""
+        self._faults.append(_Fault("truncated", n, path=path, share=share))
+
+    def cut_next(self, n: int = 1, path: str | None = None, *, share: float = 0.5) -> None:
+        """The next `n` matching requests answer a complete 200 of only the first `share` of
+        the body (the file itself cut short)."""
+        self._faults.append(_Fault("cut", n, path=path, share=share))
+
     # -- counters ----------------------------------------------------------------------------
 
     def count(self, path_prefix: str | None = None) -> int:
@@ -164,5 +177,25 @@ class FakeServer:
                 return web.Response(text="<html>oops</html>", content_type="text/html")
             if fault.kind == "malformed":
                 return web.json_response(self._malformed_body(request.path))
+            if fault.kind in ("truncated", "cut"):
+                return await _partial(request, await handler(request), fault)
             return self._error_response(request.path, fault.status, fault.retry_after)
         return await handler(request)
+
+
+async def _partial(
+    request: web.Request, response: web.StreamResponse, fault: _Fault
+) -> web.StreamResponse:
+    if not isinstance(response, web.Response) or not isinstance(response.body, bytes):
+        return response  # an error answer, or a body the fake does not hold as bytes
+    body = response.body
+    part = body[: int(len(body) * fault.share)]
+    if fault.kind == "cut":
+        return web.Response(body=part, status=response.status, headers=response.headers)
+    streamed = web.StreamResponse(status=response.status, headers=response.headers)
+    streamed.content_length = len(body)
+    await streamed.prepare(request)
+    await streamed.write(part)
+    assert request.transport is not None
+    request.transport.close()  # the client sees fewer bytes than announced
+    return streamed

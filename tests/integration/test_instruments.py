@@ -179,7 +179,12 @@ async def test_class_and_exemption_follow_the_product(
     )
 
 
-async def test_treasury_and_fund_registration(as_admin):
+async def test_treasury_and_fund_registration(as_admin, tesouro):
+    # Titles Tesouro Transparente's file prices (registration checks them against it).
+    tesouro.add_prices("Tesouro Selic", date(2029, 3, 1), [(date(2026, 12, 4), "17345,67")])
+    tesouro.add_prices(
+        "Tesouro IPCA+ com Juros Semestrais", date(2035, 5, 15), [(date(2026, 12, 4), "4321,09")]
+    )
     selic = await register(
         as_admin, {"kind": "treasury", "title": "Tesouro Selic", "maturity_date": "2029-03-01"}
     )

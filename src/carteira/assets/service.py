@@ -146,6 +146,10 @@ async def register(
         return await register_asset(
             ticker=body.ticker, market=market, jobs=jobs, actor_id=actor_id, sector=body.sector
         )
+    if isinstance(body, TreasuryTerms):  # a title and maturity Tesouro Transparente prices
+        await pricing.ensure_treasury_title(
+            market=market, title=body.title.value, maturity_date=body.maturity_date
+        )
     return await register_instrument(
         terms=body,
         jobs=jobs,
@@ -615,6 +619,19 @@ class InstrumentRegistry:
             if instrument is not None:
                 found[ticker] = instrument
         return found
+
+    async def of_kind(self, kind: AssetKind) -> list[Instrument]:
+        """Every registered instrument of a kind, by id (read each time: a daily job's)."""
+        rows = await Asset.filter(kind=kind).order_by("id").values("id", "ticker", "terms")
+        return [
+            Instrument(
+                asset_id=row["id"],
+                ticker=row["ticker"],
+                kind=kind,
+                terms=parse_terms(row["terms"]),
+            )
+            for row in rows
+        ]
 
 
 async def store_history(*, market: MarketData, asset: Asset, start: date, end: date) -> Refreshed:

@@ -100,7 +100,13 @@ async def refresh_daily_returns(
     """Recent closes of one asset or of every registered asset (idempotent)."""
     last = date.fromisoformat(end) if end else today()
     first = date.fromisoformat(start) if start else last - timedelta(days=RECENT_DAYS)
-    query = Asset.filter(id=asset_id) if asset_id is not None else Asset.all()
+    # Every asset, but the kinds whose published files the daily_published_prices cron reads
+    # once for all of them (one by one, each would read the whole file again).
+    query = (
+        Asset.filter(id=asset_id)
+        if asset_id is not None
+        else Asset.exclude(kind__in=(AssetKind.TREASURY, AssetKind.FUND))
+    )
     assets = await query.order_by("id")
     return await _refresh(ctx, assets=assets, start=first, end=last)
 

@@ -85,6 +85,18 @@ class Settings(BaseSettings):
     bcb_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 15.0
     bcb_max_tries: Annotated[int, Field(ge=1, le=10)] = 3
     bcb_max_retry_seconds: Annotated[float, Field(gt=0, le=300)] = 30.0
+    # Tesouro Direto prices: Tesouro Transparente's daily file, downloaded once a day.
+    tesouro_prices_url: str = (
+        "https://www.tesourotransparente.gov.br/ckan/dataset/"
+        "df56aa42-484a-4a59-8184-7676580c81e3/resource/"
+        "796d2059-14e9-44e3-80c9-2d9e30b405c1/download/precotaxatesourodireto.csv"
+    )
+    tesouro_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 120.0
+    tesouro_max_tries: Annotated[int, Field(ge=1, le=10)] = 3
+    # Funds' quotas: CVM's open data (`/dados/FI/DOC/INF_DIARIO/DADOS/` under this URL).
+    cvm_data_url: str = "https://dados.cvm.gov.br"
+    cvm_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    cvm_max_tries: Annotated[int, Field(ge=1, le=10)] = 3
     quote_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 10
     search_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600
     history_cache_ttl_seconds: Annotated[int, Field(ge=1)] = 3600

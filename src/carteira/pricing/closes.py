@@ -117,6 +117,15 @@ async def first_close_date(*, asset_id: int) -> date | None:
     return first
 
 
+async def latest_closes(*, asset_id: int, count: int) -> list[tuple[date, Decimal]]:
+    """The asset's last `count` stored closes, newest first."""
+    rows = await db().execute_query_dict(
+        "SELECT date, close FROM daily_returns WHERE asset_id = $1 ORDER BY date DESC LIMIT $2",
+        [asset_id, count],
+    )
+    return [(row["date"], row["close"]) for row in rows]
+
+
 _LAST_SQL = """
     SELECT DISTINCT ON (asset_id) asset_id, date, close FROM daily_returns
     WHERE asset_id = ANY($1::int[]) ORDER BY asset_id, date DESC

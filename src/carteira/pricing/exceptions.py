@@ -43,6 +43,14 @@ class ProviderBudgetError(TooManyRequestsError):
     message = "Too many uncached market-data lookups; try again in a minute."
 
 
+class UnknownTreasuryTitleError(InvalidInputError):
+    """A Tesouro Direto title and maturity that Tesouro Transparente's price file does not have
+    (the message lists those it prices now; `fields`: title, maturity_date, available)."""
+
+    code = "unknown_treasury_title"
+    message = "Tesouro Transparente's price file has no such title and maturity."
+
+
 class UnknownSeriesError(InvalidInputError):
     code = "unknown_series"
     message = "There is no benchmark series with this code."

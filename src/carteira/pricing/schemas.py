@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field
 from carteira.core.types import DecimalStr
 from carteira.pricing.instruments import AssetType
 
-# Who priced a quote: a market-data provider, or the curve of a fixed-income instrument.
-Source = Literal["yahoo", "simulated", "curve"]
+# Where a price comes from: a listing's provider, the curve of a fixed-income instrument,
+# Tesouro Transparente's daily file of Tesouro Direto prices, CVM's daily report of funds' quotas.
+Source = Literal["yahoo", "simulated", "curve", "tesouro", "cvm"]
 
 
 class Quote(BaseModel):

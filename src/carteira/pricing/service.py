@@ -63,7 +63,10 @@ from carteira.pricing.exceptions import (
     UnsupportedCurrencyError,
 )
 from carteira.pricing.exceptions import ProviderUnavailableError as ProviderUnavailableError
+from carteira.pricing.exceptions import UnknownTreasuryTitleError as UnknownTreasuryTitleError
+from carteira.pricing.files import BatchReport
 from carteira.pricing.fixed_income import FixedIncomeSource
+from carteira.pricing.funds import CvmSource
 from carteira.pricing.instruments import AssetDetails, AssetKind
 from carteira.pricing.provider import MarketDataProvider, RatesProvider
 from carteira.pricing.schemas import (
@@ -76,6 +79,8 @@ from carteira.pricing.schemas import (
 )
 from carteira.pricing.simulated import SimulatedProvider, SimulatedRates
 from carteira.pricing.sources import Instrument, InstrumentLookup, NoInstruments, PriceSource
+from carteira.pricing.treasury import TesouroSource, TreasuryBond, TreasuryCatalog
+from carteira.pricing.treasury import unknown_title as unknown_treasury_title
 from carteira.pricing.yahoo import YahooProvider, yahoo_limits
 
 logger = logging.getLogger(__name__)
@@ -144,9 +149,15 @@ class MarketData:
         self.instruments: InstrumentLookup = (
             instruments if instruments is not None else NoInstruments()
         )
-        # ...and the price source of each kind; anything else is asked of `provider`.
+        # ...and the price source of each kind; the sources of published files also refresh
+        # every registered instrument at once (`refresh_published_prices`); anything else is
+        # asked of `provider`.
+        self.treasury = TesouroSource(settings, redis=redis)
+        self.funds = CvmSource(settings, redis=redis)
         self.sources: dict[AssetKind, PriceSource] = {
             AssetKind.FIXED_INCOME: FixedIncomeSource(self),
+            AssetKind.TREASURY: self.treasury,
+            AssetKind.FUND: self.funds,
         }
         self.settings = settings
         self.redis = redis
@@ -169,6 +180,8 @@ class MarketData:
         await self.cache.aclose()
         await self.provider.close()
         await self.rates.close()
+        await self.treasury.close()
+        await self.funds.close()
 
     # -- quotes -------------------------------------------------------------------------------
 
@@ -608,6 +621,43 @@ async def unit_price_on(
         return stored
     history = await market.history(ticker, start=day, end=day)
     return next((c.close for c in history.closes if c.date == day), None)
+
+
+# ---- Tesouro Direto and funds: prices from published files ------------------------------------
+
+
+async def treasury_titles(*, market: MarketData) -> TreasuryCatalog:
+    """The Tesouro Direto titles and maturities Tesouro Transparente's price file has (today's
+    download): what a treasury asset may be registered as."""
+    return await market.treasury.catalog()
+
+
+async def ensure_treasury_title(
+    *, market: MarketData, title: str, maturity_date: date
+) -> TreasuryBond:
+    """The title and maturity as the file names them; UnknownTreasuryTitleError (422, listing
+    the titles the file prices now) when it has no such pair."""
+    catalog = await treasury_titles(market=market)
+    bond = catalog.find(title=title, maturity_date=maturity_date)
+    if bond is None:
+        raise unknown_treasury_title(catalog, title=title, maturity_date=maturity_date)
+    return bond
+
+
+async def refresh_published_prices(
+    *, market: MarketData, start: date, end: date
+) -> list[BatchReport]:
+    """Every registered treasury title's and fund's closes in [start, end]: Tesouro
+    Transparente's file and each of CVM's monthly files downloaded once and read once for
+    all of them. A file that cannot be used is in its report (and makes its quotes stale)."""
+    reports = []
+    treasury = await market.instruments.of_kind(AssetKind.TREASURY)
+    if treasury:
+        reports.append(await market.treasury.refresh(treasury, start=start, end=end))
+    funds = await market.instruments.of_kind(AssetKind.FUND)
+    if funds:
+        reports.append(await market.funds.refresh(funds, start=start, end=end))
+    return reports
 
 
 async def daily_history(*, asset_id: int, start: date, end: date) -> list[DailyReturnOut]:

@@ -36,6 +36,11 @@ class InstrumentLookup(Protocol):
         """The instruments among `tickers` (a listed symbol is left out)."""
         ...
 
+    async def of_kind(self, kind: AssetKind) -> list[Instrument]:
+        """Every registered instrument of a kind (a published file's daily refresh reads the
+        file once for all of them)."""
+        ...
+
 
 class PriceSource(Protocol):
     """Prices one kind of instrument: a quote now and the daily closes of a window (with any
@@ -53,3 +58,6 @@ class NoInstruments:
 
     async def instruments(self, tickers: Collection[str]) -> dict[str, Instrument]:
         return {}
+
+    async def of_kind(self, kind: AssetKind) -> list[Instrument]:
+        return []

@@ -1,15 +1,19 @@
 """Market data's own jobs: exchange rates into the reporting currency, benchmark series (a new
-or revised rate also schedules the closes of the instruments priced on it)."""
+or revised rate also schedules the closes of the instruments priced on it), Tesouro Direto's
+and funds' prices from their published files."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any
 
 from carteira.core import clock
 from carteira.core.jobs import Context, job
 from carteira.pricing import service
-from carteira.pricing.service import MarketData
+from carteira.pricing.service import MarketData, ProviderUnavailableError
+
+logger = logging.getLogger(__name__)
 
 RECENT_DAYS = 10  # the daily refresh's window: late publications and revisions included
 
@@ -55,3 +59,33 @@ async def daily_benchmarks(ctx: Context) -> dict[str, Any]:
     if stored:
         await ctx["events"].publish(service.MARKET_DATA_STORED)
     return {"values": stored}
+
+
+@job(timeout_seconds=3600, max_tries=3, retry_delay_seconds=300)
+async def refresh_published_prices(ctx: Context, start: str | None = None) -> dict[str, Any]:
+    """Every registered treasury title's and fund's closes since `start` (the recent days by
+    default): each published file downloaded once and read once for all of them. A file that
+    cannot be used is reported (and its quotes marked stale), never a crash; when no source
+    could be refreshed at all the job is tried again later."""
+    today = clock.today()
+    first = date.fromisoformat(start) if start else today - timedelta(days=RECENT_DAYS)
+    reports = await service.refresh_published_prices(market=ctx["market"], start=first, end=today)
+    if any(r.inserted or r.updated for r in reports):
+        await ctx["events"].publish(service.MARKET_DATA_STORED)
+    failed = {r.source: r.failed for r in reports if r.failed}
+    for source, files in failed.items():
+        logger.warning("%s prices not refreshed: %s", source, files)
+    if reports and all(r.nothing_read for r in reports):
+        raise ProviderUnavailableError(f"no published prices could be refreshed: {failed}")
+    return {
+        "start": first.isoformat(),
+        "end": today.isoformat(),
+        **{r.source: r.as_result() for r in reports},
+        "failed": failed,
+    }
+
+
+async def daily_published_prices(ctx: Context) -> dict[str, Any]:
+    """The cron after the market closes: Tesouro Direto's and funds' recent prices."""
+    result: dict[str, Any] = await refresh_published_prices(ctx)
+    return result

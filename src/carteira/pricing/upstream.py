@@ -1,10 +1,12 @@
-"""One HTTP discipline for every upstream data source (Yahoo Finance, Banco Central's SGS).
+"""One HTTP discipline for every upstream data source (Yahoo Finance, Banco Central's SGS,
+Tesouro Transparente's and CVM's files).
 
 Transient failures (429, 5xx, timeouts, connection errors) are retried by `backoff` with full
 jitter, honouring `Retry-After`, within bounded tries and total time; a circuit breaker stops
 calling after repeated failures and probes again after a cool-down. Every call is counted
 and timed per source and outcome, and its outcome is set on the current span. Bodies are
-parsed as JSON with every number as Decimal (never through float).
+parsed as JSON with every number as Decimal (never through float); a big file is streamed to
+disk as it arrives, never held in memory.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import aiohttp
@@ -33,6 +36,23 @@ from carteira.pricing.exceptions import ProviderError, ProviderUnavailableError
 # AppError is a clear answer from a healthy upstream (an unknown ticker).
 StatusAnswer = Callable[[int, bytes], Any]
 T = TypeVar("T")
+
+
+# The most of a refusal's body read (an error page) when a file was asked for.
+REFUSAL_BYTES = 64 * 1024
+CHUNK_BYTES = 256 * 1024
+
+
+async def _stream_into(
+    response: aiohttp.ClientResponse, into: Path, max_bytes: int, label: str
+) -> None:
+    written = 0
+    with into.open("wb") as file:
+        async for chunk in response.content.iter_chunked(CHUNK_BYTES):
+            written += len(chunk)
+            if written > max_bytes:
+                raise ProviderError(f"{label} sent a file larger than {max_bytes} bytes.")
+            file.write(chunk)
 
 
 class RetryableError(Exception):
@@ -106,14 +126,16 @@ class Upstream:
         self._headers = dict(headers)
         self._on_status = on_status or self._refuse
         self._session: aiohttp.ClientSession | None = None
-        self._request = backoff.on_exception(
+        retrying = backoff.on_exception(
             retry_waits,
             RetryableError,
             max_tries=limits.max_tries,
             max_time=limits.max_retry_seconds,
             jitter=None,  # retry_waits jitters itself (a Retry-After is honoured as given)
             logger=None,
-        )(self._request_once)
+        )
+        self._request = retrying(self._request_once)
+        self._download = retrying(self._download_once)
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -138,13 +160,31 @@ class Upstream:
         it does not expect, so that such an answer counts as a failure of the upstream).
         ProviderUnavailableError when the upstream cannot be reached (retries exhausted,
         circuit open), ProviderError when it answers garbage."""
+        return await self._call(lambda: self._request(url, params), parse)
+
+    async def get_file(
+        self, url: str, *, into: Path, max_bytes: int, read: Callable[[Path], T]
+    ) -> T | None:
+        """The body streamed into the file `into` as it arrives (a retry starts it again),
+        then checked by `read(into)` (which raises ProviderError on a file it cannot use, so
+        that it counts as a failure of the upstream). None when the upstream refuses with a
+        status that `on_status` does not raise on (a month not published yet). A body longer
+        than `max_bytes` is a ProviderError; one cut short (fewer bytes than announced, a
+        dropped connection) is retried."""
+
+        def parse(written: bool) -> T | None:
+            return read(into) if written else None
+
+        return await self._call(lambda: self._download(url, into, max_bytes), parse)
+
+    async def _call(self, request: Callable[[], Awaitable[Any]], parse: Callable[[Any], T]) -> T:
         if not self.circuit.allow():
             UPSTREAM.labels(self.source, "circuit_open").inc()
             raise ProviderUnavailableError(f"{self.label} paused after repeated failures.")
         started = time.perf_counter()
         outcome = "ok"
         try:
-            answer = parse(await self._request(url, params))
+            answer = parse(await request())
         except RetryableError as exc:
             outcome = "unavailable"
             self.circuit.record_failure()
@@ -182,6 +222,23 @@ class Upstream:
         if status != 200:
             return self._on_status(status, body)
         return self.decode(body)
+
+    async def _download_once(self, url: str, into: Path, max_bytes: int) -> bool:
+        """Whether the file was written (False: refused, and `on_status` did not raise)."""
+        try:
+            async with self.session.get(url) as response:
+                status = response.status
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                if status == 200:
+                    await _stream_into(response, into, max_bytes, self.label)
+                    return True
+                body = await response.content.read(REFUSAL_BYTES)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RetryableError(type(exc).__name__) from exc
+        if status == 429 or status >= 500:
+            raise RetryableError(f"HTTP {status}", retry_after=retry_after)
+        self._on_status(status, body)
+        return False
 
     def decode(self, body: bytes) -> Any:
         try:

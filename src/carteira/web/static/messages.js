@@ -74,6 +74,9 @@ export const ERRORS = {
   market_data_unavailable: "Cotações indisponíveis no momento; tente de novo em instantes.",
   market_data_budget: "Consultas demais ao provedor de cotações; aguarde um minuto.",
   unknown_series: "Série de índice desconhecida.",
+  unknown_treasury_title: (f) => (f.title && f.maturity_date
+    ? `O arquivo de preços do Tesouro Transparente não tem ${f.title} com vencimento em ${date(f.maturity_date)}.${f.available ? ` Títulos à venda: ${f.available}.` : ""}`
+    : "O arquivo de preços do Tesouro Transparente não tem este título com este vencimento."),
   // the ledger
   transaction_not_found: "Lançamento não encontrado.",
   allocation_not_found: "Compra não encontrada.",
