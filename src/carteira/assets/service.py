@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,7 @@ from carteira.assets.schemas import AssetDetails, AssetPatch
 from carteira.audit import service as audit
 from carteira.core.calendar import previous_trading_day
 from carteira.core.database import atomic, on_commit
+from carteira.core.errors import AppError
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
 from carteira.core.pagination import PageParams, fetch_page
@@ -244,6 +246,36 @@ async def info_by_ticker(*, ticker: str) -> AssetInfo | None:
     return (
         AssetInfo(**{**rows[0], "asset_type": AssetType(rows[0]["asset_type"])}) if rows else None
     )
+
+
+async def infos_by_ticker(*, tickers: Iterable[str]) -> dict[str, AssetInfo]:
+    """The registered assets among these tickers, by ticker."""
+    wanted = sorted({ticker.strip().upper() for ticker in tickers})
+    if not wanted:
+        return {}
+    rows = await Asset.filter(ticker__in=wanted).values(*_INFO_COLUMNS)
+    return {
+        row["ticker"]: AssetInfo(**{**row, "asset_type": AssetType(row["asset_type"])})
+        for row in rows
+    }
+
+
+async def provider_details(
+    *, tickers: Iterable[str], market: MarketData
+) -> dict[str, AssetDetails | AppError]:
+    """What the provider says of tickers not registered yet (a file's, before they are): each
+    one's details, or the error registering it would meet (an unknown ticker, a currency that
+    is not money, the provider unavailable)."""
+    wanted = sorted({ticker.strip().upper() for ticker in tickers})
+
+    async def ask(ticker: str) -> AssetDetails | AppError:
+        try:
+            return await market.describe(ticker)
+        except AppError as exc:
+            return exc
+
+    answers = await asyncio.gather(*(ask(ticker) for ticker in wanted))
+    return dict(zip(wanted, answers, strict=True))
 
 
 def sessions_of(asset: Asset) -> PreviousSession:
