@@ -17,6 +17,7 @@ from carteira.pricing.schemas import DividendEvent
 from tests import b3_files
 from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, Mess, movement, trade
 from tests.factories import list_on_yahoo, make_asset, make_client
+from tests.support import process_env, run_carteira
 from tests.unit.test_import_files import zip_bomb
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -673,3 +674,86 @@ async def test_export_then_import_makes_an_identical_ledger(as_admin, yahoo, par
     # The same file again: nothing twice.
     again = await preview(as_admin, target, exported.content, "carteira_csv", name=name)
     assert again["counts"]["duplicate"] == len(entries) + 1
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+
+async def test_the_command_line_prints_the_preview_and_exits_non_zero_on_errors(
+    as_admin, settings, yahoo, tmp_path
+):
+    list_on_yahoo("PETR4.SA")
+    cid = (await make_client(as_admin))["id"]
+    bad = tmp_path / "negociacao-com-erro.csv"
+    bad.write_bytes(
+        b3_files.csv_file(
+            NEGOCIACAO,
+            [*NEGOCIACAO_ROWS[:3], trade(date(2026, 3, 3), "Compra", "ZZZZ3", "1", "1")],
+            encoding="latin-1",
+        )
+    )
+    env = process_env(settings)
+    refused = await asyncio.to_thread(
+        run_carteira,
+        "import",
+        "--client",
+        str(cid),
+        "--format",
+        "b3_negociacao",
+        str(bad),
+        "--commit",
+        env=env,
+    )
+    assert refused.returncode == 1, refused.stderr
+    lines = refused.stdout.splitlines()
+    assert lines[0].split() == [
+        "line",
+        "status",
+        "kind",
+        "date",
+        "ticker",
+        "quantity",
+        "price",
+        "amount",
+        "why",
+    ]
+    assert lines[1].split()[:8] == [
+        "2",
+        "new",
+        "buy",
+        "2026-03-02",
+        "PETR4.SA",
+        "100",
+        "37.5",
+        "3750",
+    ]
+    assert lines[4].split()[:2] == ["5", "error"]
+    assert "ZZZZ3.SA: the market-data provider does not know this ticker" in lines[4]
+    assert lines[5] == "import 1: 4 rows: 3 new, 0 duplicate, 0 ignored, 1 error"
+    assert "nothing written" in refused.stderr
+    assert await ledger_of(as_admin, cid) == []
+
+    good = tmp_path / "negociacao.xlsx"
+    good.write_bytes(b3_files.xlsx(NEGOCIACAO, NEGOCIACAO_ROWS[:3]))
+    args = ["import", "--client", str(cid), "--format", "b3_negociacao", str(good)]
+    previewed = await asyncio.to_thread(run_carteira, *args, env=env)
+    assert previewed.returncode == 0, previewed.stderr
+    assert "run again with --commit" in previewed.stdout
+    assert await ledger_of(as_admin, cid) == []
+    written = await asyncio.to_thread(run_carteira, *args, "--commit", env=env)
+    assert written.returncode == 0, written.stderr
+    assert written.stdout.splitlines()[-1] == "committed: 3 entries written"
+    assert len(await ledger_of(as_admin, cid)) == 3
+    trail = (await as_admin.get("/audit", params={"entity": "import"})).json()["items"]
+    assert trail[0]["user_id"] is None  # an operator's
+    missing = await asyncio.to_thread(
+        run_carteira,
+        "import",
+        "--client",
+        "999999",
+        "--format",
+        "b3_negociacao",
+        str(good),
+        env=env,
+    )
+    assert (missing.returncode, missing.stderr.strip()) == (1, "error: Client not found.")
