@@ -502,6 +502,11 @@ async def test_a_file_over_max_import_bytes_is_refused(as_admin, settings):
         },
     )
     assert (huge.status_code, huge.json()["code"]) == (422, "import_too_large")
+    # Under it, a file larger than MAX_BODY_BYTES goes through (2 MB: a header, blank lines).
+    assert settings.max_body_bytes == 1024 * 1024
+    blank = header + b"\r\n" * (1024 * 1024)
+    r = await send(as_admin, cid, blank, "b3_negociacao", name="blank.csv")
+    assert (r.status_code, r.json()["counts"]["rows"]) == (201, 0)
     # Every other route keeps MAX_BODY_BYTES.
     body = {"kind": "deposit", "date": "2026-03-02", "amount": "1", "note": "x" * (2 * 1024 * 1024)}
     other = await as_admin.post(f"/clients/{cid}/transactions", json=body)

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Any, TypeVar
 
 from carteira.allocations import corporate, store
@@ -962,7 +963,18 @@ def _imported_row(
 
 
 def _imported_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
-    snapshot = {name: values.get(name) for name in FIELDS}
+    """What `_snapshot` records of an entry, already as JSON's plain values (thousands of
+    them go to the trail in one statement)."""
+    snapshot: dict[str, Any] = {}
+    for name in FIELDS:
+        value = values.get(name)
+        if isinstance(value, Decimal):
+            value = decimal_str(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, Enum):
+            value = value.value
+        snapshot[name] = value
     return {**snapshot, "source": Source.IMPORT.value, "external_ref": values["reference"]}
 
 

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 Cell = str | int | float | Decimal | datetime | date | None
 
@@ -50,7 +51,11 @@ def text(cell: Cell) -> str | None:
 
 def key(cell: Cell) -> str:
     """A header's or a label's text to compare: lower case, without accents or extra spaces."""
-    value = text(cell) or ""
+    return _folded(text(cell) or "")
+
+
+@lru_cache(maxsize=1024)  # a file's labels (markets, movements) are few, its rows many
+def _folded(value: str) -> str:
     folded = unicodedata.normalize("NFKD", value.casefold())
     return "".join(c for c in folded if not unicodedata.combining(c))
 

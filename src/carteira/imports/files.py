@@ -121,9 +121,11 @@ def _workbook(data: bytes) -> Iterator[Sheet]:
 
 def _sheet_lines(sheet: object) -> Iterator[Line]:
     try:
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)  # type: ignore[attr-defined]
+        # The dimension a file declares may be wrong: rows as they are, not padded to it.
+        sheet.reset_dimensions()  # type: ignore[attr-defined]
+        rows = sheet.iter_rows(values_only=True)  # type: ignore[attr-defined]
         for line, values in enumerate(rows, start=1):
-            cells = _trimmed(values)
+            cells = _trimmed(values[:MAX_COLUMNS])
             if cells:
                 yield line, cells
     except AppError:

@@ -18,7 +18,9 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -32,7 +34,7 @@ from carteira.auth import service as auth
 from carteira.clients import service as clients
 from carteira.core.database import atomic
 from carteira.core.errors import AppError
-from carteira.core.jsonable import to_jsonable
+from carteira.core.jsonable import decimal_str
 from carteira.core.pagination import PageParams
 from carteira.imports import formats
 from carteira.imports.exceptions import (
@@ -173,10 +175,21 @@ def _identity(entry: TransactionIn, row: Mapped, *, reporting_currency: str) -> 
         values["currency"] = values.get("currency") or reporting_currency
     if kind not in (Kind.BUY, Kind.SELL):
         values.pop("settlement", None)  # always cash
-    if row.added is not None or row.leaves is not None:
+    if row.added is not None:
         values.pop("ratio", None)  # the ledger works it out: the shares say it
-        values["added" if row.added is not None else "leaves"] = row.added or row.leaves
-    return "|".join(f"{key}={to_jsonable(value)}" for key, value in sorted(values.items()))
+        values["added"] = row.added
+    elif row.leaves is not None:
+        values.pop("ratio", None)
+        values["leaves"] = row.leaves
+    return "|".join(f"{key}={_text(value)}" for key, value in sorted(values.items()))
+
+
+def _text(value: object) -> str:
+    if isinstance(value, Decimal):
+        return decimal_str(value)  # 10.50 and 10.5 are one figure
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value.value if isinstance(value, Enum) else value)
 
 
 def _references(
@@ -372,39 +385,44 @@ async def commit(
         rows.append(ledger.ImportedIn(data=data, external_ref=row.external_ref))
     errors = sum(1 for row in stored if row.status is RowStatus.ERROR)
     email = await _email_of(actor_id)
-    committed: list[ImportBatch] = []
 
     async def mark(written: ledger.ImportWritten) -> None:
         # In the ledger write's transaction, the client locked: a concurrent commit of the
         # same preview waits for this one, then finds it committed (and writes nothing).
-        locked = await ImportBatch.filter(id=import_id).select_for_update().first()
+        # Only the summary is read and written again (the rows stay as they are).
+        locked = (
+            await ImportBatch.filter(id=import_id)
+            .select_for_update()
+            .only("id", "status", "counts")
+            .first()
+        )
         if locked is None:
             raise ImportNotFoundError()
         _committable(locked, skip_errors=skip_errors)
         outcome = ImportWrittenOut(
-            created=written.created,
-            duplicate=written.duplicate,
-            skipped_errors=errors,
+            created=written.created, duplicate=written.duplicate, skipped_errors=errors
         )
-        locked.status = ImportStatus.COMMITTED
-        locked.committed_by = actor_id
-        locked.committed_by_email = email
-        locked.committed_at = datetime.now(UTC)
-        locked.written = outcome.model_dump()
-        await locked.save()
+        changed = {
+            "status": ImportStatus.COMMITTED,
+            "committed_by": actor_id,
+            "committed_by_email": email,
+            "committed_at": datetime.now(UTC),
+            "written": outcome.model_dump(),
+        }
+        await ImportBatch.filter(id=import_id).update(**changed)
+        batch.update_from_dict(changed)
         await audit.record(
             actor_id=actor_id,
             action=audit.Action.UPDATE,
             entity=ENTITY,
-            entity_id=locked.id,
+            entity_id=import_id,
             changes={
-                "file_name": locked.file_name,
+                "file_name": batch.file_name,
                 "status": {"from": ImportStatus.PREVIEW.value, "to": ImportStatus.COMMITTED.value},
                 "written": outcome.model_dump(),
             },
             client_id=client_id,
         )
-        committed.append(locked)
 
     written = await ledger.record_imported(
         client_id=client_id,
@@ -414,7 +432,7 @@ async def commit(
         inside=mark,
     )
     return ImportCommitted(
-        **_summary(committed[0]).model_dump(), provider_changes=written.provider_changes
+        **_summary(batch).model_dump(), provider_changes=written.provider_changes
     )
 
 
