@@ -762,3 +762,8 @@ async def test_the_command_line_prints_the_preview_and_exits_non_zero_on_errors(
         env=env,
     )
     assert (missing.returncode, missing.stderr.strip()) == (1, "error: Client not found.")
+
+
+async def test_the_ledgers_export_of_a_missing_client_is_404(as_reader):
+    r = await as_reader.get("/clients/999999/transactions", params={"format": "csv"})
+    assert (r.status_code, r.json()["code"]) == (404, "client_not_found")
