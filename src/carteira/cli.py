@@ -1,4 +1,4 @@
-"""The `carteira` command: dev, serve, worker, migrate, create-user, seed-demo."""
+"""The `carteira` command: dev, serve, worker, migrate, create-user, seed-demo, import."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 if TYPE_CHECKING:
     from carteira.core.events import EventBus
     from carteira.core.jobs import JobQueue
+    from carteira.imports.schemas import ImportCommitted, ImportOut, ImportRowOut
     from carteira.pricing.service import MarketData
 
 from carteira import __version__
@@ -304,6 +306,126 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
     return 0
 
 
+# ---- import ------------------------------------------------------------------------------
+
+# The preview's columns: (header, width); the last one takes what is left of the line.
+IMPORT_COLUMNS = (
+    ("line", 5),
+    ("status", 9),
+    ("kind", 10),
+    ("date", 10),
+    ("ticker", 12),
+    ("quantity", 14),
+    ("price", 14),
+    ("amount", 14),
+    ("why", 0),
+)
+WHY_WIDTH = 90
+
+
+def _preview_table(rows: Sequence[ImportRowOut]) -> str:
+    lines = ["  ".join(header.ljust(width) for header, width in IMPORT_COLUMNS).rstrip()]
+    for row in rows:
+        why = row.message or ""
+        values = [
+            str(row.line),
+            row.status.value,
+            row.kind.value if row.kind else "",
+            row.date.isoformat() if row.date else "",
+            row.ticker or "",
+            _plain(row.quantity),
+            _plain(row.price),
+            _plain(row.amount),
+            why if len(why) <= WHY_WIDTH else why[: WHY_WIDTH - 1] + "…",
+        ]
+        cells = [
+            value.ljust(width) if width else value
+            for value, (_, width) in zip(values, IMPORT_COLUMNS, strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from carteira.allocations import service as ledger
+    from carteira.core.errors import AppError
+    from carteira.imports import service
+    from carteira.imports.models import ImportFormat
+
+    settings = _settings()
+    path = Path(args.file)
+    try:
+        with path.open("rb") as file:
+            data = file.read(settings.max_import_bytes + 1)
+    except OSError as exc:
+        print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    _needs(settings, database=True, redis=True)
+
+    async def work(
+        events: EventBus, market: MarketData, jobs: JobQueue
+    ) -> tuple[ImportOut, ImportCommitted | None]:
+        services = service.ImportServices(
+            ledger=ledger.Services(
+                events=events,
+                market=market,
+                jobs=jobs,
+                reporting_currency=settings.reporting_currency,
+            ),
+            max_bytes=settings.max_import_bytes,
+        )
+        shown = await service.preview(
+            client_id=args.client,
+            file_format=ImportFormat(args.format),
+            file_name=path.name,
+            data=data,
+            actor_id=None,  # an operator's: audited without a user
+            services=services,
+        )
+        if not args.commit or shown.counts.error:
+            return shown, None
+        done = await service.commit(
+            client_id=args.client,
+            import_id=shown.id,
+            skip_errors=False,
+            actor_id=None,
+            services=services,
+        )
+        return shown, done
+
+    try:
+        shown, done = asyncio.run(_with_services(settings, work))
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    counts = shown.counts
+    print(_preview_table(shown.rows))
+    print(
+        f"import {shown.id}: {counts.rows} rows: {counts.new} new, {counts.duplicate} duplicate,"
+        f" {counts.ignored} ignored, {counts.error} error"
+    )
+    if counts.error:
+        print(
+            f"error: {counts.error} row(s) with errors: nothing written; fix the file"
+            " (or commit the preview through the API with skip_errors=true)",
+            file=sys.stderr,
+        )
+        return 1
+    if done is None:
+        print(f"preview only: run again with --commit to write the {counts.new} new row(s)")
+        return 0
+    assert done.written is not None
+    print(
+        f"committed: {done.written.created} entries written"
+        + (f", {done.written.duplicate} already in the ledger" if done.written.duplicate else "")
+    )
+    return 0
+
+
 # ---- dev ---------------------------------------------------------------------------------
 
 
@@ -546,6 +668,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = command("seed-demo", "demo clients, assets and allocations (idempotent)")
     seed.set_defaults(handler=cmd_seed_demo)
+
+    imported = command(
+        "import",
+        "read a client's history from a file and print its preview; --commit writes it",
+    )
+    imported.add_argument("--client", type=int, required=True, help="the client's id")
+    imported.add_argument(
+        "--format",
+        choices=["b3_negociacao", "b3_movimentacao", "carteira_csv"],
+        required=True,
+        help="B3's negociação or movimentação extract (XLSX or CSV), or the ledger's own export",
+    )
+    imported.add_argument("file", metavar="FILE", help="the XLSX or CSV file")
+    imported.add_argument(
+        "--commit",
+        action="store_true",
+        help="write the new rows (nothing is written while any row has an error)",
+    )
+    imported.set_defaults(handler=cmd_import)
     return parser
 
 

@@ -35,13 +35,15 @@ from carteira.core.exports import ExportLimiter
 from carteira.core.health import router as health_router
 from carteira.core.hosts import AllowedHostsMiddleware
 from carteira.core.jobs import JobQueue
-from carteira.core.limits import RequestLimitsMiddleware
+from carteira.core.limits import BodyAllowance, RequestLimitsMiddleware
 from carteira.core.logging import configure_logging
 from carteira.core.metrics import watch_gc_pauses
 from carteira.core.middleware import RequestContextMiddleware
 from carteira.core.redis import create_redis
 from carteira.core.security_headers import SecurityHeadersMiddleware
 from carteira.core.tracing import configure_tracing, instrument_app
+from carteira.imports import router as imports_router
+from carteira.imports.exceptions import ImportTooLargeError
 from carteira.jobs.router import router as jobs_router
 from carteira.pricing.router import router as pricing_router
 from carteira.pricing.service import create_market_data
@@ -51,7 +53,9 @@ from carteira.reports.router import router as reports_router
 from carteira.web.router import router as web_router
 
 DOCS_ASSETS = "/docs/assets"
-GC_THRESHOLDS = (50_000, 20, 100)  # allocations before a young pass; young, middle passes
+GC_THRESHOLDS = (50_000, 20, 100)
+# What a multipart form adds around an uploaded file (boundaries, part headers, the format).
+FORM_FRAMING_BYTES = 64 * 1024  # allocations before a young pass; young, middle passes
 DESCRIPTION = """
 Back office of an investment advisory firm: clients, assets, allocations (purchase lots),
 live valuation, performance, net inflows ("captado") and exports.
@@ -138,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         client_detail_router,
         allocations_router,
         ledger_router,
+        imports_router.router,
         pricing_router,  # before assets: /assets/search is not an /assets/{asset_id}
         assets_router,
         health_router,
@@ -178,7 +183,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Location",
             ],
         )
-    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        allowances=[
+            BodyAllowance(
+                path=imports_router.UPLOAD_PATH,
+                max_bytes=settings.max_import_bytes + FORM_FRAMING_BYTES,
+                error=ImportTooLargeError,
+            )
+        ],
+    )
     # Inside the security headers and the request id: a refused host is answered like any 4xx.
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)

@@ -422,3 +422,55 @@ async def _until(api, job_id: str, statuses: set[str], *, seconds: float) -> dic
             return state
         assert time.monotonic() < deadline, state
         await asyncio.sleep(0.2)
+
+
+async def test_an_import_bomb_or_a_bottomless_upload_is_refused_in_bounded_memory(
+    settings, as_admin, admin
+):
+    """Against a real `carteira serve`: an XLSX that inflates to 256 MB (honest about it, or
+    lying about its sizes) and an upload without Content-Length that never ends are 422s,
+    answered quickly, the server's memory hardly moving."""
+    import psutil
+
+    from tests.unit.test_import_files import lying, zip_bomb
+
+    bomb = zip_bomb(inflated_mb=256)
+    client_id = (await make_client(as_admin))["id"]
+    port = free_port()
+    with carteira_process("serve", "--port", str(port), env=process_env(settings)) as process:
+        url = f"http://127.0.0.1:{port}"
+        await wait_http(f"{url}/health")
+        server = psutil.Process(process.pid)
+        path = f"{url}/clients/{client_id}/imports"
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {admin.token}"}
+        ) as http:
+            baseline = server.memory_info().rss
+            for data, code in (
+                (bomb, "import_expands_too_much"),
+                (lying(bomb), "import_unreadable_file"),
+            ):
+                form = aiohttp.FormData()
+                form.add_field("format", "b3_negociacao")
+                form.add_field("file", data, filename="bomba.xlsx")
+                started = time.monotonic()
+                async with http.post(path, data=form) as r:
+                    assert (r.status, (await r.json())["code"]) == (422, code)
+                assert time.monotonic() - started < 5
+            assert server.memory_info().rss - baseline < 64 * 1024 * 1024  # never the 256 MB
+
+            async def bottomless():  # a form whose file never ends, without Content-Length
+                yield b'--b\r\nContent-Disposition: form-data; name="format"\r\n\r\n'
+                yield b"b3_negociacao\r\n"
+                yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.csv"'
+                yield b"\r\n\r\n"
+                while True:
+                    yield b"0" * 65536
+
+            started = time.monotonic()
+            async with http.post(
+                path, data=bottomless(), headers={"Content-Type": "multipart/form-data; boundary=b"}
+            ) as r:
+                assert (r.status, (await r.json())["code"]) == (422, "import_too_large")
+            assert time.monotonic() - started < 10
+            assert server.memory_info().rss - baseline < 64 * 1024 * 1024

@@ -21,6 +21,7 @@ from carteira.core.config import Settings
 from carteira.main import create_app
 from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import DividendEvent
+from tests import b3_files
 from tests.factories import list_on_yahoo, make_asset, make_client
 from tests.integration.test_realtime import next_json, tick, ws_url
 from tests.support import TEST_JWT_SECRET
@@ -76,7 +77,24 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("patch", "/clients/{client_id}/allocations/{allocation_id}"): {"quantity": "2"},
 }
+# Operations that take a file: their form (a one-trade negociação extract of PETR4.SA).
+FORMS: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/clients/{client_id}/imports"): {
+        "data": {"format": "b3_negociacao"},
+        "files": {
+            "file": (
+                "negociacao.csv",
+                b3_files.csv_file(
+                    b3_files.NEGOCIACAO,
+                    [b3_files.trade(TODAY - timedelta(days=3), "Compra", "PETR4", "1", "10")],
+                ),
+                "text/csv",
+            )
+        },
+    },
+}
 NO_BODY = {
+    ("post", "/clients/{client_id}/imports/{import_id}/commit"),  # a preview of FORMS' file
     ("delete", "/clients/{client_id}"),
     ("delete", "/clients/{client_id}/transactions/{transaction_id}"),
     ("delete", "/clients/{client_id}/allocations/{allocation_id}"),
@@ -93,10 +111,13 @@ def test_the_matrix_covers_every_client_route():
         "/clients/{client_id}/positions",
         "/clients/{client_id}/performance",
         "/clients/{client_id}/allocations",
+        "/clients/{client_id}/imports",
+        "/clients/{client_id}/imports/{import_id}",
+        "/clients/{client_id}/imports/{import_id}/commit",
     } <= paths
     for method, path in CLIENT_OPERATIONS:
         if method in WRITE_METHODS:
-            assert (method, path) in BODIES or (method, path) in NO_BODY, (
+            assert (method, path) in BODIES.keys() | FORMS.keys() | NO_BODY, (
                 f"{method.upper()} {path} takes a client: give the matrix a valid request"
             )
 
@@ -104,7 +125,7 @@ def test_the_matrix_covers_every_client_route():
 async def _counts() -> dict[str, int]:
     connection = Tortoise.get_connection("default")
     counts = {}
-    for table in ("clients", "transactions", "holdings", "client_flows", "audit_log"):
+    for table in ("clients", "transactions", "holdings", "client_flows", "audit_log", "imports"):
         _, rows = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {table}")
         counts[table] = rows[0]["n"]
     return counts
@@ -141,9 +162,12 @@ async def _flagged(api, client_id: int, asset_id: int, buy_id: int) -> int:
     return int(dividend["id"])
 
 
-def _request(method: str, path: str, ids: dict[str, int]) -> tuple[str, dict[str, Any] | None]:
+def _request(method: str, path: str, ids: dict[str, int]) -> tuple[str, dict[str, Any]]:
+    """The operation's URL, and its body: JSON, a form, or none."""
     url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
-    return url, BODIES.get((method, path))
+    if (method, path) in FORMS:
+        return url, FORMS[(method, path)]
+    return url, {"json": BODIES.get((method, path))}
 
 
 @pytest.mark.parametrize(("method", "path"), CLIENT_OPERATIONS)
@@ -162,22 +186,27 @@ async def test_another_advisors_client_is_a_missing_one(
         ids["transaction_id"] = await _flagged(
             as_admin, theirs["id"], asset["id"], theirs["transaction_id"]
         )
+    if "{import_id}" in path:
+        form = FORMS[("post", "/clients/{client_id}/imports")]
+        preview = await as_admin.post(f"/clients/{theirs['id']}/imports", **form)
+        assert preview.status_code == 201, preview.text
+        ids["import_id"] = preview.json()["id"]
     url, body = _request(method, path, ids)
     missing_url, _ = _request(method, path, {**ids, "client_id": 999_999})
     before = await _counts()
 
-    as_b = await as_advisor_b.request(method.upper(), url, json=body)
-    missing = await as_advisor_b.request(method.upper(), missing_url, json=body)
+    as_b = await as_advisor_b.request(method.upper(), url, **body)
+    missing = await as_advisor_b.request(method.upper(), missing_url, **body)
     assert as_b.status_code == 404, (method, path, as_b.text)
     assert (as_b.status_code, as_b.json()) == (missing.status_code, missing.json())
     assert await _counts() == before  # nothing written, not even an audit entry
 
     if method in WRITE_METHODS:
-        as_reader_response = await as_reader.request(method.upper(), url, json=body)
+        as_reader_response = await as_reader.request(method.upper(), url, **body)
         assert as_reader_response.status_code == 403, as_reader_response.text
         assert await _counts() == before
 
-    own = await as_advisor_a.request(method.upper(), url, json=body)
+    own = await as_advisor_a.request(method.upper(), url, **body)
     assert own.is_success, (method, path, own.status_code, own.text)
 
 

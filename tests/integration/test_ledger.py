@@ -70,10 +70,9 @@ async def test_every_kind_and_what_it_adds_up_to(as_admin, as_reader, book):
     dividend = await record(
         as_admin, cid, kind="dividend", date="2026-03-02", asset_id=petr["id"], amount="150"
     )
-    jcp = await record(
-        as_admin, cid, kind="jcp", date="2026-03-10", asset_id=petr["id"], amount="100"
+    await record(
+        as_admin, cid, kind="jcp", date="2026-03-10", asset_id=petr["id"], amount="100", tax="15"
     )
-    assert jcp["tax"] == "15"  # 15 % withheld unless given
     await record(
         as_admin,
         cid,
@@ -402,7 +401,7 @@ async def test_a_patch_revalidates_the_whole_entry(as_admin, book):
     )
     r = await as_admin.patch(f"/clients/{cid}/transactions/{jcp['id']}", json={"amount": "200"})
     assert r.status_code == 200
-    assert (r.json()["amount"], r.json()["tax"]) == ("200", "30")  # the 15 % follows
+    assert (r.json()["amount"], r.json()["tax"]) == ("200", "35")  # the 17.5 % follows
     r = await as_admin.patch(f"/clients/{cid}/transactions/{jcp['id']}", json={"quantity": "1"})
     assert r.status_code == 422  # a jcp has no quantity
     r = await as_admin.patch(f"/clients/{cid}/transactions/{jcp['id']}", json={"kind": "buy"})
@@ -412,6 +411,23 @@ async def test_a_patch_revalidates_the_whole_entry(as_admin, book):
 
 
 # ---- performance with money coming back ----------------------------------------------------
+
+
+async def test_a_jcp_without_tax_withholds_the_rate_in_force_on_its_date(as_admin, book):
+    """15 % until 2025-12-31, 17.5 % from 2026-01-01 (LC 224/2025); a change of date moves it."""
+    client, petr, _ = book
+    cid = client["id"]
+    before = await record(
+        as_admin, cid, kind="jcp", date="2025-12-31", asset_id=petr["id"], amount="100"
+    )
+    after = await record(
+        as_admin, cid, kind="jcp", date="2026-01-01", asset_id=petr["id"], amount="100"
+    )
+    assert (before["tax"], after["tax"]) == ("15", "17.5")
+    odd = await record(
+        as_admin, cid, kind="jcp", date="2026-06-01", asset_id=petr["id"], amount="33.33"
+    )
+    assert odd["tax"] == "5.83"  # 33.33 x 0.175 = 5.83275, to the centavo
 
 
 async def test_xirr_with_money_coming_back_matches_pyxirr_readme(as_admin):

@@ -25,7 +25,15 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 def test_every_subcommand_and_option_has_help():
     parser = cli.build_parser()
     subcommands = _subcommands(parser)
-    assert set(subcommands) == {"dev", "serve", "worker", "migrate", "create-user", "seed-demo"}
+    assert set(subcommands) == {
+        "dev",
+        "serve",
+        "worker",
+        "migrate",
+        "create-user",
+        "seed-demo",
+        "import",
+    }
     (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     summaries = {choice.dest: choice.help for choice in action._choices_actions}
     missing = []
@@ -117,3 +125,12 @@ def test_a_port_in_use_is_refused_and_a_free_one_accepted():
         with pytest.raises(PreflightError, match=f"127.0.0.1:{port} is already in use"):
             check_port_free("127.0.0.1", port)
     check_port_free("127.0.0.1", port)  # closed: free again
+
+
+def test_the_import_formats_are_the_apis():
+    from carteira.imports.models import ImportFormat
+
+    (choice,) = [
+        a for a in _subcommands(cli.build_parser())["import"]._actions if a.dest == "format"
+    ]
+    assert set(choice.choices) == {f.value for f in ImportFormat}

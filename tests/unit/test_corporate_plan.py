@@ -87,3 +87,47 @@ def test_an_edited_entry_stays_in_the_book_as_the_user_left_it():
     (flagged,) = followed.decisions
     assert (flagged.change, flagged.figure) == (Change.FLAGGED, Decimal("50"))
     assert followed.book.cash == {"BRL": Decimal(45)}
+
+
+def _paid(entry_id: int, day: date, amount: str, kind: Kind = Kind.DIVIDEND) -> Entry:
+    return Entry(
+        id=entry_id, kind=kind, date=day, currency="BRL", asset_id=ASSET, amount=Decimal(amount)
+    )
+
+
+def test_an_imported_provento_stands_for_the_event_paid_before_it():
+    """B3's extract dates a provento when it was paid: it supersedes the event of its asset
+    with the latest ex date on or before that day (within PAID_WITHIN), and only that one."""
+    events = [
+        event("dividend", date(2026, 3, 10), amount="0.5"),
+        event("dividend", date(2026, 4, 10), amount="0.5"),
+        event("dividend", date(2026, 5, 11), amount="0.5"),
+    ]
+    march, may = _paid(2, date(2026, 3, 25), "50"), _paid(3, date(2026, 5, 20), "50", Kind.JCP)
+    followed = plan(
+        entries=[BUY, march, may], events=events, rows=[], dismissed=set(), imported={2, 3}
+    )
+    made = [(d.change, d.event.ex_date, d.figure) for d in followed.decisions]
+    assert made == [(Change.CREATED, date(2026, 4, 10), Decimal("50"))]  # April's alone
+    assert followed.book.cash == {"BRL": Decimal("150")}  # 50 + 50 imported, 50 made
+
+    # The same entries typed by hand are on other days than the ex dates: nothing superseded.
+    by_hand = plan(entries=[BUY, march, may], events=events, rows=[], dismissed=set())
+    assert len(by_hand.decisions) == 3
+
+
+def test_an_imported_provento_paid_too_long_after_supersedes_nothing():
+    events = [event("dividend", date(2025, 1, 10), amount="0.5")]
+    early = Entry(
+        id=1,
+        kind=Kind.BUY,
+        date=date(2025, 1, 2),
+        currency="BRL",
+        asset_id=ASSET,
+        quantity=Decimal(100),
+        price=Decimal(40),
+        settlement=Settlement.EXTERNAL,
+    )
+    late = _paid(2, date(2026, 3, 1), "50")  # 415 days after the ex date
+    followed = plan(entries=[early, late], events=events, rows=[], dismissed=set(), imported={2})
+    assert [(d.change, d.figure) for d in followed.decisions] == [(Change.CREATED, Decimal("50"))]

@@ -8,6 +8,8 @@ from carteira.allocations import examples as ledger
 from carteira.allocations.schemas import PerformanceOut, PositionsOut, TransactionOut
 from carteira.clients import examples as clients
 from carteira.clients.schemas import ClientCreate, ClientOut
+from carteira.imports import examples as imports
+from carteira.imports.schemas import ImportOut
 from carteira.reports import examples as reports
 from carteira.reports.schemas import InflowsOut
 
@@ -21,6 +23,7 @@ from carteira.reports.schemas import InflowsOut
         (PositionsOut, ledger.POSITIONS),
         (PerformanceOut, ledger.PERFORMANCE),
         (InflowsOut, reports.INFLOWS),
+        (ImportOut, imports.IMPORT),
     ],
 )
 def test_each_example_validates_and_is_in_the_schema(model, example):

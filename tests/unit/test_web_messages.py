@@ -17,6 +17,7 @@ import carteira
 from carteira.allocations.returns import XirrNoteCode
 from carteira.benchmarks.schemas import NoteCode
 from carteira.core import errors
+from carteira.imports.formats import RowCode
 from tests.support import REPO
 
 SRC = REPO / "src" / "carteira"
@@ -84,12 +85,14 @@ def test_every_code_the_api_can_send_has_a_portuguese_text():
         console.log(JSON.stringify({{
           errors: Object.keys(m.ERRORS), issues: Object.keys(m.ISSUES),
           notes: Object.keys(m.BENCHMARK_NOTES), xirr: Object.keys(m.XIRR_NOTES),
+          rows: Object.keys(m.IMPORT_ROWS),
         }}));
         """
     )
     answers, issues = _literal_codes()
     errors_sent = _app_error_codes() | answers | set(errors._HTTP_CODES.values())
-    assert errors_sent - set(keys["errors"]) == set()
+    # An import's rows carry codes of their own (the preview's, e.g. in its example).
+    assert errors_sent - set(keys["errors"]) - set(keys["rows"]) == set()
     assert "insufficient_quantity" in errors_sent  # the walk found the modules' errors
     assert {"date_in_future", "asset_reference_missing", "cpf_format"} <= issues
     # Pydantic's own issues that the ledger's and the clients' forms can meet.
@@ -163,6 +166,36 @@ def test_refusals_notes_and_confirmations_read_in_portuguese():
         "Aporte de 07/12/2026 registrado.",
         "Bonificação de 07/12/2026 registrada.",
     ]
+
+
+def test_every_row_of_an_import_reads_in_portuguese():
+    said = node(
+        f"""
+        import * as m from {module("messages.js")};
+        console.log(JSON.stringify({{
+          codes: Object.keys(m.IMPORT_ROWS),
+          market: m.importRowText({{status: "ignored", code: "market_not_recorded",
+            values: {{market: "Opção de Compra"}}}}),
+          short: m.importRowText({{status: "error", code: "insufficient_quantity",
+            field: "Quantidade",
+            values: {{ticker: "PETR4.SA", date: "2026-03-04", quantity: "-50"}}}}),
+          unknown: m.importRowText({{status: "error", code: "unknown_ticker",
+            field: "Código de Negociação", values: {{ticker: "ZZZZ3.SA"}}}}),
+          issue: m.importRowText({{status: "error", code: "date_in_future", field: "Data"}}),
+          duplicate: m.importRowText({{status: "duplicate"}}),
+          big: m.errorText("import_too_large", 422, {{limit: "10485760"}}),
+        }}));
+        """
+    )
+    assert set(typing.get_args(RowCode)) - set(said["codes"]) == set()
+    assert said["market"].startswith("Opção de Compra: só negociações do mercado à vista")
+    assert said["short"] == f"Quantidade: Deixaria PETR4.SA com {MINUS}50 em 04/03/2026."
+    assert said["unknown"] == (
+        "Código de Negociação: O provedor de cotações não conhece este ticker."
+    )
+    assert said["issue"] == "Data: A data não pode ser no futuro."
+    assert said["duplicate"].startswith("Já está na carteira")
+    assert said["big"] == "O arquivo é maior do que uma importação aceita (10 MB)."
 
 
 def test_pct_of_cdi_is_a_dash_when_the_ratio_means_nothing():

@@ -15,7 +15,7 @@ from carteira.core.types import MAX_ID
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 # `allocation`: entries written before the ledger (its buys are `transaction`s now).
-Entity = Literal["user", "client", "asset", "transaction", "allocation"]
+Entity = Literal["user", "client", "asset", "transaction", "allocation", "import"]
 
 
 @router.get("", response_model=Page[AuditEntryOut])

@@ -11,7 +11,10 @@ it touched on, is decided from the quantity held just before its ex date:
 
 * an entry the provider made takes the new figure; with nothing held, or with a hand entry of
   the same family on the same asset and date (a split or bonus supersedes a split, a dividend
-  or JCP a dividend), it is removed — not dismissed, so it comes back with the shares;
+  or JCP a dividend), it is removed — not dismissed, so it comes back with the shares. An
+  imported entry (a row of B3's extract) counts as a hand entry dated when it was paid or
+  credited, after the ex date: it supersedes the event of its family and asset whose ex date
+  is the latest on or before its date, within `PAID_WITHIN`;
 * a missing entry is made, unless a user deleted it (`dismissed_entries`): that stays deleted;
 * an entry a user edited is never overwritten: when the provider's figure moves and differs
   from the entry, the entry is flagged (`needs_review`, the figure in `provider_amount`) for a
@@ -24,9 +27,11 @@ write's answer lists them.
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from enum import StrEnum
 from typing import Any
@@ -58,6 +63,9 @@ _FAMILY = {
     Kind.DIVIDEND: pricing.DIVIDEND,
     Kind.JCP: pricing.DIVIDEND,
 }
+# How long after its ex date an imported entry may be paid (a provento: B3 shows the payment
+# date, up to the end of the following year for a JCP) or credited (shares: a few days).
+PAID_WITHIN = {pricing.DIVIDEND: timedelta(days=400), pricing.SPLIT: timedelta(days=31)}
 
 
 class Change(StrEnum):
@@ -121,10 +129,12 @@ class Followed:
 
 def scope(entries: Iterable[Entry]) -> tuple[set[int], date | None]:
     """The assets whose quantities a write's entries (as they were and as they are) move, and
-    the earliest date it touches."""
+    the earliest date it touches: for a provento or a split, the earliest ex date it may stand
+    for (an imported one is dated after it, within PAID_WITHIN)."""
     moved = [e for e in entries if e.asset_id is not None and e.kind in SECURITY_KINDS]
     return {e.asset_id for e in moved if e.asset_id is not None}, min(
-        (e.date for e in moved), default=None
+        (e.date - PAID_WITHIN[_FAMILY[e.kind]] if e.kind in _FAMILY else e.date for e in moved),
+        default=None,
     )
 
 
@@ -137,10 +147,12 @@ def plan(
     events: Sequence[AssetEventInfo],
     rows: Sequence[ProviderRow],
     dismissed: set[str],
+    imported: frozenset[int] | set[int] = frozenset(),
 ) -> Followed:
     """Replay `entries` (the whole ledger), deciding `events` (oldest first) on the way from
     the quantities held before each ex date; the book is that of the ledger once the decisions
-    are made. InsufficientQuantity when any date goes short."""
+    are made. `imported`: the ids of the entries that came from a file. InsufficientQuantity
+    when any date goes short."""
     by_reference = {row.reference: row for row in rows}
     references = {event.reference for event in events}
     followed = {row.id for row in rows if row.reference in references and not row.edited}
@@ -148,8 +160,9 @@ def plan(
     by_hand = {
         (_FAMILY[e.kind], e.asset_id, e.date)
         for e in entries
-        if e.kind in _FAMILY and e.id not in provider_ids
+        if e.kind in _FAMILY and e.id not in provider_ids and e.id not in imported
     }
+    paid = _paid_by_imports(events, [e for e in entries if e.id in imported and e.kind in _FAMILY])
     currencies = {e.asset_id: e.currency for e in entries if e.asset_id is not None}
     current = {e.id: e for e in entries if e.id in followed}
     days = [list(group) for _, group in itertools.groupby(events, key=lambda event: event.ex_date)]
@@ -161,7 +174,11 @@ def plan(
         # Every event of the day from the quantities before it, then their entries applied.
         applies: list[Entry] = []
         for event in day:
-            superseded = (event.kind, event.asset_id, event.ex_date) in by_hand
+            superseded = (
+                event.kind,
+                event.asset_id,
+                event.ex_date,
+            ) in by_hand or event.reference in paid
             figure = _figure(event, book.quantity(event.asset_id), superseded=superseded)
             row = by_reference.get(event.reference)
             if row is None:
@@ -199,6 +216,24 @@ def plan(
             decide(day)
             day = next(pending, None)
     return Followed(book=book, decisions=decisions)
+
+
+def _paid_by_imports(events: Sequence[AssetEventInfo], imported: Sequence[Entry]) -> set[str]:
+    """The references of the events imported entries stand for: each entry, the event of its
+    family and asset with the latest ex date on or before its date (within PAID_WITHIN)."""
+    if not imported:
+        return set()
+    by_asset: dict[tuple[str, int], list[AssetEventInfo]] = defaultdict(list)
+    for event in events:  # oldest first
+        by_asset[(event.kind, event.asset_id)].append(event)
+    ex_dates = {key: [event.ex_date for event in found] for key, found in by_asset.items()}
+    paid: set[str] = set()
+    for entry in imported:
+        key = (_FAMILY[entry.kind], entry.asset_id or 0)
+        at = bisect_right(ex_dates.get(key, []), entry.date)
+        if at and entry.date - ex_dates[key][at - 1] <= PAID_WITHIN[key[0]]:
+            paid.add(by_asset[key][at - 1].reference)
+    return paid
 
 
 def _figure(event: AssetEventInfo, held: Decimal, *, superseded: bool) -> Decimal | None:
@@ -254,7 +289,10 @@ async def follow(
     if not events:
         return Followed(book=replay(entries))
     rows, dismissed = await store.provider_rows(client_id, asset_ids=wanted)
-    followed = plan(entries=entries, events=events, rows=rows, dismissed=dismissed)
+    imported = await store.imported_ids(client_id, asset_ids=wanted)
+    followed = plan(
+        entries=entries, events=events, rows=rows, dismissed=dismissed, imported=imported
+    )
     followed.changes = await _write(client_id, followed.decisions, cause=cause)
     return followed
 

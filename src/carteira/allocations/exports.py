@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+
 from fastapi.responses import StreamingResponse
 
 from carteira.allocations.schemas import PerformanceOut, PositionsOut
@@ -10,6 +12,7 @@ from carteira.core.exports import (
     ExportRequest,
     ExtraSheet,
     Kind,
+    Row,
     export_response,
     iterate,
 )
@@ -37,6 +40,34 @@ PERFORMANCE = (
     Column("invested", Kind.MONEY, 18, pt="Aportes líquidos"),
     Column("cumulative_twr_pct", Kind.PERCENT, 16, pt="Rentabilidade acumulada (%)"),
 )
+
+
+# The ledger as entered (figures at their own precision, exact): what `carteira_csv` imports.
+LEDGER = (
+    Column("date", Kind.DATE, 12, pt="Data"),
+    Column("kind", Kind.TEXT, 12, pt="Tipo"),
+    Column("ticker", Kind.TEXT, 14, pt="Ativo"),
+    Column("quantity", Kind.DECIMAL, 16, pt="Quantidade"),
+    Column("price", Kind.DECIMAL, 14, pt="Preço"),
+    Column("amount", Kind.DECIMAL, 16, pt="Valor"),
+    Column("fees", Kind.DECIMAL, 12, pt="Taxas"),
+    Column("tax", Kind.DECIMAL, 12, pt="Imposto"),
+    Column("ratio", Kind.TEXT, 10, pt="Proporção"),
+    Column("currency", Kind.TEXT, 9, pt="Moeda"),
+    Column("settlement", Kind.TEXT, 11, pt="Liquidação"),
+    Column("source", Kind.TEXT, 10, pt="Origem"),
+    Column("note", Kind.TEXT, 32, pt="Nota"),
+    Column("id", Kind.INTEGER, 10, pt="Id"),
+)
+
+
+def ledger_export(
+    *, client_id: int, rows: Callable[[], AsyncIterator[Row]], request: ExportRequest
+) -> StreamingResponse:
+    """The client's entries, oldest first, in the `LEDGER` columns."""
+    return export_response(
+        request=request, what=f"client-{client_id}-transactions", columns=LEDGER, rows=rows
+    )
 
 
 def positions_export(*, positions: PositionsOut, request: ExportRequest) -> StreamingResponse:

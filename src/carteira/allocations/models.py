@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 class Source(StrEnum):
     MANUAL = "manual"
     PROVIDER = "provider"
+    IMPORT = "import"  # a row of a client's file (B3's extracts, a spreadsheet)
 
 
 class Transaction(Model):
@@ -50,7 +51,8 @@ class Transaction(Model):
     split_from = fields.DecimalField(max_digits=24, decimal_places=8, null=True)
     settlement = fields.CharEnumField(Settlement, max_length=8)
     source = fields.CharEnumField(Source, max_length=8, default=Source.MANUAL)
-    # Unique per client: provider-made entries (a dividend, a split) are never made twice.
+    # Unique per client: provider-made entries (a dividend, a split) and imported rows are never
+    # made twice.
     external_ref = fields.CharField(max_length=64, null=True)
     # A provider-made entry follows the ledger (its amount is recomputed by every write that
     # changes the quantity it was paid on) until a user changes its figures: then it is theirs

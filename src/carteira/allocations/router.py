@@ -83,13 +83,29 @@ async def clients_list(
 # ---- the ledger ----------------------------------------------------------------------------
 
 
-@router.get("/transactions", response_model=TransactionPage)
+@router.get("/transactions", response_model=TransactionPage, responses=EXPORT_RESPONSES)
+@raises(TooManyExportsError)
 async def transactions_list(
+    request: Request,
     client_id: PathId,
     query: Annotated[TransactionQuery, Query()],
+    user: CurrentUser,
     events: EventsDep,
+    format: OutputFormat = OutputFormat.JSON,
+    dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
-    """The client's ledger, newest first; filter by `kind`, `asset_id`, `start`, `end`."""
+    """The client's ledger, newest first; filter by `kind`, `asset_id`, `start`, `end`.
+    `format=csv|xlsx` exports every entry that matches (oldest first, no pages) with the
+    figures as entered: the file `carteira_csv` imports (`dialect=br`: `;`, decimal commas,
+    dd/mm/aaaa and Portuguese headers)."""
+    if format is not OutputFormat.JSON:
+        export = export_request(
+            request, user_id=user.id, export_format=ExportFormat(format.value), dialect=dialect
+        )
+        rows = await service.ledger_rows(
+            client_id=client_id, query=query, idle_seconds=export.deadline_seconds
+        )
+        return exports.ledger_export(client_id=client_id, rows=rows, request=export)
     page = await service.list_transactions(client_id=client_id, query=query, events=events)
     return json_response(page)
 

@@ -19,6 +19,7 @@ from carteira.allocations import examples
 from carteira.allocations.ledger import Kind, Settlement
 from carteira.allocations.models import Source
 from carteira.allocations.returns import XirrNoteCode
+from carteira.allocations.withholding import jcp_rate
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
 from carteira.benchmarks.schemas import BenchmarkNote
@@ -55,7 +56,6 @@ NonNegativeAmount = Annotated[
 ]
 Note = Annotated[str, StringConstraints(max_length=500)]
 RATIO = r"^\s*\d{1,12}(\.\d{1,8})?\s*:\s*\d{1,12}(\.\d{1,8})?\s*$"
-JCP_WITHHOLDING = Decimal("0.15")
 
 
 def _positive_ratio(value: str) -> str:
@@ -136,7 +136,8 @@ class TradeIn(_AssetRef):
 
 
 class ProventoIn(_AssetRef):
-    """A dividend or JCP: the gross amount; `tax` withheld (JCP: 15 % unless given)."""
+    """A dividend or JCP: the gross amount; `tax` withheld (JCP: unless given, the rate in
+    force on its date: 15 % until 2025-12-31, 17.5 % from 2026-01-01)."""
 
     kind: Literal["dividend", "jcp"]
     amount: PositiveAmount
@@ -146,7 +147,7 @@ class ProventoIn(_AssetRef):
     def _withholding(self) -> Self:
         if self.tax is None:
             self.tax = (
-                (self.amount * JCP_WITHHOLDING).quantize(Decimal("0.01"))
+                (self.amount * jcp_rate(self.date)).quantize(Decimal("0.01"))
                 if self.kind == "jcp"
                 else Decimal(0)
             )

@@ -12,13 +12,15 @@ which client changed and how its flows moved.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Any, TypeVar
 
 from carteira.allocations import corporate, store
+from carteira.allocations import drafts as drafts_engine
 from carteira.allocations.books import LEDGER_CHANGED as LEDGER_CHANGED
 from carteira.allocations.books import client_book as client_book
 from carteira.allocations.corporate import Followed
@@ -83,12 +85,16 @@ from carteira.allocations.schemas import (
     TransactionWritten,
     parse_ratio,
 )
+from carteira.allocations.withholding import jcp_from_net as jcp_from_net
+from carteira.allocations.withholding import jcp_rate as jcp_rate
 from carteira.assets import service as assets
+from carteira.assets.exceptions import UnknownAssetError
 from carteira.assets.service import AssetInfo
 from carteira.audit import service as audit
 from carteira.clients import service as clients
 from carteira.core.database import atomic, db, on_commit
 from carteira.core.events import EventBus
+from carteira.core.exports import cursor_rows
 from carteira.core.jobs import JobQueue
 from carteira.core.jsonable import decimal_str
 from carteira.core.money import EXACT, plain
@@ -217,6 +223,68 @@ async def _count(client_id: int, query: TransactionQuery) -> int:
     return await filtered.count()
 
 
+_LEDGER_ROWS = """
+    SELECT t.date, t.kind, t.asset_id, t.quantity, t.price, t.amount, t.fees, t.tax, t.split_to,
+           t.split_from, t.currency, t.settlement, t.source, t.note, t.id
+    FROM transactions t
+    WHERE t.client_id = $1
+      AND ($2::varchar IS NULL OR t.kind = $2)
+      AND ($3::int IS NULL OR t.asset_id = $3)
+      AND ($4::date IS NULL OR t.date >= $4)
+      AND ($5::date IS NULL OR t.date <= $5)
+      AND ($6::bool IS NULL OR t.needs_review = $6)
+    ORDER BY t.date, t.id
+"""
+_LEDGER_ASSETS = "SELECT DISTINCT asset_id FROM transactions WHERE client_id = $1"
+
+
+async def ledger_rows(
+    *, client_id: int, query: TransactionQuery, idle_seconds: float
+) -> Callable[[], AsyncIterator[tuple[Any, ...]]]:
+    """The client's entries for an export (`exports.LEDGER`'s columns), oldest first and
+    streamed; the query's filters apply, its page does not. 404 for a missing client."""
+    await clients.ensure_client_exists(client_id=client_id)
+    held = await db().execute_query_dict(_LEDGER_ASSETS, [client_id])
+    infos = await assets.describe(
+        asset_ids=(row["asset_id"] for row in held if row["asset_id"] is not None)
+    )
+
+    async def rows() -> AsyncIterator[tuple[Any, ...]]:
+        async for record in cursor_rows(
+            _LEDGER_ROWS,
+            client_id,
+            query.kind.value if query.kind else None,
+            query.asset_id,
+            query.start,
+            query.end,
+            query.needs_review,
+            idle_seconds=idle_seconds,
+        ):
+            (day, kind, asset_id, quantity, price, amount, fees, tax, split_to, split_from) = (
+                record[:10]
+            )
+            currency, settlement, source, note, entry_id = record[10:]
+            info = infos.get(asset_id) if asset_id is not None else None
+            yield (
+                day,
+                kind,
+                info.ticker if info else None,
+                quantity,
+                price,
+                amount,
+                fees,
+                tax,
+                _ratio_text(split_to, split_from),
+                currency,
+                settlement,
+                source,
+                note,
+                entry_id,
+            )
+
+    return rows
+
+
 async def get_transaction(
     *, client_id: int, transaction_id: int, events: EventBus
 ) -> TransactionOut:
@@ -238,11 +306,26 @@ def _fields(
     data: TransactionIn, asset: AssetInfo | None, reporting_currency: str
 ) -> dict[str, Any]:
     """The row a validated input becomes."""
+    return _row_values(
+        data,
+        asset_id=asset.id if asset else None,
+        asset_currency=asset.currency if asset else None,
+        reporting_currency=reporting_currency,
+    )
+
+
+def _row_values(
+    data: TransactionIn,
+    *,
+    asset_id: int | None,
+    asset_currency: str | None,
+    reporting_currency: str,
+) -> dict[str, Any]:
     values = data.model_dump(exclude={"asset_id", "ticker"}, exclude_none=True)
     kind = Kind(values.pop("kind"))
-    if asset is not None:
-        values["asset_id"] = asset.id
-        values["currency"] = asset.currency
+    if asset_id is not None:
+        values["asset_id"] = asset_id
+        values["currency"] = asset_currency
     else:
         values["currency"] = values.get("currency") or reporting_currency
     if "ratio" in values:
@@ -483,7 +566,7 @@ def _apply_patch(row: Transaction, changes: Mapping[str, Any]) -> None:
         current["ratio"] = _ratio_text(row.split_to, row.split_from)
     merged = {**current, **changes}
     if row.kind is Kind.JCP and "amount" in changes and "tax" not in changes:
-        merged.pop("tax", None)  # the 15 % follows the new amount unless given
+        merged.pop("tax", None)  # the rate in force follows the new amount unless given
     unknown = set(merged) - set(model.model_fields)
     if unknown:
         raise InvalidPatchError(f"{', '.join(sorted(unknown))} do not apply to a {row.kind}")
@@ -658,6 +741,286 @@ async def apply_corporate_actions(*, asset_ids: Sequence[int], services: Service
             )
             made += sum(1 for c in followed.changes if c.change is corporate.Change.CREATED)
     return made
+
+
+# ---- imports: the rows of a client's file, tried, then written in one write -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class DraftIn:
+    """A row of a file being imported, validated as any entry is (`key`: the caller's, e.g. its
+    line). A split told by shares, as B3 tells them, gives `added` (the shares a desdobro
+    credits) or `leaves` (the position a grupamento leaves); its `data.ratio` is then ignored."""
+
+    key: int
+    data: TransactionIn
+    added: Decimal | None = None
+    leaves: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftProblem:
+    """Why the ledger would refuse a row (`code`: as a single write's error says it)."""
+
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+@dataclass
+class DraftCheck:
+    """What the ledger says of the rows: each split's ratio (as written, e.g. "2:1"), and the
+    rows it would refuse."""
+
+    ratios: dict[int, str]
+    problems: dict[int, DraftProblem]
+
+
+NOTHING_HELD = "nothing_held"
+
+
+def _entry_of_values(entry_id: int, values: Mapping[str, Any]) -> Entry:
+    """The engine's view of a row's values (`_row_values`) not read back from the table."""
+    return store.entry_of(
+        {
+            "id": entry_id,
+            "kind": values["kind"],
+            "date": values["date"],
+            "currency": values["currency"],
+            "asset_id": values.get("asset_id"),
+            "quantity": values.get("quantity"),
+            "price": values.get("price"),
+            "amount": values.get("amount"),
+            "fees": values.get("fees", Decimal(0)),
+            "tax": values.get("tax", Decimal(0)),
+            "split_to": values.get("split_to"),
+            "split_from": values.get("split_from"),
+            "settlement": values["settlement"],
+        }
+    )
+
+
+async def try_import(
+    *,
+    client_id: int,
+    drafts: Sequence[DraftIn],
+    currencies: Mapping[str, str],
+    reporting_currency: str,
+) -> DraftCheck:
+    """The rows tried against the client's ledger, nothing written: a split told by shares
+    gets its ratio from the quantity held before it, and a row that would leave a quantity
+    below zero (or a split with nothing held) is named. `currencies`: the currency of each
+    ticker not registered yet (as the provider quotes it)."""
+    tickers = {
+        ticker.upper() for d in drafts if (ticker := getattr(d.data, "ticker", None)) is not None
+    }
+    infos = await assets.infos_by_ticker(tickers=tickers)
+    placeholders = {ticker: -n for n, ticker in enumerate(sorted(tickers - set(infos)), start=1)}
+    by_id = await assets.describe(
+        asset_ids={i for d in drafts if (i := getattr(d.data, "asset_id", None)) is not None}
+    )
+    prepared: list[drafts_engine.Draft] = []
+    for n, draft in enumerate(drafts, start=1):
+        ticker = getattr(draft.data, "ticker", None)
+        asset_id: int | None = getattr(draft.data, "asset_id", None)
+        currency: str | None = None
+        if ticker is not None:
+            info = infos.get(ticker.upper())
+            asset_id = info.id if info else placeholders[ticker.upper()]
+            currency = info.currency if info else currencies.get(ticker.upper())
+        elif asset_id is not None:
+            currency = by_id[asset_id].currency if asset_id in by_id else None
+        values = _row_values(
+            draft.data,
+            asset_id=asset_id,
+            asset_currency=currency or reporting_currency,
+            reporting_currency=reporting_currency,
+        )
+        entry = _entry_of_values(-n, values)
+        prepared.append(
+            drafts_engine.Draft(key=draft.key, entry=entry, added=draft.added, leaves=draft.leaves)
+        )
+    tried = drafts_engine.try_drafts(await store.client_entries(client_id), prepared)
+    names = {**{i.id: t for t, i in infos.items()}, **{p: t for t, p in placeholders.items()}}
+    names |= {i: info.ticker for i, info in by_id.items()}
+    problems = {
+        key: DraftProblem(
+            code=NOTHING_HELD,
+            message="Nothing of the asset is held before this date: the split has no ratio.",
+            fields={},
+        )
+        for key in tried.nothing_held
+    }
+    for key, short in tried.short.items():
+        ticker = names.get(short.asset_id, str(short.asset_id))
+        left = -short.short_by.normalize()
+        problems[key] = DraftProblem(
+            code=InsufficientQuantityError.code,
+            message=f"This would leave {ticker} {short.short_by.normalize():f} below zero on "
+            f"{short.on.isoformat()}.",
+            fields={"ticker": ticker, "date": short.on.isoformat(), "quantity": f"{left:f}"},
+        )
+    return DraftCheck(
+        ratios={key: _ratio_text(*ratio) or "" for key, ratio in tried.ratios.items()},
+        problems=problems,
+    )
+
+
+async def existing_references(*, client_id: int, references: Iterable[str]) -> set[str]:
+    """Which of these `external_ref`s the client's ledger already holds."""
+    return await store.existing_refs(client_id, references)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedIn:
+    """A row of a file to write: validated as any entry, known by its reference."""
+
+    data: TransactionIn
+    external_ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportWritten:
+    created: int
+    duplicate: int  # rows whose reference the ledger held by the time of the write
+    provider_changes: list[ProviderChangeOut]
+
+
+async def record_imported(
+    *,
+    client_id: int,
+    rows: Sequence[ImportedIn],
+    actor_id: int | None,
+    services: Services,
+    inside: Callable[[ImportWritten], Awaitable[None]] | None = None,
+) -> ImportWritten:
+    """Every row in ONE write: tickers not registered yet are registered through the provider
+    first; then, the client locked, the rows whose reference the ledger does not hold yet are
+    inserted (`source: import`), audited, the ledger replayed once with the provider's entries
+    following it (an imported provento supersedes the provider's of its asset and ex date), the
+    derived tables rewritten, and the change announced after the commit. A quantity below zero
+    on any date refuses the whole write. `inside(written)` runs in the same transaction."""
+    await clients.ensure_client_exists(client_id=client_id)  # before registering any ticker
+    infos = await _assets_of(rows, actor_id=actor_id, services=services)
+    async with atomic():
+        await clients.lock_client(client_id=client_id)
+        held = await store.existing_refs(client_id, (row.external_ref for row in rows))
+        fresh = [row for row in rows if row.external_ref not in held]
+        new = [_imported_row(row, infos, services.reporting_currency) for row in fresh]
+        ids = await store.insert_imported(
+            client_id, [store.NewImportedEntry(**values) for values in new]
+        )
+        await audit.record_many(
+            actor_id=actor_id,
+            records=[
+                audit.Record(
+                    action=audit.Action.CREATE,
+                    entity=ENTITY,
+                    entity_id=entry_id,
+                    changes=_imported_snapshot(row),
+                    client_id=client_id,
+                )
+                for entry_id, row in zip(ids, new, strict=True)
+            ],
+        )
+        added = [_entry_of_values(i, values) for i, values in zip(ids, new, strict=True)]
+        followed = await _ledger_changed(
+            client_id,
+            removed=[],
+            added=added,
+            services=services,
+            cause=corporate.Cause("import", user_id=actor_id),
+        )
+        await _history_from(added, services=services)
+        written = ImportWritten(
+            created=len(ids),
+            duplicate=len(rows) - len(fresh),
+            provider_changes=_changes_out(followed.changes),
+        )
+        if inside is not None:
+            await inside(written)
+        return written
+
+
+async def _assets_of(
+    rows: Sequence[ImportedIn], *, actor_id: int | None, services: Services
+) -> dict[str, AssetInfo]:
+    """Each row's asset by its reference (a ticker, or an id as text), registering a ticker
+    the provider knows and the registry does not."""
+    tickers = {t.upper() for row in rows if (t := getattr(row.data, "ticker", None)) is not None}
+    ids = {i for row in rows if (i := getattr(row.data, "asset_id", None)) is not None}
+    infos = await assets.infos_by_ticker(tickers=tickers)
+    for ticker in sorted(tickers - set(infos)):
+        asset = await assets.resolve(
+            asset_id=None,
+            ticker=ticker,
+            market=services.market,
+            jobs=services.jobs,
+            actor_id=actor_id,
+        )
+        infos[ticker] = (await assets.describe(asset_ids=[asset.id]))[asset.id]
+    by_id = await assets.describe(asset_ids=ids)
+    for asset_id in ids:
+        if asset_id not in by_id:
+            raise UnknownAssetError(f"No registered asset with id {asset_id}.")
+    return {**infos, **{str(i): info for i, info in by_id.items()}}
+
+
+def _asset_key(data: TransactionIn) -> str | None:
+    ticker = getattr(data, "ticker", None)
+    if ticker is not None:
+        return str(ticker).upper()
+    asset_id = getattr(data, "asset_id", None)
+    return str(asset_id) if asset_id is not None else None
+
+
+def _imported_row(
+    row: ImportedIn, infos: Mapping[str, AssetInfo], reporting_currency: str
+) -> dict[str, Any]:
+    key = _asset_key(row.data)
+    return {
+        **_fields(row.data, infos[key] if key else None, reporting_currency),
+        "reference": row.external_ref,
+    }
+
+
+def _imported_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What `_snapshot` records of an entry, already as JSON's plain values (thousands of
+    them go to the trail in one statement)."""
+    snapshot: dict[str, Any] = {}
+    for name in FIELDS:
+        value = values.get(name)
+        if isinstance(value, Decimal):
+            value = decimal_str(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, Enum):
+            value = value.value
+        snapshot[name] = value
+    return {**snapshot, "source": Source.IMPORT.value, "external_ref": values["reference"]}
+
+
+async def _history_from(entries: Sequence[Entry], *, services: Services) -> None:
+    """Closes back to each asset's first entry, and rates back to each currency's."""
+    assets_from: dict[int, date] = {}
+    currencies_from: dict[str, date] = {}
+    for entry in entries:
+        if entry.asset_id is not None and entry.kind in SECURITY_KINDS:
+            assets_from[entry.asset_id] = min(
+                entry.date, assets_from.get(entry.asset_id, entry.date)
+            )
+        currencies_from[entry.currency] = min(
+            entry.date, currencies_from.get(entry.currency, entry.date)
+        )
+    for asset_id, start in sorted(assets_from.items()):
+        await pricing.ensure_history_from(jobs=services.jobs, asset_id=asset_id, start=start)
+    for currency, start in sorted(currencies_from.items()):
+        await pricing.ensure_fx_from(
+            jobs=services.jobs,
+            currency=currency,
+            reporting=services.reporting_currency,
+            start=start,
+        )
 
 
 async def _ledger_changed(

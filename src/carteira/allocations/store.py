@@ -363,3 +363,96 @@ async def clients_with_assets(asset_ids: Iterable[int]) -> dict[int, list[int]]:
         [sorted(set(asset_ids))],
     )
     return {row["client_id"]: list(row["assets"]) for row in rows}
+
+
+# ---- imported entries -------------------------------------------------------------------------
+
+
+_EXISTING_REFS = """
+    SELECT external_ref FROM transactions
+    WHERE client_id = $1 AND external_ref = ANY($2::varchar[])
+"""
+
+
+async def existing_refs(client_id: int, references: Iterable[str]) -> set[str]:
+    """Which of these references the client's ledger already holds."""
+    wanted = sorted(set(references))
+    if not wanted:
+        return set()
+    rows = await db().execute_query_dict(_EXISTING_REFS, [client_id, wanted])
+    return {row["external_ref"] for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class NewImportedEntry:
+    """A validated row of an imported file, as the ledger stores it."""
+
+    reference: str
+    kind: Kind
+    date: date
+    currency: str
+    settlement: Settlement
+    asset_id: int | None = None
+    quantity: Decimal | None = None
+    price: Decimal | None = None
+    amount: Decimal | None = None
+    fees: Decimal = Decimal(0)
+    tax: Decimal = Decimal(0)
+    split_to: Decimal | None = None
+    split_from: Decimal | None = None
+    note: str | None = None
+
+
+_INSERT_IMPORTED = """
+    INSERT INTO transactions (client_id, kind, date, asset_id, quantity, price, amount, fees, tax,
+                              currency, split_to, split_from, settlement, source, external_ref,
+                              note, edited, needs_review, created_at, updated_at)
+    SELECT $1, kind, day, asset_id, quantity, price, amount, fees, tax, currency, split_to,
+           split_from, settlement, 'import', reference, note, FALSE, FALSE, now(), now()
+    FROM unnest($2::varchar[], $3::date[], $4::int[], $5::numeric[], $6::numeric[],
+                $7::numeric[], $8::numeric[], $9::numeric[], $10::varchar[], $11::numeric[],
+                $12::numeric[], $13::varchar[], $14::varchar[], $15::varchar[])
+        AS t(kind, day, asset_id, quantity, price, amount, fees, tax, currency, split_to,
+             split_from, settlement, reference, note)
+    RETURNING id, external_ref
+"""
+
+
+async def insert_imported(client_id: int, entries: Sequence[NewImportedEntry]) -> list[int]:
+    """The entries written, in one statement; their ids, in the order given."""
+    if not entries:
+        return []
+    rows = await db().execute_query_dict(
+        _INSERT_IMPORTED,
+        [
+            client_id,
+            [e.kind.value for e in entries],
+            [e.date for e in entries],
+            [e.asset_id for e in entries],
+            [e.quantity for e in entries],
+            [e.price for e in entries],
+            [e.amount for e in entries],
+            [e.fees for e in entries],
+            [e.tax for e in entries],
+            [e.currency for e in entries],
+            [e.split_to for e in entries],
+            [e.split_from for e in entries],
+            [e.settlement.value for e in entries],
+            [e.reference for e in entries],
+            [e.note for e in entries],
+        ],
+    )
+    ids = {row["external_ref"]: row["id"] for row in rows}
+    return [ids[e.reference] for e in entries]
+
+
+_IMPORTED_IDS = """
+    SELECT id FROM transactions
+    WHERE client_id = $1 AND source = 'import' AND asset_id = ANY($2::int[])
+"""
+
+
+async def imported_ids(client_id: int, *, asset_ids: Iterable[int]) -> set[int]:
+    """The client's imported entries of these assets."""
+    rows = await db().execute_query_dict(_IMPORTED_IDS, [client_id, sorted(set(asset_ids))])
+    return {row["id"] for row in rows}

@@ -5,6 +5,7 @@ are instruments, and their terms."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -33,6 +34,7 @@ from carteira.assets.schemas import (
 from carteira.audit import service as audit
 from carteira.core.calendar import previous_business_day, previous_trading_day
 from carteira.core.database import atomic, on_commit
+from carteira.core.errors import AppError
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
 from carteira.core.pagination import PageParams, fetch_page
@@ -556,6 +558,33 @@ async def asset_infos(*, offset: int, limit: int) -> tuple[list[AssetInfo], int]
 async def info_by_ticker(*, ticker: str) -> AssetInfo | None:
     rows = await Asset.filter(ticker=ticker.strip().upper()).values(*_INFO_COLUMNS)
     return _info(rows[0]) if rows else None
+
+
+async def infos_by_ticker(*, tickers: Iterable[str]) -> dict[str, AssetInfo]:
+    """The registered assets among these tickers, by ticker."""
+    wanted = sorted({ticker.strip().upper() for ticker in tickers})
+    if not wanted:
+        return {}
+    rows = await Asset.filter(ticker__in=wanted).values(*_INFO_COLUMNS)
+    return {row["ticker"]: _info(row) for row in rows}
+
+
+async def provider_details(
+    *, tickers: Iterable[str], market: MarketData
+) -> dict[str, AssetDetails | AppError]:
+    """What the provider says of tickers not registered yet (a file's, before they are): each
+    one's details, or the error registering it would meet (an unknown ticker, a currency that
+    is not money, the provider unavailable)."""
+    wanted = sorted({ticker.strip().upper() for ticker in tickers})
+
+    async def ask(ticker: str) -> AssetDetails | AppError:
+        try:
+            return await market.describe(ticker)
+        except AppError as exc:
+            return exc
+
+    answers = await asyncio.gather(*(ask(ticker) for ticker in wanted))
+    return dict(zip(wanted, answers, strict=True))
 
 
 def sessions_of(asset: Asset) -> PreviousSession:

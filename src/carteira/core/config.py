@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     cookie_samesite: Literal["lax", "strict", "none"] = "lax"
 
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 1024 * 1024
+    # The largest file a client's history may be imported from (POST /clients/{id}/imports).
+    max_import_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 10 * 1024 * 1024
     ws_max_per_user: Annotated[int, Field(ge=1, le=1000)] = 20
     # Exports hold a database connection while the client downloads: bounded and timed.
     export_max_concurrent: Annotated[int, Field(ge=1, le=64)] = 4

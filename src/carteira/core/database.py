@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "carteira.clients.models",
     "carteira.assets.models",
     "carteira.allocations.models",
+    "carteira.imports.models",
     "carteira.pricing.models",
     "carteira.core.outbox",
     "aerich.models",

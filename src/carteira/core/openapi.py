@@ -67,6 +67,12 @@ TAGS: list[dict[str, str]] = [
         "positions (preço médio), realized gains, performance against benchmarks.",
     },
     {
+        "name": "imports",
+        "description": "A client's history from files: B3's Área do Investidor extracts "
+        "(negociação, movimentação) and the ledger's own export; previewed, then committed in "
+        "one write.",
+    },
+    {
         "name": "allocations",
         "description": "Compatibility: purchase lots as buys with external settlement, listed "
         "as their open lots.",

@@ -36,8 +36,9 @@ export function url(path, params = {}) {
   return text ? `${path}?${text}` : path;
 }
 
-// JSON in, JSON out. A 401 anywhere but the session check means the session has ended.
-export async function api(path, { method = "GET", body, params, signal } = {}) {
+// JSON in (or a form with a file: `form`, a FormData), JSON out. A 401 anywhere but the session
+// check means the session has ended.
+export async function api(path, { method = "GET", body, form, params, signal } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRF-Token"] = readCookie("csrf_token") || csrfToken;
@@ -45,7 +46,7 @@ export async function api(path, { method = "GET", body, params, signal } = {}) {
     method,
     headers,
     credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: form !== undefined ? form : body === undefined ? undefined : JSON.stringify(body),
     signal,
   });
   let data = null;

@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { lineChart, shareChart } from "./charts.js";
 import { $, h } from "./dom.js";
 import { DASH, assetType, date, money, month, pct, pctOfCdi, quantity } from "./format.js";
+import { initImports, showImports } from "./imports.js";
 import { initLedger, loadLedger, showLedger } from "./ledger.js";
 import { benchmarkNote, xirrNote } from "./messages.js";
 import { initReview, loadReview, showReview } from "./review.js";
@@ -23,6 +24,8 @@ export function initClient() {
   // A write may move the provider's figures of edited proventos: the review list follows.
   initLedger({ changed: () => Promise.all([refreshFigures(), loadReview()]) });
   initReview({ changed: () => Promise.all([refreshFigures(), loadLedger()]) });
+  // An import writes many entries at once: the ledger, the figures and the review list follow.
+  initImports({ changed: () => Promise.all([refreshFigures(), loadLedger(), loadReview()]) });
 }
 
 export async function showClient(view, id, user) {
@@ -42,9 +45,11 @@ export async function showClient(view, id, user) {
     ["dl-positions-xlsx", "positions", "xlsx", {}],
     ["dl-performance-csv", "performance", "csv", { dialect: "br", benchmarks: BENCHMARKS }],
     ["dl-performance-xlsx", "performance", "xlsx", { benchmarks: BENCHMARKS }],
+    ["dl-transactions-csv", "transactions", "csv", { dialect: "br" }],
   ]) {
     $(link).href = `/clients/${id}/${path}?` + new URLSearchParams({ format, ...extra });
   }
+  showImports(id, user);
   await Promise.all([refreshFigures(load), showLedger(id, user), showReview(id, user)]);
   if (load === loads) view.dataset.state = "ready";
 }

@@ -105,6 +105,12 @@ export async function loadLedger() {
   $("ledger-table").dataset.total = String(page.total);
 }
 
+// Entries not typed here say where they came from.
+const SOURCE_TAGS = {
+  provider: () => h("span", { class: "tag tag-info", title: "registrado a partir do provedor" }, "auto"),
+  import: () => h("span", { class: "tag tag-muted", title: "importado de um arquivo" }, "importado"),
+};
+
 // A cell that says what it is when the table is read as cards (phones).
 const cell = (label, attrs, ...children) => h("td", { ...attrs, "data-label": label }, ...children);
 
@@ -112,7 +118,7 @@ function row(tx) {
   const cur = tx.currency;
   return h("tr", { data: { id: tx.id, kind: tx.kind } },
     cell("Data", {}, date(tx.date)),
-    cell("Tipo", {}, KINDS[tx.kind] || tx.kind, tx.source === "provider" ? h("span", { class: "tag tag-info", title: "registrado a partir do provedor" }, "auto") : ""),
+    cell("Tipo", {}, KINDS[tx.kind] || tx.kind, SOURCE_TAGS[tx.source]?.() || ""),
     cell("Ativo", {}, tx.ticker || "—"),
     cell(tx.kind === "split" ? "Proporção" : "Quantidade", { class: "num" }, tx.kind === "split" ? (tx.ratio || "—") : quantity(tx.quantity)),
     cell("Preço", { class: "num" }, money(tx.price, cur)),

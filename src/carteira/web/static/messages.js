@@ -88,11 +88,23 @@ export const ERRORS = {
   quantity_too_small: "Este valor compra menos que a menor quantidade registrada (0,00000001).",
   currency_not_held: "O cliente não tem nada nesta moeda.",
   too_many_to_rank: (f) => `Ordenar pela rentabilidade no mês vale para até ${f.limit || 500} clientes${f.matching ? ` (a busca encontrou ${f.matching})` : ""}; refine a busca.`,
+  // imports
+  import_not_found: "Importação não encontrada.",
+  import_too_large: (f) => `O arquivo é maior do que uma importação aceita${f.limit ? ` (${megabytes(f.limit)})` : ""}.`,
+  import_too_many_rows: (f) => `O arquivo tem mais de ${quantity(f.limit || "20000")} linhas; divida-o em partes.`,
+  import_unsupported_file: "O arquivo não é XLSX nem CSV (um .xls antigo: salve-o como .xlsx ou CSV).",
+  import_unreadable_file: "Não foi possível ler o arquivo.",
+  import_expands_too_much: "O arquivo XLSX se expande muito além do que uma planilha precisa; recusado.",
+  import_columns_not_found: (f) => `O arquivo não tem o cabeçalho deste formato${f.missing ? ` (faltam: ${f.missing})` : ""}; confira o formato escolhido.`,
+  import_has_errors: (f) => `${f.errors ? `${f.errors} linha(s)` : "Há linhas"} com erro: corrija o arquivo ou confirme deixando de fora as linhas com erro.`,
+  import_already_committed: "Esta importação já foi confirmada.",
   // benchmarks and reports
   unknown_benchmark: "Índice de referência desconhecido.",
   too_many_benchmarks: "Índices de referência demais em uma só consulta.",
   invalid_period: "Informe ano e mês, ou início e fim (até cinco anos), não os dois.",
 };
+
+const megabytes = (bytes) => `${quantity(String(Math.round(Number(bytes) / 104857.6) / 10))} MB`;
 
 // When the code is unknown (a newer API): what its status means.
 const BY_STATUS = {
@@ -267,4 +279,40 @@ const PLURAL = new Set(["interest"]); // juros
 export function recorded(kind, iso) {
   const agreed = FEMININE.has(kind) ? "registrada" : PLURAL.has(kind) ? "registrados" : "registrado";
   return `${KINDS[kind] || "Lançamento"} de ${date(iso)} ${agreed}.`;
+}
+
+// A row of an import's preview (`code`: why it is ignored or in error; `values`: what the
+// message names). Codes of the import's own, then the ledger's errors and validation issues.
+export const IMPORT_ROWS = {
+  totals_row: "Linha de totais ou observação: sem movimentação.",
+  market_not_recorded: (v) => `${v.market || "Este mercado"}: só negociações do mercado à vista e do fracionário são registradas (opções, futuro e termo, não).`,
+  treasury_not_yet: (v) => `${v.product || "Tesouro Direto"}: títulos do Tesouro Direto ainda não são registrados.`,
+  product_not_recorded: (v) => `${v.product || "Este produto"}: só ativos listados na B3 são registrados.`,
+  settlement_row: "Liquidação de uma negociação: compras e vendas vêm do extrato de negociação.",
+  update_row: "Atualização de posição da B3: não é uma movimentação.",
+  fraction_moved: "Fração separada para leilão: a venda é a linha do Leilão de Fração.",
+  movement_not_recorded: (v) => `${v.movement || "Esta movimentação"}: movimentação que a carteira não registra.`,
+  debit_not_recorded: "Débito de provento (estorno): não registrado.",
+  missing_value: "Campo vazio.",
+  not_a_number: "Não é um número.",
+  not_a_date: "Não é uma data (dd/mm/aaaa).",
+  not_a_b3_ticker: "Não é um código de negociação da B3.",
+  unknown_trade_type: "O tipo deve ser Compra ou Venda.",
+  unknown_kind: "Tipo de lançamento desconhecido.",
+  nothing_held: "Nada do ativo era mantido antes desta data: o desdobramento não tem proporção.",
+  insufficient_quantity: (v) => (v.ticker && v.date && v.quantity
+    ? `Deixaria ${v.ticker} com ${signedQuantity(v.quantity)} em ${date(v.date)}.`
+    : "Deixaria uma quantidade abaixo de zero."),
+};
+
+export function importRowText(row) {
+  if (!row) return "";
+  if (row.status === "duplicate") return "Já está na carteira (importação anterior deste ou de outro arquivo).";
+  const code = typeof row.code === "string" ? row.code : "";
+  const values = row.values && typeof row.values === "object" ? row.values : {};
+  let text = "";
+  if (code in IMPORT_ROWS) text = render(IMPORT_ROWS[code], values);
+  else if (code in ERRORS) text = render(ERRORS[code], values);
+  else if (code) text = issueText({ type: code, ctx: values, loc: [] });
+  return row.status === "error" && row.field ? `${row.field}: ${text}` : text;
 }

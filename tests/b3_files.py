@@ -1,0 +1,167 @@
+"""Files as B3's Área do Investidor exports them, built at test time from its documented
+layouts (Extratos → Negociação, Extratos → Movimentação) with made-up trades — no real
+person's data — in every messy way real files come: a title above the header, a totals
+footer, `-` for empty, numbers as numeric cells or as text with decimal commas, dates as date
+cells, Excel serials or text, trailing spaces, latin-1 or UTF-8 with a BOM, `;` or `,`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import xlsxwriter
+
+NEGOCIACAO = [
+    "Data do Negócio",
+    "Tipo de Movimentação",
+    "Mercado",
+    "Prazo/Vencimento",
+    "Instituição",
+    "Código de Negociação",
+    "Quantidade",
+    "Preço",
+    "Valor",
+]
+MOVIMENTACAO = [
+    "Entrada/Saída",
+    "Data",
+    "Movimentação",
+    "Produto",
+    "Instituição",
+    "Quantidade",
+    "Preço unitário",
+    "Valor da Operação",
+]
+BROKER = "XP INVESTIMENTOS CCTVM S/A"
+EXCEL_EPOCH = date(1899, 12, 30)
+
+Dates = Literal["cells", "serials", "text"]
+Numbers = Literal["cells", "text"]
+
+
+def trade(
+    day: date, side: str, code: str, quantity: str, price: str, *, market: str = "Mercado à Vista"
+) -> list[Any]:
+    """A negociação row (Valor = quantity x price, as B3 writes it)."""
+    value = Decimal(quantity) * Decimal(price)
+    return [day, side, market, "-", BROKER, code, Decimal(quantity), Decimal(price), value]
+
+
+def movement(
+    day: date,
+    kind: str,
+    product: str,
+    *,
+    direction: str = "Credito",
+    quantity: str | None = None,
+    price: str | None = None,
+    value: str | None = None,
+) -> list[Any]:
+    """A movimentação row; None for B3's `-`."""
+    return [
+        direction,
+        day,
+        kind,
+        product,
+        BROKER,
+        Decimal(quantity) if quantity else None,
+        Decimal(price) if price else None,
+        Decimal(value) if value else None,
+    ]
+
+
+@dataclass(frozen=True)
+class Mess:
+    """How a file is messy."""
+
+    title_rows: int = 0  # rows above the header (a title, a blank line)
+    footer: bool = False  # a totals row at the end
+    dates: Dates = "cells"
+    numbers: Numbers = "cells"
+    trailing_spaces: bool = False
+
+
+def _pt(number: Decimal) -> str:
+    """1234.5 -> 1.234,50 (B3's text numbers)."""
+    whole, _, fraction = f"{number:f}".partition(".")
+    groups = f"{int(whole):,}".replace(",", ".")
+    return f"{groups},{(fraction or '0').ljust(2, '0')}"
+
+
+def _text(value: Any, mess: Mess) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal):
+        return _pt(value)
+    return f"{value}  " if mess.trailing_spaces else str(value)
+
+
+def xlsx(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    mess: Mess = Mess(),
+    sheet: str = "Planilha",
+) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    page = book.add_worksheet(sheet)
+    day_format = book.add_format({"num_format": "dd/mm/yyyy"})
+    line = 0
+    if mess.title_rows:
+        page.write_string(0, 0, "Extrato de movimentações - Área do Investidor")
+        line = mess.title_rows
+    page.write_row(line, 0, list(header))
+    for values in rows:
+        line += 1
+        for column, value in enumerate(values):
+            if value is None:
+                page.write_string(line, column, "-")
+            elif isinstance(value, date):
+                if mess.dates == "cells":
+                    page.write_datetime(
+                        line, column, datetime.combine(value, datetime.min.time()), day_format
+                    )
+                elif mess.dates == "serials":
+                    page.write_number(line, column, (value - EXCEL_EPOCH).days)
+                else:
+                    page.write_string(line, column, value.strftime("%d/%m/%Y"))
+            elif isinstance(value, Decimal):
+                if mess.numbers == "cells":
+                    page.write_number(line, column, float(value))
+                else:
+                    page.write_string(line, column, _pt(value))
+            else:
+                page.write_string(line, column, _text(value, mess))
+    if mess.footer:
+        page.write_string(line + 1, 0, "Total")
+        page.write_number(line + 1, len(header) - 1, 12345.67)
+    book.close()
+    return buffer.getvalue()
+
+
+def csv_file(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    mess: Mess = Mess(),
+    delimiter: str = ";",
+    encoding: str = "utf-8-sig",
+) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    for _ in range(mess.title_rows):
+        writer.writerow(["Extrato - Área do Investidor"])
+    writer.writerow(header)
+    for values in rows:
+        writer.writerow([_text(value, mess) for value in values])
+    if mess.footer:
+        writer.writerow(["Total", *[""] * (len(header) - 2), _pt(Decimal("12345.67"))])
+    return buffer.getvalue().encode(encoding)
