@@ -12,7 +12,7 @@ import asyncpg
 from carteira.core.embedded import create_database, drop_database, with_database
 from tests.support import REPO, process_env, run_carteira
 
-BEFORE_THE_LEDGER = "3_"  # the last migration of the previous release
+BEFORE_THE_LEDGER = 3  # the last migration of the previous release
 
 
 async def test_lots_of_the_previous_release_become_the_ledger(servers, run_id, settings, tmp_path):
@@ -23,7 +23,7 @@ async def test_lots_of_the_previous_release_become_the_ledger(servers, run_id, s
         previous = tmp_path / "migrations"
         (previous / "models").mkdir(parents=True)
         for migration in sorted((REPO / "migrations" / "models").glob("*.py")):
-            if migration.name < BEFORE_THE_LEDGER or migration.name.startswith(BEFORE_THE_LEDGER):
+            if int(migration.name.split("_")[0]) <= BEFORE_THE_LEDGER:  # "10_" sorts before "3_"
                 shutil.copy(migration, previous / "models" / migration.name)
         env = process_env(settings, DATABASE_URL=url, MIGRATIONS_DIR=str(previous))
         assert run_carteira("migrate", env=env).returncode == 0

@@ -18,12 +18,13 @@ from pydantic import (
 from carteira.allocations import examples
 from carteira.allocations.ledger import Kind, Settlement
 from carteira.allocations.models import Source
+from carteira.allocations.realized import SaleCategory
 from carteira.allocations.returns import XirrNoteCode
 from carteira.assets.models import AssetType
 from carteira.assets.schemas import Ticker
 from carteira.benchmarks.schemas import BenchmarkNote
 from carteira.clients import schemas as clients_schemas
-from carteira.core import clock
+from carteira.core import clock, withholding
 from carteira.core.pagination import Page
 from carteira.core.types import (
     EARLIEST_DATE,
@@ -55,7 +56,6 @@ NonNegativeAmount = Annotated[
 ]
 Note = Annotated[str, StringConstraints(max_length=500)]
 RATIO = r"^\s*\d{1,12}(\.\d{1,8})?\s*:\s*\d{1,12}(\.\d{1,8})?\s*$"
-JCP_WITHHOLDING = Decimal("0.15")
 
 
 def _positive_ratio(value: str) -> str:
@@ -121,7 +121,8 @@ class TradeIn(_AssetRef):
 
 
 class ProventoIn(_AssetRef):
-    """A dividend or JCP: the gross amount; `tax` withheld (JCP: 15 % unless given)."""
+    """A dividend or JCP: the gross amount; `tax` withheld (a JCP without it: the rate in
+    force on its date, 15 % until 2025-12-31 and 17.5 % from 2026-01-01, LC 224/2025)."""
 
     kind: Literal["dividend", "jcp"]
     amount: PositiveAmount
@@ -131,7 +132,7 @@ class ProventoIn(_AssetRef):
     def _withholding(self) -> Self:
         if self.tax is None:
             self.tax = (
-                (self.amount * JCP_WITHHOLDING).quantize(Decimal("0.01"))
+                (self.amount * withholding.jcp_rate(self.date)).quantize(Decimal("0.01"))
                 if self.kind == "jcp"
                 else Decimal(0)
             )
@@ -472,21 +473,37 @@ class PositionsOut(BaseModel):
 
 
 class RealizedSale(BaseModel):
+    """A sale, or one part of it: a sale on a day the asset was also bought is a day trade
+    for the day's smaller quantity (IN RFB 1.585/2015, art. 65), split from the rest in the
+    day's proportion; that part costs the day's average purchase cost, the rest the preço
+    médio."""
+
     transaction_id: int
     date: date
     asset_id: int
     ticker: str
     asset_type: AssetType
     currency: str
+    day_trade: bool
+    category: SaleCategory | None = Field(
+        description="the pool of the monthly income-tax apuração: `comum` (swing trade),"
+        " `day_trade` or `fii` (every FII/Fiagro sale); null outside it (foreign-currency"
+        " assets, crypto)"
+    )
     quantity: DecimalStr
+    sale_value: Money = Field(description="quantity x price (valor de alienação)")
     proceeds: Money = Field(description="quantity x price - fees")
-    cost: Money = Field(description="quantity x average cost at the sale")
+    cost: Money = Field(
+        description="quantity x average cost at the sale (a day trade: the day's average"
+        " purchase cost, fees included)"
+    )
     gain: Money
 
 
 class RealizedSum(BaseModel):
     currency: str
     sales: int
+    sale_value: Money
     proceeds: Money
     cost: Money
     gain: Money
@@ -500,6 +517,10 @@ class RealizedByType(RealizedSum):
     asset_type: AssetType
 
 
+class RealizedByCategory(RealizedSum):
+    category: SaleCategory
+
+
 class RealizedOut(BaseModel):
     client_id: int
     start: date | None
@@ -507,6 +528,7 @@ class RealizedOut(BaseModel):
     sales: list[RealizedSale]
     by_month: list[RealizedMonth]
     by_asset_type: list[RealizedByType]
+    by_category: list[RealizedByCategory]
 
 
 # -- performance ------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ async def assets_get(asset_id: PathId, _: CurrentUser) -> AssetOut:
 async def assets_update(
     asset_id: PathId, body: AssetPatch, admin: AdminUser, events: EventsDep
 ) -> AssetOut:
-    """Rename it or set its sector (admins)."""
+    """Rename it, set its sector or correct its type, e.g. `FII` (admins)."""
     asset = await service.update_asset(
         asset_id=asset_id, data=body, actor_id=admin.id, events=events
     )

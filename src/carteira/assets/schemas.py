@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from carteira.core.types import Label, ShortLabel
 from carteira.pricing.instruments import AssetDetails as AssetDetails
@@ -25,6 +25,11 @@ class AssetPatch(BaseModel):
 
     name: Label | None = None
     sector: ShortLabel | None = None
+    asset_type: AssetType | None = Field(
+        None,
+        description="correct what the provider said: `FII` for a fundo imobiliário or Fiagro"
+        " (Yahoo calls them EQUITY), which the income tax treats apart",
+    )
 
 
 class AssetOut(BaseModel):

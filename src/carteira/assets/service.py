@@ -149,8 +149,9 @@ async def update_asset(
     *, asset_id: int, data: AssetPatch, actor_id: int | None, events: EventBus
 ) -> Asset:
     changes = data.model_dump(exclude_unset=True)
-    if changes.get("name", "") is None:
-        changes.pop("name")  # the name is required; an explicit null leaves it as it is
+    for required in ("name", "asset_type"):
+        if required in changes and changes[required] is None:
+            changes.pop(required)  # required: an explicit null leaves it as it is
 
     def change(asset: Asset) -> None:
         asset.update_from_dict(changes)
