@@ -4,6 +4,11 @@
 Carnival Monday and Tuesday, Good Friday, Corpus Christi, Black Awareness Day (20 November,
 from 2024) and, from 2018, the exchange's own closures on 24 December and on the last business
 day of the year. `NYSE` is the New York Stock Exchange's ("XNYS"), for US listings.
+`BANKS` is Brazil's national banking calendar, which federal tax due dates ("o último dia útil
+do mês") follow: Resolução CMN 4.880/2020 counts neither Saturdays, Sundays, national holidays
+nor Carnival Monday and Tuesday as business days, and banks open no branch to the public on
+31 December (taxes due on the last business day of December are paid on the 30th); it keeps
+Corpus Christi and the exchange's own closures, which are no national bank holidays.
 Holidays are computed once per market and year.
 """
 
@@ -14,8 +19,9 @@ from functools import lru_cache
 from typing import Literal
 
 import holidays
+from holidays.constants import OPTIONAL, PUBLIC
 
-Market = Literal["B3", "NYSE"]
+Market = Literal["B3", "NYSE", "BANKS"]
 
 # Carteira's market names -> the ISO 10383 MIC codes `holidays` knows them by.
 _MIC: dict[str, str] = {"B3": "BVMF", "NYSE": "XNYS"}
@@ -25,11 +31,21 @@ _ONE_DAY = timedelta(days=1)
 
 @lru_cache(maxsize=512)
 def _holidays(market: Market, year: int) -> frozenset[date]:
+    if market == "BANKS":
+        return _bank_holidays(year)
     try:
         mic = _MIC[market]
     except KeyError:
         raise ValueError(f"unknown market {market!r}; known: {', '.join(_MIC)}") from None
     return frozenset(holidays.financial_holidays(mic, years=year))
+
+
+def _bank_holidays(year: int) -> frozenset[date]:
+    national = holidays.Brazil(years=year, categories=(PUBLIC,))
+    carnival = holidays.Brazil(years=year, categories=(OPTIONAL,), language="en_US")
+    return frozenset(
+        {*national, *carnival.get_named("Carnival", lookup="exact"), date(year, 12, 31)}
+    )
 
 
 def is_business_day(day: date, *, market: Market = "B3") -> bool:
@@ -43,6 +59,12 @@ def previous_business_day(day: date, *, market: Market = "B3") -> date:
     while not is_business_day(candidate, market=market):
         candidate -= _ONE_DAY
     return candidate
+
+
+def last_business_day_of_month(year: int, month: int, *, market: Market = "B3") -> date:
+    """The month's last business day."""
+    first_of_next = date(year + month // 12, month % 12 + 1, 1)
+    return previous_business_day(first_of_next, market=market)
 
 
 def business_days(start: date, end: date, *, market: Market = "B3") -> list[date]:
