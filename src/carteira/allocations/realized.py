@@ -12,16 +12,18 @@ from datetime import date
 from decimal import Decimal, localcontext
 from enum import StrEnum
 
-from carteira.allocations import store
+from carteira.allocations import store, valuation
 from carteira.allocations.books import client_book
 from carteira.allocations.ledger import PRECISION, Book, Kind, Position, Realization, in_order
 from carteira.assets.service import AssetInfo
 from carteira.core.database import db
 from carteira.core.events import EventBus
+from carteira.core.money import EXACT, plain
 from carteira.pricing.instruments import AssetType
 
 # The monthly apuração of renda variável is in reais.
 TAX_CURRENCY = "BRL"
+EIGHT_PLACES = Decimal("1E-8")
 
 
 class SaleCategory(StrEnum):
@@ -161,7 +163,8 @@ async def income_entries(*, client_id: int, start: date, end: date) -> list[Inco
 
 @dataclass(frozen=True, slots=True)
 class HeldAt:
-    """A position at the end of a day: quantity and its cost at the preço médio."""
+    """A position at the end of a day: quantity (as the API shows it) and its cost at the
+    preço médio."""
 
     asset_id: int
     currency: str
@@ -170,7 +173,8 @@ class HeldAt:
 
     @property
     def average_cost(self) -> Decimal:
-        return self.cost / self.quantity
+        """Preço médio, to 8 decimal places (as positions show it)."""
+        return plain((self.cost / self.quantity).quantize(EIGHT_PLACES, context=EXACT))
 
 
 async def held_at(*, client_id: int, days: Sequence[date]) -> dict[date, list[HeldAt]]:
@@ -191,4 +195,8 @@ async def held_at(*, client_id: int, days: Sequence[date]) -> dict[date, list[He
 
 
 def _snapshot(positions: Iterable[Position]) -> list[HeldAt]:
-    return [HeldAt(p.asset_id, p.currency, p.quantity, p.cost) for p in positions if p.quantity]
+    return [
+        HeldAt(p.asset_id, p.currency, valuation.shown(p.quantity), p.cost)
+        for p in positions
+        if p.quantity
+    ]

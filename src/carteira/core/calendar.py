@@ -20,6 +20,7 @@ from typing import Literal
 
 import holidays
 from holidays.constants import OPTIONAL, PUBLIC
+from holidays.countries.brazil import Brazil
 
 Market = Literal["B3", "NYSE", "BANKS"]
 
@@ -41,8 +42,8 @@ def _holidays(market: Market, year: int) -> frozenset[date]:
 
 
 def _bank_holidays(year: int) -> frozenset[date]:
-    national = holidays.Brazil(years=year, categories=(PUBLIC,))
-    carnival = holidays.Brazil(years=year, categories=(OPTIONAL,), language="en_US")
+    national = Brazil(years=year, categories=(PUBLIC,))
+    carnival = Brazil(years=year, categories=(OPTIONAL,), language="en_US")
     return frozenset(
         {*national, *carnival.get_named("Carnival", lookup="exact"), date(year, 12, 31)}
     )
