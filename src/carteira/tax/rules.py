@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -53,6 +53,7 @@ SHEETS = {
     SaleCategory.DAY_TRADE: "acoes",
     SaleCategory.FII: "fii",
 }
+SHEET_NAMES = tuple(sorted(set(SHEETS.values())))
 
 Month = tuple[int, int]  # (year, month)
 
@@ -156,17 +157,46 @@ def apuracao(
     return results
 
 
+@dataclass(slots=True)
+class _Tally:
+    """A pool's sales of a month, added up in one pass."""
+
+    sales: Decimal = ZERO
+    gains: Decimal = ZERO
+    losses: Decimal = ZERO
+    swing_value: Decimal = ZERO  # the swing sales' value (0.005 % withheld on it)
+    stocks: bool = False  # a stock's swing sale among them
+    stock_value: Decimal = ZERO
+    stock_net: Decimal = ZERO
+
+
 def _month(
     month: Month, sales: Sequence[Sale], carry: _Carry, due_date: Callable[[Month], date]
 ) -> MonthResult:
-    withheld = _withheld(sales)
+    if not sales:
+        return _quiet_month(month, carry)
+    tallies = {category: _Tally() for category in CATEGORIES}
+    day_trades: dict[tuple[date, SaleCategory], Decimal] = defaultdict(Decimal)
+    for sale in sales:
+        tally = tallies[sale.category]
+        tally.sales += sale.sale_value
+        if sale.gain > 0:
+            tally.gains += sale.gain
+        else:
+            tally.losses -= sale.gain
+        if sale.day_trade:
+            day_trades[(sale.date, sale.category)] += sale.gain
+        else:
+            tally.swing_value += sale.sale_value
+        if sale.exemptable:
+            tally.stocks = True
+            tally.stock_value += sale.sale_value
+            tally.stock_net += sale.gain
+    withheld = _withheld(tallies, day_trades)
     pools = []
-    for category in CATEGORIES:
-        mine = [s for s in sales if s.category is category]
-        gains = sum((s.gain for s in mine if s.gain > 0), ZERO)
-        losses = sum((-s.gain for s in mine if s.gain < 0), ZERO)
-        exempt = _exempt_gains(mine) if category is SaleCategory.COMUM else ZERO
-        result = gains - losses - exempt
+    for category, tally in tallies.items():
+        exempt = _exempt_gains(tally) if category is SaleCategory.COMUM else ZERO
+        result = tally.gains - tally.losses - exempt
         carried_in = carry.losses[category]
         used = min(result, carried_in) if result > 0 else ZERO
         taxable = result - used if result > 0 else ZERO
@@ -175,9 +205,9 @@ def _month(
         pools.append(
             PoolMonth(
                 category=category,
-                sales=sum((s.sale_value for s in mine), ZERO),
-                gains=gains,
-                losses=losses,
+                sales=tally.sales,
+                gains=tally.gains,
+                losses=tally.losses,
                 exempt_gains=exempt,
                 loss_carried_in=carried_in,
                 loss_used=used,
@@ -196,32 +226,57 @@ def _month(
     )
 
 
-def _exempt_gains(comum: Sequence[Sale]) -> Decimal:
+def _quiet_month(month: Month, carry: _Carry) -> MonthResult:
+    """A month without a sale: nothing moves but what carries through it (a total under the
+    minimum stays under it)."""
+    pools = [
+        PoolMonth(
+            category=category,
+            sales=ZERO,
+            gains=ZERO,
+            losses=ZERO,
+            exempt_gains=ZERO,
+            loss_carried_in=carry.losses[category],
+            loss_used=ZERO,
+            taxable=ZERO,
+            rate=RATES[category],
+            tax=ZERO,
+            irrf=ZERO,
+            loss_carried_out=carry.losses[category],
+        )
+        for category in CATEGORIES
+    ]
+    darf = Darf(
+        period=last_day(month),
+        tax_due=ZERO,
+        irrf_deducted=ZERO,
+        carried_in=carry.under_minimum,
+        amount=ZERO,
+        due_date=None,
+        carried_under_minimum=carry.under_minimum,
+    )
+    return MonthResult(month, pools, darf, sum(carry.irrf.values(), ZERO))
+
+
+def _exempt_gains(comum: _Tally) -> Decimal:
     """Stocks' swing gains of a month whose stock sales total R$ 20,000.00 or less: their net
     result when positive (a net loss still counts as a loss)."""
-    stocks = [s for s in comum if s.exemptable]
-    value = sum((s.sale_value for s in stocks), ZERO)
-    net = sum((s.gain for s in stocks), ZERO)
-    return net if stocks and value <= EXEMPT_SALES_LIMIT and net > 0 else ZERO
+    exempt = comum.stocks and comum.stock_value <= EXEMPT_SALES_LIMIT and comum.stock_net > 0
+    return comum.stock_net if exempt else ZERO
 
 
-def _withheld(sales: Sequence[Sale]) -> dict[SaleCategory, Decimal]:
+def _withheld(
+    tallies: Mapping[SaleCategory, _Tally], day_trades: Mapping[tuple[date, SaleCategory], Decimal]
+) -> dict[SaleCategory, Decimal]:
     """The IRRF the brokers withheld on the month's sales, per pool: 0.005 % of swing sales
     (none when the month's sum is R$ 1.00 or less), 1 % of each day's positive day-trade
     result."""
     withheld: dict[SaleCategory, Decimal] = defaultdict(Decimal)
-    swing: dict[SaleCategory, Decimal] = defaultdict(Decimal)
-    for sale in sales:
-        if not sale.day_trade:
-            swing[sale.category] += sale.sale_value * SWING_WITHHOLDING
+    swing = {c: t.swing_value * SWING_WITHHOLDING for c, t in tallies.items() if t.swing_value}
     if sum(swing.values(), ZERO) > SWING_WITHHOLDING_FLOOR:
         for category, amount in swing.items():
             withheld[category] += centavos(amount)
-    days: dict[tuple[date, SaleCategory], Decimal] = defaultdict(Decimal)
-    for sale in sales:
-        if sale.day_trade:
-            days[(sale.date, sale.category)] += sale.gain
-    for (_, category), result in days.items():
+    for (_, category), result in day_trades.items():
         if result > 0:
             withheld[category] += centavos(result * DAY_TRADE_WITHHOLDING)
     return withheld
@@ -231,7 +286,7 @@ def _darf(
     month: Month, pools: Sequence[PoolMonth], carry: _Carry, due_date: Callable[[Month], date]
 ) -> Darf:
     due, deducted = ZERO, ZERO
-    for sheet in sorted(set(SHEETS.values())):
+    for sheet in SHEET_NAMES:
         mine = [p for p in pools if SHEETS[p.category] == sheet]
         tax = sum((p.tax for p in mine), ZERO)
         available = carry.irrf[sheet] + sum((p.irrf for p in mine), ZERO)

@@ -64,11 +64,26 @@ def _last_month(year: int) -> Month:
 # ---- the apuração ---------------------------------------------------------------------------
 
 
-def _sales(parts: Iterable[RealizedPart], infos: Mapping[int, AssetInfo]) -> list[Sale]:
+Classed = Mapping[int, tuple[SaleCategory | None, SaleCategory | None, bool]]
+
+
+def _classed(infos: Mapping[int, AssetInfo]) -> Classed:
+    """Each asset's swing pool, day-trade pool, and whether it is a stock (the exemption)."""
+    return {
+        asset_id: (
+            allocations.sale_category(info, day_trade=False),
+            allocations.sale_category(info, day_trade=True),
+            classes.exemptable(info),
+        )
+        for asset_id, info in infos.items()
+    }
+
+
+def _sales(parts: Iterable[RealizedPart], classed: Classed) -> list[Sale]:
     sales = []
     for part in parts:
-        info = infos[part.asset_id]
-        category = allocations.sale_category(info, day_trade=part.day_trade)
+        swing, day_trade, stock = classed[part.asset_id]
+        category = day_trade if part.day_trade else swing
         if category is None:
             continue  # outside the apuração in reais: listed in not_computed
         sales.append(
@@ -76,7 +91,7 @@ def _sales(parts: Iterable[RealizedPart], infos: Mapping[int, AssetInfo]) -> lis
                 date=part.date,
                 category=category,
                 day_trade=part.day_trade,
-                exemptable=category is SaleCategory.COMUM and classes.exemptable(info),
+                exemptable=stock and category is SaleCategory.COMUM,
                 sale_value=part.sale_value,
                 gain=part.gain,
             )
@@ -90,7 +105,7 @@ def _results(
     """The months of `year` up to `last`, walked from the client's first sale (losses and
     totals under the minimum carry over from earlier years)."""
     results = rules.apuracao(
-        _sales(parts, infos), first=(year, 1), last=last, due_date=darf_due_date
+        _sales(parts, _classed(infos)), first=(year, 1), last=last, due_date=darf_due_date
     )
     return [r for r in results if r.month[0] == year]
 
@@ -349,10 +364,11 @@ async def dues(
     infos = await assets.describe(
         asset_ids={p.asset_id for mine in parts.values() for p in mine}, events=events
     )
+    classed = _classed(infos)
     amounts: dict[int, Decimal] = {}
     for client_id, mine in parts.items():
         results = rules.apuracao(
-            _sales(mine, infos), first=period, last=period, due_date=darf_due_date
+            _sales(mine, classed), first=period, last=period, due_date=darf_due_date
         )
         if (amount := results[-1].darf.amount) > 0:
             amounts[client_id] = amount
