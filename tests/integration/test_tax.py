@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 
+from carteira.core import clock
 from carteira.core.database import db
 from tests.factories import make_asset, make_client
 
@@ -63,6 +66,13 @@ def darf(answer: dict, month: str) -> dict:
 
 def pool(**figures: str) -> dict[str, str]:
     return {**ZEROS, **figures}
+
+
+@pytest.fixture(autouse=True)
+def december_2026() -> Iterator[None]:
+    """The firm's today: 07/12/2026 (the current year's months run to December)."""
+    with clock.frozen_at(datetime(2026, 12, 7, 12, tzinfo=ZoneInfo("America/Sao_Paulo"))):
+        yield
 
 
 @pytest.fixture
