@@ -15,8 +15,8 @@ from carteira.assets.service import AssetInfo
 from carteira.pricing.instruments import AssetType
 
 B3_SUFFIX = ".SA"
-# B3 codes of BDRs: four letters and 32, 33 (sponsored, levels II and III), 34, 35
-# (unsponsored, level I) or 39 (BDRs of ETFs), e.g. AAPL34.
+# B3 codes of BDRs: four letters and 32, 33, 34 or 35 (the BDR programmes' levels) or 39
+# (BDRs of ETFs), e.g. AAPL34.
 _BDR = re.compile(r"^[A-Z]{4}3[23459]$")
 # Units and FIIs (and ETFs) share the 11 ending; an FII the provider calls EQUITY reads as a
 # unit until an admin sets its type to FII.
