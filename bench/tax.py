@@ -5,7 +5,7 @@
 One throw-away database, one `carteira serve` process (a single worker) on the fake Yahoo:
 
 - **the active trader**: a year of 5,000 trades (last calendar year) over 40 assets — 30
-  stocks (two of them units), 4 ETFs, 4 FIIs, 2 BDRs —, about one trade in six part of a
+  stocks (two of them units), 4 ETFs, 4 FIIs, 2 BDRs —, about one trade in seven half of a
   same-day purchase and sale (a day trade), fees on most, never short;
 - **the office**: 2,000 clients of 24 trades each over the year to last month, each of them
   selling last month (so every one has a DARF to work out for `GET /reports/tax`).

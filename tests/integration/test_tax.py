@@ -467,3 +467,14 @@ async def test_the_office_darfs_due_in_a_month(as_admin, as_advisor_a, advisor_a
     # A month nobody sold in the month before: nobody.
     quiet = (await as_admin.get("/reports/tax?year=2026&month=10")).json()
     assert (quiet["count"], quiet["clients"]) == (0, [])
+
+
+async def test_only_an_admin_sets_an_assets_type(as_admin, as_advisor_a, as_reader, assets):
+    petr = assets["petr"]
+    for api in (as_reader, as_advisor_a):
+        r = await api.patch(f"/assets/{petr['id']}", json={"asset_type": "FII"})
+        assert r.status_code == 403
+    r = await as_admin.patch(f"/assets/{petr['id']}", json={"asset_type": "HOUSE"})
+    assert r.status_code == 422
+    r = await as_admin.patch(f"/assets/{petr['id']}", json={"asset_type": None, "sector": "Oil"})
+    assert (r.status_code, r.json()["asset_type"], r.json()["sector"]) == (200, "EQUITY", "Oil")
