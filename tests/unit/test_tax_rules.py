@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from carteira.allocations.service import SaleCategory
+from carteira.assets.schemas import AssetType
 from carteira.assets.service import AssetInfo
-from carteira.pricing.instruments import AssetType
 from carteira.tax import classes, rules
 from carteira.tax.rules import Sale
 from carteira.tax.service import darf_due_date

@@ -15,11 +15,11 @@ from enum import StrEnum
 from carteira.allocations import store, valuation
 from carteira.allocations.books import client_book
 from carteira.allocations.ledger import PRECISION, Book, Kind, Position, Realization, in_order
+from carteira.assets.schemas import AssetType
 from carteira.assets.service import AssetInfo
 from carteira.core.database import db
 from carteira.core.events import EventBus
 from carteira.core.money import EXACT, plain
-from carteira.pricing.instruments import AssetType
 
 # The monthly apuração of renda variável is in reais.
 TAX_CURRENCY = "BRL"

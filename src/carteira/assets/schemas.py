@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from carteira.core.types import Label, ShortLabel
 from carteira.pricing.instruments import AssetDetails as AssetDetails
-from carteira.pricing.instruments import AssetType
+from carteira.pricing.instruments import AssetType as AssetType
 from carteira.pricing.instruments import Ticker as Ticker
 from carteira.pricing.instruments import parse_ticker as parse_ticker
 

@@ -11,8 +11,8 @@ import re
 from enum import StrEnum
 
 from carteira.allocations.service import TAX_CURRENCY
+from carteira.assets.schemas import AssetType
 from carteira.assets.service import AssetInfo
-from carteira.pricing.instruments import AssetType
 
 B3_SUFFIX = ".SA"
 # B3 codes of BDRs: four letters and 32, 33, 34 or 35 (the BDR programmes' levels) or 39

@@ -16,13 +16,13 @@ from decimal import Decimal
 from carteira.allocations import service as allocations
 from carteira.allocations.service import HeldAt, IncomeEntry, RealizedPart, SaleCategory
 from carteira.assets import service as assets
+from carteira.assets.schemas import AssetType
 from carteira.assets.service import AssetInfo
 from carteira.clients import service as clients
 from carteira.clients.service import ClientScope
 from carteira.core import clock
 from carteira.core.calendar import last_business_day_of_month
 from carteira.core.events import EventBus
-from carteira.pricing.instruments import AssetType
 from carteira.tax import classes, rules
 from carteira.tax.classes import AssetClass, Outside
 from carteira.tax.exceptions import TaxPeriodInFutureError
