@@ -126,6 +126,9 @@ def test_a_december_darf_is_due_on_the_last_banking_day_of_january():
     assert darf_due_date((2026, 12)) == date(2027, 1, 29)  # Friday: 30 and 31 are a weekend
     assert darf_due_date((2025, 11)) == date(2025, 12, 30)  # no bank opens on 31 December
     assert darf_due_date((2028, 1)) == date(2028, 2, 25)  # Carnival: 28 and 29/02/2028
+    # Banks open on Friday 30/12/2022, which B3 closed (its last day of the year): November
+    # 2022's DARF was due that Friday, not on Thursday 29.
+    assert darf_due_date((2022, 11)) == date(2022, 12, 30)
 
 
 def _info(ticker: str, asset_type: str = "EQUITY", currency: str = "BRL") -> AssetInfo:
