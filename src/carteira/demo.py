@@ -182,9 +182,6 @@ def _ledger(rng: random.Random, today: date, market: DemoMarket) -> list[dict[st
     return _with_cash_for_every_payment(sorted(entries, key=lambda e: e["date"]))
 
 
-JCP_NET = Decimal("0.80")  # a JCP's share left after the withholding in force, whatever its date
-
-
 def _with_cash_for_every_payment(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A client tops up the account before paying from it: a deposit, on the day, of what a
     purchase, fee or withdrawal would otherwise overdraw (rounded up to the next thousand),
@@ -217,7 +214,7 @@ def _cash_move(entry: dict[str, Any]) -> Decimal:
     if kind == "deposit":
         return Decimal(entry["amount"])
     if kind == "jcp":
-        return Decimal(entry["amount"] * JCP_NET)
+        return Decimal(entry["amount"] * (1 - allocations.jcp_rate(entry["date"])))
     return Decimal(0)
 
 

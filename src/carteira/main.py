@@ -50,6 +50,8 @@ from carteira.pricing.service import create_market_data
 from carteira.realtime.router import router as realtime_router
 from carteira.realtime.service import Hub
 from carteira.reports.router import router as reports_router
+from carteira.tax.router import reports_router as tax_reports_router
+from carteira.tax.router import router as tax_router
 from carteira.web.router import router as web_router
 
 DOCS_ASSETS = "/docs/assets"
@@ -149,6 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_router,
         users_router,
         reports_router,
+        tax_router,
+        tax_reports_router,
         benchmarks_router,
         realtime_router,
         web_router,

@@ -70,9 +70,10 @@ async def test_every_kind_and_what_it_adds_up_to(as_admin, as_reader, book):
     dividend = await record(
         as_admin, cid, kind="dividend", date="2026-03-02", asset_id=petr["id"], amount="150"
     )
-    await record(
-        as_admin, cid, kind="jcp", date="2026-03-10", asset_id=petr["id"], amount="100", tax="15"
+    jcp = await record(
+        as_admin, cid, kind="jcp", date="2026-03-10", asset_id=petr["id"], amount="100"
     )
+    assert jcp["tax"] == "17.5"  # 2026: 17.5 % withheld unless given (LC 224/2025)
     await record(
         as_admin,
         cid,
@@ -119,16 +120,20 @@ async def test_every_kind_and_what_it_adds_up_to(as_admin, as_reader, book):
     assert petr4["cost"] == "2892"  # 4820 x 90 / 150, unchanged by the split
     # Realized: 60 x 45 - 9 - 60 x 32.1333... = 2691 - 1928 = 763.
     assert petr4["realized_pnl"] == "763"
-    assert petr4["income"] == "235"  # 150 + 100 - 15, net of tax
+    assert petr4["income"] == "232.5"  # 150 + 100 - 17.5, net of tax
     assert petr4["market_value"] == "7200"  # 180 x 40
     assert petr4["unrealized_pnl"] == "4308"
-    assert petr4["total_return"] == "5306"  # 4308 + 763 + 235
+    assert petr4["total_return"] == "5303.5"  # 4308 + 763 + 232.5
     vale3 = next(p for p in body["positions"] if p["ticker"] == "VALE3.SA")
     assert (vale3["quantity"], vale3["cost"], vale3["average_cost"]) == ("5", "0", "0")
-    # Cash: 10000 - 3010 - 1810 + 150 + 85 + 2691 + 10 - 20 - 3 - 1000
-    assert body["cash"] == [{"currency": "BRL", "balance": "7093"}]
+    # Cash: 10000 - 3010 - 1810 + 150 + 82.5 + 2691 + 10 - 20 - 3 - 1000
+    assert body["cash"] == [{"currency": "BRL", "balance": "7090.5"}]
     (totals,) = body["totals"]
-    assert (totals["cash"], totals["market_value"], totals["value"]) == ("7093", "7500", "14593")
+    assert (totals["cash"], totals["market_value"], totals["value"]) == (
+        "7090.5",
+        "7500",
+        "14590.5",
+    )
 
     realized = (await as_reader.get(f"/clients/{cid}/realized")).json()
     (sale,) = realized["sales"]
@@ -138,6 +143,7 @@ async def test_every_kind_and_what_it_adds_up_to(as_admin, as_reader, book):
             "month": "2026-04",
             "currency": "BRL",
             "sales": 1,
+            "sale_value": "2700",
             "proceeds": "2691",
             "cost": "1928",
             "gain": "763",
@@ -500,3 +506,81 @@ async def test_a_dividend_and_a_partial_sale_checked_by_hand(as_admin):
     assert body["xirr_pct"] == pytest.approx(expected_xirr * 100, rel=1e-6)
     assert body["totals"]["invested"] == "520"  # 1000 in, 480 out
     assert body["totals"]["pnl"] == "310"  # 830 - 520
+
+
+async def test_a_jcp_without_tax_takes_the_rate_in_force_on_its_date(as_admin, book):
+    client, petr, _ = book
+    cid = client["id"]
+    # 15 % until 31/12/2025, 17.5 % from 01/01/2026 (LC 224/2025): 1000 x 0.15 = 150;
+    # 1000 x 0.175 = 175.
+    old = await record(
+        as_admin, cid, kind="jcp", date="2025-12-31", asset_id=petr["id"], amount="1000"
+    )
+    new = await record(
+        as_admin, cid, kind="jcp", date="2026-01-02", asset_id=petr["id"], amount="1000"
+    )
+    assert (old["tax"], new["tax"]) == ("150", "175")
+    # A date moved across the change takes the other rate; one moved within a rate's span, or
+    # a tax given, is kept: 1000 x 0.175 = 175 in 2026, then the 12.34 given.
+    r = await as_admin.patch(
+        f"/clients/{cid}/transactions/{old['id']}", json={"date": "2026-01-05"}
+    )
+    assert r.json()["tax"] == "175"
+    r = await as_admin.patch(
+        f"/clients/{cid}/transactions/{old['id']}", json={"date": "2026-02-05", "tax": "12.34"}
+    )
+    assert r.json()["tax"] == "12.34"
+    r = await as_admin.patch(
+        f"/clients/{cid}/transactions/{old['id']}", json={"date": "2026-03-05"}
+    )
+    assert r.json()["tax"] == "12.34"
+
+
+async def test_realized_sales_say_their_category_and_day_trades_keep_the_preco_medio(
+    as_admin, as_reader, book
+):
+    client, petr, _ = book
+    cid = client["id"]
+    fii = await make_asset(as_admin, "HGLG11.SA", price="160", previous_close="160")
+    r = await as_admin.patch(f"/assets/{fii['id']}", json={"asset_type": "FII"})
+    assert (r.status_code, r.json()["asset_type"]) == (200, "FII")
+    trades = [
+        ("buy", "2026-03-02", petr, "100", "30", "0"),
+        ("buy", "2026-03-04", petr, "200", "31", "0"),
+        ("sell", "2026-03-04", petr, "250", "32", "10"),
+        ("buy", "2026-03-02", fii, "10", "150", "0"),
+        ("sell", "2026-03-05", fii, "10", "160", "0"),
+    ]
+    for kind, day, asset, quantity, price, fees in trades:
+        await record(
+            as_admin,
+            cid,
+            kind=kind,
+            date=day,
+            asset_id=asset["id"],
+            quantity=quantity,
+            price=price,
+            fees=fees,
+        )
+    body = (await as_reader.get(f"/clients/{cid}/realized")).json()
+    # 04/03: 200 bought at 31, 250 sold at 32 (8000, 7990 net of the 10 of fees). Day trade:
+    # 200 of the 250: 8000 x 200/250 = 6400 sold, 7990 x 200/250 = 6392 net, cost 6200,
+    # gain 192. Swing: 50 from the position at 30: 1600 sold, 1598 net, cost 1500, gain 98.
+    # The FII: 10 x 160 - 10 x 150 = 100, in its own pool.
+    assert [
+        (s["ticker"], s["category"], s["day_trade"], s["quantity"], s["sale_value"], s["proceeds"],
+         s["cost"], s["gain"])
+        for s in body["sales"]
+    ] == [
+        ("PETR4.SA", "day_trade", True, "200", "6400", "6392", "6200", "192"),
+        ("PETR4.SA", "comum", False, "50", "1600", "1598", "1500", "98"),
+        ("HGLG11.SA", "fii", False, "10", "1600", "1600", "1500", "100"),
+    ]  # fmt: skip
+    assert {c["category"]: (c["sales"], c["gain"]) for c in body["by_category"]} == {
+        "comum": (1, "98"),
+        "day_trade": (1, "192"),
+        "fii": (1, "100"),
+    }
+    positions = (await as_reader.get(f"/clients/{cid}/positions")).json()["positions"]
+    held = next(p for p in positions if p["ticker"] == "PETR4.SA")
+    assert (held["quantity"], held["average_cost"], held["cost"]) == ("50", "30", "1500")

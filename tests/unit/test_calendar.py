@@ -15,6 +15,7 @@ import pytest
 from carteira.core.calendar import (
     business_days,
     is_business_day,
+    last_business_day_of_month,
     next_business_day,
     previous_business_day,
 )
@@ -148,3 +149,22 @@ def test_anbima_counts_what_b3_closes_on_its_own():
     days = business_days(date(2025, 12, 15), date(2026, 1, 14), market="ANBIMA")
     assert (len(days), days[-1]) == (21, date(2026, 1, 14))
     assert next_business_day(date(2025, 12, 31), market="ANBIMA") == date(2026, 1, 2)
+
+
+def test_the_last_banking_day_of_a_month_for_tax_due_dates():
+    def last(year: int, month: int) -> date:
+        return last_business_day_of_month(year, month, market="BANKS")
+
+    assert last(2026, 3) == date(2026, 3, 31)  # a Tuesday
+    assert last(2026, 1) == date(2026, 1, 30)  # the 31st is a Saturday
+    # Carnival Monday 28/02/2022 (Resolução CMN 4.880/2020): February's last is Friday 25.
+    assert last(2022, 2) == date(2022, 2, 25)
+    # Good Friday 29/03/2024: March's last is Thursday 28.
+    assert last(2024, 3) == date(2024, 3, 28)
+    # No branch opens on 31 December: Tuesday 30/12/2025.
+    assert last(2025, 12) == date(2025, 12, 30)
+    # Friday 30/12/2022 is a banking day (B3 closed on it: its last day of the year).
+    assert last(2022, 12) == date(2022, 12, 30)
+    assert last_business_day_of_month(2022, 12, market="B3") == date(2022, 12, 29)
+    # Corpus Christi 31/05/2018 is no national bank holiday.
+    assert last(2018, 5) == date(2018, 5, 31)

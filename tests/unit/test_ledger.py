@@ -192,3 +192,117 @@ def test_buying_and_selling_on_one_day_works_whatever_the_entry_order():
     book = replay([sell, buy])
     assert book.positions[PETR].quantity == 0
     assert book.positions[PETR].realized == 10
+
+
+# ---- day trade (IN RFB 1.585/2015, art. 65): figures worked out by hand ---------------------
+
+
+def _parts(book, asset_id=PETR):
+    """(day_trade, quantity, sale_value, proceeds, cost, gain) of each realization."""
+    return [
+        (r.day_trade, r.quantity, r.sale_value, r.proceeds, r.cost, r.gain)
+        for r in book.realizations
+        if r.asset_id == asset_id
+    ]
+
+
+def test_a_day_trade_leaves_the_preco_medio_carried_forward_where_it_was():
+    book = replay(
+        [
+            tx(Kind.BUY, "2024-03-01", asset_id=PETR, quantity=100, price=30),
+            tx(Kind.BUY, "2024-03-04", asset_id=PETR, quantity=200, price=31),
+            tx(Kind.SELL, "2024-03-04", asset_id=PETR, quantity=200, price=32),
+        ]
+    )
+    position = book.positions[PETR]
+    # The 200 bought and sold on 04/03 are a day trade: 200 x 32 - 200 x 31 = 200. The 100
+    # of 01/03 stay at 30 (blending the day's purchase first would make it 9200 / 300 =
+    # 30.67 and the gain 6400 - 200 x 30.67 = 266.67).
+    assert (position.quantity, position.cost, position.average_cost) == (100, 3000, 30)
+    assert position.realized == 200
+    assert _parts(book) == [(True, 200, 6400, 6400, 6200, 200)]
+    (lot,) = position.lots  # the day trade consumed the day's purchase, not the oldest lot
+    assert (lot.date, lot.quantity, lot.cost) == (date(2024, 3, 1), 100, 3000)
+
+
+def test_selling_more_than_the_day_bought_splits_the_sale_at_the_day_averages():
+    book = replay(
+        [
+            tx(Kind.BUY, "2024-03-01", asset_id=PETR, quantity=100, price=30),
+            tx(Kind.BUY, "2024-03-04", asset_id=PETR, quantity=50, price=31, fees=5),
+            tx(Kind.SELL, "2024-03-04", asset_id=PETR, quantity=120, price=32, fees=12),
+        ]
+    )
+    # Bought 50 for 50 x 31 + 5 = 1555; sold 120 for 120 x 32 = 3840, 3828 after fees.
+    # Day trade, 50 of the 120: 3840 x 50/120 = 1600 sold, 3828 x 50/120 = 1595 net,
+    # cost 1555, gain 40. Swing, the other 70: 2240 sold, 3828 - 1595 = 2233 net,
+    # cost 70 x 30 = 2100, gain 133.
+    assert _parts(book) == [
+        (True, 50, 1600, 1595, 1555, 40),
+        (False, 70, 2240, 2233, 2100, 133),
+    ]
+    position = book.positions[PETR]
+    assert (position.quantity, position.cost, position.realized) == (30, 900, 173)
+    (lot,) = position.lots
+    assert (lot.quantity, lot.cost) == (30, 900)
+
+
+def test_what_the_day_bought_beyond_its_sales_joins_at_the_day_average():
+    book = replay(
+        [
+            tx(Kind.BUY, "2024-03-04", asset_id=PETR, quantity=100, price=10),
+            tx(Kind.BUY, "2024-03-04", asset_id=PETR, quantity=100, price=12),
+            tx(Kind.SELL, "2024-03-04", asset_id=PETR, quantity=50, price=13),
+            tx(Kind.SELL, "2024-03-04", asset_id=PETR, quantity=50, price=11),
+        ]
+    )
+    # Bought 200 for 2200 (average 11), sold 100: all of it day trade, each sale against 11:
+    # 650 - 550 = 100 and 550 - 550 = 0. The 100 left cost 1100 (average 11, not FIFO's 12).
+    assert _parts(book) == [(True, 50, 650, 650, 550, 100), (True, 50, 550, 550, 550, 0)]
+    position = book.positions[PETR]
+    assert (position.quantity, position.cost, position.realized) == (100, 1100, 100)
+    # Each of the day's lots gives up half: 50 at 10 and 50 at 12.
+    assert [(lot.quantity, lot.cost) for lot in position.lots] == [(50, 500), (50, 600)]
+
+
+def test_a_day_trade_is_priced_at_the_days_average_sale_whatever_the_order_of_the_sales():
+    book = replay(
+        [
+            tx(Kind.BUY, "2024-03-01", asset_id=PETR, quantity=100, price=10),
+            tx(Kind.BUY, "2024-03-04", asset_id=PETR, quantity=100, price=20),
+            tx(Kind.SELL, "2024-03-04", asset_id=PETR, quantity=100, price=30),
+            tx(Kind.SELL, "2024-03-04", asset_id=PETR, quantity=100, price=40),
+        ]
+    )
+    # Sold 200 at an average of 35, bought 100 at 20: day trade 100 x 35 - 100 x 20 = 1500;
+    # swing 100 x 35 - 100 x 10 = 2500 (matching the first sale first would say 1000 and 3000).
+    parts = _parts(book)
+    assert sum(p[5] for p in parts if p[0]) == 1500
+    assert sum(p[5] for p in parts if not p[0]) == 2500
+    assert parts == [
+        (True, 50, 1500, 1500, 1000, 500),
+        (False, 50, 1500, 1500, 500, 1000),
+        (True, 50, 2000, 2000, 1000, 1000),
+        (False, 50, 2000, 2000, 500, 1500),
+    ]
+    position = book.positions[PETR]
+    assert (position.quantity, position.cost, position.realized, len(position.lots)) == (
+        0,
+        0,
+        4000,
+        0,
+    )
+
+
+def test_a_day_trade_stays_on_its_day_and_its_asset():
+    book = replay(
+        [
+            tx(Kind.BUY, "2024-03-01", asset_id=PETR, quantity=100, price=10),
+            tx(Kind.BUY, "2024-03-04", asset_id=VALE, quantity=10, price=50),
+            tx(Kind.SELL, "2024-03-04", asset_id=PETR, quantity=40, price=12),
+            tx(Kind.SELL, "2024-03-05", asset_id=VALE, quantity=10, price=55),
+        ]
+    )
+    # PETR had no purchase on 04/03 and VALE's sale is on the next day: no day trade.
+    assert _parts(book, PETR) == [(False, 40, 480, 480, 400, 80)]
+    assert _parts(book, VALE) == [(False, 10, 550, 550, 500, 50)]

@@ -22,6 +22,7 @@ from typing import Any
 from carteira.allocations import valuation
 from carteira.allocations.books import LEDGER_CHANGED, client_book, client_ledger
 from carteira.allocations.ledger import Book, Lot
+from carteira.allocations.realized import sale_category
 from carteira.allocations.schemas import (
     AllocationOut,
     AllocationPage,
@@ -30,6 +31,7 @@ from carteira.allocations.schemas import (
     CurrencyTotals,
     PositionOut,
     PositionsOut,
+    RealizedByCategory,
     RealizedByType,
     RealizedMonth,
     RealizedOut,
@@ -489,12 +491,15 @@ async def client_realized(
             ticker=infos[r.asset_id].ticker,
             asset_type=infos[r.asset_id].asset_type,
             currency=r.currency,
+            day_trade=r.day_trade,
+            category=sale_category(infos[r.asset_id], day_trade=r.day_trade),
             quantity=_shown(r.quantity),
+            sale_value=_shown(r.sale_value),
             proceeds=_shown(r.proceeds),
             cost=_shown(r.cost),
             gain=_shown(r.gain),
         )
-        for r in sorted(sales, key=lambda r: (r.date, r.entry_id))
+        for r in sorted(sales, key=lambda r: (r.date, r.entry_id, not r.day_trade))
     ]
     return RealizedOut(
         client_id=client_id,
@@ -509,6 +514,13 @@ async def client_realized(
             RealizedByType(asset_type=key[0], **_summed(key[1], group))
             for key, group in _grouped(rows, lambda s: (s.asset_type, s.currency))
         ],
+        by_category=[
+            RealizedByCategory(category=key[0], **_summed(key[1], group))
+            for key, group in _grouped(
+                [row for row in rows if row.category is not None],
+                lambda s: (s.category, s.currency),
+            )
+        ],
     )
 
 
@@ -522,7 +534,8 @@ def _grouped(rows: Sequence[RealizedSale], key: Any) -> list[tuple[Any, list[Rea
 def _summed(currency: str, group: Sequence[RealizedSale]) -> dict[str, Any]:
     return {
         "currency": currency,
-        "sales": len(group),
+        "sales": len({s.transaction_id for s in group}),
+        "sale_value": _shown(total(s.sale_value for s in group)),
         "proceeds": _shown(total(s.proceeds for s in group)),
         "cost": _shown(total(s.cost for s in group)),
         "gain": _shown(total(s.gain for s in group)),

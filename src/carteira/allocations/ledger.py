@@ -8,7 +8,16 @@ Rules (the contract's "Ledger" table):
 * Preço médio (average cost) is weighted by quantity, fees included; a sale does not change
   it; a split divides it by the ratio; a bonus adds its attributed cost to the basis.
 * A sale realizes `quantity x price - fees - quantity x average cost`.
-* Lots are kept first in, first out, only for the open-lots view.
+* Day trade (Receita Federal's rule, IN RFB 1.585/2015 art. 65): purchases and sales of one
+  asset on one day are a day trade for the smaller of the two quantities, priced at the day's
+  average purchase cost (fees included) and average sale proceeds (net of fees). That part is
+  realized apart (`Realization.day_trade`) and never touches the preço médio carried forward:
+  what the day bought beyond what it sold joins the position at the day's average cost, what
+  it sold beyond what it bought leaves the position at the preço médio of the morning. Each
+  sale of the day is split in that proportion (its day-trade share is the day's day-traded
+  quantity over the day's sold quantity), so the parts add up to the day's averages.
+* Lots are kept first in, first out, only for the open-lots view; a day's day trade consumes
+  that day's purchases (in proportion), the rest of its sales the oldest lots.
 * `external` settlement: the money came from (or went to) outside the portfolio, so a buy is
   an inflow and a sale an outflow of net new money (captação); `cash` settlement moves the
   client's cash balance instead. Income, fees and taxes always settle in cash. Cash is kept
@@ -164,6 +173,7 @@ class Position:
     realized: Decimal = ZERO
     income: Decimal = ZERO  # net of withheld tax, as credited to cash
     lots: deque[Lot] = field(default_factory=deque)
+    trade_day: _TradeDay | None = None  # the purchases of the last day it had any
 
     @property
     def average_cost(self) -> Decimal | None:
@@ -172,16 +182,41 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class Realization:
-    """One sale: what it brought, what it cost at the average, and the gain."""
+    """A sale, or its day-trade or its swing part: what it brought, what it cost, the gain."""
 
     entry_id: int
     date: date
     asset_id: int
     currency: str
     quantity: Decimal
+    sale_value: Decimal  # quantity x price: the valor de alienação, before fees
     proceeds: Decimal  # quantity x price - fees
-    cost: Decimal  # quantity x average cost
+    cost: Decimal  # quantity x average cost (a day trade: the day's average purchase cost)
     gain: Decimal
+    day_trade: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Sale:
+    entry_id: int
+    quantity: Decimal
+    sale_value: Decimal
+    proceeds: Decimal
+
+
+@dataclass(slots=True)
+class _TradeDay:
+    """An asset's purchases (and then sales) on one day, as its day trade is worked out."""
+
+    date: date
+    opening_quantity: Decimal  # held before the day's first purchase
+    opening_cost: Decimal
+    bought: Decimal = ZERO
+    bought_cost: Decimal = ZERO  # fees included
+    lots: list[tuple[Lot, Decimal, Decimal]] = field(default_factory=list)  # lot, its q, cost
+    sales: list[_Sale] = field(default_factory=list)
+    realized_before: Decimal = ZERO  # the position's realized gain before the day's sales
+    swing_sold: Decimal = ZERO  # of the sales so far, what they sold beyond the day's purchases
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +235,8 @@ class Book:
     cash: dict[str, Decimal] = field(default_factory=dict)
     realizations: list[Realization] = field(default_factory=list)
     flows: list[Flow] = field(default_factory=list)
+    # Where the realizations of the day being applied begin (a day trade rewrites its own).
+    _day_start: tuple[date | None, int] = (None, 0)
 
     def apply(self, entry: Entry) -> tuple[Decimal, Decimal]:
         """The entry applied; its external flows (inflow, outflow)."""
@@ -238,9 +275,16 @@ class Book:
         position = self._position(entry)
         quantity = _required(entry.quantity)
         total = quantity * _required(entry.price) + entry.fees
+        day = position.trade_day
+        if day is None or day.date != entry.date:
+            day = position.trade_day = _TradeDay(entry.date, position.quantity, position.cost)
+        lot = Lot(entry.id, entry.date, quantity, total)
+        day.bought += quantity
+        day.bought_cost += total
+        day.lots.append((lot, quantity, total))
         position.quantity += quantity
         position.cost += total
-        position.lots.append(Lot(entry.id, entry.date, quantity, total))
+        position.lots.append(lot)
         if entry.settlement is Settlement.CASH:
             self._move_cash(entry.currency, -total)
 
@@ -251,7 +295,26 @@ class Book:
             raise InsufficientQuantity(
                 asset_id=position.asset_id, on=entry.date, short_by=quantity - position.quantity
             )
-        proceeds = quantity * _required(entry.price) - entry.fees
+        sale_value = quantity * _required(entry.price)
+        proceeds = sale_value - entry.fees
+        if self._day_start[0] != entry.date:
+            self._day_start = (entry.date, len(self.realizations))
+        day = position.trade_day
+        if day is not None and day.date == entry.date:
+            self._day_trade(position, day, _Sale(entry.id, quantity, sale_value, proceeds))
+        else:
+            self._swing_sale(position, entry, quantity, sale_value, proceeds)
+        if entry.settlement is Settlement.CASH:
+            self._move_cash(entry.currency, proceeds)
+
+    def _swing_sale(
+        self,
+        position: Position,
+        entry: Entry,
+        quantity: Decimal,
+        sale_value: Decimal,
+        proceeds: Decimal,
+    ) -> None:
         remaining = position.quantity - quantity
         # The basis left is the same fraction of the basis as of the quantity: the average
         # cost does not move (and nothing is left over when the position closes).
@@ -267,13 +330,86 @@ class Book:
                 asset_id=position.asset_id,
                 currency=entry.currency,
                 quantity=quantity,
+                sale_value=sale_value,
                 proceeds=proceeds,
                 cost=cost,
                 gain=proceeds - cost,
             )
         )
-        if entry.settlement is Settlement.CASH:
-            self._move_cash(entry.currency, proceeds)
+
+    def _day_trade(self, position: Position, day: _TradeDay, sale: _Sale) -> None:
+        """A sale on a day the asset was bought: the day's sales so far are worked out again
+        as a whole (the day-traded share of each, and the position after them)."""
+        if not day.sales:
+            day.realized_before = position.realized
+        day.sales.append(sale)
+        sold = sum((s.quantity for s in day.sales), ZERO)
+        day_traded = min(day.bought, sold)
+        swing = sold - day_traded
+
+        def part_of(amount: Decimal) -> Decimal:  # the day-traded share of a sale's figure
+            return amount * day_traded / sold
+
+        def opening_cost_of(quantity: Decimal) -> Decimal:  # at the morning's preço médio
+            return day.opening_cost * quantity / day.opening_quantity if quantity else ZERO
+
+        records: list[Realization] = []
+        for each in day.sales:
+            traded = part_of(each.quantity)
+            traded_value, traded_proceeds = part_of(each.sale_value), part_of(each.proceeds)
+            rest = each.quantity - traded
+            parts = [
+                (
+                    True,
+                    traded,
+                    traded_value,
+                    traded_proceeds,
+                    day.bought_cost * traded / day.bought,
+                ),
+                (
+                    False,
+                    rest,
+                    each.sale_value - traded_value,
+                    each.proceeds - traded_proceeds,
+                    opening_cost_of(rest),
+                ),
+            ]
+            records += [
+                Realization(
+                    entry_id=each.entry_id,
+                    date=day.date,
+                    asset_id=position.asset_id,
+                    currency=position.currency,
+                    quantity=quantity,
+                    sale_value=value,
+                    proceeds=proceeds,
+                    cost=cost,
+                    gain=proceeds - cost,
+                    day_trade=is_day_trade,
+                )
+                for is_day_trade, quantity, value, proceeds, cost in parts
+                if quantity
+            ]
+        start = self._day_start[1]
+        others = [r for r in self.realizations[start:] if r.asset_id != position.asset_id]
+        self.realizations[start:] = [*others, *records]
+        position.realized = day.realized_before + sum((r.gain for r in records), ZERO)
+        position.quantity = day.opening_quantity + day.bought - sold
+        left_of_purchases = day.bought_cost - day.bought_cost * day_traded / day.bought
+        position.cost = (
+            day.opening_cost + left_of_purchases - opening_cost_of(swing)
+            if position.quantity
+            else ZERO
+        )
+        # The lots: the day's purchases keep what the day trade left of them (emptied ones
+        # go); the swing part of the sales takes the oldest lots.
+        for lot, bought, cost in day.lots:
+            lot.quantity = bought - bought * day_traded / day.bought
+            lot.cost = cost - cost * day_traded / day.bought
+        if day_traded == day.bought:
+            position.lots = deque(lot for lot in position.lots if lot.quantity)
+        _consume_lots(position.lots, swing - day.swing_sold)
+        day.swing_sold = swing
 
     def _income(self, entry: Entry) -> None:
         net = _required(entry.amount) - entry.tax

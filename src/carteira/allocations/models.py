@@ -1,8 +1,9 @@
 """The ledger and what is derived from it, kept with it.
 
-`transactions` is the ledger. `holdings`, `cash_balances` and `client_flows` are derived
-from it by the positions engine and rewritten in the transaction of every ledger write, so
-that reports, assets and streams read a few indexed rows instead of replaying ledgers.
+`transactions` is the ledger. `holdings`, `cash_balances`, `client_flows` and
+`realized_sales` are derived from it by the positions engine and rewritten in the transaction
+of every ledger write, so that reports, assets and streams read a few indexed rows instead of
+replaying ledgers.
 """
 
 from __future__ import annotations
@@ -140,6 +141,49 @@ class ClientFlow(Model):
         table = "client_flows"
         unique_together = (("client", "date", "currency"),)
         indexes = (Index(fields=("date", "currency")),)
+
+
+class RealizedSale(Model):
+    """A sale, or its day-trade or swing part, as the engine realized it (the base of the
+    monthly income-tax apuração). Rewritten from the earliest date a write touches."""
+
+    client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
+        "models.Client", related_name="realized_sales", on_delete=fields.CASCADE
+    )
+    asset: fields.ForeignKeyRelation[Asset] = fields.ForeignKeyField(
+        "models.Asset", related_name="realized_sales", on_delete=fields.RESTRICT
+    )
+    entry_id = fields.IntField()  # the sale (a transaction id)
+    date = fields.DateField()
+    currency = fields.CharField(max_length=8)
+    day_trade = fields.BooleanField()
+    quantity = fields.DecimalField(max_digits=30, decimal_places=12)
+    sale_value = fields.DecimalField(max_digits=30, decimal_places=12)
+    proceeds = fields.DecimalField(max_digits=30, decimal_places=12)
+    cost = fields.DecimalField(max_digits=30, decimal_places=12)
+    gain = fields.DecimalField(max_digits=30, decimal_places=12)
+
+    client_id: int
+    asset_id: int
+
+    class Meta:
+        table = "realized_sales"
+        indexes = (Index(fields=("client_id", "date")),)
+
+
+class RealizedKept(Model):
+    """A client whose `realized_sales` are complete (every write since the table began, or a
+    rebuild, kept them); the others' are read from their replayed ledger until their next
+    write."""
+
+    client: fields.OneToOneRelation[Client] = fields.OneToOneField(
+        "models.Client", related_name="realized_kept", on_delete=fields.CASCADE, primary_key=True
+    )
+
+    client_id: int
+
+    class Meta:
+        table = "realized_kept"
 
 
 class DismissedEntry(Model):

@@ -18,6 +18,7 @@ from pydantic import (
 from carteira.allocations import examples
 from carteira.allocations.ledger import Kind, Settlement
 from carteira.allocations.models import Source
+from carteira.allocations.realized import SaleCategory
 from carteira.allocations.returns import XirrNoteCode
 from carteira.allocations.withholding import jcp_rate
 from carteira.assets.models import AssetType
@@ -488,21 +489,37 @@ class PositionsOut(BaseModel):
 
 
 class RealizedSale(BaseModel):
+    """A sale, or one part of it: a sale on a day the asset was also bought is a day trade
+    for the day's smaller quantity (IN RFB 1.585/2015, art. 65), split from the rest in the
+    day's proportion; that part costs the day's average purchase cost, the rest the preço
+    médio."""
+
     transaction_id: int
     date: date
     asset_id: int
     ticker: str
     asset_type: AssetType
     currency: str
+    day_trade: bool
+    category: SaleCategory | None = Field(
+        description="the pool of the monthly income-tax apuração: `comum` (swing trade),"
+        " `day_trade` or `fii` (every FII/Fiagro sale); null outside it (foreign-currency"
+        " assets, crypto)"
+    )
     quantity: DecimalStr
+    sale_value: Money = Field(description="quantity x price (valor de alienação)")
     proceeds: Money = Field(description="quantity x price - fees")
-    cost: Money = Field(description="quantity x average cost at the sale")
+    cost: Money = Field(
+        description="quantity x average cost at the sale (a day trade: the day's average"
+        " purchase cost, fees included)"
+    )
     gain: Money
 
 
 class RealizedSum(BaseModel):
     currency: str
     sales: int
+    sale_value: Money
     proceeds: Money
     cost: Money
     gain: Money
@@ -516,6 +533,10 @@ class RealizedByType(RealizedSum):
     asset_type: AssetType
 
 
+class RealizedByCategory(RealizedSum):
+    category: SaleCategory
+
+
 class RealizedOut(BaseModel):
     client_id: int
     start: date | None
@@ -523,6 +544,7 @@ class RealizedOut(BaseModel):
     sales: list[RealizedSale]
     by_month: list[RealizedMonth]
     by_asset_type: list[RealizedByType]
+    by_category: list[RealizedByCategory]
 
 
 # -- performance ------------------------------------------------------------------------------

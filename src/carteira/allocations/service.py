@@ -69,6 +69,16 @@ from carteira.allocations.ledger import (
 )
 from carteira.allocations.listing import list_clients_json as list_clients_json
 from carteira.allocations.models import Source, Transaction
+from carteira.allocations.realized import TAX_CURRENCY as TAX_CURRENCY
+from carteira.allocations.realized import HeldAt as HeldAt
+from carteira.allocations.realized import IncomeEntry as IncomeEntry
+from carteira.allocations.realized import RealizedPart as RealizedPart
+from carteira.allocations.realized import SaleCategory as SaleCategory
+from carteira.allocations.realized import held_at as held_at
+from carteira.allocations.realized import income_entries as income_entries
+from carteira.allocations.realized import realized_parts as realized_parts
+from carteira.allocations.realized import sale_category as sale_category
+from carteira.allocations.realized import sellers as sellers
 from carteira.allocations.schemas import (
     MODELS_BY_KIND,
     AllocationCreate,
@@ -107,6 +117,7 @@ logger = logging.getLogger(__name__)
 ENTITY = "transaction"
 CENTAVO = Decimal("0.01")
 EIGHT_PLACES = Decimal("1E-8")  # what a quantity is kept to
+EVERY_DATE = date.min  # `keep_realized` from the first date on
 T = TypeVar("T")
 
 FIELDS = (
@@ -549,6 +560,13 @@ def _figures(row: Transaction) -> dict[str, Any]:
     return {name: value for name, value in _snapshot(row).items() if name != "note"}
 
 
+def _jcp_rate_follows(row: Transaction, changes: Mapping[str, Any]) -> bool:
+    """Whether a JCP's withholding is worked out again: its amount changes, or its date moves
+    to one where another rate is in force."""
+    moved = "date" in changes and jcp_rate(changes["date"]) != jcp_rate(row.date)
+    return "amount" in changes or moved
+
+
 def _apply_patch(row: Transaction, changes: Mapping[str, Any]) -> None:
     """The patched entry must still be a valid entry of its kind: re-validated as a whole."""
     current: dict[str, Any] = {
@@ -565,8 +583,8 @@ def _apply_patch(row: Transaction, changes: Mapping[str, Any]) -> None:
     if row.split_to is not None and row.split_from is not None:
         current["ratio"] = _ratio_text(row.split_to, row.split_from)
     merged = {**current, **changes}
-    if row.kind is Kind.JCP and "amount" in changes and "tax" not in changes:
-        merged.pop("tax", None)  # the rate in force follows the new amount unless given
+    if row.kind is Kind.JCP and "tax" not in changes and _jcp_rate_follows(row, changes):
+        merged.pop("tax", None)  # the rate in force follows the new amount or date
     unknown = set(merged) - set(model.model_fields)
     if unknown:
         raise InvalidPatchError(f"{', '.join(sorted(unknown))} do not apply to a {row.kind}")
@@ -1063,6 +1081,9 @@ async def _ledger_changed(
     if not (removed or added or followed.changes):
         return followed
     await store.rewrite_holdings(client_id, followed.book)
+    await store.keep_realized(
+        client_id, followed.book, since=_realized_from(removed, added, followed.changes)
+    )
     moved = await store.add_flows(client_id, removed=removed, added=added)
     flows = _flow_deltas(removed, added)
     await on_commit(
@@ -1074,6 +1095,21 @@ async def _ledger_changed(
         )
     )
     return followed
+
+
+# The kinds whose entries move realized gains (a dividend or a fee never does).
+_REALIZING = frozenset({Kind.BUY, Kind.SELL, Kind.SPLIT, Kind.BONUS})
+
+
+def _realized_from(
+    removed: Sequence[Entry],
+    added: Sequence[Entry],
+    changes: Sequence[corporate.ProviderChange],
+) -> date | None:
+    """The earliest date whose realized sales a write may change (None: none)."""
+    days = [e.date for e in (*removed, *added) if e.kind in _REALIZING]
+    days += [c.date for c in changes if c.kind in _REALIZING]
+    return min(days, default=None)
 
 
 async def _ticker(asset_id: int) -> str:
@@ -1117,6 +1153,7 @@ async def rebuild(*, client_id: int) -> None:
         book = replay(await store.client_entries(client_id))
         await store.rewrite_holdings(client_id, book)
         await store.rewrite_flows(client_id, book)
+        await store.keep_realized(client_id, book, since=EVERY_DATE)
 
 
 # ---- compatibility: /allocations are buy transactions, shown as open lots -----------------

@@ -190,6 +190,53 @@ async def add_flows(
     return days
 
 
+_KEPT = "SELECT EXISTS (SELECT 1 FROM realized_kept WHERE client_id = $1) AS kept"
+_MARK_KEPT = "INSERT INTO realized_kept (client_id) VALUES ($1) ON CONFLICT DO NOTHING"
+_CLEAR_REALIZED = (
+    "DELETE FROM realized_sales WHERE client_id = $1 AND ($2::date IS NULL OR date >= $2)"
+)
+_INSERT_REALIZED = """
+    INSERT INTO realized_sales (client_id, entry_id, date, asset_id, currency, day_trade,
+                                quantity, sale_value, proceeds, cost, gain)
+    SELECT $1, * FROM unnest($2::int[], $3::date[], $4::int[], $5::varchar[], $6::bool[],
+                             $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[],
+                             $11::numeric[])
+"""
+
+
+async def keep_realized(client_id: int, book: Book, *, since: date | None) -> None:
+    """The client's realized sales from `since` on as the engine computed them (a write
+    changes none before the earliest date it touches; None: it touched no trade). A client
+    whose rows are not complete yet gets all of them, and is marked complete."""
+    connection = db()
+    rows = await connection.execute_query_dict(_KEPT, [client_id])
+    if rows[0]["kept"]:
+        if since is None:
+            return
+    else:
+        since = None
+        await connection.execute_query(_MARK_KEPT, [client_id])
+    await connection.execute_query(_CLEAR_REALIZED, [client_id, since])
+    sales = [r for r in book.realizations if since is None or r.date >= since]
+    if sales:
+        await connection.execute_query(
+            _INSERT_REALIZED,
+            [
+                client_id,
+                [r.entry_id for r in sales],
+                [r.date for r in sales],
+                [r.asset_id for r in sales],
+                [r.currency for r in sales],
+                [r.day_trade for r in sales],
+                [_stored(r.quantity) for r in sales],
+                [_stored(r.sale_value) for r in sales],
+                [_stored(r.proceeds) for r in sales],
+                [_stored(r.cost) for r in sales],
+                [_stored(r.gain) for r in sales],
+            ],
+        )
+
+
 _CLEAR_FLOWS = "DELETE FROM client_flows WHERE client_id = $1"
 
 

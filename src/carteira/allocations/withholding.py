@@ -1,7 +1,8 @@
 """Income tax withheld at source on proventos, by the law in force on the entry's date.
 
 One dated table: a rate applies from its date until the next one's. JCP (juros sobre capital
-próprio) pays 15 % until 2025-12-31 and 17.5 % from 2026-01-01 (LC 224/2025).
+próprio) pays 15 % (Lei 9.249/1995, art. 9, § 2) until 2025-12-31 and 17.5 % on JCP paid or
+credited from 2026-01-01 (Lei Complementar 224/2025).
 """
 
 from __future__ import annotations

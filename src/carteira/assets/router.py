@@ -79,7 +79,8 @@ async def assets_get(asset_id: PathId, _: CurrentUser) -> AssetOut:
 async def assets_update(
     asset_id: PathId, body: AssetPatch, admin: AdminUser, events: EventsDep
 ) -> AssetOut:
-    """Rename it, set its sector, or correct its class or tax exemption (admins)."""
+    """Rename it, set its sector, correct its type (e.g. `FII`), its class or its tax
+    exemption (admins)."""
     asset = await service.update_asset(
         asset_id=asset_id, data=body, actor_id=admin.id, events=events
     )

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from carteira.core.types import Label, ShortLabel
-from carteira.pricing.instruments import AssetClass, AssetKind, AssetType, FixedIncomeTerms
+from carteira.pricing.instruments import AssetClass, AssetKind, FixedIncomeTerms
 from carteira.pricing.instruments import AssetDetails as AssetDetails
+from carteira.pricing.instruments import AssetType as AssetType
 from carteira.pricing.instruments import FundTerms as FundTerms
 from carteira.pricing.instruments import InstrumentTerms as InstrumentTerms
 from carteira.pricing.instruments import Ticker as Ticker
@@ -53,6 +54,11 @@ class AssetPatch(BaseModel):
     sector: ShortLabel | None = None
     tax_exempt: bool | None = None
     asset_class: AssetClass | None = None
+    asset_type: AssetType | None = Field(
+        None,
+        description="correct what the provider said: `FII` for a fundo imobiliário or Fiagro"
+        " (Yahoo calls them EQUITY), which the income tax treats apart",
+    )
 
 
 class AssetOut(BaseModel):

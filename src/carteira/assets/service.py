@@ -221,6 +221,8 @@ def listed_class(asset_type: AssetType, currency: str) -> AssetClass:
         return AssetClass.EXTERIOR
     if asset_type is AssetType.ETF:
         return AssetClass.ETFS
+    if asset_type is AssetType.FII:
+        return AssetClass.FIIS
     return AssetClass.ACOES
 
 
@@ -426,12 +428,15 @@ async def update_asset(
     *, asset_id: int, data: AssetPatch, actor_id: int | None, events: EventBus
 ) -> Asset:
     changes = data.model_dump(exclude_unset=True)
-    for required in ("name", "tax_exempt", "asset_class"):
+    for required in ("name", "tax_exempt", "asset_class", "asset_type"):
         if required in changes and changes[required] is None:
             changes.pop(required)  # required: an explicit null leaves it as it is
 
     def change(asset: Asset) -> None:
+        retyped = "asset_type" in changes and "asset_class" not in changes
         asset.update_from_dict(changes)
+        if retyped and asset.kind is AssetKind.LISTED:  # a listing's class follows its type
+            asset.asset_class = listed_class(asset.asset_type, asset.currency)
 
     async def saved(asset: Asset, _: dict[str, Any]) -> None:
         await _announce_change(events, asset.id)

@@ -12,6 +12,12 @@ closures of the exchange's own (24 and 31 December are business days). This comp
 reproduces ANBIMA's published table day for day from 2001 to 2078 (checked against the
 ANBIMA.cal file the `bizdays` package ships; `bizdays` itself was not taken because it requires
 pandas and pandas-market-calendars for what is a list of dates).
+
+`BANKS` is Brazil's national banking calendar, which federal tax due dates ("o último dia útil
+do mês") follow: Resolução CMN 4.880/2020 counts neither Saturdays, Sundays, national holidays
+nor Carnival Monday and Tuesday as business days, and banks open no branch to the public on
+31 December (taxes due on the last business day of December are paid on the 30th); it keeps
+Corpus Christi and the exchange's own closures, which are no national bank holidays.
 Holidays are computed once per market and year.
 """
 
@@ -22,9 +28,10 @@ from functools import lru_cache
 from typing import Literal
 
 import holidays
+from holidays.constants import OPTIONAL, PUBLIC
 from holidays.countries.brazil import Brazil
 
-Market = Literal["B3", "NYSE", "ANBIMA"]
+Market = Literal["B3", "NYSE", "ANBIMA", "BANKS"]
 
 # Carteira's market names -> the ISO 10383 MIC codes `holidays` knows them by.
 _MIC: dict[str, str] = {"B3": "BVMF", "NYSE": "XNYS"}
@@ -38,19 +45,29 @@ _ONE_DAY = timedelta(days=1)
 def _holidays(market: Market, year: int) -> frozenset[date]:
     if market == "ANBIMA":
         return _anbima(year)
+    if market == "BANKS":
+        return _bank_holidays(year)
     try:
         mic = _MIC[market]
     except KeyError:
-        known = ", ".join([*_MIC, "ANBIMA"])
+        known = ", ".join([*_MIC, "ANBIMA", "BANKS"])
         raise ValueError(f"unknown market {market!r}; known: {known}") from None
     return frozenset(holidays.financial_holidays(mic, years=year))
 
 
 def _anbima(year: int) -> frozenset[date]:
     national = Brazil(years=year, language="pt_BR")
-    optional = Brazil(years=year, categories=(holidays.OPTIONAL,), language="pt_BR")
+    optional = Brazil(years=year, categories=(OPTIONAL,), language="pt_BR")
     banking = {day for day, name in optional.items() if name in _ANBIMA_OPTIONAL}
     return frozenset(national) | banking
+
+
+def _bank_holidays(year: int) -> frozenset[date]:
+    national = Brazil(years=year, categories=(PUBLIC,))
+    carnival = Brazil(years=year, categories=(OPTIONAL,), language="en_US")
+    return frozenset(
+        {*national, *carnival.get_named("Carnival", lookup="exact"), date(year, 12, 31)}
+    )
 
 
 def is_business_day(day: date, *, market: Market = "B3") -> bool:
@@ -72,6 +89,12 @@ def next_business_day(day: date, *, market: Market = "B3") -> date:
     while not is_business_day(candidate, market=market):
         candidate += _ONE_DAY
     return candidate
+
+
+def last_business_day_of_month(year: int, month: int, *, market: Market = "B3") -> date:
+    """The month's last business day."""
+    first_of_next = date(year + month // 12, month % 12 + 1, 1)
+    return previous_business_day(first_of_next, market=market)
 
 
 def business_days(start: date, end: date, *, market: Market = "B3") -> list[date]:

@@ -82,8 +82,13 @@ TAGS: list[dict[str, str]] = [
     {"name": "benchmarks", "description": "CDI, SELIC, IPCA, IBOVESPA and registered assets."},
     {
         "name": "reports",
-        "description": "Captação líquida, assets under management, the clients' report; "
-        "CSV and XLSX downloads.",
+        "description": "Captação líquida, assets under management, the clients' report, "
+        "the DARFs due in a month; CSV and XLSX downloads.",
+    },
+    {
+        "name": "tax",
+        "description": "Income tax on renda variável: a client's monthly apuração and DARFs "
+        "(IN RFB 1.585/2015) and what the annual return (DIRPF) asks.",
     },
     {"name": "jobs", "description": "Background work: start it, follow it."},
     {"name": "audit", "description": "Who changed what, and when."},

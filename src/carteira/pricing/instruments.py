@@ -23,8 +23,12 @@ from carteira.core.validators import cnpj_digits, invalid, normalize_text
 
 
 class AssetType(StrEnum):
+    """Yahoo's quote types, and `FII`: a listed fundo imobiliário (or Fiagro), which Yahoo
+    calls an EQUITY; an admin sets it (its sales are taxed apart, and never exempt)."""
+
     EQUITY = "EQUITY"
     ETF = "ETF"
+    FII = "FII"
     MUTUALFUND = "MUTUALFUND"
     CRYPTOCURRENCY = "CRYPTOCURRENCY"
     INDEX = "INDEX"

@@ -1,5 +1,6 @@
 // One client's page: summary, the performance curve against CDI and IBOVESPA by period, the
-// positions with a chart by asset type, the monthly table, the ledger and its form.
+// positions with a chart by asset type, the monthly table, the income tax, the ledger and its
+// form.
 import { api } from "./api.js";
 import { lineChart, shareChart } from "./charts.js";
 import { $, h } from "./dom.js";
@@ -8,6 +9,7 @@ import { initImports, showImports } from "./imports.js";
 import { initLedger, loadLedger, showLedger } from "./ledger.js";
 import { benchmarkNote, xirrNote } from "./messages.js";
 import { initReview, loadReview, showReview } from "./review.js";
+import { initTax, reloadTax, showTax } from "./tax.js";
 
 const BENCHMARKS = "CDI,IBOV";
 const PERIOD_NAMES = { month: "no mês", ytd: "no ano", "12m": "em 12 meses", inception: "desde o início" };
@@ -21,11 +23,13 @@ export function initClient() {
       if (state.performance) drawPerformance(state.performance);
     });
   }
-  // A write may move the provider's figures of edited proventos: the review list follows.
-  initLedger({ changed: () => Promise.all([refreshFigures(), loadReview()]) });
+  // A write may move the provider's figures of edited proventos: the review list follows;
+  // and a trade moves the income tax.
+  initLedger({ changed: () => Promise.all([refreshFigures(), loadReview(), reloadTax()]) });
   initReview({ changed: () => Promise.all([refreshFigures(), loadLedger()]) });
   // An import writes many entries at once: the ledger, the figures and the review list follow.
   initImports({ changed: () => Promise.all([refreshFigures(), loadLedger(), loadReview()]) });
+  initTax();
 }
 
 export async function showClient(view, id, user) {
@@ -50,7 +54,7 @@ export async function showClient(view, id, user) {
     $(link).href = `/clients/${id}/${path}?` + new URLSearchParams({ format, ...extra });
   }
   showImports(id, user);
-  await Promise.all([refreshFigures(load), showLedger(id, user), showReview(id, user)]);
+  await Promise.all([refreshFigures(load), showLedger(id, user), showReview(id, user), showTax(id)]);
   if (load === loads) view.dataset.state = "ready";
 }
 

@@ -85,6 +85,7 @@ export function parseDecimal(text) {
 export const ASSET_TYPES = {
   EQUITY: "Ações",
   ETF: "ETFs",
+  FII: "FIIs",
   MUTUALFUND: "Fundos",
   CRYPTOCURRENCY: "Criptomoedas",
   INDEX: "Índices",

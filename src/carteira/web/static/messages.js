@@ -102,6 +102,8 @@ export const ERRORS = {
   unknown_benchmark: "Índice de referência desconhecido.",
   too_many_benchmarks: "Índices de referência demais em uma só consulta.",
   invalid_period: "Informe ano e mês, ou início e fim (até cinco anos), não os dois.",
+  // tax
+  tax_period_in_future: "Esse período ainda não começou: não há apuração para ele.",
 };
 
 const megabytes = (bytes) => `${quantity(String(Math.round(Number(bytes) / 104857.6) / 10))} MB`;

@@ -1,9 +1,10 @@
-// The office overview: AUM by asset type (GET /reports/aum) and the month's captação líquida
-// (GET /reports/inflows, then /ws/dashboard's inflows frames for the current month).
+// The office overview: AUM by asset type (GET /reports/aum), the month's captação líquida
+// (GET /reports/inflows, then /ws/dashboard's inflows frames for the current month) and the
+// DARFs due this month (GET /reports/tax).
 import { api } from "./api.js";
 import { shareChart } from "./charts.js";
 import { $, h, setText } from "./dom.js";
-import { assetType, date, integer, money } from "./format.js";
+import { assetType, date, integer, money, month as monthLabel } from "./format.js";
 
 let shown = null; // {year, month} of the captação on screen
 let loads = 0;
@@ -19,7 +20,7 @@ export async function showOverview(view) {
   const load = ++loads;
   view.dataset.state = "loading";
   try {
-    await Promise.all([loadAum(), loadInflows(shown?.year, shown?.month)]);
+    await Promise.all([loadAum(), loadInflows(shown?.year, shown?.month), loadDarfs()]);
     if (load === loads) view.dataset.state = "ready";
   } catch (error) {
     if (load === loads) view.dataset.state = "error";
@@ -48,6 +49,24 @@ async function loadAum() {
   if (aum.fx_missing.length) notes.push("Sem câmbio algum (fora do total): " + aum.fx_missing.join(", ") + ".");
   $("aum-notes").textContent = notes.join(" ");
   $("aum-notes").hidden = !notes.length;
+}
+
+// The DARFs (code 6015) due this month: last month's apuração, client by client.
+async function loadDarfs() {
+  const body = await api("/reports/tax");
+  setText($("darfs-total"), money(body.total), body.total);
+  setText($("darfs-count"), integer(body.count), body.count);
+  $("darfs-period").textContent = monthLabel(body.period);
+  setText($("darfs-due"), date(body.due_date), body.due_date);
+  const params = { year: body.year, month: body.month };
+  $("dl-darfs-csv").href = "/reports/tax?" + new URLSearchParams({ ...params, format: "csv", dialect: "br" });
+  $("dl-darfs-xlsx").href = "/reports/tax?" + new URLSearchParams({ ...params, format: "xlsx" });
+  const top = [...body.clients].sort((a, b) => Number(b.amount) - Number(a.amount)).slice(0, 5);
+  $("darfs-clients").replaceChildren(...top.map((c) => h("li", { data: { clientId: c.client_id } },
+    h("a", { href: `#/clientes/${c.client_id}` }, String(c.name)),
+    h("span", { class: "amount", data: { value: c.amount } }, money(c.amount)),
+  )));
+  $("darfs-empty").hidden = body.count > 0;
 }
 
 export async function loadInflows(year, month) {

@@ -4,6 +4,7 @@
 export const TYPE_COLOURS = {
   EQUITY: "#1a5fb4",
   ETF: "#2f7d5b",
+  FII: "#a3306b",
   MUTUALFUND: "#6b2f8f",
   CRYPTOCURRENCY: "#9c5700",
   INDEX: "#00707a",
