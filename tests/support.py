@@ -212,6 +212,8 @@ def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
         "YAHOO_QUERY1_URL": settings.yahoo_query1_url,
         "YAHOO_QUERY2_URL": settings.yahoo_query2_url,
         "BCB_SGS_URL": settings.bcb_sgs_url,
+        "TESOURO_PRICES_URL": settings.tesouro_prices_url,
+        "CVM_DATA_URL": settings.cvm_data_url,
         **overrides,
     }
 

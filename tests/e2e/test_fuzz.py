@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,10 @@ async def run_schemathesis(base_url: str, token: str, report: Path) -> dict[str,
 
 
 @pytest.fixture
-async def server(settings, as_admin) -> AsyncIterator[str]:
-    """A served API with a row in every table, so that some fuzzed ids exist."""
+async def server(settings, as_admin, tesouro) -> AsyncIterator[str]:
+    """A served API with a row in every table, so that some fuzzed ids exist, and a Tesouro
+    file that prices a title (a registration checks a treasury title against it)."""
+    tesouro.add_prices("Tesouro Selic", date(2029, 3, 1), [(date(2026, 12, 4), "17345,67")])
     client = await make_client(as_admin)
     asset = await make_asset(as_admin, "PETR4.SA")
     await make_allocation(as_admin, client["id"], asset_id=asset["id"])

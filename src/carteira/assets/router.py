@@ -24,7 +24,7 @@ from carteira.core.responses import json_response
 from carteira.core.types import CalendarDate, PathId
 from carteira.pricing import service as pricing
 from carteira.pricing.dependencies import MarketDep
-from carteira.pricing.exceptions import TICKER_LOOKUP_ERRORS
+from carteira.pricing.exceptions import TICKER_LOOKUP_ERRORS, UnknownTreasuryTitleError
 from carteira.pricing.schemas import HistoryOut
 
 router = APIRouter(prefix="/assets", tags=["assets"])
@@ -45,7 +45,7 @@ async def assets_list(
 
 
 @router.post("", response_model=AssetOut, status_code=HTTPStatus.CREATED)
-@raises(TickerTakenError, *TICKER_LOOKUP_ERRORS)
+@raises(TickerTakenError, UnknownTreasuryTitleError, *TICKER_LOOKUP_ERRORS)
 async def assets_create(
     body: Annotated[AssetCreate, Body()],
     user: WriterUser,
