@@ -45,8 +45,12 @@ $(TS_STAMP): $(TS_TOOLS)/package-lock.json
 run: $(STAMP)
 	$(BIN)/carteira dev --port $(PORT)
 
+# Two processes (pytest-xdist): most of the suite waits on its servers, browsers and
+# subprocesses, so two share this machine's two cores; each test module stays on one process.
+TEST_PROCESSES ?= 2
 test: $(STAMP) $(TS_STAMP)
-	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile \
+		--cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench migrations tools

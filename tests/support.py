@@ -53,18 +53,23 @@ def start_servers() -> Servers:
     embedded ones under .data/test so that `make test` needs nothing installed."""
     pg = os.environ.get("TEST_DATABASE_URL")
     redis_url = os.environ.get("REDIS_URL")
+    # `make test` runs the suite on several processes (pytest-xdist): each has its own database
+    # and Redis db, and, when it embeds the servers, its own data directory.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     embedded = None
     if not pg or not redis_url:
-        embedded = EmbeddedServices(REPO / ".data" / "test")
+        embedded = EmbeddedServices(REPO / ".data" / "test" / (worker or "main"))
         pg = pg or embedded.start_postgres()
         redis_url = redis_url or embedded.start_redis()
     pg = pg.replace("postgresql://", "postgres://", 1)
     base, named = split_redis_url(redis_url)
+    given = embedded is None or os.environ.get("REDIS_URL")
     return Servers(
         postgres_admin_url=with_database(pg, "postgres"),
         redis_base_url=base,
         embedded=embedded,
-        redis_db=named if embedded is None or os.environ.get("REDIS_URL") else None,
+        # A db named in REDIS_URL is one process's: several claim free ones instead.
+        redis_db=named if given and worker is None else None,
     )
 
 
