@@ -322,14 +322,6 @@ async def test_a_movimentacao_extract_maps_every_movement(as_admin, yahoo):
         movement(date(2026, 5, 8), "Fração em Ativos", PETR, direction="Debito", quantity="0.4"),
         movement(date(2026, 5, 20), "Leilão de Fração", PETR, quantity="0.4", value="15.00"),
         movement(date(2026, 6, 1), "Atualização", PETR, quantity="22"),
-        movement(
-            date(2026, 6, 2),
-            "Compra",
-            "Tesouro Selic 2029",
-            quantity="0.5",
-            price="15000",
-            value="7500",
-        ),
     ]
     shown = await preview(
         as_admin,
@@ -354,7 +346,6 @@ async def test_a_movimentacao_extract_maps_every_movement(as_admin, yahoo):
         ("ignored", "fraction_moved", None, None, None),
         ("new", "sell", "15", None, None),
         ("ignored", "update_row", None, None, None),
-        ("ignored", "treasury_not_yet", "7500", None, None),
         ("ignored", "totals_row", None, None, None),
     ]
     await commit(as_admin, cid, shown["id"])

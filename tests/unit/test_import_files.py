@@ -329,7 +329,18 @@ def test_each_movement_as_the_design_maps_it():
         ),
         ("ignored", "settlement_row", None),
         ("ignored", "update_row", None),
-        ("ignored", "treasury_not_yet", None),
+        # A Tesouro title: its ticker comes from the maturity the service finds for 2029.
+        (
+            "new",
+            "buy",
+            {
+                "kind": "buy",
+                "date": date(2026, 6, 2),
+                "quantity": Decimal("0.5"),
+                "price": Decimal("15000"),
+                "settlement": "external",
+            },
+        ),
         ("ignored", "movement_not_recorded", None),
         ("ignored", "product_not_recorded", None),
         ("ignored", "debit_not_recorded", None),
@@ -338,7 +349,230 @@ def test_each_movement_as_the_design_maps_it():
     desdobro, grupamento = read[5], read[6]
     assert (desdobro.added, desdobro.leaves) == (Decimal(100), None)  # shares credited
     assert (grupamento.added, grupamento.leaves) == (None, Decimal(20))  # the new position
-    assert read[12].values == {"product": "Tesouro Selic 2029"}
+    assert read[12].treasury == products.TreasuryTitle("Tesouro Selic", 2029)
+
+
+IPCA_JS = "Tesouro IPCA+ com Juros Semestrais 2035"
+TESOURO_MOVEMENTS = [
+    movement(
+        date(2025, 3, 10), "Compra", IPCA_JS, quantity="2.5", price="4210.52", value="10526.30"
+    ),
+    movement(date(2025, 5, 15), "Juros", IPCA_JS, quantity="2.5", price="54.1684", value="135.42"),
+    # Sold back before maturity, no unit price given: the value over the quantity.
+    movement(
+        date(2025, 6, 2),
+        "Resgate",
+        "Tesouro Selic 2029",
+        direction="Debito",
+        quantity="0.12",
+        value="1752.23",
+    ),
+    movement(
+        date(2026, 1, 2),
+        "Vencimento",
+        "TESOURO PREFIXADO 2026",
+        direction="Debito",
+        quantity="1.5",
+        price="1000",
+        value="1500",
+    ),
+    movement(date(2025, 7, 1), "Juros", IPCA_JS, direction="Debito", value="5"),
+    movement(
+        date(2025, 7, 2),
+        "Cobrança de Taxa Semestral",
+        "Tesouro Selic 2029",
+        direction="Debito",
+        value="3.10",
+    ),
+    movement(
+        date(2025, 7, 3),
+        "Transferência - Liquidação",
+        "Tesouro Selic 2029",
+        quantity="0.5",
+        value="7000",
+    ),
+]
+
+
+def test_tesouro_movements_are_trades_coupons_and_redemptions_of_their_titles():
+    read = formats.read(
+        b3_files.xlsx(MOVIMENTACAO, TESOURO_MOVEMENTS), ImportFormat.B3_MOVIMENTACAO
+    )
+    got = [(r.status.value, r.kind or r.code, r.entry) for r in read]
+    assert got == [
+        (
+            "new",
+            "buy",
+            {
+                "kind": "buy",
+                "date": date(2025, 3, 10),
+                "quantity": Decimal("2.5"),
+                "price": Decimal("4210.52"),
+                "settlement": "external",
+            },
+        ),
+        (
+            "new",
+            "interest",
+            {"kind": "interest", "date": date(2025, 5, 15), "amount": Decimal("135.42")},
+        ),
+        # 1752.23 / 0.12 = 14601.91666666... -> 14601.91666667
+        (
+            "new",
+            "sell",
+            {
+                "kind": "sell",
+                "date": date(2025, 6, 2),
+                "quantity": Decimal("0.12"),
+                "price": Decimal("14601.91666667"),
+                "settlement": "external",
+            },
+        ),
+        (
+            "new",
+            "sell",
+            {
+                "kind": "sell",
+                "date": date(2026, 1, 2),
+                "quantity": Decimal("1.5"),
+                "price": Decimal("1000"),
+                "settlement": "external",
+            },
+        ),
+        ("ignored", "debit_not_recorded", None),
+        ("ignored", "movement_not_recorded", None),
+        ("ignored", "settlement_row", None),
+    ]
+    assert [r.treasury for r in read[:4]] == [
+        products.TreasuryTitle("Tesouro IPCA+ com Juros Semestrais", 2035),
+        products.TreasuryTitle("Tesouro IPCA+ com Juros Semestrais", 2035),
+        products.TreasuryTitle("Tesouro Selic", 2029),
+        products.TreasuryTitle("TESOURO PREFIXADO", 2026),
+    ]
+    assert [r.redemption for r in read[:4]] == [False, False, False, True]
+    assert (read[2].columns["ticker"], read[2].columns["price"]) == ("Produto", "Valor da Operação")
+
+
+def test_a_tesouro_trade_in_the_negociacao_whatever_its_market():
+    rows = [
+        trade(date(2025, 3, 10), "Compra", "Tesouro Selic 2029", "0.37", "14523.18", market="-"),
+        trade(
+            date(2025, 6, 2),
+            "Venda",
+            "Tesouro Selic 2029",
+            "0.12",
+            "14601.90",
+            market="Tesouro Direto",
+        ),
+    ]
+    read = formats.read(b3_files.xlsx(NEGOCIACAO, rows), ImportFormat.B3_NEGOCIACAO)
+    assert [(r.status.value, r.kind, r.treasury, r.entry) for r in read] == [
+        (
+            "new",
+            "buy",
+            products.TreasuryTitle("Tesouro Selic", 2029),
+            {
+                "kind": "buy",
+                "date": date(2025, 3, 10),
+                "quantity": Decimal("0.37"),
+                "price": Decimal("14523.18"),
+                "settlement": "external",
+            },
+        ),
+        (
+            "new",
+            "sell",
+            products.TreasuryTitle("Tesouro Selic", 2029),
+            {
+                "kind": "sell",
+                "date": date(2025, 6, 2),
+                "quantity": Decimal("0.12"),
+                "price": Decimal("14601.90"),
+                "settlement": "external",
+            },
+        ),
+    ]
+    assert read[0].columns["ticker"] == "Código de Negociação"
+
+
+def tesouro_row(kind: str, day: date, name: str, *, redemption: bool = False) -> formats.Mapped:
+    return formats.Mapped(
+        line=2,
+        status=RowStatus.NEW,
+        entry={"kind": kind, "date": day, "quantity": Decimal("1"), "price": Decimal("1000")},
+        columns={"date": "Data", "ticker": "Produto"},
+        treasury=products.treasury(name),
+        redemption=redemption,
+    )
+
+
+SELIC = [date(2027, 3, 1), date(2029, 3, 1), date(2031, 3, 1)]
+
+
+def test_a_tesouro_rows_maturity_is_the_one_of_its_year_in_the_file():
+    bought = tesouro_row("buy", date(2025, 3, 10), "Tesouro Selic 2029")
+    assert formats.place_treasury(bought, maturities=SELIC) == date(2029, 3, 1)
+    assert (bought.status, bought.entry and bought.entry["date"]) == (
+        RowStatus.NEW,
+        date(2025, 3, 10),
+    )
+    # B3 credits a maturity on a holiday the next business day: the redemption is the
+    # maturity's, dated on it (as the ledger redeems the title), whatever the movement says.
+    for is_vencimento in (True, False):  # a `Vencimento`, or a `Resgate` after the maturity
+        redeemed = tesouro_row(
+            "sell", date(2027, 1, 4), "Tesouro Prefixado 2027", redemption=is_vencimento
+        )
+        assert formats.place_treasury(redeemed, maturities=[date(2027, 1, 1)]) == date(2027, 1, 1)
+        assert redeemed.entry is not None
+        assert redeemed.entry["date"] == date(2027, 1, 1)
+    sold = tesouro_row("sell", date(2028, 5, 2), "Tesouro Selic 2029")
+    assert formats.place_treasury(sold, maturities=SELIC) == date(2029, 3, 1)
+    assert sold.entry is not None
+    assert sold.entry["date"] == date(2028, 5, 2)  # sold back before maturity: its own date
+
+
+def test_a_tesouro_row_the_file_cannot_place_is_an_error_naming_the_product():
+    none = tesouro_row("buy", date(2025, 3, 10), "Tesouro Selic 2030")
+    assert formats.place_treasury(none, maturities=SELIC) is None
+    assert (none.status, none.code, none.column) == (
+        RowStatus.ERROR,
+        "unknown_treasury_maturity",
+        "Produto",
+    )
+    assert none.values == {
+        "product": "Tesouro Selic 2030",
+        "title": "Tesouro Selic",
+        "year": "2030",
+        "available": "01/03/2027, 01/03/2029, 01/03/2031",
+    }
+    assert none.entry is None
+    unknown_title = tesouro_row("buy", date(2025, 3, 10), "Tesouro IGPM+ com Juros Semestrais 2031")
+    assert formats.place_treasury(unknown_title, maturities=[]) is None
+    assert (unknown_title.code, unknown_title.values["available"]) == (
+        "unknown_treasury_maturity",
+        "",
+    )
+    no_year = tesouro_row("buy", date(2025, 3, 10), "Tesouro Selic")
+    assert formats.place_treasury(no_year, maturities=SELIC) is None
+    assert (no_year.code, no_year.values) == (
+        "unknown_treasury_maturity",
+        {"product": "Tesouro Selic", "title": "Tesouro Selic"},
+    )
+    several = tesouro_row("buy", date(2025, 3, 10), "Tesouro IPCA+ com Juros Semestrais 2045")
+    both = [date(2045, 5, 15), date(2045, 8, 15)]
+    assert formats.place_treasury(several, maturities=both) is None
+    assert (several.code, several.column, several.values["maturities"]) == (
+        "ambiguous_treasury_maturity",
+        "Produto",
+        "15/05/2045, 15/08/2045",
+    )
+    early = tesouro_row("sell", date(2029, 2, 10), "Tesouro Selic 2029", redemption=True)
+    assert formats.place_treasury(early, maturities=SELIC) is None
+    assert (early.code, early.column, early.values) == (
+        "before_maturity",
+        "Data",
+        {"product": "Tesouro Selic 2029", "date": "2029-02-10", "maturity_date": "2029-03-01"},
+    )
 
 
 def test_a_split_told_by_shares_gets_its_ratio_from_what_is_held():

@@ -13,6 +13,7 @@ from carteira.pricing.instruments import FundTerms as FundTerms
 from carteira.pricing.instruments import InstrumentTerms as InstrumentTerms
 from carteira.pricing.instruments import Ticker as Ticker
 from carteira.pricing.instruments import TreasuryTerms as TreasuryTerms
+from carteira.pricing.instruments import TreasuryTitle as TreasuryTitle
 from carteira.pricing.instruments import parse_ticker as parse_ticker
 
 

@@ -3,22 +3,27 @@ its rows becomes — an entry for the ledger (`new`), a row left out with the re
 (`ignored`), or an `error` naming the column at fault.
 
 - `b3_negociacao` (Área do Investidor → Extratos → Negociação): buys and sells of the cash and
-  odd-lot markets (`PETR4F` is `PETR4.SA`); options, futures and other markets are ignored.
+  odd-lot markets (`PETR4F` is `PETR4.SA`) and of Tesouro Direto titles; options, futures and
+  other markets are ignored.
 - `b3_movimentacao` (Extratos → Movimentação): proventos (a JCP from its net value, at the rate
   in force on its date), splits and reverse splits told by shares, bonus shares, the sale of
-  fractions; settlement and update rows are ignored (trades come from the negociação), and so
-  are Tesouro Direto titles until the ledger has treasury assets.
+  fractions; Tesouro Direto purchases, sales, redemptions at maturity and coupons; settlement
+  and update rows are ignored (trades come from the negociação).
+- A Tesouro Direto row names its title and the year of its maturity (`Tesouro Selic 2029`):
+  `place_treasury` gives it the maturity of that year in Tesouro Transparente's file, which the
+  service reads.
 - `carteira_csv`: the ledger's own export (`GET /clients/{id}/transactions?format=csv`), in
   either dialect.
 
-Pure: no database, no provider. The service checks tickers, validates each entry as a single
-write would, finds duplicates and tries the rows against the ledger.
+Pure: no database, no provider. The service finds Tesouro titles' maturities, checks tickers,
+validates each entry as a single write would, finds duplicates and tries the rows against the
+ledger.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -52,7 +57,6 @@ class RowStatus(StrEnum):
 RowCode = Literal[
     "totals_row",
     "market_not_recorded",
-    "treasury_not_yet",
     "product_not_recorded",
     "settlement_row",
     "update_row",
@@ -66,6 +70,9 @@ RowCode = Literal[
     "unknown_trade_type",
     "unknown_kind",
     "nothing_held",
+    "unknown_treasury_maturity",
+    "ambiguous_treasury_maturity",
+    "before_maturity",
 ]
 
 
@@ -93,6 +100,10 @@ class Mapped:
     added: Decimal | None = None
     leaves: Decimal | None = None
     columns: dict[str, str] = field(default_factory=dict)  # entry field -> the file's column
+    # A Tesouro Direto title, as the extract names it: the entry's asset is the title's
+    # maturity in Tesouro Transparente's file (`place_treasury`).
+    treasury: products.TreasuryTitle | None = None
+    redemption: bool = False  # a `Vencimento`: the title redeemed at its maturity
 
     def fail(self, code: str, message: str, *, column: str | None = None, **values: str) -> None:
         self.status = RowStatus.ERROR
@@ -245,8 +256,9 @@ def negociacao_row(row: Mapped, fields: Fields) -> None:
     row.quantity = fields.lenient(fields.number, "quantity")
     row.price = fields.lenient(fields.number, "price")
     row.amount = fields.lenient(fields.number, "value")
+    title = products.treasury(code or "")
     market = fields.text("market") or ""
-    if cells.key(market) not in RECORDED_MARKETS:
+    if title is None and cells.key(market) not in RECORDED_MARKETS:
         row.ignore(
             "market_not_recorded",
             f"{market or 'An empty market'}: only cash-market and odd-lot trades are recorded"
@@ -258,6 +270,9 @@ def negociacao_row(row: Mapped, fields: Fields) -> None:
     kind = SIDES.get(cells.key(side))
     if kind is None:
         raise RowError(fields.header("side"), "unknown_trade_type", f"{side!r}: Compra or Venda")
+    if title is not None:  # a Tesouro Direto title, whatever market B3 names
+        _treasury_trade(row, fields, kind=kind, title=title, product="code")
+        return
     asset = products.listed(fields.text("code", required=True) or "")
     if asset is None:
         raise RowError(fields.header("code"), "not_a_b3_ticker", f"{code!r} is not a B3 ticker")
@@ -330,17 +345,12 @@ def movimentacao_row(row: Mapped, fields: Fields) -> None:
     row.price = fields.lenient(fields.number, "price")
     row.amount = fields.lenient(fields.number, "value")
     folded = cells.key(movement)
-    if isinstance(product, products.TreasuryTitle):
-        row.ignore(
-            "treasury_not_yet",
-            f"{name}: Tesouro Direto titles are not recorded yet (the ledger has no treasury"
-            " assets).",
-            product=name,
-        )
-        return
     if folded in IGNORED_MOVEMENTS:
         code, message = IGNORED_MOVEMENTS[folded]
         row.ignore(code, message, movement=movement)
+        return
+    if isinstance(product, products.TreasuryTitle):
+        _treasury_movement(row, fields, movement=movement, title=product)
         return
     kind = _movement_kind(folded)
     if kind is None:
@@ -405,6 +415,148 @@ def movimentacao_row(row: Mapped, fields: Fields) -> None:
             "settlement": "external",
         }
         row.columns |= {"quantity": fields.header("quantity"), "price": fields.header("value")}
+
+
+# Tesouro Direto in the movimentação: a purchase, a sale back to the Tesouro before maturity
+# (`Resgate`, or `Venda`), the redemption at maturity, and the semiannual coupons of the
+# titles that pay them.
+TREASURY_MOVEMENTS = {
+    "compra": Kind.BUY,
+    "venda": Kind.SELL,
+    "resgate": Kind.SELL,
+    "resgate antecipado": Kind.SELL,
+    "vencimento": Kind.SELL,
+    "juros": Kind.INTEREST,
+    "pagamento de juros": Kind.INTEREST,
+}
+
+
+def _treasury_movement(
+    row: Mapped, fields: Fields, *, movement: str, title: products.TreasuryTitle
+) -> None:
+    folded = cells.key(movement)
+    kind = TREASURY_MOVEMENTS.get(folded)
+    if kind is None:
+        row.ignore(
+            "movement_not_recorded",
+            f"{movement or 'An empty movement'}: not a movement the ledger records.",
+            movement=movement,
+        )
+        return
+    if kind is not Kind.INTEREST:
+        _treasury_trade(row, fields, kind=kind, title=title, product="product")
+        row.redemption = folded == "vencimento"
+        return
+    if cells.key(fields.text("direction")) != "credito":
+        row.ignore("debit_not_recorded", "A debit of a coupon (a reversal): not recorded.")
+        return
+    # A coupon: what was credited, as B3 gives it.
+    row.kind, row.treasury = kind.value, title
+    row.date = fields.day("date", required=True)
+    row.amount = fields.number("value", required=True)
+    row.entry = {"kind": kind.value, "date": row.date, "amount": row.amount}
+    row.columns = {
+        "date": fields.header("date"),
+        "ticker": fields.header("product"),
+        "amount": fields.header("value"),
+    }
+
+
+def _treasury_trade(
+    row: Mapped, fields: Fields, *, kind: Kind, title: products.TreasuryTitle, product: str
+) -> None:
+    """A purchase or sale of a Tesouro Direto title: the extract's quantity (fractions of a
+    title, to 0.01) at its unit price, or at the value over the quantity when no price is
+    given."""
+    row.kind, row.treasury = kind.value, title
+    row.date = fields.day("date", required=True)
+    row.quantity = fields.number("quantity", required=True)
+    given = fields.number("price")
+    row.price = given or _unit_price(fields, row.quantity)
+    row.entry = {
+        "kind": kind.value,
+        "date": row.date,
+        "quantity": row.quantity,
+        "price": row.price,
+        "settlement": "external",
+    }
+    row.columns = {
+        "date": fields.header("date"),
+        "ticker": fields.header(product),
+        "quantity": fields.header("quantity"),
+        "price": fields.header("price" if given else "value"),
+    }
+
+
+def place_treasury(row: Mapped, *, maturities: Sequence[date]) -> date | None:
+    """The maturity of a Tesouro Direto row's title: the one among `maturities` (every
+    maturity of the title in Tesouro Transparente's file) in the year the extract gives. None,
+    the row an error naming its product, when there is none or more than one. A sale dated on
+    or after the maturity is the redemption at maturity, dated on it: B3 dates the credit (the
+    next business day when the maturity is not one), the ledger redeems a title on its
+    maturity, and the two are one."""
+    title = row.treasury
+    assert title is not None
+    assert row.entry is not None
+    column = row.columns.get("ticker")
+    if title.maturity_year is None:
+        row.fail(
+            "unknown_treasury_maturity",
+            f"{title.name}: the name gives no maturity year.",
+            column=column,
+            product=title.name,
+            title=title.title,
+        )
+        return None
+    listed = ", ".join(f"{day:%d/%m/%Y}" for day in sorted(maturities))
+    found = [day for day in maturities if day.year == title.maturity_year]
+    if not found:
+        has = (
+            f"; its maturities of {title.title}: {listed}"
+            if listed
+            else f"; it has no {title.title} that Carteira registers"
+        )
+        row.fail(
+            "unknown_treasury_maturity",
+            f"{title.name}: Tesouro Transparente's file has no {title.title} maturing in"
+            f" {title.maturity_year}{has}.",
+            column=column,
+            product=title.name,
+            title=title.title,
+            year=str(title.maturity_year),
+            available=listed,
+        )
+        return None
+    if len(found) > 1:
+        several = ", ".join(f"{day:%d/%m/%Y}" for day in sorted(found))
+        row.fail(
+            "ambiguous_treasury_maturity",
+            f"{title.name}: Tesouro Transparente's file has {len(found)} maturities of"
+            f" {title.title} in {title.maturity_year} ({several}); the extract does not say"
+            " which.",
+            column=column,
+            product=title.name,
+            title=title.title,
+            year=str(title.maturity_year),
+            maturities=several,
+        )
+        return None
+    maturity = found[0]
+    day: date = row.entry["date"]
+    if row.entry["kind"] == Kind.SELL.value and day >= maturity:
+        row.entry["date"] = maturity
+    elif row.redemption:
+        row.fail(
+            "before_maturity",
+            f"{title.name}: a Vencimento on {day:%d/%m/%Y}, before the title's maturity,"
+            f" {maturity:%d/%m/%Y}.",
+            column=row.columns.get("date"),
+            product=title.name,
+            date=day.isoformat(),
+            maturity_date=maturity.isoformat(),
+        )
+        return None
+    return maturity
 
 
 def _movement_kind(folded: str) -> Kind | None:

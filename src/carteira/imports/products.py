@@ -3,9 +3,8 @@
 or anything else (a CDB, a fund's quota, an option series).
 
 The formats map each kind of product to the ledger: listed tickers to their Yahoo symbol
-(`PETR4.SA`); Tesouro Direto titles are recognized here (title and maturity year) so that
-they can be mapped to the treasury assets once those exist; until then a row of one is
-ignored with that reason.
+(`PETR4.SA`); a Tesouro Direto title to its treasury asset, whose maturity date the import
+finds in Tesouro Transparente's file from the title and the year B3 gives.
 """
 
 from __future__ import annotations
@@ -36,6 +35,11 @@ class TreasuryTitle:
     title: str  # as the extract names it: "Tesouro Selic"
     maturity_year: int | None
 
+    @property
+    def name(self) -> str:
+        """As the extract wrote it: `Tesouro Selic 2029`."""
+        return self.title if self.maturity_year is None else f"{self.title} {self.maturity_year}"
+
 
 @dataclass(frozen=True, slots=True)
 class Unlisted:
@@ -51,12 +55,21 @@ def listed(code: str) -> Listed | None:
     return Listed(match.group(1) + match.group(2)) if match else None
 
 
+def treasury(name: str) -> TreasuryTitle | None:
+    """A Tesouro Direto title as B3 names it (`Tesouro IPCA+ com Juros Semestrais 2035`, a
+    movimentação's `Produto` or a negociação's `Código de Negociação`), or None."""
+    if not _TREASURY.match(key(name)):
+        return None
+    title, _, year = " ".join(name.split()).rpartition(" ")
+    if year.isdigit() and len(year) == 4:
+        return TreasuryTitle(title=title, maturity_year=int(year))
+    return TreasuryTitle(title=" ".join(name.split()), maturity_year=None)
+
+
 def product(name: str) -> Product:
     """A movimentação's `Produto`: `CODE - COMPANY NAME`, a Tesouro Direto title, or else."""
-    if _TREASURY.match(key(name)):
-        title, _, year = name.strip().rpartition(" ")
-        if year.isdigit() and len(year) == 4:
-            return TreasuryTitle(title=title.strip(), maturity_year=int(year))
-        return TreasuryTitle(title=name.strip(), maturity_year=None)
+    title = treasury(name)
+    if title is not None:
+        return title
     code = name.split(" - ", 1)[0]
     return listed(code) or Unlisted(name.strip())

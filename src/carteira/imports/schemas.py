@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from carteira.allocations.ledger import Kind
 from carteira.allocations.schemas import ProviderChangeOut
+from carteira.assets.schemas import TreasuryTerms
 from carteira.core.pagination import Page
 from carteira.core.types import DecimalStr
 from carteira.imports import examples
@@ -36,8 +37,8 @@ class ImportRowOut(BaseModel):
     code: str | None = Field(
         None,
         description="why the row is ignored or in error: one of the import's codes"
-        " (`market_not_recorded`, `treasury_not_yet`, `not_a_date`, …) or of the ledger's"
-        " (`date_in_future`, `insufficient_quantity`, `unknown_ticker`, …)",
+        " (`market_not_recorded`, `unknown_treasury_maturity`, `not_a_date`, …) or of the"
+        " ledger's (`date_in_future`, `insufficient_quantity`, `unknown_ticker`, …)",
     )
     message: str | None = None
     field: str | None = Field(None, description="the file's column at fault")
@@ -47,10 +48,12 @@ class ImportRowOut(BaseModel):
 
 
 class StoredRow(ImportRowOut):
-    """A row as kept until the commit: a new row's entry and reference too."""
+    """A row as kept until the commit: a new row's entry and reference too, and a Tesouro
+    title's terms (registered at the commit when they are not yet)."""
 
     entry: dict[str, Any] | None = None
     external_ref: str | None = None
+    treasury: TreasuryTerms | None = None
 
 
 class ImportCounts(BaseModel):

@@ -1,22 +1,24 @@
 """Imports of a client's history from a file: read into a preview (nothing written to the
 ledger), then committed in one write through the ledger.
 
-A preview reads the whole file (`formats`), then, row by row: validates each entry as a single
-write would; gives it a reference from its content and its occurrence among identical rows of
-the file (`external_ref`), so that the same file again, or one that overlaps it, finds its rows
-`duplicate`; asks the provider about tickers not registered yet (an unknown one is an `error`
-row); and tries the new rows against the ledger (a sale that would go short, a split with
-nothing held, are errors; a split told by shares gets its ratio). The preview is kept, audited
-with the file's name and counts, until it is committed: every `new` row, in one transaction,
-through `allocations.service.record_imported`.
+A preview reads the whole file (`formats`), then, row by row: gives each Tesouro Direto row its
+title's maturity from Tesouro Transparente's file (the extract names only the year), hence its
+treasury asset; validates each entry as a single write would; gives it a reference from its
+content and its occurrence among identical rows of the file (`external_ref`), so that the same
+file again, or one that overlaps it, finds its rows `duplicate`; asks the provider about
+tickers not registered yet (an unknown one is an `error` row); and tries the new rows against
+the ledger (a sale that would go short, a split with nothing held, are errors; a split told by
+shares gets its ratio). The preview is kept, audited with the file's name and counts, until it
+is committed: the Tesouro titles not registered yet registered as `POST /assets` registers
+them, then every `new` row, in one transaction, through `allocations.service.record_imported`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -28,7 +30,8 @@ from carteira.allocations import service as ledger
 from carteira.allocations.ledger import Kind
 from carteira.allocations.schemas import SplitIn, TransactionIn
 from carteira.assets import service as assets
-from carteira.assets.schemas import AssetDetails
+from carteira.assets.exceptions import TickerTakenError
+from carteira.assets.schemas import AssetDetails, TreasuryTerms, TreasuryTitle
 from carteira.audit import service as audit
 from carteira.auth import service as auth
 from carteira.clients import service as clients
@@ -36,7 +39,7 @@ from carteira.core.database import atomic
 from carteira.core.errors import AppError
 from carteira.core.jsonable import decimal_str
 from carteira.core.pagination import PageParams
-from carteira.imports import formats
+from carteira.imports import cells, formats
 from carteira.imports.exceptions import (
     AlreadyCommittedError,
     ImportHasErrorsError,
@@ -55,6 +58,7 @@ from carteira.imports.schemas import (
     ImportWrittenOut,
     StoredRow,
 )
+from carteira.pricing import service as pricing
 from carteira.pricing.exceptions import UnknownTickerError
 from carteira.pricing.service import MarketData
 
@@ -98,6 +102,7 @@ async def preview(
             fields={"limit": str(services.max_bytes)},
         )
     rows = await asyncio.to_thread(formats.read, data, file_format)
+    treasury = await _place_treasury(rows, market=services.ledger.market)
     reporting = services.ledger.reporting_currency
     entries = _validated(rows)
     references = _references(rows, entries, reporting_currency=reporting)
@@ -106,9 +111,14 @@ async def preview(
         if row.status is RowStatus.NEW and references.get(row.line) in held:
             row.status = RowStatus.DUPLICATE
             row.message = "Already in the ledger (an earlier import of this or another file)."
-    currencies = await _check_tickers(rows, entries, market=services.ledger.market)
+    currencies = await _check_tickers(
+        rows, entries, treasury=treasury, market=services.ledger.market
+    )
     await _try(client_id, rows, entries, currencies=currencies, reporting_currency=reporting)
-    stored = [_stored(row, entries.get(row.line), references.get(row.line)) for row in rows]
+    stored = [
+        _stored(row, entries.get(row.line), references.get(row.line), treasury.get(row.line))
+        for row in rows
+    ]
     batch = await _save(
         client_id=client_id,
         file_format=file_format,
@@ -117,6 +127,48 @@ async def preview(
         actor_id=actor_id,
     )
     return _detail(batch)
+
+
+async def _place_treasury(
+    rows: Sequence[Mapped], *, market: MarketData
+) -> dict[int, TreasuryTerms]:
+    """Each Tesouro Direto row's asset (by line): its title at the one maturity of the year the
+    extract gives in Tesouro Transparente's file (read once), as the terms it is, or will be,
+    registered with; its entry names that asset's ticker. A row the file cannot place, or
+    every row when the file cannot be read now, is an error naming the product."""
+    wanted = [row for row in rows if row.status is RowStatus.NEW and row.treasury is not None]
+    if not wanted:
+        return {}
+    try:
+        catalog = await pricing.treasury_titles(market=market)
+    except AppError as exc:
+        for row in wanted:
+            name = row.treasury.name if row.treasury else ""
+            values = {**exc.fields, "product": name}
+            row.fail(exc.code, f"{name}: {exc.detail}", column=row.columns.get("ticker"), **values)
+        return {}
+    # The titles Carteira registers, compared as B3 and the file may write them.
+    titles = {cells.key(title.value): title for title in TreasuryTitle}
+    maturities: dict[TreasuryTitle, list[date]] = defaultdict(list)
+    for bond in catalog.bonds:
+        if (title := titles.get(cells.key(bond.title))) is not None:
+            maturities[title].append(bond.maturity_date)
+    placed: dict[int, TreasuryTerms] = {}
+    for row in wanted:
+        assert row.treasury is not None
+        assert row.entry is not None
+        title = titles.get(cells.key(row.treasury.title))
+        maturity = formats.place_treasury(
+            row, maturities=maturities[title] if title is not None else []
+        )
+        if title is None or maturity is None:
+            continue
+        terms = TreasuryTerms.model_validate(
+            {"kind": "treasury", "title": title, "maturity_date": maturity}
+        )
+        row.entry["ticker"] = assets.registration_of(terms).base_ticker
+        placed[row.line] = terms
+    return placed
 
 
 def _validated(rows: Sequence[Mapped]) -> dict[int, TransactionIn]:
@@ -211,19 +263,32 @@ def _references(
 
 
 async def _check_tickers(
-    rows: Sequence[Mapped], entries: dict[int, TransactionIn], *, market: MarketData
+    rows: Sequence[Mapped],
+    entries: dict[int, TransactionIn],
+    *,
+    treasury: Mapping[int, TreasuryTerms],
+    market: MarketData,
 ) -> dict[str, str]:
     """The provider asked about the new rows' tickers not registered yet: a row of a ticker it
-    does not know (or cannot answer for now) is an error. Each known one's currency."""
+    does not know (or cannot answer for now) is an error. Each known one's currency (a
+    Tesouro title's, placed in Tesouro Transparente's file, is the real's)."""
     wanted = {
         ticker.upper()
         for row in rows
         if row.status is RowStatus.NEW
         and (ticker := getattr(entries.get(row.line), "ticker", None)) is not None
     }
+    titles = {
+        ticker.upper()
+        for line in treasury
+        if (ticker := getattr(entries.get(line), "ticker", None)) is not None
+    }
     registered = await assets.infos_by_ticker(tickers=wanted)
-    answers = await assets.provider_details(tickers=wanted - set(registered), market=market)
-    currencies = {ticker: info.currency for ticker, info in registered.items()}
+    answers = await assets.provider_details(
+        tickers=wanted - titles - set(registered), market=market
+    )
+    currencies = dict.fromkeys(titles, assets.HOME_CURRENCY)
+    currencies |= {ticker: info.currency for ticker, info in registered.items()}
     for ticker, answer in answers.items():
         if isinstance(answer, AssetDetails):
             currencies[ticker] = answer.currency
@@ -278,7 +343,12 @@ async def _try(
                 row.ratio = entry.ratio if isinstance(entry, SplitIn) else None
 
 
-def _stored(row: Mapped, entry: TransactionIn | None, reference: str | None) -> StoredRow:
+def _stored(
+    row: Mapped,
+    entry: TransactionIn | None,
+    reference: str | None,
+    treasury: TreasuryTerms | None,
+) -> StoredRow:
     new = row.status is RowStatus.NEW and entry is not None
     return StoredRow(
         line=row.line,
@@ -297,6 +367,7 @@ def _stored(row: Mapped, entry: TransactionIn | None, reference: str | None) -> 
         values=row.values,
         entry=entry.model_dump(mode="json", exclude_none=True) if new and entry else None,
         external_ref=reference if new else None,
+        treasury=treasury if new else None,
     )
 
 
@@ -385,6 +456,7 @@ async def commit(
         rows.append(ledger.ImportedIn(data=data, external_ref=row.external_ref))
     errors = sum(1 for row in stored if row.status is RowStatus.ERROR)
     email = await _email_of(actor_id)
+    await _register_treasury(stored, actor_id=actor_id, services=services.ledger)
 
     async def mark(written: ledger.ImportWritten) -> None:
         # In the ledger write's transaction, the client locked: a concurrent commit of the
@@ -434,6 +506,31 @@ async def commit(
     return ImportCommitted(
         **_summary(batch).model_dump(), provider_changes=written.provider_changes
     )
+
+
+async def _register_treasury(
+    stored: Sequence[StoredRow], *, actor_id: int | None, services: ledger.Services
+) -> None:
+    """The Tesouro titles of the new rows not registered yet, registered as `POST /assets`
+    registers them (checked against today's Tesouro Transparente file, audited, backfilled),
+    before the ledger's write looks their tickers up."""
+    titles = {
+        str(row.entry["ticker"]): row.treasury
+        for row in stored
+        if row.status is RowStatus.NEW and row.entry is not None and row.treasury is not None
+    }
+    registered = await assets.registered_tickers(tickers=titles)
+    for ticker in sorted(set(titles) - registered):
+        try:
+            await assets.register(
+                body=titles[ticker],
+                market=services.market,
+                jobs=services.jobs,
+                events=services.events,
+                actor_id=actor_id,
+            )
+        except TickerTakenError:
+            continue  # registered meanwhile: the ledger's write finds it
 
 
 def _committable(batch: ImportBatch, *, skip_errors: bool) -> None:

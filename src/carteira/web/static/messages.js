@@ -288,7 +288,6 @@ export function recorded(kind, iso) {
 export const IMPORT_ROWS = {
   totals_row: "Linha de totais ou observação: sem movimentação.",
   market_not_recorded: (v) => `${v.market || "Este mercado"}: só negociações do mercado à vista e do fracionário são registradas (opções, futuro e termo, não).`,
-  treasury_not_yet: (v) => `${v.product || "Tesouro Direto"}: títulos do Tesouro Direto ainda não são registrados.`,
   product_not_recorded: (v) => `${v.product || "Este produto"}: só ativos listados na B3 são registrados.`,
   settlement_row: "Liquidação de uma negociação: compras e vendas vêm do extrato de negociação.",
   update_row: "Atualização de posição da B3: não é uma movimentação.",
@@ -302,6 +301,17 @@ export const IMPORT_ROWS = {
   unknown_trade_type: "O tipo deve ser Compra ou Venda.",
   unknown_kind: "Tipo de lançamento desconhecido.",
   nothing_held: "Nada do ativo era mantido antes desta data: o desdobramento não tem proporção.",
+  unknown_treasury_maturity: (v) => {
+    const product = v.product || "Tesouro Direto";
+    if (!v.year) return `${product}: o nome não diz o ano do vencimento.`;
+    return v.available
+      ? `${product}: o arquivo do Tesouro Transparente não tem ${v.title} com vencimento em ${v.year}; vencimentos de ${v.title}: ${v.available}.`
+      : `${product}: o arquivo do Tesouro Transparente não tem ${v.title || "este título"} entre os títulos que a carteira registra.`;
+  },
+  ambiguous_treasury_maturity: (v) => `${v.product || "Tesouro Direto"}: o arquivo do Tesouro Transparente tem mais de um vencimento de ${v.title || "este título"} em ${v.year || "este ano"}${v.maturities ? ` (${v.maturities})` : ""}; o extrato não diz qual.`,
+  before_maturity: (v) => (v.date && v.maturity_date
+    ? `${v.product || "Tesouro Direto"}: Vencimento lançado em ${date(v.date)}, antes da data de vencimento do título, ${date(v.maturity_date)}.`
+    : "Vencimento lançado antes da data de vencimento do título."),
   insufficient_quantity: (v) => (v.ticker && v.date && v.quantity
     ? `Deixaria ${v.ticker} com ${signedQuantity(v.quantity)} em ${date(v.date)}.`
     : "Deixaria uma quantidade abaixo de zero."),
