@@ -1,5 +1,6 @@
-"""`carteira serve` as a client's connection meets it: Nagle off, and several processes sharing
-the connections, read from the server's side of each connection."""
+"""`carteira serve` as a connection meets it: Nagle off, several processes sharing the
+connections (read from the server's side of each connection), and a fresh process warm before it
+listens."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import ctypes
 import os
 import socket
 import time
+from urllib.parse import urlsplit
 
+import aiohttp
 import psutil
 import pytest
 
+from tests.e2e.test_faults import Postgres
+from tests.factories import make_client
 from tests.support import carteira_process, free_port, process_env, wait_http
 
 pytestmark = pytest.mark.multiprocess
@@ -169,3 +174,79 @@ async def test_a_process_that_dies_is_replaced_and_none_outlives_the_server(sett
         _, alive = psutil.wait_procs(now, timeout=15)
     assert first[1] in now
     assert alive == []
+
+
+# ---- a fresh process's warm-up --------------------------------------------------------------
+
+
+async def _first_accept(port: int, seconds: float = 60) -> None:
+    """Returns as soon as the port accepts a connection (nothing is sent on it)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            assert time.monotonic() < deadline, "the server never listened"
+            await asyncio.sleep(0.01)
+            continue
+        writer.close()
+        return
+
+
+async def test_a_fresh_process_listens_only_once_warm(settings, servers, admin, as_admin):
+    """Measured before: the soak's first 5-second window had a p99 of 2.4 s. The process
+    listened at once, and its first requests opened the database pool, computed the answers
+    every list page and dashboard share, and read the held quotes."""
+    await make_client(as_admin, name="Ana Warm")
+    database = urlsplit(settings.database_url).path.lstrip("/")
+    postgres = Postgres(servers.postgres_admin_url, database)
+    port = free_port()
+    env = process_env(settings, DATABASE_POOL_MIN="3")
+    with carteira_process("serve", "--port", str(port), env=env) as server:
+        await _first_accept(port)
+        opened = await postgres.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            f"carteira-api/{server.pid}",
+        )
+        assert opened[0][0] >= 3  # the pool's floor, opened before the first connection
+        headers = {"Authorization": f"Bearer {admin.token}"}
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession(headers=headers) as http:
+            async with http.get(f"{base}/ready") as r:
+                assert r.status == 200
+            async with http.get(f"{base}/auth/me") as r:  # this session, now known here
+                assert r.status == 200
+            # What the warm-up computed is served without the database.
+            await postgres.allow_connections(False)
+            try:
+                await postgres.kill_connections_of(psutil.Process(server.pid))
+                async with http.get(f"{base}/clients") as r:
+                    assert r.status == 200
+                    assert [c["name"] for c in (await r.json())["items"]] == ["Ana Warm"]
+                async with http.get(f"{base}/reports/inflows") as r:
+                    assert r.status == 200
+            finally:
+                await postgres.allow_connections(True)
+
+
+async def test_a_process_started_without_postgres_listens_and_warms_up_once_it_is_back(
+    settings, servers
+):
+    database = urlsplit(settings.database_url).path.lstrip("/")
+    postgres = Postgres(servers.postgres_admin_url, database)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    await postgres.allow_connections(False)
+    try:
+        with carteira_process("serve", "--port", str(port), env=process_env(settings)):
+            await wait_http(f"{base}/health")  # it listens, to say what is missing
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{base}/ready") as r:
+                    assert r.status == 503
+                    body = await r.json()
+                assert body["checks"]["warm_up"] == "pending"
+                assert body["checks"]["database"].startswith("unavailable")
+                await postgres.allow_connections(True)
+                await wait_http(f"{base}/ready", seconds=30)  # warm, without a restart
+    finally:
+        await postgres.allow_connections(True)

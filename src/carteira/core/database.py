@@ -56,12 +56,13 @@ DEFAULT = "default"
 EXPORTS = "exports"
 
 
-def _connection(settings: Settings, *, role: str, size: int) -> dict[str, Any]:
+def _connection(settings: Settings, *, role: str, size: int, floor: int = 1) -> dict[str, Any]:
+    """`floor`: connections opened with the pool (on its first use) and kept however idle."""
     db = expand_db_url(settings.database_url)
     db["engine"] = "carteira.core.pg_engine"
     credentials = db["credentials"]
     credentials.setdefault("application_name", f"carteira-{role}/{os.getpid()}")
-    credentials.setdefault("minsize", 1)
+    credentials.setdefault("minsize", floor)
     credentials.setdefault("maxsize", size)
     # Fail fast when PostgreSQL is gone instead of hanging a request on connect...
     credentials.setdefault("timeout", 5)
@@ -78,7 +79,13 @@ def tortoise_config(settings: Settings, *, role: str = "cli") -> dict[str, Any]:
     so that slow downloads can never take the connections requests need."""
     return {
         "connections": {
-            "default": _connection(settings, role=role, size=settings.database_pool_size),
+            "default": _connection(
+                settings,
+                role=role,
+                size=settings.database_pool_size,
+                # An API process opens its floor before it serves (see core.warmup).
+                floor=settings.database_pool_min if role == "api" else 1,
+            ),
             EXPORTS: _connection(
                 settings, role=f"{role}-exports", size=settings.export_max_concurrent
             ),
