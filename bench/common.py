@@ -126,7 +126,7 @@ def fresh_database(prefix: str) -> Iterator[BenchDatabase]:
 
 @contextlib.contextmanager
 def process(
-    args: list[str], env: dict[str, str], ready_url: str | None = None
+    args: list[str], env: dict[str, str], ready_url: str | None = None, *, timeout: float = 30
 ) -> Iterator[psutil.Process]:
     # The server's log goes to a file: an unread pipe fills (64 KB) and the server then
     # blocks on its next log line, which looks like a server that stopped answering.
@@ -134,7 +134,7 @@ def process(
         proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
         try:
             if ready_url:
-                wait_http(ready_url, proc, log)
+                wait_http(ready_url, proc, log, timeout)
             yield psutil.Process(proc.pid)
         finally:
             proc.send_signal(signal.SIGTERM)

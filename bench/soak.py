@@ -1,7 +1,7 @@
 """Issue #9 soak: mixed REST load at a fixed rate for 10 minutes with 500 WebSockets attached.
 
     .venv/bin/python -m bench.soak [--minutes 10] [--rate 100] [--sockets 500] [--workers 1]
-                                   [--warmup-seconds 30]
+                                   [--warmup-seconds 30] [--census 5,30,60]
 
 The portfolio benchmark's data (10,000 clients, 50,000 lots on 200 tickers), one API process,
 one worker (price tick every 5 s, for every held ticker, from the fake Yahoo), and a client
@@ -10,21 +10,33 @@ process holding the sockets (4 in 5 on `/ws/prices` with three tickers each, the
 leaves on schedule whether or not the earlier ones have answered), reads and writes mixed as
 below (ledger writes included: buys, deposits and withdrawals). Reports errors and p50/p99
 per route, the messages the sockets received, and the RSS of the API and the worker after the
-warm-up, after the first minute, at half-time and at the end.
+warm-up, after the first minute, at half-time and at the end, and over time (every 5 s, in
+bench/results/soak-rss.csv).
+
+The worker starts first and ticks once (the held quotes are in Redis), as in a running
+deployment; the API process then starts fresh, the sockets connect once its `/ready` says
+200, and the requests begin once every socket has its snapshot: the first 5-second window is
+what a new replica's first requests meet. `--census` takes a
+tracemalloc census of the API at those minutes of the measured run (bench/census.py) and
+prints what grew between them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import math
 import multiprocessing
 import random
+import signal
 import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from multiprocessing.synchronize import Event as EventType
 
 import aiohttp
 
@@ -101,6 +113,19 @@ class RouteStats:
 
 
 WINDOW_SECONDS = 5  # the timeline's resolution
+CENSUS_DIR = REPO / "bench" / "results" / "soak-census"
+
+
+def wait_for_tick(redis_url: str, seconds: float = 120) -> None:
+    """Until the worker's first tick has put the held quotes in Redis."""
+    from redis import Redis
+
+    deadline = time.monotonic() + seconds
+    with Redis.from_url(redis_url) as redis:
+        while not redis.exists(f"md:quote:{TICKERS[-1]}"):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the worker did not tick")
+            time.sleep(0.5)
 
 
 async def drive(
@@ -154,43 +179,73 @@ async def drive(
 
 
 def hold_sockets(
-    base: str, token: str, count: int, seconds: float, warmup: float, out: multiprocessing.Queue
+    base: str,
+    token: str,
+    count: int,
+    seconds: float,
+    warmup: float,
+    out: multiprocessing.Queue,
+    connected: EventType,
 ):
-    """Child process: `count` sockets for `seconds`; reports messages and unexpected closes,
-    those of the first `warmup` seconds apart."""
+    """Child process: `count` sockets for `seconds`; sets `connected` once every socket has had
+    its first message (or failed); reports messages and unexpected closes, those of the first
+    `warmup` seconds after that apart."""
 
     async def run() -> dict[str, object]:
         rng = random.Random(11)
-        measured_from = time.monotonic() + warmup
+        measured_from = math.inf
+        arrived = 0
         ws_base = base.replace("http://", "ws://")
         received, dropped = 0, 0
         errors: dict[str, int] = defaultdict(int)  # what the error messages and closes said
+
+        def arrive() -> None:
+            nonlocal arrived, measured_from
+            arrived += 1
+            if arrived == count:
+                measured_from = time.monotonic() + warmup
+                connected.set()
+
+        def take(ws: aiohttp.ClientWebSocketResponse, message: aiohttp.WSMessage) -> bool:
+            """Counts a message; False when it says the socket closed."""
+            nonlocal received, dropped
+            phase = "" if time.monotonic() >= measured_from else "(warm-up) "
+            if message.type != aiohttp.WSMsgType.TEXT:
+                dropped += 1
+                errors[f"{phase}closed: {message.type.name} {ws.close_code}"] += 1
+                return False
+            received += 1
+            data = json.loads(message.data)
+            if data.get("type") == "error":
+                dropped += 1
+                errors[f"{phase}{data.get('code')}: {data.get('detail')}"[:120]] += 1
+            return True
+
         # No connection limit: aiohttp's default (100) would queue the other sockets.
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
 
             async def socket(n: int) -> None:
-                nonlocal received, dropped
                 if n % 5 == 4:
                     query = "/ws/dashboard?"
                 else:
                     query = "/ws/prices?tickers=" + ",".join(rng.sample(TICKERS, 3)) + "&"
-                async with http.ws_connect(f"{ws_base}{query}token={token}") as ws:
-                    deadline = time.monotonic() + seconds
-                    while (left := deadline - time.monotonic()) > 0:
-                        try:
-                            message = await ws.receive(timeout=left)
-                        except TimeoutError:
-                            break
-                        phase = "" if time.monotonic() >= measured_from else "(warm-up) "
-                        if message.type != aiohttp.WSMsgType.TEXT:
-                            dropped += 1
-                            errors[f"{phase}closed: {message.type.name} {ws.close_code}"] += 1
-                            return
-                        received += 1
-                        data = json.loads(message.data)
-                        if data.get("type") == "error":
-                            dropped += 1
-                            errors[f"{phase}{data.get('code')}: {data.get('detail')}"[:120]] += 1
+                first = True
+                try:
+                    async with http.ws_connect(f"{ws_base}{query}token={token}") as ws:
+                        deadline = time.monotonic() + seconds
+                        while (left := deadline - time.monotonic()) > 0:
+                            try:
+                                message = await ws.receive(timeout=left)
+                            except TimeoutError:
+                                break
+                            if first:
+                                first = False
+                                arrive()
+                            if not take(ws, message):
+                                return
+                finally:
+                    if first:
+                        arrive()
 
             outcomes = await asyncio.gather(
                 *(socket(n) for n in range(count)), return_exceptions=True
@@ -240,6 +295,19 @@ def gc_pauses(base: str) -> list[dict[str, object]]:
     return rows
 
 
+def print_censuses(count: int) -> None:
+    """Each census (bench/census.py took them) by line, and what grew since the one before."""
+    from bench.census import summarize
+
+    earlier = None
+    for number in range(1, count + 1):
+        path = CENSUS_DIR / f"census-{number}.snapshot"
+        text = summarize(path, earlier)
+        (CENSUS_DIR / f"census-{number}.txt").write_text(text + "\n")
+        print("\n" + text)
+        earlier = path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=10)
@@ -249,8 +317,17 @@ def main() -> None:
     parser.add_argument(
         "--warmup-seconds", type=int, default=30, help="load before measuring (reported apart)"
     )
+    parser.add_argument(
+        "--census",
+        default="",
+        help="minutes (of the measured run) at which to take a tracemalloc census of the API,"
+        " e.g. 5,30,60 (one API process; see bench/census.py)",
+    )
     args = parser.parse_args()
     seconds = int(args.minutes * 60)
+    census_minutes = [float(m) for m in args.census.split(",") if m]
+    if census_minutes and args.workers > 1:
+        parser.error("--census takes one API process")
     _, redis_url = server_urls()
     with fresh_database("carteira_soak") as db, FakeMarket(TICKERS) as market:
         env = bench_env(db.url, redis_url, TICK_SECONDS="5", **market.env())
@@ -260,24 +337,41 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
         serve += ["--workers", str(args.workers)] if args.workers > 1 else []
-        with (
-            process(serve, env, f"{base}/health") as api,
-            process(WORKER, env) as worker,
-        ):
+        if census_minutes:
+            serve = [PYTHON, "-m", "bench.census", str(CENSUS_DIR), "--port", str(port)]
+            for old in CENSUS_DIR.glob("census-*"):
+                old.unlink()
+        # A fresh API process joining a running deployment: the worker has ticked (the held
+        # quotes are in Redis) before the API starts; the API answers once it is warm.
+        with contextlib.ExitStack() as running:
+            worker = running.enter_context(process(WORKER, env))
+            wait_for_tick(redis_url)
+            started = time.monotonic()
+            # Under tracemalloc (--census) the start-up takes several times longer.
+            api = running.enter_context(process(serve, env, f"{base}/ready", timeout=180))
+            print(f"API ready {time.monotonic() - started:.1f} s after its start", flush=True)
             tokens = {role: login(base, email) for email, role in ACCOUNTS}
             results: multiprocessing.Queue = multiprocessing.Queue()
+            connected = multiprocessing.Event()
             holder = multiprocessing.Process(
                 target=hold_sockets,
                 args=(
                     base,
                     tokens["reader"],
                     args.sockets,
-                    args.warmup_seconds + seconds + 30,
+                    args.warmup_seconds + seconds + 60,
                     args.warmup_seconds,
                     results,
+                    connected,
                 ),
             )
             holder.start()
+            # The sockets first (a burst of handshakes and snapshots is load, not a cold
+            # process), then the requests.
+            opening = time.monotonic()
+            if not connected.wait(300):
+                raise TimeoutError("the sockets did not all connect")
+            print(f"{args.sockets} sockets connected in {time.monotonic() - opening:.1f} s")
             rss: dict[str, list[float]] = {"api": [], "worker": []}
 
             async def sample_rss() -> None:
@@ -287,14 +381,26 @@ def main() -> None:
                         rss[name].append(sum(p.memory_info().rss for p in tree) / 2**20)
                     await asyncio.sleep(5)
 
+            async def take_censuses() -> None:
+                measured_from = time.monotonic() + args.warmup_seconds
+                for number, minute in enumerate(census_minutes, start=1):
+                    await asyncio.sleep(max(0.0, measured_from + minute * 60 - time.monotonic()))
+                    api.send_signal(signal.SIGUSR1)
+                    written = CENSUS_DIR / f"census-{number}.snapshot"
+                    while not written.exists():
+                        await asyncio.sleep(1)
+                    print(f"census {number} at {minute:g} min: {written}", flush=True)
+
             async def run() -> dict:
                 sampler = asyncio.create_task(sample_rss())
+                censuses = asyncio.create_task(take_censuses())
                 try:
                     return await drive(
                         base, tokens, rate=args.rate, seconds=seconds, warmup=args.warmup_seconds
                     )
                 finally:
                     sampler.cancel()
+                    await censuses
 
             outcome = asyncio.run(run())
             collections = gc_pauses(base)
@@ -334,8 +440,13 @@ def main() -> None:
         for n, latencies in sorted(outcome["windows"].items())
     ]
     print()
+    shown = timeline
+    if len(timeline) > 200:  # an hour: the fresh process's first windows, then the worst ones
+        worst = sorted(timeline[6:], key=lambda window: -window["p99_ms"])[:10]
+        shown = timeline[:6] + sorted(worst, key=timeline.index)
+        print(f"(the first 6 and the 10 worst of {len(timeline)} windows; all in soak.json)")
     print_table(
-        timeline,
+        shown,
         {
             "window": "window",
             "requests": "requests",
@@ -343,6 +454,12 @@ def main() -> None:
             "p99_ms": "p99 ms",
             "max_ms": "max ms",
         },
+    )
+    steady = statistics.median(w["p99_ms"] for w in timeline if "warm-up" not in w["window"])
+    first = timeline[0]["p99_ms"]
+    print(
+        f"\nthe fresh process's first {WINDOW_SECONDS}-second window: p99 {first:.1f} ms;"
+        f" the median window's p99 after the warm-up: {steady:.1f} ms ({first / steady:.2f} x)"
     )
     # Sampled every 5 s from the start of the warm-up. Bounded caches fill for the first
     # minutes of random traffic, so the growth over the run's second half is reported too.
@@ -401,6 +518,23 @@ def main() -> None:
         print(f"socket error x{count}: {what}")
     for sample in outcome["samples"]:
         print("error:", sample)
+    rss_by_minute = [
+        {
+            "minute": f"{index * 5 / 60:.0f}",
+            "api_mb": rss["api"][index],
+            "worker_mb": rss["worker"][index],
+        }
+        for index in range(0, len(rss["api"]), 12 if seconds <= 900 else 60)
+    ]
+    print("\nRSS from the start of the warm-up (every 5 s in soak-rss.csv):")
+    print_table(rss_by_minute, {"minute": "minute", "api_mb": "API MB", "worker_mb": "worker MB"})
+    csv = ["seconds,api_mb,worker_mb"] + [
+        f"{index * 5},{api_mb:.1f},{worker_mb:.1f}"
+        for index, (api_mb, worker_mb) in enumerate(zip(rss["api"], rss["worker"], strict=False))
+    ]
+    (REPO / "bench" / "results" / "soak-rss.csv").write_text("\n".join(csv) + "\n")
+    if census_minutes:
+        print_censuses(len(census_minutes))
     dump(
         REPO / "bench" / "results" / "soak.json",
         {

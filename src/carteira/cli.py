@@ -242,7 +242,7 @@ def _multiprocess_metrics() -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from carteira.core import serving
 
     settings = _settings()
     if not settings.is_dev:  # dev generates a secret (and warns) in the app itself
@@ -255,8 +255,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     check_port_free(args.host, args.port)
     if args.workers > 1:
         _multiprocess_metrics()
-    uvicorn.run(
-        "carteira.main:create_app",
+    serving.run(
+        app="carteira.main:create_app",
         factory=True,
         host=args.host,
         port=args.port,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import os
 from collections.abc import AsyncIterator
@@ -23,9 +25,10 @@ from carteira.auth.router import router as auth_router
 from carteira.auth.router import users_router
 from carteira.auth.sessions import SessionStore
 from carteira.benchmarks.router import router as benchmarks_router
+from carteira.clients import service as clients_service
 from carteira.clients.router import client_detail as client_detail_router
 from carteira.clients.router import router as clients_router
-from carteira.core import openapi
+from carteira.core import database, openapi
 from carteira.core.clock import set_timezone
 from carteira.core.config import Settings, get_settings
 from carteira.core.database import give_back_timezone_setting, tortoise_config
@@ -42,6 +45,7 @@ from carteira.core.middleware import RequestContextMiddleware
 from carteira.core.redis import create_redis
 from carteira.core.security_headers import SecurityHeadersMiddleware
 from carteira.core.tracing import configure_tracing, instrument_app
+from carteira.core.warmup import WarmUp
 from carteira.imports import router as imports_router
 from carteira.imports.exceptions import ImportTooLargeError
 from carteira.jobs.router import router as jobs_router
@@ -49,21 +53,42 @@ from carteira.pricing.router import router as pricing_router
 from carteira.pricing.service import create_market_data
 from carteira.realtime.router import router as realtime_router
 from carteira.realtime.service import Hub
+from carteira.reports import service as reports_service
 from carteira.reports.router import router as reports_router
 from carteira.tax.router import reports_router as tax_reports_router
 from carteira.tax.router import router as tax_router
 from carteira.web.router import router as web_router
 
 DOCS_ASSETS = "/docs/assets"
-GC_THRESHOLDS = (50_000, 20, 100)
+GC_THRESHOLDS = (50_000, 20, 100)  # allocations before a young pass; young, middle passes
 # What a multipart form adds around an uploaded file (boundaries, part headers, the format).
-FORM_FRAMING_BYTES = 64 * 1024  # allocations before a young pass; young, middle passes
+FORM_FRAMING_BYTES = 64 * 1024
+# The longest a starting process waits for its warm-up's first attempt before it listens.
+WARM_UP_SECONDS = 30.0
 DESCRIPTION = """
 Back office of an investment advisory firm: clients, assets, allocations (purchase lots),
 live valuation, performance, net inflows ("captado") and exports.
 
 Errors are `{"detail": "...", "code": "..."}`. Decimals travel as JSON strings.
 """
+
+
+def _warm_up(app: FastAPI, settings: Settings) -> WarmUp:
+    """What a fresh process's first requests need (see core.warmup)."""
+    events = app.state.events
+    return WarmUp(
+        [
+            ("the database pool", database.ping),  # opens its floor, DATABASE_POOL_MIN
+            ("the client list", lambda: clients_service.warm_up(events=events)),
+            (
+                "the month's captação",
+                lambda: reports_service.warm_up(
+                    reporting=settings.reporting_currency, events=events
+                ),
+            ),
+            ("held quotes and dashboards", app.state.hub.warm_up),
+        ]
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -101,6 +126,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with RegisterTortoise(app, config=tortoise_config(settings, role="api")):
                 give_back_timezone_setting(timezone_setting)
                 await events.wait_healthy(seconds=2.0)
+                warm_up = app.state.warm_up = _warm_up(app, settings)
+                warming = asyncio.create_task(warm_up.run(), name="warm-up")
+                # uvicorn listens only once start-up is over: until the first attempt has
+                # run, no connection reaches this process (its /ready says 503 after that
+                # while a step still fails, e.g. PostgreSQL down at start).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(warm_up.first_attempt(), WARM_UP_SECONDS)
                 # Everything alive now lives as long as the process: keep it out of the
                 # collector's full passes, which otherwise stall the loop for 100s of ms.
                 gc.collect()
@@ -110,7 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # caches every ~10 s under load (~190 ms each, measured by the soak).
                 gc.set_threshold(*GC_THRESHOLDS)
                 watch_gc_pauses()
-                yield
+                try:
+                    yield
+                finally:
+                    warming.cancel()
         finally:
             await app.state.hub.stop()
             await events.stop()

@@ -220,11 +220,12 @@ async def test_dev_falls_back_to_simulated_prices_when_yahoo_is_unreachable(
         assert "SIMULATED" in prices
         assert "MARKET_DATA_PROVIDER=yahoo" in prices
         base = f"http://127.0.0.1:{port}"
-        await wait_http(f"{base}/health")
-        async with httpx.AsyncClient(base_url=base) as http:
+        await wait_http(f"{base}/ready", seconds=60)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             login = await http.post(
                 "/auth/login", json={"email": "admin@example.com", "password": "changeme"}
             )
+            assert login.status_code == 200, login.text
             headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
             quotes = (await http.get("/quotes?tickers=PETR4.SA", headers=headers)).json()
             aum = (await http.get("/reports/aum", headers=headers)).json()

@@ -13,13 +13,33 @@ from tortoise import Tortoise
 from tortoise.utils import get_schema_sql
 
 from carteira.core.embedded import create_database, drop_database, with_database
+from carteira.core.warmup import WarmUp
 from tests.support import TEST_JWT_SECRET, run_carteira
 
 
 async def test_ready_when_everything_answers(client):
     r = await client.get("/ready")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert r.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "redis": "ok", "warm_up": "ok"},
+    }
+
+
+async def test_ready_is_503_while_the_process_warms_up(client, app):
+    async def never_run() -> None:
+        raise AssertionError("not run by this test")
+
+    warm, app.state.warm_up = app.state.warm_up, WarmUp([("a step", never_run)])
+    try:
+        r = await client.get("/ready")
+    finally:
+        app.state.warm_up = warm
+    assert r.status_code == 503
+    body = r.json()
+    assert body["code"] == "not_ready"
+    assert body["detail"] == "not ready: warming up"
+    assert body["checks"] == {"database": "ok", "redis": "ok", "warm_up": "pending"}
 
 
 async def test_ready_is_503_naming_redis_when_it_is_unreachable(client, app):

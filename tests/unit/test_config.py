@@ -47,6 +47,12 @@ def test_tick_must_divide_a_minute():
         make(tick_seconds=7)
 
 
+def test_the_pool_floor_fits_in_the_pool():
+    assert make(database_pool_size=8, database_pool_min=8).database_pool_min == 8
+    with pytest.raises(ValidationError, match="must not exceed DATABASE_POOL_SIZE"):
+        make(database_pool_size=8, database_pool_min=9)
+
+
 def test_empty_values_in_a_dotenv_mean_unset(monkeypatch):
     monkeypatch.setenv("METRICS_TOKEN", "")
     monkeypatch.setenv("DOCS_ENABLED", "")

@@ -226,6 +226,14 @@ async def list_clients_json(
     return text
 
 
+async def warm_up(*, events: EventBus) -> None:
+    """A fresh process's first list page, kept, with the whole list's count that every page
+    of it shows (a scan of every client): what its first list requests would each compute."""
+    await list_clients_json(
+        search=None, status=None, sort="name", params=PageParams(), events=events
+    )
+
+
 async def matching_client_ids(
     *,
     search: str | None,

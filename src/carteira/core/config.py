@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     environment: Environment = "production"
     database_url: str = "postgres://postgres@127.0.0.1:5432/carteira"
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 20
+    # Connections an API process opens before it serves, and keeps however idle.
+    database_pool_min: Annotated[int, Field(ge=1, le=200)] = 4
     redis_url: str = "redis://127.0.0.1:6379/0"
 
     jwt_secret: SecretStr | None = None
@@ -217,6 +219,13 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an OTLP/HTTP URL, http://HOST:4318 (or https://)")
+        return value
+
+    @field_validator("database_pool_min")
+    @classmethod
+    def _floor_within_the_pool(cls, value: int, info: ValidationInfo) -> int:
+        if value > info.data.get("database_pool_size", value):
+            raise ValueError("must not exceed DATABASE_POOL_SIZE")
         return value
 
     @field_validator("tick_seconds")

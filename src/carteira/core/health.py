@@ -66,18 +66,23 @@ async def metrics(request: Request, settings: SettingsDep) -> Response:
 @router.get("/ready")
 @without_infrastructure
 @raises(NotReadyError)
-async def ready_get(redis: RedisDep) -> JSONResponse:
-    """PostgreSQL and Redis answer; 503 naming what does not."""
+async def ready_get(request: Request, redis: RedisDep) -> JSONResponse:
+    """PostgreSQL and Redis answer, and the process has warmed up (core.warmup); 503 naming
+    what is missing."""
     db_status, redis_status = await asyncio.gather(
         _check(database.ping), _check(lambda: redis_module.ping(redis))
     )
-    checks = {"database": db_status, "redis": redis_status}
-    down = [name for name, state in checks.items() if state != "ok"]
-    if not down:
+    warm = request.app.state.warm_up.done
+    checks = {"database": db_status, "redis": redis_status, "warm_up": "ok" if warm else "pending"}
+    down = [name for name in ("database", "redis") if checks[name] != "ok"]
+    missing = [f"{', '.join(down)} unavailable"] if down else []
+    if not warm:
+        missing.append("warming up")
+    if not missing:
         return JSONResponse({"status": "ok", "checks": checks})
     return JSONResponse(
         {
-            "detail": f"not ready: {', '.join(down)} unavailable",
+            "detail": f"not ready: {'; '.join(missing)}",
             "code": "not_ready",
             "checks": checks,
         },

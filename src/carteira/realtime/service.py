@@ -161,6 +161,16 @@ class Hub:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def warm_up(self) -> None:
+        """What a fresh process's first dashboards need: the firm's held tickers, their quotes
+        in this process's memory (every valuation reads them too), and the captação card."""
+        firm = ClientScope()
+        held = await self._held_by(firm)
+        await self.market.quotes(
+            sorted(held), wait_seconds=self.market.settings.valuation_timeout_seconds
+        )
+        await self._inflows_frame(*clock.current_month(), firm, Stream.DASHBOARD)
+
     def has_room_for(self, user_id: int) -> bool:
         """At most `max_per_user` sockets per user in this process."""
         open_ = sum(1 for c in self.connections if c.principal.id == user_id and not c.closing)

@@ -140,6 +140,14 @@ async def inflows_json(
     return await kept.render(top_clients=top_clients)
 
 
+async def warm_up(*, reporting: str, events: EventBus) -> None:
+    """The month's captação of the whole firm, loaded and rendered: what a fresh process's
+    first `GET /reports/inflows` and dashboards would otherwise wait for (every client's flows
+    of the month)."""
+    year, month = clock.current_month()
+    await month_inflows_json(year=year, month=month, reporting=reporting, events=events)
+
+
 async def month_inflows_json(
     *,
     year: int,
