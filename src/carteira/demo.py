@@ -14,12 +14,14 @@ from carteira.allocations import service as allocations
 from carteira.allocations.schemas import TransactionIn
 from carteira.assets import service as assets
 from carteira.assets.models import Asset, AssetType
-from carteira.assets.schemas import AssetDetails
+from carteira.assets.schemas import AssetDetails, InstrumentTerms
 from carteira.auth import service as auth
 from carteira.clients import service as clients
 from carteira.clients.models import ClientStatus
 from carteira.clients.schemas import ClientCreate
 from carteira.core import clock
+from carteira.core.calendar import previous_business_day
+from carteira.core.errors import AppError
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
 from carteira.pricing import service as pricing
@@ -73,6 +75,52 @@ DEMO_ASSETS = (
         Decimal("61250.00"),
     ),
 )
+
+# Renda fixa, Tesouro Direto and a fund, as an office's clients hold them: each demo client buys
+# every one (by amount, at the day's unit price, with money from outside). Fixed dates: the
+# same instruments on every run.
+_ISSUE = "2024-06-03"
+DEMO_INSTRUMENTS: dict[str, dict[str, Any]] = {
+    "cdb": {
+        "kind": "fixed_income",
+        "product": "CDB",
+        "issuer": "Banco Sul",
+        "indexer": "CDI",
+        "rate": "110",
+        "rate_mode": "pct_of_index",
+        "issue_date": _ISSUE,
+        "maturity_date": "2029-06-01",
+    },
+    "lci": {
+        "kind": "fixed_income",
+        "product": "LCI",
+        "issuer": "Banco Sul",
+        "indexer": "CDI",
+        "rate": "94",
+        "rate_mode": "pct_of_index",
+        "issue_date": _ISSUE,
+        "maturity_date": "2028-06-01",
+    },
+    "prefixado": {
+        "kind": "fixed_income",
+        "product": "CDB",
+        "issuer": "Aurora",
+        "indexer": "PRE",
+        "rate": "12.5",
+        "rate_mode": "fixed",
+        "issue_date": _ISSUE,
+        "maturity_date": "2028-12-01",
+    },
+    "selic": {"kind": "treasury", "title": "Tesouro Selic", "maturity_date": "2029-03-01"},
+    "ipca": {"kind": "treasury", "title": "Tesouro IPCA+", "maturity_date": "2035-05-15"},
+    "fund": {
+        "kind": "fund",
+        "cnpj": "11222333000181",
+        "name": "Horizonte Crédito Privado FIRF",
+        "fund_class": "renda_fixa",
+    },
+}
+_TERMS: TypeAdapter[InstrumentTerms] = TypeAdapter(InstrumentTerms)
 
 INDEX_ETF = next(a for a in DEMO_ASSETS if a.ticker == "BOVA11.SA")
 VALE = next(a for a in DEMO_ASSETS if a.ticker == "VALE3.SA")
@@ -182,6 +230,21 @@ def _ledger(rng: random.Random, today: date, market: DemoMarket) -> list[dict[st
     return _with_cash_for_every_payment(sorted(entries, key=lambda e: e["date"]))
 
 
+def _renda_fixa(rng: random.Random, today: date, keys: list[str]) -> list[dict[str, Any]]:
+    """A purchase of each instrument by amount (from outside) on a business day of the last
+    year and a half, and one more of the CDB in the last weeks (its IOF still runs)."""
+    entries = []
+    for key in keys:
+        day = previous_business_day(today - timedelta(days=rng.randint(60, 540)))
+        amount = Decimal(rng.randint(5, 40) * 1000)
+        entries.append({"kind": "buy", "date": day, "instrument": key, "amount": amount})
+    if "cdb" in keys:
+        day = previous_business_day(today - timedelta(days=rng.randint(6, 20)))
+        amount = Decimal(rng.randint(2, 10) * 1000)
+        entries.append({"kind": "buy", "date": day, "instrument": "cdb", "amount": amount})
+    return entries
+
+
 def _with_cash_for_every_payment(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A client tops up the account before paying from it: a deposit, on the day, of what a
     purchase, fee or withdrawal would otherwise overdraw (rounded up to the next thousand),
@@ -229,6 +292,8 @@ async def _demo_market(
         return known
     for ticker, asset in registered.items():
         await assets.store_history(market=market, asset=asset, start=since, end=today)
+        if asset.kind != "listed":  # instruments: their closes, not a trade's price
+            continue
         history = await pricing.daily_history(asset_id=asset.id, start=since, end=today)
         known.closes[ticker] = [(row.date, row.close) for row in history]
     reporting = market.settings.reporting_currency
@@ -259,6 +324,23 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
             created["assets"] += 1
         registered[demo_asset.ticker] = asset
 
+    instruments: dict[str, Asset] = {}
+    skipped: list[str] = []
+    for key, body in DEMO_INSTRUMENTS.items():
+        terms = _TERMS.validate_python(body)
+        ticker = assets.registration_of(terms).base_ticker
+        asset = await assets.find_by_ticker(ticker=ticker)
+        if asset is None:
+            try:
+                asset = await assets.register(
+                    body=terms, market=market, jobs=jobs, events=events, actor_id=None
+                )
+            except AppError as exc:  # a live source out of reach: the demo goes without it
+                skipped.append(f"{ticker} ({exc.detail})")
+                continue
+            created["assets"] += 1
+        instruments[key] = asset
+
     services = allocations.Services(
         events=events,
         market=market,
@@ -268,7 +350,7 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
     today = clock.today()
     demo_market = await _demo_market(
         market=market,
-        registered=registered,
+        registered={**registered, **{a.ticker: a for a in instruments.values()}},
         since=today - timedelta(days=max(market.settings.backfill_days, DEMO_DAYS[1] + 10)),
         today=today,
     )
@@ -289,17 +371,34 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
                 events=events,
             )
             created["clients"] += 1
-        if await allocations.has_transactions(client_id=client.id):
-            continue
         rng = random.Random(f"carteira-demo-{index}")  # noqa: S311 - demo data, not secrets
-        for entry in _ledger(rng, today, demo_market):
+        ledger = []
+        if not await allocations.has_transactions(client_id=client.id):
+            ledger = _ledger(rng, today, demo_market)
+        # Renda fixa for every client, also one whose ledger was seeded before it existed.
+        traded = {h.asset_id for h in await allocations.holdings(client_ids=[client.id])}
+        keys = [k for k, a in instruments.items() if a.id not in traded]
+        if len(keys) == len(instruments):
+            ledger += _renda_fixa(rng, today, keys)
+        for entry in sorted(ledger, key=lambda e: e["date"]):
             if "ticker" in entry:
                 entry["asset_id"] = registered[entry.pop("ticker")].id
-            await allocations.record_transaction(
-                client_id=client.id,
-                data=adapter.validate_python(entry),
-                actor_id=None,
-                services=services,
-            )
+            if "instrument" in entry:
+                entry["asset_id"] = instruments[entry.pop("instrument")].id
+            try:
+                await allocations.record_transaction(
+                    client_id=client.id,
+                    data=adapter.validate_python(entry),
+                    actor_id=None,
+                    services=services,
+                )
+            except AppError as exc:  # an instrument without a price that day (a live source)
+                if "amount" not in entry or entry["kind"] != "buy":
+                    raise
+                skipped.append(f"a purchase on {entry['date']} ({exc.detail})")
+                continue
             created["transactions"] += 1
-    return "demo data: " + ", ".join(f"{count} {kind} created" for kind, count in created.items())
+    summary = ", ".join(f"{count} {kind} created" for kind, count in created.items())
+    if skipped:
+        summary += "; skipped: " + "; ".join(skipped)
+    return "demo data: " + summary

@@ -215,16 +215,16 @@ async def test_admin_overview_matches_the_api(
     aum = (await as_admin.get("/reports/aum")).json()
     inflows = (await as_admin.get("/reports/inflows")).json()
 
-    # AUM, in reais, and by asset type: the API's figures, written the pt-BR way.
+    # AUM, in reais, and by asset class: the API's figures, written the pt-BR way.
     assert await data_value(page, "#aum-value") == aum["value"]
     assert await page.text_content("#aum-value") == brl(aum["value"])
     assert await data_value(page, "#aum-cash") == aum["cash"]
-    by_type = {
+    by_class = {
         await li.get_attribute("data-type"): await li.get_attribute("data-value")
         for li in await page.query_selector_all("#aum-chart .chart-figures li")
     }
-    assert by_type == {(row["asset_type"] or "cash"): row["value"] for row in aum["by_asset_type"]}
-    assert await page.locator("#aum-chart svg rect").count() == len(aum["by_asset_type"])
+    assert by_class == {row["asset_class"]: row["value"] for row in aum["by_class"]}
+    assert await page.locator("#aum-chart svg rect").count() == len(aum["by_class"])
 
     # The month's captação: inflows, outflows, net and the clients behind it.
     assert (inflows["inflows"], inflows["outflows"], inflows["net"]) == ("1000", "300", "700")

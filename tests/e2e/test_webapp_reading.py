@@ -147,18 +147,21 @@ async def test_an_admin_reads_the_office_in_portuguese(
     aum = (await as_admin.get("/reports/aum")).json()
     by_type = {row["asset_type"]: row["value"] for row in aum["by_asset_type"]}
     assert (by_type["EQUITY"], by_type["ETF"], by_type[None]) == ("3800", "13200", "-8700")
+    by_class = {row["asset_class"]: row["value"] for row in aum["by_class"]}
+    assert by_class == {"acoes": "3800", "etfs": "13200", "caixa": "-8700"}
 
     # The firm's cash is overdrawn: no bar, said apart in red, and "Em caixa" in red too.
     overview = await bars(page, "#aum-chart")
-    assert [key for key, _, _ in overview] == ["ETF", "EQUITY"]
+    # Grouped by class (Ações, ETFs, Caixa), each with its fixed colour.
+    assert [key for key, _, _ in overview] == ["etfs", "acoes"]
     assert overview[0][2] == f"{brl('13200')} · 77,65%"  # 13,200 / (13,200 + 3,800)
     assert overview[1][2] == f"{brl('3800')} · 22,35%"
-    negative = page.locator('#aum-chart .chart-negatives li[data-type="cash"]')
+    negative = page.locator('#aum-chart .chart-negatives li[data-type="caixa"]')
     assert await negative.text_content() == f"Caixa: {brl('-8700')} (saldo negativo)"
     assert await negative.evaluate("n => getComputedStyle(n).color") == RED
     assert await page.locator("#aum-cash").evaluate("n => getComputedStyle(n).color") == RED
     colours = {key: fill for key, fill, _ in overview}
-    assert colours["ETF"] != colours["EQUITY"]
+    assert colours == {"etfs": "#4b3fa0", "acoes": "#8a3a3a"}  # palette.js
 
     # Principais clientes: who brought money in; the month lost money, and says so.
     assert await page.locator("#inflows-clients li").all_text_contents() == [
@@ -197,9 +200,9 @@ async def test_an_admin_reads_the_office_in_portuguese(
     # Bruno is overdrawn: his ETFs are all of what he holds, his cash is apart, in red.
     await open_client(page, live_url, book.bruno["id"])
     assert await bars(page, "#types-chart") == [
-        ("ETF", colours["ETF"], f"{brl('12000')} · 100,00%")
+        ("etfs", colours["etfs"], f"{brl('12000')} · 100,00%")
     ]
-    negative = page.locator('#types-chart .chart-negatives li[data-type="cash"]')
+    negative = page.locator('#types-chart .chart-negatives li[data-type="caixa"]')
     assert await negative.text_content() == f"Caixa: {brl('-15000')} (saldo negativo)"
     assert await negative.evaluate("n => getComputedStyle(n).color") == RED
     await session.shot("reading-overdrawn-client")
@@ -207,9 +210,9 @@ async def test_an_admin_reads_the_office_in_portuguese(
     # Ana: cash first, then PETR4, then BOVA11; each type keeps the overview's colour.
     await open_client(page, live_url, book.ana["id"])
     assert [(k, f) for k, f, _ in await bars(page, "#types-chart")] == [
-        ("cash", CASH_COLOUR),
-        ("EQUITY", colours["EQUITY"]),
-        ("ETF", colours["ETF"]),
+        ("caixa", CASH_COLOUR),
+        ("acoes", colours["acoes"]),
+        ("etfs", colours["etfs"]),
     ]
     # "% do CDI" of a month the portfolio lost is "—", never a ratio.
     months = await page.eval_on_selector_all(

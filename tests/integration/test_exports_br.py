@@ -50,10 +50,18 @@ async def test_positions_in_the_br_dialect_read_in_portuguese(as_admin):
         "Proventos",
         "Retorno total",
         "Peso (%)",
+        "Classe",
+        "Valor bruto",
+        "IOF",
+        "IR",
+        "Valor líquido",
     ]
     assert row[:6] == ["PETR4.SA", "PETR4.SA name", "BRL", "10", "37,25", "372,5"]
+    # A listing's class; its taxes are the monthly apuração's, not a redemption's.
+    assert row[-5:] == ["acoes", "", "", "", ""]
     header, row = _rows(await as_admin.get(path), ",")
     assert header[:6] == ["ticker", "name", "currency", "quantity", "average_cost", "cost"]
+    assert header[-5:] == ["asset_class", "gross_value", "iof", "income_tax", "net_value"]
     assert row[4:6] == ["37.25", "372.5"]
 
 

@@ -227,13 +227,25 @@ async def test_cli_seed_demo_is_idempotent(settings, as_admin):
     offline = {"MARKET_DATA_PROVIDER": "simulated"}
     first = _cli(settings, "seed-demo", extra_env=offline)
     assert first.returncode == 0, first.stderr
-    assert "6 clients created, 6 assets created" in first.stdout
+    assert "6 clients created, 12 assets created" in first.stdout
+    assert "skipped" not in first.stdout  # offline, every instrument is priced (simulated)
     second = _cli(settings, "seed-demo", extra_env=offline)
     assert second.returncode == 0, second.stderr
     assert "0 clients created, 0 assets created, 0 transactions created" in second.stdout
 
-    tickers = {a["ticker"] for a in (await as_admin.get("/assets")).json()["items"]}
-    assert tickers == {"PETR4.SA", "VALE3.SA", "ITUB4.SA", "BOVA11.SA", "AAPL", "BTC-USD"}
+    listed = (await as_admin.get("/assets", params={"page_size": 100})).json()["items"]
+    tickers = {a["ticker"] for a in listed}
+    renda_fixa = {
+        "CDB-BANCOSUL-110CDI-20290601",
+        "LCI-BANCOSUL-94CDI-20280601",
+        "CDB-AURORA-PRE12.5-20281201",
+        "TD-SELIC-20290301",
+        "TD-IPCA-20350515",
+        "FI-11222333000181",
+    }
+    assert tickers == {"PETR4.SA", "VALE3.SA", "ITUB4.SA", "BOVA11.SA", "AAPL", "BTC-USD"} | (
+        renda_fixa
+    )
     inactive = (await as_admin.get("/clients", params={"status": "inactive"})).json()
     assert inactive["total"] >= 1
     # A new user sees every kind of entry somewhere in the demo ledgers; the dividends and
@@ -249,6 +261,18 @@ async def test_cli_seed_demo_is_idempotent(settings, as_admin):
         assert positions.status_code == 200
         # A coherent office: no demo client is overdrawn (three of six were).
         assert all(Decimal(c["balance"]) >= 0 for c in positions.json()["cash"])
+        # Every client holds a CDB at a % of the CDI, an LCI, a prefixado, Tesouro Selic and
+        # IPCA+ and a fund, each valued; renda fixa and Tesouro with gross and net.
+        held = {p["ticker"]: p for p in positions.json()["positions"] if p["quantity"] != "0"}
+        assert renda_fixa <= set(held)
+        for ticker in renda_fixa - {"FI-11222333000181"}:
+            position = held[ticker]
+            assert position["gross_value"] is not None
+            assert position["net_value"] is not None
+            assert Decimal(position["net_value"]) <= Decimal(position["gross_value"])
+        assert held["FI-11222333000181"]["gross_value"] is not None
+        classes = {c["asset_class"] for c in positions.json()["by_class"]}
+        assert {"pos_fixado", "prefixado", "inflacao", "fundos_rf"} <= classes
         # Valued on one split basis: no day of the series moves like a split.
         series = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["series"]
         growth = [1 + p["cumulative_twr_pct"] / 100 for p in series if p["cumulative_twr_pct"]]

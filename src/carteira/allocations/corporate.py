@@ -1,9 +1,11 @@
 """The provider's corporate actions in the clients' ledgers, kept in step with the ledger.
 
 An event of an asset (pricing's `asset_events`) makes, for a client who held the asset at the
-end of the day before its ex date, a `split` entry or a `dividend` entry of the amount per share
-times the quantity held — made by the provider (`source: provider`) and known by the event's
-reference (`external_ref`, unique per client).
+end of the day before its ex date, a `split` entry, a `dividend` entry of the amount per share
+times the quantity held, or — an instrument's redemption at maturity — a `sell` of the whole
+quantity held at the final unit price, settled in cash — made by the provider (`source:
+provider`) and known by the event's reference (`external_ref`, unique per client). A hand sale
+of the asset dated on its maturity stands for the redemption (the user recorded it).
 
 Every ledger write calls `follow` inside its transaction (the client locked). The ledger is
 replayed once, and on the way each event of the assets the write touched, from the earliest date
@@ -62,10 +64,16 @@ _FAMILY = {
     Kind.BONUS: pricing.SPLIT,
     Kind.DIVIDEND: pricing.DIVIDEND,
     Kind.JCP: pricing.DIVIDEND,
+    Kind.SELL: pricing.REDEMPTION,
 }
 # How long after its ex date an imported entry may be paid (a provento: B3 shows the payment
-# date, up to the end of the following year for a JCP) or credited (shares: a few days).
-PAID_WITHIN = {pricing.DIVIDEND: timedelta(days=400), pricing.SPLIT: timedelta(days=31)}
+# date, up to the end of the following year for a JCP) or credited (shares: a few days); a
+# redemption is a sale on the maturity date itself.
+PAID_WITHIN = {
+    pricing.DIVIDEND: timedelta(days=400),
+    pricing.SPLIT: timedelta(days=31),
+    pricing.REDEMPTION: timedelta(0),
+}
 
 
 class Change(StrEnum):
@@ -84,13 +92,14 @@ class Decision:
     event: AssetEventInfo
     row: ProviderRow | None  # the entry as it was (None: made now)
     entry: Entry | None  # the entry as it becomes (None: removed, or an edited one kept)
-    figure: Decimal | None  # the provider's: an amount; 0: nothing to make; None: a split
+    # The provider's: an amount (a redemption: the quantity); 0: nothing to make; None: a split
+    figure: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
 class ProviderChange:
-    """What a write did to a provider-made entry (`old`/`new`: its amount; for one a user
-    edited, flagged: their amount and the provider's figure)."""
+    """What a write did to a provider-made entry (`old`/`new`: its amount — a redemption's
+    quantity; for one a user edited, flagged: their figure and the provider's)."""
 
     id: int
     change: Change
@@ -196,8 +205,8 @@ def plan(
                 decisions.append(Decision(Change.REMOVED, event, row, None, figure))
             else:
                 entry = current[row.id]
-                if figure is not None and figure != entry.amount:
-                    entry = replace(entry, amount=figure)
+                if figure is not None and figure != _figure_of(entry):
+                    entry = _refigured(entry, figure)
                     decisions.append(Decision(Change.UPDATED, event, row, entry, figure))
                 applies.append(entry)
         for entry in applies:
@@ -246,7 +255,19 @@ def _figure(event: AssetEventInfo, held: Decimal, *, superseded: bool) -> Decima
     if event.kind == pricing.DIVIDEND and event.amount:
         amount = (event.amount * held).quantize(EIGHT_PLACES)
         return amount if amount > 0 else ZERO
+    if event.kind == pricing.REDEMPTION and event.amount:
+        return held  # the whole position, at the final unit price
     return ZERO
+
+
+def _figure_of(entry: Entry) -> Decimal | None:
+    return entry.quantity if entry.kind is Kind.SELL else entry.amount
+
+
+def _refigured(entry: Entry, figure: Decimal) -> Entry:
+    if entry.kind is Kind.SELL:
+        return replace(entry, quantity=figure)
+    return replace(entry, amount=figure)
 
 
 def _entry(event: AssetEventInfo, figure: Decimal | None, *, entry_id: int, currency: str) -> Entry:
@@ -259,6 +280,8 @@ def _entry(event: AssetEventInfo, figure: Decimal | None, *, entry_id: int, curr
     }
     if event.kind == pricing.SPLIT:
         return Entry(kind=Kind.SPLIT, ratio=event.ratio, **common)
+    if event.kind == pricing.REDEMPTION:
+        return Entry(kind=Kind.SELL, quantity=figure, price=event.amount, **common)
     return Entry(kind=Kind.DIVIDEND, amount=figure, **common)
 
 
@@ -267,7 +290,7 @@ def _review(row: ProviderRow, event: AssetEventInfo, figure: Decimal | None) -> 
     and differs from theirs."""
     if figure == row.provider_amount:
         return None
-    differs = figure == 0 if event.kind == pricing.SPLIT else figure != row.amount
+    differs = figure == 0 if event.kind == pricing.SPLIT else figure != row.figure
     return Decision(Change.FLAGGED if differs else Change.REFIGURED, event, row, None, figure)
 
 
@@ -303,7 +326,7 @@ async def _write(
     made = [n for n, d in enumerate(decisions) if d.change is Change.CREATED]
     ids = await store.insert_provider_entries(client_id, [_new_row(decisions[n]) for n in made])
     made_ids = dict(zip(made, ids, strict=True))
-    await store.set_provider_amounts(
+    await store.set_provider_figures(
         {d.row.id: d.figure for d in decisions if d.change is Change.UPDATED and d.row and d.figure}
     )
     await store.delete_rows(d.row.id for d in decisions if d.change is Change.REMOVED and d.row)
@@ -335,24 +358,33 @@ def _new_row(decision: Decision) -> NewProviderEntry:
         asset_id=event.asset_id,
         currency=entry.currency,
         reference=event.reference,
-        amount=None if split else entry.amount,
+        amount=entry.amount,
         split_to=event.numerator if split else None,
         split_from=event.denominator if split else None,
+        quantity=entry.quantity,
+        price=entry.price,
     )
+
+
+_KIND_OF_EVENT = {
+    pricing.SPLIT: Kind.SPLIT,
+    pricing.DIVIDEND: Kind.DIVIDEND,
+    pricing.REDEMPTION: Kind.SELL,
+}
 
 
 def _change(decision: Decision, made_id: int | None) -> ProviderChange:
     row, event = decision.row, decision.event
-    kind = row.kind if row else (Kind.SPLIT if event.kind == pricing.SPLIT else Kind.DIVIDEND)
+    kind = row.kind if row else _KIND_OF_EVENT[event.kind]
     entry_id = row.id if row else made_id
     assert entry_id is not None
-    old = row.amount if row else None
+    old = row.figure if row else None
     if decision.change in (Change.FLAGGED, Change.REFIGURED):
         new = decision.figure  # beside theirs, which is kept
     elif decision.change is Change.REMOVED:
         new = None
     else:
-        new = decision.entry.amount if decision.entry else None
+        new = _figure_of(decision.entry) if decision.entry else None
     return ProviderChange(
         id=entry_id,
         change=decision.change,
@@ -373,6 +405,8 @@ def _trail(
     if decision.change is Change.CREATED:
         action = audit.Action.CREATE
         trail |= {"kind": change.kind, "date": change.date, "amount": change.new_amount}
+        if decision.entry is not None and decision.entry.kind is Kind.SELL:
+            trail |= {"amount": None, "quantity": change.new_amount, "price": decision.entry.price}
     elif decision.change is Change.REMOVED:
         action = audit.Action.DELETE
         trail |= {"kind": change.kind, "date": change.date, "amount": change.old_amount}

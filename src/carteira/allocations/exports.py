@@ -32,6 +32,11 @@ POSITIONS = (
     Column("income", Kind.MONEY, 16, total=True, pt="Proventos"),
     Column("total_return", Kind.MONEY, 16, total=True, pt="Retorno total"),
     Column("weight_pct", Kind.PERCENT, 12, pt="Peso (%)"),
+    Column("asset_class", Kind.TEXT, 14, pt="Classe"),
+    Column("gross_value", Kind.MONEY, 16, total=True, pt="Valor bruto"),
+    Column("iof", Kind.MONEY, 12, total=True, pt="IOF"),
+    Column("income_tax", Kind.MONEY, 14, total=True, pt="IR"),
+    Column("net_value", Kind.MONEY, 16, total=True, pt="Valor líquido"),
 )
 
 PERFORMANCE = (
@@ -87,6 +92,11 @@ def positions_export(*, positions: PositionsOut, request: ExportRequest) -> Stre
             p.income,
             p.total_return,
             p.weight_pct,
+            p.asset_class.value,
+            p.gross_value,
+            p.iof,
+            p.income_tax,
+            p.net_value,
         )
         for p in positions.positions
     ]

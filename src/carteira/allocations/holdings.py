@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from carteira.allocations import valuation
+from carteira.allocations import fixed_income_tax, valuation
 from carteira.allocations.books import LEDGER_CHANGED, client_book, client_ledger
 from carteira.allocations.ledger import Book, Lot
 from carteira.allocations.realized import sale_category
@@ -27,9 +27,11 @@ from carteira.allocations.schemas import (
     AllocationOut,
     AllocationPage,
     CashOut,
+    ClassTotal,
     ConsolidatedTotals,
     CurrencyTotals,
     PositionOut,
+    PositionsNote,
     PositionsOut,
     RealizedByCategory,
     RealizedByType,
@@ -38,8 +40,10 @@ from carteira.allocations.schemas import (
     RealizedSale,
 )
 from carteira.assets import service as assets
+from carteira.assets.schemas import AssetClass
 from carteira.assets.service import AssetInfo
 from carteira.clients import service as clients
+from carteira.core import clock
 from carteira.core.database import db
 from carteira.core.events import EventBus
 from carteira.core.exports import cursor_rows
@@ -91,7 +95,7 @@ class _Rendered:
 
 def _prices(batch: pricing.QuoteBatch, rates: dict[str, pricing.LiveRate]) -> Prices:
     return (
-        tuple((t, q.price, q.change_pct) for t, q in sorted(batch.quotes.items())),
+        tuple((t, q.price, q.change_pct, q.stale) for t, q in sorted(batch.quotes.items())),
         tuple(sorted(batch.errors)),
         tuple((c, r.rate, r.stale) for c, r in sorted(rates.items())),
     )
@@ -170,8 +174,14 @@ async def _positions(
     currencies = sorted({r["currency"] for r in rows} | set(cash))
     batch, rates = await _market(market, tickers, currencies)
     lots = await _open_lots_of(client_id, rows, events)
+    redeemed = await _redemptions(client_id, rows, infos, batch, events)
     figures = [
-        _figures(row, infos[row["asset_id"]], batch.quotes.get(infos[row["asset_id"]].ticker))
+        _figures(
+            row,
+            infos[row["asset_id"]],
+            batch.quotes.get(infos[row["asset_id"]].ticker),
+            redeemed=redeemed.get(row["asset_id"]),
+        )
         for row in rows
     ]
     totals = _currency_totals(figures, cash)
@@ -180,15 +190,91 @@ async def _positions(
         _position(f, lots=lots.get(f["asset_id"], 0), patrimony=consolidated.value, rates=rates)
         for f in figures
     ]
+    funds = any(f["income_tax_rule"] == "fund" and f["quantity"] for f in figures)
     answer = PositionsOut(
         client_id=client_id,
         positions=sorted(positions, key=lambda p: (p.quantity == 0, p.ticker)),
         cash=[CashOut(currency=c, balance=_shown(b)) for c, b in sorted(cash.items())],
         totals=totals,
         consolidated=consolidated,
+        by_class=_by_class(positions, consolidated),
         prices_unavailable=bool(batch.errors),
+        prices_stale=sorted(p.ticker for p in positions if p.price_stale),
+        notes=[COME_COTAS] if funds else [],
     )
     return answer, _Priced(tickers, currencies, _prices(batch, rates))
+
+
+COME_COTAS = PositionsNote(
+    code="come_cotas_not_modelled",
+    detail="Funds show their gross value only: the come-cotas (the income tax a fund withholds"
+    " in May and November) and the tax on redemption are not modelled.",
+)
+# How a holding is taxed (AssetInfo.income_tax) when it shows its taxes lot by lot.
+_LOT_TAXED = frozenset({"regressive", "exempt"})
+
+
+async def _redemptions(
+    client_id: int,
+    rows: Sequence[Any],
+    infos: Mapping[int, AssetInfo],
+    batch: pricing.QuoteBatch,
+    events: EventBus,
+) -> dict[int, fixed_income_tax.Redemption]:
+    """The positions of the regressive table (renda fixa, Tesouro) redeemed today, from their
+    open lots (the replayed ledger, kept per process), at today's quote."""
+    priced = {
+        row["asset_id"]: quote
+        for row in rows
+        if row["quantity"]
+        and infos[row["asset_id"]].income_tax in _LOT_TAXED
+        and (quote := batch.quotes.get(infos[row["asset_id"]].ticker)) is not None
+    }
+    if not priced:
+        return {}
+    book = await client_book(client_id=client_id, events=events)
+    today = clock.today()
+    return {
+        asset_id: fixed_income_tax.redeemed(
+            lots=book.positions[asset_id].lots,
+            price=quote.price,
+            on=today,
+            exempt=infos[asset_id].income_tax == "exempt",
+        )
+        for asset_id, quote in priced.items()
+        if asset_id in book.positions
+    }
+
+
+def _by_class(
+    positions: Sequence[PositionOut], consolidated: ConsolidatedTotals
+) -> list[ClassTotal]:
+    """The consolidated patrimônio per class (in the reporting currency), cash as `caixa`."""
+    values: dict[AssetClass, Decimal | None] = {}
+    for position in positions:
+        if position.quantity == 0:
+            continue
+        known = values.get(position.asset_class, ZERO)
+        value = position.market_value_reporting
+        values[position.asset_class] = None if known is None or value is None else known + value
+    if consolidated.cash:
+        values[AssetClass.CAIXA] = consolidated.cash
+    patrimony = consolidated.value
+    return [
+        ClassTotal(
+            asset_class=asset_class,
+            market_value=_shown(value) if value is not None else None,
+            weight_pct=(
+                valuation.pct(value / patrimony)
+                if value is not None and patrimony is not None and patrimony > 0
+                else None
+            ),
+        )
+        for asset_class, value in sorted(values.items(), key=lambda item: _CLASS_ORDER[item[0]])
+    ]
+
+
+_CLASS_ORDER = {asset_class: n for n, asset_class in enumerate(AssetClass)}
 
 
 async def _open_lots_of(client_id: int, rows: Sequence[Any], events: EventBus) -> dict[int, int]:
@@ -200,8 +286,15 @@ async def _open_lots_of(client_id: int, rows: Sequence[Any], events: EventBus) -
     return {asset_id: len(held.lots) for asset_id, held in book.positions.items()}
 
 
-def _figures(row: Any, info: AssetInfo, quote: Quote | None) -> dict[str, Any]:
-    """A position's fields in its own currency (weight and reporting value come later)."""
+def _figures(
+    row: Any,
+    info: AssetInfo,
+    quote: Quote | None,
+    *,
+    redeemed: fixed_income_tax.Redemption | None = None,
+) -> dict[str, Any]:
+    """A position's fields in its own currency (weight and reporting value come later);
+    `redeemed`: its taxes, when a redemption today would pay them."""
     quantity, cost = row["quantity"], row["cost"]
     fields: dict[str, Any] = {
         "asset_id": info.id,
@@ -209,6 +302,8 @@ def _figures(row: Any, info: AssetInfo, quote: Quote | None) -> dict[str, Any]:
         "name": info.name,
         "currency": row["currency"],
         "asset_type": info.asset_type,
+        "asset_class": info.asset_class,
+        "income_tax_rule": info.income_tax,
         "quantity": _shown(quantity),
         "average_cost": _average(cost, quantity) if quantity else None,
         "cost": _shown(cost),
@@ -226,7 +321,17 @@ def _figures(row: Any, info: AssetInfo, quote: Quote | None) -> dict[str, Any]:
             market_value=_shown(value),
             unrealized_pnl=_shown(unrealized),
             total_return=_shown(unrealized + row["realized"] + row["income"]),
+            price_as_of=quote.as_of,
+            price_stale=quote.stale,
         )
+        if info.income_tax != "none":
+            fields["gross_value"] = fields["market_value"]
+        if redeemed is not None:
+            fields.update(
+                iof=_shown(redeemed.iof),
+                income_tax=_shown(redeemed.income_tax),
+                net_value=_shown(value - redeemed.iof - redeemed.income_tax),
+            )
     return fields
 
 
@@ -242,6 +347,7 @@ def _position(
     value = fields["market_value"]
     rate = rates.get(fields["currency"])
     extra: dict[str, Any] = {"lots": lots}
+    fields = {k: v for k, v in fields.items() if k != "income_tax_rule"}
     if rate is not None:
         extra["fx_rate"] = rate.rate
         if value is not None:
@@ -258,23 +364,31 @@ def _consolidated(
     missing = sorted(t.currency for t in totals if t.currency not in rates)
     market_value: Decimal | None = ZERO
     cash: Decimal | None = ZERO
+    taxes: Decimal | None = ZERO
     for line in totals:
         rate = rates.get(line.currency)
         if rate is None:
-            market_value = cash = None
+            market_value = cash = taxes = None
             break
         cash = (cash or ZERO) + valuation.market_value(line.cash, rate.rate)
+        taxes = (taxes or ZERO) + valuation.market_value(line.iof + line.income_tax, rate.rate)
         if line.market_value is None or market_value is None:
             market_value = None
         else:
             market_value += valuation.market_value(line.market_value, rate.rate)
+    value = market_value + cash if market_value is not None and cash is not None else None
+    iof = _sum_or_none(
+        valuation.market_value(t.iof, rates[t.currency].rate) if t.currency in rates else None
+        for t in totals
+    )
     return ConsolidatedTotals(
         currency=reporting,
         market_value=_shown(market_value) if market_value is not None else None,
         cash=_shown(cash) if cash is not None else None,
-        value=(
-            _shown(market_value + cash) if market_value is not None and cash is not None else None
-        ),
+        value=_shown(value) if value is not None else None,
+        iof=_shown(iof) if iof is not None else None,
+        income_tax=_shown(taxes - iof) if taxes is not None and iof is not None else None,
+        net_value=_shown(value - taxes) if value is not None and taxes is not None else None,
         fx_rates={c: r.rate for c, r in sorted(rates.items()) if c != reporting},
         fx_missing=missing,
         fx_stale=any(r.stale for r in rates.values()),
@@ -297,6 +411,10 @@ def _currency_totals(
         realized = total(p["realized_pnl"] for p in group)
         income = total(p["income"] for p in group)
         unrealized = total(p["unrealized_pnl"] for p in open_ if p["unrealized_pnl"] is not None)
+        taxes = (
+            total(p.get("iof", ZERO) for p in open_),
+            total(p.get("income_tax", ZERO) for p in open_),
+        )
         totals.append(
             CurrencyTotals(
                 currency=currency,
@@ -308,6 +426,9 @@ def _currency_totals(
                 realized_pnl=_shown(realized),
                 income=_shown(income),
                 total_return=_shown(unrealized + realized + income) if priced else None,
+                iof=_shown(taxes[0]),
+                income_tax=_shown(taxes[1]),
+                net_value=_shown(market_value + balance - sum(taxes)) if priced else None,
             )
         )
     return totals
@@ -724,6 +845,7 @@ class Aum:
 
     reporting: str
     by_type: dict[str | None, Decimal]  # asset type (None: cash) -> reporting value
+    by_class: dict[AssetClass, Decimal]  # asset class (cash: caixa) -> reporting value
     by_currency: dict[str, tuple[Decimal, Decimal, Decimal | None]]  # market, cash, rate
     market_value: Decimal
     cash: Decimal
@@ -767,14 +889,16 @@ async def _prices_now(
     )
     prices: dict[int, Decimal] = {}
     unquoted = set()
+    stale = []
     for asset_id in {r.asset_id for r in rows}:
         quote = batch.quotes.get(infos[asset_id].ticker)
         if quote is not None:
             prices[asset_id] = quote.price
+            if quote.stale:  # the source failed: its last known price
+                stale.append(StalePrice(quote.ticker, quote.price, quote.as_of.date()))
         else:
             unquoted.add(asset_id)
     stored = await pricing.last_closes(asset_ids=unquoted)
-    stale = []
     for asset_id, (day, close) in sorted(stored.items()):
         prices[asset_id] = close
         stale.append(StalePrice(infos[asset_id].ticker, close, day))
@@ -812,12 +936,16 @@ async def aum(
     cash: dict[str, Decimal] = {row["currency"]: row["balance"] for row in cash_rows}
     currencies = {r.currency for r in rows} | set(cash)
     rates, fx_stale = await _rates_now(currencies, market)
-    # (asset type, currency) -> the market value of its priced positions
+    # (asset type, currency) and (asset class, currency) -> the market value of its priced
+    # positions
     values: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    classes: dict[tuple[AssetClass, str], Decimal] = defaultdict(Decimal)
     for row in rows:
         if row.asset_id in prices:
-            key = (infos[row.asset_id].asset_type.value, row.currency)
-            values[key] += valuation.market_value(row.quantity, prices[row.asset_id])
+            info = infos[row.asset_id]
+            value = valuation.market_value(row.quantity, prices[row.asset_id])
+            values[(info.asset_type.value, row.currency)] += value
+            classes[(info.asset_class, row.currency)] += value
     by_currency = {
         code: (
             total(v for (_, c), v in values.items() if c == code),
@@ -834,13 +962,20 @@ async def aum(
     by_type: dict[str | None, Decimal] = defaultdict(Decimal)
     for (asset_type, code), value in sorted(values.items()):
         by_type[asset_type] += converted(value, code)
+    by_class: dict[AssetClass, Decimal] = defaultdict(Decimal)
+    for (asset_class, code), value in sorted(classes.items()):
+        by_class[asset_class] += converted(value, code)
     cash_total = total(converted(balance, code) for code, balance in cash.items())
     if cash:
         by_type[None] = cash_total
+        by_class[AssetClass.CAIXA] += cash_total
     market_value = total(v for t, v in by_type.items() if t is not None)
     return Aum(
         reporting=reporting,
         by_type={k: _shown(v) for k, v in by_type.items()},
+        by_class={
+            k: _shown(v) for k, v in sorted(by_class.items(), key=lambda i: _CLASS_ORDER[i[0]])
+        },
         by_currency=by_currency,
         market_value=_shown(market_value),
         cash=_shown(cash_total),

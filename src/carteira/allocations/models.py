@@ -58,9 +58,9 @@ class Transaction(Model):
     # A provider-made entry follows the ledger (its amount is recomputed by every write that
     # changes the quantity it was paid on) until a user changes its figures: then it is theirs
     # (`edited`), and a change of its basis only flags it (`needs_review`). `provider_amount`
-    # is the provider's figure as of the last write: a dividend's amount, 0 when nothing was
-    # held or a hand entry supersedes the event (the provider would remove it), NULL for a
-    # split that applies.
+    # is the provider's figure as of the last write: a dividend's amount (a redemption's
+    # quantity), 0 when nothing was held or a hand entry supersedes the event (the provider
+    # would remove it), NULL for a split that applies.
     edited = fields.BooleanField(default=False)
     needs_review = fields.BooleanField(default=False)
     provider_amount = fields.DecimalField(max_digits=24, decimal_places=8, null=True)

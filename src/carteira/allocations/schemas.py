@@ -22,7 +22,7 @@ from carteira.allocations.realized import SaleCategory
 from carteira.allocations.returns import XirrNoteCode
 from carteira.allocations.withholding import jcp_rate
 from carteira.assets.models import AssetType
-from carteira.assets.schemas import Ticker
+from carteira.assets.schemas import AssetClass, Ticker
 from carteira.benchmarks.schemas import BenchmarkNote
 from carteira.clients import schemas as clients_schemas
 from carteira.core import clock
@@ -278,7 +278,8 @@ class TransactionOut(BaseModel):
     )
     provider_amount: DecimalStr | None = Field(
         description="a provider-made entry's figure from the ledger as it stands: a dividend's"
-        " amount; 0 when nothing was held the day before its ex date (accepting removes it)"
+        " amount, a redemption's (a `sell` at maturity) quantity; 0 when nothing was held the"
+        " day before its ex date (accepting removes it)"
     )
     note: str | None
     created_at: datetime
@@ -293,7 +294,8 @@ class ProviderChangeOut(BaseModel):
     quantity held the day before its ex date), `removed` (nothing held, or a hand entry of the
     same asset and date supersedes it), or, for one a user edited, `flagged` (the provider's
     figure, `new_amount`, differs from theirs, `old_amount`, which is kept) and `refigured`
-    (the provider's figure moved and agrees with theirs)."""
+    (the provider's figure moved and agrees with theirs). For a redemption at maturity (a
+    `sell`) the amounts are its quantity."""
 
     id: int
     change: Literal["created", "updated", "removed", "flagged", "refigured"]
@@ -443,6 +445,45 @@ class PositionOut(BaseModel):
     market_value_reporting: Money | None = Field(
         None, description="the market value in the reporting currency, at `fx_rate`"
     )
+    asset_class: AssetClass = Field(description="how the office groups money")
+    price_as_of: datetime | None = Field(
+        None,
+        description="when the price is of (a fund's quota: the date CVM published it for)",
+    )
+    price_stale: bool = Field(
+        False,
+        description="the price is the last known one: its source failed or is behind",
+    )
+    gross_value: Money | None = Field(
+        None,
+        description="renda fixa, Tesouro and funds: the value at market, before taxes",
+    )
+    iof: Money | None = Field(
+        None,
+        description="renda fixa and Tesouro: the IOF a redemption today would pay (lots held"
+        " under 30 days, Decreto 6.306/2007's table on their yield); 0 when exempt",
+    )
+    income_tax: Money | None = Field(
+        None,
+        description="renda fixa and Tesouro: the income tax a redemption today would withhold"
+        " (each lot's yield net of IOF at 22.5/20/17.5/15 % by days held); 0 when exempt",
+    )
+    net_value: Money | None = Field(
+        None, description="renda fixa and Tesouro: gross value - IOF - income tax"
+    )
+
+
+class ClassTotal(BaseModel):
+    """A class of assets (cash is `caixa`), in the reporting currency at today's rates."""
+
+    asset_class: AssetClass
+    market_value: Money | None = Field(description="null when a price or rate is missing")
+    weight_pct: float | None = Field(description="its share of the consolidated patrimônio")
+
+
+class PositionsNote(BaseModel):
+    code: Literal["come_cotas_not_modelled"]
+    detail: str
 
 
 class CashOut(BaseModel):
@@ -455,11 +496,14 @@ class CurrencyTotals(BaseModel):
     cost: Money
     market_value: Money | None = None
     cash: Money
-    value: Money | None = Field(None, description="market value + cash")
+    value: Money | None = Field(None, description="market value + cash: gross of taxes")
     unrealized_pnl: Money | None = None
     realized_pnl: Money
     income: Money
     total_return: Money | None = None
+    iof: Money = Field(description="what redeeming the renda fixa today would pay in IOF")
+    income_tax: Money = Field(description="... and in income tax")
+    net_value: Money | None = Field(None, description="value - IOF - income tax")
 
 
 class ConsolidatedTotals(BaseModel):
@@ -468,7 +512,10 @@ class ConsolidatedTotals(BaseModel):
     currency: str
     market_value: Money | None
     cash: Money | None
-    value: Money | None
+    value: Money | None = Field(description="market value + cash: gross of taxes")
+    iof: Money | None = None
+    income_tax: Money | None = None
+    net_value: Money | None = Field(None, description="value - IOF - income tax")
     fx_rates: dict[str, DecimalStr] = Field(description="currency -> rate used")
     fx_missing: list[str] = Field(description="currencies without a rate: nothing invented")
     fx_stale: bool = Field(description="a rate is the last known one (the provider failed)")
@@ -482,7 +529,18 @@ class PositionsOut(BaseModel):
     cash: list[CashOut]
     totals: list[CurrencyTotals] = Field(description="per currency: amounts are never added up")
     consolidated: ConsolidatedTotals
+    by_class: list[ClassTotal] = Field(
+        default=[], description="the consolidated patrimônio per asset class, cash as `caixa`"
+    )
     prices_unavailable: bool = False
+    prices_stale: list[str] = Field(
+        default=[], description="the tickers valued at their last known price (`price_stale`)"
+    )
+    notes: list[PositionsNote] = Field(
+        default=[],
+        description="what the figures leave out: a fund's come-cotas (the semiannual income"
+        " tax on funds) is not modelled, so a fund shows its gross value only",
+    )
 
 
 # -- realized ---------------------------------------------------------------------------------

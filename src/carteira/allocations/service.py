@@ -660,7 +660,8 @@ async def accept_provider_figure(
         if row.provider_amount == 0:
             return await _accept_removal(row, actor_id=actor_id, services=services)
         before = store.entry_of_row(row)
-        old_amount = row.amount
+        figure = "quantity" if row.kind is Kind.SELL else "amount"  # a redemption's: quantity
+        old_amount = getattr(row, figure)
         _take_provider_amount(row)
         await row.save()
         await audit.record(
@@ -669,7 +670,7 @@ async def accept_provider_figure(
             entity=ENTITY,
             entity_id=row.id,
             changes={
-                "amount": {"from": old_amount, "to": row.amount},
+                figure: {"from": old_amount, "to": getattr(row, figure)},
                 "tax": {"from": before.tax, "to": row.tax},
                 "needs_review": {"from": True, "to": False},
                 "accepted": "provider_amount",
@@ -690,7 +691,7 @@ async def accept_provider_figure(
             date=row.date,
             asset_id=before.asset_id or 0,
             old_amount=old_amount,
-            new_amount=row.amount,
+            new_amount=getattr(row, figure),
             needs_review=False,
         )
         return LedgerWriteOut(
@@ -700,6 +701,10 @@ async def accept_provider_figure(
 
 def _take_provider_amount(row: Transaction) -> None:
     amount = row.provider_amount
+    if amount is not None and row.kind is Kind.SELL:  # a redemption: the quantity held
+        row.quantity = amount
+        row.needs_review = False
+        return
     if amount is None or row.amount is None:  # a split applies as it is: nothing to take
         raise NothingToReviewError()
     if row.tax:

@@ -281,11 +281,17 @@ class ProviderRow:
     edited: bool
     needs_review: bool
     provider_amount: Decimal | None
+    quantity: Decimal | None = None
+
+    @property
+    def figure(self) -> Decimal | None:
+        """What the provider figures: a redemption's (a sale's) quantity, else the amount."""
+        return self.quantity if self.kind is Kind.SELL else self.amount
 
 
 _PROVIDER_ROWS = """
     SELECT id, external_ref, kind, date, asset_id, amount, tax, edited, needs_review,
-           provider_amount
+           provider_amount, quantity
     FROM transactions
     WHERE client_id = $1 AND source = 'provider' AND asset_id = ANY($2::int[])
 """
@@ -313,6 +319,7 @@ async def provider_rows(
                 edited=row["edited"],
                 needs_review=row["needs_review"],
                 provider_amount=row["provider_amount"],
+                quantity=row["quantity"],
             )
             for row in rows
             if row["external_ref"] is not None
@@ -331,22 +338,31 @@ class NewProviderEntry:
     amount: Decimal | None = None
     split_to: Decimal | None = None
     split_from: Decimal | None = None
+    quantity: Decimal | None = None  # a redemption (a sale): the quantity and the unit price
+    price: Decimal | None = None
 
 
+# The provider's figure (`provider_amount`) is a sale's quantity, else the amount.
 _INSERT_PROVIDER = """
-    INSERT INTO transactions (client_id, kind, date, asset_id, amount, fees, tax, currency,
-                              split_to, split_from, settlement, source, external_ref,
-                              edited, needs_review, provider_amount, created_at, updated_at)
-    SELECT $1, kind, day, asset_id, amount, 0, 0, currency, split_to, split_from, 'cash',
-           'provider', reference, FALSE, FALSE, amount, now(), now()
+    INSERT INTO transactions (client_id, kind, date, asset_id, amount, quantity, price, fees,
+                              tax, currency, split_to, split_from, settlement, source,
+                              external_ref, edited, needs_review, provider_amount, created_at,
+                              updated_at)
+    SELECT $1, kind, day, asset_id, amount, quantity, price, 0, 0, currency, split_to,
+           split_from, 'cash', 'provider', reference, FALSE, FALSE,
+           COALESCE(quantity, amount), now(), now()
     FROM unnest($2::varchar[], $3::date[], $4::int[], $5::numeric[], $6::varchar[],
-                $7::numeric[], $8::numeric[], $9::varchar[])
-        AS t(kind, day, asset_id, amount, currency, split_to, split_from, reference)
+                $7::numeric[], $8::numeric[], $9::varchar[], $10::numeric[], $11::numeric[])
+        AS t(kind, day, asset_id, amount, currency, split_to, split_from, reference, quantity,
+             price)
     RETURNING id, external_ref
 """
-_SET_AMOUNTS = """
-    UPDATE transactions t SET amount = u.amount, provider_amount = u.amount, updated_at = now()
-    FROM unnest($1::int[], $2::numeric[]) AS u(id, amount) WHERE t.id = u.id
+_SET_FIGURES = """
+    UPDATE transactions t
+    SET amount = CASE WHEN t.kind = 'sell' THEN t.amount ELSE u.figure END,
+        quantity = CASE WHEN t.kind = 'sell' THEN u.figure ELSE t.quantity END,
+        provider_amount = u.figure, updated_at = now()
+    FROM unnest($1::int[], $2::numeric[]) AS u(id, figure) WHERE t.id = u.id
 """
 _SET_REVIEWS = """
     UPDATE transactions t
@@ -373,17 +389,20 @@ async def insert_provider_entries(client_id: int, entries: Sequence[NewProviderE
             [e.split_to for e in entries],
             [e.split_from for e in entries],
             [e.reference for e in entries],
+            [e.quantity for e in entries],
+            [e.price for e in entries],
         ],
     )
     ids = {row["external_ref"]: row["id"] for row in rows}
     return [ids[e.reference] for e in entries]
 
 
-async def set_provider_amounts(amounts: Mapping[int, Decimal]) -> None:
-    """Provider-made entries that follow the ledger: their new amounts."""
-    if amounts:
-        ids = sorted(amounts)
-        await db().execute_query(_SET_AMOUNTS, [ids, [amounts[i] for i in ids]])
+async def set_provider_figures(figures: Mapping[int, Decimal]) -> None:
+    """Provider-made entries that follow the ledger: their new figures (a provento's amount,
+    a redemption's quantity)."""
+    if figures:
+        ids = sorted(figures)
+        await db().execute_query(_SET_FIGURES, [ids, [figures[i] for i in ids]])
 
 
 async def set_reviews(reviews: Mapping[int, tuple[Decimal | None, bool]]) -> None:

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from carteira.core.types import Label, ShortLabel
-from carteira.pricing.instruments import AssetClass, AssetKind, FixedIncomeTerms
+from carteira.pricing.instruments import AssetClass as AssetClass
 from carteira.pricing.instruments import AssetDetails as AssetDetails
+from carteira.pricing.instruments import AssetKind, FixedIncomeTerms
 from carteira.pricing.instruments import AssetType as AssetType
 from carteira.pricing.instruments import FundTerms as FundTerms
 from carteira.pricing.instruments import InstrumentTerms as InstrumentTerms

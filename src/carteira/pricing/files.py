@@ -220,6 +220,7 @@ class BatchReport:
     unreadable: Unreadable = field(default_factory=Unreadable)
     failed: dict[str, str] = field(default_factory=dict)  # file -> why it could not be used
     files_read: int = 0
+    redeemed: list[int] = field(default_factory=list)  # asset ids whose redemption is new
 
     @property
     def nothing_read(self) -> bool:
@@ -238,6 +239,7 @@ class BatchReport:
             "unreadable_rows": self.unreadable.count,
             "unreadable": self.unreadable.examples,
             "failed": self.failed,
+            "redemptions": len(self.redeemed),
         }
 
 

@@ -69,6 +69,12 @@ from carteira.pricing.fixed_income import FixedIncomeSource
 from carteira.pricing.funds import CvmSource
 from carteira.pricing.instruments import AssetDetails, AssetKind
 from carteira.pricing.provider import MarketDataProvider, RatesProvider
+from carteira.pricing.published import (
+    PublishedSource,
+    SimulatedCvm,
+    SimulatedTesouro,
+    TreasurySource,
+)
 from carteira.pricing.schemas import (
     DailyReturnOut,
     PriceHistory,
@@ -152,8 +158,13 @@ class MarketData:
         # ...and the price source of each kind; the sources of published files also refresh
         # every registered instrument at once (`refresh_published_prices`); anything else is
         # asked of `provider`.
-        self.treasury = TesouroSource(settings, redis=redis)
-        self.funds = CvmSource(settings, redis=redis)
+        self.treasury: TreasurySource
+        self.funds: PublishedSource
+        if settings.market_data_provider == "simulated":  # offline: no published file either
+            self.treasury, self.funds = SimulatedTesouro(), SimulatedCvm()
+        else:
+            self.treasury = TesouroSource(settings, redis=redis)
+            self.funds = CvmSource(settings, redis=redis)
         self.sources: dict[AssetKind, PriceSource] = {
             AssetKind.FIXED_INCOME: FixedIncomeSource(self),
             AssetKind.TREASURY: self.treasury,

@@ -70,8 +70,10 @@ async def refresh_published_prices(ctx: Context, start: str | None = None) -> di
     today = clock.today()
     first = date.fromisoformat(start) if start else today - timedelta(days=RECENT_DAYS)
     reports = await service.refresh_published_prices(market=ctx["market"], start=first, end=today)
-    if any(r.inserted or r.updated for r in reports):
+    if any(r.inserted or r.updated or r.redeemed for r in reports):
         await ctx["events"].publish(service.MARKET_DATA_STORED)
+    if redeemed := [asset_id for r in reports for asset_id in r.redeemed]:
+        await service.schedule_corporate_actions(jobs=ctx["jobs"], asset_ids=redeemed)
     failed = {r.source: r.failed for r in reports if r.failed}
     for source, files in failed.items():
         logger.warning("%s prices not refreshed: %s", source, files)

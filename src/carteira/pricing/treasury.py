@@ -29,6 +29,7 @@ from carteira.core.config import Settings
 from carteira.core.errors import AppError
 from carteira.pricing.circuit import CircuitBreaker
 from carteira.pricing.closes import store_closes
+from carteira.pricing.corporate import store_events
 from carteira.pricing.exceptions import ProviderError, UnknownTreasuryTitleError
 from carteira.pricing.files import (
     BatchReport,
@@ -386,6 +387,16 @@ class TesouroSource:
             )
             report.inserted += stored.inserted
             report.updated += stored.updated
+            if (redemption := prices.redemption(bond)) is not None:
+                events = await store_events(
+                    asset_id=instrument.asset_id,
+                    dividends=(),
+                    splits=(),
+                    redemptions=[redemption],
+                    source=SOURCE,
+                )
+                if events.redemptions:  # new: the holders' ledgers redeem it
+                    report.redeemed.append(instrument.asset_id)
             if (reason := prices.stale_reason(bond)) is not None:
                 report.stale[instrument.asset_id] = f"{instrument.ticker}: {reason}"
         await record_refresh(self._redis, SOURCE, stale_assets=report.stale)

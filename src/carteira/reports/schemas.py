@@ -5,7 +5,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from carteira.core.types import DecimalStr, Money
-from carteira.pricing.instruments import AssetType
+from carteira.pricing.instruments import AssetClass, AssetType
 from carteira.reports.examples import INFLOWS
 
 
@@ -71,6 +71,11 @@ class AumByAssetType(BaseModel):
     value: Money
 
 
+class AumByClass(BaseModel):
+    asset_class: AssetClass = Field(description="`caixa`: cash")
+    value: Money
+
+
 class AumByCurrency(BaseModel):
     currency: str
     market_value: Money
@@ -103,6 +108,10 @@ class AumOut(BaseModel):
     cash: Money
     clients: int = Field(description="clients holding anything")
     by_asset_type: list[AumByAssetType]
+    by_class: list[AumByClass] = Field(
+        description="per asset class (the office's grouping: pós-fixado, prefixado, inflação,"
+        " fundos, ações, FIIs, ETFs, exterior, cripto), cash as `caixa`"
+    )
     by_currency: list[AumByCurrency]
     by_advisor: list[AumByAdvisor] = Field(
         default_factory=list, description="an advisor sees only their own row"

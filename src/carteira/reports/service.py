@@ -25,6 +25,7 @@ from carteira.reports.exceptions import InvalidPeriodError
 from carteira.reports.schemas import (
     AumByAdvisor,
     AumByAssetType,
+    AumByClass,
     AumByCurrency,
     AumOut,
     StalePriceOut,
@@ -186,6 +187,10 @@ async def aum(*, market: MarketData, scope: ClientScope = EVERY_CLIENT) -> AumOu
             for kind, value in sorted(
                 figures.by_type.items(), key=lambda i: (i[0] is None, i[0] or "")
             )
+        ],
+        by_class=[
+            AumByClass(asset_class=asset_class, value=value)
+            for asset_class, value in figures.by_class.items()
         ],
         by_currency=[
             AumByCurrency(currency=code, market_value=market, cash=cash, rate=rate)

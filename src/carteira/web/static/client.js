@@ -6,8 +6,10 @@ import { lineChart, shareChart } from "./charts.js";
 import { $, h } from "./dom.js";
 import { DASH, assetType, date, money, month, pct, pctOfCdi, quantity } from "./format.js";
 import { initImports, showImports } from "./imports.js";
+import { initInstruments } from "./instruments.js";
 import { initLedger, loadLedger, showLedger } from "./ledger.js";
 import { benchmarkNote, xirrNote } from "./messages.js";
+import { classLabel } from "./palette.js";
 import { initReview, loadReview, showReview } from "./review.js";
 import { initTax, reloadTax, showTax } from "./tax.js";
 
@@ -26,6 +28,7 @@ export function initClient() {
   // A write may move the provider's figures of edited proventos: the review list follows;
   // and a trade moves the income tax.
   initLedger({ changed: () => Promise.all([refreshFigures(), loadReview(), reloadTax()]) });
+  initInstruments();
   initReview({ changed: () => Promise.all([refreshFigures(), loadLedger()]) });
   // An import writes many entries at once: the ledger, the figures and the review list follow.
   initImports({ changed: () => Promise.all([refreshFigures(), loadLedger(), loadReview()]) });
@@ -214,6 +217,26 @@ function drawMonthly(p) {
   $("monthly").replaceChildren(...rows);
 }
 
+// Renda fixa and Tesouro: what a redemption today would pay in IR and IOF, and the net value;
+// a fund: gross only (its come-cotas is not modelled); a stale price says so.
+function grossAndNet(p) {
+  const lines = [];
+  if (p.net_value !== null && p.net_value !== undefined) {
+    const iof = Number(p.iof) ? ` · IOF ${money(p.iof, p.currency)}` : "";
+    lines.push(h("span", { class: "sub taxes" }, `IR ${money(p.income_tax, p.currency)}${iof}`));
+    lines.push(h("span", { class: "sub net", data: { value: p.net_value } }, `Líquido ${money(p.net_value, p.currency)}`));
+  } else if (p.gross_value !== null && p.gross_value !== undefined) {
+    lines.push(h("span", { class: "sub" }, "Bruto (sem come-cotas)"));
+  }
+  if (p.price_stale) lines.push(h("span", { class: "sub stale" }, `Preço de ${date(p.price_as_of.slice(0, 10))}`));
+  return lines;
+}
+
+function netTotal(t) {
+  if (t.net_value === null || t.net_value === t.value) return [];
+  return [h("span", { class: "sub net", data: { value: t.net_value } }, `Líquido ${money(t.net_value, t.currency)}`)];
+}
+
 function drawPositions(data) {
   const rows = data.positions.map((p) => h("tr", { data: { ticker: p.ticker, assetId: p.asset_id } },
     h("th", { scope: "row" }, h("span", { class: "ticker" }, p.ticker), h("span", { class: "sub" }, p.name)),
@@ -222,7 +245,7 @@ function drawPositions(data) {
     cell("Preço médio", { class: "num" }, money(p.average_cost, p.currency)),
     cell("Cotação", { class: "num" }, money(p.current_price, p.currency)),
     cell("Dia", { class: "num " + signed(p.daily_change_pct) }, pct(p.daily_change_pct, { sign: true })),
-    cell("Valor de mercado", { class: "num market", data: { value: p.market_value } }, money(p.market_value, p.currency)),
+    cell("Valor de mercado", { class: "num market", data: { value: p.market_value } }, money(p.market_value, p.currency), ...grossAndNet(p)),
     cell("Resultado", { class: "num " + signed(p.unrealized_pnl) }, money(p.unrealized_pnl, p.currency)),
     cell("Realizado", { class: "num realized", data: { value: p.realized_pnl } }, money(p.realized_pnl, p.currency)),
     cell("Proventos", { class: "num income", data: { value: p.income } }, money(p.income, p.currency)),
@@ -240,7 +263,7 @@ function drawPositions(data) {
     h("th", { scope: "row" }, `Total ${t.currency}`),
     h("td", { class: "hide-md" }),
     h("td", { colspan: 4 }),
-    cell("Valor", { class: "num total", data: { value: t.value ?? "" } }, money(t.value, t.currency)),
+    cell("Valor", { class: "num total", data: { value: t.value ?? "" } }, money(t.value, t.currency), ...netTotal(t)),
     cell("Resultado", { class: "num " + signed(t.unrealized_pnl) }, money(t.unrealized_pnl, t.currency)),
     cell("Realizado", { class: "num" }, money(t.realized_pnl, t.currency)),
     cell("Proventos", { class: "num income", data: { value: t.income } }, money(t.income, t.currency)),
@@ -250,17 +273,12 @@ function drawPositions(data) {
   drawTypes(data);
 }
 
-// Market value in the reporting currency by asset type, plus cash (apart when negative).
+// The patrimônio by asset class (the API's sums, in the reporting currency), cash included.
 function drawTypes(data) {
-  const sums = new Map();
-  for (const p of data.positions) {
-    if (p.market_value_reporting === null) continue;
-    sums.set(p.asset_type, (sums.get(p.asset_type) || 0) + Number(p.market_value_reporting));
-  }
-  const parts = [...sums].map(([type, value]) => ({ key: type, label: assetType(type), value: value.toFixed(2) }));
-  const cash = data.consolidated.cash;
-  if (cash !== null && Number(cash) !== 0) parts.push({ key: "cash", label: assetType(null), value: cash });
-  shareChart($("types-chart"), parts, { label: "Carteira por tipo de ativo", currency: data.consolidated.currency });
+  const parts = data.by_class
+    .filter((row) => row.market_value !== null && Number(row.market_value) !== 0)
+    .map((row) => ({ key: row.asset_class, label: classLabel(row.asset_class), value: row.market_value }));
+  shareChart($("types-chart"), parts, { label: "Carteira por classe de ativo", currency: data.consolidated.currency });
 }
 
 export const currentClient = () => state.id;

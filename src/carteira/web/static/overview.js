@@ -4,7 +4,8 @@
 import { api } from "./api.js";
 import { shareChart } from "./charts.js";
 import { $, h, setText } from "./dom.js";
-import { assetType, date, integer, money, month as monthLabel } from "./format.js";
+import { date, integer, money, month as monthLabel } from "./format.js";
+import { classLabel } from "./palette.js";
 
 let shown = null; // {year, month} of the captação on screen
 let loads = 0;
@@ -36,11 +37,11 @@ async function loadAum() {
   setText($("aum-cash"), money(aum.cash, currency), aum.cash);
   setText($("aum-clients"), integer(aum.clients), aum.clients);
   $("aum-cash").classList.toggle("down", Number(aum.cash) < 0); // overdrawn books: in red
-  shareChart($("aum-chart"), aum.by_asset_type.map((row) => ({
-    key: row.asset_type === null ? "cash" : row.asset_type,
-    label: assetType(row.asset_type),
+  shareChart($("aum-chart"), aum.by_class.map((row) => ({
+    key: row.asset_class,
+    label: classLabel(row.asset_class),
     value: row.value,
-  })), { label: "Patrimônio por tipo de ativo", currency });
+  })), { label: "Patrimônio por classe de ativo", currency });
   const notes = [];
   const stale = (list) => list.map((p) => `${p.name} (${date(p.as_of)})`).join(", ");
   if (aum.prices_stale.length) notes.push("Cotação defasada, pelo último fechamento: " + stale(aum.prices_stale) + ".");
