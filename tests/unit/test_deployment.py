@@ -111,7 +111,7 @@ def dockerfile_stages(name: str) -> list[list[tuple[str, str]]]:
         if not line or line.startswith("#"):
             continue
         if line.endswith("\\"):
-            pending += line[:-1] + " "
+            pending += line[:-1].rstrip() + " "
             continue
         keyword, _, rest = (pending + line).partition(" ")
         instructions.append((keyword.upper(), rest.strip()))
@@ -472,13 +472,16 @@ def test_prod_dockerfile_installs_the_lock_before_the_source():
     (builder, *_) = dockerfile_stages("Dockerfile.prod")
     steps = [(keyword, rest) for keyword, rest in builder if keyword in {"COPY", "RUN"}]
     lock_copy = steps.index(("COPY", "requirements/pip.lock requirements/base.lock requirements/"))
-    pip_install = steps.index(("RUN", "pip install --require-hashes -r requirements/pip.lock"))
     lock_install = steps.index(
-        ("RUN", "pip install --require-hashes --no-deps -r requirements/base.lock")
+        (
+            "RUN",
+            "pip install --require-hashes -r requirements/pip.lock "
+            "&& pip install --require-hashes --no-deps -r requirements/base.lock",
+        )
     )
     source_copy = steps.index(("COPY", "src ./src"))
     project_install = steps.index(("RUN", "pip install --no-deps ."))
-    assert lock_copy < pip_install < lock_install < source_copy < project_install
+    assert lock_copy < lock_install < source_copy < project_install
     assert not [rest for kw, rest in steps[:lock_install] if kw == "COPY" and "src" in rest]
 
 
@@ -506,9 +509,12 @@ def test_dev_dockerfile_installs_the_dev_lock_then_the_project_editable():
     (stage,) = dockerfile_stages("Dockerfile.dev")
     assert args_of(stage, "FROM") == ["python:3.11-slim"]
     runs = args_of(stage, "RUN")
-    pip = runs.index("pip install --require-hashes -r requirements/pip.lock")
-    lock = runs.index("pip install --require-hashes -r requirements/dev.lock")
-    assert pip < lock < runs.index("pip install --no-deps -e .")
+    # pip from its own lock first, in the same layer: the image's pip must accept the lock.
+    lock = runs.index(
+        "pip install --require-hashes -r requirements/pip.lock "
+        "&& pip install --require-hashes -r requirements/dev.lock"
+    )
+    assert lock < runs.index("pip install --no-deps -e .")
     copies = args_of(stage, "COPY")
     locks = copies.index("requirements/pip.lock requirements/dev.lock requirements/")
     assert locks < copies.index("src ./src")
