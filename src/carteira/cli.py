@@ -223,7 +223,9 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def _plain_errors(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return "; ".join(
+            ": ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"]))) for e in exc.errors()
+        )
     return str(exc)
 
 

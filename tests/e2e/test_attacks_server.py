@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from carteira.main import WARM_UP_SECONDS
 from tests.conftest import Account
 from tests.factories import make_asset, make_client
 from tests.support import (
@@ -260,7 +261,8 @@ async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, 
     third = await _third_account(app, settings)
     with carteira_process("serve", "--port", str(port), env=process_env(settings, **env)):
         url = f"http://127.0.0.1:{port}"
-        await wait_http(f"{url}/health")
+        # It listens once its warm-up has run (up to WARM_UP_SECONDS over 150,000 entries).
+        await wait_http(f"{url}/health", seconds=WARM_UP_SECONDS + 30)
         first, head = await _slow_reader(url, path, admin.token)
         assert b" 200 " in head.split(b"\r\n")[0]
         second, head = await _slow_reader(url, path, reader.token)

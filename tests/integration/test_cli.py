@@ -190,6 +190,9 @@ def test_a_port_in_use_stops_before_anything_starts(settings, tmp_path, command)
     assert not data.exists()
 
 
+# The app fixture empties this run's Redis db first: earlier tests' failed logins as the seeded
+# admin would otherwise throttle the one below.
+@pytest.mark.usefixtures("app")
 async def test_dev_falls_back_to_simulated_prices_when_yahoo_is_unreachable(
     settings, servers, run_id, tmp_path
 ):

@@ -49,8 +49,12 @@ def test_tick_must_divide_a_minute():
 
 def test_the_pool_floor_fits_in_the_pool():
     assert make(database_pool_size=8, database_pool_min=8).database_pool_min == 8
-    with pytest.raises(ValidationError, match="must not exceed DATABASE_POOL_SIZE"):
+    with pytest.raises(
+        ValidationError, match="DATABASE_POOL_MIN must not exceed DATABASE_POOL_SIZE"
+    ):
         make(database_pool_size=8, database_pool_min=9)
+    # A small pool alone starts: the default floor (4) shrinks to it.
+    assert make(database_pool_size=2).database_pool_min == 2
 
 
 def test_empty_values_in_a_dotenv_mean_unset(monkeypatch):

@@ -10,7 +10,14 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from carteira.core.currencies import currency_code
@@ -221,12 +228,15 @@ class Settings(BaseSettings):
             raise ValueError("must be an OTLP/HTTP URL, http://HOST:4318 (or https://)")
         return value
 
-    @field_validator("database_pool_min")
-    @classmethod
-    def _floor_within_the_pool(cls, value: int, info: ValidationInfo) -> int:
-        if value > info.data.get("database_pool_size", value):
-            raise ValueError("must not exceed DATABASE_POOL_SIZE")
-        return value
+    @model_validator(mode="after")
+    def _floor_within_the_pool(self) -> Settings:
+        # The default floor shrinks with a small pool (DATABASE_POOL_SIZE=2 alone must start);
+        # a floor set explicitly above the pool is a mistake worth naming.
+        if self.database_pool_min > self.database_pool_size:
+            if "database_pool_min" in self.model_fields_set:
+                raise ValueError("DATABASE_POOL_MIN must not exceed DATABASE_POOL_SIZE")
+            object.__setattr__(self, "database_pool_min", self.database_pool_size)  # frozen
+        return self
 
     @field_validator("tick_seconds")
     @classmethod
