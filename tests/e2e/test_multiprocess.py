@@ -108,8 +108,8 @@ async def test_dev_stops_its_api_and_worker_on_sigterm(settings, tmp_path):
 
 
 async def test_dev_shares_its_embedded_services_with_other_commands(tmp_path):
-    """The README's flow: `make run` in one terminal, `carteira create-user` and `carteira
-    seed-demo` in another, from the same directory and without DATABASE_URL/REDIS_URL."""
+    """The flow of docs/operations.md: `make run` in one terminal, `carteira create-user` and
+    `carteira seed-demo` in another, from the same directory and without DATABASE_URL/REDIS_URL."""
     env = {
         name: value
         for name, value in os.environ.items()

@@ -3,7 +3,7 @@ format, the preview table (each status by its colour and its word, the errors li
 confirmed without the error rows; the ledger and the figures refresh. Headless Chromium against
 the session's app over real TCP.
 
-`SAVE_DOCS_SCREENSHOTS=1` also saves the preview as docs/import-preview.png (the README's)."""
+`SAVE_DOCS_SCREENSHOTS=1` also saves the preview as docs/import-preview.png (docs/imports.md's)."""
 
 from __future__ import annotations
 

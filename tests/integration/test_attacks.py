@@ -1,6 +1,6 @@
 """Attacks a red-team pass performed against the running API, each reproduced here against the
 session's app (over real TCP where sockets or concurrency matter) on real PostgreSQL and Redis.
-Every test failed before its fix; the README's security section lists the guarantees."""
+Every test failed before its fix; docs/security.md lists the guarantees."""
 
 from __future__ import annotations
 

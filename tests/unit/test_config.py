@@ -123,20 +123,27 @@ def test_the_traces_endpoint_wins_over_the_collector_base(monkeypatch):
         make(otel_exporter_otlp_traces_endpoint="jaeger:4317")
 
 
-def test_every_setting_is_in_the_env_example_and_the_readme():
+OPERATIONS = REPO / "docs" / "operations.md"
+
+
+def test_every_setting_is_in_the_env_example_and_the_settings_table():
     env_example = (REPO / ".env.example").read_text()
-    readme = (REPO / "README.md").read_text()
+    table = _settings_section()
     for field in Settings.model_fields:
         name = field.upper()
         assert re.search(rf"^{name}=", env_example, re.MULTILINE), f"{name} not in .env.example"
-        assert f"`{name}`" in readme, f"{name} not in the README's settings table"
+        assert f"`{name}`" in table, f"{name} not in docs/operations.md's settings table"
+
+
+def _settings_section() -> str:
+    page = OPERATIONS.read_text()
+    return page.split("<!-- settings-table:begin", 1)[1].split("<!-- settings-table:end", 1)[0]
 
 
 def _settings_table() -> dict[str, list[str]]:
-    """The README's settings table: each variable named in a row's first cell -> that row's
-    default cells (one per row naming it)."""
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("## Configuration", 1)[1].split("\n### ", 1)[0]
+    """docs/operations.md's settings table: each variable named in a row's first cell -> that
+    row's default cells (one per row naming it)."""
+    section = _settings_section()
     rows: dict[str, list[str]] = {}
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -147,7 +154,7 @@ def _settings_table() -> dict[str, list[str]]:
     return rows
 
 
-def test_the_readme_names_each_setting_in_one_row_with_its_true_default(monkeypatch):
+def test_the_settings_table_names_each_setting_in_one_row_with_its_true_default(monkeypatch):
     """Measured before: FORWARDED_ALLOW_IPS had two rows, `empty` and `127.0.0.1`."""
     rows = _settings_table()
     assert {name: defaults for name, defaults in rows.items() if len(defaults) > 1} == {}

@@ -1,7 +1,7 @@
 """The OpenAPI document, as a SPA team generates its client from it.
 
 - `operationId` is the endpoint function's name, which the routers spell `<resource>_<verb>`
-  (`clients_list`, `transactions_create`): one rule, checked by `carteira.core.openapi_lint`.
+  (`clients_list`, `transactions_create`): one rule, checked by `tools/lint_openapi.py`.
 - Errors are documented per operation with only the statuses it can answer and, for each,
   the enumerated `code` values. Most are known from the route itself — its authentication
   dependency (401; 403 for the role it needs and, on writes, the CSRF check), its parameters
