@@ -16,10 +16,12 @@ from carteira.tax.classes import Outside
 
 
 class TaxFormat(StrEnum):
-    """`?format=` of a client's tax answers: each format is one renderer (tax/exports.py)."""
+    """`?format=` of a client's tax answers: each format is one renderer (tax/exports.py,
+    tax/pdf.py)."""
 
     JSON = "json"
     XLSX = "xlsx"
+    PDF = "pdf"
 
 
 class PoolMonthOut(BaseModel):

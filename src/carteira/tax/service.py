@@ -29,7 +29,7 @@ from carteira.clients.service import ClientScope
 from carteira.core import clock
 from carteira.core.calendar import last_business_day_of_month
 from carteira.core.events import EventBus
-from carteira.tax import classes, rules
+from carteira.tax import classes, pdf, rules
 from carteira.tax.classes import Outside
 from carteira.tax.exceptions import TaxPeriodInFutureError
 from carteira.tax.rules import Month, MonthResult, Sale
@@ -429,6 +429,23 @@ def _by_class(holdings: Sequence[HoldingOut]) -> list[ClassTotalOut]:
         ClassTotalOut(asset_class=kind, cost_before=figures[0], cost=figures[1])
         for kind, figures in sorted(sums.items())
     ]
+
+
+# ---- as PDFs ----------------------------------------------------------------------------------
+
+
+async def monthly_pdf(*, client_id: int, year: int, events: EventBus) -> bytes:
+    """The monthly answer printed in Portuguese, with the DARFs' fields."""
+    answer = await monthly(client_id=client_id, year=year, events=events)
+    names = await clients.client_names(client_ids=[client_id])
+    return await pdf.monthly_pdf(answer=answer, client_name=names[client_id], today=clock.today())
+
+
+async def annual_pdf(*, client_id: int, year: int, events: EventBus) -> bytes:
+    """The annual answer printed in Portuguese, with the year's DARFs."""
+    answer = await annual(client_id=client_id, year=year, events=events)
+    names = await clients.client_names(client_ids=[client_id])
+    return await pdf.annual_pdf(answer=answer, client_name=names[client_id], today=clock.today())
 
 
 # ---- the office's DARFs ------------------------------------------------------------------------
