@@ -353,9 +353,9 @@ def _redeemed(
     redemptions: Sequence[FixedIncomeRedemption], infos: Mapping[int, AssetInfo]
 ) -> tuple[list[IncomeOut], list[IncomeOut]]:
     """(exempt, exclusively taxed) yields of renda fixa and Tesouro redeemed in the year, by
-    asset: LCI, LCA, CRI, CRA and incentivized debentures exempt (Lei 11.033/2004, art. 3, IV;
-    Lei 12.431/2011, art. 2), the others net of the IOF and the income tax withheld at source
-    (IN RFB 1.585/2015, art. 46; Decreto 6.306/2007, art. 32)."""
+    asset: LCI, LCA, CRI, CRA and incentivized debentures exempt (Lei 11.033/2004, art. 3, II
+    and IV; Lei 12.431/2011, art. 2), the others net of the IOF and the income tax withheld at
+    source (IN RFB 1.585/2015, art. 46; Decreto 6.306/2007, art. 32)."""
     sums: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     for redemption in redemptions:
         figures = sums[redemption.asset_id]
