@@ -269,6 +269,8 @@ async def fixed_income_redemptions(
         return []
     infos = await assets.describe(asset_ids=sold, events=events)
     watched = {a for a, info in infos.items() if info.income_tax in _LOT_TAXED}
+    if not watched:
+        return []
     redemptions: list[FixedIncomeRedemption] = []
     book = Book()
     with localcontext() as context:
