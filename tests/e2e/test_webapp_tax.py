@@ -101,6 +101,10 @@ async def test_the_monthly_apuracao_on_the_client_page_and_the_darfs_due_on_the_
     workbook = await page.request.get(f"{live_url}{monthly}")
     assert workbook.status == 200
     assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
+    printed = await page.get_attribute("#dl-tax-annual-pdf", "href")
+    assert printed == f"/clients/{cid}/tax/annual?year=2026&format=pdf"
+    document = await page.request.get(f"{live_url}{printed}")
+    assert (document.status, document.headers["content-type"]) == (200, "application/pdf")
     await session.shot("client-tax")
 
     # Another year: nothing sold in 2025.

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 
 from carteira.core import clock
 from carteira.core.database import db
@@ -340,7 +341,7 @@ async def test_the_annual_figures(as_admin, as_reader, assets):
     ] == [("jcp", "PETR4.SA", "1000", "175", "825")]
     assert body["exclusive_taxation_total"] == "825"
     assert [(n["ticker"], n["reason"]) for n in body["not_computed"]] == [("AAPL", "foreign_asset")]
-    assert {n["code"] for n in body["notes"]} >= {"fixed_income_not_listed"}
+    assert [n["code"] for n in body["notes"]] == ["irrf_from_sales"]
     assert len(body["monthly"]) == 12  # the year's monthly table (today is in December)
 
 
@@ -375,8 +376,8 @@ async def test_workbooks_of_the_monthly_and_annual_answers(as_admin, as_reader, 
     ]
     holding = list(workbook.worksheets[0].iter_rows(values_only=True))[1]
     assert (holding[0], holding[8]) == ("PETR4.SA", 10000)  # 500 left at 20
-    r = await as_reader.get(f"/clients/{cid}/tax/monthly?year=2025&format=pdf")
-    assert r.status_code == 422  # not a format of this answer (yet)
+    r = await as_reader.get(f"/clients/{cid}/tax/monthly?year=2025&format=ods")
+    assert r.status_code == 422  # not a format of this answer
 
 
 async def test_a_year_not_begun_and_a_client_out_of_sight(as_admin, as_advisor_a, assets):
@@ -478,3 +479,79 @@ async def test_only_an_admin_sets_an_assets_type(as_admin, as_advisor_a, as_read
     assert r.status_code == 422
     r = await as_admin.patch(f"/assets/{petr['id']}", json={"asset_type": None, "sector": "Oil"})
     assert (r.status_code, r.json()["asset_type"], r.json()["sector"]) == (200, "EQUITY", "Oil")
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def brl(amount: str) -> str:
+    """The JSON's "2244.25" as the PDF writes it: R$ 2.244,25."""
+    units, _, cents = amount.partition(".")
+    grouped = f"{int(units):,}".replace(",", ".")
+    return f"R$ {grouped},{cents.ljust(2, '0')}"
+
+
+def ddmmyyyy(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+async def test_the_answers_as_pdfs_with_the_darf_fields(as_admin, as_reader, as_advisor_a, assets):
+    cid = (await make_client(as_admin, name="Ana Lúcia"))["id"]
+    petr, fii, aapl = assets["petr"], assets["fii"], assets["aapl"]
+    await trade(as_admin, cid, "buy", "2025-03-03", petr, "2000", "20")
+    await trade(as_admin, cid, "buy", "2025-03-03", fii, "100", "100")
+    await trade(as_admin, cid, "buy", "2025-03-03", aapl, "1", "200")
+    await trade(as_admin, cid, "sell", "2025-05-12", petr, "1000", "50")
+    await trade(as_admin, cid, "sell", "2025-08-05", fii, "100", "110")
+    await entry(as_admin, cid, "jcp", "2025-09-01", petr, amount="1000")
+    answer = await monthly(as_reader, cid, 2025)
+    # May: 1000 x 50 = 50000 sold, gain 30000, 15 % = 4500, IRRF 2.50: 4497.50, due
+    # 30/06/2025. August: the FII's 100 x 10 = 1000 gained, 20 % = 200, IRRF 0.005 % x 11000 =
+    # 0.55 (R$ 1.00 or less: none withheld): 200, due Friday 30/09/2025.
+    paid = [(m["month"], m["darf"]["amount"]) for m in answer["months"]]
+    assert [(month, amount) for month, amount in paid if amount != "0"] == [
+        ("2025-05", "4497.5"),
+        ("2025-08", "200"),
+    ]
+    r = await as_reader.get(f"/clients/{cid}/tax/monthly", params={"year": 2025, "format": "pdf"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"].startswith(
+        f'attachment; filename="carteira-client-{cid}-tax-monthly-2025-'
+    )
+    text = pdf_text(r.content)
+    assert "Ana Lúcia" in text
+    assert "apuração mensal de 2025" in text
+    for month in ("2025-05", "2025-08"):
+        fields = darf(answer, month)
+        assert f"02 Período de apuração {ddmmyyyy(fields['period'])}" in text
+        assert f"06 Data de vencimento {ddmmyyyy(fields['due_date'])}" in text
+        assert f"07 Valor do principal {brl(fields['amount'])}" in text
+        assert f"10 Valor total {brl(fields['amount'])}" in text
+    assert text.count("04 Código da receita 6015") == 2
+    assert "02 Período de apuração 31/05/2025" in text  # by hand, as well as from the JSON
+    assert "07 Valor do principal R$ 4.497,50" in text
+    assert "06 Data de vencimento 30/09/2025" in text
+    assert "R$ 50.000,00" in text  # May's sales
+
+    r = await as_reader.get(f"/clients/{cid}/tax/annual", params={"year": 2025})
+    annual = r.json()
+    r = await as_reader.get(f"/clients/{cid}/tax/annual", params={"year": 2025, "format": "pdf"})
+    assert (r.status_code, r.headers["content-type"]) == (200, "application/pdf")
+    text = pdf_text(r.content)
+    assert "ano-calendário 2025" in text
+    assert "Lei 14.754/2023" in text  # AAPL, held, not computed: in Portuguese
+    # PETR4: 1000 left at 20 = R$ 20.000,00 on 31/12/2025. JCP 1000, 15 % withheld (2025): 850.
+    (held,) = annual["holdings"]
+    assert (held["ticker"], held["cost"]) == ("PETR4.SA", "20000")
+    assert "R$ 20.000,00" in text
+    (jcp,) = annual["exclusive_taxation"]
+    assert (jcp["gross"], jcp["withheld"], jcp["net"]) == ("1000", "150", "850")
+    assert "Juros sobre capital próprio PETR4.SA R$ 1.000,00 R$ 0,00 R$ 150,00 R$ 850,00" in text
+    assert "07 Valor do principal R$ 4.497,50" in text
+    assert "07 Valor do principal R$ 200,00" in text
+    # An advisor who does not see the client gets no PDF either.
+    r = await as_advisor_a.get(f"/clients/{cid}/tax/annual?year=2025&format=pdf")
+    assert (r.status_code, r.json()["code"]) == (404, "client_not_found")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from carteira.allocations.service import SaleCategory
-from carteira.assets.schemas import AssetType
-from carteira.assets.service import AssetInfo
+from carteira.allocations.service import SaleCategory, sale_category
+from carteira.assets.schemas import AssetClass, AssetType
+from carteira.assets.service import AssetInfo, listed_class
+from carteira.pricing.instruments import AssetKind
 from carteira.tax import classes, rules
 from carteira.tax.rules import Sale
 from carteira.tax.service import darf_due_date
@@ -131,19 +132,63 @@ def test_a_december_darf_is_due_on_the_last_banking_day_of_january():
     assert darf_due_date((2022, 11)) == date(2022, 12, 30)
 
 
-def _info(ticker: str, asset_type: str = "EQUITY", currency: str = "BRL") -> AssetInfo:
-    return AssetInfo(1, ticker, ticker, "SAO", currency, AssetType(asset_type))
+def _info(
+    ticker: str,
+    asset_type: str = "EQUITY",
+    currency: str = "BRL",
+    *,
+    asset_class: str | None = None,
+    kind: str = "listed",
+    tax_exempt: bool = False,
+) -> AssetInfo:
+    """An asset as the registry keeps it: a listing's class follows its type and currency."""
+    listed = listed_class(AssetType(asset_type), currency)
+    return AssetInfo(
+        1,
+        ticker,
+        ticker,
+        "SAO",
+        currency,
+        AssetType(asset_type),
+        kind=AssetKind(kind),
+        asset_class=AssetClass(asset_class) if asset_class else listed,
+        tax_exempt=tax_exempt,
+    )
 
 
 def test_which_assets_are_stocks_bdrs_or_outside():
-    assert classes.asset_class(_info("PETR4.SA")) is classes.AssetClass.ACOES
-    assert classes.asset_class(_info("TAEE11.SA")) is classes.AssetClass.ACOES  # a unit
+    # The class is the registry's; BDRs are stocks there, told apart for the exemption only.
+    assert classes.asset_class(_info("PETR4.SA")) is AssetClass.ACOES
+    assert classes.exemptable(_info("PETR4.SA"))
+    assert classes.asset_class(_info("TAEE11.SA")) is AssetClass.ACOES  # a unit
     assert classes.maybe_an_fii(_info("TAEE11.SA"))
     for bdr in ("AAPL34.SA", "MSFT35.SA", "ROXO34.SA", "BIVB39.SA", "AMZO32.SA"):
-        assert classes.asset_class(_info(bdr)) is classes.AssetClass.BDRS
+        assert classes.asset_class(_info(bdr)) is AssetClass.ACOES
         assert not classes.exemptable(_info(bdr))
-    assert classes.asset_class(_info("BOVA11.SA", "ETF")) is classes.AssetClass.ETFS
-    assert classes.asset_class(_info("HGLG11.SA", "FII")) is classes.AssetClass.FIIS
+    assert classes.asset_class(_info("BOVA11.SA", "ETF")) is AssetClass.ETFS
+    assert not classes.exemptable(_info("BOVA11.SA", "ETF"))
+    assert classes.asset_class(_info("HGLG11.SA", "FII")) is AssetClass.FIIS
+    assert not classes.maybe_an_fii(_info("HGLG11.SA", "FII"))
     assert classes.outside(_info("AAPL", currency="USD")) is classes.Outside.FOREIGN
     assert classes.outside(_info("BTC-BRL", "CRYPTOCURRENCY")) is classes.Outside.CRYPTO
     assert classes.outside(_info("PETR4.SA")) is None
+    # A fund of class acoes is no stock: its redemptions are the fund's, not the exemption's.
+    fund = _info("FI-11222333000181", "MUTUALFUND", asset_class="acoes", kind="fund")
+    assert not classes.exemptable(fund)
+
+
+def test_the_pools_follow_the_asset_class():
+    # An FII by its class (an admin's FII type sets it), not by its type alone.
+    assert sale_category(_info("HGLG11.SA", asset_class="fiis"), day_trade=True) is (
+        SaleCategory.FII
+    )
+    assert sale_category(_info("TAEE11.SA"), day_trade=True) is SaleCategory.DAY_TRADE
+    assert sale_category(_info("AAPL34.SA"), day_trade=False) is SaleCategory.COMUM
+    # Renda fixa, Tesouro and funds are taxed at source: outside the monthly apuração.
+    for kind, exempt in (("fixed_income", False), ("fixed_income", True), ("treasury", False)):
+        held = _info("CDB-X", "OTHER", asset_class="pos_fixado", kind=kind, tax_exempt=exempt)
+        assert sale_category(held, day_trade=False) is None
+    fund = _info("FI-11222333000181", "MUTUALFUND", asset_class="acoes", kind="fund")
+    assert sale_category(fund, day_trade=False) is None
+    assert sale_category(_info("BTC-BRL", "CRYPTOCURRENCY"), day_trade=False) is None
+    assert sale_category(_info("AAPL", currency="USD"), day_trade=False) is None

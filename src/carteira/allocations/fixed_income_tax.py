@@ -108,3 +108,56 @@ def redeemed(*, lots: Iterable[Lot], price: Decimal, on: date, exempt: bool) -> 
             iof += lot_iof
             income_tax += (gain - lot_iof) * table.income_tax_rate(days)
     return Redemption(gross=gross, iof=iof, income_tax=income_tax)
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemedPiece:
+    """What a sale took of one lot: the lot's purchase date, the quantity and its cost."""
+
+    bought: date
+    quantity: Decimal
+    cost: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SaleTaxes:
+    """A sale (a redemption, a maturity) of renda fixa: its proceeds (net of fees), the cost
+    of the lots it took, and the IOF and income tax withheld on their yield."""
+
+    proceeds: Decimal
+    cost: Decimal
+    iof: Decimal
+    income_tax: Decimal
+
+    @property
+    def income(self) -> Decimal:
+        """The yield redeemed: proceeds less cost."""
+        return self.proceeds - self.cost
+
+    @property
+    def net(self) -> Decimal:
+        """The yield less the IOF and the income tax withheld."""
+        return self.income - self.iof - self.income_tax
+
+
+def sale_taxes(
+    *, pieces: Iterable[RedeemedPiece], proceeds: Decimal, on: date, exempt: bool
+) -> SaleTaxes:
+    """The taxes of a sale on `on` that took `pieces` of lots for `proceeds`: each piece gets
+    its share of the proceeds by quantity (the fees shared alike) and is taxed on its own
+    gain by its own days held, as `redeemed` does."""
+    taken = list(pieces)
+    table = table_on(on)
+    cost = iof = income_tax = ZERO
+    with localcontext(EXACT):
+        sold = sum((piece.quantity for piece in taken), ZERO)
+        for piece in taken:
+            cost += piece.cost
+            gain = proceeds * piece.quantity / sold - piece.cost
+            if exempt or gain <= 0:
+                continue
+            days = (on - piece.bought).days
+            piece_iof = gain * table.iof_rate(days)
+            iof += piece_iof
+            income_tax += (gain - piece_iof) * table.income_tax_rate(days)
+    return SaleTaxes(proceeds=proceeds, cost=cost, iof=iof, income_tax=income_tax)

@@ -12,10 +12,19 @@ from datetime import date
 from decimal import Decimal, localcontext
 from enum import StrEnum
 
-from carteira.allocations import store, valuation
+from carteira.allocations import fixed_income_tax, store, valuation
 from carteira.allocations.books import client_book
-from carteira.allocations.ledger import PRECISION, Book, Kind, Position, Realization, in_order
-from carteira.assets.schemas import AssetType
+from carteira.allocations.ledger import (
+    PRECISION,
+    ZERO,
+    Book,
+    Kind,
+    Position,
+    Realization,
+    in_order,
+)
+from carteira.assets import service as assets
+from carteira.assets.schemas import AssetClass, AssetType
 from carteira.assets.service import AssetInfo
 from carteira.core.database import db
 from carteira.core.events import EventBus
@@ -36,12 +45,15 @@ class SaleCategory(StrEnum):
 
 
 def sale_category(asset: AssetInfo, *, day_trade: bool) -> SaleCategory | None:
-    """The pool a sale (or its day-trade part) falls in; None for sales outside the monthly
-    apuração in reais: foreign-currency assets (taxed yearly under Lei 14.754/2023) and crypto
-    (its own rules)."""
-    if asset.currency != TAX_CURRENCY or asset.asset_type is AssetType.CRYPTOCURRENCY:
+    """The pool a sale (or its day-trade part) falls in, from the asset's class; None for
+    sales outside the monthly apuração in reais: foreign-currency assets (taxed yearly under
+    Lei 14.754/2023), crypto (its own rules), and renda fixa, Tesouro and funds (a redemption
+    is taxed at source: IN RFB 1.585/2015, arts. 46 and 70, not in the monthly DARF)."""
+    if asset.income_tax != "none" or asset.currency != TAX_CURRENCY:
         return None
-    if asset.asset_type is AssetType.FII:
+    if asset.asset_class is AssetClass.CRIPTO or asset.asset_type is AssetType.CRYPTOCURRENCY:
+        return None
+    if asset.asset_class is AssetClass.FIIS:
         return SaleCategory.FII
     return SaleCategory.DAY_TRADE if day_trade else SaleCategory.COMUM
 
@@ -200,3 +212,111 @@ def _snapshot(positions: Iterable[Position]) -> list[HeldAt]:
         for p in positions
         if p.quantity
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class FixedIncomeRedemption:
+    """A sale of renda fixa or Tesouro (a redemption, or the maturity the ledger records as a
+    sale): what it brought, the cost of the lots it took (first in, first out, each at its own
+    cost), and the IOF and income tax withheld at source by the regressive table (none on an
+    exempt product)."""
+
+    entry_id: int
+    date: date
+    asset_id: int
+    quantity: Decimal
+    exempt: bool
+    proceeds: Decimal  # quantity x price - fees
+    cost: Decimal
+    iof: Decimal
+    income_tax: Decimal
+
+    @property
+    def income(self) -> Decimal:
+        """The yield redeemed: proceeds less cost."""
+        return self.proceeds - self.cost
+
+    @property
+    def net(self) -> Decimal:
+        return self.income - self.iof - self.income_tax
+
+
+# How an asset's income is taxed (AssetInfo.income_tax) when its redemptions are taxed lot by
+# lot: the regressive table, or exempt.
+_LOT_TAXED = frozenset({"regressive", "exempt"})
+
+
+def _lots_of(book: Book, asset_id: int) -> dict[int, tuple[date, Decimal, Decimal]]:
+    position = book.positions.get(asset_id)
+    lots = position.lots if position is not None else ()
+    return {lot.entry_id: (lot.date, lot.quantity, lot.cost) for lot in lots}
+
+
+async def fixed_income_redemptions(
+    *, client_id: int, start: date, end: date, events: EventBus
+) -> list[FixedIncomeRedemption]:
+    """The client's sales of renda fixa and Tesouro dated in [start, end], oldest first, with
+    the taxes withheld on their yield (`fixed_income_tax`). The lots each sale took are the
+    ledger's own (first in, first out), from one replay. Funds are not among them: their
+    redemptions follow the fund's rules (come-cotas), not modelled."""
+    entries = in_order(await store.client_entries(client_id))
+    sold = {
+        e.asset_id
+        for e in entries
+        if e.kind is Kind.SELL and e.asset_id is not None and start <= e.date <= end
+    }
+    if not sold:
+        return []
+    infos = await assets.describe(asset_ids=sold, events=events)
+    watched = {a for a, info in infos.items() if info.income_tax in _LOT_TAXED}
+    if not watched:
+        return []
+    redemptions: list[FixedIncomeRedemption] = []
+    book = Book()
+    with localcontext() as context:
+        context.prec = PRECISION
+        for entry in entries:
+            if entry.date > end:
+                break
+            asset_id = entry.asset_id
+            if entry.kind is not Kind.SELL or asset_id not in watched or entry.date < start:
+                book.apply_in_context(entry)
+                continue
+            before = _lots_of(book, asset_id)
+            book.apply_in_context(entry)
+            after = _lots_of(book, asset_id)
+            pieces = []
+            for lot_id, (bought, quantity, cost) in before.items():
+                _, quantity_left, cost_left = after.get(lot_id, (bought, ZERO, ZERO))
+                if quantity_left != quantity:
+                    pieces.append(
+                        fixed_income_tax.RedeemedPiece(
+                            bought=bought, quantity=quantity - quantity_left, cost=cost - cost_left
+                        )
+                    )
+            quantity = _amount(entry.quantity)
+            proceeds = quantity * _amount(entry.price) - entry.fees
+            exempt = infos[asset_id].income_tax == "exempt"
+            taxes = fixed_income_tax.sale_taxes(
+                pieces=pieces, proceeds=proceeds, on=entry.date, exempt=exempt
+            )
+            redemptions.append(
+                FixedIncomeRedemption(
+                    entry_id=entry.id,
+                    date=entry.date,
+                    asset_id=asset_id,
+                    quantity=quantity,
+                    exempt=exempt,
+                    proceeds=proceeds,
+                    cost=taxes.cost,
+                    iof=taxes.iof,
+                    income_tax=taxes.income_tax,
+                )
+            )
+    return redemptions
+
+
+def _amount(value: Decimal | None) -> Decimal:
+    if value is None:  # a sale always has its quantity and price (schemas and CHECKs)
+        raise ValueError("a sale without its quantity or price")
+    return value

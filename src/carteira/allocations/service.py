@@ -70,10 +70,12 @@ from carteira.allocations.ledger import (
 from carteira.allocations.listing import list_clients_json as list_clients_json
 from carteira.allocations.models import Source, Transaction
 from carteira.allocations.realized import TAX_CURRENCY as TAX_CURRENCY
+from carteira.allocations.realized import FixedIncomeRedemption as FixedIncomeRedemption
 from carteira.allocations.realized import HeldAt as HeldAt
 from carteira.allocations.realized import IncomeEntry as IncomeEntry
 from carteira.allocations.realized import RealizedPart as RealizedPart
 from carteira.allocations.realized import SaleCategory as SaleCategory
+from carteira.allocations.realized import fixed_income_redemptions as fixed_income_redemptions
 from carteira.allocations.realized import held_at as held_at
 from carteira.allocations.realized import income_entries as income_entries
 from carteira.allocations.realized import realized_parts as realized_parts

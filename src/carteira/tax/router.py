@@ -40,13 +40,14 @@ _MONTHLY_FILES: dict[TaxFormat, tuple[ExportFormat, Renderer]] = {
 _ANNUAL_FILES: dict[TaxFormat, tuple[ExportFormat, Renderer]] = {
     TaxFormat.XLSX: (ExportFormat.XLSX, exports.annual_xlsx),
 }
+PDF_TYPE = "application/pdf"
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "content": {XLSX_TYPE: {}},
+        "content": {XLSX_TYPE: {}, PDF_TYPE: {}},
         "headers": {
             "Content-Disposition": {
                 "description": "attachment; filename=carteira-client-<id>-tax-<which>-<year>-"
-                "<date>.xlsx",
+                "<date>.<xlsx|pdf>",
                 "schema": {"type": "string"},
             }
         },
@@ -65,6 +66,15 @@ def _file(
     return render(answer=answer, request=exported)
 
 
+def _pdf(content: bytes, *, client_id: int, which: str, year: int) -> Response:
+    filename = f"carteira-client-{client_id}-tax-{which}-{year}-{clock.today().isoformat()}.pdf"
+    return Response(
+        content,
+        media_type=PDF_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @router.get("/monthly", response_model=MonthlyTaxOut, responses=FILE_RESPONSES)
 @raises(TaxPeriodInFutureError, TooManyExportsError)
 async def tax_monthly(
@@ -79,10 +89,12 @@ async def tax_monthly(
     to the current one, with its pools (`comum` 15 %, `day_trade` 20 %, `fii` 20 %), the
     R$ 20,000 exemption of stocks, losses carried, IRRF, and the DARF (code 6015) with its due
     date. Foreign-currency assets and crypto are listed as not computed. `format=xlsx` for a
-    workbook."""
-    answer = await service.monthly(
-        client_id=client_id, year=year or clock.today().year, events=events
-    )
+    workbook, `format=pdf` for a PDF in Portuguese with each DARF's fields."""
+    year = year or clock.today().year
+    if format is TaxFormat.PDF:
+        content = await service.monthly_pdf(client_id=client_id, year=year, events=events)
+        return _pdf(content, client_id=client_id, which="monthly", year=year)
+    answer = await service.monthly(client_id=client_id, year=year, events=events)
     if format is TaxFormat.JSON:
         return json_response(answer)
     return _file(request, user.id, _MONTHLY_FILES[format], answer)
@@ -100,11 +112,14 @@ async def tax_annual(
 ) -> Response:
     """What the annual return (DIRPF) asks of renda variável: positions at cost on 31/12 of the
     year before and of the year, by class; exempt income (dividends, FII income, stocks'
-    exempt gains); exclusively taxed income (JCP); the IRRF left; the monthly table.
-    `format=xlsx` for a workbook."""
-    answer = await service.annual(
-        client_id=client_id, year=year or clock.today().year, events=events
-    )
+    exempt gains, LCI/LCA/CRI/CRA and incentivized debentures redeemed); exclusively taxed
+    income (JCP, renda fixa and Tesouro redeemed, net of IOF and income tax); the IRRF left;
+    the monthly table. `format=xlsx` for a workbook, `format=pdf` for a PDF in Portuguese."""
+    year = year or clock.today().year
+    if format is TaxFormat.PDF:
+        content = await service.annual_pdf(client_id=client_id, year=year, events=events)
+        return _pdf(content, client_id=client_id, which="annual", year=year)
+    answer = await service.annual(client_id=client_id, year=year, events=events)
     if format is TaxFormat.JSON:
         return json_response(answer)
     return _file(request, user.id, _ANNUAL_FILES[format], answer)

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from carteira.allocations.service import SaleCategory
+from carteira.assets.schemas import AssetClass
 from carteira.core.types import DecimalStr, Money
-from carteira.tax.classes import AssetClass, Outside
+from carteira.tax.classes import Outside
 
 
 class TaxFormat(StrEnum):
-    """`?format=` of a client's tax answers: each format is one renderer (tax/exports.py)."""
+    """`?format=` of a client's tax answers: each format is one renderer (tax/exports.py,
+    tax/pdf.py)."""
 
     JSON = "json"
     XLSX = "xlsx"
+    PDF = "pdf"
 
 
 class PoolMonthOut(BaseModel):
@@ -120,12 +124,27 @@ class ClassTotalOut(BaseModel):
 class IncomeOut(BaseModel):
     """Income of the year by kind and source: gross, withheld at source and net."""
 
-    kind: Literal["dividends", "fii_income", "exempt_stock_gains", "jcp"]
+    kind: Literal[
+        "dividends",
+        "fii_income",
+        "exempt_stock_gains",
+        "fixed_income_exempt",
+        "jcp",
+        "fixed_income",
+    ] = Field(
+        description="`fixed_income_exempt`: LCI, LCA, CRI, CRA and incentivized debentures"
+        " redeemed in the year (proceeds less cost); `fixed_income`: the other renda fixa and"
+        " Tesouro redeemed, taxed at source by the regressive table"
+    )
     asset_id: int | None
     ticker: str | None
-    gross: Money
-    withheld: Money
-    net: Money
+    gross: Money = Field(description="for renda fixa: the yield, proceeds less cost")
+    iof: Money = Field(
+        default=Decimal(0),
+        description="IOF on a yield redeemed within 30 days (Decreto 6.306/2007)",
+    )
+    withheld: Money = Field(description="income tax withheld at source")
+    net: Money = Field(description="gross - iof - withheld")
 
 
 class AnnualTaxOut(BaseModel):
@@ -139,11 +158,13 @@ class AnnualTaxOut(BaseModel):
     holdings: list[HoldingOut]
     holdings_by_class: list[ClassTotalOut]
     exempt_income: list[IncomeOut] = Field(
-        description="rendimentos isentos: dividends, FII income, stocks' exempt gains"
+        description="rendimentos isentos: dividends, FII income, stocks' exempt gains, LCI/LCA/"
+        "CRI/CRA (and incentivized debentures) redeemed"
     )
     exempt_income_total: Money
     exclusive_taxation: list[IncomeOut] = Field(
-        description="rendimentos sujeitos à tributação exclusiva: JCP (net is what is declared)"
+        description="rendimentos sujeitos à tributação exclusiva: JCP, renda fixa and Tesouro"
+        " redeemed (net is what is declared)"
     )
     exclusive_taxation_total: Money = Field(description="net")
     irrf_left: Money = Field(description="IRRF of the year's sales not deducted: claimed here")

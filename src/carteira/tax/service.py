@@ -14,17 +14,23 @@ from datetime import date
 from decimal import Decimal
 
 from carteira.allocations import service as allocations
-from carteira.allocations.service import HeldAt, IncomeEntry, RealizedPart, SaleCategory
+from carteira.allocations.service import (
+    FixedIncomeRedemption,
+    HeldAt,
+    IncomeEntry,
+    RealizedPart,
+    SaleCategory,
+)
 from carteira.assets import service as assets
-from carteira.assets.schemas import AssetType
+from carteira.assets.schemas import AssetClass
 from carteira.assets.service import AssetInfo
 from carteira.clients import service as clients
 from carteira.clients.service import ClientScope
 from carteira.core import clock
 from carteira.core.calendar import last_business_day_of_month
 from carteira.core.events import EventBus
-from carteira.tax import classes, rules
-from carteira.tax.classes import AssetClass, Outside
+from carteira.tax import classes, pdf, rules
+from carteira.tax.classes import Outside
 from carteira.tax.exceptions import TaxPeriodInFutureError
 from carteira.tax.rules import Month, MonthResult, Sale
 from carteira.tax.schemas import (
@@ -45,6 +51,7 @@ from carteira.tax.schemas import (
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 JCP = "jcp"
+INTEREST = "interest"
 
 
 def darf_due_date(month: Month) -> date:
@@ -237,14 +244,17 @@ def _income(
     entries: Sequence[IncomeEntry],
     infos: Mapping[int, AssetInfo],
 ) -> tuple[list[IncomeOut], list[IncomeOut]]:
-    """(exempt, exclusively taxed) income by kind and asset: dividends, FII income, JCP."""
+    """(exempt, exclusively taxed) income by kind and asset: dividends, FII income, JCP.
+    Interest entries (coupons) are left out (`interest_not_listed`)."""
     sums: dict[tuple[str, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for entry in entries:
         if entry.asset_id is None or classes.outside(infos[entry.asset_id]) is not None:
             continue
+        if entry.kind == INTEREST:
+            continue
         if entry.kind == JCP:
             kind = "jcp"
-        elif infos[entry.asset_id].asset_type is AssetType.FII:
+        elif infos[entry.asset_id].asset_class is AssetClass.FIIS:
             kind = "fii_income"
         else:
             kind = "dividends"
@@ -256,6 +266,7 @@ def _income(
             asset_id=asset_id,
             ticker=infos[asset_id].ticker,
             gross=gross,
+            iof=ZERO,
             withheld=tax,
             net=gross - tax,
         )
@@ -275,11 +286,18 @@ async def annual(*, client_id: int, year: int, events: EventBus) -> AnnualTaxOut
     ]
     held = await allocations.held_at(client_id=client_id, days=[before_end, end])
     entries = await allocations.income_entries(client_id=client_id, start=start, end=end)
+    redemptions = await allocations.fixed_income_redemptions(
+        client_id=client_id, start=start, end=end, events=events
+    )
     before = {h.asset_id: h for h in held[before_end]}
     after = {h.asset_id: h for h in held[end]}
     income_assets = {e.asset_id for e in entries if e.asset_id is not None}
     infos = await assets.describe(
-        asset_ids={p.asset_id for p in parts} | set(before) | set(after) | income_assets,
+        asset_ids={p.asset_id for p in parts}
+        | set(before)
+        | set(after)
+        | income_assets
+        | {r.asset_id for r in redemptions},
         events=events,
     )
     results = _results(parts, infos, year=year, last=last)
@@ -297,10 +315,14 @@ async def annual(*, client_id: int, year: int, events: EventBus) -> AnnualTaxOut
                 asset_id=None,
                 ticker=None,
                 gross=exempt_gains,
+                iof=ZERO,
                 withheld=ZERO,
                 net=exempt_gains,
             )
         )
+    exempt_redeemed, taxed_redeemed = _redeemed(redemptions, infos)
+    exempt += exempt_redeemed
+    exclusive += taxed_redeemed
     concerned = (
         {p.asset_id for p in parts if p.date.year == year}
         | set(before)
@@ -320,15 +342,82 @@ async def annual(*, client_id: int, year: int, events: EventBus) -> AnnualTaxOut
         irrf_left=results[-1].irrf_left,
         monthly=[_month_out(r) for r in results],
         not_computed=_not_computed(concerned, infos),
-        notes=[*_notes(concerned, infos), _FIXED_INCOME_NOTE],
+        notes=[
+            *_notes(concerned, infos),
+            *_income_notes(entries, parts, infos, year=year),
+        ],
     )
 
 
-_FIXED_INCOME_NOTE = TaxNoteOut(
-    code="fixed_income_not_listed",
-    detail="Fixed-income yields (exempt LCI, LCA, CRI and CRA; the others taxed at source) and"
-    " interest entries are not listed yet: they come with the fixed-income instruments.",
-)
+def _redeemed(
+    redemptions: Sequence[FixedIncomeRedemption], infos: Mapping[int, AssetInfo]
+) -> tuple[list[IncomeOut], list[IncomeOut]]:
+    """(exempt, exclusively taxed) yields of renda fixa and Tesouro redeemed in the year, by
+    asset: LCI, LCA, CRI, CRA and incentivized debentures exempt (Lei 11.033/2004, art. 3, II
+    and IV; Lei 12.431/2011, art. 2), the others net of the IOF and the income tax withheld at
+    source (IN RFB 1.585/2015, art. 46; Decreto 6.306/2007, art. 32)."""
+    sums: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
+    for redemption in redemptions:
+        figures = sums[redemption.asset_id]
+        figures[0] += redemption.income
+        figures[1] += redemption.iof
+        figures[2] += redemption.income_tax
+    exempt: list[IncomeOut] = []
+    taxed: list[IncomeOut] = []
+    for asset_id in sorted(sums, key=lambda a: infos[a].ticker):
+        income, iof, income_tax = sums[asset_id]
+        info = infos[asset_id]
+        line = IncomeOut(
+            kind="fixed_income_exempt" if info.income_tax == "exempt" else "fixed_income",
+            asset_id=asset_id,
+            ticker=info.ticker,
+            gross=income,
+            iof=iof,
+            withheld=income_tax,
+            net=income - iof - income_tax,
+        )
+        (exempt if info.income_tax == "exempt" else taxed).append(line)
+    return exempt, taxed
+
+
+def _income_notes(
+    entries: Sequence[IncomeEntry],
+    parts: Sequence[RealizedPart],
+    infos: Mapping[int, AssetInfo],
+    *,
+    year: int,
+) -> list[TaxNoteOut]:
+    """What the year's income figures leave out, when the client has any of it."""
+    notes = []
+    interest = [e for e in entries if e.kind == INTEREST]
+    if interest:
+        notes.append(
+            TaxNoteOut(
+                code="interest_not_listed",
+                detail="Interest entries (coupons, interest on cash) are not listed: the"
+                " ledger does not say whether they were taxed at source; the paying"
+                " institution's informe de rendimentos does.",
+                tickers=sorted({infos[e.asset_id].ticker for e in interest if e.asset_id}),
+            )
+        )
+    funds = sorted(
+        {
+            infos[p.asset_id].ticker
+            for p in parts
+            if p.date.year == year and infos[p.asset_id].income_tax == "fund"
+        }
+    )
+    if funds:
+        notes.append(
+            TaxNoteOut(
+                code="fund_redemptions_not_listed",
+                detail="Redemptions of investment funds are not listed: their income tax"
+                " (come-cotas in May and November, the rate by the fund's class) is not"
+                " modelled; the administrator's informe de rendimentos states it.",
+                tickers=funds,
+            )
+        )
+    return notes
 
 
 def _by_class(holdings: Sequence[HoldingOut]) -> list[ClassTotalOut]:
@@ -340,6 +429,23 @@ def _by_class(holdings: Sequence[HoldingOut]) -> list[ClassTotalOut]:
         ClassTotalOut(asset_class=kind, cost_before=figures[0], cost=figures[1])
         for kind, figures in sorted(sums.items())
     ]
+
+
+# ---- as PDFs ----------------------------------------------------------------------------------
+
+
+async def monthly_pdf(*, client_id: int, year: int, events: EventBus) -> bytes:
+    """The monthly answer printed in Portuguese, with the DARFs' fields."""
+    answer = await monthly(client_id=client_id, year=year, events=events)
+    names = await clients.client_names(client_ids=[client_id])
+    return await pdf.monthly_pdf(answer=answer, client_name=names[client_id], today=clock.today())
+
+
+async def annual_pdf(*, client_id: int, year: int, events: EventBus) -> bytes:
+    """The annual answer printed in Portuguese, with the year's DARFs."""
+    answer = await annual(client_id=client_id, year=year, events=events)
+    names = await clients.client_names(client_ids=[client_id])
+    return await pdf.annual_pdf(answer=answer, client_name=names[client_id], today=clock.today())
 
 
 # ---- the office's DARFs ------------------------------------------------------------------------

@@ -45,8 +45,10 @@ async function loadTax(id, year) {
   const answer = await api(`/clients/${id}/tax/monthly`, { params: { year } });
   if (load !== loads) return null;
   shown = { id, year: answer.year };
-  for (const [link, which] of [["dl-tax-monthly", "monthly"], ["dl-tax-annual", "annual"]]) {
-    $(link).href = `/clients/${id}/tax/${which}?` + new URLSearchParams({ year: answer.year, format: "xlsx" });
+  for (const which of ["monthly", "annual"]) {
+    for (const [suffix, format] of [["", "xlsx"], ["-pdf", "pdf"]]) {
+      $(`dl-tax-${which}${suffix}`).href = `/clients/${id}/tax/${which}?` + new URLSearchParams({ year: answer.year, format });
+    }
   }
   drawTax(answer);
   $("tax-card").dataset.state = "ready";
