@@ -614,3 +614,16 @@ def test_images_and_ci_install_what_weasyprint_loads():
         assert any(lib in run and "apt-get install" in run for run in args_of(final, "RUN")), lib
         assert any(lib in run and "apt-get install" in run for run in args_of(dev, "RUN")), lib
         assert lib in ci, lib
+
+
+def test_ci_installs_as_a_newcomer_does():
+    """A fresh clone, the interpreter's own venv and pip, no pip cache: a warm cache or a newer
+    pip once hid a lock that no fresh machine could install."""
+    job = WORKFLOW["jobs"]["fresh-clone"]
+    python = next(s for s in job["steps"] if "setup-python" in s.get("uses", ""))
+    assert python["with"]["python-version"] == "3.11.7"  # the stock interpreter, pip 23.2
+    install = next(s for s in job["steps"] if s.get("run") == "make install")
+    assert install["env"]["PIP_NO_CACHE_DIR"] == "1"
+    assert not any("pip install" in s.get("run", "") for s in job["steps"])  # make alone
+    ci_run = (ROOT / ".ci" / "run").read_text()
+    assert "PIP_NO_CACHE_DIR=1 make install" in ci_run
