@@ -17,7 +17,7 @@ from collections.abc import (
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from carteira.allocations import fixed_income_tax, store, valuation
 from carteira.allocations.books import LEDGER_CHANGED, client_book, client_ledger
@@ -52,6 +52,7 @@ from carteira.pricing.schemas import Quote
 from carteira.pricing.service import MarketData
 
 _shown = valuation.shown
+K = TypeVar("K")
 EIGHT_PLACES = Decimal("1E-8")
 
 
@@ -852,55 +853,31 @@ async def aum(
 ) -> Aum:
     """Every open position at market plus cash, per asset type and currency, consolidated in
     the reporting currency at today's rates."""
-    reporting = market.settings.reporting_currency
     rows = await holdings(client_ids=client_ids)
     cash = await store.cash_totals(client_ids)
     infos = await assets.describe(asset_ids=(r.asset_id for r in rows), events=events)
     prices, prices_stale, prices_missing = await _prices_now(rows, infos, market)
     currencies = {r.currency for r in rows} | set(cash)
     rates, fx_stale = await _rates_now(currencies, market)
-    # (asset type, currency) and (asset class, currency) -> the market value of its priced
-    # positions
-    values: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    classes: dict[tuple[AssetClass, str], Decimal] = defaultdict(Decimal)
-    for row in rows:
-        if row.asset_id in prices:
-            info = infos[row.asset_id]
-            value = valuation.market_value(row.quantity, prices[row.asset_id])
-            values[(info.asset_type.value, row.currency)] += value
-            classes[(info.asset_class, row.currency)] += value
-    by_currency = {
-        code: (
-            total(v for (_, c), v in values.items() if c == code),
-            cash.get(code, ZERO),
-            rates.get(code),
-        )
-        for code in sorted(currencies)
-    }
-
-    def converted(amount: Decimal, code: str) -> Decimal:
-        rate = rates.get(code)
-        return valuation.market_value(amount, rate) if rate is not None else ZERO
-
-    by_type: dict[str | None, Decimal] = defaultdict(Decimal)
-    for (asset_type, code), value in sorted(values.items()):
-        by_type[asset_type] += converted(value, code)
-    by_class: dict[AssetClass, Decimal] = defaultdict(Decimal)
-    for (asset_class, code), value in sorted(classes.items()):
-        by_class[asset_class] += converted(value, code)
-    cash_total = total(converted(balance, code) for code, balance in cash.items())
+    valued = _valued(rows, infos, prices)
+    types = _in_reporting(valued.by_type, rates)
+    by_type: dict[str | None, Decimal] = dict(types.items())  # and None: cash
+    by_class = _in_reporting(valued.by_class, rates)
+    cash_total = total(_converted(balance, rates.get(code)) for code, balance in cash.items())
     if cash:
         by_type[None] = cash_total
         by_class[AssetClass.CAIXA] += cash_total
-    market_value = total(v for t, v in by_type.items() if t is not None)
     return Aum(
-        reporting=reporting,
+        reporting=market.settings.reporting_currency,
         by_type={k: _shown(v) for k, v in by_type.items()},
         by_class={
             k: _shown(v) for k, v in sorted(by_class.items(), key=lambda i: _CLASS_ORDER[i[0]])
         },
-        by_currency=by_currency,
-        market_value=_shown(market_value),
+        by_currency={
+            code: (valued.in_currency(code), cash.get(code, ZERO), rates.get(code))
+            for code in sorted(currencies)
+        },
+        market_value=_shown(total(v for t, v in by_type.items() if t is not None)),
         cash=_shown(cash_total),
         clients=len(await store.clients_holding(client_ids=client_ids)),
         prices_missing=prices_missing,
@@ -908,3 +885,44 @@ async def aum(
         prices_stale=prices_stale,
         fx_stale=fx_stale,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Valued:
+    """The market value of the priced positions, in their own currency, per (asset type,
+    currency) and per (asset class, currency)."""
+
+    by_type: dict[tuple[str, str], Decimal]
+    by_class: dict[tuple[AssetClass, str], Decimal]
+
+    def in_currency(self, code: str) -> Decimal:
+        return total(v for (_, c), v in self.by_type.items() if c == code)
+
+
+def _valued(
+    rows: Sequence[ClientHolding], infos: Mapping[int, AssetInfo], prices: Mapping[int, Decimal]
+) -> _Valued:
+    by_type: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    by_class: dict[tuple[AssetClass, str], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row.asset_id in prices:
+            info = infos[row.asset_id]
+            value = valuation.market_value(row.quantity, prices[row.asset_id])
+            by_type[(info.asset_type.value, row.currency)] += value
+            by_class[(info.asset_class, row.currency)] += value
+    return _Valued(by_type, by_class)
+
+
+def _converted(amount: Decimal, rate: Decimal | None) -> Decimal:
+    """An amount in the reporting currency (nothing without a rate: listed as missing)."""
+    return valuation.market_value(amount, rate) if rate is not None else ZERO
+
+
+def _in_reporting(
+    values: Mapping[tuple[K, str], Decimal], rates: Mapping[str, Decimal]
+) -> defaultdict[K, Decimal]:
+    """Values per (key, currency) added up per key in the reporting currency."""
+    summed: defaultdict[K, Decimal] = defaultdict(Decimal)
+    for (key, code), value in sorted(values.items()):
+        summed[key] += _converted(value, rates.get(code))
+    return summed
