@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
+    from carteira.core.embedded import EmbeddedServices
     from carteira.core.events import EventBus
     from carteira.core.jobs import JobQueue
     from carteira.imports.schemas import ImportCommitted, ImportOut, ImportRowOut
@@ -532,19 +533,9 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    from carteira.core.embedded import EmbeddedServices, create_database, with_database
+    from carteira.core.embedded import EmbeddedServices
 
-    # Nothing starts when the port is taken or a setting is wrong.
-    check_port_free(args.host, args.port)
-    os.environ["ENVIRONMENT"] = "dev"
-    os.environ.setdefault("LOG_FORMAT", "console")
-    os.environ.setdefault("COOKIE_SECURE", "false")
-    _settings()
-
-    # `kill`, a process manager or an IDE stopping the run: the same clean-up as Ctrl-C, so
-    # that the API, the worker and the embedded servers never outlive it.
-    signal.signal(signal.SIGTERM, _interrupt)
-
+    _prepare_dev(args)
     data_dir = _data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     services = EmbeddedServices(data_dir)
@@ -552,55 +543,19 @@ def cmd_dev(args: argparse.Namespace) -> int:
     processes: list[subprocess.Popen[bytes]] = []
     shared: Path | None = None
     try:
-        embedded: dict[str, str] = {}
-        if not os.environ.get("DATABASE_URL"):
-            server = services.start_postgres()
-            asyncio.run(create_database(server, "carteira"))
-            embedded["DATABASE_URL"] = with_database(server, "carteira")
-            print(f"embedded PostgreSQL: {data_dir / 'postgres'}")
-        if not os.environ.get("REDIS_URL"):
-            embedded["REDIS_URL"] = services.start_redis()
-            print(f"embedded Redis: data in {data_dir / 'redis'}")
+        embedded = _start_embedded_services(services, data_dir)
         if embedded:
             os.environ.update(embedded)
             shared = _write_dev_env(data_dir, embedded)
-            print(
-                "The embedded services, for other carteira commands while this runs:\n"
-                + "".join(f"  {name}={shlex.quote(url)}\n" for name, url in embedded.items())
-                + f"(in {shared}: commands started from this directory read it by themselves)",
-                flush=True,
-            )
+            _announce_embedded_services(embedded, shared)
         if not os.environ.get("JWT_SECRET"):
             os.environ["JWT_SECRET"] = _dev_secret(data_dir)
             print(f"warning: JWT_SECRET unset; using the dev-only secret in {data_dir}/jwt_secret")
-        get_settings.cache_clear()
-        settings = _settings()
-        _needs(settings, database=True, redis=True)
-        prices = _dev_prices(settings)
-        get_settings.cache_clear()
-        settings = _settings()
+        settings, prices = _dev_settings()
         for note in asyncio.run(_bootstrap_dev(settings)):
             print(note)
-        from carteira.demo import DEMO_ADVISORS
-
-        base = f"http://{args.host}:{args.port}"
-        print(
-            f"\nCarteira is starting on {base}\n"
-            f"  API docs:  {base}/docs\n"
-            f"  Dashboard: {base}/dashboard\n"
-            f"  Dev admin: {DEV_ADMIN_EMAIL} / {DEV_ADMIN_PASSWORD}  (dev only)\n"
-            f"  Dev advisors (each sees only their own clients): {' and '.join(DEMO_ADVISORS)}"
-            f" / {DEV_ADVISOR_PASSWORD}\n"
-            f"  Prices:    {prices}\n"
-            + (f"  Embedded services' log: {services_log}\n" if embedded else "")
-            + "Press Ctrl-C to stop.\n",
-            flush=True,
-        )
-        command = [sys.executable, "-m", "carteira"]
-        serve = [*command, "serve", "--host", args.host, "--port", str(args.port)]
-        # Our own interpreter and arguments: nothing from outside reaches these commands.
-        processes.append(subprocess.Popen(serve))  # noqa: S603
-        processes.append(subprocess.Popen([*command, "worker"]))  # noqa: S603
+        _print_dev_banner(args, prices=prices, services_log=services_log if embedded else None)
+        _start_api_and_worker(args, processes)
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
         return 1  # a child exited on its own
@@ -613,6 +568,84 @@ def cmd_dev(args: argparse.Namespace) -> int:
         if shared is not None:
             shared.unlink(missing_ok=True)
         services.stop()
+
+
+def _prepare_dev(args: argparse.Namespace) -> None:
+    """The dev environment's defaults; nothing starts when the port is taken or a setting is
+    wrong."""
+    check_port_free(args.host, args.port)
+    os.environ["ENVIRONMENT"] = "dev"
+    os.environ.setdefault("LOG_FORMAT", "console")
+    os.environ.setdefault("COOKIE_SECURE", "false")
+    _settings()
+    # `kill`, a process manager or an IDE stopping the run: the same clean-up as Ctrl-C, so
+    # that the API, the worker and the embedded servers never outlive it.
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _start_embedded_services(services: EmbeddedServices, data_dir: Path) -> dict[str, str]:
+    """PostgreSQL and Redis, embedded, unless their URLs are set; the URLs of those started."""
+    from carteira.core.embedded import create_database, with_database
+
+    embedded: dict[str, str] = {}
+    if not os.environ.get("DATABASE_URL"):
+        server = services.start_postgres()
+        asyncio.run(create_database(server, "carteira"))
+        embedded["DATABASE_URL"] = with_database(server, "carteira")
+        print(f"embedded PostgreSQL: {data_dir / 'postgres'}")
+    if not os.environ.get("REDIS_URL"):
+        embedded["REDIS_URL"] = services.start_redis()
+        print(f"embedded Redis: data in {data_dir / 'redis'}")
+    return embedded
+
+
+def _announce_embedded_services(embedded: dict[str, str], shared: Path) -> None:
+    print(
+        "The embedded services, for other carteira commands while this runs:\n"
+        + "".join(f"  {name}={shlex.quote(url)}\n" for name, url in embedded.items())
+        + f"(in {shared}: commands started from this directory read it by themselves)",
+        flush=True,
+    )
+
+
+def _dev_settings() -> tuple[Settings, str]:
+    """The settings once the services answer, with the market data chosen for this run (said
+    in one line)."""
+    get_settings.cache_clear()
+    settings = _settings()
+    _needs(settings, database=True, redis=True)
+    prices = _dev_prices(settings)
+    get_settings.cache_clear()
+    return _settings(), prices
+
+
+def _print_dev_banner(args: argparse.Namespace, *, prices: str, services_log: Path | None) -> None:
+    from carteira.demo import DEMO_ADVISORS
+
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"\nCarteira is starting on {base}\n"
+        f"  API docs:  {base}/docs\n"
+        f"  Dashboard: {base}/dashboard\n"
+        f"  Dev admin: {DEV_ADMIN_EMAIL} / {DEV_ADMIN_PASSWORD}  (dev only)\n"
+        f"  Dev advisors (each sees only their own clients): {' and '.join(DEMO_ADVISORS)}"
+        f" / {DEV_ADVISOR_PASSWORD}\n"
+        f"  Prices:    {prices}\n"
+        + (f"  Embedded services' log: {services_log}\n" if services_log is not None else "")
+        + "Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+
+
+def _start_api_and_worker(
+    args: argparse.Namespace, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    """The API and the worker, each its own process (added to `processes` as it starts)."""
+    command = [sys.executable, "-m", "carteira"]
+    serve = [*command, "serve", "--host", args.host, "--port", str(args.port)]
+    # Our own interpreter and arguments: nothing from outside reaches these commands.
+    processes.append(subprocess.Popen(serve))  # noqa: S603
+    processes.append(subprocess.Popen([*command, "worker"]))  # noqa: S603
 
 
 # ---- entry point -------------------------------------------------------------------------

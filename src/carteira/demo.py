@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -308,39 +309,26 @@ async def _demo_market(
     return known
 
 
+@dataclass
+class _Seeded:
+    """What a seeding made, and what it went without (a live source out of reach)."""
+
+    created: dict[str, int] = field(
+        default_factory=lambda: {"clients": 0, "assets": 0, "transactions": 0}
+    )
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        summary = ", ".join(f"{count} {kind} created" for kind, count in self.created.items())
+        if self.skipped:
+            summary += "; skipped: " + "; ".join(self.skipped)
+        return "demo data: " + summary
+
+
 async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> str:
-    created = {"clients": 0, "assets": 0, "transactions": 0}
-    registered: dict[str, Asset] = {}
-    for demo_asset in DEMO_ASSETS:
-        asset = await assets.find_by_ticker(ticker=demo_asset.ticker)
-        if asset is None:
-            asset = await assets.register_known_asset(
-                ticker=demo_asset.ticker,
-                details=demo_asset.details,
-                jobs=jobs,
-                backfill_days=market.settings.backfill_days,
-                actor_id=None,
-            )
-            created["assets"] += 1
-        registered[demo_asset.ticker] = asset
-
-    instruments: dict[str, Asset] = {}
-    skipped: list[str] = []
-    for key, body in DEMO_INSTRUMENTS.items():
-        terms = _TERMS.validate_python(body)
-        ticker = assets.registration_of(terms).base_ticker
-        asset = await assets.find_by_ticker(ticker=ticker)
-        if asset is None:
-            try:
-                asset = await assets.register(
-                    body=terms, market=market, jobs=jobs, events=events, actor_id=None
-                )
-            except AppError as exc:  # a live source out of reach: the demo goes without it
-                skipped.append(f"{ticker} ({exc.detail})")
-                continue
-            created["assets"] += 1
-        instruments[key] = asset
-
+    seeded = _Seeded()
+    registered = await _demo_assets(market=market, jobs=jobs, seeded=seeded)
+    instruments = await _demo_instruments(events=events, market=market, jobs=jobs, seeded=seeded)
     services = allocations.Services(
         events=events,
         market=market,
@@ -354,51 +342,132 @@ async def seed_demo(*, events: EventBus, market: MarketData, jobs: JobQueue) -> 
         since=today - timedelta(days=max(market.settings.backfill_days, DEMO_DAYS[1] + 10)),
         today=today,
     )
-    adapter: TypeAdapter[TransactionIn] = TypeAdapter(TransactionIn)
-    for index, (name, email, document, status, advisor) in enumerate(DEMO_CLIENTS):
-        client = await clients.find_by_email(email=email)
-        if client is None:
-            advisor_id = await auth.advisor_id_of(email=advisor) if advisor else None
-            client = await clients.create_client(
-                data=ClientCreate(
-                    name=name,
-                    email=email,
-                    document=document,
-                    status=status,
-                    advisor_id=advisor_id,
-                ),
-                actor_id=None,
-                events=events,
-            )
-            created["clients"] += 1
+    for index, demo_client in enumerate(DEMO_CLIENTS):
+        client_id = await _demo_client(demo_client, events=events, seeded=seeded)
         rng = random.Random(f"carteira-demo-{index}")  # noqa: S311 - demo data, not secrets
-        ledger = []
-        if not await allocations.has_transactions(client_id=client.id):
-            ledger = _ledger(rng, today, demo_market)
-        # Renda fixa for every client, also one whose ledger was seeded before it existed.
-        traded = {h.asset_id for h in await allocations.holdings(client_ids=[client.id])}
-        keys = [k for k, a in instruments.items() if a.id not in traded]
-        if len(keys) == len(instruments):
-            ledger += _renda_fixa(rng, today, keys)
-        for entry in sorted(ledger, key=lambda e: e["date"]):
-            if "ticker" in entry:
-                entry["asset_id"] = registered[entry.pop("ticker")].id
-            if "instrument" in entry:
-                entry["asset_id"] = instruments[entry.pop("instrument")].id
+        await _record_ledger(
+            client_id,
+            await _demo_ledger(client_id, rng, today, demo_market, instruments=instruments),
+            tickers={t: a.id for t, a in registered.items()},
+            instruments={k: a.id for k, a in instruments.items()},
+            services=services,
+            seeded=seeded,
+        )
+    return seeded.summary()
+
+
+async def _demo_client(
+    demo_client: tuple[str, str, str | None, ClientStatus, str | None],
+    *,
+    events: EventBus,
+    seeded: _Seeded,
+) -> int:
+    """The demo client's id, the client created unless it exists."""
+    name, email, document, status, advisor = demo_client
+    client = await clients.find_by_email(email=email)
+    if client is None:
+        advisor_id = await auth.advisor_id_of(email=advisor) if advisor else None
+        client = await clients.create_client(
+            data=ClientCreate(
+                name=name, email=email, document=document, status=status, advisor_id=advisor_id
+            ),
+            actor_id=None,
+            events=events,
+        )
+        seeded.created["clients"] += 1
+    return client.id
+
+
+async def _demo_ledger(
+    client_id: int,
+    rng: random.Random,
+    today: date,
+    market: DemoMarket,
+    *,
+    instruments: Mapping[str, Asset],
+) -> list[dict[str, Any]]:
+    """The entries a demo client still lacks: its ledger, unless it has one, and renda fixa
+    (also for a client whose ledger was seeded before it existed)."""
+    ledger = []
+    if not await allocations.has_transactions(client_id=client_id):
+        ledger = _ledger(rng, today, market)
+    traded = {h.asset_id for h in await allocations.holdings(client_ids=[client_id])}
+    keys = [k for k, a in instruments.items() if a.id not in traded]
+    if len(keys) == len(instruments):
+        ledger += _renda_fixa(rng, today, keys)
+    return ledger
+
+
+async def _demo_assets(*, market: MarketData, jobs: JobQueue, seeded: _Seeded) -> dict[str, Asset]:
+    """The demo's listed assets, registered unless they are already."""
+    registered: dict[str, Asset] = {}
+    for demo_asset in DEMO_ASSETS:
+        asset = await assets.find_by_ticker(ticker=demo_asset.ticker)
+        if asset is None:
+            asset = await assets.register_known_asset(
+                ticker=demo_asset.ticker,
+                details=demo_asset.details,
+                jobs=jobs,
+                backfill_days=market.settings.backfill_days,
+                actor_id=None,
+            )
+            seeded.created["assets"] += 1
+        registered[demo_asset.ticker] = asset
+    return registered
+
+
+async def _demo_instruments(
+    *, events: EventBus, market: MarketData, jobs: JobQueue, seeded: _Seeded
+) -> dict[str, Asset]:
+    """The demo's renda fixa and funds, registered unless they are already (one whose live
+    source is out of reach is skipped)."""
+    instruments: dict[str, Asset] = {}
+    for key, body in DEMO_INSTRUMENTS.items():
+        terms = _TERMS.validate_python(body)
+        ticker = assets.registration_of(terms).base_ticker
+        asset = await assets.find_by_ticker(ticker=ticker)
+        if asset is None:
             try:
-                await allocations.record_transaction(
-                    client_id=client.id,
-                    data=adapter.validate_python(entry),
-                    actor_id=None,
-                    services=services,
+                asset = await assets.register(
+                    body=terms, market=market, jobs=jobs, events=events, actor_id=None
                 )
-            except AppError as exc:  # an instrument without a price that day (a live source)
-                if "amount" not in entry or entry["kind"] != "buy":
-                    raise
-                skipped.append(f"a purchase on {entry['date']} ({exc.detail})")
+            except AppError as exc:  # a live source out of reach: the demo goes without it
+                seeded.skipped.append(f"{ticker} ({exc.detail})")
                 continue
-            created["transactions"] += 1
-    summary = ", ".join(f"{count} {kind} created" for kind, count in created.items())
-    if skipped:
-        summary += "; skipped: " + "; ".join(skipped)
-    return "demo data: " + summary
+            seeded.created["assets"] += 1
+        instruments[key] = asset
+    return instruments
+
+
+_ENTRY: TypeAdapter[TransactionIn] = TypeAdapter(TransactionIn)
+
+
+async def _record_ledger(
+    client_id: int,
+    ledger: list[dict[str, Any]],
+    *,
+    tickers: Mapping[str, int],
+    instruments: Mapping[str, int],
+    services: allocations.Services,
+    seeded: _Seeded,
+) -> None:
+    """A client's demo entries, in date order (a purchase by amount of an instrument with no
+    price that day is skipped)."""
+    for entry in sorted(ledger, key=lambda e: e["date"]):
+        if "ticker" in entry:
+            entry["asset_id"] = tickers[entry.pop("ticker")]
+        if "instrument" in entry:
+            entry["asset_id"] = instruments[entry.pop("instrument")]
+        try:
+            await allocations.record_transaction(
+                client_id=client_id,
+                data=_ENTRY.validate_python(entry),
+                actor_id=None,
+                services=services,
+            )
+        except AppError as exc:  # an instrument without a price that day (a live source)
+            if "amount" not in entry or entry["kind"] != "buy":
+                raise
+            seeded.skipped.append(f"a purchase on {entry['date']} ({exc.detail})")
+            continue
+        seeded.created["transactions"] += 1

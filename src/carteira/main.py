@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import gc
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -91,136 +91,174 @@ def _warm_up(app: FastAPI, settings: Settings) -> WarmUp:
     )
 
 
+# Starlette tries routes in order: the hottest reads come first.
+ROUTERS = (
+    clients_list_router,
+    clients_router,
+    client_detail_router,
+    allocations_router,
+    ledger_router,
+    imports_router.router,
+    pricing_router,  # before assets: /assets/search is not an /assets/{asset_id}
+    assets_router,
+    health_router,
+    auth_router,
+    users_router,
+    reports_router,
+    tax_router,
+    tax_reports_router,
+    benchmarks_router,
+    realtime_router,
+    web_router,
+    jobs_router,
+    audit_router,
+)
+CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+CORS_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "X-CSRF-Token",
+    "X-Request-ID",
+    "traceparent",
+    "tracestate",
+]
+CORS_EXPOSED = [
+    "X-Request-ID",
+    "X-Cache",
+    "X-Cache-TTL",
+    "X-Cache-Key",
+    "X-Cache-Stale",
+    "Retry-After",
+    "Content-Disposition",
+    "Location",
+]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = (settings or get_settings()).ensure_secure()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     set_timezone(settings.timezone)
     tracing = configure_tracing(settings, service_name="carteira-api")
+    app = _application(settings)
+    app.state.settings = settings
+    install_error_handlers(app)
+    openapi.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    _add_middleware(app, settings)
+    if tracing is not None:
+        instrument_app(app)
+    return app
+
+
+def _application(settings: Settings) -> FastAPI:
+    """The app itself, with its docs (served offline) when the settings turn them on."""
+    common: dict[str, Any] = {
+        "title": "Carteira",
+        "version": __version__,
+        "description": DESCRIPTION,
+        "lifespan": _lifespan(settings),
+        "generate_unique_id_function": openapi.operation_id,
+    }
+    if not settings.docs_on:
+        return FastAPI(**common, docs_url=None, redoc_url=None, openapi_url=None)
+    # Swagger UI and ReDoc from the installed package, so the docs work offline; no validator
+    # badge either (it would load an image from the validator's host).
+    return FastAPIOffline(
+        **common, swagger_ui_parameters={"validatorUrl": None}, static_url=DOCS_ASSETS
+    )
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What the process opens before it serves, and closes after."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis = create_redis(settings)
-        events = EventBus(redis)
-        app.state.redis = redis
-        app.state.events = events
-        app.state.sessions = SessionStore(bus=events)
-        app.state.market = create_market_data(
-            settings, redis, instruments=InstrumentRegistry(events)
-        )
-        app.state.jobs = JobQueue(redis)
-        app.state.exports = ExportLimiter(
-            max_total=settings.export_max_concurrent, max_per_user=settings.export_max_per_user
-        )
-        app.state.hub = Hub(
-            bus=events,
-            market=app.state.market,
-            sessions=app.state.sessions,
-            reporting_currency=settings.reporting_currency,
-            tick_seconds=settings.tick_seconds,
-            max_per_user=settings.ws_max_per_user,
-        )
-        events.start()
-        app.state.hub.start()
+        events = _open_services(app, settings)
         try:
             timezone_setting = os.environ.get("TIMEZONE")
             async with RegisterTortoise(app, config=tortoise_config(settings, role="api")):
                 give_back_timezone_setting(timezone_setting)
                 await events.wait_healthy(seconds=2.0)
-                warm_up = app.state.warm_up = _warm_up(app, settings)
-                warming = asyncio.create_task(warm_up.run(), name="warm-up")
-                # uvicorn listens only once start-up is over: until the first attempt has
-                # run, no connection reaches this process (its /ready says 503 after that
-                # while a step still fails, e.g. PostgreSQL down at start).
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(warm_up.first_attempt(), WARM_UP_SECONDS)
-                # Everything alive now lives as long as the process: keep it out of the
-                # collector's full passes, which otherwise stall the loop for 100s of ms.
-                gc.collect()
-                gc.freeze()
-                # Requests allocate fast and free nearly everything by reference counting; at
-                # Python's default thresholds the collector ran a full pass over the warm
-                # caches every ~10 s under load (~190 ms each, measured by the soak).
-                gc.set_threshold(*GC_THRESHOLDS)
-                watch_gc_pauses()
+                warming = await _start_warm_up(app, settings)
+                _keep_the_collector_off_the_warm_heap()
                 try:
                     yield
                 finally:
                     warming.cancel()
         finally:
-            await app.state.hub.stop()
-            await events.stop()
-            await app.state.market.close()
-            await redis.aclose()
+            await _close_services(app)
 
-    docs = settings.docs_on
-    common: dict[str, Any] = {
-        "title": "Carteira",
-        "version": __version__,
-        "description": DESCRIPTION,
-        "lifespan": lifespan,
-        "generate_unique_id_function": openapi.operation_id,
-    }
-    if docs:
-        # Swagger UI and ReDoc from the installed package, so the docs work offline; no
-        # validator badge either (it would load an image from the validator's host).
-        app = FastAPIOffline(
-            **common, swagger_ui_parameters={"validatorUrl": None}, static_url=DOCS_ASSETS
-        )
-    else:
-        app = FastAPI(**common, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.settings = settings
-    install_error_handlers(app)
-    openapi.install(app)
+    return lifespan
 
-    # Starlette tries routes in order: the hottest reads come first.
-    for router in (
-        clients_list_router,
-        clients_router,
-        client_detail_router,
-        allocations_router,
-        ledger_router,
-        imports_router.router,
-        pricing_router,  # before assets: /assets/search is not an /assets/{asset_id}
-        assets_router,
-        health_router,
-        auth_router,
-        users_router,
-        reports_router,
-        tax_router,
-        tax_reports_router,
-        benchmarks_router,
-        realtime_router,
-        web_router,
-        jobs_router,
-        audit_router,
-    ):
-        app.include_router(router)
 
-    # Outermost last: the request id wraps everything, including CORS preflights.
+def _open_services(app: FastAPI, settings: Settings) -> EventBus:
+    """Redis and what lives on it (events, sessions, market data, jobs, the realtime hub),
+    kept on `app.state` and started; the event bus."""
+    redis = create_redis(settings)
+    events = EventBus(redis)
+    app.state.redis = redis
+    app.state.events = events
+    app.state.sessions = SessionStore(bus=events)
+    app.state.market = create_market_data(settings, redis, instruments=InstrumentRegistry(events))
+    app.state.jobs = JobQueue(redis)
+    app.state.exports = ExportLimiter(
+        max_total=settings.export_max_concurrent, max_per_user=settings.export_max_per_user
+    )
+    app.state.hub = Hub(
+        bus=events,
+        market=app.state.market,
+        sessions=app.state.sessions,
+        reporting_currency=settings.reporting_currency,
+        tick_seconds=settings.tick_seconds,
+        max_per_user=settings.ws_max_per_user,
+    )
+    events.start()
+    app.state.hub.start()
+    return events
+
+
+async def _close_services(app: FastAPI) -> None:
+    await app.state.hub.stop()
+    await app.state.events.stop()
+    await app.state.market.close()
+    await app.state.redis.aclose()
+
+
+async def _start_warm_up(app: FastAPI, settings: Settings) -> asyncio.Task[None]:
+    """The warm-up, running; returns once its first attempt is over (or WARM_UP_SECONDS)."""
+    warm_up = app.state.warm_up = _warm_up(app, settings)
+    warming = asyncio.create_task(warm_up.run(), name="warm-up")
+    # uvicorn listens only once start-up is over: until the first attempt has run, no
+    # connection reaches this process (its /ready says 503 after that while a step still
+    # fails, e.g. PostgreSQL down at start).
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(warm_up.first_attempt(), WARM_UP_SECONDS)
+    return warming
+
+
+def _keep_the_collector_off_the_warm_heap() -> None:
+    # Everything alive now lives as long as the process: keep it out of the collector's full
+    # passes, which otherwise stall the loop for 100s of ms.
+    gc.collect()
+    gc.freeze()
+    # Requests allocate fast and free nearly everything by reference counting; at Python's
+    # default thresholds the collector ran a full pass over the warm caches every ~10 s under
+    # load (~190 ms each, measured by the soak).
+    gc.set_threshold(*GC_THRESHOLDS)
+    watch_gc_pauses()
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost last: the request id wraps everything, including CORS preflights."""
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_credentials=True,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "X-CSRF-Token",
-                "X-Request-ID",
-                "traceparent",
-                "tracestate",
-            ],
-            expose_headers=[
-                "X-Request-ID",
-                "X-Cache",
-                "X-Cache-TTL",
-                "X-Cache-Key",
-                "X-Cache-Stale",
-                "Retry-After",
-                "Content-Disposition",
-                "Location",
-            ],
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_HEADERS,
+            expose_headers=CORS_EXPOSED,
         )
     app.add_middleware(
         RequestLimitsMiddleware,
@@ -237,6 +275,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.add_middleware(RequestContextMiddleware)
-    if tracing is not None:
-        instrument_app(app)
-    return app

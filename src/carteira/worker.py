@@ -63,6 +63,19 @@ async def relay_outbox(ctx: Context) -> int:
 def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str, Any]:
     """Everything an arq `Worker` needs; `manage_orm=False` when the process already has the
     ORM open (tests running the worker beside the app)."""
+    return {
+        "functions": _functions(),
+        "cron_jobs": _cron_jobs(settings),
+        **_hooks(settings, manage_orm=manage_orm),
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "timezone": ZoneInfo(settings.daily_close_timezone),
+        "health_check_interval": 30,
+        "max_jobs": 20,
+    }
+
+
+def _hooks(settings: Settings, *, manage_orm: bool) -> dict[str, Any]:
+    """What the worker runs as it starts, before each job, and as it stops."""
 
     async def startup(ctx: Context) -> None:
         global _started
@@ -91,74 +104,56 @@ def worker_settings(settings: Settings, *, manage_orm: bool = True) -> dict[str,
             await close_orm()
         logger.info("worker stopped")
 
-    return {
-        "functions": [
-            func(
-                definition.run,  # type: ignore[arg-type]  # arq's WorkerCoroutine protocol
-                name=definition.name,
-                timeout=definition.timeout_seconds,
-                max_tries=definition.max_tries,
-                keep_result=definition.keep_result_seconds,
-            )
-            for definition in REGISTRY.values()
-        ],
-        "cron_jobs": [
-            cron(
-                realtime_tasks.publish_tick,
-                name="price_tick",
-                second=set(range(0, 60, settings.tick_seconds)),
-                unique=True,
-                run_at_startup=True,
-                timeout=settings.tick_seconds * 2,
-                keep_result=0,
-                max_tries=1,
-            ),
-            cron(
-                relay_outbox,
-                name="outbox_relay",
-                second=set(range(0, 60, OUTBOX_RELAY_SECONDS)),
-                unique=True,
-                timeout=30,
-                keep_result=0,
-                max_tries=1,
-            ),
-            cron(
-                ledger_tasks.daily_fx,
-                name="daily_fx",
-                unique=True,
-                timeout=900,
-                **parse_cron(settings.daily_close_cron),
-            ),
-            cron(
-                pricing_tasks.daily_benchmarks,
-                name="daily_benchmarks",
-                unique=True,
-                timeout=900,
-                **parse_cron(settings.daily_close_cron),
-            ),
-            cron(
-                pricing_tasks.daily_published_prices,
-                name="daily_published_prices",
-                unique=True,
-                timeout=3600,
-                **parse_cron(settings.daily_close_cron),
-            ),
-            cron(
-                asset_tasks.daily_closes,
-                name="daily_closes",
-                unique=True,
-                timeout=1800,
-                **parse_cron(settings.daily_close_cron),
-            ),
-        ],
-        "on_startup": startup,
-        "on_job_start": job_start,
-        "on_shutdown": shutdown,
-        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
-        "timezone": ZoneInfo(settings.daily_close_timezone),
-        "health_check_interval": 30,
-        "max_jobs": 20,
-    }
+    return {"on_startup": startup, "on_job_start": job_start, "on_shutdown": shutdown}
+
+
+def _functions() -> list[Any]:
+    """Every job the modules registered (core.jobs' REGISTRY), as arq runs it."""
+    return [
+        func(
+            definition.run,  # type: ignore[arg-type]  # arq's WorkerCoroutine protocol
+            name=definition.name,
+            timeout=definition.timeout_seconds,
+            max_tries=definition.max_tries,
+            keep_result=definition.keep_result_seconds,
+        )
+        for definition in REGISTRY.values()
+    ]
+
+
+def _cron_jobs(settings: Settings) -> list[Any]:
+    """The price tick and the outbox relay, every few seconds; the day's closing jobs."""
+    every_few_seconds = [
+        cron(
+            realtime_tasks.publish_tick,
+            name="price_tick",
+            second=set(range(0, 60, settings.tick_seconds)),
+            unique=True,
+            run_at_startup=True,
+            timeout=settings.tick_seconds * 2,
+            keep_result=0,
+            max_tries=1,
+        ),
+        cron(
+            relay_outbox,
+            name="outbox_relay",
+            second=set(range(0, 60, OUTBOX_RELAY_SECONDS)),
+            unique=True,
+            timeout=30,
+            keep_result=0,
+            max_tries=1,
+        ),
+    ]
+    at_the_close = [
+        cron(task, name=name, unique=True, timeout=timeout, **parse_cron(settings.daily_close_cron))
+        for task, name, timeout in (
+            (ledger_tasks.daily_fx, "daily_fx", 900),
+            (pricing_tasks.daily_benchmarks, "daily_benchmarks", 900),
+            (pricing_tasks.daily_published_prices, "daily_published_prices", 3600),
+            (asset_tasks.daily_closes, "daily_closes", 1800),
+        )
+    ]
+    return every_few_seconds + at_the_close
 
 
 # What arq's CLI and `carteira worker` load: the settings of this process's environment.

@@ -11,6 +11,9 @@ import pytest
 import pyxirr
 from tortoise import Tortoise
 
+from carteira.allocations import service as allocations
+from carteira.allocations import store
+from carteira.allocations.ledger import Kind, flow_of
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from tests.factories import make_asset, make_client
@@ -377,6 +380,50 @@ async def test_switching_assets_through_cash_is_not_new_money(as_admin, book):
     march = (await as_admin.get("/reports/inflows?year=2026&month=3")).json()
     assert (march["outflows"], march["net"]) == ("1400", "-1400")
     assert (await as_admin.get("/reports/inflows?year=2026&month=2")).json()["net"] == "3500"
+
+
+async def test_the_captacao_rule_is_one_in_the_engine_and_in_sql(as_admin, book):
+    """The entries behind the flows (SQL, the inflows export) carry exactly what the engine's
+    `flow_of` gives each entry of the ledger: every kind, trades settled both ways, fees on."""
+    client, petr, vale = book
+    cid = client["id"]
+    for kind, day, fields in [
+        ("deposit", "2026-01-02", {"amount": "10000"}),
+        ("buy", "2026-01-05", {"asset_id": petr["id"], "quantity": "100", "price": "30.5"}),
+        ("buy", "2026-01-06", {"asset_id": vale["id"], "quantity": "7", "settlement": "cash"}),
+        ("dividend", "2026-01-07", {"asset_id": petr["id"], "amount": "150"}),
+        ("jcp", "2026-01-08", {"asset_id": petr["id"], "amount": "100"}),
+        ("interest", "2026-01-09", {"amount": "12.5", "tax": "2.5"}),
+        ("fee", "2026-01-12", {"amount": "20"}),
+        ("tax", "2026-01-13", {"amount": "3"}),
+        ("split", "2026-01-14", {"asset_id": petr["id"], "ratio": "2:1"}),
+        ("bonus", "2026-01-15", {"ticker": "VALE3.SA", "quantity": "5"}),
+        ("sell", "2026-01-16", {"asset_id": petr["id"], "quantity": "30", "price": "17"}),
+        ("sell", "2026-01-19", {"asset_id": vale["id"], "quantity": "2", "settlement": "cash"}),
+        ("withdrawal", "2026-01-20", {"amount": "1000"}),
+    ]:
+        trade = {"price": "61", "fees": "4.25"} if kind in ("buy", "sell") else {}
+        await record(as_admin, cid, kind=kind, date=day, **{**trade, **fields})
+
+    entries = sorted(await store.client_entries(cid), key=lambda e: (e.date, e.id))
+    assert {e.kind for e in entries} == set(Kind)
+    expected = [
+        (e.date, cid, e.kind.value, e.asset_id, e.currency, *flow_of(e))
+        for e in entries
+        if any(flow_of(e))
+    ]
+    assert [row[2] for row in expected] == ["deposit", "buy", "sell", "withdrawal"]
+    listed = [
+        row
+        async for row in allocations.flow_entries(
+            start=date(2026, 1, 1),
+            end=date(2026, 12, 31),
+            currency=None,
+            idle_seconds=30,
+            client_ids=[cid],
+        )
+    ]
+    assert listed == expected
 
 
 async def test_an_entry_of_another_client_is_as_absent_as_a_missing_one(as_admin, as_reader, book):

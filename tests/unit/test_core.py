@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import ast
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -8,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+import carteira
 from carteira.core.errors import ConflictError, install_error_handlers
 from carteira.core.jsonable import decimal_str, to_jsonable
 from carteira.core.pagination import Page, PageParams
@@ -90,3 +93,29 @@ async def test_in_turns_hands_the_loop_back_after_each_turn_of_items():
     await other
     assert taken == list(range(7))  # every item, in order
     assert seen_by_others[:3] == [0, 3, 6]  # it ran after each turn of three, and only then
+
+
+def _imported(node: ast.AST) -> list[str]:
+    """The carteira modules an import statement names (absolute, or relative above core)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    base = "carteira" if node.level >= 2 else "" if node.level == 0 else "carteira.core"
+    module = ".".join(part for part in (base, node.module or "") if part)
+    return [f"{module}.{alias.name}" for alias in node.names]
+
+
+def test_core_imports_no_domain_module():
+    """The modules build on core, never the other way (imports inside functions included)."""
+    package = Path(carteira.__file__).parent
+    domains = {p.name for p in package.iterdir() if (p / "__init__.py").exists()} - {"core"}
+    upward = [
+        f"{path.name}: {name}"
+        for path in sorted((package / "core").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        for name in _imported(node)
+        if name.split(".")[0] == "carteira" and name.split(".")[1] in domains
+    ]
+    assert domains >= {"auth", "allocations", "clients"}
+    assert upward == []

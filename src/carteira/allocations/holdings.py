@@ -17,9 +17,9 @@ from collections.abc import (
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from carteira.allocations import fixed_income_tax, valuation
+from carteira.allocations import fixed_income_tax, store, valuation
 from carteira.allocations.books import LEDGER_CHANGED, client_book, client_ledger
 from carteira.allocations.ledger import Book, Lot
 from carteira.allocations.realized import sale_category
@@ -44,9 +44,7 @@ from carteira.assets.schemas import AssetClass
 from carteira.assets.service import AssetInfo
 from carteira.clients import service as clients
 from carteira.core import clock
-from carteira.core.database import db
 from carteira.core.events import EventBus
-from carteira.core.exports import cursor_rows
 from carteira.core.money import ZERO, plain, total
 from carteira.core.pagination import PageParams
 from carteira.pricing import service as pricing
@@ -54,6 +52,7 @@ from carteira.pricing.schemas import Quote
 from carteira.pricing.service import MarketData
 
 _shown = valuation.shown
+K = TypeVar("K")
 EIGHT_PLACES = Decimal("1E-8")
 
 
@@ -63,12 +62,6 @@ def _average(cost: Decimal, quantity: Decimal) -> Decimal:
 
 
 # ---- positions -------------------------------------------------------------------------------
-
-_HOLDINGS_SQL = """
-    SELECT asset_id, currency, quantity, cost, realized, income, open_lots FROM holdings
-    WHERE client_id = $1 ORDER BY asset_id
-"""
-_CASH_SQL = "SELECT currency, balance FROM cash_balances WHERE client_id = $1 ORDER BY currency"
 
 
 ANSWERS = "allocations.answers"
@@ -163,9 +156,7 @@ async def client_positions(*, client_id: int, market: MarketData, events: EventB
 async def _positions(
     *, client_id: int, market: MarketData, events: EventBus
 ) -> tuple[PositionsOut, _Priced]:
-    async with db().acquire_connection() as connection:
-        rows = await connection.fetch(_HOLDINGS_SQL, client_id)
-        cash_rows = await connection.fetch(_CASH_SQL, client_id)
+    rows, cash_rows = await store.client_holdings(client_id)
     if not rows and not cash_rows:
         await clients.ensure_client_exists(client_id=client_id)
     infos = await assets.describe(asset_ids=(r["asset_id"] for r in rows), events=events)
@@ -442,9 +433,7 @@ async def client_values(
     many clients at once: their rows in two queries, their tickers in one quote batch, their
     currencies in one call for rates."""
     wanted = sorted(set(client_ids))
-    async with db().acquire_connection() as connection:
-        rows = await connection.fetch(_HOLDINGS_OF_CLIENTS_SQL, wanted)
-        cash_rows = await connection.fetch(_CASH_OF_CLIENTS_SQL, wanted)
+    rows, cash_rows = await store.clients_holdings(wanted)
     infos = await assets.describe(asset_ids=(r["asset_id"] for r in rows), events=events)
     tickers = sorted({infos[r["asset_id"]].ticker for r in rows if r["quantity"]})
     currencies = sorted({r["currency"] for r in rows} | {r["currency"] for r in cash_rows})
@@ -465,15 +454,6 @@ async def client_values(
         totals = _currency_totals(figures, cash.get(client_id, {}))
         values[client_id] = _consolidated(totals, rates, reporting).value
     return values
-
-
-_HOLDINGS_OF_CLIENTS_SQL = """
-    SELECT client_id, asset_id, currency, quantity, cost, realized, income FROM holdings
-    WHERE client_id = ANY($1::int[]) ORDER BY client_id, asset_id
-"""
-_CASH_OF_CLIENTS_SQL = (
-    "SELECT client_id, currency, balance FROM cash_balances WHERE client_id = ANY($1::int[])"
-)
 
 
 # ---- open lots (the /allocations compatibility view) ----------------------------------------
@@ -670,12 +650,8 @@ async def held_tickers(
     *, events: EventBus | None = None, client_ids: Collection[int] | None = None
 ) -> list[str]:
     """Every ticker some client (of `client_ids`, when given) holds now."""
-    rows = await db().execute_query_dict(
-        "SELECT DISTINCT asset_id FROM holdings WHERE quantity > 0"
-        " AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))",
-        [_ids(client_ids)],
-    )
-    infos = await assets.describe(asset_ids=(r["asset_id"] for r in rows), events=events)
+    asset_ids = await store.held_asset_ids(client_ids)
+    infos = await assets.describe(asset_ids=asset_ids, events=events)
     return sorted(info.ticker for info in infos.values())
 
 
@@ -695,18 +671,6 @@ class FlowRow:
         return self.inflow - self.outflow
 
 
-def _ids(client_ids: Collection[int] | None) -> list[int] | None:
-    return sorted(client_ids) if client_ids is not None else None
-
-
-_FLOWS = """
-    SELECT client_id, date, currency, inflow, outflow, entries FROM client_flows
-    WHERE date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR currency = $3)
-      AND ($4::int[] IS NULL OR client_id = ANY($4::int[]))
-    ORDER BY date, client_id
-"""
-
-
 async def flows(
     *,
     start: date,
@@ -716,24 +680,8 @@ async def flows(
 ) -> list[FlowRow]:
     """The clients' flows (captação) by day in [start, end] (`client_ids`: only theirs):
     deposits and externally settled buys in, withdrawals and externally settled sales out."""
-    async with db().acquire_connection() as connection:
-        rows = await connection.fetch(_FLOWS, start, end, currency, _ids(client_ids))
+    rows = await store.flow_rows(start=start, end=end, currency=currency, client_ids=client_ids)
     return [FlowRow(*row) for row in rows]
-
-
-_FLOW_ENTRIES = """
-    SELECT t.date, t.client_id, t.kind, t.asset_id, t.currency,
-           CASE WHEN t.kind = 'deposit' THEN t.amount
-                WHEN t.kind = 'buy' THEN t.quantity * t.price + t.fees ELSE 0 END AS inflow,
-           CASE WHEN t.kind = 'withdrawal' THEN t.amount
-                WHEN t.kind = 'sell' THEN t.quantity * t.price - t.fees ELSE 0 END AS outflow
-    FROM transactions t
-    WHERE t.date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR t.currency = $3)
-      AND ($4::int[] IS NULL OR t.client_id = ANY($4::int[]))
-      AND (t.kind IN ('deposit', 'withdrawal')
-           OR (t.kind IN ('buy', 'sell') AND t.settlement = 'external'))
-    ORDER BY t.date, t.id
-"""
 
 
 async def flow_entries(
@@ -746,8 +694,8 @@ async def flow_entries(
 ) -> AsyncIterator[tuple[Any, ...]]:
     """The entries behind `flows(start, end)` (in `currency`, or all), streamed: (date,
     client id, kind, asset id, currency, inflow, outflow)."""
-    async for record in cursor_rows(
-        _FLOW_ENTRIES, start, end, currency, _ids(client_ids), idle_seconds=idle_seconds
+    async for record in store.flow_entry_rows(
+        start=start, end=end, currency=currency, idle_seconds=idle_seconds, client_ids=client_ids
     ):
         yield record
 
@@ -763,20 +711,7 @@ class ClientHolding:
 
 async def holdings(*, client_ids: Sequence[int] | None = None) -> list[ClientHolding]:
     """What clients hold now (open positions), from the derived table."""
-    rows = await db().execute_query_dict(
-        "SELECT client_id, asset_id, currency, quantity, cost FROM holdings"
-        " WHERE quantity > 0 AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))"
-        " ORDER BY client_id, asset_id",
-        [list(client_ids) if client_ids is not None else None],
-    )
-    return [ClientHolding(**row) for row in rows]
-
-
-async def has_transactions(*, client_id: int) -> bool:
-    rows = await db().execute_query_dict(
-        "SELECT EXISTS (SELECT 1 FROM transactions WHERE client_id = $1) AS any", [client_id]
-    )
-    return bool(rows[0]["any"])
+    return [ClientHolding(**row) for row in await store.open_holdings(client_ids)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -860,14 +795,6 @@ class Aum:
         return self.market_value + self.cash
 
 
-_CASH_TOTALS = """
-    SELECT currency, SUM(balance) AS balance, COUNT(DISTINCT client_id) AS clients
-    FROM cash_balances
-    WHERE balance <> 0 AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))
-    GROUP BY currency
-"""
-
-
 def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
     """The sum, or None when any part is unknown (a missing price or rate)."""
     result = ZERO
@@ -926,60 +853,33 @@ async def aum(
 ) -> Aum:
     """Every open position at market plus cash, per asset type and currency, consolidated in
     the reporting currency at today's rates."""
-    reporting = market.settings.reporting_currency
     rows = await holdings(client_ids=client_ids)
-    cash_rows = await db().execute_query_dict(
-        _CASH_TOTALS, [list(client_ids) if client_ids is not None else None]
-    )
+    cash = await store.cash_totals(client_ids)
     infos = await assets.describe(asset_ids=(r.asset_id for r in rows), events=events)
     prices, prices_stale, prices_missing = await _prices_now(rows, infos, market)
-    cash: dict[str, Decimal] = {row["currency"]: row["balance"] for row in cash_rows}
     currencies = {r.currency for r in rows} | set(cash)
     rates, fx_stale = await _rates_now(currencies, market)
-    # (asset type, currency) and (asset class, currency) -> the market value of its priced
-    # positions
-    values: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    classes: dict[tuple[AssetClass, str], Decimal] = defaultdict(Decimal)
-    for row in rows:
-        if row.asset_id in prices:
-            info = infos[row.asset_id]
-            value = valuation.market_value(row.quantity, prices[row.asset_id])
-            values[(info.asset_type.value, row.currency)] += value
-            classes[(info.asset_class, row.currency)] += value
-    by_currency = {
-        code: (
-            total(v for (_, c), v in values.items() if c == code),
-            cash.get(code, ZERO),
-            rates.get(code),
-        )
-        for code in sorted(currencies)
-    }
-
-    def converted(amount: Decimal, code: str) -> Decimal:
-        rate = rates.get(code)
-        return valuation.market_value(amount, rate) if rate is not None else ZERO
-
-    by_type: dict[str | None, Decimal] = defaultdict(Decimal)
-    for (asset_type, code), value in sorted(values.items()):
-        by_type[asset_type] += converted(value, code)
-    by_class: dict[AssetClass, Decimal] = defaultdict(Decimal)
-    for (asset_class, code), value in sorted(classes.items()):
-        by_class[asset_class] += converted(value, code)
-    cash_total = total(converted(balance, code) for code, balance in cash.items())
+    valued = _valued(rows, infos, prices)
+    types = _in_reporting(valued.by_type, rates)
+    by_type: dict[str | None, Decimal] = dict(types.items())  # and None: cash
+    by_class = _in_reporting(valued.by_class, rates)
+    cash_total = total(_converted(balance, rates.get(code)) for code, balance in cash.items())
     if cash:
         by_type[None] = cash_total
         by_class[AssetClass.CAIXA] += cash_total
-    market_value = total(v for t, v in by_type.items() if t is not None)
     return Aum(
-        reporting=reporting,
+        reporting=market.settings.reporting_currency,
         by_type={k: _shown(v) for k, v in by_type.items()},
         by_class={
             k: _shown(v) for k, v in sorted(by_class.items(), key=lambda i: _CLASS_ORDER[i[0]])
         },
-        by_currency=by_currency,
-        market_value=_shown(market_value),
+        by_currency={
+            code: (valued.in_currency(code), cash.get(code, ZERO), rates.get(code))
+            for code in sorted(currencies)
+        },
+        market_value=_shown(total(v for t, v in by_type.items() if t is not None)),
         cash=_shown(cash_total),
-        clients=len(await clients_holding(client_ids=client_ids)),
+        clients=len(await store.clients_holding(client_ids=client_ids)),
         prices_missing=prices_missing,
         fx_missing=sorted(c for c in currencies if c not in rates),
         prices_stale=prices_stale,
@@ -987,32 +887,42 @@ async def aum(
     )
 
 
-async def flow_currencies(
-    *, start: date, end: date, client_ids: Collection[int] | None = None
-) -> set[str]:
-    rows = await db().execute_query_dict(
-        "SELECT DISTINCT currency FROM client_flows WHERE date BETWEEN $1 AND $2"
-        " AND ($3::int[] IS NULL OR client_id = ANY($3::int[]))",
-        [start, end, _ids(client_ids)],
-    )
-    return {row["currency"] for row in rows}
+@dataclass(frozen=True, slots=True)
+class _Valued:
+    """The market value of the priced positions, in their own currency, per (asset type,
+    currency) and per (asset class, currency)."""
+
+    by_type: dict[tuple[str, str], Decimal]
+    by_class: dict[tuple[AssetClass, str], Decimal]
+
+    def in_currency(self, code: str) -> Decimal:
+        return total(v for (_, c), v in self.by_type.items() if c == code)
 
 
-async def currencies_held() -> dict[str, date]:
-    """Every currency of the ledgers, with the date of its first entry."""
-    rows = await db().execute_query_dict(
-        "SELECT currency, MIN(date) AS first FROM transactions GROUP BY currency"
-    )
-    return {row["currency"]: row["first"] for row in rows}
+def _valued(
+    rows: Sequence[ClientHolding], infos: Mapping[int, AssetInfo], prices: Mapping[int, Decimal]
+) -> _Valued:
+    by_type: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    by_class: dict[tuple[AssetClass, str], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row.asset_id in prices:
+            info = infos[row.asset_id]
+            value = valuation.market_value(row.quantity, prices[row.asset_id])
+            by_type[(info.asset_type.value, row.currency)] += value
+            by_class[(info.asset_class, row.currency)] += value
+    return _Valued(by_type, by_class)
 
 
-async def clients_holding(*, client_ids: Collection[int] | None = None) -> list[int]:
-    """The clients (of `client_ids`, when given) with an open position or a cash balance."""
-    rows = await db().execute_query_dict(
-        "SELECT client_id FROM holdings WHERE quantity > 0"
-        " AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))"
-        " UNION SELECT client_id FROM cash_balances WHERE balance <> 0"
-        " AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))",
-        [_ids(client_ids)],
-    )
-    return sorted(row["client_id"] for row in rows)
+def _converted(amount: Decimal, rate: Decimal | None) -> Decimal:
+    """An amount in the reporting currency (nothing without a rate: listed as missing)."""
+    return valuation.market_value(amount, rate) if rate is not None else ZERO
+
+
+def _in_reporting(
+    values: Mapping[tuple[K, str], Decimal], rates: Mapping[str, Decimal]
+) -> defaultdict[K, Decimal]:
+    """Values per (key, currency) added up per key in the reporting currency."""
+    summed: defaultdict[K, Decimal] = defaultdict(Decimal)
+    for (key, code), value in sorted(values.items()):
+        summed[key] += _converted(value, rates.get(code))
+    return summed

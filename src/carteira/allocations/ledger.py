@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from enum import StrEnum
+from typing import NamedTuple
 
 ZERO = Decimal(0)
 # Averages and split ratios divide; 60 significant digits keep products of NUMERIC(24, 8)
@@ -111,18 +112,39 @@ class Entry:
         return (self.date, _ORDER_IN_A_DAY[self.kind], self.id)
 
 
+class FlowRule(NamedTuple):
+    """How entries of one kind move net new money (captação)."""
+
+    direction: int  # +1: money in (an inflow), -1: money out (an outflow)
+    # A trade moves its value, quantity x price with the fees on top of a purchase and off a
+    # sale, and only when settled from outside the portfolio; any other kind moves its
+    # amount, however settled.
+    trade: bool
+
+
+# The captação rule, written once: `flow_of` applies it to an entry and `store` turns it into
+# the SQL that lists the entries behind the flows.
+FLOW_RULES: dict[Kind, FlowRule] = {
+    Kind.DEPOSIT: FlowRule(direction=1, trade=False),
+    Kind.WITHDRAWAL: FlowRule(direction=-1, trade=False),
+    Kind.BUY: FlowRule(direction=1, trade=True),
+    Kind.SELL: FlowRule(direction=-1, trade=True),
+}
+
+
 def flow_of(entry: Entry) -> tuple[Decimal, Decimal]:
     """(inflow, outflow) of net new money this entry brings, in its currency."""
-    if entry.kind is Kind.DEPOSIT:
-        return _required(entry.amount), ZERO
-    if entry.kind is Kind.WITHDRAWAL:
-        return ZERO, _required(entry.amount)
-    if entry.kind in TRADES and entry.settlement is Settlement.EXTERNAL:
+    rule = FLOW_RULES.get(entry.kind)
+    if rule is None:
+        return ZERO, ZERO
+    if not rule.trade:
+        value = _required(entry.amount)
+    elif entry.settlement is Settlement.EXTERNAL:
         gross = _required(entry.quantity) * _required(entry.price)
-        if entry.kind is Kind.BUY:
-            return gross + entry.fees, ZERO
-        return ZERO, gross - entry.fees
-    return ZERO, ZERO
+        value = gross + entry.fees if rule.direction > 0 else gross - entry.fees
+    else:
+        return ZERO, ZERO
+    return (value, ZERO) if rule.direction > 0 else (ZERO, value)
 
 
 def _required(value: Decimal | None) -> Decimal:

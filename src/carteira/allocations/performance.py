@@ -347,6 +347,10 @@ def _by_size(entries: Sequence[Entry]) -> list[str]:
     return sorted(size, key=lambda c: (-size[c], c))
 
 
+# A valued day: its date, its value and the net money invested so far (None: unknown).
+_Point = tuple[date, Decimal | None, Decimal | None]
+
+
 @dataclass
 class _Walk:
     """The ledger replayed day by day against the stored closes (and rates)."""
@@ -377,44 +381,51 @@ class _Walk:
     day_flows: tuple[Decimal, Decimal] = (ZERO, ZERO)
 
     def run(self, *, first: date, last: date, today: date) -> None:
-        before = [e for e in self.view if e.date < first]
-        for entry in before:  # what was held comes in as the opening value
-            self._apply(entry, in_window=False)
-        self.prices = dict(self.closes.opening)
         eve = first - timedelta(days=1)
-        self.opening = self._value(eve)
-        if self.opening:
-            self.cash_flows.append(CashFlow(on=first, amount=-self.opening))
+        self._open_window(first=first, eve=eve)
         chain: list[ValuationDay] | None = (
             [ValuationDay(on=eve, value=self.opening, inflow=self.opening)]
             if self.opening is not None
             else None
         )
-        remaining = [e for e in self.view if e.date >= first]
+        points, chain = self._value_days(first=first, last=last, chain=chain)
+        if not points or points[-1][0] < last:
+            # The last day has no entry and no close yet: its start is the end of the walk.
+            self._open_day()
+            self.day_flows = (ZERO, ZERO)
+        self.as_of = self._closed_through(eve=eve, last=last, today=today)
+        self.series = self._series(points, chain)
+        self.base = self._first_invested(eve)
+
+    def _open_window(self, *, first: date, eve: date) -> None:
+        """What was held before `first` comes in as the opening value (on the eve)."""
+        for entry in self.view:
+            if entry.date < first:
+                self._apply(entry, in_window=False)
+        self.prices = dict(self.closes.opening)
+        self.opening = self._value(eve)
+        if self.opening:
+            self.cash_flows.append(CashFlow(on=first, amount=-self.opening))
+
+    def _value_days(
+        self, *, first: date, last: date, chain: list[ValuationDay] | None
+    ) -> tuple[list[_Point], list[ValuationDay] | None]:
+        """Each day of the window with its entries applied and valued at its close; the chain
+        of valuations the TWR is computed from (None once a day cannot be valued)."""
+        entries_on: dict[date, list[Entry]] = defaultdict(list)
+        for entry in self.view:
+            if entry.date >= first:
+                entries_on[entry.date].append(entry)
         # Every business day is valued (cash in any currency included), besides the days with
         # a close (crypto trades at weekends) or an entry.
-        days = sorted(
-            set(self.closes.by_day) | {e.date for e in remaining} | set(business_days(first, last))
-        )
-        index = 0
-        points: list[tuple[date, Decimal | None, Decimal | None]] = []
-        for day in days:
-            if day > last:
-                break
+        days = sorted(set(self.closes.by_day) | set(entries_on) | set(business_days(first, last)))
+        points: list[_Point] = []
+        for day in (d for d in days if d <= last):
             self._open_day()
-            inflow = outflow = ZERO
-            while index < len(remaining) and remaining[index].date <= day:
-                flows = self._apply(remaining[index])
-                if flows is None:
-                    chain = None
-                else:
-                    inflow += flows[0]
-                    outflow += flows[1]
-                index += 1
-            self.day_flows = (inflow, outflow)
+            inflow, outflow, converted = self._apply_day(entries_on.get(day, ()))
             self.prices.update(self.closes.by_day.get(day, {}))
             value = self._value(day)
-            if value is None:
+            if not converted or value is None:
                 chain = None
             elif chain is not None:
                 chain.append(
@@ -427,13 +438,29 @@ class _Walk:
                     )
                 )
             points.append((day, value, self.invested if self.invested_known else None))
-        if not points or points[-1][0] < last:
-            # The last day has no entry and no close yet: its start is the end of the walk.
-            self._open_day()
-            self.day_flows = (ZERO, ZERO)
-        self.as_of = self._closed_through(eve=eve, last=last, today=today)
+        return points, chain
+
+    def _apply_day(self, entries: Iterable[Entry]) -> tuple[Decimal, Decimal, bool]:
+        """A day's entries applied: its inflow and outflow in the view's currency, and whether
+        every one of its flows had a rate into it."""
+        inflow = outflow = ZERO
+        converted = True
+        for entry in entries:
+            flows = self._apply(entry)
+            if flows is None:
+                converted = False
+            else:
+                inflow += flows[0]
+                outflow += flows[1]
+        self.day_flows = (inflow, outflow)
+        return inflow, outflow, converted
+
+    def _series(
+        self, points: Sequence[_Point], chain: list[ValuationDay] | None
+    ) -> list[PerformancePoint]:
+        """The valued days up to the last close the figures use, with the cumulative TWR."""
         cumulative = twr_series(chain)[1:] if chain is not None else []
-        self.series = [
+        return [
             PerformancePoint(
                 date=day,
                 value=plain(value) if value is not None else None,
@@ -445,7 +472,6 @@ class _Walk:
             for i, (day, value, invested) in enumerate(points)
             if self.as_of is not None and day <= self.as_of
         ]
-        self.base = self._first_invested(eve)
 
     def _closed_through(self, *, eve: date, last: date, today: date) -> date | None:
         """The last close the figures use: the latest stored close of what is held at the

@@ -43,12 +43,8 @@ from carteira.allocations.holdings import aum as aum
 from carteira.allocations.holdings import client_positions as client_positions
 from carteira.allocations.holdings import client_positions_json as client_positions_json
 from carteira.allocations.holdings import client_realized as client_realized
-from carteira.allocations.holdings import clients_holding as clients_holding
-from carteira.allocations.holdings import currencies_held as currencies_held
-from carteira.allocations.holdings import flow_currencies as flow_currencies
 from carteira.allocations.holdings import flow_entries as flow_entries
 from carteira.allocations.holdings import flows as flows
-from carteira.allocations.holdings import has_transactions as has_transactions
 from carteira.allocations.holdings import held_tickers as held_tickers
 from carteira.allocations.holdings import holdings as holdings
 from carteira.allocations.holdings import holdings_summary as holdings_summary
@@ -97,6 +93,10 @@ from carteira.allocations.schemas import (
     TransactionWritten,
     parse_ratio,
 )
+from carteira.allocations.store import clients_holding as clients_holding
+from carteira.allocations.store import currencies_held as currencies_held
+from carteira.allocations.store import flow_currencies as flow_currencies
+from carteira.allocations.store import has_transactions as has_transactions
 from carteira.allocations.withholding import jcp_from_net as jcp_from_net
 from carteira.allocations.withholding import jcp_rate as jcp_rate
 from carteira.assets import service as assets

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from carteira.allocations.returns import Drawdown, growth_between, max_drawdown, volatility
 from carteira.allocations.schemas import (
@@ -127,42 +128,23 @@ def statement(
         portfolio, _, share = row(start, through) if measurable(start) else (None, {}, None)
         periods[name] = pct(portfolio)
         shares[name] = share
-    monthly = []
-    for label, start, end in _months(eve, through):
-        portfolio, beside, share = row(start, end)
-        monthly.append(
-            MonthlyReturn(
-                month=label,
-                portfolio_pct=pct(portfolio),
-                benchmarks={code: pct(value) for code, value in beside.items()},
-                pct_of_cdi=share,
-            )
-        )
-    yearly = []
-    for year, start, end in _years(eve, through):
-        portfolio, beside, share = row(start, end)
-        yearly.append(
-            YearlyReturn(
-                year=year,
-                portfolio_pct=pct(portfolio),
-                benchmarks={code: pct(value) for code, value in beside.items()},
-                pct_of_cdi=share,
-            )
-        )
+    monthly = [
+        MonthlyReturn(month=label, **_returns(*row(start, end)))
+        for label, start, end in _months(eve, through)
+    ]
+    yearly = [
+        YearlyReturn(year=year, **_returns(*row(start, end)))
+        for year, start, end in _years(eve, through)
+    ]
     results = [
-        BenchmarkResult(
-            code=c.benchmark.code,
-            name=c.benchmark.name,
-            source=c.source,
-            currency=c.benchmark.currency,
-            available=c.available,
-            twr_pct=pct(c.at(through)),
+        _benchmark_result(
+            c,
             periods={
                 name: pct(c.between(start, through)) if measurable(start) else None
                 for name, start in starts.items()
             },
-            series=[BenchmarkPoint(date=p.date, cumulative_pct=pct(c.at(p.date))) for p in series],
-            notes=c.notes,
+            through=through,
+            series=series,
         )
         for c in curves
     ]
@@ -177,6 +159,38 @@ def statement(
         benchmarks=results,
         pct_of_cdi=shares if cdi else {},
         income={name: _income_since(income, start, last) for name, start in starts.items()},
+    )
+
+
+def _returns(
+    portfolio: float | None, beside: dict[str, float | None], share: float | None
+) -> dict[str, Any]:
+    """A month's or a year's figures: the portfolio's, each benchmark's, % do CDI."""
+    return {
+        "portfolio_pct": pct(portfolio),
+        "benchmarks": {code: pct(value) for code, value in beside.items()},
+        "pct_of_cdi": share,
+    }
+
+
+def _benchmark_result(
+    curve: Curve,
+    *,
+    periods: dict[PeriodName, float | None],
+    through: date,
+    series: Sequence[PerformancePoint],
+) -> BenchmarkResult:
+    """A benchmark over the window, beside the portfolio's series (day by day)."""
+    return BenchmarkResult(
+        code=curve.benchmark.code,
+        name=curve.benchmark.name,
+        source=curve.source,
+        currency=curve.benchmark.currency,
+        available=curve.available,
+        twr_pct=pct(curve.at(through)),
+        periods=periods,
+        series=[BenchmarkPoint(date=p.date, cumulative_pct=pct(curve.at(p.date))) for p in series],
+        notes=curve.notes,
     )
 
 

@@ -4,14 +4,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from carteira.allocations.ledger import Book, Entry, Kind, Settlement, flow_of
+from carteira.allocations.ledger import (
+    FLOW_RULES,
+    Book,
+    Entry,
+    FlowRule,
+    Kind,
+    Settlement,
+    flow_of,
+)
 from carteira.core.database import db
+from carteira.core.exports import cursor_rows
 from carteira.core.money import EXACT
 
 ENTRY_COLUMNS = (
@@ -522,3 +531,198 @@ async def imported_ids(client_id: int, *, asset_ids: Iterable[int]) -> set[int]:
     """The client's imported entries of these assets."""
     rows = await db().execute_query_dict(_IMPORTED_IDS, [client_id, sorted(set(asset_ids))])
     return {row["id"] for row in rows}
+
+
+# ---- reads of the derived tables: positions, cash, flows --------------------------------------
+
+
+def _ids(client_ids: Collection[int] | None) -> list[int] | None:
+    return sorted(client_ids) if client_ids is not None else None
+
+
+_HOLDINGS_SQL = """
+    SELECT asset_id, currency, quantity, cost, realized, income, open_lots FROM holdings
+    WHERE client_id = $1 ORDER BY asset_id
+"""
+_CASH_SQL = "SELECT currency, balance FROM cash_balances WHERE client_id = $1 ORDER BY currency"
+
+
+async def client_holdings(client_id: int) -> tuple[list[Any], list[Any]]:
+    """One client's rows of `holdings` (by asset) and of `cash_balances` (by currency)."""
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(_HOLDINGS_SQL, client_id)
+        cash_rows = await connection.fetch(_CASH_SQL, client_id)
+    return rows, cash_rows
+
+
+_HOLDINGS_OF_CLIENTS_SQL = """
+    SELECT client_id, asset_id, currency, quantity, cost, realized, income FROM holdings
+    WHERE client_id = ANY($1::int[]) ORDER BY client_id, asset_id
+"""
+_CASH_OF_CLIENTS_SQL = (
+    "SELECT client_id, currency, balance FROM cash_balances WHERE client_id = ANY($1::int[])"
+)
+
+
+async def clients_holdings(client_ids: Sequence[int]) -> tuple[list[Any], list[Any]]:
+    """`client_holdings` of many clients at once (two queries), each row with its client."""
+    async with db().acquire_connection() as connection:
+        rows = await connection.fetch(_HOLDINGS_OF_CLIENTS_SQL, client_ids)
+        cash_rows = await connection.fetch(_CASH_OF_CLIENTS_SQL, client_ids)
+    return rows, cash_rows
+
+
+_HELD_ASSETS = """
+    SELECT DISTINCT asset_id FROM holdings WHERE quantity > 0
+    AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))
+"""
+
+
+async def held_asset_ids(client_ids: Collection[int] | None) -> list[int]:
+    """Every asset some client (of `client_ids`, when given) holds now."""
+    rows = await db().execute_query_dict(_HELD_ASSETS, [_ids(client_ids)])
+    return [row["asset_id"] for row in rows]
+
+
+_OPEN_HOLDINGS = """
+    SELECT client_id, asset_id, currency, quantity, cost FROM holdings
+    WHERE quantity > 0 AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))
+    ORDER BY client_id, asset_id
+"""
+
+
+async def open_holdings(client_ids: Sequence[int] | None) -> list[dict[str, Any]]:
+    """The open positions (of `client_ids`, when given): client, asset, currency, quantity,
+    cost."""
+    return await db().execute_query_dict(
+        _OPEN_HOLDINGS, [list(client_ids) if client_ids is not None else None]
+    )
+
+
+_CASH_TOTALS = """
+    SELECT currency, SUM(balance) AS balance, COUNT(DISTINCT client_id) AS clients
+    FROM cash_balances
+    WHERE balance <> 0 AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))
+    GROUP BY currency
+"""
+
+
+async def cash_totals(client_ids: Sequence[int] | None) -> dict[str, Decimal]:
+    """The cash of the clients (of `client_ids`, when given) added up per currency."""
+    rows = await db().execute_query_dict(
+        _CASH_TOTALS, [list(client_ids) if client_ids is not None else None]
+    )
+    return {row["currency"]: row["balance"] for row in rows}
+
+
+_CLIENTS_HOLDING = """
+    SELECT client_id FROM holdings WHERE quantity > 0
+    AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))
+    UNION SELECT client_id FROM cash_balances WHERE balance <> 0
+    AND ($1::int[] IS NULL OR client_id = ANY($1::int[]))
+"""
+
+
+async def clients_holding(*, client_ids: Collection[int] | None = None) -> list[int]:
+    """The clients (of `client_ids`, when given) with an open position or a cash balance."""
+    rows = await db().execute_query_dict(_CLIENTS_HOLDING, [_ids(client_ids)])
+    return sorted(row["client_id"] for row in rows)
+
+
+_HAS_TRANSACTIONS = "SELECT EXISTS (SELECT 1 FROM transactions WHERE client_id = $1) AS any"
+
+
+async def has_transactions(*, client_id: int) -> bool:
+    rows = await db().execute_query_dict(_HAS_TRANSACTIONS, [client_id])
+    return bool(rows[0]["any"])
+
+
+_CURRENCIES_HELD = "SELECT currency, MIN(date) AS first FROM transactions GROUP BY currency"
+
+
+async def currencies_held() -> dict[str, date]:
+    """Every currency of the ledgers, with the date of its first entry."""
+    rows = await db().execute_query_dict(_CURRENCIES_HELD)
+    return {row["currency"]: row["first"] for row in rows}
+
+
+_FLOWS = """
+    SELECT client_id, date, currency, inflow, outflow, entries FROM client_flows
+    WHERE date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR currency = $3)
+      AND ($4::int[] IS NULL OR client_id = ANY($4::int[]))
+    ORDER BY date, client_id
+"""
+
+
+async def flow_rows(
+    *, start: date, end: date, currency: str | None, client_ids: Collection[int] | None
+) -> list[Any]:
+    """The rows of `client_flows` in [start, end]: client, date, currency, inflow, outflow,
+    entries."""
+    async with db().acquire_connection() as connection:
+        return list(await connection.fetch(_FLOWS, start, end, currency, _ids(client_ids)))
+
+
+_FLOW_CURRENCIES = """
+    SELECT DISTINCT currency FROM client_flows WHERE date BETWEEN $1 AND $2
+    AND ($3::int[] IS NULL OR client_id = ANY($3::int[]))
+"""
+
+
+async def flow_currencies(
+    *, start: date, end: date, client_ids: Collection[int] | None = None
+) -> set[str]:
+    rows = await db().execute_query_dict(_FLOW_CURRENCIES, [start, end, _ids(client_ids)])
+    return {row["currency"] for row in rows}
+
+
+def _flow_sql() -> str:
+    """The entries behind the flows, with the inflow and outflow of each: `FLOW_RULES` (the
+    rule `flow_of` applies) written as SQL."""
+
+    def value(rule: FlowRule) -> str:
+        if not rule.trade:
+            return "t.amount"
+        return f"t.quantity * t.price {'+' if rule.direction > 0 else '-'} t.fees"
+
+    def moved(direction: int) -> str:
+        cases = " ".join(
+            f"WHEN t.kind = '{kind.value}' THEN {value(rule)}"
+            for kind, rule in FLOW_RULES.items()
+            if rule.direction == direction
+        )
+        return f"CASE {cases} ELSE 0 END"
+
+    def kinds(trade: bool) -> str:
+        return ", ".join(f"'{k.value}'" for k, rule in FLOW_RULES.items() if rule.trade is trade)
+
+    return f"""
+    SELECT t.date, t.client_id, t.kind, t.asset_id, t.currency,
+           {moved(1)} AS inflow,
+           {moved(-1)} AS outflow
+    FROM transactions t
+    WHERE t.date BETWEEN $1 AND $2 AND ($3::varchar IS NULL OR t.currency = $3)
+      AND ($4::int[] IS NULL OR t.client_id = ANY($4::int[]))
+      AND (t.kind IN ({kinds(False)})
+           OR (t.kind IN ({kinds(True)}) AND t.settlement = '{Settlement.EXTERNAL.value}'))
+    ORDER BY t.date, t.id
+"""  # noqa: S608 - built from the engine's own table, no input
+
+
+FLOW_ENTRIES_SQL = _flow_sql()
+
+
+async def flow_entry_rows(
+    *,
+    start: date,
+    end: date,
+    currency: str | None,
+    idle_seconds: float,
+    client_ids: Collection[int] | None,
+) -> AsyncIterator[tuple[Any, ...]]:
+    """The entries behind the flows in [start, end], streamed: (date, client id, kind, asset
+    id, currency, inflow, outflow)."""
+    async for record in cursor_rows(
+        FLOW_ENTRIES_SQL, start, end, currency, _ids(client_ids), idle_seconds=idle_seconds
+    ):
+        yield record

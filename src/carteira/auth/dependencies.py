@@ -7,7 +7,7 @@ dependency on every request, and Swagger still sees the password flow.
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -22,6 +22,7 @@ from carteira.auth.exceptions import (
 )
 from carteira.auth.service import Principal
 from carteira.auth.sessions import SessionStore
+from carteira.core import openapi
 from carteira.core.errors import AppError, NotAuthenticatedError
 
 ACCESS_COOKIE = "access_token"
@@ -77,6 +78,42 @@ def authentication_errors(guard: Authenticated, *, unsafe: bool) -> list[type[Ap
     if unsafe:
         errors.append(CsrfError)
     return errors
+
+
+def security_requirement(unsafe: bool) -> list[dict[str, list[str]]]:
+    """The bearer token, or the session cookie, which unsafe methods pair with the CSRF
+    header."""
+    cookie: dict[str, list[str]] = {"sessionCookie": []}
+    if unsafe:
+        cookie["csrfToken"] = []
+    return [{"OAuth2PasswordBearer": []}, cookie]
+
+
+# The bearer scheme FastAPI documents itself (an OAuth2PasswordBearer); the cookie and its
+# CSRF header are ours.
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": ACCESS_COOKIE,
+        "description": "HttpOnly cookie set by POST /auth/login",
+    },
+    "csrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": CSRF_HEADER,
+        "description": "the `csrf_token` cookie (or login body field), echoed on "
+        "cookie-authenticated writes",
+    },
+}
+openapi.register_guard(
+    openapi.Guard(
+        kind=Authenticated,
+        errors=authentication_errors,
+        requirement=security_requirement,
+        schemes=SECURITY_SCHEMES,
+    )
+)
 
 
 CurrentUser = Annotated[Principal, Depends(Authenticated())]

@@ -9,15 +9,16 @@
   infrastructure every route leans on (503) — and the rest is declared next to the code that
   raises it, with `@raises(SomeError)` on an endpoint or on a dependency.
 - 201 and 202 answers carry a `Location` header; 429 and 503 a `Retry-After`.
-- Security: the bearer token, or the session cookie, which unsafe methods pair with the
-  `X-CSRF-Token` header.
+- Security: what each authentication dependency answers and requires comes from the module
+  that owns it, which registers it here (`register_guard`): core imports no domain module.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
@@ -97,6 +98,37 @@ TAGS: list[dict[str, str]] = [
 ]
 
 
+class GuardErrors(Protocol):
+    def __call__(self, guard: Any, /, *, unsafe: bool) -> Iterable[type[AppError]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """An authentication dependency as the document shows it: the errors an instance may
+    answer (`unsafe`: on a write), the security requirement of an operation it guards, and
+    the security schemes it adds to the document's components."""
+
+    kind: type
+    errors: GuardErrors
+    requirement: Callable[[bool], list[dict[str, list[str]]]]  # unsafe -> requirement
+    schemes: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+
+_GUARDS: dict[type, Guard] = {}
+
+
+def register_guard(guard: Guard) -> None:
+    """Make the document know an authentication dependency (its module calls this once)."""
+    _GUARDS[guard.kind] = guard
+
+
+def _guard_of(call: Any) -> Guard | None:
+    for kind, guard in _GUARDS.items():
+        if isinstance(call, kind):
+            return guard
+    return None
+
+
 def raises(*errors: type[AppError]) -> Callable[[F], F]:
     """Declare the errors an endpoint or a dependency may answer (for the document)."""
 
@@ -130,14 +162,13 @@ def _has_parameters(dependant: Dependant) -> bool:
 
 def route_errors(route: Any, method: str) -> dict[int, set[str]]:
     """Every status the operation can answer besides success, with its codes."""
-    from carteira.auth.dependencies import Authenticated, authentication_errors
-
     errors: dict[int, set[str]] = defaultdict(set)
     errors[HeadersTooLargeError.status_code].add(HeadersTooLargeError.code)  # middleware
     for dependant in _dependants(route.dependant):
         call = dependant.call
-        if isinstance(call, Authenticated):
-            for error in authentication_errors(call, unsafe=method not in SAFE_METHODS):
+        guard = _guard_of(call)
+        if guard is not None:
+            for error in guard.errors(call, unsafe=method not in SAFE_METHODS):
                 errors[error.status_code].add(error.code)
         for error in getattr(call, ERRORS_ATTRIBUTE, ()):
             errors[error.status_code].add(error.code)
@@ -216,14 +247,11 @@ def _error_response(status: int, codes: set[str]) -> dict[str, Any]:
 
 
 def _security(route: Any, method: str) -> list[dict[str, list[str]]] | None:
-    from carteira.auth.dependencies import Authenticated
-
-    if not any(isinstance(d.call, Authenticated) for d in _dependants(route.dependant)):
-        return None
-    cookie: dict[str, list[str]] = {"sessionCookie": []}
-    if method not in SAFE_METHODS:
-        cookie["csrfToken"] = []
-    return [{"OAuth2PasswordBearer": []}, cookie]
+    for dependant in _dependants(route.dependant):
+        guard = _guard_of(dependant.call)
+        if guard is not None:
+            return guard.requirement(method not in SAFE_METHODS)
+    return None
 
 
 def install(app: FastAPI) -> None:
@@ -244,23 +272,8 @@ def install(app: FastAPI) -> None:
         schemas["ValidationErrorOut"] = _validation_error_schema()
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
-        components.setdefault("securitySchemes", {}).update(
-            {
-                "sessionCookie": {
-                    "type": "apiKey",
-                    "in": "cookie",
-                    "name": "access_token",
-                    "description": "HttpOnly cookie set by POST /auth/login",
-                },
-                "csrfToken": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "X-CSRF-Token",
-                    "description": "the `csrf_token` cookie (or login body field), echoed on "
-                    "cookie-authenticated writes",
-                },
-            }
-        )
+        for guard in _GUARDS.values():
+            components.setdefault("securitySchemes", {}).update(guard.schemes)
         for route in routing.iter_route_contexts(app.routes):
             if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
                 continue
