@@ -16,7 +16,7 @@ import json
 import subprocess
 import time
 
-from tests.e2e.test_fuzz import st_command
+from tests.fuzzing import st_command
 
 from bench.common import (
     PYTHON,

@@ -21,6 +21,7 @@ import pytest
 from yarl import URL
 
 from carteira.main import WARM_UP_SECONDS
+from tests.b3_files import lying, zip_bomb
 from tests.conftest import Account
 from tests.factories import make_asset, make_client
 from tests.support import (
@@ -433,8 +434,6 @@ async def test_an_import_bomb_or_a_bottomless_upload_is_refused_in_bounded_memor
     lying about its sizes) and an upload without Content-Length that never ends are 422s,
     answered quickly, the server's memory hardly moving."""
     import psutil
-
-    from tests.unit.test_import_files import lying, zip_bomb
 
     bomb = zip_bomb(inflated_mb=256)
     client_id = (await make_client(as_admin))["id"]

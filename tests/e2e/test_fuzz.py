@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -23,54 +22,12 @@ import pytest
 
 from tests.conftest import Account
 from tests.factories import make_allocation, make_asset, make_client
+from tests.fuzzing import st_command
 from tests.support import REPO, carteira_process, free_port, process_env, wait_http
 
 pytestmark = pytest.mark.multiprocess
 
-ST = Path(sys.executable).with_name("st")
-CHECKS = (
-    "not_a_server_error,status_code_conformance,content_type_conformance,"
-    "response_headers_conformance,response_schema_conformance"
-)
-# Operations that end the fuzzer's own session: logging out, and an admin editing its own
-# account (which revokes its tokens). They would turn the rest of the run into 401s; their
-# behaviour has dedicated tests in tests/integration/test_auth.py and test_users.py.
-SESSION_ENDING = (
-    "--exclude-path",
-    "/auth/logout",
-    "--exclude-operation-id",
-    "users_update",
-)
-EXAMPLES_PER_OPERATION = 25
 MIN_CASES = 1000
-
-
-def st_command(
-    base_url: str,
-    token: str,
-    report: Path,
-    *,
-    examples: int = EXAMPLES_PER_OPERATION,
-    seed: int = 20261123,
-    phases: str = "examples,coverage,fuzzing",
-) -> list[str]:
-    """`st run` over the served OpenAPI with this suite's checks (bench/fuzz.py reuses it)."""
-    return [
-        *(str(ST), "run", f"{base_url}/openapi.json"),
-        *("--header", f"Authorization: Bearer {token}"),
-        *("--checks", CHECKS),
-        *("--phases", phases),
-        *("--max-examples", str(examples)),
-        *("--seed", str(seed)),
-        # One worker: CPython 3.11's `ast.parse` is not thread-safe, and schemathesis compiles
-        # with it while generating (`--workers 2` failed 1 run in 6 with "AST constructor
-        # recursion depth mismatch"). The case count is the same.
-        *("--workers", "1"),
-        *("--suppress-health-check", "all"),
-        *("--request-timeout", "30"),
-        *("--report", "json", "--report-json-path", str(report)),
-        *SESSION_ENDING,
-    ]
 
 
 async def run_schemathesis(base_url: str, token: str, report: Path) -> dict[str, Any]:

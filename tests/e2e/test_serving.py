@@ -15,9 +15,8 @@ import aiohttp
 import psutil
 import pytest
 
-from tests.e2e.test_faults import Postgres
 from tests.factories import make_client
-from tests.support import carteira_process, free_port, process_env, wait_http
+from tests.support import Postgres, carteira_process, free_port, process_env, wait_http
 
 pytestmark = pytest.mark.multiprocess
 

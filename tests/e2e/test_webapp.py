@@ -8,17 +8,13 @@ temporary directory. No request may leave 127.0.0.1 (the page and the docs work 
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
+from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from carteira.allocations.statement import period_starts
 from carteira.core import clock
@@ -26,93 +22,18 @@ from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from carteira.realtime.service import TICK
-from tests.e2e.browser import CHROMIUM_FLAGS, chromium
-from tests.factories import list_on_yahoo, make_asset, make_client
-from tests.integration.test_jobs import weekdays
-from tests.integration.test_realtime import fresh_prices, tick
+from tests.e2e.browser import (
+    PHONE,
+    WAIT_MS,
+    brl,
+    data_value,
+    open_session,
+    sign_in,
+)
+from tests.factories import list_on_yahoo, make_asset, make_client, post_json
+from tests.support import fresh_prices, tick, weekdays
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-WAIT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chrome = await playwright.chromium.launch(
-            executable_path=chromium(), args=[*CHROMIUM_FLAGS, "--lang=pt-BR"]
-        )
-        yield chrome
-        await chrome.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("webapp-screens")
-
-
-@dataclass
-class Session:
-    context: BrowserContext
-    page: Page
-    base: str
-    shots: Path
-    outside: list[str] = field(default_factory=list)  # requests to any other host
-    problems: list[str] = field(default_factory=list)  # console errors, page errors
-
-    async def shot(self, name: str, *, full_page: bool = True) -> Path:
-        path = self.shots / f"{name}.png"
-        await self.page.screenshot(path=str(path), full_page=full_page)
-        assert path.stat().st_size > 10_000
-        return path
-
-    def assert_clean(self, *expected: int) -> None:
-        """Nothing asked of another host, no script error, no failed request but the 401 of
-        the page's first question (is there a session?) and the `expected` refusals."""
-        assert self.outside == [], self.outside
-        allowed = tuple(f"status of {status} " for status in (401, *expected))
-        assert [p for p in self.problems if not any(a in p for a in allowed)] == []
-
-
-async def open_session(browser: Browser, base: str, shots: Path, viewport=DESKTOP) -> Session:
-    context = await browser.new_context(viewport=viewport, locale="pt-BR")
-    page = await context.new_page()
-    session = Session(context, page, base, shots)
-
-    async def only_local(route: Any) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            await route.continue_()
-        else:  # offline: nothing else is reachable, and nothing else may be asked for
-            session.outside.append(route.request.url)
-            await route.abort()
-
-    await context.route("**/*", only_local)
-    page.on("console", lambda m: session.problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: session.problems.append(str(e)))
-    return session
-
-
-async def sign_in(session: Session, email: str, password: str) -> Page:
-    page = session.page
-    await page.goto(f"{session.base}/dashboard")
-    await page.fill("#email", email)
-    await page.fill("#password", password)
-    await page.click("#login-submit")
-    await page.wait_for_selector('#overview-view[data-state="ready"]', timeout=WAIT_MS)
-    return page
-
-
-async def data_value(page: Page, selector: str) -> str | None:
-    return await page.get_attribute(selector, "data-value")
-
-
-def brl(value: str, symbol: str = "R$") -> str:
-    """pt-BR money as the page writes it: R$ 1.234,56 (a no-break space after the symbol)."""
-    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    whole, cents = f"{abs(amount):.2f}".split(".")
-    return f"{'-' if amount < 0 else ''}{symbol}\xa0{int(whole):,}".replace(",", ".") + f",{cents}"
 
 
 # ---- the book every test starts from ----------------------------------------------------------
@@ -123,13 +44,6 @@ class Book:
     ana: dict[str, Any]
     bruno: dict[str, Any]
     today: date
-
-
-async def post(api: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = await api.post(path, json=body)
-    assert r.status_code in (200, 201), r.text
-    result: dict[str, Any] = r.json()
-    return result
 
 
 @pytest.fixture
@@ -158,10 +72,10 @@ async def book(as_admin: httpx.AsyncClient, bcb: Any) -> Book:
     bruno = await make_client(as_admin, name="Bruno Costa", email="bruno@example.com")
     ledger = f"/clients/{ana['id']}/transactions"
     first = str(days[0])
-    await post(as_admin, ledger, {"kind": "deposit", "amount": "20000", "date": first})
+    await post_json(as_admin, ledger, {"kind": "deposit", "amount": "20000", "date": first})
     for ticker, quantity, day in (("PETR4.SA", "200", days[0]), ("ITUB4.SA", "300", days[5])):
         price = str(round((35 if ticker == "PETR4.SA" else 28) * wave[day], 2))
-        await post(
+        await post_json(
             as_admin,
             ledger,
             {
@@ -173,12 +87,12 @@ async def book(as_admin: httpx.AsyncClient, bcb: Any) -> Book:
                 "date": str(day),
             },
         )
-    await post(
+    await post_json(
         as_admin,
         ledger,
         {"kind": "dividend", "ticker": "PETR4.SA", "amount": "150", "date": str(days[100])},
     )
-    await post(
+    await post_json(
         as_admin,
         ledger,
         {
@@ -190,13 +104,13 @@ async def book(as_admin: httpx.AsyncClient, bcb: Any) -> Book:
             "date": str(days[200]),
         },
     )
-    await post(as_admin, ledger, {"kind": "deposit", "amount": "1000", "date": str(today)})
-    await post(
+    await post_json(as_admin, ledger, {"kind": "deposit", "amount": "1000", "date": str(today)})
+    await post_json(
         as_admin,
         f"/clients/{bruno['id']}/transactions",
         {"kind": "buy", "ticker": "PETR4.SA", "quantity": "50", "price": "36", "date": first},
     )
-    await post(
+    await post_json(
         as_admin,
         f"/clients/{bruno['id']}/transactions",
         {"kind": "withdrawal", "amount": "300", "date": str(today)},
@@ -501,7 +415,7 @@ async def test_advisor_never_sees_another_advisors_client(
     """Admins create advisors (POST /users) and assign clients (PATCH /clients/{id}); an
     advisor's lists, reports and streams hold their clients only, and another's is a 404."""
     password = "advisor-Pass-2026"
-    advisor = await post(
+    advisor = await post_json(
         as_admin, "/users", {"email": "carla@example.com", "password": password, "role": "advisor"}
     )
     assigned = await as_admin.patch(

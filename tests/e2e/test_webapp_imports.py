@@ -15,7 +15,7 @@ import pytest
 
 from tests import b3_files
 from tests.b3_files import NEGOCIACAO, trade
-from tests.e2e.test_webapp import WAIT_MS, browser, open_session, shots, sign_in  # noqa: F401
+from tests.e2e.browser import WAIT_MS, open_session, sign_in
 from tests.factories import list_on_yahoo, make_client
 from tests.support import REPO
 
@@ -32,8 +32,8 @@ ROWS = [
 
 
 async def test_an_extract_is_previewed_and_confirmed_on_the_client_page(
-    browser,  # noqa: F811
-    shots,  # noqa: F811
+    browser,
+    shots,
     live_url,
     as_admin,
     admin,

@@ -9,22 +9,13 @@ from typing import Any
 import httpx
 
 from carteira.pricing.bcb import CDI
-from tests.e2e.test_webapp import (
-    WAIT_MS,
-    brl,
-    browser,  # noqa: F401 - the module's browser
-    open_session,
-    shots,  # noqa: F401 - the module's screenshots
-    sign_in,
-)
-from tests.e2e.test_webapp_reading import open_client
-from tests.factories import make_client
-from tests.integration.test_instruments import CDB, CDI_APRIL, register
+from tests.e2e.browser import WAIT_MS, brl, open_client, open_session, sign_in
+from tests.factories import CDB, CDI_APRIL, make_client, register
 
 
 async def test_register_instruments_and_see_gross_and_net(
-    browser,  # noqa: F811
-    shots,  # noqa: F811
+    browser,
+    shots,
     live_url: str,
     as_admin: httpx.AsyncClient,
     admin: Any,

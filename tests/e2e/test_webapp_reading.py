@@ -24,19 +24,9 @@ from carteira.core import clock
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
-from tests.e2e.test_webapp import (
-    PHONE,
-    WAIT_MS,
-    brl,
-    browser,  # noqa: F401 - the module's browser
-    data_value,
-    open_session,
-    post,
-    shots,  # noqa: F401 - the module's screenshots
-    sign_in,
-)
-from tests.factories import list_on_yahoo, make_asset, make_client
-from tests.integration.test_jobs import weekdays
+from tests.e2e.browser import PHONE, WAIT_MS, brl, data_value, open_client, open_session, sign_in
+from tests.factories import list_on_yahoo, make_asset, make_client, post_json
+from tests.support import weekdays
 
 pytestmark = pytest.mark.browser
 
@@ -77,13 +67,13 @@ async def book(as_admin: httpx.AsyncClient, bcb: Any) -> Book:
     bruno = await make_client(as_admin, name="Bruno Costa", email="bruno@example.com")
     first = str(days[0])  # wave = 1: PETR4 at 35, BOVA11 at 120
     ana_ledger, bruno_ledger = (f"/clients/{c['id']}/transactions" for c in (ana, bruno))
-    await post(as_admin, ana_ledger, {"kind": "deposit", "amount": "10000", "date": first})
+    await post_json(as_admin, ana_ledger, {"kind": "deposit", "amount": "10000", "date": first})
     for ledger, ticker, quantity, price in (
         (ana_ledger, "PETR4.SA", "100", "35"),
         (ana_ledger, "BOVA11.SA", "10", "120"),
         (bruno_ledger, "BOVA11.SA", "100", "120"),
     ):
-        await post(
+        await post_json(
             as_admin,
             ledger,
             {
@@ -95,8 +85,10 @@ async def book(as_admin: httpx.AsyncClient, bcb: Any) -> Book:
                 "date": first,
             },
         )
-    await post(as_admin, ana_ledger, {"kind": "deposit", "amount": "1000", "date": str(today)})
-    await post(as_admin, bruno_ledger, {"kind": "withdrawal", "amount": "3000", "date": str(today)})
+    await post_json(as_admin, ana_ledger, {"kind": "deposit", "amount": "1000", "date": str(today)})
+    await post_json(
+        as_admin, bruno_ledger, {"kind": "withdrawal", "amount": "3000", "date": str(today)}
+    )
     return Book(ana=ana, bruno=bruno, today=today)
 
 
@@ -129,14 +121,9 @@ async def settlement_options_fit(page: Page) -> bool:
     )
 
 
-async def open_client(page: Page, base: str, client_id: int) -> None:
-    await page.goto(f"{base}/dashboard#/clientes/{client_id}")
-    await page.wait_for_selector('#client-view[data-state="ready"]', timeout=WAIT_MS)
-
-
 async def test_an_admin_reads_the_office_in_portuguese(
-    browser,  # noqa: F811
-    shots,  # noqa: F811
+    browser,
+    shots,
     live_url,
     as_admin,
     admin,
@@ -312,8 +299,8 @@ async def test_an_admin_reads_the_office_in_portuguese(
 
 
 async def test_on_a_phone_the_figures_that_matter_fit_the_screen(
-    browser,  # noqa: F811
-    shots,  # noqa: F811
+    browser,
+    shots,
     live_url,
     admin,
     book,

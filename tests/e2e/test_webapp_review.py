@@ -11,16 +11,15 @@ import pytest
 
 from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import DividendEvent
-from tests.e2e.test_webapp import WAIT_MS, browser, open_session, shots, sign_in  # noqa: F401
-from tests.factories import make_asset, make_client
-from tests.integration.test_ledger import record
+from tests.e2e.browser import WAIT_MS, open_session, sign_in
+from tests.factories import buy, make_asset, make_client
 
 pytestmark = pytest.mark.browser
 
 
 async def test_an_edited_dividend_waits_for_review_and_is_accepted_in_one_click(
-    browser,  # noqa: F811
-    shots,  # noqa: F811
+    browser,
+    shots,
     live_url,
     as_admin,
     admin,
@@ -34,15 +33,7 @@ async def test_an_edited_dividend_waits_for_review_and_is_accepted_in_one_click(
         source="test",
     )
     cid = (await make_client(as_admin, name="Clara Reis"))["id"]
-    bought = await record(
-        as_admin,
-        cid,
-        kind="buy",
-        date="2026-03-02",
-        asset_id=petr["id"],
-        quantity="100",
-        price="40",
-    )
+    bought = await buy(as_admin, cid, petr, "100", "40", on="2026-03-02")
     (dividend,) = bought["provider_changes"]  # 100 x 0.50 = 50
     path = f"/clients/{cid}/transactions"
     await as_admin.patch(f"{path}/{dividend['id']}", json={"amount": "45"})

@@ -11,16 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from carteira.core import clock
-from tests.e2e.test_webapp import (
-    WAIT_MS,
-    brl,
-    browser,  # noqa: F401 - the module's browser
-    open_session,
-    shots,  # noqa: F401 - the module's screenshots
-    sign_in,
-)
-from tests.factories import make_asset, make_client
-from tests.integration.test_tax import trade
+from tests.e2e.browser import WAIT_MS, brl, open_session, sign_in
+from tests.factories import buy, make_asset, make_client, sell
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +32,8 @@ async def cells(page, month: str) -> dict[str, str]:
 
 
 async def test_the_monthly_apuracao_on_the_client_page_and_the_darfs_due_on_the_overview(
-    browser,  # noqa: F811
-    shots,  # noqa: F811
+    browser,
+    shots,
     live_url,
     as_admin,
     reader,
@@ -49,11 +41,11 @@ async def test_the_monthly_apuracao_on_the_client_page_and_the_darfs_due_on_the_
     petr = await make_asset(as_admin, "PETR4.SA", price="50", previous_close="50")
     vale = await make_asset(as_admin, "VALE3.SA", price="50", previous_close="50")
     cid = (await make_client(as_admin, name="Helena Prado"))["id"]
-    await trade(as_admin, cid, "buy", "2026-03-02", petr, "2000", "20")
-    await trade(as_admin, cid, "buy", "2026-03-02", vale, "100", "60")
-    await trade(as_admin, cid, "sell", "2026-04-06", vale, "100", "50")
-    await trade(as_admin, cid, "sell", "2026-05-12", petr, "500", "50")
-    await trade(as_admin, cid, "sell", "2026-11-10", petr, "500", "60")
+    await buy(as_admin, cid, petr, "2000", "20", on="2026-03-02")
+    await buy(as_admin, cid, vale, "100", "60", on="2026-03-02")
+    await sell(as_admin, cid, vale, "100", "50", on="2026-04-06")
+    await sell(as_admin, cid, petr, "500", "50", on="2026-05-12")
+    await sell(as_admin, cid, petr, "500", "60", on="2026-11-10")
 
     session = await open_session(browser, live_url, shots)
     page = await sign_in(session, reader.email, reader.password)

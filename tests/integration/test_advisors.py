@@ -23,8 +23,7 @@ from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import DividendEvent
 from tests import b3_files
 from tests.factories import list_on_yahoo, make_asset, make_client
-from tests.integration.test_realtime import next_json, tick, ws_url
-from tests.support import TEST_JWT_SECRET
+from tests.support import TEST_JWT_SECRET, next_json, tick, ws_url
 
 TODAY = clock.today()
 DAY = str(TODAY - timedelta(days=3))

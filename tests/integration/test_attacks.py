@@ -19,8 +19,7 @@ from carteira.auth.models import Role, Session, User
 from carteira.auth.security import _verified_cache, issue_pair
 from tests.conftest import create_account
 from tests.factories import list_on_yahoo, make_asset, make_client
-from tests.integration.test_realtime import closed_with, next_json, ws_url
-from tests.support import TEST_JWT_SECRET
+from tests.support import TEST_JWT_SECRET, closed_with, next_json, tick, ws_url
 
 
 @pytest.fixture
@@ -338,7 +337,6 @@ async def test_unknown_tickers_are_asked_upstream_once(as_reader, yahoo):
 async def test_random_tickers_on_sockets_cost_no_provider_calls_per_tick(
     http, live_url, app, as_admin, reader, yahoo
 ):
-    from tests.integration.test_realtime import tick
 
     app.state.hub.max_per_user = 100
     await make_asset(as_admin, "PETR4.SA")

@@ -14,7 +14,7 @@ from carteira.core import clock
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from tests.factories import make_asset, make_client
-from tests.integration.test_jobs import weekdays
+from tests.support import weekdays
 
 # A Wednesday in the middle of a month (noon in São Paulo): the month has closes either side.
 NOON_9_DECEMBER = datetime(2026, 12, 9, 15, tzinfo=UTC)

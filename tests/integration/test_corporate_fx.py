@@ -12,9 +12,8 @@ from tortoise import Tortoise
 from carteira.core.jobs import JobQueue
 from carteira.pricing.corporate import store_rates
 from carteira.pricing.schemas import DailyClose
-from tests.factories import make_asset, make_client
-from tests.integration.test_jobs import run_jobs, weekdays
-from tests.integration.test_ledger import record
+from tests.factories import buy, deposit, make_asset, make_client
+from tests.support import age_cached_quote, fresh_prices, run_jobs, weekdays
 
 SESSIONS = weekdays(date(2026, 3, 2), 30)  # B3 sessions from 2 March 2026
 EX_DIV, EX_SPLIT = SESSIONS[10], SESSIONS[20]
@@ -53,24 +52,8 @@ async def test_events_reach_the_ledgers_of_those_who_held_the_asset(
     asset = petr_with_events
     holder = await make_client(as_admin, name="Holder")
     late = await make_client(as_admin, name="Bought on the ex date")
-    await record(
-        as_admin,
-        holder["id"],
-        kind="buy",
-        date=str(SESSIONS[0]),
-        asset_id=asset["id"],
-        quantity="100",
-        price="40",
-    )
-    await record(
-        as_admin,
-        late["id"],
-        kind="buy",
-        date=str(EX_DIV),
-        asset_id=asset["id"],
-        quantity="10",
-        price="40",
-    )
+    await buy(as_admin, holder["id"], asset, "100", "40", on=str(SESSIONS[0]))
+    await buy(as_admin, late["id"], asset, "10", "40", on=str(EX_DIV))
     await refresh(as_admin, asset["id"], settings)
 
     assert await provider_entries(holder["id"]) == [
@@ -114,15 +97,7 @@ async def test_a_users_decision_about_a_provider_entry_is_kept(
     asset = petr_with_events
     client = await make_client(as_admin)
     cid = client["id"]
-    await record(
-        as_admin,
-        cid,
-        kind="buy",
-        date=str(SESSIONS[0]),
-        asset_id=asset["id"],
-        quantity="100",
-        price="40",
-    )
+    await buy(as_admin, cid, asset, "100", "40", on=str(SESSIONS[0]))
     await refresh(as_admin, asset["id"], settings)
     ledger = (await as_admin.get(f"/clients/{cid}/transactions?kind=dividend")).json()["items"]
     (dividend,) = ledger
@@ -145,15 +120,7 @@ async def test_a_purchase_recorded_later_and_dated_before_gets_the_events(
     asset = petr_with_events
     await refresh(as_admin, asset["id"], settings)  # events stored; nobody held it yet
     client = await make_client(as_admin)
-    await record(
-        as_admin,
-        client["id"],
-        kind="buy",
-        date=str(SESSIONS[0]),
-        asset_id=asset["id"],
-        quantity="30",
-        price="40",
-    )
+    await buy(as_admin, client["id"], asset, "30", "40", on=str(SESSIONS[0]))
     entries = await provider_entries(client["id"])
     assert [(e["kind"], e["amount"]) for e in entries] == [
         ("dividend", Decimal("30")),
@@ -169,15 +136,7 @@ async def test_one_job_brings_every_assets_events_to_each_holder(as_admin, setti
     for ticker in ("PETR4.SA", "VALE3.SA"):
         history = [(day, Decimal("40")) for day in SESSIONS]
         asset = await make_asset(as_admin, ticker, price="40", previous_close="40", history=history)
-        await record(
-            as_admin,
-            client["id"],
-            kind="buy",
-            date=str(SESSIONS[0]),
-            asset_id=asset["id"],
-            quantity="10",
-            price="40",
-        )
+        await buy(as_admin, client["id"], asset, "10", "40", on=str(SESSIONS[0]))
         held.append(asset["id"])
     await run_jobs(settings)  # the backfills: no events yet
     yahoo.add_dividend("PETR4.SA", EX_DIV, Decimal("0.5"))
@@ -205,15 +164,7 @@ async def test_a_split_is_never_a_jump_in_the_curve(as_admin, settings, petr_wit
     asset = petr_with_events
     client = await make_client(as_admin)
     # 100 bought at the real price before the split (40); the provider's closes are adjusted.
-    await record(
-        as_admin,
-        client["id"],
-        kind="buy",
-        date=str(SESSIONS[0]),
-        asset_id=asset["id"],
-        quantity="100",
-        price="40",
-    )
+    await buy(as_admin, client["id"], asset, "100", "40", on=str(SESSIONS[0]))
     await refresh(as_admin, asset["id"], settings)
     body = (
         await as_admin.get(
@@ -241,15 +192,7 @@ async def test_bad_provider_events_are_skipped_never_written(as_admin, settings,
     yahoo.add_raw_event("BADE3.SA", "dividends", {"date": 1773151200, "amount": -1})
     yahoo.add_raw_event("BADE3.SA", "dividends", {"date": "yesterday", "amount": 1})
     client = await make_client(as_admin)
-    await record(
-        as_admin,
-        client["id"],
-        kind="buy",
-        date=str(SESSIONS[0]),
-        asset_id=asset["id"],
-        quantity="10",
-        price="10",
-    )
+    await buy(as_admin, client["id"], asset, "10", "10", on=str(SESSIONS[0]))
     await refresh(as_admin, asset["id"], settings)
     assert await provider_entries(client["id"]) == []
     _, rows = await Tortoise.get_connection("default").execute_query(
@@ -274,27 +217,9 @@ async def two_currencies(as_admin, yahoo):
     list_on_yahoo(
         "USDBRL=X", price="5", previous_close="5", currency="BRL", instrument_type="CURRENCY"
     )
-    await record(
-        as_admin,
-        client["id"],
-        kind="buy",
-        date="2026-03-02",
-        asset_id=petr["id"],
-        quantity="100",
-        price="30",
-    )
-    await record(
-        as_admin,
-        client["id"],
-        kind="buy",
-        date="2026-03-03",
-        asset_id=aapl["id"],
-        quantity="10",
-        price="150",
-    )
-    await record(
-        as_admin, client["id"], kind="deposit", date="2026-03-04", amount="100", currency="USD"
-    )
+    await buy(as_admin, client["id"], petr, "100", "30", on="2026-03-02")
+    await buy(as_admin, client["id"], aapl, "10", "150", on="2026-03-03")
+    await deposit(as_admin, client["id"], "100", on="2026-03-04", currency="USD")
     return client, petr, aapl
 
 
@@ -322,7 +247,6 @@ async def test_a_rate_kept_while_the_provider_is_down_is_flagged_stale(
     as_admin, two_currencies, yahoo, app
 ):
     from carteira.pricing.service import create_market_data
-    from tests.integration.test_pricing import _age_cached_quote
 
     client, *_ = two_currencies
     body = (await as_admin.get(f"/clients/{client['id']}/positions")).json()
@@ -330,7 +254,7 @@ async def test_a_rate_kept_while_the_provider_is_down_is_flagged_stale(
         {"USD": "5"},
         False,
     )
-    await _age_cached_quote(app.state.redis, "USDBRL=X", 3600)
+    await age_cached_quote(app.state.redis, "USDBRL=X", 3600)
     await app.state.market.close()  # its memory forgets the rate; Redis keeps the old one
     app.state.market = app.state.hub.market = create_market_data(
         app.state.settings, app.state.redis
@@ -346,9 +270,8 @@ async def test_a_rate_kept_while_the_provider_is_down_is_flagged_stale(
 async def test_without_a_rate_nothing_is_invented(as_admin, two_currencies, yahoo, app):
     client, *_ = two_currencies
     yahoo.fail_symbol("USDBRL=X", status=500)
-    from tests.integration.test_performance import app_caches_cold
 
-    await app_caches_cold(as_admin)
+    await fresh_prices(as_admin._transport.app)
     body = (await as_admin.get(f"/clients/{client['id']}/positions")).json()
     assert body["consolidated"]["fx_missing"] == ["USD"]
     assert body["consolidated"]["value"] is None

@@ -10,6 +10,7 @@ import pytest
 
 from carteira.core import clock
 from tests.factories import make_asset, make_client
+from tests.support import next_json, ws_url
 
 LATE_ON_THE_30TH = datetime(2026, 11, 30, 23, 30, tzinfo=ZoneInfo("America/Sao_Paulo"))
 
@@ -72,8 +73,6 @@ async def test_a_job_window_cannot_end_tomorrow_in_brazil(late_evening, as_admin
 
 async def test_the_dashboards_month_is_the_firms(late_evening, live_url, admin):
     import aiohttp
-
-    from tests.integration.test_realtime import next_json, ws_url
 
     async with (
         aiohttp.ClientSession() as http,

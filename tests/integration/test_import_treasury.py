@@ -14,9 +14,9 @@ from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import RedemptionEvent
 from tests import b3_files
 from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, movement, trade
-from tests.factories import make_client
+from tests.factories import commit, ledger_of, make_client, preview, send, statuses
 from tests.fakes.tesouro import FakeTesouro
-from tests.integration.test_imports import commit, count, ledger_of, preview, send, statuses
+from tests.support import count
 
 IPCA_JS = "Tesouro IPCA+ com Juros Semestrais"
 SELIC_2029, IPCA_JS_2035, PRE_2026 = date(2029, 3, 1), date(2035, 5, 15), date(2026, 1, 1)

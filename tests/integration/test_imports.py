@@ -9,55 +9,25 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tortoise import Tortoise
 
 from carteira.allocations import service as ledger
 from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import DividendEvent
 from tests import b3_files
-from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, Mess, movement, trade
-from tests.factories import list_on_yahoo, make_asset, make_client
-from tests.support import process_env, run_carteira
-from tests.unit.test_import_files import zip_bomb
+from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, Mess, movement, trade, zip_bomb
+from tests.factories import (
+    commit,
+    ledger_of,
+    list_on_yahoo,
+    make_asset,
+    make_client,
+    preview,
+    send,
+    statuses,
+)
+from tests.support import count, process_env, run_carteira
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-async def send(api, client_id: int, data: bytes, fmt: str, *, name: str = "extrato.xlsx"):
-    kind = XLSX if name.endswith(".xlsx") else "text/csv"
-    return await api.post(
-        f"/clients/{client_id}/imports",
-        files={"file": (name, data, kind)},
-        data={"format": fmt},
-    )
-
-
-async def preview(api, client_id: int, data: bytes, fmt: str, **kwargs) -> dict:
-    r = await send(api, client_id, data, fmt, **kwargs)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def commit(api, client_id: int, import_id: int, **params) -> dict:
-    r = await api.post(f"/clients/{client_id}/imports/{import_id}/commit", params=params)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def statuses(body: dict) -> list[tuple[int, str, str | None]]:
-    return [(row["line"], row["status"], row["code"]) for row in body["rows"]]
-
-
-async def ledger_of(api, client_id: int) -> list[dict]:
-    r = await api.get(f"/clients/{client_id}/transactions", params={"page_size": 100})
-    return r.json()["items"]
-
-
-async def count(table: str) -> int:
-    _, rows = await Tortoise.get_connection("default").execute_query(
-        f"SELECT COUNT(*) AS n FROM {table}"
-    )
-    return int(rows[0]["n"])
 
 
 NEGOCIACAO_ROWS = [

@@ -12,9 +12,8 @@ import pytest
 
 from carteira.core import clock
 from carteira.pricing.bcb import CDI
-from tests.factories import make_client
-from tests.integration.test_instruments import APRIL, CDI_APRIL, register
-from tests.integration.test_jobs import run_jobs
+from tests.factories import APRIL, CDI_APRIL, make_client, register
+from tests.support import run_jobs
 
 EVENING = datetime(2026, 5, 4, 19, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
 START_PU = Decimal("15000")

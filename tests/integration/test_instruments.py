@@ -14,35 +14,11 @@ from tortoise import Tortoise
 
 from carteira.assets import service as assets
 from carteira.core import clock
-from carteira.core.calendar import business_days
 from carteira.core.jobs import JobQueue
 from carteira.pricing import service as pricing
 from carteira.pricing.bcb import CDI, IPCA
-from tests.factories import make_asset, make_client
-from tests.integration.test_jobs import run_jobs
-
-# CDI as the SGS publishes it in April 2026: every banking business day but Good Friday
-# (3 April) and Tiradentes (21 April), 20 days; the rate moves after the 15th.
-APRIL = business_days(date(2026, 4, 1), date(2026, 4, 30), market="ANBIMA")
-HIGH, LOW = "0.054266", "0.052531"
-CDI_APRIL = [(day, HIGH if day.day <= 15 else LOW) for day in APRIL]
-
-CDB = {
-    "kind": "fixed_income",
-    "product": "CDB",
-    "issuer": "Banco X",
-    "indexer": "CDI",
-    "rate": "110",
-    "rate_mode": "pct_of_index",
-    "issue_date": "2026-04-01",
-    "maturity_date": "2029-05-15",
-}
-
-
-async def register(api, body: dict[str, Any]) -> dict[str, Any]:
-    r = await api.post("/assets", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
+from tests.factories import APRIL, CDB, CDI_APRIL, LOW, make_asset, make_client, register
+from tests.support import run_jobs
 
 
 async def closes(api, asset_id: int, start: str, end: str) -> dict[str, str]:

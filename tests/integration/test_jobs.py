@@ -11,39 +11,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from arq import Worker
 from tortoise import Tortoise
 
 from carteira.core import clock
-from carteira.core.calendar import is_business_day
 from carteira.core.database import atomic
 from carteira.core.jobs import REGISTRY, Context, job
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
-from carteira.worker import worker_settings
 from tests.factories import make_asset
-from tests.support import REPO, carteira_process, process_env
-
-
-async def run_jobs(settings, **overrides) -> Worker:
-    """A real arq worker in burst mode: runs what is queued, then returns."""
-    options = {**worker_settings(settings, manage_orm=False), **overrides}
-    worker = Worker(**options, burst=True, poll_delay=0.05, handle_signals=False)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
-    return worker
-
-
-def weekdays(start: date, count: int) -> list[date]:
-    """`count` B3 sessions from `start` on (weekdays that are not the exchange's holidays)."""
-    days, day = [], start
-    while len(days) < count:
-        if is_business_day(day, market="B3"):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+from tests.support import REPO, carteira_process, process_env, run_jobs, weekdays
 
 
 async def stored(asset_id: int) -> list[tuple[date, Decimal, Decimal | None]]:

@@ -13,17 +13,7 @@ from tortoise import Tortoise
 
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
-from tests.factories import make_asset, make_client
-
-
-async def post(api, client_id: int, **body):
-    return await api.post(f"/clients/{client_id}/transactions", json=body)
-
-
-async def record(api, client_id: int, **body) -> dict:
-    r = await post(api, client_id, **body)
-    assert r.status_code == 201, r.text
-    return r.json()
+from tests.factories import buy, deposit, make_asset, make_client, post_entry, record, sell
 
 
 async def ledger_rows() -> int:
@@ -44,53 +34,19 @@ async def book(as_admin):
 async def test_every_kind_and_what_it_adds_up_to(as_admin, as_reader, book):
     client, petr, _ = book
     cid = client["id"]
-    await record(as_admin, cid, kind="deposit", date="2026-01-02", amount="10000")
-    await record(
-        as_admin,
-        cid,
-        kind="buy",
-        date="2026-01-05",
-        asset_id=petr["id"],
-        quantity="100",
-        price="30",
-        fees="10",
-        settlement="cash",
-    )
-    await record(
-        as_admin,
-        cid,
-        kind="buy",
-        date="2026-02-02",
-        asset_id=petr["id"],
-        quantity="50",
-        price="36",
-        fees="10",
-        settlement="cash",
-    )
-    dividend = await record(
-        as_admin, cid, kind="dividend", date="2026-03-02", asset_id=petr["id"], amount="150"
-    )
-    jcp = await record(
-        as_admin, cid, kind="jcp", date="2026-03-10", asset_id=petr["id"], amount="100"
-    )
+    await deposit(as_admin, cid, "10000", on="2026-01-02")
+    await buy(as_admin, cid, petr, "100", "30", on="2026-01-05", fees="10", settlement="cash")
+    await buy(as_admin, cid, petr, "50", "36", on="2026-02-02", fees="10", settlement="cash")
+    dividend = await record(as_admin, cid, "dividend", on="2026-03-02", asset=petr, amount="150")
+    jcp = await record(as_admin, cid, "jcp", on="2026-03-10", asset=petr, amount="100")
     assert jcp["tax"] == "17.5"  # 2026: 17.5 % withheld unless given (LC 224/2025)
-    await record(
-        as_admin,
-        cid,
-        kind="sell",
-        date="2026-04-01",
-        asset_id=petr["id"],
-        quantity="60",
-        price="45",
-        fees="9",
-        settlement="cash",
-    )
-    await record(as_admin, cid, kind="split", date="2026-05-04", asset_id=petr["id"], ratio="2:1")
-    await record(as_admin, cid, kind="bonus", date="2026-05-05", ticker="VALE3.SA", quantity="5")
-    await record(as_admin, cid, kind="interest", date="2026-05-06", amount="12.5", tax="2.5")
-    await record(as_admin, cid, kind="fee", date="2026-05-07", amount="20")
-    await record(as_admin, cid, kind="tax", date="2026-05-08", amount="3")
-    await record(as_admin, cid, kind="withdrawal", date="2026-05-11", amount="1000")
+    await sell(as_admin, cid, petr, "60", "45", on="2026-04-01", fees="9", settlement="cash")
+    await record(as_admin, cid, "split", on="2026-05-04", asset=petr, ratio="2:1")
+    await record(as_admin, cid, "bonus", on="2026-05-05", ticker="VALE3.SA", quantity="5")
+    await record(as_admin, cid, "interest", on="2026-05-06", amount="12.5", tax="2.5")
+    await record(as_admin, cid, "fee", on="2026-05-07", amount="20")
+    await record(as_admin, cid, "tax", on="2026-05-08", amount="3")
+    await record(as_admin, cid, "withdrawal", on="2026-05-11", amount="1000")
 
     ledger = (await as_reader.get(f"/clients/{cid}/transactions?page_size=100")).json()
     assert ledger["total"] == 12
@@ -190,7 +146,7 @@ async def test_every_kind_and_what_it_adds_up_to(as_admin, as_reader, book):
 async def test_each_kind_validates_its_fields(as_admin, book, body, field):
     client, petr, _ = book
     payload = {k: (petr["id"] if v == "{petr}" else v) for k, v in body.items()}
-    r = await post(as_admin, client["id"], **payload)
+    r = await post_entry(as_admin, client["id"], **payload)
     assert r.status_code == 422, r.text
     assert field in r.text
     assert await ledger_rows() == 0
@@ -199,35 +155,27 @@ async def test_each_kind_validates_its_fields(as_admin, book, body, field):
 async def test_no_quantity_below_zero_whatever_the_order_of_writes(as_admin, book):
     client, petr, _ = book
     cid = client["id"]
-    buy = await record(
-        as_admin,
-        cid,
-        kind="buy",
-        date="2026-02-02",
-        asset_id=petr["id"],
-        quantity="100",
-        price="10",
-    )
+    bought = await buy(as_admin, cid, petr, "100", "10", on="2026-02-02")
     sale = {"kind": "sell", "asset_id": petr["id"], "price": "12"}
     # A sale larger than the holding, and a back-dated sale before the purchase.
     for date_, quantity in (("2026-03-02", "101"), ("2026-01-15", "1")):
-        r = await post(as_admin, cid, date=date_, quantity=quantity, **sale)
+        r = await post_entry(as_admin, cid, date=date_, quantity=quantity, **sale)
         assert r.status_code == 422
         assert r.json()["code"] == "insufficient_quantity"
         assert "PETR4.SA" in r.json()["detail"]
-    later = await record(as_admin, cid, date="2026-03-02", quantity="80", **sale)
+    later = await sell(as_admin, cid, petr, "80", "12", on="2026-03-02")
     before = await ledger_rows()
     # Editing the buy down, or its date after the sale, or deleting it under the later sale.
     for patch in ({"quantity": "79"}, {"date": "2026-03-03"}):
-        r = await as_admin.patch(f"/clients/{cid}/transactions/{buy['id']}", json=patch)
+        r = await as_admin.patch(f"/clients/{cid}/transactions/{bought['id']}", json=patch)
         assert r.status_code == 422, patch
-    r = await as_admin.delete(f"/clients/{cid}/transactions/{buy['id']}")
+    r = await as_admin.delete(f"/clients/{cid}/transactions/{bought['id']}")
     assert r.status_code == 422
-    r = await as_admin.delete(f"/clients/{cid}/allocations/{buy['id']}")
+    r = await as_admin.delete(f"/clients/{cid}/allocations/{bought['id']}")
     assert r.status_code == 422
     # Nothing was written: the ledger and what derives from it are as they were.
     assert await ledger_rows() == before
-    kept = (await as_admin.get(f"/clients/{cid}/transactions/{buy['id']}")).json()
+    kept = (await as_admin.get(f"/clients/{cid}/transactions/{bought['id']}")).json()
     assert (kept["quantity"], kept["date"]) == ("100", "2026-02-02")
     position = (await as_admin.get(f"/clients/{cid}/positions")).json()["positions"][0]
     assert position["quantity"] == "20"
@@ -237,15 +185,7 @@ async def test_no_quantity_below_zero_whatever_the_order_of_writes(as_admin, boo
 async def test_twenty_concurrent_sales_of_ten_against_a_hundred(as_admin, book):
     client, petr, _ = book
     cid = client["id"]
-    await record(
-        as_admin,
-        cid,
-        kind="buy",
-        date="2026-02-02",
-        asset_id=petr["id"],
-        quantity="100",
-        price="10",
-    )
+    await buy(as_admin, cid, petr, "100", "10", on="2026-02-02")
     sale = {
         "kind": "sell",
         "date": "2026-03-02",
@@ -253,7 +193,7 @@ async def test_twenty_concurrent_sales_of_ten_against_a_hundred(as_admin, book):
         "quantity": "10",
         "price": "11",
     }
-    results = await asyncio.gather(*(post(as_admin, cid, **sale) for _ in range(20)))
+    results = await asyncio.gather(*(post_entry(as_admin, cid, **sale) for _ in range(20)))
     codes = sorted(r.status_code for r in results)
     assert codes == [201] * 10 + [422] * 10
     position = (await as_admin.get(f"/clients/{cid}/positions")).json()["positions"][0]
@@ -266,22 +206,10 @@ async def test_positions_count_open_lots_as_stored_and_replay_rows_from_before_t
     client, petr, vale = book
     cid = client["id"]
     for day, quantity in (("2026-01-05", "10"), ("2026-01-06", "20"), ("2026-01-07", "30")):
-        await record(
-            as_admin, cid, kind="buy", date=day, asset_id=petr["id"], quantity=quantity, price="9"
-        )
-    await record(
-        as_admin, cid, kind="buy", date="2026-01-05", asset_id=vale["id"], quantity="5", price="50"
-    )
+        await buy(as_admin, cid, petr, quantity, "9", on=day)
+    await buy(as_admin, cid, vale, "5", "50", on="2026-01-05")
     # FIFO: selling 15 closes the first lot and eats into the second.
-    await record(
-        as_admin,
-        cid,
-        kind="sell",
-        date="2026-02-02",
-        asset_id=petr["id"],
-        quantity="15",
-        price="12",
-    )
+    await sell(as_admin, cid, petr, "15", "12", on="2026-02-02")
 
     async def lots() -> dict[str, int]:
         r = await as_admin.get(f"/clients/{cid}/positions")
@@ -311,24 +239,8 @@ async def test_fractional_bitcoin_stays_exact(as_admin):
         currency="USD",
         instrument_type="CRYPTOCURRENCY",
     )
-    await record(
-        as_admin,
-        client["id"],
-        kind="buy",
-        date="2026-02-02",
-        asset_id=btc["id"],
-        quantity="0.00012345",
-        price="60000.5",
-    )
-    await record(
-        as_admin,
-        client["id"],
-        kind="sell",
-        date="2026-02-03",
-        asset_id=btc["id"],
-        quantity="0.00002345",
-        price="61000",
-    )
+    await buy(as_admin, client["id"], btc, "0.00012345", "60000.5", on="2026-02-02")
+    await sell(as_admin, client["id"], btc, "0.00002345", "61000", on="2026-02-03")
     position = (await as_admin.get(f"/clients/{client['id']}/positions")).json()["positions"][0]
     assert position["quantity"] == "0.0001"
     assert position["cost"] == "6"  # 0.0001 x 60000.5 = 6.00005, shown to centavos
@@ -340,40 +252,14 @@ async def test_switching_assets_through_cash_is_not_new_money(as_admin, book):
     record a sale rewrote the month it was bought in."""
     client, petr, vale = book
     cid = client["id"]
-    await record(
-        as_admin,
-        cid,
-        kind="buy",
-        date="2026-02-02",
-        asset_id=petr["id"],
-        quantity="100",
-        price="35",
-    )
-    await record(
-        as_admin,
-        cid,
-        kind="sell",
-        date="2026-03-02",
-        asset_id=petr["id"],
-        quantity="40",
-        price="35",
-        settlement="cash",
-    )
-    await record(
-        as_admin,
-        cid,
-        kind="buy",
-        date="2026-03-03",
-        asset_id=vale["id"],
-        quantity="20",
-        price="70",
-        settlement="cash",
-    )
+    await buy(as_admin, cid, petr, "100", "35", on="2026-02-02")
+    await sell(as_admin, cid, petr, "40", "35", on="2026-03-02", settlement="cash")
+    await buy(as_admin, cid, vale, "20", "70", on="2026-03-03", settlement="cash")
     february = (await as_admin.get("/reports/inflows?year=2026&month=2")).json()
     march = (await as_admin.get("/reports/inflows?year=2026&month=3")).json()
     assert (february["inflows"], february["net"]) == ("3500", "3500")
     assert (march["inflows"], march["outflows"], march["net"], march["count"]) == ("0", "0", "0", 0)
-    await record(as_admin, cid, kind="withdrawal", date="2026-03-20", amount="1400")
+    await record(as_admin, cid, "withdrawal", on="2026-03-20", amount="1400")
     march = (await as_admin.get("/reports/inflows?year=2026&month=3")).json()
     assert (march["outflows"], march["net"]) == ("1400", "-1400")
     assert (await as_admin.get("/reports/inflows?year=2026&month=2")).json()["net"] == "3500"
@@ -382,7 +268,7 @@ async def test_switching_assets_through_cash_is_not_new_money(as_admin, book):
 async def test_an_entry_of_another_client_is_as_absent_as_a_missing_one(as_admin, as_reader, book):
     client, *_ = book
     other = await make_client(as_admin)
-    entry = await record(as_admin, client["id"], kind="deposit", date="2026-01-02", amount="5")
+    entry = await deposit(as_admin, client["id"], "5", on="2026-01-02")
     for path in (
         f"/clients/{other['id']}/transactions/{entry['id']}",
         f"/clients/999999/transactions/{entry['id']}",
@@ -402,9 +288,7 @@ async def test_an_entry_of_another_client_is_as_absent_as_a_missing_one(as_admin
 async def test_a_patch_revalidates_the_whole_entry(as_admin, book):
     client, petr, _ = book
     cid = client["id"]
-    jcp = await record(
-        as_admin, cid, kind="jcp", date="2026-01-05", asset_id=petr["id"], amount="100"
-    )
+    jcp = await record(as_admin, cid, "jcp", on="2026-01-05", asset=petr, amount="100")
     r = await as_admin.patch(f"/clients/{cid}/transactions/{jcp['id']}", json={"amount": "200"})
     assert r.status_code == 200
     assert (r.json()["amount"], r.json()["tax"]) == ("200", "35")  # the 17.5 % follows
@@ -423,16 +307,10 @@ async def test_a_jcp_without_tax_withholds_the_rate_in_force_on_its_date(as_admi
     """15 % until 2025-12-31, 17.5 % from 2026-01-01 (LC 224/2025); a change of date moves it."""
     client, petr, _ = book
     cid = client["id"]
-    before = await record(
-        as_admin, cid, kind="jcp", date="2025-12-31", asset_id=petr["id"], amount="100"
-    )
-    after = await record(
-        as_admin, cid, kind="jcp", date="2026-01-01", asset_id=petr["id"], amount="100"
-    )
+    before = await record(as_admin, cid, "jcp", on="2025-12-31", asset=petr, amount="100")
+    after = await record(as_admin, cid, "jcp", on="2026-01-01", asset=petr, amount="100")
     assert (before["tax"], after["tax"]) == ("15", "17.5")
-    odd = await record(
-        as_admin, cid, kind="jcp", date="2026-06-01", asset_id=petr["id"], amount="33.33"
-    )
+    odd = await record(as_admin, cid, "jcp", on="2026-06-01", asset=petr, amount="33.33")
     assert odd["tax"] == "5.83"  # 33.33 x 0.175 = 5.83275, to the centavo
 
 
@@ -447,24 +325,8 @@ async def test_xirr_with_money_coming_back_matches_pyxirr_readme(as_admin):
             DailyClose(date=date(2022, 1, 1), close=Decimal("5")),
         ],
     )
-    await record(
-        as_admin,
-        client["id"],
-        kind="buy",
-        date="2020-01-01",
-        asset_id=asset["id"],
-        quantity="200",
-        price="5",
-    )
-    await record(
-        as_admin,
-        client["id"],
-        kind="sell",
-        date="2021-01-01",
-        asset_id=asset["id"],
-        quantity="100",
-        price="7.5",
-    )
+    await buy(as_admin, client["id"], asset, "200", "5", on="2020-01-01")
+    await sell(as_admin, client["id"], asset, "100", "7.5", on="2021-01-01")
     body = (
         await as_admin.get(f"/clients/{client['id']}/performance", params={"end": "2022-01-01"})
     ).json()
@@ -488,13 +350,9 @@ async def test_a_dividend_and_a_partial_sale_checked_by_hand(as_admin):
         ],
     )
     cid = client["id"]
-    await record(
-        as_admin, cid, kind="buy", date=str(d0), asset_id=asset["id"], quantity="100", price="10"
-    )
-    await record(as_admin, cid, kind="dividend", date=str(d1), asset_id=asset["id"], amount="50")
-    await record(
-        as_admin, cid, kind="sell", date=str(d2), asset_id=asset["id"], quantity="40", price="12"
-    )
+    await buy(as_admin, cid, asset, "100", "10", on=str(d0))
+    await record(as_admin, cid, "dividend", on=str(d1), asset=asset, amount="50")
+    await sell(as_admin, cid, asset, "40", "12", on=str(d2))
     body = (await as_admin.get(f"/clients/{cid}/performance", params={"end": str(d3)})).json()
     # Values: d0 1000; d1 1100 + 50 cash; d2 720 + 50 (480 left: an outflow at the close);
     # d3 780 + 50. TWR by hand: 1150/1000 x (770 + 480)/1150 x 830/770 - 1 = 34.74025...
@@ -513,12 +371,8 @@ async def test_a_jcp_without_tax_takes_the_rate_in_force_on_its_date(as_admin, b
     cid = client["id"]
     # 15 % until 31/12/2025, 17.5 % from 01/01/2026 (LC 224/2025): 1000 x 0.15 = 150;
     # 1000 x 0.175 = 175.
-    old = await record(
-        as_admin, cid, kind="jcp", date="2025-12-31", asset_id=petr["id"], amount="1000"
-    )
-    new = await record(
-        as_admin, cid, kind="jcp", date="2026-01-02", asset_id=petr["id"], amount="1000"
-    )
+    old = await record(as_admin, cid, "jcp", on="2025-12-31", asset=petr, amount="1000")
+    new = await record(as_admin, cid, "jcp", on="2026-01-02", asset=petr, amount="1000")
     assert (old["tax"], new["tax"]) == ("150", "175")
     # A date moved across the change takes the other rate; one moved within a rate's span, or
     # a tax given, is kept: 1000 x 0.175 = 175 in 2026, then the 12.34 given.
@@ -553,14 +407,7 @@ async def test_realized_sales_say_their_category_and_day_trades_keep_the_preco_m
     ]
     for kind, day, asset, quantity, price, fees in trades:
         await record(
-            as_admin,
-            cid,
-            kind=kind,
-            date=day,
-            asset_id=asset["id"],
-            quantity=quantity,
-            price=price,
-            fees=fees,
+            as_admin, cid, kind, on=day, asset=asset, quantity=quantity, price=price, fees=fees
         )
     body = (await as_reader.get(f"/clients/{cid}/realized")).json()
     # 04/03: 200 bought at 31, 250 sold at 32 (8000, 7990 net of the 10 of fees). Day trade:

@@ -15,12 +15,8 @@ from carteira.core.jobs import JobQueue
 from carteira.pricing import service as pricing
 from carteira.pricing.bcb import CDI
 from carteira.pricing.tasks import refresh_published_prices
-from tests.factories import make_client
-from tests.integration.test_instruments import CDB, CDI_APRIL, register
-from tests.integration.test_jobs import run_jobs
-from tests.integration.test_ledger import post, record
-from tests.integration.test_provider_entries import changed, dismissed
-from tests.integration.test_treasury_prices import evening_of
+from tests.factories import CDB, CDI_APRIL, make_client, post_entry, record, register, sell
+from tests.support import changed, dismissed, evening_of, run_jobs
 
 # 100 % do CDI from 1 April 2026, maturing on 30 April: 1000 x 1.00054266^10 x 1.00052531^9,
 # every rate published before the maturity (test_instruments checks the close).
@@ -49,7 +45,7 @@ async def positions(api, client_id: int) -> dict:
 
 async def buy(api, client_id: int, asset_id: int, quantity: str, day: str) -> dict:
     return await record(
-        api, client_id, kind="buy", date=day, asset_id=asset_id, quantity=quantity, price="1000"
+        api, client_id, "buy", on=day, asset_id=asset_id, quantity=quantity, price="1000"
     )
 
 
@@ -111,16 +107,7 @@ async def test_a_hand_sale_on_the_maturity_date_stands_for_the_redemption(as_adm
     await run_jobs(settings)
     client = await make_client(as_admin)
     await buy(as_admin, client["id"], paper["id"], "10", "2026-04-01")
-    sale = await record(
-        as_admin,
-        client["id"],
-        kind="sell",
-        date=MATURITY,
-        asset_id=paper["id"],
-        quantity="10",
-        price=FINAL,
-        settlement="cash",
-    )
+    sale = await sell(as_admin, client["id"], paper, "10", FINAL, on=MATURITY, settlement="cash")
     assert changed(sale) == [("removed", "sell", "10", None)]
     assert await redemptions(client["id"]) == []
     # Deleting the hand sale brings the provider's back.
@@ -128,7 +115,7 @@ async def test_a_hand_sale_on_the_maturity_date_stands_for_the_redemption(as_adm
     assert r.status_code == 200, r.text
     assert len(await redemptions(client["id"])) == 1
     # Nothing can be sold after the maturity: the paper was redeemed.
-    late = await post(
+    late = await post_entry(
         as_admin,
         client["id"],
         kind="sell",
@@ -156,7 +143,7 @@ async def test_a_tesouro_title_is_redeemed_once_the_file_prices_its_maturity(
         )
         await run_jobs(settings)
         client = await make_client(as_admin)
-        r = await post(
+        r = await post_entry(
             as_admin,
             client["id"],
             kind="buy",

@@ -25,8 +25,7 @@ from carteira.core.logging import JsonFormatter, request_id_var
 from carteira.core.tracing import configure_tracing, instrument_app, tracer
 from carteira.worker import worker_settings
 from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
-from tests.integration.test_jobs import run_jobs
-from tests.support import REPO, TEST_JWT_SECRET, free_port, process_env, wait_http
+from tests.support import REPO, TEST_JWT_SECRET, free_port, process_env, run_jobs, wait_http
 
 
 class Switch(SimpleSpanProcessor):

@@ -13,7 +13,7 @@ from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from carteira.pricing.service import MARKET_DATA_STORED
 from tests.factories import make_allocation, make_asset, make_client
-from tests.integration.test_jobs import weekdays
+from tests.support import fresh_prices, run_jobs, weekdays
 
 TODAY = clock.today()
 D = weekdays(TODAY - timedelta(days=30), 4)
@@ -192,7 +192,7 @@ async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo, app):
         as_admin, client["id"], asset_id=asset["id"], quantity="5", buy_price="9", buy_date=D[0]
     )
     yahoo.fail_symbol("NOPX3.SA", status=404)  # no live quote, and no stored close at all
-    await app_caches_cold(as_admin)
+    await fresh_prices(as_admin._transport.app)
     body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
     assert body["prices_missing"][0]["ticker"] == "NOPX3.SA"
     assert body["prices_missing"][0]["start"] == D[0].isoformat()
@@ -222,24 +222,10 @@ async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo, app):
     assert body["xirr_pct"] is not None
 
 
-async def app_caches_cold(api) -> None:
-    """Forget quotes the fixture's registration cached (the fake now refuses the symbol)."""
-    from carteira.pricing.service import create_market_data
-
-    app = api._transport.app
-    await app.state.market.close()
-    app.state.market = app.state.hub.market = create_market_data(
-        app.state.settings, app.state.redis
-    )
-    for key in await app.state.redis.keys("md:quote:*"):
-        await app.state.redis.delete(key)
-
-
 async def test_a_lot_dated_before_the_stored_history_schedules_its_backfill(
     as_admin, settings, yahoo
 ):
     from carteira.core.outbox import OutboxJob
-    from tests.integration.test_jobs import run_jobs
 
     old = TODAY - timedelta(days=900)
     history = [(day, Decimal("20")) for day in weekdays(old, 700)]

@@ -17,20 +17,13 @@ from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.corporate import store_rates
 from carteira.pricing.schemas import DailyClose
-from tests.factories import list_on_yahoo, make_asset, make_client
+from tests.factories import buy, deposit, list_on_yahoo, make_asset, make_client, record
 
 RATE = Decimal("0.04")  # the CDI, % per business day
 # March and April 2026 on B3's calendar (Good Friday 3 April and Tiradentes 21 April closed).
 DAYS = business_days(date(2026, 3, 2), date(2026, 4, 30))
 LAST_CLOSE = date(2026, 4, 29)  # the 30th's close is not stored yet
 HELD = [d for d in DAYS if d <= LAST_CLOSE]
-
-
-async def record(api, client_id: int, **entry) -> dict:
-    body = {key: str(value) for key, value in entry.items()}
-    r = await api.post(f"/clients/{client_id}/transactions", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 async def performance(api, client_id: int, **params) -> dict:
@@ -57,15 +50,7 @@ async def test_a_fund_earning_the_cdi_is_100_pct_of_it_over_the_same_days(as_adm
     rate paid into the 30th (whose close is not in) and the day before the first investment."""
     asset, closes = cdi_fund
     client = await make_client(as_admin)
-    await record(
-        as_admin,
-        client["id"],
-        kind="buy",
-        asset_id=asset["id"],
-        date=HELD[0],
-        quantity=100,
-        price=closes[0].close,
-    )
+    await buy(as_admin, client["id"], asset, 100, closes[0].close, on=HELD[0])
     body = await performance(as_admin, client["id"], end="2026-04-30", benchmarks="CDI")
     assert body["as_of"] == LAST_CLOSE.isoformat()
     # The quota: 1.0004^(n-1) over the n business days held. The CDI from the first day's
@@ -95,15 +80,7 @@ async def test_since_inception_the_benchmark_starts_at_the_first_investment(as_a
     asset, closes = cdi_fund
     client = await make_client(as_admin)
     first = HELD[5]
-    await record(
-        as_admin,
-        client["id"],
-        kind="buy",
-        asset_id=asset["id"],
-        date=first,
-        quantity=10,
-        price=closes[5].close,
-    )
+    await buy(as_admin, client["id"], asset, 10, closes[5].close, on=first)
     body = await performance(as_admin, client["id"], end="2026-03-31", benchmarks="CDI")
     (cdi,) = body["benchmarks"]
     assert cdi["series"][0] == {"date": first.isoformat(), "cumulative_pct": 0.0}
@@ -129,19 +106,13 @@ async def test_a_fully_invested_client_buying_at_the_close_earns_the_assets_retu
         (days[1], 300, "10.5"),
         (days[3], 50, "9.9"),
     ):
-        await record(
-            as_admin, client["id"], kind="buy", asset_id=asset["id"], date=day,
-            quantity=quantity, price=price,
-        )  # fmt: skip
+        await buy(as_admin, client["id"], asset, quantity, price, on=day)
     body = await performance(as_admin, client["id"], end="2026-03-06")
     # Every flow entered at the close it was bought at: the stock's 10 -> 10.147.
     assert body["twr_pct"] == pytest.approx(1.47, abs=1e-6)
     # A purchase below the close earns its own move on its own money: 100 more at 9.70 on
     # the 5th (closed 9.90) — the day is (400 held x 9.9 / (400 x 10.2)) x (V / (V - 20)).
-    await record(
-        as_admin, client["id"], kind="buy", asset_id=asset["id"], date=days[3], quantity=100,
-        price="9.70",
-    )  # fmt: skip
+    await buy(as_admin, client["id"], asset, 100, "9.70", on=days[3])
     body = await performance(as_admin, client["id"], end="2026-03-06")
     value = 550 * 9.9
     day = (400 * 9.9 / (400 * 10.2)) * (value / (value - 20))
@@ -159,8 +130,8 @@ async def test_foreign_cash_is_valued_every_business_day(as_admin):
     )
     list_on_yahoo("USDBRL=X", price="5", previous_close="5", currency="BRL")
     client = await make_client(as_admin)
-    await record(as_admin, client["id"], kind="deposit", date=days[0], amount=1000, currency="USD")
-    await record(as_admin, client["id"], kind="deposit", date=days[9], amount=500, currency="USD")
+    await deposit(as_admin, client["id"], 1000, on=days[0], currency="USD")
+    await deposit(as_admin, client["id"], 500, on=days[9], currency="USD")
     body = await performance(as_admin, client["id"], end="2026-03-31")
     assert [p["date"] for p in body["series"]] == [d.isoformat() for d in days]
     assert Decimal(body["series"][-1]["value"]) == 1500 * rates[-1]
@@ -173,7 +144,7 @@ async def test_a_flow_without_a_rate_leaves_invested_and_the_result_unknown(as_a
     yahoo.fail_symbol("EURBRL=X", status=404)
     client = await make_client(as_admin)
     day = business_days(date(2026, 3, 2), date(2026, 3, 6))[0]
-    await record(as_admin, client["id"], kind="deposit", date=day, amount=100, currency="EUR")
+    await deposit(as_admin, client["id"], 100, on=day, currency="EUR")
     body = await performance(as_admin, client["id"], end="2026-03-06")
     totals = body["totals"]
     assert (totals["invested"], totals["pnl"], totals["accumulated_return_pct"]) == (
@@ -200,18 +171,13 @@ async def test_the_statements_top_figures(as_admin, bcb):
     closes.append(DailyClose(date=days[-1], close=Decimal("12")))
     await store_closes(asset_id=asset["id"], closes=closes)
     client = await make_client(as_admin)
+    await buy(as_admin, client["id"], asset, 100, "10", on=days[0])
     await record(
-        as_admin, client["id"], kind="buy", asset_id=asset["id"], date=days[0], quantity=100,
-        price="10",
-    )  # fmt: skip
+        as_admin, client["id"], "dividend", on=date(2025, 12, 15), asset=asset, amount="50"
+    )
     await record(
-        as_admin, client["id"], kind="dividend", asset_id=asset["id"], date=date(2025, 12, 15),
-        amount="50",
-    )  # fmt: skip
-    await record(
-        as_admin, client["id"], kind="jcp", asset_id=asset["id"], date=date(2026, 1, 15),
-        amount="200", tax="35",
-    )  # fmt: skip
+        as_admin, client["id"], "jcp", on=date(2026, 1, 15), asset=asset, amount="200", tax="35"
+    )
     body = await performance(as_admin, client["id"], end="2026-01-30", benchmarks="CDI")
 
     # Capital: 100 x (12 - 10) = 200; income: 50 + (200 - 35) = 215; the result is both.
@@ -246,10 +212,7 @@ async def test_percent_of_cdi_is_none_for_a_losing_month(as_admin, cdi_fund):
     client = await make_client(as_admin)
     march_first, april_last = HELD[0], HELD[-1]
     await store_closes(asset_id=asset["id"], closes=[DailyClose(date=april_last, close=Decimal(9))])
-    await record(
-        as_admin, client["id"], kind="buy", asset_id=asset["id"], date=march_first, quantity=10,
-        price="10",
-    )  # fmt: skip
+    await buy(as_admin, client["id"], asset, 10, "10", on=march_first)
     body = await performance(as_admin, client["id"], end="2026-04-30", benchmarks="CDI")
     march, april = body["monthly"]
     assert march["portfolio_pct"] > 0
@@ -269,11 +232,8 @@ async def test_volatility_counts_business_days_only(as_admin):
         closes=[DailyClose(date=d, close=Decimal(p)) for d, p in zip(days, prices, strict=True)],
     )
     client = await make_client(as_admin)
-    await record(
-        as_admin, client["id"], kind="buy", asset_id=asset["id"], date=days[0], quantity=10,
-        price="10",
-    )  # fmt: skip
-    await record(as_admin, client["id"], kind="deposit", date=date(2026, 3, 7), amount=100)
+    await buy(as_admin, client["id"], asset, 10, "10", on=days[0])
+    await deposit(as_admin, client["id"], 100, on=date(2026, 3, 7))
     body = await performance(as_admin, client["id"], end="2026-03-13")
     assert "2026-03-07" in [p["date"] for p in body["series"]]  # the Saturday is a point
     # The cash stays cash: each business day returns the shares' move on 100 + shares.

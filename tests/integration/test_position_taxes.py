@@ -15,10 +15,8 @@ from carteira.pricing import service as pricing
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
-from tests.factories import make_client
-from tests.integration.test_instruments import CDB, CDI_APRIL, register
-from tests.integration.test_jobs import run_jobs
-from tests.integration.test_ledger import record
+from tests.factories import CDB, CDI_APRIL, deposit, make_client, record, register
+from tests.support import run_jobs
 
 # 4 May 2026, evening: the CDB (110 % do CDI from 1 April) is at 1011.81345437, the price
 # every April rate brings it to (test_instruments works it out).
@@ -35,9 +33,7 @@ async def fund_at(as_admin, close: str) -> dict:
 
 
 async def buy(api, client_id: int, asset_id: int, quantity: str, price: str, day: str) -> None:
-    await record(
-        api, client_id, kind="buy", date=day, asset_id=asset_id, quantity=quantity, price=price
-    )
+    await record(api, client_id, "buy", on=day, asset_id=asset_id, quantity=quantity, price=price)
 
 
 async def test_positions_show_gross_iof_income_tax_and_net(as_admin, settings, bcb):
@@ -53,7 +49,7 @@ async def test_positions_show_gross_iof_income_tax_and_net(as_admin, settings, b
         await buy(as_admin, cid, cdb["id"], "5", "1010", "2026-04-27")
         await buy(as_admin, cid, lci["id"], "2", "1000", "2026-04-01")
         await buy(as_admin, cid, fund["id"], "1000", "1.50", "2026-04-01")
-        await record(as_admin, cid, kind="deposit", date="2026-04-01", amount="100")
+        await deposit(as_admin, cid, "100", on="2026-04-01")
         r = await as_admin.get(f"/clients/{cid}/positions")
         aum = (await as_admin.get("/reports/aum")).json()
     assert r.status_code == 200, r.text

@@ -17,6 +17,7 @@ from carteira.pricing.simulated import SimulatedProvider
 from carteira.pricing.yahoo import YahooProvider
 from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
 from tests.fakes.yahoo import CHART_PATH, SEARCH_PATH
+from tests.support import age_cached_quote, fresh_prices
 
 
 async def test_quote_is_decimal_exact_and_labelled(as_reader, yahoo):
@@ -122,17 +123,10 @@ async def test_provider_down_without_cache_is_503_never_500(as_reader, yahoo):
     assert r.json()["code"] == "market_data_unavailable"
 
 
-async def _age_cached_quote(redis, ticker: str, seconds: float) -> None:
-    key = f"md:quote:{ticker}"
-    entry = json.loads(await redis.get(key))
-    entry["t"] -= seconds
-    await redis.set(key, json.dumps(entry))
-
-
 async def test_provider_down_serves_the_expired_value_flagged_stale(as_reader, app, yahoo):
     list_on_yahoo("WEGE3.SA", price="40.25", previous_close="40")
     assert (await as_reader.get("/quotes", params={"tickers": "WEGE3.SA"})).status_code == 200
-    await _age_cached_quote(app.state.redis, "WEGE3.SA", 3600)
+    await age_cached_quote(app.state.redis, "WEGE3.SA", 3600)
     await app.state.market.close()
     app.state.market = create_market_data(app.state.settings, app.state.redis)  # cold memory
     yahoo.down = True
@@ -349,7 +343,6 @@ async def test_positions_have_market_value_pnl_and_weights(as_admin, as_reader, 
 async def test_kept_positions_and_lots_follow_prices_writes_and_assets(
     as_admin, as_reader, app, yahoo
 ):
-    from tests.integration.test_realtime import fresh_prices
 
     client = await make_client(as_admin)
     petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="40")
@@ -459,7 +452,7 @@ async def test_a_429_storm_is_bounded_and_served_stale(as_reader, app, yahoo):
     r = await as_reader.get("/quotes", params={"tickers": "ABEV3.SA,ITSA4.SA"})
     assert [q["stale"] for q in r.json()["items"]] == [False, False]
     for ticker in ("ABEV3.SA", "ITSA4.SA"):
-        await _age_cached_quote(app.state.redis, ticker, 3600)
+        await age_cached_quote(app.state.redis, ticker, 3600)
     await app.state.market.close()
     app.state.market = create_market_data(app.state.settings, app.state.redis)
     list_on_yahoo("NEWS3.SA")
@@ -487,7 +480,7 @@ async def test_a_partial_outage_prices_the_rest_fresh(as_reader, app, yahoo):
     for ticker in ("GOOD3.SA", "FLAK3.SA", "GONE3.SA"):
         list_on_yahoo(ticker, price="7", previous_close="7")
     await as_reader.get("/quotes", params={"tickers": "FLAK3.SA"})
-    await _age_cached_quote(app.state.redis, "FLAK3.SA", 3600)
+    await age_cached_quote(app.state.redis, "FLAK3.SA", 3600)
     await app.state.market.close()
     app.state.market = create_market_data(app.state.settings, app.state.redis)
     yahoo.fail_symbol("FLAK3.SA", status=500)

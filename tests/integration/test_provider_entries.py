@@ -12,8 +12,8 @@ from tortoise import Tortoise
 
 from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import DividendEvent, SplitEvent
-from tests.factories import make_asset, make_client
-from tests.integration.test_ledger import record
+from tests.factories import make_asset, make_client, record, sell
+from tests.support import changed, dismissed
 
 BUY_DAY, EX_DATE = "2026-03-02", date(2026, 3, 10)
 PER_SHARE = Decimal("0.50")
@@ -26,20 +26,6 @@ async def provider_entries(client_id: int) -> list[dict]:
         [client_id],
     )
     return [dict(row) for row in rows]
-
-
-async def dismissed(client_id: int) -> list[str]:
-    _, rows = await Tortoise.get_connection("default").execute_query(
-        "SELECT external_ref FROM dismissed_entries WHERE client_id = $1", [client_id]
-    )
-    return [row["external_ref"] for row in rows]
-
-
-def changed(answer: dict) -> list[tuple]:
-    return [
-        (c["change"], c["kind"], c["old_amount"], c["new_amount"])
-        for c in answer["provider_changes"]
-    ]
 
 
 @pytest.fixture
@@ -57,7 +43,7 @@ async def petr(as_admin):
 
 async def buy(api, client_id: int, asset_id: int, quantity: str, day: str = BUY_DAY) -> dict:
     return await record(
-        api, client_id, kind="buy", date=day, asset_id=asset_id, quantity=quantity, price="40"
+        api, client_id, "buy", on=day, asset_id=asset_id, quantity=quantity, price="40"
     )
 
 
@@ -103,26 +89,10 @@ async def test_a_sale_dated_before_the_ex_date_lowers_then_removes_the_dividend(
         ("split", None),
     ]
 
-    sold = await record(
-        as_admin,
-        cid,
-        kind="sell",
-        date="2026-03-05",
-        asset_id=petr["id"],
-        quantity="40",
-        price="41",
-    )
+    sold = await sell(as_admin, cid, petr, "40", "41", on="2026-03-05")
     assert changed(sold) == [("updated", "dividend", "50", "30")]  # 60 x 0.50
 
-    sold_out = await record(
-        as_admin,
-        cid,
-        kind="sell",
-        date="2026-03-06",
-        asset_id=petr["id"],
-        quantity="60",
-        price="41",
-    )
+    sold_out = await sell(as_admin, cid, petr, "60", "41", on="2026-03-06")
     # Nothing held before either ex date: the dividend and the split go.
     assert changed(sold_out) == [
         ("removed", "dividend", "30", None),
@@ -134,9 +104,7 @@ async def test_a_sale_dated_before_the_ex_date_lowers_then_removes_the_dividend(
 async def test_a_hand_split_before_the_ex_date_doubles_the_dividend(as_admin, petr):
     cid = (await make_client(as_admin))["id"]
     await buy(as_admin, cid, petr["id"], "100")
-    split = await record(
-        as_admin, cid, kind="split", date="2026-03-05", asset_id=petr["id"], ratio="2:1"
-    )
+    split = await record(as_admin, cid, "split", on="2026-03-05", asset=petr, ratio="2:1")
     assert changed(split) == [("updated", "dividend", "50", "100")]  # 200 x 0.50
     position = (await as_admin.get(f"/clients/{cid}/positions")).json()["positions"][0]
     assert (position["quantity"], position["income"]) == ("200", "100")
@@ -254,13 +222,7 @@ async def test_a_hand_bonus_supersedes_the_providers_split(as_admin, vale):
     await buy(as_admin, cid, vale["id"], "100")  # cost 4,000
     assert [e["kind"] for e in await provider_entries(cid)] == ["split"]
     bonus = await record(
-        as_admin,
-        cid,
-        kind="bonus",
-        date=EX_DATE.isoformat(),
-        asset_id=vale["id"],
-        quantity="10",
-        amount="55",
+        as_admin, cid, "bonus", on=EX_DATE.isoformat(), asset=vale, quantity="10", amount="55"
     )
     assert changed(bonus) == [("removed", "split", None, None)]
     position = (await as_admin.get(f"/clients/{cid}/positions")).json()["positions"][0]
@@ -271,13 +233,7 @@ async def test_a_hand_bonus_supersedes_the_providers_split(as_admin, vale):
 async def test_a_hand_bonus_entered_first_keeps_the_split_from_being_made(as_admin, vale):
     cid = (await make_client(as_admin))["id"]
     await record(
-        as_admin,
-        cid,
-        kind="bonus",
-        date=EX_DATE.isoformat(),
-        asset_id=vale["id"],
-        quantity="10",
-        amount="55",
+        as_admin, cid, "bonus", on=EX_DATE.isoformat(), asset=vale, quantity="10", amount="55"
     )
     bought = await buy(as_admin, cid, vale["id"], "100")
     assert bought["provider_changes"] == []
@@ -289,13 +245,7 @@ async def test_a_hand_dividend_supersedes_the_providers_until_it_is_deleted(as_a
     cid = (await make_client(as_admin))["id"]
     await buy(as_admin, cid, petr["id"], "100")
     mine = await record(
-        as_admin,
-        cid,
-        kind="jcp",
-        date=EX_DATE.isoformat(),
-        asset_id=petr["id"],
-        amount="48",
-        tax="7.2",
+        as_admin, cid, "jcp", on=EX_DATE.isoformat(), asset=petr, amount="48", tax="7.2"
     )
     assert changed(mine) == [("removed", "dividend", "50", None)]
     position = (await as_admin.get(f"/clients/{cid}/positions")).json()["positions"][0]

@@ -13,15 +13,10 @@ import aiohttp
 import pytest
 
 from carteira.core import clock
-from carteira.core.events import EventBus
 from carteira.realtime.service import Hub, subscribed_tickers
-from carteira.realtime.tasks import publish_tick
 from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
 from tests.fakes.yahoo import CHART_PATH
-
-
-def ws_url(live_url: str, path: str) -> str:
-    return live_url.replace("http://", "ws://") + path
+from tests.support import closed_with, fresh_prices, next_json, tick, ws_url
 
 
 @pytest.fixture
@@ -30,44 +25,11 @@ async def http():
         yield session
 
 
-async def next_json(ws, *, seconds: float = 5.0, skip_pings: bool = True) -> dict:
-    while True:
-        message = await ws.receive(timeout=seconds)
-        assert message.type == aiohttp.WSMsgType.TEXT, message
-        data = json.loads(message.data)
-        if not (skip_pings and data.get("type") == "ping"):
-            return data
-
-
-async def tick(app) -> None:
-    """Run the real producer once (what the worker's cron does every TICK_SECONDS)."""
-    redis = app.state.redis
-    await publish_tick({"market": app.state.market, "events": EventBus(redis), "redis": redis})
-
-
-async def fresh_prices(app) -> None:
-    """Forget cached quotes (memory and Redis), so the next lookup asks the fake Yahoo."""
-    from carteira.pricing.service import create_market_data
-
-    await app.state.market.close()
-    app.state.market = app.state.hub.market = create_market_data(
-        app.state.settings, app.state.redis
-    )
-    for key in await app.state.redis.keys("md:quote:*"):
-        await app.state.redis.delete(key)
-
-
 async def wait_for(condition, seconds: float = 5.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)
-
-
-async def closed_with(ws) -> int:
-    message = await ws.receive(timeout=5)
-    assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), message
-    return ws.close_code
 
 
 # ---- admission ------------------------------------------------------------------------------

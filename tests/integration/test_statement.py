@@ -20,7 +20,7 @@ from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from carteira.pricing.service import MARKET_DATA_STORED
 from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
-from tests.integration.test_jobs import run_jobs, weekdays
+from tests.support import run_jobs, weekdays
 
 # B3 sessions across a month end and Good Friday (3 April 2026 is a holiday).
 S = weekdays(date(2026, 3, 25), 10)

@@ -15,7 +15,7 @@ import pytest
 
 from carteira.core import clock
 from carteira.core.database import db
-from tests.factories import make_asset, make_client
+from tests.factories import buy, make_asset, make_client, record, sell
 
 ZEROS = {
     "sales": "0",
@@ -29,19 +29,6 @@ ZEROS = {
     "irrf": "0",
     "loss_carried_out": "0",
 }
-
-
-async def entry(api, client_id: int, kind: str, day: str, asset: dict, **fields) -> dict:
-    r = await api.post(
-        f"/clients/{client_id}/transactions",
-        json={"kind": kind, "date": day, "asset_id": asset["id"], **fields},
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def trade(api, client_id, kind, day, asset, quantity, price, fees="0") -> dict:
-    return await entry(api, client_id, kind, day, asset, quantity=quantity, price=price, fees=fees)
 
 
 async def monthly(api, client_id: int, year: int) -> dict:
@@ -106,11 +93,11 @@ async def test_an_exempt_month_a_bdr_beside_it_and_a_taxed_month_with_irrf_and_f
 ):
     cid = (await make_client(as_admin))["id"]
     petr, bdr = assets["petr"], assets["bdr"]
-    await trade(as_admin, cid, "buy", "2025-03-03", petr, "1000", "20", fees="10")
-    await trade(as_admin, cid, "buy", "2025-03-03", bdr, "100", "50")
-    await trade(as_admin, cid, "sell", "2025-04-10", petr, "500", "30", fees="5")
-    await trade(as_admin, cid, "sell", "2025-04-10", bdr, "100", "60")
-    await trade(as_admin, cid, "sell", "2025-05-12", petr, "500", "50", fees="25")
+    await buy(as_admin, cid, petr, "1000", "20", on="2025-03-03", fees="10")
+    await buy(as_admin, cid, bdr, "100", "50", on="2025-03-03")
+    await sell(as_admin, cid, petr, "500", "30", on="2025-04-10", fees="5")
+    await sell(as_admin, cid, bdr, "100", "60", on="2025-04-10")
+    await sell(as_admin, cid, petr, "500", "50", on="2025-05-12", fees="25")
     answer = await monthly(as_reader, cid, 2025)
     assert [m["month"] for m in answer["months"]] == [f"2025-{n:02d}" for n in range(1, 13)]
     assert pools(answer, "2025-03")["comum"] == pool()
@@ -156,10 +143,10 @@ async def test_an_exempt_month_a_bdr_beside_it_and_a_taxed_month_with_irrf_and_f
 async def test_a_loss_carries_across_months_and_into_the_next_year(as_admin, as_reader, assets):
     cid = (await make_client(as_admin))["id"]
     vale = assets["vale"]
-    await trade(as_admin, cid, "buy", "2025-09-01", vale, "1000", "60")
-    await trade(as_admin, cid, "sell", "2025-10-06", vale, "500", "50")
-    await trade(as_admin, cid, "sell", "2025-11-03", vale, "100", "58")
-    await trade(as_admin, cid, "sell", "2026-02-02", vale, "400", "80")
+    await buy(as_admin, cid, vale, "1000", "60", on="2025-09-01")
+    await sell(as_admin, cid, vale, "500", "50", on="2025-10-06")
+    await sell(as_admin, cid, vale, "100", "58", on="2025-11-03")
+    await sell(as_admin, cid, vale, "400", "80", on="2026-02-02")
     year = await monthly(as_reader, cid, 2025)
     # October: 500 x 50 = 25000 sold, cost 500 x 60 = 30000: a loss of 5000, carried. IRRF
     # 0.005 % x 25000 = 1.25, nothing to deduct it from: left for later months of 2025.
@@ -200,17 +187,17 @@ async def test_day_trades_with_and_without_a_position_an_fii_and_an_etf_in_one_m
 ):
     cid = (await make_client(as_admin))["id"]
     petr, vale, bova, fii = assets["petr"], assets["vale"], assets["bova"], assets["fii"]
-    await trade(as_admin, cid, "buy", "2026-03-02", petr, "100", "30")
-    await trade(as_admin, cid, "buy", "2026-03-02", bova, "100", "100")
-    await trade(as_admin, cid, "buy", "2026-03-02", fii, "100", "150")
+    await buy(as_admin, cid, petr, "100", "30", on="2026-03-02")
+    await buy(as_admin, cid, bova, "100", "100", on="2026-03-02")
+    await buy(as_admin, cid, fii, "100", "150", on="2026-03-02")
     # A day trade beside a position of 100 at 30, and one with nothing held.
-    await trade(as_admin, cid, "buy", "2026-03-10", petr, "200", "31")
-    await trade(as_admin, cid, "sell", "2026-03-10", petr, "200", "33")
-    await trade(as_admin, cid, "buy", "2026-03-11", vale, "100", "60")
-    await trade(as_admin, cid, "sell", "2026-03-11", vale, "100", "59")
-    await trade(as_admin, cid, "sell", "2026-03-16", petr, "100", "35")
-    await trade(as_admin, cid, "sell", "2026-03-20", fii, "100", "160")
-    await trade(as_admin, cid, "sell", "2026-03-23", bova, "100", "110")
+    await buy(as_admin, cid, petr, "200", "31", on="2026-03-10")
+    await sell(as_admin, cid, petr, "200", "33", on="2026-03-10")
+    await buy(as_admin, cid, vale, "100", "60", on="2026-03-11")
+    await sell(as_admin, cid, vale, "100", "59", on="2026-03-11")
+    await sell(as_admin, cid, petr, "100", "35", on="2026-03-16")
+    await sell(as_admin, cid, fii, "100", "160", on="2026-03-20")
+    await sell(as_admin, cid, bova, "100", "110", on="2026-03-23")
     answer = await monthly(as_reader, cid, 2026)
     march = pools(answer, "2026-03")
     # Day trade: PETR4 200 x (33 - 31) = 400; VALE3 100 x (59 - 60) = -100; sold 6600 + 5900.
@@ -246,9 +233,9 @@ async def test_day_trades_with_and_without_a_position_an_fii_and_an_etf_in_one_m
 async def test_a_darf_under_ten_reais_is_carried_twice_then_paid(as_admin, as_reader, assets):
     cid = (await make_client(as_admin))["id"]
     itsa = assets["itsa"]
-    await trade(as_admin, cid, "buy", "2025-12-01", itsa, "10000", "10")
+    await buy(as_admin, cid, itsa, "10000", "10", on="2025-12-01")
     for day in ("2026-01-20", "2026-02-10", "2026-03-10"):
-        await trade(as_admin, cid, "sell", day, itsa, "2000", "10.015")
+        await sell(as_admin, cid, itsa, "2000", "10.015", on=day)
     answer = await monthly(as_reader, cid, 2026)
     # Each month: 2000 x 10.015 = 20030 sold (over 20000), cost 20000, gain 30, 15 % = 4.50;
     # IRRF 0.005 % x 20030 = 1.0015 -> 1.00 (over R$ 1.00). Due 3.50 a month: January 3.50
@@ -273,10 +260,10 @@ async def test_a_darf_under_ten_reais_is_carried_twice_then_paid(as_admin, as_re
 async def test_a_split_and_a_bonus_before_the_sale(as_admin, as_reader, assets):
     cid = (await make_client(as_admin))["id"]
     petr = assets["petr"]
-    await trade(as_admin, cid, "buy", "2025-01-06", petr, "1000", "30")
-    await entry(as_admin, cid, "split", "2025-02-03", petr, ratio="2:1")
-    await entry(as_admin, cid, "bonus", "2025-03-03", petr, quantity="200", amount="1000")
-    await trade(as_admin, cid, "sell", "2025-04-07", petr, "1100", "20", fees="10")
+    await buy(as_admin, cid, petr, "1000", "30", on="2025-01-06")
+    await record(as_admin, cid, "split", on="2025-02-03", asset=petr, ratio="2:1")
+    await record(as_admin, cid, "bonus", on="2025-03-03", asset=petr, quantity="200", amount="1000")
+    await sell(as_admin, cid, petr, "1100", "20", on="2025-04-07", fees="10")
     answer = await monthly(as_reader, cid, 2025)
     # 1000 x 30 = 30000; the split makes 2000 shares at 15; the bonus adds 200 shares and
     # 1000 of cost: 2200 shares for 31000. The sale: 1100 x 20 = 22000 (over 20000),
@@ -294,15 +281,15 @@ async def test_a_split_and_a_bonus_before_the_sale(as_admin, as_reader, assets):
 async def test_the_annual_figures(as_admin, as_reader, assets):
     cid = (await make_client(as_admin))["id"]
     petr, fii, aapl = assets["petr"], assets["fii"], assets["aapl"]
-    await trade(as_admin, cid, "buy", "2025-06-02", petr, "100", "30", fees="10")
-    await trade(as_admin, cid, "buy", "2025-06-02", fii, "10", "150")
-    await trade(as_admin, cid, "buy", "2025-07-01", aapl, "5", "200")
-    await trade(as_admin, cid, "buy", "2026-02-02", petr, "50", "40")
-    await entry(as_admin, cid, "dividend", "2026-03-02", petr, amount="120")
-    await entry(as_admin, cid, "jcp", "2026-04-01", petr, amount="1000")
-    await entry(as_admin, cid, "dividend", "2026-05-04", fii, amount="11")
-    await entry(as_admin, cid, "dividend", "2026-05-11", aapl, amount="1")
-    await trade(as_admin, cid, "sell", "2026-06-01", petr, "50", "40")
+    await buy(as_admin, cid, petr, "100", "30", on="2025-06-02", fees="10")
+    await buy(as_admin, cid, fii, "10", "150", on="2025-06-02")
+    await buy(as_admin, cid, aapl, "5", "200", on="2025-07-01")
+    await buy(as_admin, cid, petr, "50", "40", on="2026-02-02")
+    await record(as_admin, cid, "dividend", on="2026-03-02", asset=petr, amount="120")
+    await record(as_admin, cid, "jcp", on="2026-04-01", asset=petr, amount="1000")
+    await record(as_admin, cid, "dividend", on="2026-05-04", asset=fii, amount="11")
+    await record(as_admin, cid, "dividend", on="2026-05-11", asset=aapl, amount="1")
+    await sell(as_admin, cid, petr, "50", "40", on="2026-06-01")
     r = await as_reader.get(f"/clients/{cid}/tax/annual", params={"year": 2026})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -347,8 +334,8 @@ async def test_the_annual_figures(as_admin, as_reader, assets):
 async def test_workbooks_of_the_monthly_and_annual_answers(as_admin, as_reader, assets):
     cid = (await make_client(as_admin))["id"]
     petr = assets["petr"]
-    await trade(as_admin, cid, "buy", "2025-03-03", petr, "1000", "20")
-    await trade(as_admin, cid, "sell", "2025-05-12", petr, "500", "50")
+    await buy(as_admin, cid, petr, "1000", "20", on="2025-03-03")
+    await sell(as_admin, cid, petr, "500", "50", on="2025-05-12")
     r = await as_reader.get(f"/clients/{cid}/tax/monthly?year=2025&format=xlsx")
     assert r.status_code == 200
     assert "attachment" in r.headers["content-disposition"]
@@ -395,15 +382,15 @@ async def test_a_year_not_begun_and_a_client_out_of_sight(as_admin, as_advisor_a
 async def test_a_ledger_kept_before_the_realized_table_reads_the_same(as_admin, as_reader, assets):
     cid = (await make_client(as_admin))["id"]
     vale = assets["vale"]
-    await trade(as_admin, cid, "buy", "2026-01-05", vale, "1000", "60")
-    await trade(as_admin, cid, "sell", "2026-02-02", vale, "500", "70")
+    await buy(as_admin, cid, vale, "1000", "60", on="2026-01-05")
+    await sell(as_admin, cid, vale, "500", "70", on="2026-02-02")
     stored = await monthly(as_reader, cid, 2026)
     # As the upgrade leaves a ledger with sales: no rows, not marked complete.
     await db().execute_query("DELETE FROM realized_sales WHERE client_id = $1", [cid])
     await db().execute_query("DELETE FROM realized_kept WHERE client_id = $1", [cid])
     assert await monthly(as_reader, cid, 2026) == stored
     # Its next write stores every row again (not only from the write's date on).
-    await trade(as_admin, cid, "sell", "2026-03-02", vale, "100", "70")
+    await sell(as_admin, cid, vale, "100", "70", on="2026-03-02")
     rows = await db().execute_query_dict(
         "SELECT date, gain FROM realized_sales WHERE client_id = $1 ORDER BY date", [cid]
     )
@@ -414,7 +401,7 @@ async def test_a_ledger_kept_before_the_realized_table_reads_the_same(as_admin, 
     ]
     # A back-dated write moves what follows: a purchase at 40 on 20/01 makes the average
     # (60000 + 500 x 40) / 1500 = 53.333...; February's gain 500 x (70 - 53.333...) = 8333.33.
-    await trade(as_admin, cid, "buy", "2026-01-20", vale, "500", "40")
+    await buy(as_admin, cid, vale, "500", "40", on="2026-01-20")
     after = await monthly(as_reader, cid, 2026)
     assert pools(after, "2026-02")["comum"]["gains"] == "8333.33"
 
@@ -425,14 +412,14 @@ async def test_the_office_darfs_due_in_a_month(as_admin, as_advisor_a, advisor_a
     theirs = await make_client(as_admin, name="Bruno")
     small = await make_client(as_admin, name="Ciro")
     for client, quantity in ((mine, "1000"), (theirs, "2000"), (small, "2000")):
-        await trade(as_admin, client["id"], "buy", "2026-09-01", petr, quantity, "20")
+        await buy(as_admin, client["id"], petr, quantity, "20", on="2026-09-01")
     # Zélia: 1000 x 30 = 30000 sold, gain 1000 x (30 - 20) = 10000; 15 % = 1500, IRRF
     # 0.005 % x 30000 = 1.50: 1498.50. Bruno: 2000 x 25 = 50000 sold, gain
     # 10000, 1500 - 2.50 = 1497.50. Ciro: 2000 x 10.015 = 20030 sold, gain 30, 4.50 - 1.00 =
     # 3.50: under R$ 10.00, nothing due.
-    await trade(as_admin, mine["id"], "sell", "2026-10-05", petr, "1000", "30")
-    await trade(as_admin, theirs["id"], "sell", "2026-10-06", petr, "2000", "25")
-    await trade(as_admin, small["id"], "sell", "2026-10-07", petr, "2000", "10.015")
+    await sell(as_admin, mine["id"], petr, "1000", "30", on="2026-10-05")
+    await sell(as_admin, theirs["id"], petr, "2000", "25", on="2026-10-06")
+    await sell(as_admin, small["id"], petr, "2000", "10.015", on="2026-10-07")
     r = await as_admin.get("/reports/tax", params={"year": 2026, "month": 11})
     assert r.status_code == 200, r.text
     body = r.json()

@@ -13,13 +13,8 @@ from tortoise import Tortoise
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
-from tests.factories import make_asset, make_client
-from tests.integration.test_instruments import CDB, CDI_APRIL, register
-from tests.integration.test_jobs import run_jobs
-
-
-async def post(api, client_id: int, **body):
-    return await api.post(f"/clients/{client_id}/transactions", json=body)
+from tests.factories import CDB, CDI_APRIL, make_asset, make_client, post_entry, register
+from tests.support import run_jobs
 
 
 async def ledger_rows() -> int:
@@ -36,7 +31,7 @@ async def test_renda_fixa_is_bought_and_sold_by_amount_at_the_close_of_the_date(
     cdb = await register(as_admin, CDB)
     await run_jobs(settings)
     client = await make_client(as_admin)
-    r = await post(
+    r = await post_entry(
         as_admin, client["id"], kind="buy", date="2026-04-22", asset_id=cdb["id"], amount="10000"
     )
     assert r.status_code == 201, r.text
@@ -47,7 +42,7 @@ async def test_renda_fixa_is_bought_and_sold_by_amount_at_the_close_of_the_date(
         "9.92329071",
         None,
     )
-    r = await post(
+    r = await post_entry(
         as_admin,
         client["id"],
         kind="sell",
@@ -68,7 +63,7 @@ async def test_an_instrument_not_yet_backfilled_is_priced_on_the_curve(as_admin,
     bcb.add_series(CDI, CDI_APRIL)
     cdb = await register(as_admin, CDB)  # its backfill still queued
     client = await make_client(as_admin)
-    r = await post(
+    r = await post_entry(
         as_admin, client["id"], kind="buy", date="2026-04-01", ticker=cdb["ticker"], amount="5000"
     )
     assert r.status_code == 201, r.text
@@ -81,12 +76,12 @@ async def test_a_listing_by_amount_takes_the_price_given_or_its_stored_close(as_
         asset_id=petr["id"], closes=[DailyClose(date=date(2026, 3, 2), close=Decimal("12.5"))]
     )
     client = await make_client(as_admin)
-    r = await post(
+    r = await post_entry(
         as_admin, client["id"], kind="buy", date="2026-03-02", asset_id=petr["id"], amount="1000"
     )
     # 1000 / 12.5 = 80
     assert (r.json()["price"], r.json()["quantity"]) == ("12.5", "80")
-    r = await post(
+    r = await post_entry(
         as_admin,
         client["id"],
         kind="buy",
@@ -102,7 +97,7 @@ async def test_a_listing_by_amount_takes_the_price_given_or_its_stored_close(as_
 async def test_no_close_on_the_date_is_a_clear_422(as_admin):
     petr = await make_asset(as_admin, "PETR4.SA")  # the provider knows no history for it
     client = await make_client(as_admin)
-    r = await post(
+    r = await post_entry(
         as_admin, client["id"], kind="buy", date="2026-03-07", asset_id=petr["id"], amount="1000"
     )
     assert r.status_code == 422
@@ -124,7 +119,7 @@ async def test_no_close_on_the_date_is_a_clear_422(as_admin):
 async def test_quantity_or_amount_one_of_the_two(as_admin, given, code):
     petr = await make_asset(as_admin, "PETR4.SA")
     client = await make_client(as_admin)
-    r = await post(
+    r = await post_entry(
         as_admin, client["id"], kind="buy", date="2026-03-02", asset_id=petr["id"], **given
     )
     assert r.status_code == 422
@@ -135,7 +130,7 @@ async def test_quantity_or_amount_one_of_the_two(as_admin, given, code):
 async def test_a_reader_cannot_trade_by_amount(as_admin, as_reader):
     petr = await make_asset(as_admin, "PETR4.SA")
     client = await make_client(as_admin)
-    r = await post(
+    r = await post_entry(
         as_reader,
         client["id"],
         kind="buy",

@@ -6,7 +6,7 @@ quote, the history with its redemption, the titles registration accepts, and the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from carteira.pricing.sources import Instrument
 from carteira.pricing.treasury import TreasuryBond, tesouro_limits
 from carteira.pricing.upstream import Upstream
 from tests.fakes.tesouro import PRICES_PATH, FakeTesouro
+from tests.support import evening_of
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 NOV30, DEC1, DEC2, DEC3, DEC4 = (date(2026, 11, 30), *(date(2026, 12, d) for d in range(1, 5)))
@@ -50,10 +51,6 @@ class TreasuryTerms:
 
     title: str
     maturity_date: date
-
-
-def evening_of(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 19, 0, tzinfo=SAO_PAULO)
 
 
 async def treasury(ticker: str, title: str, maturity: date) -> Instrument:

@@ -8,29 +8,16 @@ from decimal import Decimal
 import pytest
 
 from carteira.allocations.ledger import (
-    Entry,
     InsufficientQuantity,
     Kind,
     Settlement,
     flow_of,
     replay,
 )
+from tests.factories import tx
 
 D = Decimal
 PETR, VALE = 1, 2
-_ids = iter(range(1, 10_000))
-
-
-AMOUNTS = ("quantity", "price", "amount", "fees", "tax", "ratio")
-
-
-def tx(kind: Kind, day: str, **fields: object) -> Entry:
-    """An entry, amounts given as ints or strings (exact)."""
-    trade = kind in (Kind.BUY, Kind.SELL)
-    values = {k: D(str(v)) if k in AMOUNTS else v for k, v in fields.items()}
-    values.setdefault("settlement", Settlement.EXTERNAL if trade else Settlement.CASH)
-    values.setdefault("currency", "BRL")
-    return Entry(id=next(_ids), kind=kind, date=date.fromisoformat(day), **values)
 
 
 def test_preco_medio_is_weighted_with_fees_and_unchanged_by_sales():

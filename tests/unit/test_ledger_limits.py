@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 
 from carteira.allocations.ledger import Kind, OutOfRange, Settlement, check_limits, replay
-from tests.unit.test_ledger import PETR, tx
+from tests.factories import tx
+
+PETR = 1  # an asset id
 
 LARGEST = "9999999999999999.99999999"  # the largest amount an entry holds: below 10^16
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 import pytest
 import redis
 
-from tests.e2e.test_faults import redis_server
-from tests.support import RedisDbRefusedError, claim_redis_db, free_port, split_redis_url
+from tests.support import (
+    RedisDbRefusedError,
+    claim_redis_db,
+    free_port,
+    redis_server,
+    split_redis_url,
+)
 
 
 @pytest.fixture
