@@ -11,8 +11,8 @@ import pytest
 
 from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import DividendEvent
-from tests.e2e.browser import WAIT_MS, open_session, sign_in
 from tests.factories import buy, make_asset, make_client
+from tests.web.browser import WAIT_MS, open_session, sign_in
 
 pytestmark = pytest.mark.browser
 

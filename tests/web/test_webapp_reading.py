@@ -24,9 +24,9 @@ from carteira.core import clock
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
-from tests.e2e.browser import PHONE, WAIT_MS, brl, data_value, open_client, open_session, sign_in
 from tests.factories import list_on_yahoo, make_asset, make_client, post_json
 from tests.support import weekdays
+from tests.web.browser import PHONE, WAIT_MS, brl, data_value, open_client, open_session, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from carteira.core import clock
-from tests.e2e.browser import WAIT_MS, brl, open_session, sign_in
 from tests.factories import buy, make_asset, make_client, sell
+from tests.web.browser import WAIT_MS, brl, open_session, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -15,9 +15,9 @@ import pytest
 
 from tests import b3_files
 from tests.b3_files import NEGOCIACAO, trade
-from tests.e2e.browser import WAIT_MS, open_session, sign_in
 from tests.factories import list_on_yahoo, make_client
 from tests.support import REPO
+from tests.web.browser import WAIT_MS, open_session, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.e2e.browser import CHROMIUM_FLAGS, chromium
+from tests.web.browser import CHROMIUM_FLAGS, chromium
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from carteira.pricing.bcb import CDI
-from tests.e2e.browser import WAIT_MS, brl, open_client, open_session, sign_in
 from tests.factories import CDB, CDI_APRIL, make_client, register
+from tests.web.browser import WAIT_MS, brl, open_client, open_session, sign_in
 
 
 async def test_register_instruments_and_see_gross_and_net(

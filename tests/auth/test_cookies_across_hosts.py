@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from playwright.async_api import async_playwright
 
-from tests.e2e.browser import CHROMIUM_FLAGS, chromium
 from tests.support import carteira_process, free_port, process_env, wait_http
+from tests.web.browser import CHROMIUM_FLAGS, chromium
 
 pytestmark = pytest.mark.browser
 

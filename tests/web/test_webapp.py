@@ -22,7 +22,9 @@ from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from carteira.realtime.service import TICK
-from tests.e2e.browser import (
+from tests.factories import list_on_yahoo, make_asset, make_client, post_json
+from tests.support import fresh_prices, tick, weekdays
+from tests.web.browser import (
     PHONE,
     WAIT_MS,
     brl,
@@ -30,8 +32,6 @@ from tests.e2e.browser import (
     open_session,
     sign_in,
 )
-from tests.factories import list_on_yahoo, make_asset, make_client, post_json
-from tests.support import fresh_prices, tick, weekdays
 
 pytestmark = pytest.mark.browser
 
