@@ -17,7 +17,7 @@ CHECKS = (
 
 # Operations that end the fuzzer's own session: logging out, and an admin editing its own
 # account (which revokes its tokens). They would turn the rest of the run into 401s; their
-# behaviour has dedicated tests in tests/integration/test_auth.py and test_users.py.
+# behaviour has dedicated tests in tests/auth/test_auth.py and test_users.py.
 SESSION_ENDING = (
     "--exclude-path",
     "/auth/logout",

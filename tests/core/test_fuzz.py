@@ -4,7 +4,7 @@ A real `carteira serve` process on the run's database answers, as an admin and a
 no 5xx, and status codes, content types, headers and bodies as documented (the 422 shapes
 included). The seed is fixed, so a run is reproducible; `bench/fuzz.sh` runs the same checks
 with many more cases. Every finding has a regression test in
-tests/integration/test_fuzz_findings.py.
+tests/core/test_fuzz_findings.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One regression test per server error the fuzzer (tests/e2e/test_fuzz.py) found."""
+"""One regression test per server error the fuzzer (tests/core/test_fuzz.py) found."""
 
 from __future__ import annotations
 

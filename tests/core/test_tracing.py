@@ -1,5 +1,5 @@
 """The tracer provider's resource and sampler, without installing it (the provider is
-process-wide; tests/integration/test_observability.py records real spans)."""
+process-wide; tests/core/test_observability.py records real spans)."""
 
 from __future__ import annotations
 

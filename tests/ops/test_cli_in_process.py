@@ -1,5 +1,5 @@
 """The `carteira` parser, the file through which `carteira dev` shares its embedded services,
-and the port check, in process (the real processes are in tests/integration/test_cli.py)."""
+and the port check, in process (the real processes are in tests/ops/test_cli.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A download's reader pace, through the response's own ASGI calls: the client's slowness cuts
 it, the server's own slowness (rows still being read) never does. The running-server attack is
-tests/e2e/test_attacks_server.py::test_trickling_readers_give_their_export_slots_back."""
+tests/core/test_attacks_server.py::test_trickling_readers_give_their_export_slots_back."""
 
 from __future__ import annotations
 
