@@ -4,7 +4,7 @@
 
 A throw-away database, one API process on the simulated market data, one admin and one
 reader. Every operation of the OpenAPI document is fuzzed as each role with the same checks as
-tests/e2e/test_fuzz.py (no 5xx; status codes, content types, headers and bodies as
+tests/core/test_fuzz.py (no 5xx; status codes, content types, headers and bodies as
 documented), `--examples` cases per operation and phase. Prints a markdown table; the JSON
 reports land in bench/results/.
 """
@@ -16,7 +16,7 @@ import json
 import subprocess
 import time
 
-from tests.e2e.test_fuzz import st_command
+from tests.fuzzing import st_command
 
 from bench.common import (
     PYTHON,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -165,3 +167,53 @@ def csv_file(
     if mess.footer:
         writer.writerow(["Total", *[""] * (len(header) - 2), _pt(Decimal("12345.67"))])
     return buffer.getvalue().encode(encoding)
+
+
+def _workbook() -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.add_worksheet().write_row(0, 0, NEGOCIACAO)
+    book.close()
+    return buffer.getvalue()
+
+
+def zip_bomb(*, inflated_mb: int = 64) -> bytes:
+    """A real workbook whose sheet inflates to `inflated_mb` MB of spaces (~1,000 times its
+    compressed size), written a megabyte at a time."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename != "xl/worksheets/sheet1.xml":
+                bomb.writestr(info, content)
+                continue
+            with bomb.open(info.filename, "w", force_zip64=True) as sheet:
+                sheet.write(content)
+                for _ in range(inflated_mb):
+                    sheet.write(b" " * (1 << 20))  # after the root: still well-formed XML
+    return out.getvalue()
+
+
+def lying(bomb: bytes, member: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """The bomb with its sheet's declared size rewritten to 1,000 bytes, in the central
+    directory and in the local header: the directory no longer tells what it inflates to."""
+    patched = bytearray(bomb)
+    info = zipfile.ZipFile(io.BytesIO(bomb)).getinfo(member)
+    at = patched.find(b"PK\x01\x02")
+    while at != -1:
+        name_length = struct.unpack_from("<H", patched, at + 28)[0]
+        if bytes(patched[at + 46 : at + 46 + name_length]) == member.encode():
+            extra = struct.unpack_from("<H", patched, at + 30)[0]
+            struct.pack_into("<I", patched, at + 24, 1000)
+            # zip64: the real sizes are in the extra field, first the uncompressed one.
+            field_at = at + 46 + name_length
+            end = field_at + extra
+            while field_at < end:
+                tag, size = struct.unpack_from("<HH", patched, field_at)
+                if tag == 1:
+                    struct.pack_into("<Q", patched, field_at + 4, 1000)
+                field_at += 4 + size
+        at = patched.find(b"PK\x01\x02", at + 4)
+    struct.pack_into("<I", patched, info.header_offset + 22, 1000)
+    return bytes(patched)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -348,3 +349,77 @@ async def live_url(app: FastAPI) -> AsyncIterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     await task
+
+
+# ---- unit / integration / e2e ------------------------------------------------------------------
+# Tests are grouped by the module they test (tests/<module>/); how much of the system each one
+# starts is its marker. `unit`: no server, no database. `e2e`: real `carteira` processes or a
+# browser. Everything else is `integration` (the app in process, on PostgreSQL and Redis).
+UNIT = frozenset(
+    {
+        "tax/test_fixed_income_sale_taxes.py",
+        "ops/test_docs.py",
+        "core/test_pdf.py",
+        "allocations/test_corporate_plan.py",
+        "allocations/test_ledger_limits.py",
+        "allocations/test_ledger_replay.py",
+        "allocations/test_returns.py",
+        "allocations/test_statement_math.py",
+        "auth/test_devices.py",
+        "core/test_calendar.py",
+        "core/test_config.py",
+        "core/test_core.py",
+        "core/test_openapi.py",
+        "core/test_openapi_examples.py",
+        "core/test_tracing.py",
+        "core/test_warmup.py",
+        "imports/test_import_files.py",
+        "ops/test_cli_in_process.py",
+        "ops/test_deployment.py",
+        "ops/test_locks.py",
+        "ops/test_suite_redis.py",
+        "pricing/test_curve.py",
+        "pricing/test_fake_bcb.py",
+        "pricing/test_fake_files.py",
+        "pricing/test_fake_yahoo.py",
+        "pricing/test_pricing_units.py",
+        "pricing/test_published_files.py",
+        "pricing/test_simulated.py",
+        "reports/test_export_pace.py",
+        "tax/test_fixed_income_tax.py",
+        "tax/test_tax_rules.py",
+        "tax/test_withholding.py",
+        "web/test_web_format.py",
+        "web/test_web_messages.py",
+    }
+)
+E2E = frozenset(
+    {
+        "allocations/test_huge_amounts_server.py",
+        "auth/test_client_probing_server.py",
+        "auth/test_cookies_across_hosts.py",
+        "auth/test_lockout_server.py",
+        "core/test_attacks_server.py",
+        "core/test_fuzz.py",
+        "ops/test_faults.py",
+        "ops/test_serving.py",
+        "realtime/test_multiprocess.py",
+        "web/test_webapp.py",
+        "web/test_webapp_imports.py",
+        "web/test_webapp_instruments.py",
+        "web/test_webapp_reading.py",
+        "web/test_webapp_review.py",
+        "web/test_webapp_tax.py",
+    }
+)
+_TESTS = Path(__file__).resolve().parent
+
+
+def tier_of(path: Path) -> str:
+    name = path.resolve().relative_to(_TESTS).as_posix()
+    return "unit" if name in UNIT else "e2e" if name in E2E else "integration"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(tier_of(item.path))

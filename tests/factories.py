@@ -1,4 +1,7 @@
-"""Small builders for test data through the real API."""
+"""Builders of test data: clients, assets of every kind, ledger entries and imports through the
+real API (each asserts the API accepted it), and the pure ledger's entries for unit tests.
+Users of each role are the conftest's fixtures (`admin`, `reader`, `advisor_a`, `advisor_b` and
+their `as_*` API clients, made by `create_account`)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,11 @@ from typing import Any
 
 import httpx
 
+from carteira.allocations.ledger import Entry, Kind, Settlement
+from carteira.core.calendar import business_days
 from tests import support
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _counter = iter(range(1, 10**9))
 
@@ -69,3 +76,149 @@ async def make_allocation(
     r = await api.post(f"/clients/{client_id}/allocations", json=body)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+async def post_json(api: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Any write the API answers with 200 or 201."""
+    r = await api.post(path, json=body)
+    assert r.status_code in (200, 201), r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+# ---- ledger entries through the API ------------------------------------------------------------
+
+
+def _as_json(value: Any) -> Any:
+    """Dates and amounts as the API reads them (exact strings)."""
+    if isinstance(value, date | Decimal | int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _reference(asset: dict[str, Any] | int | str | None) -> dict[str, Any]:
+    """An asset as the ledger names it: its API answer or id (`asset_id`), or a ticker."""
+    if asset is None:
+        return {}
+    if isinstance(asset, str):
+        return {"ticker": asset}
+    return {"asset_id": asset if isinstance(asset, int) else asset["id"]}
+
+
+async def post_entry(api: httpx.AsyncClient, client_id: int, **body: Any) -> httpx.Response:
+    """The raw answer to a ledger entry (for the tests of refusals)."""
+    return await api.post(f"/clients/{client_id}/transactions", json=body)
+
+
+async def record(
+    api: httpx.AsyncClient,
+    client_id: int,
+    kind: str,
+    *,
+    on: date | str,
+    asset: dict[str, Any] | int | str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A ledger entry of any kind on day `on`; `fields` as the API names them."""
+    body = {"kind": kind, "date": str(on), **_reference(asset)}
+    body.update({key: _as_json(value) for key, value in fields.items()})
+    r = await post_entry(api, client_id, **body)
+    assert r.status_code == 201, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+async def buy(api, client_id: int, asset, quantity, price, *, on, **fields) -> dict[str, Any]:
+    """`asset`: its API answer, its id or a ticker; amounts as numbers or exact strings."""
+    return await record(
+        api, client_id, "buy", on=on, asset=asset, **fields, quantity=quantity, price=price
+    )
+
+
+async def sell(api, client_id: int, asset, quantity, price, *, on, **fields) -> dict[str, Any]:
+    return await record(
+        api, client_id, "sell", on=on, asset=asset, **fields, quantity=quantity, price=price
+    )
+
+
+async def deposit(
+    api: httpx.AsyncClient, client_id: int, amount: Any, *, on: date | str, **fields: Any
+) -> dict[str, Any]:
+    return await record(api, client_id, "deposit", on=on, amount=amount, **fields)
+
+
+async def ledger_of(api: httpx.AsyncClient, client_id: int) -> list[dict[str, Any]]:
+    r = await api.get(f"/clients/{client_id}/transactions", params={"page_size": 100})
+    items: list[dict[str, Any]] = r.json()["items"]
+    return items
+
+
+# ---- instruments registered by their terms -----------------------------------------------------
+
+# CDI as the SGS publishes it in April 2026: every banking business day but Good Friday
+# (3 April) and Tiradentes (21 April), 20 days; the rate moves after the 15th.
+APRIL = business_days(date(2026, 4, 1), date(2026, 4, 30), market="ANBIMA")
+HIGH, LOW = "0.054266", "0.052531"
+CDI_APRIL = [(day, HIGH if day.day <= 15 else LOW) for day in APRIL]
+
+CDB = {
+    "kind": "fixed_income",
+    "product": "CDB",
+    "issuer": "Banco X",
+    "indexer": "CDI",
+    "rate": "110",
+    "rate_mode": "pct_of_index",
+    "issue_date": "2026-04-01",
+    "maturity_date": "2029-05-15",
+}
+
+
+async def register(api: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    """An instrument registered by its terms (renda fixa, Tesouro Direto, a fund)."""
+    r = await api.post("/assets", json=body)
+    assert r.status_code == 201, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+# ---- imports ----------------------------------------------------------------------------------
+
+
+async def send(api, client_id: int, data: bytes, fmt: str, *, name: str = "extrato.xlsx"):
+    kind = XLSX if name.endswith(".xlsx") else "text/csv"
+    return await api.post(
+        f"/clients/{client_id}/imports",
+        files={"file": (name, data, kind)},
+        data={"format": fmt},
+    )
+
+
+async def preview(api, client_id: int, data: bytes, fmt: str, **kwargs) -> dict:
+    r = await send(api, client_id, data, fmt, **kwargs)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def commit(api, client_id: int, import_id: int, **params) -> dict:
+    r = await api.post(f"/clients/{client_id}/imports/{import_id}/commit", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def statuses(body: dict) -> list[tuple[int, str, str | None]]:
+    return [(row["line"], row["status"], row["code"]) for row in body["rows"]]
+
+
+# ---- the pure ledger's entries (unit tests) ---------------------------------------------------
+
+AMOUNTS = ("quantity", "price", "amount", "fees", "tax", "ratio")
+_ids = iter(range(1, 10_000))
+
+
+def tx(kind: Kind, day: str, **fields: object) -> Entry:
+    """An entry, amounts given as ints or strings (exact)."""
+    trade = kind in (Kind.BUY, Kind.SELL)
+    values = {k: Decimal(str(v)) if k in AMOUNTS else v for k, v in fields.items()}
+    values.setdefault("settlement", Settlement.EXTERNAL if trade else Settlement.CASH)
+    values.setdefault("currency", "BRL")
+    return Entry(id=next(_ids), kind=kind, date=date.fromisoformat(day), **values)

