@@ -119,3 +119,55 @@ def test_core_imports_no_domain_module():
     ]
     assert domains >= {"auth", "allocations", "clients"}
     assert upward == []
+
+
+# What one domain module may import of another: its service and the vocabulary it publishes
+# (schemas, exceptions, request dependencies, and the models a foreign key names). pricing's
+# instrument terms and the ledger's entry kinds are vocabulary too: other modules' schemas are
+# built from them.
+PUBLIC_PARTS = {"service", "schemas", "exceptions", "dependencies"}
+VOCABULARY = {"pricing.instruments", "pricing.sources", "pricing.bcb", "allocations.ledger"}
+
+
+def _module_imports() -> list[tuple[str, str, str]]:
+    """(importing module, imported module, imported part) across domain modules."""
+    package = Path(carteira.__file__).parent
+    domains = {p.name for p in package.iterdir() if (p / "__init__.py").exists()} - {"core"}
+    found = []
+    for domain in sorted(domains):
+        for path in sorted((package / domain).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                for name in _imported(node):
+                    parts = name.split(".")
+                    if parts[0] == "carteira" and len(parts) > 1 and parts[1] in domains:
+                        if parts[1] != domain:
+                            part = parts[2] if len(parts) > 2 else ""
+                            found.append((f"{domain}/{path.name}", parts[1], part))
+    return found
+
+
+def test_the_modules_import_each_other_without_a_loop():
+    graph: dict[str, set[str]] = {}
+    for source, target, _ in _module_imports():
+        graph.setdefault(source.split("/")[0], set()).add(target)
+    assert graph["tax"] >= {"allocations"}  # the scan sees the arrows it must
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            step == goal or (step not in seen and reaches(step, goal, seen | {step}))
+            for step in graph.get(start, ())
+        )
+
+    assert [module for module in graph if reaches(module, module, set())] == []
+
+
+def test_a_module_uses_another_only_through_what_it_publishes():
+    reached = [
+        (source, f"{target}.{part}")
+        for source, target, part in _module_imports()
+        if part
+        and part not in PUBLIC_PARTS
+        and f"{target}.{part}" not in VOCABULARY
+        and not (part == "models" and source.endswith("/models.py"))  # a foreign key
+    ]
+    assert reached == []

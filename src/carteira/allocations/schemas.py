@@ -21,7 +21,6 @@ from carteira.allocations.models import Source
 from carteira.allocations.realized import SaleCategory
 from carteira.allocations.returns import XirrNoteCode
 from carteira.allocations.withholding import jcp_rate
-from carteira.assets.models import AssetType
 from carteira.assets.schemas import AssetClass, Ticker
 from carteira.benchmarks.schemas import BenchmarkNote
 from carteira.clients import schemas as clients_schemas
@@ -36,6 +35,7 @@ from carteira.core.types import (
     PositiveAmount,
 )
 from carteira.core.validators import invalid
+from carteira.pricing.instruments import AssetType
 
 # ---- input ----------------------------------------------------------------------------------
 
