@@ -5,9 +5,10 @@ API, the jobs and the one quotes/history interface."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from tortoise import Tortoise
@@ -527,3 +528,37 @@ async def test_a_client_holding_only_a_110_pct_cdi_cdb_shows_110_pct_of_cdi(
     # most once, for the benchmark's window before the CDB's issue).
     assert yahoo.count() == asked_yahoo
     assert len(bcb.calls) - asked_sgs <= 1
+
+
+async def test_a_fund_registered_is_backfilled_from_cvm_and_quoted_with_its_quota_date(
+    as_admin, as_reader, settings, cvm, yahoo
+):
+    """Registration → the backfill job → CVM's monthly zip → stored quotas → the quote."""
+    cvm.add_quotas("11.222.333/0001-81", [(date(2026, 11, 27), "1.52391234")])
+    cvm.add_quotas(
+        "11.222.333/0001-81",
+        [(date(2026, 11, 30), "1.52440001"), (date(2026, 12, 1), "1.52488888")],
+    )
+    cvm.add_quotas("33.444.555/0001-10", [(date(2026, 11, 30), "7.5")])  # not registered
+    with clock.frozen_at(datetime(2026, 12, 4, 19, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))):
+        fund = await register(
+            as_admin, {"kind": "fund", "cnpj": "11.222.333/0001-81", "fund_class": "renda_fixa"}
+        )
+        await run_jobs(settings)
+        stored = await closes(as_reader, fund["id"], "2026-11-01", "2026-12-31")
+        # CVM's quotas as published, to the eighth decimal; nothing else was stored.
+        assert stored == {
+            "2026-11-27": "1.52391234",
+            "2026-11-30": "1.52440001",
+            "2026-12-01": "1.52488888",
+        }
+        [item] = (await as_reader.get("/quotes", params={"tickers": fund["ticker"]})).json()[
+            "items"
+        ]
+    # CVM publishes with a lag: the latest known quota, dated its day, not today.
+    assert (item["price"], item["source"], item["as_of"][:10]) == (
+        "1.52488888",
+        "cvm",
+        "2026-12-01",
+    )
+    assert yahoo.count() == 0
