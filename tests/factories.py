@@ -78,6 +78,21 @@ async def make_allocation(
     return r.json()
 
 
+async def hold(
+    api: httpx.AsyncClient,
+    client_id: int,
+    asset: dict[str, Any],
+    quantity: str,
+    price: str,
+    *,
+    on: Any,
+) -> dict[str, Any]:
+    """A lot through `POST /allocations`: `quantity` of `asset` (its API answer) at `price`."""
+    return await make_allocation(
+        api, client_id, asset_id=asset["id"], quantity=quantity, buy_price=price, buy_date=on
+    )
+
+
 async def post_json(api: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
     """Any write the API answers with 200 or 201."""
     r = await api.post(path, json=body)
