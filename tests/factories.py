@@ -125,6 +125,21 @@ async def post_entry(api: httpx.AsyncClient, client_id: int, **body: Any) -> htt
     return await api.post(f"/clients/{client_id}/transactions", json=body)
 
 
+async def attempt_entry(
+    api: httpx.AsyncClient,
+    client_id: int,
+    kind: str,
+    *,
+    on: date | str,
+    asset: dict[str, Any] | int | str | None = None,
+    **fields: Any,
+) -> httpx.Response:
+    """The raw answer to a ledger entry of any kind on day `on`; `fields` as the API names them."""
+    body = {"kind": kind, "date": str(on), **_reference(asset)}
+    body.update({key: _as_json(value) for key, value in fields.items()})
+    return await post_entry(api, client_id, **body)
+
+
 async def record(
     api: httpx.AsyncClient,
     client_id: int,
@@ -134,10 +149,8 @@ async def record(
     asset: dict[str, Any] | int | str | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """A ledger entry of any kind on day `on`; `fields` as the API names them."""
-    body = {"kind": kind, "date": str(on), **_reference(asset)}
-    body.update({key: _as_json(value) for key, value in fields.items()})
-    r = await post_entry(api, client_id, **body)
+    """A ledger entry of any kind on day `on`, which the API accepts."""
+    r = await attempt_entry(api, client_id, kind, on=on, asset=asset, **fields)
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result
