@@ -5,7 +5,9 @@ their `as_*` API clients, made by `create_account`)."""
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +15,9 @@ import httpx
 
 from carteira.allocations.ledger import Entry, Kind, Settlement
 from carteira.core.calendar import business_days
+from carteira.pricing.bcb import CDI
+from carteira.pricing.closes import store_closes
+from carteira.pricing.schemas import DailyClose
 from tests import support
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -85,7 +90,7 @@ async def hold(
     quantity: str,
     price: str,
     *,
-    on: Any,
+    on: Any = "2025-01-15",
 ) -> dict[str, Any]:
     """A lot through `POST /allocations`: `quantity` of `asset` (its API answer) at `price`."""
     return await make_allocation(
@@ -207,6 +212,48 @@ async def register(api: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, An
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result
+
+
+# ---- the web app's sample book: two clients over fourteen months --------------------------------
+
+
+@dataclass
+class Book:
+    ana: dict[str, Any]
+    bruno: dict[str, Any]
+    today: date
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """320 weekdays up to yesterday, and the wave prices ride on: 1 on the first day, swinging
+    8 % and drifting up."""
+
+    days: list[date]
+    wave: dict[date, float]
+
+    @classmethod
+    def before(cls, today: date) -> Sessions:
+        days = [d for d in support.weekdays(today - timedelta(days=430), 320) if d < today]
+        return cls(days, {d: 1 + 0.08 * math.sin(n / 17) + n * 0.0006 for n, d in enumerate(days)})
+
+    def publish_cdi(self, bcb: Any) -> None:
+        """The CDI at 0.04 % a day on every session."""
+        bcb.add_series(CDI, [(d, "0.04") for d in self.days])
+
+    async def store_closes(self, asset: dict[str, Any], level: float) -> None:
+        """The asset's close on every session: `level` on the wave, to the centavo."""
+        closes = [
+            DailyClose(date=d, close=Decimal(str(round(level * self.wave[d], 2))))
+            for d in self.days
+        ]
+        await store_closes(asset_id=asset["id"], closes=closes)
+
+
+async def ana_and_bruno(api: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
+    ana = await make_client(api, name="Ana Lima", email="ana@example.com")
+    bruno = await make_client(api, name="Bruno Costa", email="bruno@example.com")
+    return ana, bruno
 
 
 # ---- imports ----------------------------------------------------------------------------------
