@@ -77,6 +77,39 @@ def movement(
     ]
 
 
+# Tesouro Direto in a movimentação, rows that more than one test reads (figures by hand there).
+IPCA_JS = "Tesouro IPCA+ com Juros Semestrais"
+SELIC_2029_BOUGHT = movement(
+    date(2025, 3, 10),
+    "Compra",
+    "Tesouro Selic 2029",
+    quantity="0.37",
+    price="14523.18",
+    value="5373.58",
+)
+IPCA_JS_2035_BOUGHT = movement(
+    date(2025, 3, 10),
+    "Compra",
+    f"{IPCA_JS} 2035",
+    quantity="2.5",
+    price="4210.52",
+    value="10526.30",
+)
+# The semiannual coupon of the IPCA+ com Juros Semestrais.
+IPCA_JS_2035_COUPON = movement(
+    date(2025, 5, 15), "Juros", f"{IPCA_JS} 2035", quantity="2.5", price="54.1684", value="135.42"
+)
+# Sold back to the Tesouro before its maturity, the value given without a unit price.
+SELIC_2029_REDEEMED = movement(
+    date(2025, 6, 2),
+    "Resgate",
+    "Tesouro Selic 2029",
+    direction="Debito",
+    quantity="0.12",
+    value="1752.23",
+)
+
+
 @dataclass(frozen=True)
 class Mess:
     """How a file is messy."""

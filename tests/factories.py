@@ -5,7 +5,9 @@ their `as_*` API clients, made by `create_account`)."""
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +15,9 @@ import httpx
 
 from carteira.allocations.ledger import Entry, Kind, Settlement
 from carteira.core.calendar import business_days
+from carteira.pricing.bcb import CDI
+from carteira.pricing.closes import store_closes
+from carteira.pricing.schemas import DailyClose
 from tests import support
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,6 +83,21 @@ async def make_allocation(
     return r.json()
 
 
+async def hold(
+    api: httpx.AsyncClient,
+    client_id: int,
+    asset: dict[str, Any],
+    quantity: str,
+    price: str,
+    *,
+    on: Any = "2025-01-15",
+) -> dict[str, Any]:
+    """A lot through `POST /allocations`: `quantity` of `asset` (its API answer) at `price`."""
+    return await make_allocation(
+        api, client_id, asset_id=asset["id"], quantity=quantity, buy_price=price, buy_date=on
+    )
+
+
 async def post_json(api: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
     """Any write the API answers with 200 or 201."""
     r = await api.post(path, json=body)
@@ -110,6 +130,21 @@ async def post_entry(api: httpx.AsyncClient, client_id: int, **body: Any) -> htt
     return await api.post(f"/clients/{client_id}/transactions", json=body)
 
 
+async def attempt_entry(
+    api: httpx.AsyncClient,
+    client_id: int,
+    kind: str,
+    *,
+    on: date | str,
+    asset: dict[str, Any] | int | str | None = None,
+    **fields: Any,
+) -> httpx.Response:
+    """The raw answer to a ledger entry of any kind on day `on`; `fields` as the API names them."""
+    body = {"kind": kind, "date": str(on), **_reference(asset)}
+    body.update({key: _as_json(value) for key, value in fields.items()})
+    return await post_entry(api, client_id, **body)
+
+
 async def record(
     api: httpx.AsyncClient,
     client_id: int,
@@ -119,10 +154,8 @@ async def record(
     asset: dict[str, Any] | int | str | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """A ledger entry of any kind on day `on`; `fields` as the API names them."""
-    body = {"kind": kind, "date": str(on), **_reference(asset)}
-    body.update({key: _as_json(value) for key, value in fields.items()})
-    r = await post_entry(api, client_id, **body)
+    """A ledger entry of any kind on day `on`, which the API accepts."""
+    r = await attempt_entry(api, client_id, kind, on=on, asset=asset, **fields)
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result
@@ -179,6 +212,48 @@ async def register(api: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, An
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result
+
+
+# ---- the web app's sample book: two clients over fourteen months --------------------------------
+
+
+@dataclass
+class Book:
+    ana: dict[str, Any]
+    bruno: dict[str, Any]
+    today: date
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """320 weekdays up to yesterday, and the wave prices ride on: 1 on the first day, swinging
+    8 % and drifting up."""
+
+    days: list[date]
+    wave: dict[date, float]
+
+    @classmethod
+    def before(cls, today: date) -> Sessions:
+        days = [d for d in support.weekdays(today - timedelta(days=430), 320) if d < today]
+        return cls(days, {d: 1 + 0.08 * math.sin(n / 17) + n * 0.0006 for n, d in enumerate(days)})
+
+    def publish_cdi(self, bcb: Any) -> None:
+        """The CDI at 0.04 % a day on every session."""
+        bcb.add_series(CDI, [(d, "0.04") for d in self.days])
+
+    async def store_closes(self, asset: dict[str, Any], level: float) -> None:
+        """The asset's close on every session: `level` on the wave, to the centavo."""
+        closes = [
+            DailyClose(date=d, close=Decimal(str(round(level * self.wave[d], 2))))
+            for d in self.days
+        ]
+        await store_closes(asset_id=asset["id"], closes=closes)
+
+
+async def ana_and_bruno(api: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
+    ana = await make_client(api, name="Ana Lima", email="ana@example.com")
+    bruno = await make_client(api, name="Bruno Costa", email="bruno@example.com")
+    return ana, bruno
 
 
 # ---- imports ----------------------------------------------------------------------------------

@@ -7,14 +7,15 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -32,7 +33,12 @@ from tortoise import Tortoise
 
 from carteira.core.calendar import is_business_day
 from carteira.core.config import Settings
-from carteira.core.embedded import EmbeddedServices, with_database
+from carteira.core.embedded import (
+    EmbeddedServices,
+    create_database,
+    drop_database,
+    with_database,
+)
 from carteira.core.events import EventBus
 from carteira.realtime.tasks import publish_tick
 from carteira.worker import worker_settings
@@ -156,6 +162,44 @@ def release_redis_db(base_url: str, index: int) -> None:
 async def connect(database_url: str) -> asyncpg.Connection:
     """A plain asyncpg connection (it spells the scheme `postgresql://`), for bulk loading."""
     return await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+
+
+@asynccontextmanager
+async def connected(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await connect(database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def database_of_before(
+    servers: Servers, settings: Settings, tmp_path: Path, name: str, *, last_migration: int
+) -> AsyncIterator[str]:
+    """A scratch database `name` migrated by `carteira migrate` up to `last_migration` (the schema
+    of an earlier release), dropped afterwards; yields its URL."""
+    await create_database(servers.postgres_admin_url, name)
+    url = with_database(servers.postgres_admin_url, name)
+    try:
+        previous = tmp_path / "migrations"
+        (previous / "models").mkdir(parents=True)
+        for migration in sorted((REPO / "migrations" / "models").glob("*.py")):
+            # By number: "10_..." sorts before "3_..." as text.
+            if int(migration.name.split("_")[0]) <= last_migration:
+                shutil.copy(migration, previous / "models" / migration.name)
+        env = process_env(settings, DATABASE_URL=url, MIGRATIONS_DIR=str(previous))
+        assert run_carteira("migrate", env=env).returncode == 0
+        yield url
+    finally:
+        await drop_database(servers.postgres_admin_url, name)
+
+
+def upgrade(settings: Settings, database_url: str) -> str:
+    """`carteira migrate` to the last migration, which must succeed; what it printed."""
+    upgraded = run_carteira("migrate", env=process_env(settings, DATABASE_URL=database_url))
+    assert upgraded.returncode == 0, upgraded.stderr
+    return upgraded.stdout
 
 
 BUY_COLUMNS = [

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from carteira.core import clock
-from tests.factories import make_allocation, make_asset, make_client
+from tests.factories import hold, make_allocation, make_asset, make_client
 
 
 @pytest.fixture
@@ -18,9 +18,7 @@ async def portfolio(as_admin):
 
 async def test_lot_lifecycle_with_exact_decimals(as_admin, portfolio):
     client, petr, _ = portfolio
-    lot = await make_allocation(
-        as_admin, client["id"], asset_id=petr["id"], quantity="100.12345678", buy_price="0.1"
-    )
+    lot = await hold(as_admin, client["id"], petr, "100.12345678", "0.1")
     assert lot["quantity"] == "100.12345678"
     assert lot["buy_price"] == "0.1"
     assert lot["cost"] == "10.01"  # money leaves rounded to centavos (kept exact inside)
@@ -145,15 +143,9 @@ async def test_patch_rejects_null_and_unknown_fields(as_admin, portfolio):
 
 async def test_positions_weighted_average_cost(as_admin, as_reader, portfolio):
     client, petr, aapl = portfolio
-    await make_allocation(
-        as_admin, client["id"], asset_id=petr["id"], quantity="10", buy_price="20"
-    )
-    await make_allocation(
-        as_admin, client["id"], asset_id=petr["id"], quantity="30", buy_price="24"
-    )
-    await make_allocation(
-        as_admin, client["id"], asset_id=aapl["id"], quantity="3", buy_price="0.1"
-    )
+    await hold(as_admin, client["id"], petr, "10", "20")
+    await hold(as_admin, client["id"], petr, "30", "24")
+    await hold(as_admin, client["id"], aapl, "3", "0.1")
     body = (await as_reader.get(f"/clients/{client['id']}/positions")).json()
     by_ticker = {p["ticker"]: p for p in body["positions"]}
     assert list(by_ticker) == ["AAPL", "PETR4.SA"]

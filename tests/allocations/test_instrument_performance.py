@@ -12,7 +12,7 @@ import pytest
 
 from carteira.core import clock
 from carteira.pricing.bcb import CDI
-from tests.factories import APRIL, CDI_APRIL, make_client, register
+from tests.factories import APRIL, CDI_APRIL, make_client, record, register
 from tests.support import run_jobs
 
 EVENING = datetime(2026, 5, 4, 19, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
@@ -50,12 +50,10 @@ async def test_a_tesouro_selic_holder_earns_100_pct_of_the_cdi(
         )
         await run_jobs(settings)
         client = await make_client(as_admin)
-        r = await as_admin.post(
-            f"/clients/{client['id']}/transactions",
-            json={"kind": "buy", "date": "2026-04-01", "asset_id": title["id"], "amount": "30000"},
+        bought = await record(
+            as_admin, client["id"], "buy", on="2026-04-01", asset=title, amount="30000"
         )
-        assert r.status_code == 201, r.text
-        assert r.json()["quantity"] == "2"  # 30000 / 15000, the PU of 1 April
+        assert bought["quantity"] == "2"  # 30000 / 15000, the PU of 1 April
         asked_yahoo, asked_tesouro = yahoo.count(), tesouro.count()
         r = await as_reader.get(
             f"/clients/{client['id']}/performance",

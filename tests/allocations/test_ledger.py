@@ -289,7 +289,7 @@ async def test_the_captacao_rule_is_one_in_the_engine_and_in_sql(as_admin, book)
         ("withdrawal", "2026-01-20", {"amount": "1000"}),
     ]:
         trade = {"price": "61", "fees": "4.25"} if kind in ("buy", "sell") else {}
-        await record(as_admin, cid, kind=kind, date=day, **{**trade, **fields})
+        await record(as_admin, cid, kind, on=day, **{**trade, **fields})
 
     entries = sorted(await store.client_entries(cid), key=lambda e: (e.date, e.id))
     assert {e.kind for e in entries} == set(Kind)

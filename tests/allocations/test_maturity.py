@@ -15,7 +15,7 @@ from carteira.core.jobs import JobQueue
 from carteira.pricing import service as pricing
 from carteira.pricing.bcb import CDI
 from carteira.pricing.tasks import refresh_published_prices
-from tests.factories import CDB, CDI_APRIL, make_client, post_entry, record, register, sell
+from tests.factories import CDB, CDI_APRIL, attempt_entry, make_client, record, register, sell
 from tests.support import changed, dismissed, evening_of, run_jobs
 
 # 100 % do CDI from 1 April 2026, maturing on 30 April: 1000 x 1.00054266^10 x 1.00052531^9,
@@ -115,14 +115,8 @@ async def test_a_hand_sale_on_the_maturity_date_stands_for_the_redemption(as_adm
     assert r.status_code == 200, r.text
     assert len(await redemptions(client["id"])) == 1
     # Nothing can be sold after the maturity: the paper was redeemed.
-    late = await post_entry(
-        as_admin,
-        client["id"],
-        kind="sell",
-        date="2026-05-04",
-        asset_id=paper["id"],
-        quantity="1",
-        price=FINAL,
+    late = await attempt_entry(
+        as_admin, client["id"], "sell", on="2026-05-04", asset=paper, quantity="1", price=FINAL
     )
     assert (late.status_code, late.json()["code"]) == (422, "insufficient_quantity")
 
@@ -143,12 +137,12 @@ async def test_a_tesouro_title_is_redeemed_once_the_file_prices_its_maturity(
         )
         await run_jobs(settings)
         client = await make_client(as_admin)
-        r = await post_entry(
+        r = await attempt_entry(
             as_admin,
             client["id"],
-            kind="buy",
-            date="2026-11-27",
-            asset_id=title["id"],
+            "buy",
+            on="2026-11-27",
+            asset=title,
             quantity="2",
             price="997.10",
         )

@@ -12,7 +12,7 @@ from carteira.core import clock
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from carteira.pricing.service import MARKET_DATA_STORED
-from tests.factories import make_allocation, make_asset, make_client
+from tests.factories import hold, make_asset, make_client
 from tests.support import fresh_prices, run_jobs, weekdays
 
 TODAY = clock.today()
@@ -27,13 +27,9 @@ async def _portfolio(api, *, second_lot: bool = True):
         asset_id=petr["id"],
         closes=[DailyClose(date=day, close=c) for day, c in zip(D, closes, strict=True)],
     )
-    await make_allocation(
-        api, client["id"], asset_id=petr["id"], quantity="10", buy_price="10", buy_date=D[0]
-    )
+    await hold(api, client["id"], petr, "10", "10", on=D[0])
     if second_lot:
-        await make_allocation(
-            api, client["id"], asset_id=petr["id"], quantity="10", buy_price="12.1", buy_date=D[2]
-        )
+        await hold(api, client["id"], petr, "10", "12.1", on=D[2])
     return client, petr
 
 
@@ -76,9 +72,7 @@ async def test_performance_matches_hand_computation(as_admin, as_reader):
 async def test_a_later_purchase_does_not_move_earlier_points(as_admin):
     client, petr = await _portfolio(as_admin, second_lot=False)
     before = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["series"]
-    await make_allocation(
-        as_admin, client["id"], asset_id=petr["id"], quantity="10", buy_price="12.1", buy_date=D[2]
-    )
+    await hold(as_admin, client["id"], petr, "10", "12.1", on=D[2])
     after = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["series"]
     assert after[:2] == before[:2]
 
@@ -101,9 +95,7 @@ async def test_a_window_starts_from_what_was_held(as_admin):
 async def test_one_currency_at_a_time(as_admin):
     client, _ = await _portfolio(as_admin)
     aapl = await make_asset(as_admin, "AAPL", price="200", previous_close="200", currency="USD")
-    await make_allocation(
-        as_admin, client["id"], asset_id=aapl["id"], quantity="1", buy_price="150", buy_date=D[1]
-    )
+    await hold(as_admin, client["id"], aapl, "1", "150", on=D[1])
     body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
     assert body["currencies"] == ["BRL", "USD"]
     assert body["currency"] == "BRL"
@@ -129,9 +121,7 @@ async def test_long_spans_are_annualized(as_admin):
             for d, c in zip(days, [Decimal(10), Decimal(11), Decimal("12.1")], strict=True)
         ],
     )
-    await make_allocation(
-        as_admin, client["id"], asset_id=asset["id"], quantity="1", buy_price="10", buy_date=start
-    )
+    await hold(as_admin, client["id"], asset, "1", "10", on=start)
     body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
     assert body["twr_pct"] == pytest.approx(21.0, abs=1e-6)
     assert body["twr_annualized_pct"] == pytest.approx((1.21 ** (365 / 730) - 1) * 100, abs=1e-6)
@@ -170,14 +160,7 @@ async def test_a_lot_bought_today_counts_from_its_price_in_the_days_change(as_ad
     showed a day of -23 instead of +1,020."""
     client = await make_client(as_admin)
     asset = await make_asset(as_admin, "MGLU3.SA", price="20.20", previous_close="20.43")
-    await make_allocation(
-        as_admin,
-        client["id"],
-        asset_id=asset["id"],
-        quantity="100",
-        buy_price="10",
-        buy_date=clock.today(),
-    )
+    await hold(as_admin, client["id"], asset, "100", "10", on=clock.today())
     totals = (await as_admin.get(f"/clients/{client['id']}/performance")).json()["totals"]
     assert totals["day_change"] == "1020"
     assert totals["day_change_pct"] == pytest.approx(102.0)
@@ -188,9 +171,7 @@ async def test_no_price_is_reported_not_priced_at_cost(as_admin, yahoo, app):
     0 % return and an XIRR of 0.0."""
     client = await make_client(as_admin)
     asset = await make_asset(as_admin, "NOPX3.SA", price="10", previous_close="10")
-    await make_allocation(
-        as_admin, client["id"], asset_id=asset["id"], quantity="5", buy_price="9", buy_date=D[0]
-    )
+    await hold(as_admin, client["id"], asset, "5", "9", on=D[0])
     yahoo.fail_symbol("NOPX3.SA", status=404)  # no live quote, and no stored close at all
     await fresh_prices(as_admin._transport.app)
     body = (await as_admin.get(f"/clients/{client['id']}/performance")).json()
@@ -231,9 +212,7 @@ async def test_a_lot_dated_before_the_stored_history_schedules_its_backfill(
     history = [(day, Decimal("20")) for day in weekdays(old, 700)]
     asset = await make_asset(as_admin, "OLDH3.SA", price="20", previous_close="20", history=history)
     client = await make_client(as_admin)
-    await make_allocation(
-        as_admin, client["id"], asset_id=asset["id"], quantity="1", buy_price="20", buy_date=old
-    )
+    await hold(as_admin, client["id"], asset, "1", "20", on=old)
     sent = await OutboxJob.all().values_list("job_id", flat=True)
     pending = await as_admin.get(f"/jobs/backfill:{asset['id']}:{old.isoformat()}")
     assert pending.json()["status"] == "queued" or f"backfill:{asset['id']}:{old}" in sent

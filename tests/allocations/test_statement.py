@@ -19,7 +19,7 @@ from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
 from carteira.pricing.service import MARKET_DATA_STORED
-from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
+from tests.factories import hold, list_on_yahoo, make_asset, make_client
 from tests.support import run_jobs, weekdays
 
 # B3 sessions across a month end and Good Friday (3 April 2026 is a holiday).
@@ -55,9 +55,7 @@ async def client(as_admin, sgs):
         closes=[DailyClose(date=d, close=Decimal(c)) for d, c in zip(S, CLOSES, strict=True)],
     )
     client = await make_client(as_admin)
-    await make_allocation(
-        as_admin, client["id"], asset_id=asset["id"], quantity="10", buy_price="10", buy_date=S[0]
-    )
+    await hold(as_admin, client["id"], asset, "10", "10", on=S[0])
     return client
 
 

@@ -18,7 +18,7 @@ from carteira.core import clock
 from carteira.core.jobs import JobQueue
 from carteira.pricing import service as pricing
 from carteira.pricing.bcb import CDI, IPCA
-from tests.factories import APRIL, CDB, CDI_APRIL, LOW, make_asset, make_client, register
+from tests.factories import APRIL, CDB, CDI_APRIL, LOW, make_asset, make_client, record, register
 from tests.support import run_jobs
 
 
@@ -503,11 +503,7 @@ async def test_a_client_holding_only_a_110_pct_cdi_cdb_shows_110_pct_of_cdi(
     cdb = await register(as_admin, CDB)
     await run_jobs(settings)
     client = await make_client(as_admin)
-    r = await as_admin.post(
-        f"/clients/{client['id']}/transactions",
-        json={"kind": "buy", "date": "2026-04-01", "asset_id": cdb["id"], "amount": "10000"},
-    )
-    assert r.status_code == 201, r.text
+    await record(as_admin, client["id"], "buy", on="2026-04-01", asset=cdb, amount="10000")
     asked_sgs, asked_yahoo = len(bcb.calls), yahoo.count()
     r = await as_reader.get(
         f"/clients/{client['id']}/performance", params={"end": "2026-05-04", "benchmarks": "CDI"}

@@ -44,9 +44,15 @@ async def test_guesses_from_elsewhere_do_not_lock_out_a_known_browser(settings, 
         await wait_http(f"{url}/health")
         # A fresh session per step: no cookie jar carries anything between them.
         async with aiohttp.ClientSession() as http:
-            status, known = await _login(
-                http, url, email=admin.email, password=admin.password, address="203.0.113.10"
-            )
+
+            async def attempt(
+                password: str, address: str, *, device: str | None = None, email: str = admin.email
+            ) -> tuple[int, str | None]:
+                return await _login(
+                    http, url, email=email, password=password, address=address, device=device
+                )
+
+            status, known = await attempt(admin.password, "203.0.113.10")
             assert status == 200
             assert known is not None
 
@@ -54,46 +60,23 @@ async def test_guesses_from_elsewhere_do_not_lock_out_a_known_browser(settings, 
             # 20 in all, the per-account cap.
             for n in range(1, 6):
                 for _ in range(4):
-                    status, cookie = await _login(
-                        http, url, email=admin.email, password="wrong", address=f"198.51.100.{n}"
-                    )
+                    status, cookie = await attempt("wrong", f"198.51.100.{n}")
                     assert (status, cookie) == (401, None)
 
             # An unknown browser, even with the right password from a fresh address, waits.
-            status, _ = await _login(
-                http, url, email=admin.email, password=admin.password, address="203.0.113.99"
-            )
+            status, _ = await attempt(admin.password, "203.0.113.99")
             assert status == 429
             # A device cookie is no skeleton key: the admin's works for the admin only.
-            status, _ = await _login(
-                http,
-                url,
-                email="reader@example.com",
-                password="wrong",
-                address="203.0.113.99",
-                device=known,
+            status, _ = await attempt(
+                "wrong", "203.0.113.99", device=known, email="reader@example.com"
             )
             assert status == 401
             forged = known[:-2] + ("AA" if not known.endswith("AA") else "BB")
-            status, _ = await _login(
-                http,
-                url,
-                email=admin.email,
-                password=admin.password,
-                address="203.0.113.98",
-                device=forged,
-            )
+            status, _ = await attempt(admin.password, "203.0.113.98", device=forged)
             assert status == 429
 
             # The browser that signed in before goes through, from anywhere.
-            status, renewed = await _login(
-                http,
-                url,
-                email=admin.email,
-                password=admin.password,
-                address="192.0.2.50",
-                device=known,
-            )
+            status, renewed = await attempt(admin.password, "192.0.2.50", device=known)
             assert status == 200
             assert renewed is not None
             assert renewed != known
@@ -101,32 +84,11 @@ async def test_guesses_from_elsewhere_do_not_lock_out_a_known_browser(settings, 
             # A device cookie that keeps failing is locked itself (5 failures, then 429 even
             # with the right password), and only that device is.
             for _ in range(5):
-                status, _ = await _login(
-                    http,
-                    url,
-                    email=admin.email,
-                    password="wrong",
-                    address="192.0.2.50",
-                    device=known,
-                )
+                status, _ = await attempt("wrong", "192.0.2.50", device=known)
                 assert status == 401
-            status, _ = await _login(
-                http,
-                url,
-                email=admin.email,
-                password=admin.password,
-                address="192.0.2.51",
-                device=known,
-            )
+            status, _ = await attempt(admin.password, "192.0.2.51", device=known)
             assert status == 429
-            status, _ = await _login(
-                http,
-                url,
-                email=admin.email,
-                password=admin.password,
-                address="192.0.2.51",
-                device=renewed,
-            )
+            status, _ = await attempt(admin.password, "192.0.2.51", device=renewed)
             assert status == 200
 
             # Revocation lives in PostgreSQL: a password change ends the trust of every device
@@ -134,12 +96,5 @@ async def test_guesses_from_elsewhere_do_not_lock_out_a_known_browser(settings, 
             new_password = "another-long-passphrase-42"
             r = await as_admin.patch(f"/users/{admin.id}", json={"password": new_password})
             assert r.status_code == 200, r.text
-            status, _ = await _login(
-                http,
-                url,
-                email=admin.email,
-                password=new_password,
-                address="192.0.2.52",
-                device=renewed,
-            )
+            status, _ = await attempt(new_password, "192.0.2.52", device=renewed)
             assert status == 429

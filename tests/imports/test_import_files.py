@@ -28,7 +28,19 @@ from carteira.imports.exceptions import (
 from carteira.imports.formats import RowStatus
 from carteira.imports.models import ImportFormat
 from tests import b3_files
-from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, Mess, lying, movement, trade, zip_bomb
+from tests.b3_files import (
+    IPCA_JS,
+    IPCA_JS_2035_BOUGHT,
+    IPCA_JS_2035_COUPON,
+    MOVIMENTACAO,
+    NEGOCIACAO,
+    SELIC_2029_REDEEMED,
+    Mess,
+    lying,
+    movement,
+    trade,
+    zip_bomb,
+)
 
 # ---- cells -----------------------------------------------------------------------------------
 
@@ -350,21 +362,11 @@ def test_each_movement_as_the_design_maps_it():
     assert read[12].treasury == products.TreasuryTitle("Tesouro Selic", 2029)
 
 
-IPCA_JS = "Tesouro IPCA+ com Juros Semestrais 2035"
 TESOURO_MOVEMENTS = [
-    movement(
-        date(2025, 3, 10), "Compra", IPCA_JS, quantity="2.5", price="4210.52", value="10526.30"
-    ),
-    movement(date(2025, 5, 15), "Juros", IPCA_JS, quantity="2.5", price="54.1684", value="135.42"),
+    IPCA_JS_2035_BOUGHT,
+    IPCA_JS_2035_COUPON,
     # Sold back before maturity, no unit price given: the value over the quantity.
-    movement(
-        date(2025, 6, 2),
-        "Resgate",
-        "Tesouro Selic 2029",
-        direction="Debito",
-        quantity="0.12",
-        value="1752.23",
-    ),
+    SELIC_2029_REDEEMED,
     movement(
         date(2026, 1, 2),
         "Vencimento",
@@ -374,7 +376,7 @@ TESOURO_MOVEMENTS = [
         price="1000",
         value="1500",
     ),
-    movement(date(2025, 7, 1), "Juros", IPCA_JS, direction="Debito", value="5"),
+    movement(date(2025, 7, 1), "Juros", f"{IPCA_JS} 2035", direction="Debito", value="5"),
     movement(
         date(2025, 7, 2),
         "Cobrança de Taxa Semestral",

@@ -13,12 +13,21 @@ from carteira.allocations import service as ledger
 from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import RedemptionEvent
 from tests import b3_files
-from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, movement, trade
+from tests.b3_files import (
+    IPCA_JS,
+    IPCA_JS_2035_BOUGHT,
+    IPCA_JS_2035_COUPON,
+    MOVIMENTACAO,
+    NEGOCIACAO,
+    SELIC_2029_BOUGHT,
+    SELIC_2029_REDEEMED,
+    movement,
+    trade,
+)
 from tests.factories import commit, ledger_of, make_client, preview, send, statuses
 from tests.fakes.tesouro import FakeTesouro
 from tests.support import count
 
-IPCA_JS = "Tesouro IPCA+ com Juros Semestrais"
 SELIC_2029, IPCA_JS_2035, PRE_2026 = date(2029, 3, 1), date(2035, 5, 15), date(2026, 1, 1)
 
 
@@ -102,14 +111,7 @@ async def test_a_negociacao_with_tesouro_trades_maps_them_to_the_titles_and_comm
     assert (await commit(as_admin, cid, again["id"]))["written"]["created"] == 0
     assert (len(await ledger_of(as_admin, cid)), await count("assets")) == (3, 2)
     # The same purchase in the movimentação: one trade.
-    same = movement(
-        date(2025, 3, 10),
-        "Compra",
-        "Tesouro Selic 2029",
-        quantity="0.37",
-        price="14523.18",
-        value="5373.58",
-    )
+    same = SELIC_2029_BOUGHT
     other = await preview(as_admin, cid, b3_files.xlsx(MOVIMENTACAO, [same]), "b3_movimentacao")
     assert statuses(other) == [(2, "duplicate", None)]
 
@@ -123,22 +125,8 @@ MOVIMENTACAO_TESOURO = [
         price="873.20",
         value="1309.80",
     ),
-    movement(
-        date(2025, 3, 10),
-        "Compra",
-        "Tesouro Selic 2029",
-        quantity="0.37",
-        price="14523.18",
-        value="5373.58",
-    ),
-    movement(
-        date(2025, 3, 10),
-        "Compra",
-        f"{IPCA_JS} 2035",
-        quantity="2.5",
-        price="4210.52",
-        value="10526.30",
-    ),
+    SELIC_2029_BOUGHT,
+    IPCA_JS_2035_BOUGHT,
     movement(
         date(2025, 3, 11),
         "Transferência - Liquidação",
@@ -146,24 +134,8 @@ MOVIMENTACAO_TESOURO = [
         quantity="0.37",
         value="5373.58",
     ),
-    # The semiannual coupon of the IPCA+ com Juros Semestrais.
-    movement(
-        date(2025, 5, 15),
-        "Juros",
-        f"{IPCA_JS} 2035",
-        quantity="2.5",
-        price="54.1684",
-        value="135.42",
-    ),
-    # Sold back to the Tesouro before its maturity, the value given without a unit price.
-    movement(
-        date(2025, 6, 2),
-        "Resgate",
-        "Tesouro Selic 2029",
-        direction="Debito",
-        quantity="0.12",
-        value="1752.23",
-    ),
+    IPCA_JS_2035_COUPON,
+    SELIC_2029_REDEEMED,
     movement(
         date(2025, 7, 1),
         "Cobrança de Taxa Semestral",

@@ -3,34 +3,19 @@ a buy with external settlement (same id), and what derives from the ledger start
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import asyncpg
-
-from carteira.core.embedded import create_database, drop_database, with_database
-from tests.support import REPO, process_env, run_carteira
+from tests.support import connected, database_of_before, upgrade
 
 BEFORE_THE_LEDGER = 3  # the last migration of the previous release
 
 
 async def test_lots_of_the_previous_release_become_the_ledger(servers, run_id, settings, tmp_path):
-    scratch = f"carteira_upgrade_{run_id}"
-    await create_database(servers.postgres_admin_url, scratch)
-    url = with_database(servers.postgres_admin_url, scratch)
-    try:
-        previous = tmp_path / "migrations"
-        (previous / "models").mkdir(parents=True)
-        for migration in sorted((REPO / "migrations" / "models").glob("*.py")):
-            # By number: "10_..." sorts before "3_..." as text.
-            if int(migration.name.split("_")[0]) <= BEFORE_THE_LEDGER:
-                shutil.copy(migration, previous / "models" / migration.name)
-        env = process_env(settings, DATABASE_URL=url, MIGRATIONS_DIR=str(previous))
-        assert run_carteira("migrate", env=env).returncode == 0
-
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
+    async with database_of_before(
+        servers, settings, tmp_path, f"carteira_upgrade_{run_id}", last_migration=BEFORE_THE_LEDGER
+    ) as url:
+        async with connected(url) as conn:
             now = datetime.now(UTC)
             await conn.execute(
                 "INSERT INTO clients (id, name, email, status, created_at, updated_at) VALUES"
@@ -53,15 +38,10 @@ async def test_lots_of_the_previous_release_become_the_ledger(servers, run_id, s
                 now,
             )
             await conn.execute("SELECT setval('allocations_id_seq', 9)")
-        finally:
-            await conn.close()
 
-        upgraded = run_carteira("migrate", env=process_env(settings, DATABASE_URL=url))
-        assert upgraded.returncode == 0, upgraded.stderr
-        assert "ledger" in upgraded.stdout
+        assert "ledger" in upgrade(settings, url)
 
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
+        async with connected(url) as conn:
             ledger = await conn.fetch(
                 "SELECT id, client_id, kind, date, asset_id, quantity, price, currency,"
                 " settlement, source FROM transactions ORDER BY id"
@@ -125,10 +105,6 @@ async def test_lots_of_the_previous_release_become_the_ledger(servers, run_id, s
                 "SELECT nextval(pg_get_serial_sequence('transactions', 'id'))"
             )
             assert next_id == 10
-        finally:
-            await conn.close()
-    finally:
-        await drop_database(servers.postgres_admin_url, scratch)
 
 
 BEFORE_PROVIDER_REVIEW = 8  # the last migration before provider entries followed the ledger
@@ -139,19 +115,14 @@ async def test_provider_entries_of_before_keep_what_users_did_to_them(
 ):
     """The provider's figure of each provider-made dividend, and which ones a user edited
     (more than the note), are read from the audit trail."""
-    scratch = f"carteira_review_{run_id}"
-    await create_database(servers.postgres_admin_url, scratch)
-    url = with_database(servers.postgres_admin_url, scratch)
-    try:
-        previous = tmp_path / "migrations"
-        (previous / "models").mkdir(parents=True)
-        for migration in sorted((REPO / "migrations" / "models").glob("*.py")):
-            if int(migration.name.split("_")[0]) <= BEFORE_PROVIDER_REVIEW:
-                shutil.copy(migration, previous / "models" / migration.name)
-        env = process_env(settings, DATABASE_URL=url, MIGRATIONS_DIR=str(previous))
-        assert run_carteira("migrate", env=env).returncode == 0
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
+    async with database_of_before(
+        servers,
+        settings,
+        tmp_path,
+        f"carteira_review_{run_id}",
+        last_migration=BEFORE_PROVIDER_REVIEW,
+    ) as url:
+        async with connected(url) as conn:
             now = datetime.now(UTC)
             await conn.execute(
                 "INSERT INTO clients (id, name, email, status, created_at, updated_at) VALUES"
@@ -192,13 +163,9 @@ async def test_provider_entries_of_before_keep_what_users_did_to_them(
                 '  \'{"note": {"from": null, "to": "ok"}}\')',
                 now,
             )
-        finally:
-            await conn.close()
 
-        upgraded = run_carteira("migrate", env=process_env(settings, DATABASE_URL=url))
-        assert upgraded.returncode == 0, upgraded.stderr
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
+        upgrade(settings, url)
+        async with connected(url) as conn:
             rows = await conn.fetch(
                 "SELECT id, edited, needs_review, provider_amount FROM transactions ORDER BY id"
             )
@@ -209,7 +176,3 @@ async def test_provider_entries_of_before_keep_what_users_did_to_them(
                 (24, False, False, None),
                 (25, False, False, None),
             ]
-        finally:
-            await conn.close()
-    finally:
-        await drop_database(servers.postgres_admin_url, scratch)

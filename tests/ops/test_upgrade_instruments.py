@@ -3,31 +3,22 @@ currency, taxed as before (not exempt), without terms."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
-import asyncpg
-
-from carteira.core.embedded import create_database, drop_database, with_database
-from tests.support import REPO, process_env, run_carteira
+from tests.support import connected, database_of_before, upgrade
 
 BEFORE_INSTRUMENTS = 9  # the last migration before assets had kinds
 
 
 async def test_the_assets_of_before_become_classed_listings(servers, run_id, settings, tmp_path):
-    scratch = f"carteira_instruments_{run_id}"
-    await create_database(servers.postgres_admin_url, scratch)
-    url = with_database(servers.postgres_admin_url, scratch)
-    try:
-        previous = tmp_path / "migrations"
-        (previous / "models").mkdir(parents=True)
-        for migration in sorted((REPO / "migrations" / "models").glob("*.py")):
-            if int(migration.name.split("_")[0]) <= BEFORE_INSTRUMENTS:
-                shutil.copy(migration, previous / "models" / migration.name)
-        env = process_env(settings, DATABASE_URL=url, MIGRATIONS_DIR=str(previous))
-        assert run_carteira("migrate", env=env).returncode == 0
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
+    async with database_of_before(
+        servers,
+        settings,
+        tmp_path,
+        f"carteira_instruments_{run_id}",
+        last_migration=BEFORE_INSTRUMENTS,
+    ) as url:
+        async with connected(url) as conn:
             await conn.execute(
                 "INSERT INTO assets (id, ticker, name, exchange, currency, asset_type, created_at)"
                 " VALUES (1, 'PETR4.SA', 'Petrobras', 'SAO', 'BRL', 'EQUITY', $1),"
@@ -38,19 +29,12 @@ async def test_the_assets_of_before_become_classed_listings(servers, run_id, set
                 " (6, '^BVSP', 'Ibovespa', 'SAO', 'BRL', 'INDEX', $1)",
                 datetime.now(UTC),
             )
-        finally:
-            await conn.close()
 
-        upgraded = run_carteira("migrate", env=process_env(settings, DATABASE_URL=url))
-        assert upgraded.returncode == 0, upgraded.stderr
-        assert "instruments" in upgraded.stdout
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
+        assert "instruments" in upgrade(settings, url)
+        async with connected(url) as conn:
             rows = await conn.fetch(
                 "SELECT ticker, kind, asset_class, tax_exempt, terms FROM assets ORDER BY id"
             )
-        finally:
-            await conn.close()
         assert [tuple(row) for row in rows] == [
             ("PETR4.SA", "listed", "acoes", False, None),
             ("BOVA11.SA", "listed", "etfs", False, None),
@@ -59,5 +43,3 @@ async def test_the_assets_of_before_become_classed_listings(servers, run_id, set
             ("BTC-USD", "listed", "cripto", False, None),
             ("^BVSP", "listed", "acoes", False, None),
         ]
-    finally:
-        await drop_database(servers.postgres_admin_url, scratch)

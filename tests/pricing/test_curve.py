@@ -21,6 +21,22 @@ def terms(**given: str) -> FixedIncomeTerms:
     return parsed
 
 
+def cdi_terms(rate: str = "110", **given: str) -> FixedIncomeTerms:
+    """A CDB on the CDI issued on 1 April 2026 (110 % of the CDI to April 2028 unless told)."""
+    defaults = {"rate_mode": "pct_of_index", "maturity_date": "2028-04-03"}
+    return terms(indexer="CDI", rate=rate, issue_date="2026-04-01", **(defaults | given))
+
+
+def ipca_plus_6(*, issue_date: str, maturity_date: str) -> FixedIncomeTerms:
+    return terms(
+        indexer="IPCA",
+        rate="6",
+        rate_mode="index_plus",
+        issue_date=issue_date,
+        maturity_date=maturity_date,
+    )
+
+
 # April 2026 as the SGS publishes the CDI: every ANBIMA business day, none on Good Friday
 # (3 April) nor on Tiradentes (21 April) — 20 days. The rate moves after the 15th.
 APRIL = [
@@ -38,13 +54,7 @@ def test_the_month_has_the_days_the_vectors_assume():
 
 
 def test_110_pct_of_cdi_over_a_month_with_holidays():
-    cdb = terms(
-        indexer="CDI",
-        rate="110",
-        rate_mode="pct_of_index",
-        issue_date="2026-04-01",
-        maturity_date="2028-04-03",
-    )
+    cdb = cdi_terms()
     on_may_4, on_april_22 = (
         point.price
         for point in sorted(
@@ -65,13 +75,7 @@ def test_110_pct_of_cdi_over_a_month_with_holidays():
 
 
 def test_cdi_plus_1_5_pct():
-    cdb = terms(
-        indexer="CDI",
-        rate="1.5",
-        rate_mode="index_plus",
-        issue_date="2026-04-01",
-        maturity_date="2028-04-03",
-    )
+    cdb = cdi_terms("1.5", rate_mode="index_plus")
     [on_may_4] = curve.prices(cdb, [date(2026, 5, 4)], CDI_APRIL)
     # 1000 x (1.00054266)^10 x (1.00052531)^10 x 1.015^(20/252)
     assert on_may_4.price == Decimal("1011.92907536")
@@ -98,13 +102,7 @@ def test_prefixado_12_5_pct_over_21_business_days():
 
 
 def test_ipca_plus_6_pct_across_a_month_end_with_an_unpublished_month():
-    ipca = terms(
-        indexer="IPCA",
-        rate="6",
-        rate_mode="index_plus",
-        issue_date="2026-10-15",
-        maturity_date="2035-05-15",
-    )
+    ipca = ipca_plus_6(issue_date="2026-10-15", maturity_date="2035-05-15")
     published = Rates(
         monthly={date(2026, 9, 1): Decimal("0.48"), date(2026, 10, 1): Decimal("0.09")}
     )
@@ -124,13 +122,7 @@ def test_ipca_plus_6_pct_across_a_month_end_with_an_unpublished_month():
 
 
 def test_closes_follow_the_published_days_and_the_day_they_complete():
-    cdb = terms(
-        indexer="CDI",
-        rate="110",
-        rate_mode="pct_of_index",
-        issue_date="2026-04-01",
-        maturity_date="2028-04-03",
-    )
+    cdb = cdi_terms()
     days = curve.close_days(cdb, CDI_APRIL, first=date(2026, 3, 1), last=date(2026, 5, 29))
     # The published days, and 4 May, which the 30 April rate completes; nothing after it is
     # invented (the rates of May are not published).
@@ -138,13 +130,7 @@ def test_closes_follow_the_published_days_and_the_day_they_complete():
 
 
 def test_the_redemption_waits_for_the_last_rate_before_maturity():
-    cdb = terms(
-        indexer="CDI",
-        rate="100",
-        rate_mode="pct_of_index",
-        issue_date="2026-04-01",
-        maturity_date="2026-04-30",
-    )
+    cdb = cdi_terms("100", maturity_date="2026-04-30")
     # The 29 April rate is the last one the maturity needs.
     assert curve.redemption(cdb, Rates(daily=CDI_APRIL.daily[:-2])) is None
     final = curve.redemption(cdb, CDI_APRIL)
@@ -156,13 +142,7 @@ def test_the_redemption_waits_for_the_last_rate_before_maturity():
 
 
 def test_an_estimated_ipca_is_no_final_price():
-    ipca = terms(
-        indexer="IPCA",
-        rate="6",
-        rate_mode="index_plus",
-        issue_date="2026-08-03",
-        maturity_date="2026-11-16",
-    )
+    ipca = ipca_plus_6(issue_date="2026-08-03", maturity_date="2026-11-16")
     known = {date(2026, 8, 1): Decimal("0.2"), date(2026, 9, 1): Decimal("0.48")}
     assert curve.redemption(ipca, Rates(monthly=known)) is None
     known |= {date(2026, 10, 1): Decimal("0.09"), date(2026, 11, 1): Decimal("0.1")}

@@ -15,7 +15,7 @@ from carteira.pricing.exceptions import ProviderError, ProviderUnavailableError,
 from carteira.pricing.service import MarketData, create_market_data
 from carteira.pricing.simulated import SimulatedProvider
 from carteira.pricing.yahoo import YahooProvider
-from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
+from tests.factories import hold, list_on_yahoo, make_allocation, make_asset, make_client
 from tests.fakes.yahoo import CHART_PATH, SEARCH_PATH
 from tests.support import age_cached_quote, fresh_prices
 
@@ -292,9 +292,7 @@ async def test_a_lot_by_unregistered_ticker_registers_it(as_admin, yahoo):
 async def test_valued_lots_are_exact(as_admin, as_reader, yahoo):
     client = await make_client(as_admin)
     petr = await make_asset(as_admin, "PETR4.SA", price="38.47", previous_close="38.10")
-    await make_allocation(
-        as_admin, client["id"], asset_id=petr["id"], quantity="100.5", buy_price="30.1"
-    )
+    await hold(as_admin, client["id"], petr, "100.5", "30.1")
     page = (await as_reader.get(f"/clients/{client['id']}/allocations")).json()
     assert page["prices_unavailable"] is False
     (lot,) = page["items"]
@@ -314,15 +312,9 @@ async def test_positions_have_market_value_pnl_and_weights(as_admin, as_reader, 
     vale = await make_asset(as_admin, "VALE3.SA", price="60", previous_close="60")
     aapl = await make_asset(as_admin, "AAPL", price="200", previous_close="190", currency="USD")
     list_on_yahoo("USDBRL=X", price="5", previous_close="5", currency="BRL")
-    await make_allocation(
-        as_admin, client["id"], asset_id=petr["id"], quantity="30", buy_price="30"
-    )
-    await make_allocation(
-        as_admin, client["id"], asset_id=vale["id"], quantity="10", buy_price="50"
-    )
-    await make_allocation(
-        as_admin, client["id"], asset_id=aapl["id"], quantity="2", buy_price="150"
-    )
+    await hold(as_admin, client["id"], petr, "30", "30")
+    await hold(as_admin, client["id"], vale, "10", "50")
+    await hold(as_admin, client["id"], aapl, "2", "150")
     body = (await as_reader.get(f"/clients/{client['id']}/positions")).json()
     by_ticker = {p["ticker"]: p for p in body["positions"]}
     assert by_ticker["PETR4.SA"]["market_value"] == "1200"
@@ -346,9 +338,7 @@ async def test_kept_positions_and_lots_follow_prices_writes_and_assets(
 
     client = await make_client(as_admin)
     petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="40")
-    await make_allocation(
-        as_admin, client["id"], asset_id=petr["id"], quantity="10", buy_price="30"
-    )
+    await hold(as_admin, client["id"], petr, "10", "30")
     url = f"/clients/{client['id']}/positions"
 
     async def position() -> dict:
@@ -369,7 +359,7 @@ async def test_kept_positions_and_lots_follow_prices_writes_and_assets(
     await fresh_prices(app)
     assert (await position())["market_value"] == "415"  # a new price: computed again
     assert await lots() == [("10", "415")]
-    await make_allocation(as_admin, client["id"], asset_id=petr["id"], quantity="2", buy_price="1")
+    await hold(as_admin, client["id"], petr, "2", "1")
     assert ((await position())["quantity"], (await position())["lots"]) == ("12", 2)
     assert sorted(await lots()) == [("10", "415"), ("2", "83")]
     r = await as_admin.patch(f"/assets/{petr['id']}", json={"name": "Petrobras PN"})

@@ -14,7 +14,7 @@ import pytest
 
 from carteira.core import clock
 from carteira.realtime.service import Hub, subscribed_tickers
-from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
+from tests.factories import hold, list_on_yahoo, make_allocation, make_asset, make_client
 from tests.fakes.yahoo import CHART_PATH
 from tests.support import closed_with, fresh_prices, next_json, tick, ws_url
 
@@ -237,14 +237,7 @@ async def test_inflows_snapshot_then_updates_after_an_allocation(http, live_url,
         snapshot = await next_json(inflows)
         assert (snapshot["type"], snapshot["total"]) == ("inflows", "0")
         assert (await next_json(dashboard))["type"] == "inflows"
-        await make_allocation(
-            as_admin,
-            client["id"],
-            asset_id=petr["id"],
-            quantity="3",
-            buy_price="2.5",
-            buy_date=today,
-        )
+        await hold(as_admin, client["id"], petr, "3", "2.5", on=today)
         update = await next_json(inflows)
         assert (update["type"], update["total"], update["count"]) == ("inflows", "7.5", 1)
         assert update["by_client"][0]["client_id"] == client["id"]

@@ -19,7 +19,7 @@ from carteira.core import clock
 from carteira.pricing.closes import store_closes
 from carteira.pricing.corporate import store_rates
 from carteira.pricing.schemas import DailyClose
-from tests.factories import make_allocation, make_asset, make_client
+from tests.factories import hold, make_asset, make_client
 from tests.support import connect, copy_buys
 
 NOV = date(2026, 11, 1)
@@ -31,41 +31,11 @@ async def book(as_admin):
     bia = await make_client(as_admin, name='=HYPERLINK("http://evil")')
     petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="39")
     aapl = await make_asset(as_admin, "AAPL", price="200", previous_close="200", currency="USD")
-    await make_allocation(
-        as_admin, ana["id"], asset_id=petr["id"], quantity="10", buy_price="30.5", buy_date=NOV
-    )
-    await make_allocation(
-        as_admin,
-        ana["id"],
-        asset_id=petr["id"],
-        quantity="0.5",
-        buy_price="0.1",
-        buy_date=NOV + timedelta(days=2),
-    )
-    await make_allocation(
-        as_admin,
-        bia["id"],
-        asset_id=petr["id"],
-        quantity="100",
-        buy_price="33.333",
-        buy_date=NOV + timedelta(days=2),
-    )
-    await make_allocation(
-        as_admin,
-        bia["id"],
-        asset_id=aapl["id"],
-        quantity="2",
-        buy_price="150",
-        buy_date=NOV + timedelta(days=3),
-    )
-    await make_allocation(
-        as_admin,
-        bia["id"],
-        asset_id=petr["id"],
-        quantity="1",
-        buy_price="10",
-        buy_date=date(2026, 10, 31),
-    )
+    await hold(as_admin, ana["id"], petr, "10", "30.5", on=NOV)
+    await hold(as_admin, ana["id"], petr, "0.5", "0.1", on=NOV + timedelta(days=2))
+    await hold(as_admin, bia["id"], petr, "100", "33.333", on=NOV + timedelta(days=2))
+    await hold(as_admin, bia["id"], aapl, "2", "150", on=NOV + timedelta(days=3))
+    await hold(as_admin, bia["id"], petr, "1", "10", on=date(2026, 10, 31))
     return ana, bia, petr, aapl
 
 
@@ -270,9 +240,7 @@ async def test_ledger_writes_publish_their_flow_deltas(as_admin, app):
     app.state.events.subscribe(LEDGER_CHANGED, received.append)
     client = await make_client(as_admin)
     petr = await make_asset(as_admin, "PETR4.SA")
-    lot = await make_allocation(
-        as_admin, client["id"], asset_id=petr["id"], quantity="2", buy_price="5", buy_date=NOV
-    )
+    lot = await hold(as_admin, client["id"], petr, "2", "5", on=NOV)
     assert received[-1]["client_id"] == client["id"]
     assert received[-1]["flows"] == [
         {"date": "2026-11-01", "currency": "BRL", "inflow": "10", "outflow": "0"}
@@ -356,20 +324,11 @@ async def test_a_kept_answer_follows_writes_in_its_period_and_renames(as_admin, 
     october = {"start": "2026-10-01", "end": "2026-10-31", "currency": "BRL"}
     assert (await as_reader.get("/reports/inflows", params=october)).json()["net"] == "10"
     # A write in November moves November's answer, and not October's.
-    await make_allocation(
-        as_admin, ana["id"], asset_id=petr["id"], quantity="1", buy_price="1.65", buy_date=NOV
-    )
+    await hold(as_admin, ana["id"], petr, "1", "1.65", on=NOV)
     assert (await november())["net"] == "3640"
     assert (await as_reader.get("/reports/inflows", params=october)).json()["net"] == "10"
     # A back-dated write in October moves October's.
-    await make_allocation(
-        as_admin,
-        ana["id"],
-        asset_id=petr["id"],
-        quantity="2",
-        buy_price="5",
-        buy_date=date(2026, 10, 2),
-    )
+    await hold(as_admin, ana["id"], petr, "2", "5", on=date(2026, 10, 2))
     assert (await as_reader.get("/reports/inflows", params=october)).json()["net"] == "20"
     # A renamed client is named anew.
     r = await as_admin.patch(f"/clients/{ana['id']}", json={"name": "Ana Paula"})
@@ -495,9 +454,7 @@ async def test_a_quarter_is_kept_and_a_longer_range_is_computed_each_time(as_adm
         assert (await as_admin.get("/reports/inflows", params=params)).json()["net"] == "3648.35"
     assert cache.get("2026-09-01|2026-11-30|BRL|BRL|None") is not None
     assert cache.get("2022-01-01|2026-11-30|BRL|BRL|None") is None
-    await make_allocation(
-        as_admin, ana["id"], asset_id=petr["id"], quantity="1", buy_price="1.65", buy_date=NOV
-    )
+    await hold(as_admin, ana["id"], petr, "1", "1.65", on=NOV)
     for params in (quarter, years):
         assert (await as_admin.get("/reports/inflows", params=params)).json()["net"] == "3650"
 
@@ -556,10 +513,7 @@ async def test_aum_is_never_blank_when_a_price_is_missing(as_admin, yahoo, app):
     kept = await make_asset(as_admin, "KEPT3.SA", price="30", previous_close="30")
     gone = await make_asset(as_admin, "GONE3.SA", price="40", previous_close="40")
     for asset, quantity in ((live, "10"), (kept, "5"), (gone, "2")):
-        await make_allocation(
-            as_admin, client["id"], asset_id=asset["id"], quantity=quantity, buy_price="10",
-            buy_date=NOV,
-        )  # fmt: skip
+        await hold(as_admin, client["id"], asset, quantity, "10", on=NOV)  # fmt: skip
     await store_closes(
         asset_id=kept["id"], closes=[DailyClose(date=date(2026, 11, 27), close=Decimal("28"))]
     )
@@ -588,10 +542,7 @@ async def test_money_is_the_same_centavos_in_json_csv_and_xlsx(as_admin):
     client = await make_client(as_admin)
     for ticker in ("CENT3.SA", "CENT4.SA", "CENT5.SA"):
         asset = await make_asset(as_admin, ticker, price="0.0049", previous_close="0.0049")
-        await make_allocation(
-            as_admin, client["id"], asset_id=asset["id"], quantity="1", buy_price="0.005",
-            buy_date=NOV,
-        )  # fmt: skip
+        await hold(as_admin, client["id"], asset, "1", "0.005", on=NOV)  # fmt: skip
     url = f"/clients/{client['id']}/positions"
     body = (await as_admin.get(url)).json()
     assert [p["cost"] for p in body["positions"]] == ["0.01", "0.01", "0.01"]

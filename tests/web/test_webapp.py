@@ -7,9 +7,7 @@ temporary directory. No request may leave 127.0.0.1 (the page and the docs work 
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +16,20 @@ import pytest
 
 from carteira.allocations.statement import period_starts
 from carteira.core import clock
-from carteira.pricing.bcb import CDI
-from carteira.pricing.closes import store_closes
-from carteira.pricing.schemas import DailyClose
 from carteira.realtime.service import TICK
-from tests.factories import list_on_yahoo, make_asset, make_client, post_json
-from tests.support import fresh_prices, tick, weekdays
+from tests.factories import (
+    Book,
+    Sessions,
+    ana_and_bruno,
+    buy,
+    deposit,
+    list_on_yahoo,
+    make_asset,
+    post_json,
+    record,
+    sell,
+)
+from tests.support import fresh_prices, tick
 from tests.web.browser import (
     PHONE,
     WAIT_MS,
@@ -39,21 +45,14 @@ pytestmark = pytest.mark.browser
 # ---- the book every test starts from ----------------------------------------------------------
 
 
-@dataclass
-class Book:
-    ana: dict[str, Any]
-    bruno: dict[str, Any]
-    today: date
-
-
 @pytest.fixture
 async def book(as_admin: httpx.AsyncClient, bcb: Any) -> Book:
     """Two clients with fourteen months of history: closes, CDI and IBOVESPA for every session,
     buys, a sale and a dividend long ago, and money in and out this month."""
     today = clock.today()
-    days = [d for d in weekdays(today - timedelta(days=430), 320) if d < today]
-    wave = {d: 1 + 0.08 * math.sin(n / 17) + n * 0.0006 for n, d in enumerate(days)}
-    bcb.add_series(CDI, [(d, "0.04") for d in days])
+    sessions = Sessions.before(today)
+    days, wave = sessions.days, sessions.wave
+    sessions.publish_cdi(bcb)
     list_on_yahoo(
         "^BVSP",
         instrument_type="INDEX",
@@ -61,60 +60,19 @@ async def book(as_admin: httpx.AsyncClient, bcb: Any) -> Book:
     )
     petr = await make_asset(as_admin, "PETR4.SA", price="38.47", previous_close="38")
     itub = await make_asset(as_admin, "ITUB4.SA", price="30", previous_close="30.5")
-    for asset, level in ((petr, 35), (itub, 28)):
-        await store_closes(
-            asset_id=asset["id"],
-            closes=[
-                DailyClose(date=d, close=Decimal(str(round(level * wave[d], 2)))) for d in days
-            ],
-        )
-    ana = await make_client(as_admin, name="Ana Lima", email="ana@example.com")
-    bruno = await make_client(as_admin, name="Bruno Costa", email="bruno@example.com")
-    ledger = f"/clients/{ana['id']}/transactions"
-    first = str(days[0])
-    await post_json(as_admin, ledger, {"kind": "deposit", "amount": "20000", "date": first})
+    await sessions.store_closes(petr, 35)
+    await sessions.store_closes(itub, 28)
+    ana, bruno = await ana_and_bruno(as_admin)
+    first = days[0]
+    await deposit(as_admin, ana["id"], "20000", on=first)
     for ticker, quantity, day in (("PETR4.SA", "200", days[0]), ("ITUB4.SA", "300", days[5])):
         price = str(round((35 if ticker == "PETR4.SA" else 28) * wave[day], 2))
-        await post_json(
-            as_admin,
-            ledger,
-            {
-                "kind": "buy",
-                "ticker": ticker,
-                "quantity": quantity,
-                "price": price,
-                "settlement": "cash",
-                "date": str(day),
-            },
-        )
-    await post_json(
-        as_admin,
-        ledger,
-        {"kind": "dividend", "ticker": "PETR4.SA", "amount": "150", "date": str(days[100])},
-    )
-    await post_json(
-        as_admin,
-        ledger,
-        {
-            "kind": "sell",
-            "ticker": "ITUB4.SA",
-            "quantity": "100",
-            "price": "30.1",
-            "settlement": "cash",
-            "date": str(days[200]),
-        },
-    )
-    await post_json(as_admin, ledger, {"kind": "deposit", "amount": "1000", "date": str(today)})
-    await post_json(
-        as_admin,
-        f"/clients/{bruno['id']}/transactions",
-        {"kind": "buy", "ticker": "PETR4.SA", "quantity": "50", "price": "36", "date": first},
-    )
-    await post_json(
-        as_admin,
-        f"/clients/{bruno['id']}/transactions",
-        {"kind": "withdrawal", "amount": "300", "date": str(today)},
-    )
+        await buy(as_admin, ana["id"], ticker, quantity, price, on=day, settlement="cash")
+    await record(as_admin, ana["id"], "dividend", on=days[100], asset="PETR4.SA", amount="150")
+    await sell(as_admin, ana["id"], "ITUB4.SA", "100", "30.1", on=days[200], settlement="cash")
+    await deposit(as_admin, ana["id"], "1000", on=today)
+    await buy(as_admin, bruno["id"], "PETR4.SA", "50", "36", on=first)
+    await record(as_admin, bruno["id"], "withdrawal", on=today, amount="300")
     return Book(ana=ana, bruno=bruno, today=today)
 
 

@@ -9,10 +9,8 @@ client (Bruno) and a month where more money left than came in.
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,11 +19,16 @@ import pytest
 from playwright.async_api import Page
 
 from carteira.core import clock
-from carteira.pricing.bcb import CDI
-from carteira.pricing.closes import store_closes
-from carteira.pricing.schemas import DailyClose
-from tests.factories import list_on_yahoo, make_asset, make_client, post_json
-from tests.support import weekdays
+from tests.factories import (
+    Book,
+    Sessions,
+    ana_and_bruno,
+    buy,
+    deposit,
+    list_on_yahoo,
+    make_asset,
+    record,
+)
 from tests.web.browser import PHONE, WAIT_MS, brl, data_value, open_client, open_session, sign_in
 
 pytestmark = pytest.mark.browser
@@ -35,60 +38,33 @@ CASH_COLOUR = "#3d4a57"  # palette.js
 ENGLISH = re.compile(r"\b(the|is|on|from|measured|starts|fetching|unavailable|rates)\b")
 
 
-@dataclass
-class Book:
-    ana: dict[str, Any]
-    bruno: dict[str, Any]
-    today: date
-
-
 @pytest.fixture
 async def book(as_admin: httpx.AsyncClient, bcb: Any) -> Book:
     """Ana: a deposit of 10,000 buys 100 PETR4 (~3,500) and 10 BOVA11 (~1,200) from her cash,
     and 1,000 more comes in today. Bruno: 100 BOVA11 bought from a cash balance he never had
     (-12,000), and 3,000 taken out today: overdrawn, and the month's net is -2,000."""
     today = clock.today()
-    days = [d for d in weekdays(today - timedelta(days=430), 320) if d < today]
-    wave = {d: 1 + 0.08 * math.sin(n / 17) + n * 0.0006 for n, d in enumerate(days)}
-    bcb.add_series(CDI, [(d, "0.04") for d in days])
+    sessions = Sessions.before(today)
+    days = sessions.days
+    sessions.publish_cdi(bcb)
     list_on_yahoo("^BVSP", instrument_type="INDEX", history=[(d, Decimal(120_000)) for d in days])
     petr = await make_asset(as_admin, "PETR4.SA", price="38", previous_close="37.5")
     bova = await make_asset(
         as_admin, "BOVA11.SA", price="120", previous_close="119", instrument_type="ETF"
     )
-    for asset, level in ((petr, 35), (bova, 120)):
-        await store_closes(
-            asset_id=asset["id"],
-            closes=[
-                DailyClose(date=d, close=Decimal(str(round(level * wave[d], 2)))) for d in days
-            ],
-        )
-    ana = await make_client(as_admin, name="Ana Lima", email="ana@example.com")
-    bruno = await make_client(as_admin, name="Bruno Costa", email="bruno@example.com")
-    first = str(days[0])  # wave = 1: PETR4 at 35, BOVA11 at 120
-    ana_ledger, bruno_ledger = (f"/clients/{c['id']}/transactions" for c in (ana, bruno))
-    await post_json(as_admin, ana_ledger, {"kind": "deposit", "amount": "10000", "date": first})
-    for ledger, ticker, quantity, price in (
-        (ana_ledger, "PETR4.SA", "100", "35"),
-        (ana_ledger, "BOVA11.SA", "10", "120"),
-        (bruno_ledger, "BOVA11.SA", "100", "120"),
+    await sessions.store_closes(petr, 35)
+    await sessions.store_closes(bova, 120)
+    ana, bruno = await ana_and_bruno(as_admin)
+    first = days[0]  # wave = 1: PETR4 at 35, BOVA11 at 120
+    await deposit(as_admin, ana["id"], "10000", on=first)
+    for client, ticker, quantity, price in (
+        (ana, "PETR4.SA", "100", "35"),
+        (ana, "BOVA11.SA", "10", "120"),
+        (bruno, "BOVA11.SA", "100", "120"),
     ):
-        await post_json(
-            as_admin,
-            ledger,
-            {
-                "kind": "buy",
-                "ticker": ticker,
-                "quantity": quantity,
-                "price": price,
-                "settlement": "cash",
-                "date": first,
-            },
-        )
-    await post_json(as_admin, ana_ledger, {"kind": "deposit", "amount": "1000", "date": str(today)})
-    await post_json(
-        as_admin, bruno_ledger, {"kind": "withdrawal", "amount": "3000", "date": str(today)}
-    )
+        await buy(as_admin, client["id"], ticker, quantity, price, on=first, settlement="cash")
+    await deposit(as_admin, ana["id"], "1000", on=today)
+    await record(as_admin, bruno["id"], "withdrawal", on=today, amount="3000")
     return Book(ana=ana, bruno=bruno, today=today)
 
 
