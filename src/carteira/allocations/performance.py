@@ -228,7 +228,40 @@ async def _snapshot(
         market=market,
         events=events,
     )
-    eve = first - timedelta(days=1)
+    cut = start is not None and bool(view) and view[0].date < start
+    figures = await _statement(
+        walk,
+        eve=first - timedelta(days=1),
+        last=last,
+        cut=cut,
+        benchmarks=benchmarks,
+        market=market,
+        jobs=jobs,
+        events=events,
+    )
+    return _Snapshot(
+        walk=walk,
+        currencies=currencies,
+        chosen=chosen,
+        first=first,
+        held_currencies=held_currencies,
+        statement=figures,
+    )
+
+
+async def _statement(
+    walk: _Walk,
+    *,
+    eve: date,
+    last: date,
+    cut: bool,
+    benchmarks: Sequence[Benchmark],
+    market: MarketData,
+    jobs: JobQueue,
+    events: EventBus,
+) -> Statement:
+    """The walk's figures beside the benchmarks' (`cut`: the window starts after the client's
+    first entry)."""
     # The benchmarks cover the portfolio's days: from its first investment's close (or the
     # window's eve, when something was held then) to the last close its figures use.
     base = walk.base or eve
@@ -240,21 +273,14 @@ async def _snapshot(
         jobs=jobs,
         events=events,
     )
-    return _Snapshot(
-        walk=walk,
-        currencies=currencies,
-        chosen=chosen,
-        first=first,
-        held_currencies=held_currencies,
-        statement=statement(
-            series=walk.series,
-            eve=eve,
-            last=last,
-            as_of=walk.as_of,
-            cut=start is not None and bool(view) and view[0].date < start,
-            curves=curves,
-            income=walk.income,
-        ),
+    return statement(
+        series=walk.series,
+        eve=eve,
+        last=last,
+        as_of=walk.as_of,
+        cut=cut,
+        curves=curves,
+        income=walk.income,
     )
 
 
