@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import getpass
 import logging
 import os
@@ -273,9 +274,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=",".join(settings.forwarded_allow_ips) or None,
         server_header=False,
         ws_ping_interval=None,  # the realtime module pings on its own schedule
-        # Measured (bench/README.md): under saturation uvloop serves some connections
-        # hundreds of ms late (p99 ~400 ms at 64 connections); asyncio's loop is as fast
-        # here and fair (p99 ~40 ms).
+        # Under saturation uvloop left some connections unserved for hundreds of ms (p99
+        # 400-900 ms at 64 connections while the app answered in < 1 ms); asyncio's loop gave
+        # the same throughput here and served every connection in turn (p99 ~35 ms).
         loop="asyncio",
     )
     return 0
@@ -354,10 +355,7 @@ def _plain(value: Decimal | None) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from carteira.allocations import service as ledger
     from carteira.core.errors import AppError
-    from carteira.imports import service
-    from carteira.imports.models import ImportFormat
 
     settings = _settings()
     path = Path(args.file)
@@ -368,43 +366,61 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     _needs(settings, database=True, redis=True)
-
-    async def work(
-        events: EventBus, market: MarketData, jobs: JobQueue
-    ) -> tuple[ImportOut, ImportCommitted | None]:
-        services = service.ImportServices(
-            ledger=ledger.Services(
-                events=events,
-                market=market,
-                jobs=jobs,
-                reporting_currency=settings.reporting_currency,
-            ),
-            max_bytes=settings.max_import_bytes,
-        )
-        shown = await service.preview(
-            client_id=args.client,
-            file_format=ImportFormat(args.format),
-            file_name=path.name,
-            data=data,
-            actor_id=None,  # an operator's: audited without a user
-            services=services,
-        )
-        if not args.commit or shown.counts.error:
-            return shown, None
-        done = await service.commit(
-            client_id=args.client,
-            import_id=shown.id,
-            skip_errors=False,
-            actor_id=None,
-            services=services,
-        )
-        return shown, done
-
+    work = functools.partial(_import_file, args=args, settings=settings, path=path, data=data)
     try:
         shown, done = asyncio.run(_with_services(settings, work))
     except AppError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 1
+    return _told_import(shown, done)
+
+
+async def _import_file(
+    events: EventBus,
+    market: MarketData,
+    jobs: JobQueue,
+    *,
+    args: argparse.Namespace,
+    settings: Settings,
+    path: Path,
+    data: bytes,
+) -> tuple[ImportOut, ImportCommitted | None]:
+    """The file previewed, then committed when asked and it has no errors (None: not)."""
+    from carteira.allocations import service as ledger
+    from carteira.imports import service
+    from carteira.imports.models import ImportFormat
+
+    services = service.ImportServices(
+        ledger=ledger.Services(
+            events=events,
+            market=market,
+            jobs=jobs,
+            reporting_currency=settings.reporting_currency,
+        ),
+        max_bytes=settings.max_import_bytes,
+    )
+    shown = await service.preview(
+        client_id=args.client,
+        file_format=ImportFormat(args.format),
+        file_name=path.name,
+        data=data,
+        actor_id=None,  # an operator's: audited without a user
+        services=services,
+    )
+    if not args.commit or shown.counts.error:
+        return shown, None
+    done = await service.commit(
+        client_id=args.client,
+        import_id=shown.id,
+        skip_errors=False,
+        actor_id=None,
+        services=services,
+    )
+    return shown, done
+
+
+def _told_import(shown: ImportOut, done: ImportCommitted | None) -> int:
+    """The preview's rows and counts printed, then what was written; the exit status."""
     counts = shown.counts
     print(_preview_table(shown.rows))
     print(

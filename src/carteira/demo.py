@@ -167,9 +167,26 @@ def _ledger(rng: random.Random, today: date, market: DemoMarket) -> list[dict[st
     a withdrawal. The provider's dividends and splits reach it as it is written. Quantities
     never go short."""
     start = today - timedelta(days=rng.randint(*DEMO_DAYS))
-    entries: list[dict[str, Any]] = [
-        {"kind": "deposit", "date": start, "amount": Decimal(rng.randint(30, 80) * 1000)}
-    ]
+    deposit = {"kind": "deposit", "date": start, "amount": Decimal(rng.randint(30, 80) * 1000)}
+    purchases, held = _purchases(rng, start=start, today=today, market=market)
+    late = today - timedelta(days=rng.randint(20, 60))
+    later = _jcp_and_sale(rng, held, late=late, market=market)
+    fee = {"kind": "fee", "date": today - timedelta(days=10), "amount": Decimal("25")}
+    withdrawal = {
+        "kind": "withdrawal",
+        "date": today.replace(day=1),
+        "amount": Decimal(rng.randint(1, 5) * 500),
+    }
+    entries = [deposit, *purchases, *later, fee, withdrawal]
+    return _with_cash_for_every_payment(sorted(entries, key=lambda e: e["date"]))
+
+
+def _purchases(
+    rng: random.Random, *, start: date, today: date, market: DemoMarket
+) -> tuple[list[dict[str, Any]], dict[str, tuple[Decimal, date]]]:
+    """Five to eight purchases, the index ETF first, until two weeks ago; and what they left
+    held: each ticker's quantity and its first purchase's date."""
+    entries: list[dict[str, Any]] = []
     held: dict[str, tuple[Decimal, date]] = {}
     for step in range(rng.randint(5, 8)):
         asset = (
@@ -196,7 +213,19 @@ def _ledger(rng: random.Random, today: date, market: DemoMarket) -> list[dict[st
         )
         previous, since = held.get(asset.ticker, (Decimal(0), day))
         held[asset.ticker] = (previous + quantity, min(day, since))
-    late = today - timedelta(days=rng.randint(20, 60))
+    return entries, held
+
+
+def _jcp_and_sale(
+    rng: random.Random,
+    held: dict[str, tuple[Decimal, date]],
+    *,
+    late: date,
+    market: DemoMarket,
+) -> list[dict[str, Any]]:
+    """A JCP on the ITUB4 held (from a broker's note, a month after its purchase) and the sale
+    of half the VALE3 held on `late`, when held long enough before it."""
+    entries: list[dict[str, Any]] = []
     for ticker, (quantity, since) in sorted(held.items()):
         after = since + timedelta(days=30)
         if ticker == "ITUB4.SA" and after < late:
@@ -220,15 +249,7 @@ def _ledger(rng: random.Random, today: date, market: DemoMarket) -> list[dict[st
                     "settlement": "cash",
                 }
             )
-    entries.append({"kind": "fee", "date": today - timedelta(days=10), "amount": Decimal("25")})
-    entries.append(
-        {
-            "kind": "withdrawal",
-            "date": today.replace(day=1),
-            "amount": Decimal(rng.randint(1, 5) * 500),
-        }
-    )
-    return _with_cash_for_every_payment(sorted(entries, key=lambda e: e["date"]))
+    return entries
 
 
 def _renda_fixa(rng: random.Random, today: date, keys: list[str]) -> list[dict[str, Any]]:

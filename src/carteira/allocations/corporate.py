@@ -31,7 +31,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
@@ -162,69 +162,93 @@ def plan(
     the quantities held before each ex date; the book is that of the ledger once the decisions
     are made. `imported`: the ids of the entries that came from a file. InsufficientQuantity
     when any date goes short."""
-    by_reference = {row.reference: row for row in rows}
     references = {event.reference for event in events}
     followed = {row.id for row in rows if row.reference in references and not row.edited}
     provider_ids = {row.id for row in rows}
-    by_hand = {
-        (_FAMILY[e.kind], e.asset_id, e.date)
-        for e in entries
-        if e.kind in _FAMILY and e.id not in provider_ids and e.id not in imported
-    }
-    paid = _paid_by_imports(events, [e for e in entries if e.id in imported and e.kind in _FAMILY])
-    currencies = {e.asset_id: e.currency for e in entries if e.asset_id is not None}
-    current = {e.id: e for e in entries if e.id in followed}
+    deciding = _Deciding(
+        by_reference={row.reference: row for row in rows},
+        by_hand={
+            (_FAMILY[e.kind], e.asset_id, e.date)
+            for e in entries
+            if e.kind in _FAMILY and e.id not in provider_ids and e.id not in imported
+        },
+        paid=_paid_by_imports(
+            events, [e for e in entries if e.id in imported and e.kind in _FAMILY]
+        ),
+        currencies={e.asset_id: e.currency for e in entries if e.asset_id is not None},
+        current={e.id: e for e in entries if e.id in followed},
+        dismissed=dismissed,
+    )
     days = [list(group) for _, group in itertools.groupby(events, key=lambda event: event.ex_date)]
-    placeholder = itertools.count(-1, -1)  # made entries' ids, until the database gives theirs
-    book = Book()
-    decisions: list[Decision] = []
-
-    def decide(day: list[AssetEventInfo]) -> None:
-        # Every event of the day from the quantities before it, then their entries applied.
-        applies: list[Entry] = []
-        for event in day:
-            superseded = (
-                event.kind,
-                event.asset_id,
-                event.ex_date,
-            ) in by_hand or event.reference in paid
-            figure = _figure(event, book.quantity(event.asset_id), superseded=superseded)
-            row = by_reference.get(event.reference)
-            if row is None:
-                currency = currencies.get(event.asset_id)
-                if figure == 0 or event.reference in dismissed or currency is None:
-                    continue
-                entry = _entry(event, figure, entry_id=next(placeholder), currency=currency)
-                decisions.append(Decision(Change.CREATED, event, None, entry, figure))
-                applies.append(entry)
-            elif row.edited:  # the user's entry is in the ledger as they left it
-                review = _review(row, event, figure)
-                if review is not None:
-                    decisions.append(review)
-            elif figure == 0:
-                decisions.append(Decision(Change.REMOVED, event, row, None, figure))
-            else:
-                entry = current[row.id]
-                if figure is not None and figure != _figure_of(entry):
-                    entry = _refigured(entry, figure)
-                    decisions.append(Decision(Change.UPDATED, event, row, entry, figure))
-                applies.append(entry)
-        for entry in applies:
-            book.apply_in_context(entry)
-
     with localcontext() as context:
         context.prec = PRECISION
         pending = iter(days)
         day = next(pending, None)
         for entry in in_order(e for e in entries if e.id not in followed):
             while day is not None and day[0].ex_date <= entry.date:
-                decide(day)
+                deciding.day(day)
                 day = next(pending, None)
-            book.apply_in_context(entry)
+            deciding.book.apply_in_context(entry)
         while day is not None:
-            decide(day)
+            deciding.day(day)
             day = next(pending, None)
-    return Followed(book=book, decisions=decisions)
+    return Followed(book=deciding.book, decisions=deciding.decisions)
+
+
+@dataclass
+class _Deciding:
+    """What deciding the provider's events needs of the ledger, and the book and decisions as
+    the replay reaches each ex date."""
+
+    by_reference: dict[str, ProviderRow]  # the provider-made entries, by their event
+    by_hand: set[tuple[str, int | None, date]]  # (family, asset, date) of the hand entries
+    paid: set[str]  # the events that imported entries stand for
+    currencies: dict[int, str]
+    current: dict[int, Entry]  # the provider-made entries the replay leaves out, by id
+    dismissed: set[str]
+    book: Book = field(default_factory=Book)
+    decisions: list[Decision] = field(default_factory=list)
+    # made entries' ids, until the database gives theirs
+    placeholder: Iterator[int] = field(default_factory=lambda: itertools.count(-1, -1))
+
+    def day(self, events: list[AssetEventInfo]) -> None:
+        """Every event of the day from the quantities before it, then their entries applied."""
+        applies = [entry for event in events if (entry := self._event(event)) is not None]
+        for entry in applies:
+            self.book.apply_in_context(entry)
+
+    def _event(self, event: AssetEventInfo) -> Entry | None:
+        """The entry `event` leaves in the replayed ledger (None: none, or the user's, which
+        is in it as they left it), its decision noted."""
+        by_hand = (event.kind, event.asset_id, event.ex_date) in self.by_hand
+        superseded = by_hand or event.reference in self.paid
+        figure = _figure(event, self.book.quantity(event.asset_id), superseded=superseded)
+        row = self.by_reference.get(event.reference)
+        if row is None:
+            return self._made(event, figure)
+        if row.edited:
+            review = _review(row, event, figure)
+            if review is not None:
+                self.decisions.append(review)
+            return None
+        if figure == 0:
+            self.decisions.append(Decision(Change.REMOVED, event, row, None, figure))
+            return None
+        entry = self.current[row.id]
+        if figure is not None and figure != _figure_of(entry):
+            entry = _refigured(entry, figure)
+            self.decisions.append(Decision(Change.UPDATED, event, row, entry, figure))
+        return entry
+
+    def _made(self, event: AssetEventInfo, figure: Decimal | None) -> Entry | None:
+        """The entry made for an event the ledger has none of, unless there is nothing to make
+        or a user deleted it."""
+        currency = self.currencies.get(event.asset_id)
+        if figure == 0 or event.reference in self.dismissed or currency is None:
+            return None
+        entry = _entry(event, figure, entry_id=next(self.placeholder), currency=currency)
+        self.decisions.append(Decision(Change.CREATED, event, None, entry, figure))
+        return entry
 
 
 def _paid_by_imports(events: Sequence[AssetEventInfo], imported: Sequence[Entry]) -> set[str]:

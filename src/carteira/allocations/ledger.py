@@ -240,6 +240,78 @@ class _TradeDay:
     realized_before: Decimal = ZERO  # the position's realized gain before the day's sales
     swing_sold: Decimal = ZERO  # of the sales so far, what they sold beyond the day's purchases
 
+    def opening_cost_of(self, quantity: Decimal) -> Decimal:
+        """The cost of `quantity` of what was held before the day, at the morning's preço
+        médio."""
+        return self.opening_cost * quantity / self.opening_quantity if quantity else ZERO
+
+    def realizations(
+        self, position: Position, *, sold: Decimal, day_traded: Decimal
+    ) -> list[Realization]:
+        """Each of the day's sales in two parts: its day-traded share (of `day_traded` among
+        `sold`), at the day's purchase cost, and the rest (a swing sale), at the morning's
+        preço médio; an empty part makes no realization."""
+        records: list[Realization] = []
+        for each in self.sales:
+            traded = each.quantity * day_traded / sold
+            traded_value = each.sale_value * day_traded / sold
+            traded_proceeds = each.proceeds * day_traded / sold
+            rest = each.quantity - traded
+            parts = [
+                (
+                    True,
+                    traded,
+                    traded_value,
+                    traded_proceeds,
+                    self.bought_cost * traded / self.bought,
+                ),
+                (
+                    False,
+                    rest,
+                    each.sale_value - traded_value,
+                    each.proceeds - traded_proceeds,
+                    self.opening_cost_of(rest),
+                ),
+            ]
+            records += [
+                Realization(
+                    entry_id=each.entry_id,
+                    date=self.date,
+                    asset_id=position.asset_id,
+                    currency=position.currency,
+                    quantity=quantity,
+                    sale_value=value,
+                    proceeds=proceeds,
+                    cost=cost,
+                    gain=proceeds - cost,
+                    day_trade=is_day_trade,
+                )
+                for is_day_trade, quantity, value, proceeds, cost in parts
+                if quantity
+            ]
+        return records
+
+    def settle(self, position: Position, *, sold: Decimal, day_traded: Decimal) -> None:
+        """The position after the day's sales so far: what the morning held plus the day's
+        purchases less the sales, at the cost the day trade and the swing sales left; the
+        day's purchases keep what the day trade left of them (emptied lots go) and the swing
+        part of the sales takes the oldest lots."""
+        swing = sold - day_traded
+        position.quantity = self.opening_quantity + self.bought - sold
+        left_of_purchases = self.bought_cost - self.bought_cost * day_traded / self.bought
+        position.cost = (
+            self.opening_cost + left_of_purchases - self.opening_cost_of(swing)
+            if position.quantity
+            else ZERO
+        )
+        for lot, bought, cost in self.lots:
+            lot.quantity = bought - bought * day_traded / self.bought
+            lot.cost = cost - cost * day_traded / self.bought
+        if day_traded == self.bought:
+            position.lots = deque(lot for lot in position.lots if lot.quantity)
+        _consume_lots(position.lots, swing - self.swing_sold)
+        self.swing_sold = swing
+
 
 @dataclass(frozen=True, slots=True)
 class Flow:
@@ -367,71 +439,12 @@ class Book:
         day.sales.append(sale)
         sold = sum((s.quantity for s in day.sales), ZERO)
         day_traded = min(day.bought, sold)
-        swing = sold - day_traded
-
-        def part_of(amount: Decimal) -> Decimal:  # the day-traded share of a sale's figure
-            return amount * day_traded / sold
-
-        def opening_cost_of(quantity: Decimal) -> Decimal:  # at the morning's preço médio
-            return day.opening_cost * quantity / day.opening_quantity if quantity else ZERO
-
-        records: list[Realization] = []
-        for each in day.sales:
-            traded = part_of(each.quantity)
-            traded_value, traded_proceeds = part_of(each.sale_value), part_of(each.proceeds)
-            rest = each.quantity - traded
-            parts = [
-                (
-                    True,
-                    traded,
-                    traded_value,
-                    traded_proceeds,
-                    day.bought_cost * traded / day.bought,
-                ),
-                (
-                    False,
-                    rest,
-                    each.sale_value - traded_value,
-                    each.proceeds - traded_proceeds,
-                    opening_cost_of(rest),
-                ),
-            ]
-            records += [
-                Realization(
-                    entry_id=each.entry_id,
-                    date=day.date,
-                    asset_id=position.asset_id,
-                    currency=position.currency,
-                    quantity=quantity,
-                    sale_value=value,
-                    proceeds=proceeds,
-                    cost=cost,
-                    gain=proceeds - cost,
-                    day_trade=is_day_trade,
-                )
-                for is_day_trade, quantity, value, proceeds, cost in parts
-                if quantity
-            ]
+        records = day.realizations(position, sold=sold, day_traded=day_traded)
         start = self._day_start[1]
         others = [r for r in self.realizations[start:] if r.asset_id != position.asset_id]
         self.realizations[start:] = [*others, *records]
         position.realized = day.realized_before + sum((r.gain for r in records), ZERO)
-        position.quantity = day.opening_quantity + day.bought - sold
-        left_of_purchases = day.bought_cost - day.bought_cost * day_traded / day.bought
-        position.cost = (
-            day.opening_cost + left_of_purchases - opening_cost_of(swing)
-            if position.quantity
-            else ZERO
-        )
-        # The lots: the day's purchases keep what the day trade left of them (emptied ones
-        # go); the swing part of the sales takes the oldest lots.
-        for lot, bought, cost in day.lots:
-            lot.quantity = bought - bought * day_traded / day.bought
-            lot.cost = cost - cost * day_traded / day.bought
-        if day_traded == day.bought:
-            position.lots = deque(lot for lot in position.lots if lot.quantity)
-        _consume_lots(position.lots, swing - day.swing_sold)
-        day.swing_sold = swing
+        day.settle(position, sold=sold, day_traded=day_traded)
 
     def _income(self, entry: Entry) -> None:
         net = _required(entry.amount) - entry.tax

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar, cast
 
@@ -18,7 +19,7 @@ from carteira.allocations.exceptions import TooManyToRankError
 from carteira.allocations.schemas import ClientFiguresPage, ClientListed, ClientListQuery
 from carteira.clients import service as clients
 from carteira.clients.exceptions import ClientNotFoundError
-from carteira.clients.schemas import ClientPage, ClientSort
+from carteira.clients.schemas import ClientOut, ClientPage, ClientSort
 from carteira.clients.service import ClientScope
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
@@ -43,10 +44,9 @@ async def list_clients_json(
 ) -> str:
     """A page of the clients the scope may see, as JSON; with their figures when asked for
     them or sorted by them (a figure sort ranks every matching client, then pages)."""
-    by = query.sort.lstrip("-")
-    aum: Mapping[int, Decimal | None] | None = None
-    month: Mapping[int, float | None] | None = None
-    if by not in FIGURE_SORTS:
+    if query.sort.lstrip("-") in FIGURE_SORTS:
+        page = await _ranked_page(query, scope=scope, market=market, events=events, jobs=jobs)
+    else:
         text = await clients.list_clients_json(
             search=query.search,
             status=query.status,
@@ -58,45 +58,68 @@ async def list_clients_json(
         )
         if not query.figures:
             return text
-        page = ClientPage.model_validate_json(text)
-        shown, total = page.items, page.total
-    else:
-        matching = await clients.matching_client_ids(
-            search=query.search, status=query.status, scope=scope, advisor_id=query.advisor_id
-        )
-        descending = query.sort.startswith("-")
-        if by == "aum":
-            aum = await holdings.client_values(client_ids=matching, market=market, events=events)
-            ranked = ranked_by(matching, aum, descending=descending)
-        else:
-            if len(matching) > MAX_RANKED_BY_RETURN:
-                raise TooManyToRankError(
-                    f"Sorting by the month's return covers at most {MAX_RANKED_BY_RETURN}"
-                    f" clients and {len(matching)} match; narrow the list (search, status or"
-                    " advisor_id).",
-                    fields={"limit": str(MAX_RANKED_BY_RETURN), "matching": str(len(matching))},
-                )
-            month = await _month_returns(matching, market=market, events=events, jobs=jobs)
-            ranked = ranked_by(matching, month, descending=descending)
-        offset = query.paging.offset
-        shown = await clients.listed_clients(
-            client_ids=ranked[offset : offset + query.paging.limit]
-        )
-        total = len(matching)
-    ids = [client.id for client in shown]
+        listed = ClientPage.model_validate_json(text)
+        page = _Page(listed.items, total=listed.total)
+    ids = [client.id for client in page.shown]
+    aum = page.aum
     if aum is None:
         aum = await holdings.client_values(client_ids=ids, market=market, events=events)
+    month = page.month
     if month is None:
         month = await _month_returns(ids, market=market, events=events, jobs=jobs)
     return ClientFiguresPage.build(
         [
             ClientListed(**c.model_dump(), aum=aum.get(c.id), month_return_pct=month.get(c.id))
-            for c in shown
+            for c in page.shown
         ],
-        total=total,
+        total=page.total,
         params=query.paging,
         currency=market.settings.reporting_currency,
     ).model_dump_json()
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The clients a page shows, of how many, with the figures already known of them."""
+
+    shown: list[ClientOut]
+    total: int
+    aum: Mapping[int, Decimal | None] | None = None
+    month: Mapping[int, float | None] | None = None
+
+
+async def _ranked_page(
+    query: ClientListQuery,
+    *,
+    scope: ClientScope,
+    market: MarketData,
+    events: EventBus,
+    jobs: JobQueue,
+) -> _Page:
+    """The page of the clients ranked by a figure: every matching client's figure, then the
+    clients of the page."""
+    matching = await clients.matching_client_ids(
+        search=query.search, status=query.status, scope=scope, advisor_id=query.advisor_id
+    )
+    descending = query.sort.startswith("-")
+    aum: Mapping[int, Decimal | None] | None = None
+    month: Mapping[int, float | None] | None = None
+    if query.sort.lstrip("-") == "aum":
+        aum = await holdings.client_values(client_ids=matching, market=market, events=events)
+        ranked = ranked_by(matching, aum, descending=descending)
+    else:
+        if len(matching) > MAX_RANKED_BY_RETURN:
+            raise TooManyToRankError(
+                f"Sorting by the month's return covers at most {MAX_RANKED_BY_RETURN}"
+                f" clients and {len(matching)} match; narrow the list (search, status or"
+                " advisor_id).",
+                fields={"limit": str(MAX_RANKED_BY_RETURN), "matching": str(len(matching))},
+            )
+        month = await _month_returns(matching, market=market, events=events, jobs=jobs)
+        ranked = ranked_by(matching, month, descending=descending)
+    offset = query.paging.offset
+    shown = await clients.listed_clients(client_ids=ranked[offset : offset + query.paging.limit])
+    return _Page(shown, total=len(matching), aum=aum, month=month)
 
 
 def ranked_by(

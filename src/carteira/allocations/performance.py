@@ -208,7 +208,6 @@ async def _snapshot(
     entries = await store.client_entries(client_id)
     if not entries:
         await clients.ensure_client_exists(client_id=client_id)
-    reporting = market.settings.reporting_currency
     currencies = _by_size(entries)
     chosen = currency.upper() if currency else None
     if chosen is not None and currencies and chosen not in currencies:
@@ -219,14 +218,94 @@ async def _snapshot(
     first = start or (view[0].date if view else last)
     if first > last:
         raise InvalidInputError("start must not be after end.")
+    held_currencies = {e.currency for e in view}
+    walk = await _walked(
+        view,
+        first=first,
+        last=last,
+        chosen=chosen,
+        held_currencies=held_currencies,
+        market=market,
+        events=events,
+    )
+    cut = start is not None and bool(view) and view[0].date < start
+    figures = await _statement(
+        walk,
+        eve=first - timedelta(days=1),
+        last=last,
+        cut=cut,
+        benchmarks=benchmarks,
+        market=market,
+        jobs=jobs,
+        events=events,
+    )
+    return _Snapshot(
+        walk=walk,
+        currencies=currencies,
+        chosen=chosen,
+        first=first,
+        held_currencies=held_currencies,
+        statement=figures,
+    )
+
+
+async def _statement(
+    walk: _Walk,
+    *,
+    eve: date,
+    last: date,
+    cut: bool,
+    benchmarks: Sequence[Benchmark],
+    market: MarketData,
+    jobs: JobQueue,
+    events: EventBus,
+) -> Statement:
+    """The walk's figures beside the benchmarks' (`cut`: the window starts after the client's
+    first entry)."""
+    # The benchmarks cover the portfolio's days: from its first investment's close (or the
+    # window's eve, when something was held then) to the last close its figures use.
+    base = walk.base or eve
+    curves = await benchmark_service.curves(
+        benchmarks=benchmarks,
+        eve=base,
+        last=max(walk.as_of or base, base),
+        market=market,
+        jobs=jobs,
+        events=events,
+    )
+    return statement(
+        series=walk.series,
+        eve=eve,
+        last=last,
+        as_of=walk.as_of,
+        cut=cut,
+        curves=curves,
+        income=walk.income,
+    )
+
+
+async def _walked(
+    view: list[Entry],
+    *,
+    first: date,
+    last: date,
+    chosen: str | None,
+    held_currencies: set[str],
+    market: MarketData,
+    events: EventBus,
+) -> _Walk:
+    """The view walked from `first` to `last` over its assets' stored closes, splits and (all
+    currencies together: `chosen` is None) exchange rates into the reporting currency."""
     asset_ids = {e.asset_id for e in view if e.asset_id is not None}
     infos = await assets.describe(asset_ids=asset_ids, events=events)
     closes = await pricing.closes_window(asset_ids=asset_ids, first=first, last=last)
     basis = _SplitBasis.of(await pricing.asset_events(asset_ids=asset_ids))
-    held_currencies = {e.currency for e in view}
     fx = (
         await pricing.fx_window(
-            currencies=held_currencies, reporting=reporting, first=first, last=last
+            currencies=held_currencies,
+            reporting=market.settings.reporting_currency,
+            first=first,
+            last=last,
         )
         if chosen is None
         else FxWindow(reporting=chosen)
@@ -240,34 +319,7 @@ async def _snapshot(
         fx=fx,
     )
     walk.run(first=first, last=last, today=clock.today())
-    eve = first - timedelta(days=1)
-    # The benchmarks cover the portfolio's days: from its first investment's close (or the
-    # window's eve, when something was held then) to the last close its figures use.
-    base = walk.base or eve
-    curves = await benchmark_service.curves(
-        benchmarks=benchmarks,
-        eve=base,
-        last=max(walk.as_of or base, base),
-        market=market,
-        jobs=jobs,
-        events=events,
-    )
-    return _Snapshot(
-        walk=walk,
-        currencies=currencies,
-        chosen=chosen,
-        first=first,
-        held_currencies=held_currencies,
-        statement=statement(
-            series=walk.series,
-            eve=eve,
-            last=last,
-            as_of=walk.as_of,
-            cut=start is not None and bool(view) and view[0].date < start,
-            curves=curves,
-            income=walk.income,
-        ),
-    )
+    return walk
 
 
 async def _answer(
@@ -607,13 +659,7 @@ class _Walk:
         in for a missing quote, never the buy price); the day's change from its start, net of
         the money that came in or went out that day."""
         held = self._held()
-        prices = dict(self.closes.latest)
-        unavailable = False
-        for asset_id in held:
-            if asset_id in live:
-                prices[asset_id] = live[asset_id][0]
-            elif last == today:
-                unavailable = True
+        prices, unavailable = self._prices_now(held, last=last, today=today, live=live)
 
         def rate_now(code: str) -> Decimal | None:
             if code in rates:
@@ -628,45 +674,39 @@ class _Walk:
         invested = self.invested if self.invested_known else None
         income = self._net_income()
         if market_value is None or cash is None:
-            return (
-                PerformanceTotals(
-                    market_value=None,
-                    cash=plain(cash) if cash is not None else None,
-                    value=None,
-                    cost=plain(cost),
-                    invested=plain(invested) if invested is not None else None,
-                    pnl=None,
-                    income=plain(income) if income is not None else None,
-                    day_change=None,
-                ),
-                unavailable,
-            )
-        value = market_value + cash
-        pnl = value - invested if invested is not None else None
-        day_change, day_change_pct = self._day_change(value, live, rate_now, last)
-        return (
-            PerformanceTotals(
-                market_value=plain(market_value),
-                cash=plain(cash),
-                value=plain(value),
-                cost=plain(cost),
-                invested=plain(invested) if invested is not None else None,
-                pnl=plain(pnl) if pnl is not None else None,
-                income=plain(income) if income is not None else None,
-                capital_gain=(
-                    plain(pnl - income) if pnl is not None and income is not None else None
-                ),
-                accumulated_return_pct=(
-                    valuation.pct(pnl / invested)
-                    if pnl is not None and invested is not None and invested > 0
-                    else None
-                ),
-                day_change=plain(day_change) if day_change is not None else None,
-                day_change_pct=day_change_pct,
-                fx_rates={c: r.rate for c, r in sorted(rates.items()) if c != self.fx.reporting},
-            ),
-            unavailable,
+            unvalued = _totals_unvalued(cash=cash, cost=cost, invested=invested, income=income)
+            return unvalued, unavailable
+        day_change = self._day_change(market_value + cash, live, rate_now, last)
+        fx_rates = {c: r.rate for c, r in sorted(rates.items()) if c != self.fx.reporting}
+        figures = _totals_valued(
+            market_value=market_value,
+            cash=cash,
+            cost=cost,
+            invested=invested,
+            income=income,
+            day_change=day_change,
+            fx_rates=fx_rates,
         )
+        return figures, unavailable
+
+    def _prices_now(
+        self,
+        held: Mapping[int, Decimal],
+        *,
+        last: date,
+        today: date,
+        live: Mapping[int, tuple[Decimal, Decimal | None]],
+    ) -> tuple[dict[int, Decimal], bool]:
+        """The last stored closes, the live prices over them; True when the window ends today
+        and a held asset has no live price."""
+        prices = dict(self.closes.latest)
+        unavailable = False
+        for asset_id in held:
+            if asset_id in live:
+                prices[asset_id] = live[asset_id][0]
+            elif last == today:
+                unavailable = True
+        return prices, unavailable
 
     def _net_income(self) -> Decimal | None:
         """Proventos and interest received, net of what was withheld (None: a rate missing)."""
@@ -703,6 +743,61 @@ class _Walk:
         change = value - opening - (inflow - outflow)
         base = opening + inflow
         return change, (valuation.pct(change / base) if base > 0 and live else None)
+
+
+def _totals_unvalued(
+    *, cash: Decimal | None, cost: Decimal, invested: Decimal | None, income: Decimal | None
+) -> PerformanceTotals:
+    """The totals when a price or a rate is missing: no value, no gain, no day's change."""
+    return PerformanceTotals(
+        market_value=None,
+        cash=_plain(cash),
+        value=None,
+        cost=plain(cost),
+        invested=_plain(invested),
+        pnl=None,
+        income=_plain(income),
+        day_change=None,
+    )
+
+
+def _totals_valued(
+    *,
+    market_value: Decimal,
+    cash: Decimal,
+    cost: Decimal,
+    invested: Decimal | None,
+    income: Decimal | None,
+    day_change: tuple[Decimal | None, float | None],
+    fx_rates: dict[str, Decimal],
+) -> PerformanceTotals:
+    """The totals of a valued position: its gain split into capital and income, its return
+    on the money put in (`invested` None: a flow had no rate)."""
+    value = market_value + cash
+    pnl = value - invested if invested is not None else None
+    change, change_pct = day_change
+    return PerformanceTotals(
+        market_value=plain(market_value),
+        cash=plain(cash),
+        value=plain(value),
+        cost=plain(cost),
+        invested=_plain(invested),
+        pnl=_plain(pnl),
+        income=_plain(income),
+        capital_gain=plain(pnl - income) if pnl is not None and income is not None else None,
+        accumulated_return_pct=(
+            valuation.pct(pnl / invested)
+            if pnl is not None and invested is not None and invested > 0
+            else None
+        ),
+        day_change=_plain(change),
+        day_change_pct=change_pct,
+        fx_rates=fx_rates,
+    )
+
+
+def _plain(value: Decimal | None) -> Decimal | None:
+    return plain(value) if value is not None else None
 
 
 async def _live(

@@ -18,6 +18,7 @@ from carteira.allocations.ledger import (
     PRECISION,
     ZERO,
     Book,
+    Entry,
     Kind,
     Position,
     Realization,
@@ -284,36 +285,54 @@ async def fixed_income_redemptions(
                 continue
             before = _lots_of(book, asset_id)
             book.apply_in_context(entry)
-            after = _lots_of(book, asset_id)
-            pieces = []
-            for lot_id, (bought, quantity, cost) in before.items():
-                _, quantity_left, cost_left = after.get(lot_id, (bought, ZERO, ZERO))
-                if quantity_left != quantity:
-                    pieces.append(
-                        fixed_income_tax.RedeemedPiece(
-                            bought=bought, quantity=quantity - quantity_left, cost=cost - cost_left
-                        )
-                    )
-            quantity = _amount(entry.quantity)
-            proceeds = quantity * _amount(entry.price) - entry.fees
+            pieces = _redeemed_pieces(before, _lots_of(book, asset_id))
             exempt = infos[asset_id].income_tax == "exempt"
-            taxes = fixed_income_tax.sale_taxes(
-                pieces=pieces, proceeds=proceeds, on=entry.date, exempt=exempt
-            )
-            redemptions.append(
-                FixedIncomeRedemption(
-                    entry_id=entry.id,
-                    date=entry.date,
-                    asset_id=asset_id,
-                    quantity=quantity,
-                    exempt=exempt,
-                    proceeds=proceeds,
-                    cost=taxes.cost,
-                    iof=taxes.iof,
-                    income_tax=taxes.income_tax,
+            redemptions.append(_redemption(entry, asset_id, pieces, exempt=exempt))
+    return redemptions
+
+
+def _redeemed_pieces(
+    before: dict[int, tuple[date, Decimal, Decimal]],
+    after: dict[int, tuple[date, Decimal, Decimal]],
+) -> list[fixed_income_tax.RedeemedPiece]:
+    """What a sale took of each lot: the quantity and cost the lot lost (an emptied lot is gone
+    from `after`)."""
+    pieces = []
+    for lot_id, (bought, quantity, cost) in before.items():
+        _, quantity_left, cost_left = after.get(lot_id, (bought, ZERO, ZERO))
+        if quantity_left != quantity:
+            pieces.append(
+                fixed_income_tax.RedeemedPiece(
+                    bought=bought, quantity=quantity - quantity_left, cost=cost - cost_left
                 )
             )
-    return redemptions
+    return pieces
+
+
+def _redemption(
+    entry: Entry,
+    asset_id: int,
+    pieces: list[fixed_income_tax.RedeemedPiece],
+    *,
+    exempt: bool,
+) -> FixedIncomeRedemption:
+    """A sale with the taxes withheld on the yield of the lots it took."""
+    quantity = _amount(entry.quantity)
+    proceeds = quantity * _amount(entry.price) - entry.fees
+    taxes = fixed_income_tax.sale_taxes(
+        pieces=pieces, proceeds=proceeds, on=entry.date, exempt=exempt
+    )
+    return FixedIncomeRedemption(
+        entry_id=entry.id,
+        date=entry.date,
+        asset_id=asset_id,
+        quantity=quantity,
+        exempt=exempt,
+        proceeds=proceeds,
+        cost=taxes.cost,
+        iof=taxes.iof,
+        income_tax=taxes.income_tax,
+    )
 
 
 def _amount(value: Decimal | None) -> Decimal:

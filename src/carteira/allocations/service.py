@@ -846,19 +846,12 @@ async def try_import(
     )
     prepared: list[drafts_engine.Draft] = []
     for n, draft in enumerate(drafts, start=1):
-        ticker = getattr(draft.data, "ticker", None)
-        asset_id: int | None = getattr(draft.data, "asset_id", None)
-        currency: str | None = None
-        if ticker is not None:
-            info = infos.get(ticker.upper())
-            asset_id = info.id if info else placeholders[ticker.upper()]
-            currency = info.currency if info else currencies.get(ticker.upper())
-        elif asset_id is not None:
-            currency = by_id[asset_id].currency if asset_id in by_id else None
-        values = _row_values(
-            draft.data,
-            asset_id=asset_id,
-            asset_currency=currency or reporting_currency,
+        values = _draft_values(
+            draft,
+            infos=infos,
+            placeholders=placeholders,
+            by_id=by_id,
+            currencies=currencies,
             reporting_currency=reporting_currency,
         )
         entry = _entry_of_values(-n, values)
@@ -868,6 +861,45 @@ async def try_import(
     tried = drafts_engine.try_drafts(await store.client_entries(client_id), prepared)
     names = {**{i.id: t for t, i in infos.items()}, **{p: t for t, p in placeholders.items()}}
     names |= {i: info.ticker for i, info in by_id.items()}
+    return DraftCheck(
+        ratios={key: _ratio_text(*ratio) or "" for key, ratio in tried.ratios.items()},
+        problems=_draft_problems(tried, names),
+    )
+
+
+def _draft_values(
+    draft: DraftIn,
+    *,
+    infos: Mapping[str, AssetInfo],
+    placeholders: Mapping[str, int],
+    by_id: Mapping[int, AssetInfo],
+    currencies: Mapping[str, str],
+    reporting_currency: str,
+) -> dict[str, Any]:
+    """A draft's row as the ledger stores it: its asset (a placeholder id for a ticker not
+    registered yet) and that asset's currency (the reporting one when not known)."""
+    ticker = getattr(draft.data, "ticker", None)
+    asset_id: int | None = getattr(draft.data, "asset_id", None)
+    currency: str | None = None
+    if ticker is not None:
+        info = infos.get(ticker.upper())
+        asset_id = info.id if info else placeholders[ticker.upper()]
+        currency = info.currency if info else currencies.get(ticker.upper())
+    elif asset_id is not None:
+        currency = by_id[asset_id].currency if asset_id in by_id else None
+    return _row_values(
+        draft.data,
+        asset_id=asset_id,
+        asset_currency=currency or reporting_currency,
+        reporting_currency=reporting_currency,
+    )
+
+
+def _draft_problems(
+    tried: drafts_engine.Tried, names: Mapping[int, str]
+) -> dict[int, DraftProblem]:
+    """The drafts the ledger refuses: a split with nothing held, a row that would leave a
+    quantity (of the asset `names` gives) below zero."""
     problems = {
         key: DraftProblem(
             code=NOTHING_HELD,
@@ -885,10 +917,7 @@ async def try_import(
             f"{short.on.isoformat()}.",
             fields={"ticker": ticker, "date": short.on.isoformat(), "quantity": f"{left:f}"},
         )
-    return DraftCheck(
-        ratios={key: _ratio_text(*ratio) or "" for key, ratio in tried.ratios.items()},
-        problems=problems,
-    )
+    return problems
 
 
 async def existing_references(*, client_id: int, references: Iterable[str]) -> set[str]:

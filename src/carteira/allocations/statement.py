@@ -110,37 +110,28 @@ def statement(
     curve = _Curve.of(series, eve)
     starts = period_starts(last, eve)
     through = as_of or eve
-    cdi = next((c for c in curves if c.benchmark.code == CDI), None)
-
-    def measurable(start: date) -> bool:
-        return not (cut and start < eve)
-
-    def row(start: date, end: date) -> tuple[float | None, dict[str, float | None], float | None]:
-        """The portfolio, each benchmark and % do CDI from `start`'s close to `end`'s."""
-        portfolio = curve.between(start, end)
-        beside = {c.benchmark.code: c.between(start, end) for c in curves}
-        share = _share(portfolio, beside.get(CDI)) if cdi else None
-        return portfolio, beside, share
-
+    side = _SideBySide(curve, curves, eve=eve, cut=cut)
     periods: dict[PeriodName, float | None] = {}
     shares: dict[PeriodName, float | None] = {}
     for name, start in starts.items():
-        portfolio, _, share = row(start, through) if measurable(start) else (None, {}, None)
+        portfolio, _, share = (
+            side.row(start, through) if side.measurable(start) else (None, {}, None)
+        )
         periods[name] = pct(portfolio)
         shares[name] = share
     monthly = [
-        MonthlyReturn(month=label, **_returns(*row(start, end)))
+        MonthlyReturn(month=label, **_returns(*side.row(start, end)))
         for label, start, end in _months(eve, through)
     ]
     yearly = [
-        YearlyReturn(year=year, **_returns(*row(start, end)))
+        YearlyReturn(year=year, **_returns(*side.row(start, end)))
         for year, start, end in _years(eve, through)
     ]
     results = [
         _benchmark_result(
             c,
             periods={
-                name: pct(c.between(start, through)) if measurable(start) else None
+                name: pct(c.between(start, through)) if side.measurable(start) else None
                 for name, start in starts.items()
             },
             through=through,
@@ -157,9 +148,36 @@ def statement(
         volatility_pct=pct(volatility(business)),
         drawdown=max_drawdown(curve.points) if len(curve.points) > 1 else None,
         benchmarks=results,
-        pct_of_cdi=shares if cdi else {},
+        pct_of_cdi=shares if side.has_cdi else {},
         income={name: _income_since(income, start, last) for name, start in starts.items()},
     )
+
+
+@dataclass(frozen=True)
+class _SideBySide:
+    """The portfolio's curve beside the benchmarks' over the same days. `cut`: the window
+    starts after the client's first entry, so nothing before `eve` can be measured."""
+
+    curve: _Curve
+    curves: Sequence[Curve]
+    eve: date
+    cut: bool
+
+    @property
+    def has_cdi(self) -> bool:
+        return any(c.benchmark.code == CDI for c in self.curves)
+
+    def measurable(self, start: date) -> bool:
+        return not (self.cut and start < self.eve)
+
+    def row(
+        self, start: date, end: date
+    ) -> tuple[float | None, dict[str, float | None], float | None]:
+        """The portfolio, each benchmark and % do CDI from `start`'s close to `end`'s."""
+        portfolio = self.curve.between(start, end)
+        beside = {c.benchmark.code: c.between(start, end) for c in self.curves}
+        share = _share(portfolio, beside.get(CDI)) if self.has_cdi else None
+        return portfolio, beside, share
 
 
 def _returns(

@@ -193,7 +193,8 @@ async def list_clients_json(
     """A page of clients as JSON: the hottest read of the API. Pages (encoded once: encoding
     was an eighth of the route's CPU) and per-filter totals are kept in this process until a
     client write anywhere invalidates them (through the event bus); a miss is plain SQL over
-    the (name, id)/(created_at, id) indexes. See bench/README.md for why."""
+    the (name, id)/(created_at, id) indexes with LIMIT/OFFSET, its total counted once per
+    filter: `COUNT(*) OVER ()` made PostgreSQL sort every client for every page."""
     advisor_id = scope.narrowed(advisor_id).advisor_id
     cache = events.cache(CACHE)
     generation = cache.generation

@@ -1,11 +1,11 @@
 """Serving the API with uvicorn: one process, or several sharing the port.
 
-Measured with uvicorn's own multi-process mode (`bench/README.md`, "Scale out"): two processes
-answered 0.41 times what one did. Its supervisor binds one listening socket and passes it to every
-process, created without `IPPROTO_TCP`, so asyncio left Nagle's algorithm on for every accepted
-connection (Kludex/uvicorn#3149) and a response written in two parts waited for the client's
-delayed ACK (~40 ms); and whichever process woke first accepted every pending connection, so
-one process often held all of a client's keep-alive connections while the other idled.
+Measured with uvicorn's own multi-process mode: two processes answered 0.41 times what one did.
+Its supervisor binds one listening socket and passes it to every process, created without
+`IPPROTO_TCP`, so asyncio left Nagle's algorithm on for every accepted connection
+(Kludex/uvicorn#3149) and a response written in two parts waited for the client's delayed ACK
+(~40 ms); and whichever process woke first accepted every pending connection, so one process
+often held all of a client's keep-alive connections while the other idled.
 
 Here every connection gets `TCP_NODELAY` from the HTTP protocol itself, whatever the socket or
 the loop, and each of several processes listens on a socket of its own on the same port

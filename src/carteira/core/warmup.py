@@ -1,9 +1,9 @@
 """A fresh process's warm-up: what its first requests need, done before it serves them.
 
-Measured (bench/README.md, "Scale out"): a fresh process answered its first requests several
-times slower than the same requests a minute later; the soak's first seconds had a p99 of
-seconds. The first requests opened the database pool one connection at a time, computed the
-kept answers every dashboard and list page shares, and read every held quote from Redis.
+Measured under the soak: a fresh process answered its first requests several times slower than
+the same requests a minute later; the soak's first seconds had a p99 of seconds. The first
+requests opened the database pool one connection at a time, computed the kept answers every
+dashboard and list page shares, and read every held quote from Redis.
 
 The API process runs its steps before it starts listening (with several processes on one
 port, the kernel gives a process connections only once it listens), and `/ready` answers 503

@@ -339,11 +339,7 @@ def movimentacao_row(row: Mapped, fields: Fields) -> None:
     movement = fields.text("movement") or ""
     name = fields.text("product") or ""
     product = products.product(name)
-    row.date = fields.lenient(fields.day, "date")
-    row.ticker = product.ticker if isinstance(product, products.Listed) else name
-    row.quantity = fields.lenient(fields.number, "quantity")
-    row.price = fields.lenient(fields.number, "price")
-    row.amount = fields.lenient(fields.number, "value")
+    _as_given(row, fields, product=product, name=name)
     folded = cells.key(movement)
     if folded in IGNORED_MOVEMENTS:
         code, message = IGNORED_MOVEMENTS[folded]
@@ -367,54 +363,85 @@ def movimentacao_row(row: Mapped, fields: Fields) -> None:
             product=name,
         )
         return
-    credit = cells.key(fields.text("direction")) == "credito"
     day = fields.day("date", required=True)
     assert day is not None
     row.date = day
     row.columns = {"date": fields.header("date"), "ticker": fields.header("product")}
-    common = {"date": row.date, "ticker": product.ticker}
+    common = {"date": day, "ticker": product.ticker}
     if kind in (Kind.DIVIDEND, Kind.JCP):
-        if not credit:
-            row.ignore("debit_not_recorded", "A debit of a provento (a reversal): not recorded.")
-            return
-        net = fields.number("value", required=True)
-        assert net is not None
-        row.kind = kind.value
-        if kind is Kind.JCP:
-            # B3 shows what was credited: the gross and the tax withheld from the rate in force.
-            gross, tax = ledger.jcp_from_net(net, day)
-        else:
-            gross, tax = net, Decimal(0)
-        row.amount, row.tax = gross, tax
-        row.entry = {"kind": kind.value, **common, "amount": gross, "tax": tax}
-        row.columns |= {"amount": fields.header("value"), "tax": fields.header("value")}
-    elif folded == "desdobro" or folded == "grupamento":
-        shares = fields.number("quantity", required=True)
-        row.kind, row.quantity = Kind.SPLIT.value, shares
-        row.entry = {"kind": Kind.SPLIT.value, **common, "ratio": "1:1"}
-        if folded == "desdobro":
-            row.added = shares  # the shares credited on top of those held
-        else:
-            row.leaves = shares  # B3 credits the whole new position
-        row.columns |= {"ratio": fields.header("quantity")}
+        _provento(row, fields, kind=kind, day=day, common=common)
+    elif kind is Kind.SPLIT:
+        _split(row, fields, added=folded == "desdobro", common=common)
     elif kind is Kind.BONUS:
-        row.kind = kind.value
-        row.quantity = fields.number("quantity", required=True)
-        row.amount = fields.number("value") or Decimal(0)  # the cost attributed, when given
-        row.entry = {"kind": kind.value, **common, "quantity": row.quantity, "amount": row.amount}
-        row.columns |= {"quantity": fields.header("quantity"), "amount": fields.header("value")}
-    else:  # the sale of a fraction at auction
-        row.kind = Kind.SELL.value
-        row.quantity = fields.number("quantity", required=True)
-        row.price = fields.number("price") or _unit_price(fields, row.quantity)
-        row.entry = {
-            "kind": Kind.SELL.value,
-            **common,
-            "quantity": row.quantity,
-            "price": row.price,
-            "settlement": "external",
-        }
-        row.columns |= {"quantity": fields.header("quantity"), "price": fields.header("value")}
+        _bonus(row, fields, common=common)
+    else:
+        _auction_sale(row, fields, common=common)
+
+
+def _as_given(row: Mapped, fields: Fields, *, product: products.Product, name: str) -> None:
+    """What the row shows, read leniently: an ignored row still says what it was."""
+    row.date = fields.lenient(fields.day, "date")
+    row.ticker = product.ticker if isinstance(product, products.Listed) else name
+    row.quantity = fields.lenient(fields.number, "quantity")
+    row.price = fields.lenient(fields.number, "price")
+    row.amount = fields.lenient(fields.number, "value")
+
+
+def _provento(
+    row: Mapped, fields: Fields, *, kind: Kind, day: date, common: dict[str, Any]
+) -> None:
+    """A dividend, rendimento or JCP credited; a debit (a reversal) is not recorded."""
+    if cells.key(fields.text("direction")) != "credito":
+        row.ignore("debit_not_recorded", "A debit of a provento (a reversal): not recorded.")
+        return
+    net = fields.number("value", required=True)
+    assert net is not None
+    row.kind = kind.value
+    if kind is Kind.JCP:
+        # B3 shows what was credited: the gross and the tax withheld from the rate in force.
+        gross, tax = ledger.jcp_from_net(net, day)
+    else:
+        gross, tax = net, Decimal(0)
+    row.amount, row.tax = gross, tax
+    row.entry = {"kind": kind.value, **common, "amount": gross, "tax": tax}
+    row.columns |= {"amount": fields.header("value"), "tax": fields.header("value")}
+
+
+def _split(row: Mapped, fields: Fields, *, added: bool, common: dict[str, Any]) -> None:
+    """A desdobro (`added`: the shares credited on top of those held) or a grupamento (B3
+    credits the whole new position)."""
+    shares = fields.number("quantity", required=True)
+    row.kind, row.quantity = Kind.SPLIT.value, shares
+    row.entry = {"kind": Kind.SPLIT.value, **common, "ratio": "1:1"}
+    if added:
+        row.added = shares
+    else:
+        row.leaves = shares
+    row.columns |= {"ratio": fields.header("quantity")}
+
+
+def _bonus(row: Mapped, fields: Fields, *, common: dict[str, Any]) -> None:
+    """A bonificação: the shares credited and the cost attributed to them, when given."""
+    row.kind = Kind.BONUS.value
+    row.quantity = fields.number("quantity", required=True)
+    row.amount = fields.number("value") or Decimal(0)
+    row.entry = {"kind": Kind.BONUS.value, **common, "quantity": row.quantity, "amount": row.amount}
+    row.columns |= {"quantity": fields.header("quantity"), "amount": fields.header("value")}
+
+
+def _auction_sale(row: Mapped, fields: Fields, *, common: dict[str, Any]) -> None:
+    """The sale of a fraction at auction (Leilão de Fração), settled outside the ledger."""
+    row.kind = Kind.SELL.value
+    row.quantity = fields.number("quantity", required=True)
+    row.price = fields.number("price") or _unit_price(fields, row.quantity)
+    row.entry = {
+        "kind": Kind.SELL.value,
+        **common,
+        "quantity": row.quantity,
+        "price": row.price,
+        "settlement": "external",
+    }
+    row.columns |= {"quantity": fields.header("quantity"), "price": fields.header("value")}
 
 
 # Tesouro Direto in the movimentação: a purchase, a sale back to the Tesouro before maturity
@@ -498,19 +525,30 @@ def place_treasury(row: Mapped, *, maturities: Sequence[date]) -> date | None:
     title = row.treasury
     assert title is not None
     assert row.entry is not None
-    column = row.columns.get("ticker")
     if title.maturity_year is None:
         row.fail(
             "unknown_treasury_maturity",
             f"{title.name}: the name gives no maturity year.",
-            column=column,
+            column=row.columns.get("ticker"),
             product=title.name,
             title=title.title,
         )
         return None
-    listed = ", ".join(f"{day:%d/%m/%Y}" for day in sorted(maturities))
-    found = [day for day in maturities if day.year == title.maturity_year]
+    maturity = _maturity_in_year(row, title, title.maturity_year, maturities=maturities)
+    if maturity is None or not _dated_by_maturity(row, title, maturity):
+        return None
+    return maturity
+
+
+def _maturity_in_year(
+    row: Mapped, title: products.TreasuryTitle, year: int, *, maturities: Sequence[date]
+) -> date | None:
+    """The one maturity of `title` in `year`; None, the row failed, when there is none or more
+    than one."""
+    column = row.columns.get("ticker")
+    found = [day for day in maturities if day.year == year]
     if not found:
+        listed = ", ".join(f"{day:%d/%m/%Y}" for day in sorted(maturities))
         has = (
             f"; its maturities of {title.title}: {listed}"
             if listed
@@ -519,11 +557,11 @@ def place_treasury(row: Mapped, *, maturities: Sequence[date]) -> date | None:
         row.fail(
             "unknown_treasury_maturity",
             f"{title.name}: Tesouro Transparente's file has no {title.title} maturing in"
-            f" {title.maturity_year}{has}.",
+            f" {year}{has}.",
             column=column,
             product=title.name,
             title=title.title,
-            year=str(title.maturity_year),
+            year=str(year),
             available=listed,
         )
         return None
@@ -532,16 +570,21 @@ def place_treasury(row: Mapped, *, maturities: Sequence[date]) -> date | None:
         row.fail(
             "ambiguous_treasury_maturity",
             f"{title.name}: Tesouro Transparente's file has {len(found)} maturities of"
-            f" {title.title} in {title.maturity_year} ({several}); the extract does not say"
-            " which.",
+            f" {title.title} in {year} ({several}); the extract does not say which.",
             column=column,
             product=title.name,
             title=title.title,
-            year=str(title.maturity_year),
+            year=str(year),
             maturities=several,
         )
         return None
-    maturity = found[0]
+    return found[0]
+
+
+def _dated_by_maturity(row: Mapped, title: products.TreasuryTitle, maturity: date) -> bool:
+    """A sale on or after `maturity` is its redemption, dated on it; False, the row failed,
+    for a Vencimento dated before the maturity."""
+    assert row.entry is not None
     day: date = row.entry["date"]
     if row.entry["kind"] == Kind.SELL.value and day >= maturity:
         row.entry["date"] = maturity
@@ -555,8 +598,8 @@ def place_treasury(row: Mapped, *, maturities: Sequence[date]) -> date | None:
             date=day.isoformat(),
             maturity_date=maturity.isoformat(),
         )
-        return None
-    return maturity
+        return False
+    return True
 
 
 def _movement_kind(folded: str) -> Kind | None:

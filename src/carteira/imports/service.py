@@ -441,6 +441,36 @@ async def commit(
     batch = await _batch(client_id, import_id)
     _committable(batch, skip_errors=skip_errors)
     stored = [StoredRow.model_validate(row) for row in batch.rows]
+    rows = _entries_to_write(stored)
+    errors = sum(1 for row in stored if row.status is RowStatus.ERROR)
+    email = await _email_of(actor_id)
+    await _register_treasury(stored, actor_id=actor_id, services=services.ledger)
+
+    async def mark(written: ledger.ImportWritten) -> None:
+        await _mark_committed(
+            batch,
+            written,
+            skip_errors=skip_errors,
+            skipped_errors=errors,
+            actor_id=actor_id,
+            email=email,
+        )
+
+    written = await ledger.record_imported(
+        client_id=client_id,
+        rows=rows,
+        actor_id=actor_id,
+        services=services.ledger,
+        inside=mark,
+    )
+    return ImportCommitted(
+        **_summary(batch).model_dump(), provider_changes=written.provider_changes
+    )
+
+
+def _entries_to_write(stored: Sequence[StoredRow]) -> list[ledger.ImportedIn]:
+    """The preview's `new` rows as the ledger takes them, validated again: a row the schema
+    no longer accepts refuses the commit."""
     rows = []
     for row in stored:
         if row.status is not RowStatus.NEW or row.entry is None or row.external_ref is None:
@@ -454,57 +484,54 @@ async def commit(
                 fields={"line": str(row.line)},
             ) from exc
         rows.append(ledger.ImportedIn(data=data, external_ref=row.external_ref))
-    errors = sum(1 for row in stored if row.status is RowStatus.ERROR)
-    email = await _email_of(actor_id)
-    await _register_treasury(stored, actor_id=actor_id, services=services.ledger)
+    return rows
 
-    async def mark(written: ledger.ImportWritten) -> None:
-        # In the ledger write's transaction, the client locked: a concurrent commit of the
-        # same preview waits for this one, then finds it committed (and writes nothing).
-        # Only the summary is read and written again (the rows stay as they are).
-        locked = (
-            await ImportBatch.filter(id=import_id)
-            .select_for_update()
-            .only("id", "status", "counts")
-            .first()
-        )
-        if locked is None:
-            raise ImportNotFoundError()
-        _committable(locked, skip_errors=skip_errors)
-        outcome = ImportWrittenOut(
-            created=written.created, duplicate=written.duplicate, skipped_errors=errors
-        )
-        changed = {
-            "status": ImportStatus.COMMITTED,
-            "committed_by": actor_id,
-            "committed_by_email": email,
-            "committed_at": datetime.now(UTC),
-            "written": outcome.model_dump(),
-        }
-        await ImportBatch.filter(id=import_id).update(**changed)
-        batch.update_from_dict(changed)
-        await audit.record(
-            actor_id=actor_id,
-            action=audit.Action.UPDATE,
-            entity=ENTITY,
-            entity_id=import_id,
-            changes={
-                "file_name": batch.file_name,
-                "status": {"from": ImportStatus.PREVIEW.value, "to": ImportStatus.COMMITTED.value},
-                "written": outcome.model_dump(),
-            },
-            client_id=client_id,
-        )
 
-    written = await ledger.record_imported(
-        client_id=client_id,
-        rows=rows,
-        actor_id=actor_id,
-        services=services.ledger,
-        inside=mark,
+async def _mark_committed(
+    batch: ImportBatch,
+    written: ledger.ImportWritten,
+    *,
+    skip_errors: bool,
+    skipped_errors: int,
+    actor_id: int | None,
+    email: str | None,
+) -> None:
+    """The preview marked committed and audited, in the ledger write's transaction."""
+    # The client is locked: a concurrent commit of the same preview waits for this one, then
+    # finds it committed (and writes nothing). Only the summary is read and written again
+    # (the rows stay as they are).
+    locked = (
+        await ImportBatch.filter(id=batch.id)
+        .select_for_update()
+        .only("id", "status", "counts")
+        .first()
     )
-    return ImportCommitted(
-        **_summary(batch).model_dump(), provider_changes=written.provider_changes
+    if locked is None:
+        raise ImportNotFoundError()
+    _committable(locked, skip_errors=skip_errors)
+    outcome = ImportWrittenOut(
+        created=written.created, duplicate=written.duplicate, skipped_errors=skipped_errors
+    )
+    changed = {
+        "status": ImportStatus.COMMITTED,
+        "committed_by": actor_id,
+        "committed_by_email": email,
+        "committed_at": datetime.now(UTC),
+        "written": outcome.model_dump(),
+    }
+    await ImportBatch.filter(id=batch.id).update(**changed)
+    batch.update_from_dict(changed)
+    await audit.record(
+        actor_id=actor_id,
+        action=audit.Action.UPDATE,
+        entity=ENTITY,
+        entity_id=batch.id,
+        changes={
+            "file_name": batch.file_name,
+            "status": {"from": ImportStatus.PREVIEW.value, "to": ImportStatus.COMMITTED.value},
+            "written": outcome.model_dump(),
+        },
+        client_id=batch.client_id,
     )
 
 

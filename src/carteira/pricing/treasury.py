@@ -146,6 +146,20 @@ class TreasuryPrices:
         default_factory=lambda: defaultdict(set)
     )
 
+    def note(
+        self, bond: TreasuryBond, key: BondKey, day: date, price: Decimal, *, wanted: bool
+    ) -> None:
+        """A usable row: its title in the catalog (current when the file's latest date), its
+        close kept when its title was asked for."""
+        self.bonds.add(bond)
+        if self.latest is None or day > self.latest:
+            self.latest = day
+            self.current = set()
+        if day == self.latest:
+            self.current.add(bond)
+        if wanted:
+            self.closes[key][day] = price
+
     def catalog(self) -> TreasuryCatalog:
         return TreasuryCatalog(frozenset(self.bonds), tuple(sorted(self.current)), self.latest)
 
@@ -203,9 +217,7 @@ def read_prices(path: Path, wanted: Collection[TreasuryBond]) -> TreasuryPrices:
     that could not be read (skipped, counted). ProviderError when no row at all is usable."""
     wanted_keys = {bond_key(b.title, b.maturity_date) for b in wanted}
     found = TreasuryPrices()
-    # The same few hundred titles and few thousand days repeat all along the file.
-    pairs: dict[tuple[str, str], tuple[TreasuryBond, BondKey]] = {}
-    days: dict[str, date] = {}
+    cells = _Cells(found.unreadable)
     with path.open("rb") as stream:
         reader = csv.reader(text_lines(stream), delimiter=";")
         try:
@@ -222,50 +234,78 @@ def read_prices(path: Path, wanted: Collection[TreasuryBond]) -> TreasuryPrices:
             if len(row) < width:
                 found.unreadable.add(line, f"{len(row)} field(s), {width} expected")
                 continue
-            raw_pair = (row[title_at], row[maturity_at])
-            pair = pairs.get(raw_pair)
+            pair = cells.bond(row[title_at], row[maturity_at], line=line)
             if pair is None:
-                title = _title(raw_pair[0])
-                try:
-                    maturity = br_date(raw_pair[1])
-                except ValueError:
-                    found.unreadable.add(line, f"maturity {raw_pair[1][:20]!r}")
-                    continue
-                if not title:
-                    found.unreadable.add(line, "no title")
-                    continue
-                pair = pairs[raw_pair] = (TreasuryBond(title, maturity), bond_key(title, maturity))
+                continue
             bond, key = pair
-            day = days.get(row[day_at])
+            day = cells.day(row[day_at], line=line)
             if day is None:
-                try:
-                    day = days[row[day_at]] = br_date(row[day_at])
-                except ValueError:
-                    found.unreadable.add(line, f"date {row[day_at][:20]!r}")
-                    if key in wanted_keys:
-                        found.unreadable_days[key].add(None)
-                    continue
-            try:
-                price = br_decimal(row[price_at])
-                if price <= 0:
-                    raise InvalidOperation(row[price_at])
-            except (InvalidOperation, ValueError):
+                if key in wanted_keys:
+                    found.unreadable_days[key].add(None)
+                continue
+            price = _price(row[price_at])
+            if price is None:
                 found.unreadable.add(line, f"PU Base Manha {row[price_at][:20]!r}")
                 if key in wanted_keys:
                     found.unreadable_days[key].add(day)
                 continue
             usable += 1
-            found.bonds.add(bond)
-            if found.latest is None or day > found.latest:
-                found.latest = day
-                found.current = set()
-            if day == found.latest:
-                found.current.add(bond)
-            if key in wanted_keys:
-                found.closes[key][day] = price
+            found.note(bond, key, day, price, wanted=key in wanted_keys)
     if not usable:
         raise ProviderError(f"{LABEL} has no usable row.")
     return found
+
+
+class _Cells:
+    """The title, maturity and date cells read once each: the same few hundred titles and few
+    thousand days repeat all along the file. A cell that cannot be read is noted on its line
+    (and read again when it comes back)."""
+
+    def __init__(self, unreadable: Unreadable) -> None:
+        self.unreadable = unreadable
+        self.bonds: dict[tuple[str, str], tuple[TreasuryBond, BondKey]] = {}
+        self.days: dict[str, date] = {}
+
+    def bond(
+        self, title_cell: str, maturity_cell: str, *, line: int
+    ) -> tuple[TreasuryBond, BondKey] | None:
+        pair = self.bonds.get((title_cell, maturity_cell))
+        if pair is not None:
+            return pair
+        title = _title(title_cell)
+        try:
+            maturity = br_date(maturity_cell)
+        except ValueError:
+            self.unreadable.add(line, f"maturity {maturity_cell[:20]!r}")
+            return None
+        if not title:
+            self.unreadable.add(line, "no title")
+            return None
+        pair = self.bonds[(title_cell, maturity_cell)] = (
+            TreasuryBond(title, maturity),
+            bond_key(title, maturity),
+        )
+        return pair
+
+    def day(self, cell: str, *, line: int) -> date | None:
+        day = self.days.get(cell)
+        if day is not None:
+            return day
+        try:
+            day = self.days[cell] = br_date(cell)
+        except ValueError:
+            self.unreadable.add(line, f"date {cell[:20]!r}")
+            return None
+        return day
+
+
+def _price(cell: str) -> Decimal | None:
+    """The unit price of a row (None: not a positive number)."""
+    try:
+        price = br_decimal(cell)  # finite, or InvalidOperation
+    except (InvalidOperation, ValueError):
+        return None
+    return price if price > 0 else None
 
 
 # -- the source ---------------------------------------------------------------------------------
