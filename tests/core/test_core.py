@@ -139,10 +139,9 @@ def _module_imports() -> list[tuple[str, str, str]]:
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 for name in _imported(node):
                     parts = name.split(".")
-                    if parts[0] == "carteira" and len(parts) > 1 and parts[1] in domains:
-                        if parts[1] != domain:
-                            part = parts[2] if len(parts) > 2 else ""
-                            found.append((f"{domain}/{path.name}", parts[1], part))
+                    if parts[0] == "carteira" and len(parts) > 1 and parts[1] in domains - {domain}:
+                        part = parts[2] if len(parts) > 2 else ""
+                        found.append((f"{domain}/{path.name}", parts[1], part))
     return found
 
 
