@@ -599,3 +599,18 @@ def test_the_image_job_loads_the_image_and_starts_it_with_its_services():
         assert path in probe
     assert 'test "$code" = 404' in probe
     assert any("down -v" in run for run in after_build)
+
+
+# WeasyPrint (core/pdf) opens these with dlopen: an image or a CI machine without them fails
+# at the first statement printed, not at install time.
+WEASYPRINT_LIBS = ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "libfontconfig1")
+
+
+def test_images_and_ci_install_what_weasyprint_loads():
+    final = dockerfile_stages("Dockerfile.prod")[-1]
+    (dev,) = dockerfile_stages("Dockerfile.dev")
+    ci = (ROOT / ".ci" / "run").read_text()
+    for lib in WEASYPRINT_LIBS:
+        assert any(lib in run and "apt-get install" in run for run in args_of(final, "RUN")), lib
+        assert any(lib in run and "apt-get install" in run for run in args_of(dev, "RUN")), lib
+        assert lib in ci, lib

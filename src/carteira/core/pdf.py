@@ -1,0 +1,129 @@
+"""HTML + CSS to PDF (WeasyPrint), offline and with the package's own fonts.
+
+A document printed here never touches the network or the machine's files: the URL fetcher
+answers only `file:` URLs inside the package's font directory and the directories the caller
+names (its templates' static files), and refuses everything else (http, https, ftp, data,
+any other file) without opening it. Text that came from users (a client named
+`<img src=http://...>`) is escaped by the templates; should markup slip through anyway, its URLs
+are refused here, so a PDF never makes a request.
+
+The fonts are DejaVu Sans (regular and bold, Debian's fonts-dejavu-core, license alongside
+in core/fonts/LICENSE), declared with @font-face under the family name `Carteira Sans`: the
+output does not depend on what fonts the machine has installed.
+
+WeasyPrint is synchronous and CPU-bound: `render_pdf` runs it in a thread, a few at a time per
+process (`PDF_RENDER_THREADS`), so the event loop keeps serving while a PDF is printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+FONTS_DIR = Path(__file__).resolve().with_name("fonts")
+FONT_FAMILY = "Carteira Sans"
+PDF_RENDER_THREADS = 2
+_MIME_TYPES = {
+    ".ttf": "font/ttf",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+_render_slots: asyncio.Semaphore | None = None
+
+
+class RefusedURLError(ValueError):
+    """A document asked for a URL outside the package's own files."""
+
+
+class PackageFilesFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
+    """Serves `file:` URLs under `roots` only; any other URL is refused without being opened."""
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False)
+        self._roots = tuple(root.resolve() for root in roots)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        path = self._allowed_path(url)
+        if path is None:
+            self.refused.append(url)
+            logger.warning("pdf: refused to fetch %.200s", url)
+            raise RefusedURLError(f"refused: {url[:200]}")
+        return URLFetcherResponse(
+            path.as_uri(),
+            body=path.read_bytes(),
+            headers={"Content-Type": _MIME_TYPES.get(path.suffix, "application/octet-stream")},
+        )
+
+    def _allowed_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        # resolve() follows `..` and links: /fonts/../../etc/passwd is outside every root.
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_file():
+            return None
+        if any(path.is_relative_to(root) for root in self._roots):
+            return path
+        return None
+
+
+def font_faces_css() -> str:
+    """The @font-face rules of the package's fonts (every document gets them first)."""
+    faces = {"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
+    rules = [
+        f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
+        f'src: url("{(FONTS_DIR / name).as_uri()}"); }}'
+        for weight, name in faces.items()
+    ]
+    return "\n".join([*rules, f'html {{ font-family: "{FONT_FAMILY}"; }}', ""])
+
+
+def render_pdf_sync(
+    html: str,
+    *,
+    stylesheets: Sequence[str] = (),
+    static_dirs: Sequence[Path] = (),
+    fetcher: PackageFilesFetcher | None = None,
+) -> bytes:
+    """Prints `html` (with `stylesheets`, CSS text) to PDF bytes; blocking.
+
+    Relative URLs resolve against the first of `static_dirs` (the templates' own files)."""
+    fetcher = fetcher or PackageFilesFetcher((FONTS_DIR, *static_dirs))
+    font_config = FontConfiguration()
+    base_url = (static_dirs[0] if static_dirs else FONTS_DIR).as_uri() + "/"
+    sheets = [
+        CSS(string=text, base_url=base_url, url_fetcher=fetcher, font_config=font_config)
+        for text in (font_faces_css(), *stylesheets)
+    ]
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config)
+    return pdf
+
+
+async def render_pdf(
+    html: str,
+    *,
+    stylesheets: Sequence[str] = (),
+    static_dirs: Sequence[Path] = (),
+) -> bytes:
+    """`render_pdf_sync` in a thread, at most `PDF_RENDER_THREADS` at once in this process."""
+    global _render_slots
+    if _render_slots is None:
+        _render_slots = asyncio.Semaphore(PDF_RENDER_THREADS)
+    async with _render_slots:
+        return await asyncio.to_thread(
+            partial(render_pdf_sync, html, stylesheets=stylesheets, static_dirs=static_dirs)
+        )

@@ -1,0 +1,106 @@
+"""core/pdf: HTML printed to PDF with the package's fonts and no request to anything else."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import threading
+from collections.abc import Iterator
+
+import pytest
+from pypdf import PdfReader
+
+from carteira.core.pdf import FONT_FAMILY, FONTS_DIR, PackageFilesFetcher, render_pdf_sync
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # any request at all is the failure under test
+        type(self).requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def listening() -> Iterator[tuple[int, list[str]]]:
+    _Recorder.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], _Recorder.requests
+    server.shutdown()
+    server.server_close()
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_prints_text_with_the_package_fonts():
+    pdf = render_pdf_sync("<h1>Relatório mensal</h1><p>Patrimônio: R$ 1.234,56</p>")
+    assert pdf.startswith(b"%PDF-")
+    text = text_of(pdf)
+    assert "Relatório mensal" in text
+    assert "R$ 1.234,56" in text
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in PdfReader(io.BytesIO(pdf)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    # Only the shipped fonts, by their @font-face family (subset prefix + name), are embedded:
+    # none of the machine's own.
+    family = FONT_FAMILY.replace(" ", "-")
+    assert fonts
+    assert all(name.split("+", 1)[1].startswith(family) for name in fonts), fonts
+
+
+def test_no_url_is_fetched_from_markup_or_css(listening):
+    port, requests = listening
+    html = f"""
+      <link rel="stylesheet" href="http://127.0.0.1:{port}/style.css">
+      <style>
+        @import url("http://127.0.0.1:{port}/imported.css");
+        body {{ background: url("http://127.0.0.1:{port}/bg.png"); }}
+      </style>
+      <p>antes</p>
+      <img src="http://127.0.0.1:{port}/x">
+      <img src="file:///etc/passwd">
+      <img src="file://{FONTS_DIR}/../../../../../../etc/passwd">
+      <object data="http://127.0.0.1:{port}/obj"></object>
+      <iframe src="http://127.0.0.1:{port}/frame"></iframe>
+      <svg><image href="http://127.0.0.1:{port}/svg.png" width="10" height="10"/></svg>
+      <p>depois</p>
+    """
+    fetcher = PackageFilesFetcher([FONTS_DIR])
+    pdf = render_pdf_sync(html, fetcher=fetcher)
+    text = text_of(pdf)
+    assert "antes" in text
+    assert "depois" in text
+    assert "root:" not in text
+    assert requests == []
+    refused = " ".join(fetcher.refused)
+    assert f"127.0.0.1:{port}/x" in refused
+    assert "/etc/passwd" in refused
+
+
+def test_fetcher_serves_only_files_under_its_roots(tmp_path):
+    inside = tmp_path / "static"
+    inside.mkdir()
+    (inside / "a.css").write_text("p { color: red }")
+    (tmp_path / "secret.txt").write_text("segredo")
+    fetcher = PackageFilesFetcher([inside])
+    assert fetcher.fetch((inside / "a.css").as_uri()).read() == b"p { color: red }"
+    for url in (
+        (tmp_path / "secret.txt").as_uri(),
+        (inside / ".." / "secret.txt").as_uri(),
+        "file://evil.example/etc/passwd",
+        "data:text/css,p{}",
+        "https://example.com/a.css",
+    ):
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)
