@@ -7,6 +7,7 @@ import http.server
 import io
 import re
 import threading
+import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,8 +18,9 @@ from carteira.core import clock
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
+from carteira.statements import service
 from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
-from tests.integration.test_jobs import weekdays
+from tests.integration.test_jobs import run_jobs, weekdays
 
 # March and April 2026 sessions (Good Friday, 3 April, closed).
 S = weekdays(date(2026, 3, 25), 10)
@@ -260,3 +262,111 @@ async def test_markup_in_a_name_is_text_and_fetches_nothing(as_admin):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---- the batch: POST /jobs/statements ------------------------------------------------------
+
+
+async def _batch(api, settings, **body):
+    r = await api.post("/jobs/statements", json=body)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    assert r.headers["location"] == f"/jobs/{job_id}"
+    queued = (await api.get(f"/jobs/{job_id}")).json()
+    assert queued["status"] in {"queued", "in_progress"}
+    await run_jobs(settings)
+    return job_id
+
+
+async def test_a_batch_renders_every_visible_client_into_a_zip(
+    app, as_admin, as_advisor_a, advisor_a, settings, monkeypatch
+):
+    today = clock.today()
+    mine = [await make_client(as_advisor_a, name=f"Cliente {n} Ávila") for n in range(5)]
+    other = await make_client(as_admin, name="De outro assessor")
+    # One client fails to print: listed in the result, the others unaffected.
+    original = service.pdf_of
+
+    async def failing(data):
+        if data.client_id == mine[2]["id"]:
+            raise RuntimeError("boom")
+        return await original(data)
+
+    monkeypatch.setattr(service, "pdf_of", failing)
+    # Chunks of two: three jobs that any worker may take, the last one building the ZIP.
+    app.state.settings = settings.model_copy(update={"statements_chunk_size": 2})
+    try:
+        body = {"year": today.year, "month": today.month}
+        r = await as_advisor_a.post("/jobs/statements", json=body)
+    finally:
+        app.state.settings = settings
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    # Not ready yet: 409 for its owner.
+    early = await as_advisor_a.get(f"/jobs/{job_id}/result")
+    assert early.status_code == 409
+    assert early.json()["code"] == "statement_result_not_ready"
+    await run_jobs(settings)
+
+    done = (await as_advisor_a.get(f"/jobs/{job_id}")).json()
+    assert done["status"] == "complete", done
+    assert done["progress"] == {"done": 5, "total": 5}
+    assert done["result"]["total"] == 5
+    assert done["result"]["rendered"] == 4
+    assert done["result"]["failed"] == [mine[2]["id"]]
+    chunks = [(await as_admin.get(f"/jobs/{job_id}-chunk-{i}")).json() for i in range(4)]
+    assert [c["status"] for c in chunks] == ["complete", "complete", "complete", "not_found"]
+    assert sorted(c["result"] for c in chunks[:3]) == [1, 1, 2]  # rendered per chunk
+
+    r = await as_advisor_a.get(f"/jobs/{job_id}/result")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(r.content))
+    names = sorted(archive.namelist())
+    assert "falhas.csv" in names
+    pdfs = [n for n in names if n.endswith(".pdf")]
+    assert len(pdfs) == 4
+    assert all(f"-{c['id']:06d}-" in " ".join(pdfs) for c in mine if c is not mine[2])
+    assert not any(f"-{other['id']:06d}" in n for n in names)  # an advisor's own book only
+    failures = archive.read("falhas.csv").decode("utf-8-sig")
+    assert "Cliente 2 Ávila" in failures
+    assert "RuntimeError" in failures
+    for name in pdfs:
+        assert "Ávila" in pdf_text(archive.read(name))
+    # An admin may read it too.
+    assert (await as_admin.get(f"/jobs/{job_id}/result")).status_code == 200
+
+
+async def test_an_admins_batch_covers_every_client_or_one_advisors(
+    as_admin, as_advisor_a, advisor_a, settings
+):
+    today = clock.today()
+    theirs = await make_client(as_advisor_a, name="Do assessor")
+    unassigned = await make_client(as_admin, name="Sem assessor")
+    body = {"year": today.year, "month": today.month}
+    everyone = await _batch(as_admin, settings, **body)
+    names = zipfile.ZipFile(
+        io.BytesIO((await as_admin.get(f"/jobs/{everyone}/result")).content)
+    ).namelist()
+    assert {f"{theirs['id']:06d}", f"{unassigned['id']:06d}"} <= {n.split("-")[3] for n in names}
+    one = await _batch(as_admin, settings, **body, advisor_id=advisor_a.id)
+    names = zipfile.ZipFile(
+        io.BytesIO((await as_admin.get(f"/jobs/{one}/result")).content)
+    ).namelist()
+    assert [n.split("-")[3] for n in names] == [f"{theirs['id']:06d}"]
+
+
+async def test_a_batch_result_is_only_for_its_creator_and_admins(
+    as_advisor_a, as_advisor_b, as_reader, settings
+):
+    today = clock.today()
+    await make_client(as_advisor_a)
+    job_id = await _batch(as_advisor_a, settings, year=today.year, month=today.month)
+    assert (await as_advisor_a.get(f"/jobs/{job_id}/result")).status_code == 200
+    for stranger in (as_advisor_b, as_reader):
+        r = await stranger.get(f"/jobs/{job_id}/result")
+        assert r.status_code == 404
+        assert r.json()["code"] == "statement_result_not_found"
+    assert (
+        await as_reader.post("/jobs/statements", json={"year": 2026, "month": 1})
+    ).status_code == 403
