@@ -16,6 +16,7 @@ from carteira.statements.formatting import pct
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 58, 12, 14, 46
 GRID_LINES = 5
+MAX_POINTS = 160  # a point per ~4 px of the plot: more would not show, only cost time
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,18 @@ def _ticks(low: float, high: float) -> list[float]:
     return [low + i * step for i in range(GRID_LINES)]
 
 
+def _thinned(points: Sequence[tuple[date, float]]) -> list[tuple[date, float]]:
+    """At most about MAX_POINTS evenly spaced points, the first and the last always kept."""
+    step = max(1, -(-len(points) // MAX_POINTS))
+    kept = list(points[::step])
+    if kept[-1] != points[-1]:
+        kept.append(points[-1])
+    return kept
+
+
 def line_chart(lines: Sequence[Line], *, title: str) -> Markup:
     """Cumulative returns (percent) over dates, one polyline per series, with a legend."""
-    drawn = [line for line in lines if line.points]
+    drawn = [Line(line.label, line.colour, _thinned(line.points)) for line in lines if line.points]
     if not drawn:
         return Markup('<p class="empty">Sem cotações no período para desenhar a curva.</p>')
     days = [d for line in drawn for d, _ in line.points]

@@ -32,11 +32,15 @@ def _br(number_text: str) -> str:
     return number_text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
-def money(value: Decimal | None) -> str:
+SYMBOLS = {"BRL": "R$", "USD": "US$", "EUR": "€"}
+
+
+def money(value: Decimal | None, currency: str = "BRL") -> str:
+    """`R$ 1.234,56`; another currency by its symbol (`US$ 10,00`) or its code (`CHF 10,00`)."""
     if value is None:
         return DASH
     amount = centavos(value)
-    text = "R$ " + _br(f"{abs(amount):,.2f}")
+    text = f"{SYMBOLS.get(currency, currency)} " + _br(f"{abs(amount):,.2f}")
     return f"-{text}" if amount < 0 else text
 
 
