@@ -52,6 +52,7 @@ from bench.common import (
 from bench.ledger import ADMIN, rebuild
 from carteira.core import clock
 from carteira.core.config import Settings
+from carteira.demo import ANA, BRUNO
 
 SINGLE_TARGET_S = 1.0
 BATCH_TARGET_S = 60.0
@@ -169,7 +170,8 @@ def run(args: argparse.Namespace) -> None:
             TICK_SECONDS="60",
             FIRM_NAME="Carteira Assessoria de Investimentos",
         )
-        prepare_database(env, users=((ADMIN, "admin"),))
+        # The demo's advisors first, so that seed-demo assigns their clients to them.
+        prepare_database(env, users=((ADMIN, "admin"), *((a, "advisor") for a in (ANA, BRUNO))))
         subprocess.run(
             [PYTHON, "-m", "carteira", "seed-demo"], env=env, cwd=REPO, check=True,
             capture_output=True,

@@ -18,7 +18,7 @@ from carteira.core import clock
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
-from carteira.statements import service
+from carteira.statements import batch, service
 from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
 from tests.integration.test_jobs import run_jobs, weekdays
 
@@ -314,9 +314,9 @@ async def test_a_batch_renders_every_visible_client_into_a_zip(
     assert done["result"]["total"] == 5
     assert done["result"]["rendered"] == 4
     assert done["result"]["failed"] == [mine[2]["id"]]
-    chunks = [(await as_admin.get(f"/jobs/{job_id}-chunk-{i}")).json() for i in range(4)]
-    assert [c["status"] for c in chunks] == ["complete", "complete", "complete", "not_found"]
-    assert sorted(c["result"] for c in chunks[:3]) == [1, 1, 2]  # rendered per chunk
+    assert done["result"]["chunks"] == 3
+    first = [(await as_admin.get(f"/jobs/{job_id}-chunk-{i}-0")).json() for i in range(4)]
+    assert [c["status"] for c in first] == ["complete", "complete", "complete", "not_found"]
 
     r = await as_advisor_a.get(f"/jobs/{job_id}/result")
     assert r.status_code == 200
@@ -370,3 +370,17 @@ async def test_a_batch_result_is_only_for_its_creator_and_admins(
     assert (
         await as_reader.post("/jobs/statements", json={"year": 2026, "month": 1})
     ).status_code == 403
+
+
+async def test_a_busy_process_hands_a_chunk_back_to_the_queue(app, monkeypatch):
+    """A process renders one chunk at a time: a chunk it claims meanwhile is enqueued again
+    (deferred, under a new id) for whichever worker is free, so two workers share a batch."""
+    from carteira.core.jobs import REGISTRY
+
+    monkeypatch.setattr(batch, "_rendering", True)
+    ctx = {"jobs": app.state.jobs, "redis": app.state.redis, "job_id": "statements-x-chunk-4-0"}
+    run = REGISTRY["statements_chunk"].run
+    assert await run(ctx, "statements-x", 4, [1, 2], 0) == -1
+    state = await app.state.jobs.state("statements-x-chunk-4-1")
+    assert state.status == "queued"
+    assert state.function == "statements_chunk"

@@ -4,7 +4,8 @@
 caller may see) and enqueues one job, `statements_batch`, after the commit. That job splits
 the clients into chunks of `STATEMENTS_CHUNK_SIZE` and enqueues one `statements_chunk` job per
 chunk (deterministic ids: a retried batch job never enqueues a chunk twice); any worker
-connected to the same Redis takes them. Each chunk renders its clients one by one and keeps
+connected to the same Redis takes them, one chunk at a time per process (a busy process
+hands a chunk it took back to the queue). Each chunk renders its clients one by one and keeps
 each PDF in Redis; a client that fails is recorded with its reason and the chunk carries on.
 The chunk that finishes last assembles the ZIP (one `SET NX` decides which), keeps it for
 `STATEMENTS_KEEP_SECONDS` and marks the batch ready; the batch job, which has been reporting
@@ -49,6 +50,8 @@ BATCH_TIMEOUT_SECONDS = 6 * 3600
 ZIP_PIECE_BYTES = 1024 * 1024
 POLL_SECONDS = 0.5
 FAILURES_FILE = "falhas.csv"
+HAND_OVER_SECONDS = 1.0
+_rendering = False  # this process is rendering a chunk (see statements_chunk)
 
 
 T = TypeVar("T")
@@ -135,7 +138,7 @@ async def statements_batch(ctx: Context, batch_id: str) -> dict[str, Any]:
     chunks = batch.chunks
     for index, chunk in enumerate(chunks):
         await jobs.enqueue(
-            "statements_chunk", batch_id, index, chunk, job_id=f"{batch_id}-chunk-{index}"
+            "statements_chunk", batch_id, index, chunk, 0, job_id=f"{batch_id}-chunk-{index}-0"
         )
     if not chunks:
         await _assemble(redis, batch, ctx["settings"])
@@ -150,10 +153,37 @@ async def statements_batch(ctx: Context, batch_id: str) -> dict[str, Any]:
 
 @job(timeout_seconds=1800, max_tries=3, retry_delay_seconds=5)
 async def statements_chunk(
-    ctx: Context, batch_id: str, index: int, client_ids: Sequence[int]
+    ctx: Context, batch_id: str, index: int, client_ids: Sequence[int], handed: int = 0
 ) -> int:
     """Renders a chunk's clients (a failure is recorded, never fatal); the last chunk to end
-    assembles the ZIP. Returns how many clients this run rendered."""
+    assembles the ZIP. Returns how many clients this run rendered, or -1 when it handed the
+    chunk back to the queue.
+
+    Rendering is CPU-bound (about one core per process), and arq lets a worker claim up to
+    `max_jobs` jobs at once: a process that is already rendering a chunk would take every
+    other chunk too and leave the other workers idle. So a process renders one chunk at a
+    time, and a chunk that reaches a busy process is enqueued again, a second later, for
+    whichever worker is free (`handed` counts the hand-overs: each copy has its own id)."""
+    global _rendering
+    if _rendering:
+        await ctx["jobs"].enqueue(
+            "statements_chunk",
+            batch_id,
+            index,
+            list(client_ids),
+            handed + 1,
+            job_id=f"{batch_id}-chunk-{index}-{handed + 1}",
+            _defer_by=HAND_OVER_SECONDS,
+        )
+        return -1
+    _rendering = True
+    try:
+        return await _render_chunk(ctx, batch_id, index, client_ids)
+    finally:
+        _rendering = False
+
+
+async def _render_chunk(ctx: Context, batch_id: str, index: int, client_ids: Sequence[int]) -> int:
     redis: Redis = ctx["redis"]
     settings: Settings = ctx["settings"]
     batch = await _batch(redis, batch_id)
@@ -244,6 +274,7 @@ async def _assemble(redis: Redis, batch: Batch, settings: Settings) -> None:
         "total": len(batch.client_ids),
         "rendered": rendered,
         "failed": sorted(failed),
+        "chunks": len(batch.chunks),
         "zip_bytes": size,
         "result": f"/jobs/{batch_id}/result",
     }
