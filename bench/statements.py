@@ -33,6 +33,7 @@ import urllib.request
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from tests.support import claim_redis_db, connect, new_run_id, release_redis_db
 
@@ -114,12 +115,13 @@ def post(url: str, token: str, body: dict[str, object]) -> dict[str, object]:
         return answer
 
 
-def batch(api: str, token: str, env: dict[str, str], workers: int) -> dict[str, float]:
+def batch(api: str, token: str, env: dict[str, str], workers: int) -> dict[str, Any]:
     year, month = last_month()
     with ExitStack() as stack:
-        for _ in range(workers):
-            stack.enter_context(process(WORKER, env))
+        procs = [stack.enter_context(process(WORKER, env)) for _ in range(workers)]
         time.sleep(3)  # the workers connected and polling
+        cpu_before = [sum(p.cpu_times()[:2]) for p in procs]
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         job_id = post(f"{api}/jobs/statements", token, {"year": year, "month": month})["job_id"]
         while True:
@@ -131,6 +133,8 @@ def batch(api: str, token: str, env: dict[str, str], workers: int) -> dict[str, 
                 raise RuntimeError(state)
             time.sleep(0.2)
         seconds = time.perf_counter() - started
+        # How the work was shared: each worker's CPU seconds over the batch.
+        cpu = [sum(p.cpu_times()[:2]) - b for p, b in zip(procs, cpu_before, strict=True)]
         _, zipped = get(f"{api}/jobs/{job_id}/result", token)
     result = state["result"]
     return {
@@ -138,6 +142,8 @@ def batch(api: str, token: str, env: dict[str, str], workers: int) -> dict[str, 
         "rendered": result["rendered"],
         "failed": len(result["failed"]),
         "zip_mb": len(zipped) / 1e6,
+        "cpu": cpu,
+        "load": max(load_before, os.getloadavg()[0]),
     }
 
 
@@ -220,7 +226,9 @@ def run(args: argparse.Namespace) -> None:
                     [
                         f"batch of {len(clients)} clients, {workers} worker process(es)",
                         f"{run['seconds']:.1f} s ({run['rendered']:.0f} PDFs, "
-                        f"{run['failed']:.0f} failed, ZIP {run['zip_mb']:.1f} MB)",
+                        f"{run['failed']:.0f} failed, ZIP {run['zip_mb']:.1f} MB; worker CPU "
+                        + " + ".join(f"{c:.0f}" for c in run["cpu"])
+                        + f" s; load {run['load']:.1f})",
                         f"≤ {BATCH_TARGET_S:.0f} s" if workers == 1 else "",
                     ]
                 )
