@@ -395,6 +395,7 @@ UNIT = frozenset(
 )
 E2E = frozenset(
     {
+        "web/test_webapp_statements.py",
         "allocations/test_huge_amounts_server.py",
         "auth/test_client_probing_server.py",
         "auth/test_cookies_across_hosts.py",

@@ -137,6 +137,11 @@ MEANINGS: dict[str, str] = {
     "VALUATION_TIMEOUT_SECONDS": (
         "longest a listing waits for prices before answering without them"
     ),
+    "FIRM_NAME": "the office's name, printed at the top of every client statement",
+    "STATEMENTS_KEEP_SECONDS": "how long a batch of statements keeps its ZIP (in Redis)",
+    "STATEMENTS_CHUNK_SIZE": (
+        "clients one worker job renders of a batch; the chunks are shared by every worker"
+    ),
     "REPORTING_CURRENCY": (
         "the currency everything is consolidated into (positions totals, performance,"
         " captação, AUM, dashboard), an ISO 4217 code of money; rates are the"

@@ -55,6 +55,8 @@ from carteira.realtime.router import router as realtime_router
 from carteira.realtime.service import Hub
 from carteira.reports import service as reports_service
 from carteira.reports.router import router as reports_router
+from carteira.statements.router import jobs_router as statements_jobs_router
+from carteira.statements.router import router as statements_router
 from carteira.tax.router import reports_router as tax_reports_router
 from carteira.tax.router import router as tax_router
 from carteira.web.router import router as web_router
@@ -110,7 +112,9 @@ ROUTERS = (
     benchmarks_router,
     realtime_router,
     web_router,
+    statements_router,
     jobs_router,
+    statements_jobs_router,
     audit_router,
 )
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

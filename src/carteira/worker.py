@@ -32,6 +32,7 @@ from carteira.core.tracing import configure_tracing
 from carteira.pricing import tasks as pricing_tasks
 from carteira.pricing.service import create_market_data
 from carteira.realtime import tasks as realtime_tasks
+from carteira.statements import batch as statement_batches  # noqa: F401 - registers its jobs
 
 logger = logging.getLogger(__name__)
 

@@ -475,3 +475,77 @@ async def test_an_import_bomb_or_a_bottomless_upload_is_refused_in_bounded_memor
                 assert (r.status, (await r.json())["code"]) == (422, "import_too_large")
             assert time.monotonic() - started < 10
             assert server.memory_info().rss - baseline < 64 * 1024 * 1024
+
+
+# ---- a batch of statements -----------------------------------------------------------------
+
+
+async def test_a_statements_zip_is_readable_by_its_creator_and_admins_only(
+    settings, as_advisor_a, advisor_a, advisor_b, reader, admin
+):
+    """Against a real `carteira serve` and `carteira worker`: another advisor, a reader, no
+    token, a forged token, the chunks' job ids and tampered ids get nothing of the ZIP."""
+    await make_client(as_advisor_a, name="Cliente do assessor A")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = process_env(settings, MARKET_DATA_PROVIDER="simulated", TICK_SECONDS="60")
+
+    def bearer(account: Account) -> dict[str, str]:
+        return {"Authorization": f"Bearer {account.token}"}
+
+    today = date.today()
+    with (
+        carteira_process("serve", "--port", str(port), env=env),
+        carteira_process("worker", env=env),
+    ):
+        await wait_http(f"{url}/health")
+        async with aiohttp.ClientSession() as http:
+            body = {"year": today.year, "month": today.month}
+            async with http.post(
+                f"{url}/jobs/statements", json=body, headers=bearer(advisor_a)
+            ) as r:
+                assert r.status == 202, await r.text()
+                job_id = (await r.json())["job_id"]
+            deadline = time.monotonic() + 60
+            while True:
+                async with http.get(f"{url}/jobs/{job_id}", headers=bearer(advisor_a)) as r:
+                    state = await r.json()
+                if state["status"] == "complete":
+                    break
+                assert state["status"] != "failed", state
+                assert time.monotonic() < deadline, state
+                await asyncio.sleep(0.3)
+            result = f"{url}/jobs/{job_id}/result"
+            async with http.get(result, headers=bearer(advisor_a)) as r:
+                assert r.status == 200
+                assert r.content_type == "application/zip"
+                assert (await r.read())[:2] == b"PK"
+            async with http.get(result, headers=bearer(admin)) as r:
+                assert r.status == 200
+            for stranger in (advisor_b, reader):
+                async with http.get(result, headers=bearer(stranger)) as r:
+                    assert r.status == 404
+                    assert (await r.json())["code"] == "statement_result_not_found"
+            async with http.get(result) as r:
+                assert r.status == 401
+            forged = {"Authorization": f"Bearer {advisor_a.token[:-4]}AAAA"}
+            async with http.get(result, headers=forged) as r:
+                assert r.status == 401
+            for tampered in (
+                f"{job_id}-chunk-0",
+                f"{job_id}x",
+                job_id.replace("statements-", "statements-0"),
+                f"{job_id}%2F..%2F..%2Fmeta",
+                "statements-*",
+            ):
+                async with http.get(
+                    f"{url}/jobs/{tampered}/result", headers=bearer(advisor_b)
+                ) as r:
+                    assert r.status in {404, 422}, (tampered, r.status)
+                async with http.get(
+                    f"{url}/jobs/{tampered}/result", headers=bearer(advisor_a)
+                ) as r:
+                    assert r.status in {404, 422}, (tampered, r.status)
+            # A reader cannot start a batch either.
+            async with http.post(f"{url}/jobs/statements", json=body, headers=bearer(reader)) as r:
+                assert r.status == 403

@@ -18,9 +18,6 @@ DOCUMENTS = sorted([REPO / "README.md", REPO / "bench" / "README.md", *REPO.glob
 OUTSIDE_THE_REPOSITORY = {"DESIGN.md"}
 # Made at run time, never committed: `make run`'s data.
 MADE_AT_RUN_TIME = {".data/"}
-# Pages another branch adds; a link to one is accepted only while it is missing here.
-PENDING = {REPO / "docs" / "statements.md"}
-
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
@@ -64,8 +61,7 @@ def broken_links(document: Path) -> list[str]:
         file_part, _, anchor = target.partition("#")
         path = (document.parent / file_part).resolve() if file_part else document
         if not path.exists():
-            if path not in PENDING:
-                problems.append(f"{target}: no such file")
+            problems.append(f"{target}: no such file")
             continue
         if anchor and path.suffix == ".md" and anchor not in anchors(path):
             problems.append(f"{target}: no heading #{anchor} in {_name(path)}")

@@ -65,6 +65,7 @@ from carteira.allocations.ledger import (
 )
 from carteira.allocations.listing import list_clients_json as list_clients_json
 from carteira.allocations.models import Source, Transaction
+from carteira.allocations.performance import client_performance as client_performance
 from carteira.allocations.realized import TAX_CURRENCY as TAX_CURRENCY
 from carteira.allocations.realized import FixedIncomeRedemption as FixedIncomeRedemption
 from carteira.allocations.realized import HeldAt as HeldAt
@@ -219,6 +220,15 @@ async def list_transactions(
         asset_ids=(r["asset_id"] for r in rows if r["asset_id"]), events=events
     )
     return TransactionPage.build([_out(row, infos) for row in rows], total=total, params=params)
+
+
+async def first_entry_date(*, client_id: int) -> date | None:
+    """The date of the client's first ledger entry (None: the ledger is empty)."""
+    rows = await db().execute_query_dict(
+        "SELECT min(date) AS first FROM transactions WHERE client_id = $1", [client_id]
+    )
+    first: date | None = rows[0]["first"] if rows else None
+    return first
 
 
 async def _count(client_id: int, query: TransactionQuery) -> int:

@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     # The firm's calendar: "today", "this month" and default periods (IANA zone name).
     timezone: str = "America/Sao_Paulo"
 
+    # The name the clients' monthly statements are printed under.
+    firm_name: Annotated[str, Field(min_length=1, max_length=120)] = "Carteira"
+    # A batch of statements (POST /jobs/statements): how long its ZIP is kept for download,
+    # and how many clients one worker job renders (the batch is shared out in such chunks).
+    statements_keep_seconds: Annotated[int, Field(ge=60, le=30 * 24 * 3600)] = 24 * 3600
+    statements_chunk_size: Annotated[int, Field(ge=1, le=1000)] = 25
+
     tick_seconds: Annotated[int, Field(ge=1, le=60)] = 5
     # The most tickers one price tick quotes (held ones first, then those sockets watch).
     tick_max_tickers: Annotated[int, Field(ge=1, le=10_000)] = 500

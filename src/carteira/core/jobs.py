@@ -176,11 +176,14 @@ def _progress_key(job_id: str) -> str:
 
 async def report_progress(ctx: Context, *, done: int, total: int) -> None:
     """Let `GET /jobs/{id}` show how far a running job is."""
-    redis: Redis = ctx["redis"]
+    await set_progress(ctx["redis"], ctx["job_id"], done=done, total=total)
+
+
+async def set_progress(redis: Redis, job_id: str, *, done: int, total: int) -> None:
+    """The progress of job `job_id`, reported by whichever job does its work (a job that
+    fans out into others: each of them)."""
     await redis.set(
-        _progress_key(ctx["job_id"]),
-        json.dumps({"done": done, "total": total}),
-        ex=PROGRESS_TTL_SECONDS,
+        _progress_key(job_id), json.dumps({"done": done, "total": total}), ex=PROGRESS_TTL_SECONDS
     )
 
 

@@ -91,6 +91,11 @@ TAGS: list[dict[str, str]] = [
         "description": "Income tax on renda variável: a client's monthly apuração and DARFs "
         "(IN RFB 1.585/2015) and what the annual return (DIRPF) asks.",
     },
+    {
+        "name": "statements",
+        "description": "The clients' monthly statements (PDF), one or a whole book at once "
+        "(a ZIP built by the workers).",
+    },
     {"name": "jobs", "description": "Background work: start it, follow it."},
     {"name": "audit", "description": "Who changed what, and when."},
     {"name": "web", "description": "The office's web app (`/dashboard`)."},

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -50,9 +51,10 @@ class RefusedURLError(ValueError):
 class PackageFilesFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
     """Serves `file:` URLs under `roots` only; any other URL is refused without being opened."""
 
-    def __init__(self, roots: Sequence[Path]) -> None:
+    def __init__(self, roots: Sequence[Path], *, shared: bool = False) -> None:
         super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False)
         self._roots = tuple(root.resolve() for root in roots)
+        self.shared = shared  # the renderer's own: its fonts and stylesheets may be reused
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -101,16 +103,47 @@ def render_pdf_sync(
     """Prints `html` (with `stylesheets`, CSS text) to PDF bytes; blocking.
 
     Relative URLs resolve against the first of `static_dirs` (the templates' own files)."""
-    fetcher = fetcher or PackageFilesFetcher((FONTS_DIR, *static_dirs))
-    font_config = FontConfiguration()
+    fetcher = fetcher or PackageFilesFetcher((FONTS_DIR, *static_dirs), shared=True)
     base_url = (static_dirs[0] if static_dirs else FONTS_DIR).as_uri() + "/"
-    sheets = [
-        CSS(string=text, base_url=base_url, url_fetcher=fetcher, font_config=font_config)
-        for text in (font_faces_css(), *stylesheets)
-    ]
+    font_config, sheets = _prepared(tuple(stylesheets), base_url, fetcher)
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config)
     return pdf
+
+
+_prepared_here = threading.local()
+
+
+def _prepared(
+    stylesheets: tuple[str, ...], base_url: str, fetcher: PackageFilesFetcher
+) -> tuple[FontConfiguration, list[CSS]]:
+    """The fonts loaded and the stylesheets parsed once per thread (about a third of a small
+    document's time otherwise); a WeasyPrint font configuration is not shared across
+    threads. A caller's own fetcher (a test watching what is asked for) gets fresh ones."""
+    if fetcher.shared is False:
+        font_config = FontConfiguration()
+        return font_config, _sheets(stylesheets, base_url, fetcher, font_config)
+    cache: dict[tuple[tuple[str, ...], str], tuple[FontConfiguration, list[CSS]]] = getattr(
+        _prepared_here, "cache", {}
+    )
+    _prepared_here.cache = cache
+    key = (stylesheets, base_url)
+    if key not in cache:
+        font_config = FontConfiguration()
+        cache[key] = (font_config, _sheets(stylesheets, base_url, fetcher, font_config))
+    return cache[key]
+
+
+def _sheets(
+    stylesheets: tuple[str, ...],
+    base_url: str,
+    fetcher: PackageFilesFetcher,
+    font_config: FontConfiguration,
+) -> list[CSS]:
+    return [
+        CSS(string=text, base_url=base_url, url_fetcher=fetcher, font_config=font_config)
+        for text in (font_faces_css(), *stylesheets)
+    ]
 
 
 async def render_pdf(

@@ -5,6 +5,7 @@ import { initClients, showClients } from "./clients.js";
 import { $ } from "./dom.js";
 import { Feed } from "./feed.js";
 import { initOverview, liveInflows, resetOverview, showOverview } from "./overview.js";
+import { initStatements, resetBatch, showBatch } from "./statements.js";
 
 const SESSION_ENDED = "Sua sessão terminou. Entre novamente.";
 const ROLES = { admin: "administrador", advisor: "assessor", reader: "leitura" };
@@ -40,6 +41,7 @@ function signedOut(message) {
   user = null;
   feed.stop();
   resetOverview();
+  resetBatch();
   notice("");
   $("session").hidden = $("nav").hidden = true;
   only("login-view");
@@ -98,7 +100,7 @@ async function route() {
   const parts = path.split("/").filter(Boolean);
   let view;
   let show;
-  if (!parts.length) [view, show] = ["overview-view", (v) => showOverview(v)];
+  if (!parts.length) [view, show] = ["overview-view", (v) => { showBatch(user); return showOverview(v); }];
   else if (parts[0] === "clientes" && parts.length === 1) [view, show] = ["clients-view", (v) => showClients(v, params)];
   else if (parts[0] === "clientes" && parts.length === 2 && /^\d+$/.test(parts[1])) {
     [view, show] = ["client-view", (v) => showClient(v, Number(parts[1]), user)];
@@ -131,6 +133,7 @@ window.addEventListener("hashchange", () => { $("missing-text").textContent = "E
 initOverview();
 initClients(navigate);
 initClient();
+initStatements();
 
 // ---- boot ----------------------------------------------------------------------------------
 (async () => {

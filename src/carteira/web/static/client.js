@@ -11,6 +11,7 @@ import { initLedger, loadLedger, showLedger } from "./ledger.js";
 import { benchmarkNote, xirrNote } from "./messages.js";
 import { classLabel } from "./palette.js";
 import { initReview, loadReview, showReview } from "./review.js";
+import { showStatementPicker } from "./statements.js";
 import { initTax, reloadTax, showTax } from "./tax.js";
 
 const BENCHMARKS = "CDI,IBOV";
@@ -57,6 +58,7 @@ export async function showClient(view, id, user) {
     $(link).href = `/clients/${id}/${path}?` + new URLSearchParams({ format, ...extra });
   }
   showImports(id, user);
+  showStatementPicker(id);
   await Promise.all([refreshFigures(load), showLedger(id, user), showReview(id, user), showTax(id)]);
   if (load === loads) view.dataset.state = "ready";
 }

@@ -104,6 +104,12 @@ export const ERRORS = {
   invalid_period: "Informe ano e mês, ou início e fim (até cinco anos), não os dois.",
   // tax
   tax_period_in_future: "Esse período ainda não começou: não há apuração para ele.",
+  // statements
+  statement_month_in_future: "Esse mês ainda não começou: não há relatório para ele.",
+  statement_before_first_entry:
+    "Esse mês termina antes do primeiro lançamento do cliente: escolha um mês posterior.",
+  statement_result_not_found: "Lote de relatórios não encontrado (ou já expirou).",
+  statement_result_not_ready: "Os relatórios ainda estão sendo gerados; aguarde o fim do lote.",
 };
 
 const megabytes = (bytes) => `${quantity(String(Math.round(Number(bytes) / 104857.6) / 10))} MB`;

@@ -1,0 +1,319 @@
+"""A whole book's statements at once, shared out among any number of workers.
+
+`POST /jobs/statements` records the batch in Redis (who asked, the month, the clients the
+caller may see) and enqueues one job, `statements_batch`, after the commit. That job splits
+the clients into chunks of `STATEMENTS_CHUNK_SIZE` and enqueues one `statements_chunk` job per
+chunk (deterministic ids: a retried batch job never enqueues a chunk twice); any worker
+connected to the same Redis takes them, one chunk at a time per process (a busy process
+hands a chunk it took back to the queue). Each chunk renders its clients one by one and keeps
+each PDF in Redis; a client that fails is recorded with its reason and the chunk carries on.
+The chunk that finishes last assembles the ZIP (one `SET NX` decides which), keeps it for
+`STATEMENTS_KEEP_SECONDS` and marks the batch ready; the batch job, which has been reporting
+`done`/`total` meanwhile, then ends with the summary `GET /jobs/{id}` shows.
+
+Every step is idempotent (a client already rendered is skipped, a chunk counted once), so
+a worker killed mid-chunk leaves a chunk another worker retries, never a lost or doubled one.
+The ZIP is read back with `GET /jobs/{id}/result`, only by the user who asked and by admins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import inspect
+import io
+import json
+import logging
+import tempfile
+import time
+import zipfile
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+
+from carteira.clients import service as clients
+from carteira.clients.service import ClientScope
+from carteira.core.config import Settings
+from carteira.core.errors import AppError
+from carteira.core.jobs import TRANSIENT, Context, JobQueue, job, report_progress, set_progress
+from carteira.statements import service
+from carteira.statements.exceptions import (
+    StatementResultNotFoundError,
+    StatementResultNotReadyError,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCH_TIMEOUT_SECONDS = 6 * 3600
+ZIP_PIECE_BYTES = 1024 * 1024
+POLL_SECONDS = 0.5
+FAILURES_FILE = "falhas.csv"
+HAND_OVER_SECONDS = 1.0
+_rendering = False  # this process is rendering a chunk (see statements_chunk)
+
+
+T = TypeVar("T")
+
+
+async def _done(command: Awaitable[T] | T) -> T:
+    """A redis-py command's answer (its commands are typed for the sync client too)."""
+    assert inspect.isawaitable(command)
+    answer: T = await command
+    return answer
+
+
+def _key(batch_id: str, part: str) -> str:
+    return f"statements:{batch_id}:{part}"
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    creator_id: int
+    year: int
+    month: int
+    client_ids: list[int]
+    chunk_size: int
+
+    @property
+    def chunks(self) -> list[list[int]]:
+        ids, size = self.client_ids, self.chunk_size
+        return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+    def dumps(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def loads(cls, raw: bytes | str) -> Batch:
+        return cls(**json.loads(raw))
+
+
+async def start(
+    *,
+    year: int,
+    month: int,
+    advisor_id: int | None,
+    creator_id: int,
+    scope: ClientScope,
+    settings: Settings,
+    jobs: JobQueue,
+    redis: Redis,
+) -> str:
+    """Records the batch and enqueues its job (sent once the outbox row commits)."""
+    client_ids = await clients.matching_client_ids(
+        search=None, status=None, scope=scope, advisor_id=advisor_id
+    )
+    batch_id = f"statements-{year}-{month:02d}-{time.time_ns():x}"
+    batch = Batch(
+        batch_id=batch_id,
+        creator_id=creator_id,
+        year=year,
+        month=month,
+        client_ids=client_ids,
+        chunk_size=settings.statements_chunk_size,
+    )
+    lifetime = BATCH_TIMEOUT_SECONDS + settings.statements_keep_seconds
+    await redis.set(_key(batch_id, "meta"), batch.dumps(), ex=lifetime)
+    await set_progress(redis, batch_id, done=0, total=len(client_ids))
+    await jobs.enqueue("statements_batch", batch_id, job_id=batch_id)
+    return batch_id
+
+
+async def _batch(redis: Redis, batch_id: str) -> Batch | None:
+    raw = await redis.get(_key(batch_id, "meta"))
+    return Batch.loads(raw) if raw else None
+
+
+@job(timeout_seconds=BATCH_TIMEOUT_SECONDS, max_tries=3, retry_delay_seconds=5)
+async def statements_batch(ctx: Context, batch_id: str) -> dict[str, Any]:
+    """Fans the batch out in chunks, then follows them until the last one has built the ZIP."""
+    redis: Redis = ctx["redis"]
+    jobs: JobQueue = ctx["jobs"]
+    batch = await _batch(redis, batch_id)
+    if batch is None:
+        return {"total": 0, "rendered": 0, "failed": [], "expired": True}
+    total = len(batch.client_ids)
+    chunks = batch.chunks
+    for index, chunk in enumerate(chunks):
+        await jobs.enqueue(
+            "statements_chunk", batch_id, index, chunk, 0, job_id=f"{batch_id}-chunk-{index}-0"
+        )
+    if not chunks:
+        await _assemble(redis, batch, ctx["settings"])
+    while True:
+        ready = await redis.get(_key(batch_id, "ready"))
+        if ready is not None:
+            summary: dict[str, Any] = json.loads(ready)
+            await report_progress(ctx, done=total, total=total)
+            return summary
+        await asyncio.sleep(POLL_SECONDS)
+
+
+@job(timeout_seconds=1800, max_tries=3, retry_delay_seconds=5)
+async def statements_chunk(
+    ctx: Context, batch_id: str, index: int, client_ids: Sequence[int], handed: int = 0
+) -> int:
+    """Renders a chunk's clients (a failure is recorded, never fatal); the last chunk to end
+    assembles the ZIP. Returns how many clients this run rendered, or -1 when it handed the
+    chunk back to the queue.
+
+    Rendering is CPU-bound (about one core per process), and arq lets a worker claim up to
+    `max_jobs` jobs at once: a process that is already rendering a chunk would take every
+    other chunk too and leave the other workers idle. So a process renders one chunk at a
+    time, and a chunk that reaches a busy process is enqueued again, a second later, for
+    whichever worker is free (`handed` counts the hand-overs: each copy has its own id)."""
+    global _rendering
+    if _rendering:
+        await ctx["jobs"].enqueue(
+            "statements_chunk",
+            batch_id,
+            index,
+            list(client_ids),
+            handed + 1,
+            job_id=f"{batch_id}-chunk-{index}-{handed + 1}",
+            _defer_by=HAND_OVER_SECONDS,
+        )
+        return -1
+    _rendering = True
+    try:
+        return await _render_chunk(ctx, batch_id, index, client_ids)
+    finally:
+        _rendering = False
+
+
+async def _render_chunk(ctx: Context, batch_id: str, index: int, client_ids: Sequence[int]) -> int:
+    redis: Redis = ctx["redis"]
+    settings: Settings = ctx["settings"]
+    batch = await _batch(redis, batch_id)
+    if batch is None:
+        return 0
+    seen = _key(batch_id, "seen")
+    lifetime = BATCH_TIMEOUT_SECONDS + settings.statements_keep_seconds
+    labels = await clients.labels(client_ids=client_ids)
+    rendered = 0
+    for client_id in client_ids:
+        if await _done(redis.sismember(seen, str(client_id))):
+            continue  # rendered by an earlier try of this chunk
+        name = labels[client_id].name if client_id in labels else f"cliente {client_id}"
+        try:
+            data = await service.figures(
+                client_id=client_id,
+                year=batch.year,
+                month=batch.month,
+                settings=settings,
+                market=ctx["market"],
+                events=ctx["events"],
+                jobs=ctx["jobs"],
+            )
+            pdf = await service.pdf_of(data)
+        except TRANSIENT:
+            raise  # the chunk is retried; what it rendered stays rendered
+        except Exception as exc:  # one client never stops the batch
+            logger.warning("statement of client %s failed: %r", client_id, exc)
+            await _done(
+                redis.hset(
+                    _key(batch_id, "failed"),
+                    str(client_id),
+                    json.dumps({"name": name, "reason": _reason(exc)}),
+                )
+            )
+            await redis.expire(_key(batch_id, "failed"), lifetime)
+        else:
+            file_name = service.file_name(
+                client_id=client_id, name=name, year=batch.year, month=batch.month
+            )
+            await _done(redis.hset(_key(batch_id, "pdfs"), file_name, pdf))  # type: ignore[arg-type]
+            await redis.expire(_key(batch_id, "pdfs"), lifetime)
+            rendered += 1
+        await _done(redis.sadd(seen, str(client_id)))
+        await redis.expire(seen, lifetime)
+        done = int(await _done(redis.scard(seen)))
+        await set_progress(redis, batch_id, done=done, total=len(batch.client_ids))
+    chunks_done = _key(batch_id, "chunks")
+    await _done(redis.sadd(chunks_done, str(index)))
+    await redis.expire(chunks_done, lifetime)
+    finished = int(await _done(redis.scard(chunks_done))) == len(batch.chunks)
+    if finished and await redis.set(_key(batch_id, "assembling"), 1, nx=True, ex=lifetime):
+        await _assemble(redis, batch, settings)
+    return rendered
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, AppError):
+        return f"{exc.code}: {exc.detail}"
+    return f"erro ao gerar o PDF ({type(exc).__name__})"
+
+
+async def _assemble(redis: Redis, batch: Batch, settings: Settings) -> None:
+    """The ZIP of every PDF and the list of failures, kept in pieces for the download."""
+    batch_id, keep = batch.batch_id, settings.statements_keep_seconds
+    failed = {
+        int(client_id): json.loads(raw)
+        for client_id, raw in (await _done(redis.hgetall(_key(batch_id, "failed")))).items()
+    }
+    size = 0
+    rendered = 0
+    zip_key = _key(batch_id, "zip")
+    await redis.delete(zip_key)
+    with tempfile.TemporaryFile() as spool:
+        # PDFs are compressed already: stored as they are.
+        with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as archive:
+            async for name, pdf in redis.hscan_iter(_key(batch_id, "pdfs")):
+                archive.writestr(name.decode(), pdf)
+                rendered += 1
+            if failed:
+                archive.writestr(FAILURES_FILE, _failures_csv(failed))
+        spool.seek(0)
+        while piece := spool.read(ZIP_PIECE_BYTES):
+            await _done(redis.rpush(zip_key, piece))
+            size += len(piece)
+    await redis.expire(zip_key, keep)
+    summary = {
+        "total": len(batch.client_ids),
+        "rendered": rendered,
+        "failed": sorted(failed),
+        "chunks": len(batch.chunks),
+        "zip_bytes": size,
+        "result": f"/jobs/{batch_id}/result",
+    }
+    await redis.set(_key(batch_id, "ready"), json.dumps(summary), ex=keep)
+    await redis.expire(_key(batch_id, "meta"), keep)
+    await redis.delete(_key(batch_id, "pdfs"))
+
+
+def _failures_csv(failed: dict[int, dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL)
+    writer.writerow(["cliente_id", "nome", "motivo"])
+    for client_id, failure in sorted(failed.items()):
+        # A name is text in a spreadsheet, never a formula.
+        name = failure["name"]
+        writer.writerow([client_id, f"'{name}" if name[:1] in "=+-@" else name, failure["reason"]])
+    return "\ufeff" + out.getvalue()
+
+
+async def result_pieces(
+    *, batch_id: str, user_id: int, is_admin: bool, redis: Redis
+) -> tuple[Batch, AsyncIterator[bytes]]:
+    """The batch's ZIP, piece by piece: only for the user who asked for it and for admins
+    (anyone else is answered as for a batch that does not exist)."""
+    batch = await _batch(redis, batch_id)
+    if batch is None or not (is_admin or batch.creator_id == user_id):
+        raise StatementResultNotFoundError()
+    if await redis.get(_key(batch_id, "ready")) is None:
+        raise StatementResultNotReadyError()
+    zip_key = _key(batch_id, "zip")
+    count = int(await _done(redis.llen(zip_key)))
+    if count == 0:
+        raise StatementResultNotFoundError()
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for index in range(count):
+            piece: bytes | None = await _done(redis.lindex(zip_key, index))  # type: ignore[arg-type]
+            if piece is None:  # expired while being read
+                return
+            yield piece
+
+    return batch, pieces()

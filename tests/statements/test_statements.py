@@ -1,0 +1,386 @@
+"""GET /clients/{id}/statement: the monthly PDF, read back as text and compared with the JSON
+routes' figures for the same client and month; its edge cases; and no request while printing."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import re
+import threading
+import zipfile
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from carteira.core import clock
+from carteira.pricing.bcb import CDI
+from carteira.pricing.closes import store_closes
+from carteira.pricing.schemas import DailyClose
+from carteira.statements import batch, service
+from tests.factories import list_on_yahoo, make_allocation, make_asset, make_client
+from tests.support import run_jobs, weekdays
+
+# March and April 2026 sessions (Good Friday, 3 April, closed).
+S = weekdays(date(2026, 3, 25), 10)
+CLOSES = ["10", "11", "10.45", "12", "12", "12.6", "12.6", "11.34", "12", "12.5"]
+IBOV = [(day, Decimal(100000 + 500 * n)) for n, day in enumerate(weekdays(date(2026, 3, 16), 20))]
+
+
+def pdf_text(content: bytes) -> str:
+    """The PDF's text, its whitespace collapsed (lines break where the layout wraps them)."""
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def page_texts(content: bytes) -> list[str]:
+    return [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages]
+
+
+def grouped(digits: str) -> str:
+    groups = []
+    while digits:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    return ".".join(groups)
+
+
+def brl(amount: str | None) -> str:
+    """The JSON's money ("1234.5", centavos already) as printed: R$ 1.234,50."""
+    if amount is None:
+        return "—"
+    value = Decimal(amount)
+    whole, cents = f"{abs(value):.2f}".split(".")
+    text = f"R$ {grouped(whole)},{cents}"
+    return f"-{text}" if value < 0 else text
+
+
+def percent(value: float | None) -> str:
+    """A JSON percentage as printed: two places, 4.267,42%."""
+    if value is None:
+        return "—"
+    whole, places = f"{abs(value):.2f}".split(".")
+    return f"{'-' if value < 0 else ''}{grouped(whole)},{places}%"
+
+
+async def statement(api, client_id: int, year: int, month: int):
+    return await api.get(f"/clients/{client_id}/statement", params={"year": year, "month": month})
+
+
+@pytest.fixture
+async def invested(as_admin, bcb):
+    bcb.add_series(CDI, [(d, Decimal("0.04")) for d in weekdays(date(2026, 3, 2), 40)])
+    list_on_yahoo("^BVSP", instrument_type="INDEX", history=IBOV)
+    asset = await make_asset(as_admin, "PETR4.SA", price="12.5", previous_close="12")
+    await store_closes(
+        asset_id=asset["id"],
+        closes=[DailyClose(date=d, close=Decimal(c)) for d, c in zip(S, CLOSES, strict=True)],
+    )
+    client = await make_client(as_admin, name="Conceição Araújo")
+    await make_allocation(
+        as_admin, client["id"], asset_id=asset["id"], quantity="10", buy_price="10", buy_date=S[0]
+    )
+    sale = {"kind": "sell", "asset_id": asset["id"], "date": str(S[6]), "quantity": "2"}
+    r = await as_admin.post(f"/clients/{client['id']}/transactions", json={**sale, "price": "12.6"})
+    assert r.status_code == 201, r.text
+    dividend = {"kind": "dividend", "asset_id": asset["id"], "date": str(S[8]), "amount": "4.2"}
+    r = await as_admin.post(f"/clients/{client['id']}/transactions", json=dividend)
+    assert r.status_code == 201, r.text
+    return client, asset
+
+
+async def test_the_statements_figures_are_the_apis(as_reader, invested):
+    client, _ = invested
+    r = await statement(as_reader, client["id"], 2026, 4)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"].startswith("attachment; filename=")
+    text = pdf_text(r.content)
+
+    params = {"end": "2026-04-30", "benchmarks": "CDI,IBOV"}
+    performance = (
+        await as_reader.get(f"/clients/{client['id']}/performance", params=params)
+    ).json()
+    positions = (await as_reader.get(f"/clients/{client['id']}/positions")).json()
+    realized = (
+        await as_reader.get(
+            f"/clients/{client['id']}/realized", params={"start": "2026-04-01", "end": "2026-04-30"}
+        )
+    ).json()
+    tax = await as_reader.get(f"/clients/{client['id']}/tax/monthly", params={"year": 2026})
+    tax = tax.json()
+
+    assert "Carteira" in text  # FIRM_NAME
+    assert "Conceição Araújo" in text
+    assert "abril de 2026" in text
+    assert "parcial" not in text.lower()  # April is closed
+    assert f"Patrimônio em 30/04/2026 {brl(performance['totals']['value'])}" in text
+    cdi, ibov = performance["benchmarks"]
+    for key, label in (("month", "No mês"), ("ytd", "No ano"), ("12m", "12 meses")):
+        row = " ".join(
+            [
+                label,
+                percent(performance["periods"][key]),
+                percent(cdi["periods"][key]),
+                percent(ibov["periods"][key]),
+                percent(performance["pct_of_cdi_periods"][key]),
+            ]
+        )
+        assert row in text, row
+    inception = " ".join(
+        [
+            percent(performance["periods"]["inception"]),
+            percent(cdi["periods"]["inception"]),
+            percent(ibov["periods"]["inception"]),
+            percent(performance["pct_of_cdi_periods"]["inception"]),
+        ]
+    )
+    assert inception in text
+    # Positions and the allocation.
+    (petr,) = positions["positions"]
+    assert petr["ticker"] in text
+    assert brl(petr["market_value"]) in text
+    assert percent(petr["weight_pct"]) in text
+    # The month's movements and proventos: the sale and the dividend.
+    assert f"{S[6]:%d/%m/%Y} Venda PETR4.SA" in text
+    assert f"{S[8]:%d/%m/%Y} Dividendo PETR4.SA" in text
+    income = performance["income"]["month"]
+    assert f"bruto {brl(income['gross'])}, IR retido {brl(income['withheld'])}" in text
+    # Realized gains and the month's DARF.
+    (april,) = realized["by_month"]
+    assert brl(april["gain"]) in text
+    darf = next(m["darf"] for m in tax["months"] if m["month"] == "2026-04")
+    assert f"DARF 6015 a pagar {brl(darf['amount'])}" in text
+    # The curve and the allocation are drawn (their legends), and the disclaimer closes it.
+    assert "IBOVESPA" in text
+    assert "Rentabilidade passada não é garantia de rentabilidade futura" in text
+
+
+async def test_a_month_before_the_first_entry_is_422(as_admin, invested):
+    client, _ = invested
+    r = await statement(as_admin, client["id"], 2026, 2)
+    assert r.status_code == 422
+    assert r.json()["code"] == "statement_before_first_entry"
+    assert "2026-03-25" in r.json()["detail"]
+    # March, the first entry's month, has one.
+    assert (await statement(as_admin, client["id"], 2026, 3)).status_code == 200
+
+
+async def test_a_month_not_begun_is_422(as_admin):
+    client = await make_client(as_admin)
+    following = (clock.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    r = await statement(as_admin, client["id"], following.year, following.month)
+    assert r.status_code == 422
+    assert r.json()["code"] == "statement_month_in_future"
+    r = await statement(as_admin, client["id"], 2026, 13)
+    assert r.status_code == 422
+
+
+async def test_the_current_month_is_partial_and_an_empty_book_prints(as_admin):
+    client = await make_client(as_admin)
+    today = clock.today()
+    r = await statement(as_admin, client["id"], today.year, today.month)
+    assert r.status_code == 200, r.text
+    text = pdf_text(r.content)
+    assert f"PARCIAL — ATÉ {today:%d/%m/%Y}" in text
+    assert "Nenhuma posição em carteira." in text
+    assert "Nenhuma movimentação no mês." in text
+
+
+async def test_accented_and_very_long_names(as_admin):
+    long_name = "Maria José da Conceição Ñúñez " + "Albuquerque " * 14
+    client = await make_client(as_admin, name=long_name.strip()[:200])
+    today = clock.today()
+    r = await statement(as_admin, client["id"], today.year, today.month)
+    assert r.status_code == 200, r.text
+    text = pdf_text(r.content)
+    assert "Maria José da Conceição Ñúñez" in text
+    # The whole name is printed (wrapped within the page): every word of it is there.
+    assert text.count("Albuquerque") >= 14
+    assert 'filename="relatorio-' in r.headers["content-disposition"]
+    assert "maria-jose-da-conceicao-nunez" in r.headers["content-disposition"]
+
+
+async def test_another_advisors_client_is_404(as_advisor_a, as_advisor_b):
+    client = await make_client(as_advisor_a)
+    today = clock.today()
+    r = await statement(as_advisor_b, client["id"], today.year, today.month)
+    assert r.status_code == 404
+    assert (await statement(as_advisor_a, client["id"], today.year, today.month)).status_code == 200
+
+
+async def test_two_hundred_positions_break_across_pages_with_their_header(as_admin):
+    client = await make_client(as_admin)
+    today = clock.today()
+    day = weekdays(today - timedelta(days=10), 1)[0]
+    for n in range(200):
+        asset = await make_asset(as_admin, f"ZZ{n:03d}3.SA", price="10", previous_close="10")
+        await make_allocation(
+            as_admin, client["id"], asset_id=asset["id"], quantity="1", buy_price="9", buy_date=day
+        )
+    r = await statement(as_admin, client["id"], today.year, today.month)
+    assert r.status_code == 200, r.text
+    pages = page_texts(r.content)
+    holding = [i for i, page in enumerate(pages) if re.search(r"ZZ\d{3}3\.SA", page)]
+    assert len(holding) >= 3  # 200 rows need several pages
+    header = "Ativo Classe Quantidade Preço Valor bruto IR IOF Valor líquido Peso"
+    for i in holding:
+        assert header in pages[i], f"page {i + 1} lacks the table's header"
+    printed = {m for page in pages for m in re.findall(r"ZZ\d{3}3\.SA", page)}
+    assert len(printed) == 200
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+async def test_markup_in_a_name_is_text_and_fetches_nothing(as_admin):
+    _Recorder.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        name = f'<img src=http://127.0.0.1:{port}/x> <img src="file:///etc/passwd">'
+        client = await make_client(as_admin, name=name)
+        today = clock.today()
+        r = await statement(as_admin, client["id"], today.year, today.month)
+        assert r.status_code == 200, r.text
+        text = pdf_text(r.content)
+        assert f"<img src=http://127.0.0.1:{port}/x>" in text
+        assert "file:///etc/passwd" in text
+        assert "root:" not in text
+        assert _Recorder.requests == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# ---- the batch: POST /jobs/statements ------------------------------------------------------
+
+
+async def _batch(api, settings, **body):
+    r = await api.post("/jobs/statements", json=body)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    assert r.headers["location"] == f"/jobs/{job_id}"
+    queued = (await api.get(f"/jobs/{job_id}")).json()
+    assert queued["status"] in {"queued", "in_progress"}
+    await run_jobs(settings)
+    return job_id
+
+
+async def test_a_batch_renders_every_visible_client_into_a_zip(
+    app, as_admin, as_advisor_a, advisor_a, settings, monkeypatch
+):
+    today = clock.today()
+    mine = [await make_client(as_advisor_a, name=f"Cliente {n} Ávila") for n in range(5)]
+    other = await make_client(as_admin, name="De outro assessor")
+    # One client fails to print: listed in the result, the others unaffected.
+    original = service.pdf_of
+
+    async def failing(data):
+        if data.client_id == mine[2]["id"]:
+            raise RuntimeError("boom")
+        return await original(data)
+
+    monkeypatch.setattr(service, "pdf_of", failing)
+    # Chunks of two: three jobs that any worker may take, the last one building the ZIP.
+    app.state.settings = settings.model_copy(update={"statements_chunk_size": 2})
+    try:
+        body = {"year": today.year, "month": today.month}
+        r = await as_advisor_a.post("/jobs/statements", json=body)
+    finally:
+        app.state.settings = settings
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    # Not ready yet: 409 for its owner.
+    early = await as_advisor_a.get(f"/jobs/{job_id}/result")
+    assert early.status_code == 409
+    assert early.json()["code"] == "statement_result_not_ready"
+    await run_jobs(settings)
+
+    done = (await as_advisor_a.get(f"/jobs/{job_id}")).json()
+    assert done["status"] == "complete", done
+    assert done["progress"] == {"done": 5, "total": 5}
+    assert done["result"]["total"] == 5
+    assert done["result"]["rendered"] == 4
+    assert done["result"]["failed"] == [mine[2]["id"]]
+    assert done["result"]["chunks"] == 3
+    first = [(await as_admin.get(f"/jobs/{job_id}-chunk-{i}-0")).json() for i in range(4)]
+    assert [c["status"] for c in first] == ["complete", "complete", "complete", "not_found"]
+
+    r = await as_advisor_a.get(f"/jobs/{job_id}/result")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(r.content))
+    names = sorted(archive.namelist())
+    assert "falhas.csv" in names
+    pdfs = [n for n in names if n.endswith(".pdf")]
+    assert len(pdfs) == 4
+    assert all(f"-{c['id']:06d}-" in " ".join(pdfs) for c in mine if c is not mine[2])
+    assert not any(f"-{other['id']:06d}" in n for n in names)  # an advisor's own book only
+    failures = archive.read("falhas.csv").decode("utf-8-sig")
+    assert "Cliente 2 Ávila" in failures
+    assert "RuntimeError" in failures
+    for name in pdfs:
+        assert "Ávila" in pdf_text(archive.read(name))
+    # An admin may read it too.
+    assert (await as_admin.get(f"/jobs/{job_id}/result")).status_code == 200
+
+
+async def test_an_admins_batch_covers_every_client_or_one_advisors(
+    as_admin, as_advisor_a, advisor_a, settings
+):
+    today = clock.today()
+    theirs = await make_client(as_advisor_a, name="Do assessor")
+    unassigned = await make_client(as_admin, name="Sem assessor")
+    body = {"year": today.year, "month": today.month}
+    everyone = await _batch(as_admin, settings, **body)
+    names = zipfile.ZipFile(
+        io.BytesIO((await as_admin.get(f"/jobs/{everyone}/result")).content)
+    ).namelist()
+    assert {f"{theirs['id']:06d}", f"{unassigned['id']:06d}"} <= {n.split("-")[3] for n in names}
+    one = await _batch(as_admin, settings, **body, advisor_id=advisor_a.id)
+    names = zipfile.ZipFile(
+        io.BytesIO((await as_admin.get(f"/jobs/{one}/result")).content)
+    ).namelist()
+    assert [n.split("-")[3] for n in names] == [f"{theirs['id']:06d}"]
+
+
+async def test_a_batch_result_is_only_for_its_creator_and_admins(
+    as_advisor_a, as_advisor_b, as_reader, settings
+):
+    today = clock.today()
+    await make_client(as_advisor_a)
+    job_id = await _batch(as_advisor_a, settings, year=today.year, month=today.month)
+    assert (await as_advisor_a.get(f"/jobs/{job_id}/result")).status_code == 200
+    for stranger in (as_advisor_b, as_reader):
+        r = await stranger.get(f"/jobs/{job_id}/result")
+        assert r.status_code == 404
+        assert r.json()["code"] == "statement_result_not_found"
+    assert (
+        await as_reader.post("/jobs/statements", json={"year": 2026, "month": 1})
+    ).status_code == 403
+
+
+async def test_a_busy_process_hands_a_chunk_back_to_the_queue(app, monkeypatch):
+    """A process renders one chunk at a time: a chunk it claims meanwhile is enqueued again
+    (deferred, under a new id) for whichever worker is free, so two workers share a batch."""
+    from carteira.core.jobs import REGISTRY
+
+    monkeypatch.setattr(batch, "_rendering", True)
+    ctx = {"jobs": app.state.jobs, "redis": app.state.redis, "job_id": "statements-x-chunk-4-0"}
+    run = REGISTRY["statements_chunk"].run
+    assert await run(ctx, "statements-x", 4, [1, 2], 0) == -1
+    state = await app.state.jobs.state("statements-x-chunk-4-1")
+    assert state.status == "queued"
+    assert state.function == "statements_chunk"
