@@ -78,16 +78,9 @@ def movement(
     ]
 
 
-def debit(
-    day: date,
-    kind: str,
-    product: str,
-    quantity: str | None = None,
-    price: str | None = None,
-    value: str | None = None,
-) -> list[Any]:
+def debit(day: date, kind: str, product: str, *amounts: str | None) -> list[Any]:
     """A movimentação row that leaves the account (`Entrada/Saída` = Debito)."""
-    return movement(day, kind, product, quantity, price, value, direction="Debito")
+    return movement(day, kind, product, *amounts, direction="Debito")
 
 
 # Tesouro Direto in a movimentação, rows that more than one test reads (figures by hand there).

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from carteira.allocations import service as ledger
 from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import RedemptionEvent
@@ -52,6 +54,13 @@ def publish(tesouro: FakeTesouro) -> None:
     )
 
 
+@pytest.fixture
+async def cid(as_admin, tesouro) -> int:
+    """A client of the admin's, Tesouro Transparente's file published."""
+    publish(tesouro)
+    return (await make_client(as_admin))["id"]
+
+
 async def positions_by_ticker(api, client_id: int) -> dict[str, dict]:
     r = await api.get(f"/clients/{client_id}/positions")
     assert r.status_code == 200, r.text
@@ -74,11 +83,7 @@ NEGOCIACAO_TESOURO = [
 ]
 
 
-async def test_a_negociacao_with_tesouro_trades_maps_them_to_the_titles_and_commits(
-    as_admin, tesouro
-):
-    publish(tesouro)
-    cid = (await make_client(as_admin))["id"]
+async def test_a_negociacao_with_tesouro_trades_maps_them_to_the_titles_and_commits(as_admin, cid):
     data = b3_files.xlsx(NEGOCIACAO, NEGOCIACAO_TESOURO)
 
     body = await preview(as_admin, cid, data, "b3_negociacao")
@@ -134,11 +139,7 @@ MOVIMENTACAO_TESOURO = [
 ]
 
 
-async def test_a_movimentacao_with_tesouro_rows_maps_trades_coupons_and_the_maturity(
-    as_admin, tesouro
-):
-    publish(tesouro)
-    cid = (await make_client(as_admin))["id"]
+async def test_a_movimentacao_with_tesouro_rows_maps_trades_coupons_and_the_maturity(as_admin, cid):
     data = b3_files.xlsx(MOVIMENTACAO, MOVIMENTACAO_TESOURO)
 
     body = await preview(as_admin, cid, data, "b3_movimentacao")
@@ -228,9 +229,7 @@ async def test_an_imported_redemption_and_the_ledgers_own_never_count_twice(as_a
     )
 
 
-async def test_a_title_and_year_the_file_cannot_place_is_an_error_row(as_admin, tesouro):
-    publish(tesouro)
-    cid = (await make_client(as_admin))["id"]
+async def test_a_title_and_year_the_file_cannot_place_is_an_error_row(as_admin, cid):
     rows = [
         movement(date(2025, 3, 10), "Compra", "Tesouro Selic 2030", "1", "14000"),
         movement(
