@@ -63,6 +63,16 @@ async def make_asset(
     return r.json()
 
 
+async def client_and_assets(
+    api: httpx.AsyncClient, name: str, listings: dict[str, dict[str, Any]]
+) -> tuple[dict[str, Any], ...]:
+    """A client called `name`, then the assets `listings` names (ticker: how the fake Yahoo lists
+    it), registered in that order; their API answers, the client first."""
+    client = await make_client(api, name=name)
+    assets = [await make_asset(api, ticker, **listing) for ticker, listing in listings.items()]
+    return (client, *assets)
+
+
 async def make_allocation(
     api: httpx.AsyncClient,
     client_id: int,
