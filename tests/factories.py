@@ -14,10 +14,13 @@ from typing import Any
 import httpx
 
 from carteira.allocations.ledger import Entry, Kind, Settlement
+from carteira.assets.models import Asset
 from carteira.core.calendar import business_days
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
+from carteira.pricing.instruments import AssetKind
 from carteira.pricing.schemas import DailyClose
+from carteira.pricing.sources import Instrument
 from tests import support
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -222,6 +225,25 @@ async def register(api: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, An
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result
+
+
+# ---- instruments as pricing sees them (an asset row and the terms the registry gives) ---------
+
+
+@dataclass(frozen=True)
+class TreasuryTerms:
+    title: str
+    maturity_date: date
+
+
+@dataclass(frozen=True)
+class FundTerms:
+    cnpj: str
+
+
+async def instrument(ticker: str, kind: AssetKind, terms: object) -> Instrument:
+    asset = await Asset.create(ticker=ticker, name=ticker, currency="BRL")
+    return Instrument(asset.id, ticker, kind, terms)
 
 
 # ---- the web app's sample book: two clients over fourteen months --------------------------------

