@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -311,16 +311,18 @@ def run_carteira(
 
 @contextmanager
 def carteira_process(
-    *args: str, env: dict[str, str], cwd: Path = REPO
+    *args: str, env: dict[str, str], cwd: Path = REPO, output: IO[bytes] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`carteira <args>` in a child process, stopped with SIGTERM (then SIGKILL) on exit."""
+    """`carteira <args>` in a child process, stopped with SIGTERM (then SIGKILL) on exit; its
+    stdout and stderr go to `output` when given."""
+    # CARTEIRA_TEST_PROCESS_LOGS=1 shows the child's logs (when debugging a test).
+    shown = None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "carteira", *args],
         env=env,
         cwd=cwd,
-        # CARTEIRA_TEST_PROCESS_LOGS=1 shows the child's logs (when debugging a test).
-        stdout=None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL,
-        stderr=None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL,
+        stdout=output or shown,
+        stderr=output or shown,
     )
     try:
         yield process

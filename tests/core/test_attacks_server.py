@@ -9,8 +9,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -25,7 +23,6 @@ from tests.b3_files import lying, zip_bomb
 from tests.conftest import Account
 from tests.factories import make_asset, make_client
 from tests.support import (
-    REPO,
     carteira_process,
     connect,
     copy_buys,
@@ -42,23 +39,11 @@ def logged_server(settings, log: Path, **env: str) -> Iterator[str]:
     """`carteira serve` whose stderr goes to `log`; yields its base URL."""
     port = free_port()
     environment = process_env(settings, MARKET_DATA_PROVIDER="simulated", **env)
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "carteira", "serve", "--port", str(port)],
-            env=environment,
-            cwd=REPO,
-            stdout=sink,
-            stderr=sink,
-        )
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+    with (
+        log.open("wb") as sink,
+        carteira_process("serve", "--port", str(port), env=environment, output=sink),
+    ):
+        yield f"http://127.0.0.1:{port}"
 
 
 async def test_tokens_in_socket_urls_never_reach_the_logs(settings, admin, tmp_path):
