@@ -18,8 +18,9 @@ from carteira.assets.models import Asset
 from carteira.core.calendar import business_days
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
+from carteira.pricing.corporate import store_events
 from carteira.pricing.instruments import AssetKind
-from carteira.pricing.schemas import DailyClose
+from carteira.pricing.schemas import DailyClose, DividendEvent, SplitEvent
 from carteira.pricing.sources import Instrument
 from tests import support
 
@@ -197,6 +198,28 @@ async def ledger_of(api: httpx.AsyncClient, client_id: int) -> list[dict[str, An
     r = await api.get(f"/clients/{client_id}/transactions", params={"page_size": 100})
     items: list[dict[str, Any]] = r.json()["items"]
     return items
+
+
+# ---- corporate events as the market-data provider gives them -----------------------------------
+
+
+def dividend_event(ex_date: date, amount: Decimal | str | int) -> DividendEvent:
+    return DividendEvent(ex_date=ex_date, amount=Decimal(amount))
+
+
+async def provider_events(
+    asset: dict[str, Any] | int,
+    *,
+    dividends: list[DividendEvent] | None = None,
+    splits: list[SplitEvent] | None = None,
+) -> None:
+    """The provider's dividends and splits of `asset` (its API answer or id), stored."""
+    await store_events(
+        asset_id=asset if isinstance(asset, int) else asset["id"],
+        dividends=dividends or [],
+        splits=splits or [],
+        source="test",
+    )
 
 
 # ---- instruments registered by their terms -----------------------------------------------------

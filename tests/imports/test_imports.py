@@ -11,17 +11,17 @@ from decimal import Decimal
 import pytest
 
 from carteira.allocations import service as ledger
-from carteira.pricing.corporate import store_events
-from carteira.pricing.schemas import DividendEvent
 from tests import b3_files
 from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, SETTLED, Mess, debit, movement, trade, zip_bomb
 from tests.factories import (
     commit,
+    dividend_event,
     ledger_of,
     list_on_yahoo,
     make_asset,
     make_client,
     preview,
+    provider_events,
     send,
     statuses,
 )
@@ -317,12 +317,7 @@ async def test_a_movimentacao_extract_maps_every_movement(as_admin, yahoo):
 
 async def test_an_imported_provento_supersedes_the_providers(as_admin, app):
     petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="40")
-    await store_events(
-        asset_id=petr["id"],
-        dividends=[DividendEvent(ex_date=date(2026, 3, 10), amount=Decimal("0.5"))],
-        splits=[],
-        source="test",
-    )
+    await provider_events(petr, dividends=[dividend_event(date(2026, 3, 10), "0.5")])
     cid = (await make_client(as_admin))["id"]
     bought = await as_admin.post(
         f"/clients/{cid}/transactions",
@@ -379,14 +374,12 @@ async def test_an_import_before_the_providers_events_keeps_them_from_counting_tw
     )
     (asset,) = (await as_admin.get("/assets")).json()["items"]
     # The ticker was registered at the commit; its events arrive afterwards.
-    await store_events(
-        asset_id=asset["id"],
+    await provider_events(
+        asset,
         dividends=[
-            DividendEvent(ex_date=date(2026, 3, 10), amount=Decimal("0.5")),
-            DividendEvent(ex_date=date(2026, 4, 10), amount=Decimal("0.5")),
+            dividend_event(date(2026, 3, 10), "0.5"),
+            dividend_event(date(2026, 4, 10), "0.5"),
         ],
-        splits=[],
-        source="test",
     )
     state = app.state
     services = ledger.Services(
@@ -545,12 +538,7 @@ async def figures_of(api, client_id: int) -> tuple[list[tuple], dict]:
 async def test_export_then_import_makes_an_identical_ledger(as_admin, yahoo, params, name):
     petr = await make_asset(as_admin, "PETR4.SA", price="40")
     await make_asset(as_admin, "VALE3.SA", price="60")
-    await store_events(
-        asset_id=petr["id"],
-        dividends=[DividendEvent(ex_date=date(2026, 3, 16), amount=Decimal("0.12345678"))],
-        splits=[],
-        source="test",
-    )
+    await provider_events(petr, dividends=[dividend_event(date(2026, 3, 16), "0.12345678")])
     source = (await make_client(as_admin, name="Origem"))["id"]
     entries = [
         {"kind": "deposit", "date": "2026-02-27", "amount": "10000.55"},
