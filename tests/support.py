@@ -508,3 +508,16 @@ async def count(table: str) -> int:
         f"SELECT COUNT(*) AS n FROM {table}"
     )
     return int(rows[0]["n"])
+
+
+def node(script: str) -> Any:
+    """What the ES module `script` prints as JSON, run in Node."""
+    assert shutil.which("node"), "the web app's modules run in Node (`.ci/run` installs it)"
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    return json.loads(out)
