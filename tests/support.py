@@ -293,6 +293,22 @@ def free_port() -> int:
         return port
 
 
+def create_reader_by_cli(
+    email: str, *, env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """`carteira create-user` of a reader, its password typed on stdin."""
+    return run_carteira(
+        "create-user",
+        "--email",
+        email,
+        "--role",
+        "reader",
+        env=env,
+        cwd=cwd,
+        stdin="a-good-password\n",
+    )
+
+
 def run_carteira(
     *args: str, env: dict[str, str], cwd: Path = REPO, stdin: str = "", timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
@@ -370,6 +386,17 @@ def weekdays(start: date, count: int) -> list[date]:
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+async def raw_connection(base_url: str) -> tuple[socket.socket, str]:
+    """A non-blocking socket with a 4 KiB receive buffer (an answer left unread soon fills it),
+    connected to the server at `base_url`; and the `host:port` its requests name."""
+    host, port = base_url.removeprefix("http://").split(":")
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(raw, (host, int(port)))
+    return raw, f"{host}:{port}"
 
 
 def ws_url(live_url: str, path: str) -> str:

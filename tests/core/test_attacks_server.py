@@ -28,6 +28,7 @@ from tests.support import (
     copy_buys,
     free_port,
     process_env,
+    raw_connection,
     wait_http,
 )
 
@@ -206,13 +207,9 @@ async def test_no_server_banner(settings, tmp_path):
 
 async def _slow_reader(url: str, path: str, token: str) -> tuple[socket.socket, bytes]:
     """A client that asks for a download, reads its first bytes, then stops reading."""
-    host, port = url.removeprefix("http://").split(":")
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.setblocking(False)
+    raw, host = await raw_connection(url)
     loop = asyncio.get_running_loop()
-    await loop.sock_connect(raw, (host, int(port)))
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n"
     await loop.sock_sendall(raw, request.encode())
     head = await asyncio.wait_for(loop.sock_recv(raw, 512), 10)
     return raw, head
