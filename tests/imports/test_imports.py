@@ -14,6 +14,7 @@ from carteira.allocations import service as ledger
 from tests import b3_files
 from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, SETTLED, Mess, debit, movement, trade, zip_bomb
 from tests.factories import (
+    attempt_entry,
     commit,
     dividend_event,
     ledger_of,
@@ -319,15 +320,8 @@ async def test_an_imported_provento_supersedes_the_providers(as_admin, app):
     petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="40")
     await provider_events(petr, dividends=[dividend_event(date(2026, 3, 10), "0.5")])
     cid = (await make_client(as_admin))["id"]
-    bought = await as_admin.post(
-        f"/clients/{cid}/transactions",
-        json={
-            "kind": "buy",
-            "date": "2026-03-02",
-            "asset_id": petr["id"],
-            "quantity": "100",
-            "price": "40",
-        },
+    bought = await attempt_entry(
+        as_admin, cid, "buy", on="2026-03-02", asset=petr, quantity="100", price="40"
     )
     assert [c["change"] for c in bought.json()["provider_changes"]] == ["created"]  # 50
     paid = [movement(date(2026, 3, 25), "Dividendo", PETR, "100", None, "50.00")]
