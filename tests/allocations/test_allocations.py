@@ -5,15 +5,14 @@ from datetime import date, timedelta
 import pytest
 
 from carteira.core import clock
-from tests.factories import hold, make_allocation, make_asset, make_client
+from tests.factories import client_and_assets, hold, make_allocation, make_client
 
 
 @pytest.fixture
 async def portfolio(as_admin):
-    client = await make_client(as_admin, name="Investor")
-    petr = await make_asset(as_admin, "PETR4.SA", name="Petrobras PN", currency="BRL")
-    aapl = await make_asset(as_admin, "AAPL", name="Apple", currency="USD")
-    return client, petr, aapl
+    petr = {"name": "Petrobras PN", "currency": "BRL"}
+    aapl = {"name": "Apple", "currency": "USD"}
+    return await client_and_assets(as_admin, "Investor", {"PETR4.SA": petr, "AAPL": aapl})
 
 
 async def test_lot_lifecycle_with_exact_decimals(as_admin, portfolio):

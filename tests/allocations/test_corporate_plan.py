@@ -4,6 +4,7 @@ dividends after them. Figures by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -118,16 +119,7 @@ def test_an_imported_provento_stands_for_the_event_paid_before_it():
 
 def test_an_imported_provento_paid_too_long_after_supersedes_nothing():
     events = [event("dividend", date(2025, 1, 10), amount="0.5")]
-    early = Entry(
-        id=1,
-        kind=Kind.BUY,
-        date=date(2025, 1, 2),
-        currency="BRL",
-        asset_id=ASSET,
-        quantity=Decimal(100),
-        price=Decimal(40),
-        settlement=Settlement.EXTERNAL,
-    )
+    early = replace(BUY, date=date(2025, 1, 2))
     late = _paid(2, date(2026, 3, 1), "50")  # 415 days after the ex date
     followed = plan(entries=[early, late], events=events, rows=[], dismissed=set(), imported={2})
     assert [(d.change, d.figure) for d in followed.decisions] == [(Change.CREATED, Decimal("50"))]

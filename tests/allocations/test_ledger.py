@@ -16,7 +16,16 @@ from carteira.allocations import store
 from carteira.allocations.ledger import Kind, flow_of
 from carteira.pricing.closes import store_closes
 from carteira.pricing.schemas import DailyClose
-from tests.factories import buy, deposit, make_asset, make_client, post_entry, record, sell
+from tests.factories import (
+    buy,
+    client_and_assets,
+    deposit,
+    make_asset,
+    make_client,
+    post_entry,
+    record,
+    sell,
+)
 
 
 async def ledger_rows() -> int:
@@ -28,15 +37,17 @@ async def ledger_rows() -> int:
 
 @pytest.fixture
 async def book(as_admin):
-    client = await make_client(as_admin, name="Maria")
-    petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="39")
-    vale = await make_asset(as_admin, "VALE3.SA", price="60", previous_close="60")
-    return client, petr, vale
+    """Maria's client id, PETR4 and VALE3."""
+    petr = {"price": "40", "previous_close": "39"}
+    vale = {"price": "60", "previous_close": "60"}
+    client, *assets = await client_and_assets(
+        as_admin, "Maria", {"PETR4.SA": petr, "VALE3.SA": vale}
+    )
+    return (client["id"], *assets)
 
 
 async def test_every_kind_and_what_it_adds_up_to(as_admin, as_reader, book):
-    client, petr, _ = book
-    cid = client["id"]
+    cid, petr, _ = book
     await deposit(as_admin, cid, "10000", on="2026-01-02")
     await buy(as_admin, cid, petr, "100", "30", on="2026-01-05", fees="10", settlement="cash")
     await buy(as_admin, cid, petr, "50", "36", on="2026-02-02", fees="10", settlement="cash")
@@ -147,17 +158,16 @@ async def test_every_kind_and_what_it_adds_up_to(as_admin, as_reader, book):
     ],
 )
 async def test_each_kind_validates_its_fields(as_admin, book, body, field):
-    client, petr, _ = book
+    cid, petr, _ = book
     payload = {k: (petr["id"] if v == "{petr}" else v) for k, v in body.items()}
-    r = await post_entry(as_admin, client["id"], **payload)
+    r = await post_entry(as_admin, cid, **payload)
     assert r.status_code == 422, r.text
     assert field in r.text
     assert await ledger_rows() == 0
 
 
 async def test_no_quantity_below_zero_whatever_the_order_of_writes(as_admin, book):
-    client, petr, _ = book
-    cid = client["id"]
+    cid, petr, _ = book
     bought = await buy(as_admin, cid, petr, "100", "10", on="2026-02-02")
     sale = {"kind": "sell", "asset_id": petr["id"], "price": "12"}
     # A sale larger than the holding, and a back-dated sale before the purchase.
@@ -186,8 +196,7 @@ async def test_no_quantity_below_zero_whatever_the_order_of_writes(as_admin, boo
 
 
 async def test_twenty_concurrent_sales_of_ten_against_a_hundred(as_admin, book):
-    client, petr, _ = book
-    cid = client["id"]
+    cid, petr, _ = book
     await buy(as_admin, cid, petr, "100", "10", on="2026-02-02")
     sale = {
         "kind": "sell",
@@ -206,8 +215,7 @@ async def test_twenty_concurrent_sales_of_ten_against_a_hundred(as_admin, book):
 async def test_positions_count_open_lots_as_stored_and_replay_rows_from_before_the_count(
     as_admin, book
 ):
-    client, petr, vale = book
-    cid = client["id"]
+    cid, petr, vale = book
     for day, quantity in (("2026-01-05", "10"), ("2026-01-06", "20"), ("2026-01-07", "30")):
         await buy(as_admin, cid, petr, quantity, "9", on=day)
     await buy(as_admin, cid, vale, "5", "50", on="2026-01-05")
@@ -253,8 +261,7 @@ async def test_fractional_bitcoin_stays_exact(as_admin):
 async def test_switching_assets_through_cash_is_not_new_money(as_admin, book):
     """Measured before: a switch from PETR4 to VALE3 counted as captado, and shrinking a lot to
     record a sale rewrote the month it was bought in."""
-    client, petr, vale = book
-    cid = client["id"]
+    cid, petr, vale = book
     await buy(as_admin, cid, petr, "100", "35", on="2026-02-02")
     await sell(as_admin, cid, petr, "40", "35", on="2026-03-02", settlement="cash")
     await buy(as_admin, cid, vale, "20", "70", on="2026-03-03", settlement="cash")
@@ -271,8 +278,7 @@ async def test_switching_assets_through_cash_is_not_new_money(as_admin, book):
 async def test_the_captacao_rule_is_one_in_the_engine_and_in_sql(as_admin, book):
     """The entries behind the flows (SQL, the inflows export) carry exactly what the engine's
     `flow_of` gives each entry of the ledger: every kind, trades settled both ways, fees on."""
-    client, petr, vale = book
-    cid = client["id"]
+    cid, petr, vale = book
     for kind, day, fields in [
         ("deposit", "2026-01-02", {"amount": "10000"}),
         ("buy", "2026-01-05", {"asset_id": petr["id"], "quantity": "100", "price": "30.5"}),
@@ -313,9 +319,9 @@ async def test_the_captacao_rule_is_one_in_the_engine_and_in_sql(as_admin, book)
 
 
 async def test_an_entry_of_another_client_is_as_absent_as_a_missing_one(as_admin, as_reader, book):
-    client, *_ = book
+    cid, *_ = book
     other = await make_client(as_admin)
-    entry = await deposit(as_admin, client["id"], "5", on="2026-01-02")
+    entry = await deposit(as_admin, cid, "5", on="2026-01-02")
     for path in (
         f"/clients/{other['id']}/transactions/{entry['id']}",
         f"/clients/999999/transactions/{entry['id']}",
@@ -326,15 +332,14 @@ async def test_an_entry_of_another_client_is_as_absent_as_a_missing_one(as_admin
     assert (await as_admin.get("/clients/999999/transactions")).status_code == 404
     assert (await as_admin.get("/clients/999999/realized")).status_code == 404
     r = await as_reader.post(
-        f"/clients/{client['id']}/transactions",
+        f"/clients/{cid}/transactions",
         json={"kind": "deposit", "date": "2026-01-02", "amount": "1"},
     )
     assert r.status_code == 403
 
 
 async def test_a_patch_revalidates_the_whole_entry(as_admin, book):
-    client, petr, _ = book
-    cid = client["id"]
+    cid, petr, _ = book
     jcp = await record(as_admin, cid, "jcp", on="2026-01-05", asset=petr, amount="100")
     r = await as_admin.patch(f"/clients/{cid}/transactions/{jcp['id']}", json={"amount": "200"})
     assert r.status_code == 200
@@ -352,8 +357,7 @@ async def test_a_patch_revalidates_the_whole_entry(as_admin, book):
 
 async def test_a_jcp_without_tax_withholds_the_rate_in_force_on_its_date(as_admin, book):
     """15 % until 2025-12-31, 17.5 % from 2026-01-01 (LC 224/2025); a change of date moves it."""
-    client, petr, _ = book
-    cid = client["id"]
+    cid, petr, _ = book
     before = await record(as_admin, cid, "jcp", on="2025-12-31", asset=petr, amount="100")
     after = await record(as_admin, cid, "jcp", on="2026-01-01", asset=petr, amount="100")
     assert (before["tax"], after["tax"]) == ("15", "17.5")
@@ -414,8 +418,7 @@ async def test_a_dividend_and_a_partial_sale_checked_by_hand(as_admin):
 
 
 async def test_a_jcp_without_tax_takes_the_rate_in_force_on_its_date(as_admin, book):
-    client, petr, _ = book
-    cid = client["id"]
+    cid, petr, _ = book
     # 15 % until 31/12/2025, 17.5 % from 01/01/2026 (LC 224/2025): 1000 x 0.15 = 150;
     # 1000 x 0.175 = 175.
     old = await record(as_admin, cid, "jcp", on="2025-12-31", asset=petr, amount="1000")
@@ -440,8 +443,7 @@ async def test_a_jcp_without_tax_takes_the_rate_in_force_on_its_date(as_admin, b
 async def test_realized_sales_say_their_category_and_day_trades_keep_the_preco_medio(
     as_admin, as_reader, book
 ):
-    client, petr, _ = book
-    cid = client["id"]
+    cid, petr, _ = book
     fii = await make_asset(as_admin, "HGLG11.SA", price="160", previous_close="160")
     r = await as_admin.patch(f"/assets/{fii['id']}", json={"asset_type": "FII"})
     assert (r.status_code, r.json()["asset_type"]) == (200, "FII")

@@ -10,9 +10,8 @@ from decimal import Decimal
 import pytest
 from tortoise import Tortoise
 
-from carteira.pricing.corporate import store_events
-from carteira.pricing.schemas import DividendEvent, SplitEvent
-from tests.factories import make_asset, make_client, record, sell
+from carteira.pricing.schemas import SplitEvent
+from tests.factories import dividend_event, make_asset, make_client, provider_events, record, sell
 from tests.support import changed, dismissed
 
 BUY_DAY, EX_DATE = "2026-03-02", date(2026, 3, 10)
@@ -32,12 +31,7 @@ async def provider_entries(client_id: int) -> list[dict]:
 async def petr(as_admin):
     """PETR4.SA paid 0.50 per share with an ex date of 10 March 2026."""
     asset = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="40")
-    await store_events(
-        asset_id=asset["id"],
-        dividends=[DividendEvent(ex_date=EX_DATE, amount=PER_SHARE)],
-        splits=[],
-        source="test",
-    )
+    await provider_events(asset, dividends=[dividend_event(EX_DATE, PER_SHARE)])
     return asset
 
 
@@ -76,12 +70,8 @@ async def test_a_dividend_follows_the_buy_it_was_paid_on(as_admin, petr):
 
 
 async def test_a_sale_dated_before_the_ex_date_lowers_then_removes_the_dividend(as_admin, petr):
-    await store_events(
-        asset_id=petr["id"],
-        dividends=[],
-        splits=[SplitEvent(ex_date=date(2026, 3, 20), numerator=2, denominator=1)],
-        source="test",
-    )
+    split = SplitEvent(ex_date=date(2026, 3, 20), numerator=2, denominator=1)
+    await provider_events(petr, splits=[split])
     cid = (await make_client(as_admin))["id"]
     await buy(as_admin, cid, petr["id"], "100")
     assert [(e["kind"], e["amount"]) for e in await provider_entries(cid)] == [
@@ -208,12 +198,7 @@ async def test_the_audit_trail_names_the_write_behind_each_change(as_admin, admi
 async def vale(as_admin):
     """VALE3.SA: the provider has an 11:10 split on 10 March 2026 (the bonificação of 10 %)."""
     asset = await make_asset(as_admin, "VALE3.SA", price="40", previous_close="40")
-    await store_events(
-        asset_id=asset["id"],
-        dividends=[],
-        splits=[SplitEvent(ex_date=EX_DATE, numerator=11, denominator=10)],
-        source="test",
-    )
+    await provider_events(asset, splits=[SplitEvent(ex_date=EX_DATE, numerator=11, denominator=10)])
     return asset
 
 

@@ -8,7 +8,6 @@ import io
 import json
 import re
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -19,10 +18,8 @@ from tortoise import Tortoise
 from carteira.core import clock
 from carteira.core.config import Settings
 from carteira.main import create_app
-from carteira.pricing.corporate import store_events
-from carteira.pricing.schemas import DividendEvent
 from tests import b3_files
-from tests.factories import list_on_yahoo, make_asset, make_client
+from tests.factories import dividend_event, list_on_yahoo, make_asset, make_client, provider_events
 from tests.support import TEST_JWT_SECRET, next_json, tick, ws_url
 
 TODAY = clock.today()
@@ -146,12 +143,7 @@ async def _owned_by(
 async def _flagged(api, client_id: int, asset_id: int, buy_id: int) -> int:
     """A provider dividend (1 per share) on the client's 5 shares, edited by hand, then
     flagged by an edit of the buy: its id."""
-    await store_events(
-        asset_id=asset_id,
-        dividends=[DividendEvent(ex_date=TODAY - timedelta(days=1), amount=Decimal(1))],
-        splits=[],
-        source="test",
-    )
+    await provider_events(asset_id, dividends=[dividend_event(TODAY - timedelta(days=1), 1)])
     path = f"/clients/{client_id}/transactions"
     made = (await api.patch(f"{path}/{buy_id}", json={"quantity": "6"})).json()
     (dividend,) = made["provider_changes"]

@@ -9,8 +9,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -25,12 +23,12 @@ from tests.b3_files import lying, zip_bomb
 from tests.conftest import Account
 from tests.factories import make_asset, make_client
 from tests.support import (
-    REPO,
     carteira_process,
     connect,
     copy_buys,
     free_port,
     process_env,
+    raw_connection,
     wait_http,
 )
 
@@ -42,23 +40,11 @@ def logged_server(settings, log: Path, **env: str) -> Iterator[str]:
     """`carteira serve` whose stderr goes to `log`; yields its base URL."""
     port = free_port()
     environment = process_env(settings, MARKET_DATA_PROVIDER="simulated", **env)
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "carteira", "serve", "--port", str(port)],
-            env=environment,
-            cwd=REPO,
-            stdout=sink,
-            stderr=sink,
-        )
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+    with (
+        log.open("wb") as sink,
+        carteira_process("serve", "--port", str(port), env=environment, output=sink),
+    ):
+        yield f"http://127.0.0.1:{port}"
 
 
 async def test_tokens_in_socket_urls_never_reach_the_logs(settings, admin, tmp_path):
@@ -221,13 +207,9 @@ async def test_no_server_banner(settings, tmp_path):
 
 async def _slow_reader(url: str, path: str, token: str) -> tuple[socket.socket, bytes]:
     """A client that asks for a download, reads its first bytes, then stops reading."""
-    host, port = url.removeprefix("http://").split(":")
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.setblocking(False)
+    raw, host = await raw_connection(url)
     loop = asyncio.get_running_loop()
-    await loop.sock_connect(raw, (host, int(port)))
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n"
     await loop.sock_sendall(raw, request.encode())
     head = await asyncio.wait_for(loop.sock_recv(raw, 512), 10)
     return raw, head

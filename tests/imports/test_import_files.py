@@ -34,8 +34,11 @@ from tests.b3_files import (
     IPCA_JS_2035_COUPON,
     MOVIMENTACAO,
     NEGOCIACAO,
+    SELIC_2029,
     SELIC_2029_REDEEMED,
+    SETTLED,
     Mess,
+    debit,
     lying,
     movement,
     trade,
@@ -195,52 +198,22 @@ def test_a_row_names_the_column_at_fault():
 
 PETR = "PETR4 - PETROLEO BRASILEIRO S/A PETROBRAS"
 MOVEMENTS = [
-    movement(
-        date(2025, 11, 28),
-        "Juros Sobre Capital Próprio",
-        PETR,
-        quantity="100",
-        price="0.85",
-        value="85.00",
-    ),
-    movement(
-        date(2026, 3, 20),
-        "Juros Sobre Capital Próprio",
-        PETR,
-        quantity="100",
-        price="0.825",
-        value="82.50",
-    ),
-    movement(date(2026, 3, 25), "Juros Sobre Capital Próprio", PETR, quantity="100", value="10.00"),
-    movement(date(2026, 4, 15), "Dividendo", PETR, quantity="100", price="0.5", value="50.00"),
-    movement(
-        date(2026, 4, 15), "Rendimento", "HGLG11 - CSHG LOGISTICA FII", quantity="10", value="11.00"
-    ),
-    movement(date(2026, 5, 4), "Desdobro", PETR, quantity="100"),
-    movement(date(2026, 5, 6), "Grupamento", PETR, quantity="20"),
-    movement(date(2026, 5, 7), "Bonificação em Ativos", PETR, quantity="2.4", value="24.00"),
-    movement(date(2026, 5, 8), "Fração em Ativos", PETR, direction="Debito", quantity="0.4"),
-    movement(date(2026, 5, 20), "Leilão de Fração", PETR, quantity="0.4", value="15.00"),
-    movement(
-        date(2026, 3, 4),
-        "Transferência - Liquidação",
-        PETR,
-        quantity="100",
-        price="37.5",
-        value="3750",
-    ),
-    movement(date(2026, 6, 1), "Atualização", PETR, quantity="22"),
-    movement(
-        date(2026, 6, 2),
-        "Compra",
-        "Tesouro Selic 2029",
-        quantity="0.5",
-        price="15000",
-        value="7500",
-    ),
-    movement(date(2026, 6, 3), "Direito de Subscrição", PETR, quantity="3"),
-    movement(date(2026, 6, 4), "Dividendo", "CDB - BANCO XYZ S/A", value="5"),
-    movement(date(2026, 6, 5), "Dividendo", PETR, direction="Debito", value="5"),
+    movement(date(2025, 11, 28), "Juros Sobre Capital Próprio", PETR, "100", "0.85", "85.00"),
+    movement(date(2026, 3, 20), "Juros Sobre Capital Próprio", PETR, "100", "0.825", "82.50"),
+    movement(date(2026, 3, 25), "Juros Sobre Capital Próprio", PETR, "100", None, "10.00"),
+    movement(date(2026, 4, 15), "Dividendo", PETR, "100", "0.5", "50.00"),
+    movement(date(2026, 4, 15), "Rendimento", "HGLG11 - CSHG LOGISTICA FII", "10", None, "11.00"),
+    movement(date(2026, 5, 4), "Desdobro", PETR, "100"),
+    movement(date(2026, 5, 6), "Grupamento", PETR, "20"),
+    movement(date(2026, 5, 7), "Bonificação em Ativos", PETR, "2.4", None, "24.00"),
+    debit(date(2026, 5, 8), "Fração em Ativos", PETR, "0.4"),
+    movement(date(2026, 5, 20), "Leilão de Fração", PETR, "0.4", None, "15.00"),
+    movement(date(2026, 3, 4), SETTLED, PETR, "100", "37.5", "3750"),
+    movement(date(2026, 6, 1), "Atualização", PETR, "22"),
+    movement(date(2026, 6, 2), "Compra", SELIC_2029, "0.5", "15000", "7500"),
+    movement(date(2026, 6, 3), "Direito de Subscrição", PETR, "3"),
+    movement(date(2026, 6, 4), "Dividendo", "CDB - BANCO XYZ S/A", None, None, "5"),
+    debit(date(2026, 6, 5), "Dividendo", PETR, None, None, "5"),
 ]
 
 
@@ -367,30 +340,10 @@ TESOURO_MOVEMENTS = [
     IPCA_JS_2035_COUPON,
     # Sold back before maturity, no unit price given: the value over the quantity.
     SELIC_2029_REDEEMED,
-    movement(
-        date(2026, 1, 2),
-        "Vencimento",
-        "TESOURO PREFIXADO 2026",
-        direction="Debito",
-        quantity="1.5",
-        price="1000",
-        value="1500",
-    ),
-    movement(date(2025, 7, 1), "Juros", f"{IPCA_JS} 2035", direction="Debito", value="5"),
-    movement(
-        date(2025, 7, 2),
-        "Cobrança de Taxa Semestral",
-        "Tesouro Selic 2029",
-        direction="Debito",
-        value="3.10",
-    ),
-    movement(
-        date(2025, 7, 3),
-        "Transferência - Liquidação",
-        "Tesouro Selic 2029",
-        quantity="0.5",
-        value="7000",
-    ),
+    debit(date(2026, 1, 2), "Vencimento", "TESOURO PREFIXADO 2026", "1.5", "1000", "1500"),
+    debit(date(2025, 7, 1), "Juros", f"{IPCA_JS} 2035", None, None, "5"),
+    debit(date(2025, 7, 2), "Cobrança de Taxa Semestral", SELIC_2029, None, None, "3.10"),
+    movement(date(2025, 7, 3), SETTLED, SELIC_2029, "0.5", None, "7000"),
 ]
 
 
@@ -455,15 +408,8 @@ def test_tesouro_movements_are_trades_coupons_and_redemptions_of_their_titles():
 
 def test_a_tesouro_trade_in_the_negociacao_whatever_its_market():
     rows = [
-        trade(date(2025, 3, 10), "Compra", "Tesouro Selic 2029", "0.37", "14523.18", market="-"),
-        trade(
-            date(2025, 6, 2),
-            "Venda",
-            "Tesouro Selic 2029",
-            "0.12",
-            "14601.90",
-            market="Tesouro Direto",
-        ),
+        trade(date(2025, 3, 10), "Compra", SELIC_2029, "0.37", "14523.18", market="-"),
+        trade(date(2025, 6, 2), "Venda", SELIC_2029, "0.12", "14601.90", market="Tesouro Direto"),
     ]
     read = formats.read(b3_files.xlsx(NEGOCIACAO, rows), ImportFormat.B3_NEGOCIACAO)
     assert [(r.status.value, r.kind, r.treasury, r.entry) for r in read] == [

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from carteira.allocations import service as ledger
 from carteira.pricing.corporate import store_events
 from carteira.pricing.schemas import RedemptionEvent
@@ -19,8 +21,11 @@ from tests.b3_files import (
     IPCA_JS_2035_COUPON,
     MOVIMENTACAO,
     NEGOCIACAO,
+    SELIC_2029,
     SELIC_2029_BOUGHT,
     SELIC_2029_REDEEMED,
+    SETTLED,
+    debit,
     movement,
     trade,
 )
@@ -28,23 +33,32 @@ from tests.factories import commit, ledger_of, make_client, preview, send, statu
 from tests.fakes.tesouro import FakeTesouro
 from tests.support import count
 
-SELIC_2029, IPCA_JS_2035, PRE_2026 = date(2029, 3, 1), date(2035, 5, 15), date(2026, 1, 1)
+SELIC_2029_DUE = date(2029, 3, 1)
+IPCA_JS_2035_DUE = date(2035, 5, 15)
+PRE_2026_DUE = date(2026, 1, 1)
 
 
 def publish(tesouro: FakeTesouro) -> None:
     """Tesouro Transparente's file: the titles and maturities it has priced (a title up to its
     maturity), two Selic maturities besides 2029, and a title Carteira does not register."""
-    tesouro.add_prices("Tesouro Selic", SELIC_2029, [(date(2026, 12, 4), "17345,67")])
+    tesouro.add_prices("Tesouro Selic", SELIC_2029_DUE, [(date(2026, 12, 4), "17345,67")])
     tesouro.add_prices("Tesouro Selic", date(2027, 3, 1), [(date(2026, 12, 4), "17888,01")])
     tesouro.add_prices("Tesouro Selic", date(2031, 3, 1), [(date(2026, 12, 4), "17012,40")])
-    tesouro.add_prices(IPCA_JS, IPCA_JS_2035, [(date(2026, 12, 4), "4321,09")])
-    tesouro.add_prices("Tesouro Prefixado", PRE_2026, [(date(2025, 12, 31), "999,87")])
+    tesouro.add_prices(IPCA_JS, IPCA_JS_2035_DUE, [(date(2026, 12, 4), "4321,09")])
+    tesouro.add_prices("Tesouro Prefixado", PRE_2026_DUE, [(date(2025, 12, 31), "999,87")])
     # Two maturities in one year: a year alone cannot say which.
     tesouro.add_prices(IPCA_JS, date(2045, 5, 15), [(date(2026, 12, 4), "4102,33")])
     tesouro.add_prices(IPCA_JS, date(2045, 8, 15), [(date(2026, 12, 4), "4098,76")])
     tesouro.add_prices(
         "Tesouro IGPM+ com Juros Semestrais", date(2031, 1, 1), [(date(2026, 12, 4), "9876,54")]
     )
+
+
+@pytest.fixture
+async def cid(as_admin, tesouro) -> int:
+    """A client of the admin's, Tesouro Transparente's file published."""
+    publish(tesouro)
+    return (await make_client(as_admin))["id"]
 
 
 async def positions_by_ticker(api, client_id: int) -> dict[str, dict]:
@@ -61,19 +75,15 @@ def shown(body: dict) -> list[tuple]:
 
 
 NEGOCIACAO_TESOURO = [
-    trade(date(2025, 3, 10), "Compra", "Tesouro Selic 2029", "0.37", "14523.18", market="-"),
+    trade(date(2025, 3, 10), "Compra", SELIC_2029, "0.37", "14523.18", market="-"),
     trade(
         date(2025, 3, 10), "Compra", f"{IPCA_JS} 2035", "2.5", "4210.52", market="Tesouro Direto"
     ),
-    trade(date(2025, 6, 2), "Venda", "Tesouro Selic 2029", "0.12", "14601.90", market="-"),
+    trade(date(2025, 6, 2), "Venda", SELIC_2029, "0.12", "14601.90", market="-"),
 ]
 
 
-async def test_a_negociacao_with_tesouro_trades_maps_them_to_the_titles_and_commits(
-    as_admin, tesouro
-):
-    publish(tesouro)
-    cid = (await make_client(as_admin))["id"]
+async def test_a_negociacao_with_tesouro_trades_maps_them_to_the_titles_and_commits(as_admin, cid):
     data = b3_files.xlsx(NEGOCIACAO, NEGOCIACAO_TESOURO)
 
     body = await preview(as_admin, cid, data, "b3_negociacao")
@@ -117,50 +127,19 @@ async def test_a_negociacao_with_tesouro_trades_maps_them_to_the_titles_and_comm
 
 
 MOVIMENTACAO_TESOURO = [
-    movement(
-        date(2024, 6, 3),
-        "Compra",
-        "Tesouro Prefixado 2026",
-        quantity="1.5",
-        price="873.20",
-        value="1309.80",
-    ),
+    movement(date(2024, 6, 3), "Compra", "Tesouro Prefixado 2026", "1.5", "873.20", "1309.80"),
     SELIC_2029_BOUGHT,
     IPCA_JS_2035_BOUGHT,
-    movement(
-        date(2025, 3, 11),
-        "Transferência - Liquidação",
-        "Tesouro Selic 2029",
-        quantity="0.37",
-        value="5373.58",
-    ),
+    movement(date(2025, 3, 11), SETTLED, SELIC_2029, "0.37", None, "5373.58"),
     IPCA_JS_2035_COUPON,
     SELIC_2029_REDEEMED,
-    movement(
-        date(2025, 7, 1),
-        "Cobrança de Taxa Semestral",
-        "Tesouro Selic 2029",
-        direction="Debito",
-        value="3.10",
-    ),
+    debit(date(2025, 7, 1), "Cobrança de Taxa Semestral", SELIC_2029, None, None, "3.10"),
     # Matured on 01/01/2026, a holiday: B3 credits it on the next business day.
-    movement(
-        date(2026, 1, 2),
-        "Vencimento",
-        "Tesouro Prefixado 2026",
-        direction="Debito",
-        quantity="1.5",
-        price="1000",
-        value="1500",
-    ),
+    debit(date(2026, 1, 2), "Vencimento", "Tesouro Prefixado 2026", "1.5", "1000", "1500"),
 ]
 
 
-async def test_a_movimentacao_with_tesouro_rows_maps_trades_coupons_and_the_maturity(
-    as_admin, tesouro
-):
-    publish(tesouro)
-    cid = (await make_client(as_admin))["id"]
+async def test_a_movimentacao_with_tesouro_rows_maps_trades_coupons_and_the_maturity(as_admin, cid):
     data = b3_files.xlsx(MOVIMENTACAO, MOVIMENTACAO_TESOURO)
 
     body = await preview(as_admin, cid, data, "b3_movimentacao")
@@ -222,7 +201,7 @@ async def test_an_imported_redemption_and_the_ledgers_own_never_count_twice(as_a
         asset_id=title["id"],
         dividends=[],
         splits=[],
-        redemptions=[RedemptionEvent(date=PRE_2026, amount=Decimal("999.87"))],
+        redemptions=[RedemptionEvent(date=PRE_2026_DUE, amount=Decimal("999.87"))],
         source="tesouro",
     )
     cid = (await make_client(as_admin))["id"]
@@ -250,30 +229,15 @@ async def test_an_imported_redemption_and_the_ledgers_own_never_count_twice(as_a
     )
 
 
-async def test_a_title_and_year_the_file_cannot_place_is_an_error_row(as_admin, tesouro):
-    publish(tesouro)
-    cid = (await make_client(as_admin))["id"]
+async def test_a_title_and_year_the_file_cannot_place_is_an_error_row(as_admin, cid):
     rows = [
-        movement(date(2025, 3, 10), "Compra", "Tesouro Selic 2030", quantity="1", price="14000"),
+        movement(date(2025, 3, 10), "Compra", "Tesouro Selic 2030", "1", "14000"),
         movement(
-            date(2025, 3, 10),
-            "Compra",
-            "Tesouro IGPM+ com Juros Semestrais 2031",
-            quantity="1",
-            price="9000",
+            date(2025, 3, 10), "Compra", "Tesouro IGPM+ com Juros Semestrais 2031", "1", "9000"
         ),
-        movement(date(2025, 3, 10), "Compra", f"{IPCA_JS} 2045", quantity="1", price="4000"),
-        movement(
-            date(2025, 3, 10), "Compra", "Tesouro Selic 2029", quantity="0.5", price="14523.18"
-        ),
-        movement(
-            date(2026, 2, 10),
-            "Vencimento",
-            "Tesouro Selic 2029",
-            direction="Debito",
-            quantity="0.5",
-            price="17000",
-        ),
+        movement(date(2025, 3, 10), "Compra", f"{IPCA_JS} 2045", "1", "4000"),
+        movement(date(2025, 3, 10), "Compra", SELIC_2029, "0.5", "14523.18"),
+        debit(date(2026, 2, 10), "Vencimento", SELIC_2029, "0.5", "17000"),
     ]
     body = await preview(as_admin, cid, b3_files.xlsx(MOVIMENTACAO, rows), "b3_movimentacao")
     assert statuses(body) == [
@@ -315,8 +279,8 @@ async def test_tesouro_rows_are_errors_while_the_file_cannot_be_read(as_admin, t
     tesouro.down = True
     cid = (await make_client(as_admin))["id"]
     rows = [
-        movement(date(2025, 3, 10), "Compra", "Tesouro Selic 2029", quantity="1", price="14000"),
-        movement(date(2025, 3, 11), "Atualização", "Tesouro Selic 2029", quantity="1"),
+        movement(date(2025, 3, 10), "Compra", SELIC_2029, "1", "14000"),
+        movement(date(2025, 3, 11), "Atualização", SELIC_2029, "1"),
     ]
     r = await send(as_admin, cid, b3_files.xlsx(MOVIMENTACAO, rows), "b3_movimentacao")
     assert r.status_code == 201, r.text

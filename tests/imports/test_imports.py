@@ -11,17 +11,18 @@ from decimal import Decimal
 import pytest
 
 from carteira.allocations import service as ledger
-from carteira.pricing.corporate import store_events
-from carteira.pricing.schemas import DividendEvent
 from tests import b3_files
-from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, Mess, movement, trade, zip_bomb
+from tests.b3_files import MOVIMENTACAO, NEGOCIACAO, SETTLED, Mess, debit, movement, trade, zip_bomb
 from tests.factories import (
+    attempt_entry,
     commit,
+    dividend_event,
     ledger_of,
     list_on_yahoo,
     make_asset,
     make_client,
     preview,
+    provider_events,
     send,
     statuses,
 )
@@ -261,37 +262,20 @@ async def test_a_movimentacao_extract_maps_every_movement(as_admin, yahoo):
     first = await preview(as_admin, cid, b3_files.xlsx(NEGOCIACAO, bought), "b3_negociacao")
     await commit(as_admin, cid, first["id"])
     movements = [
+        movement(date(2025, 11, 28), "Juros Sobre Capital Próprio", PETR, "100", None, "85.00"),
+        movement(date(2026, 3, 4), SETTLED, PETR, "100", "37.5", "3750"),
+        movement(date(2026, 3, 20), "Juros Sobre Capital Próprio", PETR, "100", None, "82.50"),
+        movement(date(2026, 3, 25), "Juros Sobre Capital Próprio", PETR, "100", None, "10.00"),
+        movement(date(2026, 4, 15), "Dividendo", PETR, "100", "0.5", "50.00"),
         movement(
-            date(2025, 11, 28), "Juros Sobre Capital Próprio", PETR, quantity="100", value="85.00"
+            date(2026, 4, 15), "Rendimento", "HGLG11 - CSHG LOGISTICA FII", "10", None, "11.00"
         ),
-        movement(
-            date(2026, 3, 4),
-            "Transferência - Liquidação",
-            PETR,
-            quantity="100",
-            price="37.5",
-            value="3750",
-        ),
-        movement(
-            date(2026, 3, 20), "Juros Sobre Capital Próprio", PETR, quantity="100", value="82.50"
-        ),
-        movement(
-            date(2026, 3, 25), "Juros Sobre Capital Próprio", PETR, quantity="100", value="10.00"
-        ),
-        movement(date(2026, 4, 15), "Dividendo", PETR, quantity="100", price="0.5", value="50.00"),
-        movement(
-            date(2026, 4, 15),
-            "Rendimento",
-            "HGLG11 - CSHG LOGISTICA FII",
-            quantity="10",
-            value="11.00",
-        ),
-        movement(date(2026, 5, 4), "Desdobro", PETR, quantity="100"),
-        movement(date(2026, 5, 6), "Grupamento", PETR, quantity="20"),
-        movement(date(2026, 5, 7), "Bonificação em Ativos", PETR, quantity="2.4", value="24.00"),
-        movement(date(2026, 5, 8), "Fração em Ativos", PETR, direction="Debito", quantity="0.4"),
-        movement(date(2026, 5, 20), "Leilão de Fração", PETR, quantity="0.4", value="15.00"),
-        movement(date(2026, 6, 1), "Atualização", PETR, quantity="22"),
+        movement(date(2026, 5, 4), "Desdobro", PETR, "100"),
+        movement(date(2026, 5, 6), "Grupamento", PETR, "20"),
+        movement(date(2026, 5, 7), "Bonificação em Ativos", PETR, "2.4", None, "24.00"),
+        debit(date(2026, 5, 8), "Fração em Ativos", PETR, "0.4"),
+        movement(date(2026, 5, 20), "Leilão de Fração", PETR, "0.4", None, "15.00"),
+        movement(date(2026, 6, 1), "Atualização", PETR, "22"),
     ]
     shown = await preview(
         as_admin,
@@ -334,25 +318,13 @@ async def test_a_movimentacao_extract_maps_every_movement(as_admin, yahoo):
 
 async def test_an_imported_provento_supersedes_the_providers(as_admin, app):
     petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="40")
-    await store_events(
-        asset_id=petr["id"],
-        dividends=[DividendEvent(ex_date=date(2026, 3, 10), amount=Decimal("0.5"))],
-        splits=[],
-        source="test",
-    )
+    await provider_events(petr, dividends=[dividend_event(date(2026, 3, 10), "0.5")])
     cid = (await make_client(as_admin))["id"]
-    bought = await as_admin.post(
-        f"/clients/{cid}/transactions",
-        json={
-            "kind": "buy",
-            "date": "2026-03-02",
-            "asset_id": petr["id"],
-            "quantity": "100",
-            "price": "40",
-        },
+    bought = await attempt_entry(
+        as_admin, cid, "buy", on="2026-03-02", asset=petr, quantity="100", price="40"
     )
     assert [c["change"] for c in bought.json()["provider_changes"]] == ["created"]  # 50
-    paid = [movement(date(2026, 3, 25), "Dividendo", PETR, quantity="100", value="50.00")]
+    paid = [movement(date(2026, 3, 25), "Dividendo", PETR, "100", None, "50.00")]
     shown = await preview(as_admin, cid, b3_files.xlsx(MOVIMENTACAO, paid), "b3_movimentacao")
     done = await commit(as_admin, cid, shown["id"])
     assert [(c["change"], c["date"], c["old_amount"]) for c in done["provider_changes"]] == [
@@ -388,11 +360,7 @@ async def test_an_import_before_the_providers_events_keeps_them_from_counting_tw
         cid,
         (await preview(as_admin, cid, b3_files.xlsx(NEGOCIACAO, bought), "b3_negociacao"))["id"],
     )
-    paid = [
-        movement(
-            date(2026, 3, 25), "Juros Sobre Capital Próprio", PETR, quantity="100", value="41.25"
-        )
-    ]
+    paid = [movement(date(2026, 3, 25), "Juros Sobre Capital Próprio", PETR, "100", None, "41.25")]
     await commit(
         as_admin,
         cid,
@@ -400,14 +368,12 @@ async def test_an_import_before_the_providers_events_keeps_them_from_counting_tw
     )
     (asset,) = (await as_admin.get("/assets")).json()["items"]
     # The ticker was registered at the commit; its events arrive afterwards.
-    await store_events(
-        asset_id=asset["id"],
+    await provider_events(
+        asset,
         dividends=[
-            DividendEvent(ex_date=date(2026, 3, 10), amount=Decimal("0.5")),
-            DividendEvent(ex_date=date(2026, 4, 10), amount=Decimal("0.5")),
+            dividend_event(date(2026, 3, 10), "0.5"),
+            dividend_event(date(2026, 4, 10), "0.5"),
         ],
-        splits=[],
-        source="test",
     )
     state = app.state
     services = ledger.Services(
@@ -566,12 +532,7 @@ async def figures_of(api, client_id: int) -> tuple[list[tuple], dict]:
 async def test_export_then_import_makes_an_identical_ledger(as_admin, yahoo, params, name):
     petr = await make_asset(as_admin, "PETR4.SA", price="40")
     await make_asset(as_admin, "VALE3.SA", price="60")
-    await store_events(
-        asset_id=petr["id"],
-        dividends=[DividendEvent(ex_date=date(2026, 3, 16), amount=Decimal("0.12345678"))],
-        splits=[],
-        source="test",
-    )
+    await provider_events(petr, dividends=[dividend_event(date(2026, 3, 16), "0.12345678")])
     source = (await make_client(as_admin, name="Origem"))["id"]
     entries = [
         {"kind": "deposit", "date": "2026-02-27", "amount": "10000.55"},

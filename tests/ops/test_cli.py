@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from carteira.core.embedded import create_database, drop_database, with_database
-from tests.support import free_port, process_env, run_carteira, wait_http
+from tests.support import create_reader_by_cli, free_port, process_env, run_carteira, wait_http
 
 
 def _errors(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -115,16 +115,7 @@ def test_create_user_prints_its_result_and_nothing_else(settings, tmp_path):
     """Measured before: every command that opened the ORM ended with Tortoise's INFO line
     "Tortoise-ORM shutdown" on stderr."""
     env = process_env(settings, LOG_LEVEL="INFO", LOG_FORMAT="json")
-    result = run_carteira(
-        "create-user",
-        "--email",
-        "quiet.operator@example.com",
-        "--role",
-        "reader",
-        env=env,
-        cwd=tmp_path,
-        stdin="a-good-password\n",
-    )
+    result = create_reader_by_cli("quiet.operator@example.com", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     (line,) = result.stdout.splitlines()

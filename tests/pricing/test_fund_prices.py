@@ -5,22 +5,19 @@ points 4 and 11)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from carteira.assets.models import Asset
 from carteira.core import clock
-from carteira.pricing import service
 from carteira.pricing.instruments import AssetKind, AssetType
 from carteira.pricing.service import MarketData
 from carteira.pricing.sources import Instrument
+from tests.factories import FundTerms, instrument
 from tests.fakes.cvm import DAILY_PATH, HIST_PATH, FakeCvm
+from tests.support import SAO_PAULO, evening_of, refresh_and_quote, stored_closes
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 TODAY = date(2026, 12, 4)
 NOVEMBER = (2026, 11)
 
@@ -35,27 +32,8 @@ BETA = "22.333.444/0001-05"
 BETA_QUOTAS = {date(2026, 11, 27): "98.76543210", date(2026, 11, 30): "98.80012345"}
 
 
-@dataclass(frozen=True)
-class FundTerms:
-    """A fund's terms as the registry gives them to pricing."""
-
-    cnpj: str
-
-
-def evening_of(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 19, 0, tzinfo=SAO_PAULO)
-
-
 async def fund(ticker: str, cnpj: str) -> Instrument:
-    asset = await Asset.create(ticker=ticker, name=ticker, currency="BRL")
-    return Instrument(asset.id, ticker, AssetKind.FUND, FundTerms(cnpj))
-
-
-async def stored(instrument: Instrument) -> dict[date, Decimal]:
-    rows = await service.daily_history(
-        asset_id=instrument.asset_id, start=date(2000, 1, 1), end=date(2100, 1, 1)
-    )
-    return {row.date: row.close for row in rows}
+    return await instrument(ticker, AssetKind.FUND, FundTerms(cnpj))
 
 
 def as_decimals(quotas: dict[date, str]) -> dict[date, Decimal]:
@@ -94,8 +72,8 @@ async def test_the_quotas_of_registered_funds_come_from_one_pass_over_each_month
         report = await market.funds.refresh([alfa, beta], start=date(2026, 11, 20), end=TODAY)
         again = await market.funds.refresh([alfa, beta], start=date(2026, 11, 20), end=TODAY)
 
-    assert await stored(alfa) == as_decimals(ALFA_QUOTAS)
-    assert await stored(beta) == as_decimals(BETA_QUOTAS)
+    assert await stored_closes(alfa) == as_decimals(ALFA_QUOTAS)
+    assert await stored_closes(beta) == as_decimals(BETA_QUOTAS)
     # November's zip once; December's not published yet (404, nothing else asked).
     assert [path for path, _ in cvm.calls] == [month_path(2026, 11), month_path(2026, 12)]
     assert (report.inserted, report.latest, report.files_read) == (5, date(2026, 11, 30), 1)
@@ -158,7 +136,7 @@ async def test_a_class_with_subclasses_is_priced_by_the_class_or_its_one_quota(m
         report = await market.funds.refresh([fic], start=date(2026, 11, 1), end=TODAY)
 
     # day1: the class; day2: its one subclass; day3: two subclasses disagree, none is the fund.
-    assert await stored(fic) == {day1: Decimal("10.5"), day2: Decimal("10.6")}
+    assert await stored_closes(fic) == {day1: Decimal("10.5"), day2: Decimal("10.6")}
     assert report.stale == {
         fic.asset_id: (
             "FI-55666777000140: 1 day(s) with subclasses of different quotas, none for the fund"
@@ -197,14 +175,14 @@ async def test_a_file_that_cannot_be_used_leaves_the_last_quotas_marked_stale(
     await _november_stored(market, cvm, funds)
     FAILURES[fault](cvm)
 
-    with clock.frozen_at(evening_of(TODAY)):
-        report = await market.funds.refresh([alfa, beta], start=date(2026, 11, 24), end=TODAY)
-        quote = await market.funds.quote(alfa)
+    report, quote = await refresh_and_quote(
+        market.funds, [alfa, beta], alfa, start=date(2026, 11, 24), end=TODAY
+    )
 
     assert set(report.failed) <= {"inf_diario_fi_202611", "inf_diario_fi_202612"}
     assert report.failed
     assert report.nothing_read
-    assert await stored(alfa) == as_decimals(ALFA_QUOTAS)  # nothing lost
+    assert await stored_closes(alfa) == as_decimals(ALFA_QUOTAS)  # nothing lost
     assert (quote.price, quote.stale) == (Decimal("1.52440001"), True)
     assert quote.as_of.astimezone(SAO_PAULO).date() == date(2026, 11, 30)
 
@@ -216,12 +194,12 @@ async def test_files_in_either_encoding_are_read(market, cvm, funds, encoding):
     cvm.encoding = encoding
     cvm.add_garbage((2026, 12), "CLASSES - FIF;90.000.001/0001-01;;2026-12-01;1;2;3;0;0;1 ação")
 
-    with clock.frozen_at(evening_of(TODAY)):
-        report = await market.funds.refresh([alfa, beta], start=date(2026, 11, 24), end=TODAY)
-        quote = await market.funds.quote(alfa)
+    report, quote = await refresh_and_quote(
+        market.funds, [alfa, beta], alfa, start=date(2026, 11, 24), end=TODAY
+    )
 
     assert (report.failed, report.unreadable.count) == ({}, 0)
-    assert (await stored(alfa))[date(2026, 12, 1)] == Decimal("1.525")
+    assert (await stored_closes(alfa))[date(2026, 12, 1)] == Decimal("1.525")
     assert (quote.price, quote.stale) == (Decimal("1.525"), False)
 
 
@@ -239,10 +217,9 @@ async def test_garbage_rows_are_skipped_and_reported(market, cvm, funds):
         f"CLASSES - FIF;{ALFA}",
     )
 
-    with clock.frozen_at(evening_of(TODAY)):
-        report = await market.funds.refresh([alfa, beta], start=date(2026, 11, 24), end=TODAY)
-        alfa_quote = await market.funds.quote(alfa)
-        beta_quote = await market.funds.quote(beta)
+    report, alfa_quote, beta_quote = await refresh_and_quote(
+        market.funds, [alfa, beta], alfa, beta, start=date(2026, 11, 24), end=TODAY
+    )
 
     assert report.failed == {}
     assert report.unreadable.count == 4

@@ -5,37 +5,24 @@ from one download of each file, and a file that cannot be used reported, never a
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from arq import Retry
 
-from carteira.assets.models import Asset
 from carteira.core import clock
 from carteira.pricing import service
 from carteira.pricing.instruments import AssetKind
 from carteira.pricing.sources import Instrument
 from carteira.pricing.tasks import daily_published_prices
+from tests.factories import FundTerms, TreasuryTerms, instrument
 from tests.fakes.cvm import FakeCvm
 from tests.fakes.tesouro import PRICES_PATH, FakeTesouro
+from tests.support import SAO_PAULO
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 FRIDAY = datetime(2026, 12, 4, 18, 30, tzinfo=SAO_PAULO)
 DEC3, DEC4 = date(2026, 12, 3), date(2026, 12, 4)
-
-
-@dataclass(frozen=True)
-class TreasuryTerms:
-    title: str
-    maturity_date: date
-
-
-@dataclass(frozen=True)
-class FundTerms:
-    cnpj: str
 
 
 class Registry:
@@ -49,11 +36,6 @@ class Registry:
 
     async def of_kind(self, kind: AssetKind) -> list[Instrument]:
         return [i for i in self.by_ticker.values() if i.kind is kind]
-
-
-async def instrument(ticker: str, kind: AssetKind, terms: object) -> Instrument:
-    asset = await Asset.create(ticker=ticker, name=ticker, currency="BRL")
-    return Instrument(asset.id, ticker, kind, terms)
 
 
 @pytest.fixture

@@ -5,14 +5,11 @@ quote, the history with its redemption, the titles registration accepts, and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from carteira.assets.models import Asset
 from carteira.core import clock
 from carteira.pricing import service
 from carteira.pricing.exceptions import (
@@ -26,10 +23,10 @@ from carteira.pricing.service import MarketData
 from carteira.pricing.sources import Instrument
 from carteira.pricing.treasury import TreasuryBond, tesouro_limits
 from carteira.pricing.upstream import Upstream
+from tests.factories import TreasuryTerms, instrument
 from tests.fakes.tesouro import PRICES_PATH, FakeTesouro
-from tests.support import evening_of
+from tests.support import SAO_PAULO, evening_of, refresh_and_quote, stored_closes
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 NOV30, DEC1, DEC2, DEC3, DEC4 = (date(2026, 11, 30), *(date(2026, 12, d) for d in range(1, 5)))
 SELIC_2029 = date(2029, 3, 1)
 IPCA_2035 = date(2035, 5, 15)
@@ -45,17 +42,8 @@ SELIC_PUS = {
 IPCA_PUS = {DEC3: ("2315,78", "2315.78"), DEC4: ("2317,02", "2317.02")}
 
 
-@dataclass(frozen=True)
-class TreasuryTerms:
-    """A treasury asset's terms as the registry gives them to pricing."""
-
-    title: str
-    maturity_date: date
-
-
 async def treasury(ticker: str, title: str, maturity: date) -> Instrument:
-    asset = await Asset.create(ticker=ticker, name=ticker, currency="BRL")
-    return Instrument(asset.id, ticker, AssetKind.TREASURY, TreasuryTerms(title, maturity))
+    return await instrument(ticker, AssetKind.TREASURY, TreasuryTerms(title, maturity))
 
 
 def publish(tesouro: FakeTesouro, *, through: date) -> None:
@@ -67,13 +55,6 @@ def publish(tesouro: FakeTesouro, *, through: date) -> None:
         "Tesouro IPCA+", IPCA_2035, [(d, pu) for d, (pu, _) in IPCA_PUS.items() if d <= through]
     )
     tesouro.add_prices("Tesouro Prefixado", date(2031, 1, 1), [(through, "742,18")])
-
-
-async def stored(instrument: Instrument) -> dict[date, Decimal]:
-    rows = await service.daily_history(
-        asset_id=instrument.asset_id, start=date(2000, 1, 1), end=date(2100, 1, 1)
-    )
-    return {row.date: row.close for row in rows}
 
 
 def expected(pus: dict[date, tuple[str, str]], *, through: date) -> dict[date, Decimal]:
@@ -101,8 +82,8 @@ async def test_the_pu_base_of_each_date_is_stored_for_every_title_from_one_downl
     with clock.frozen_at(evening_of(DEC4)):
         report = await market.treasury.refresh([selic, ipca], start=None, end=DEC4)
 
-    assert await stored(selic) == expected(SELIC_PUS, through=DEC4)
-    assert await stored(ipca) == expected(IPCA_PUS, through=DEC4)
+    assert await stored_closes(selic) == expected(SELIC_PUS, through=DEC4)
+    assert await stored_closes(ipca) == expected(IPCA_PUS, through=DEC4)
     assert tesouro.count(PRICES_PATH) == 1
     assert (report.inserted, report.updated, report.latest) == (7, 0, DEC4)
     assert (report.failed, report.stale, report.missing, report.unreadable.count) == ({}, {}, [], 0)
@@ -124,7 +105,7 @@ async def test_the_file_is_downloaded_once_a_day(market, tesouro, titles):
         await service.treasury_titles(market=market)
     assert tesouro.count(PRICES_PATH) == 2
     assert report.inserted == 2  # DEC4 of each title; the days before unchanged
-    assert await stored(selic) == expected(SELIC_PUS, through=DEC4)
+    assert await stored_closes(selic) == expected(SELIC_PUS, through=DEC4)
 
 
 async def test_the_quote_is_the_latest_stored_close_with_its_date(market, tesouro, titles):
@@ -282,13 +263,13 @@ async def test_a_file_that_cannot_be_used_leaves_the_last_prices_marked_stale(
     await _published_through_dec3(market, tesouro, titles)
     FAILURES[fault](tesouro)
 
-    with clock.frozen_at(evening_of(DEC4)):
-        report = await market.treasury.refresh([selic, ipca], start=DEC1, end=DEC4)
-        quote = await market.treasury.quote(selic)
+    report, quote = await refresh_and_quote(
+        market.treasury, [selic, ipca], selic, start=DEC1, end=DEC4
+    )
 
     assert list(report.failed) == ["precotaxatesourodireto.csv"], report.failed
     assert (report.inserted, report.updated) == (0, 0)
-    assert await stored(selic) == expected(SELIC_PUS, through=DEC3)  # nothing lost
+    assert await stored_closes(selic) == expected(SELIC_PUS, through=DEC3)  # nothing lost
     assert (quote.price, quote.stale) == (Decimal("17312.36"), True)
     assert quote.as_of.astimezone(SAO_PAULO).date() == DEC3
 
@@ -300,12 +281,12 @@ async def test_a_file_in_latin_1_is_read(market, tesouro, titles):
     tesouro.rename_column("Tipo Titulo", "Tipo Título")  # an accent only Latin-1 can carry
     tesouro.add_garbage("Tesouro Educa+;15/12/2030;04/12/2026;6,90;7,02;3456,78;3450,01;3452,10")
 
-    with clock.frozen_at(evening_of(DEC4)):
-        report = await market.treasury.refresh([selic, ipca], start=DEC1, end=DEC4)
-        quote = await market.treasury.quote(selic)
+    report, quote = await refresh_and_quote(
+        market.treasury, [selic, ipca], selic, start=DEC1, end=DEC4
+    )
 
     assert (report.failed, report.inserted, report.unreadable.count) == ({}, 2, 0)
-    assert await stored(selic) == expected(SELIC_PUS, through=DEC4)
+    assert await stored_closes(selic) == expected(SELIC_PUS, through=DEC4)
     assert (quote.price, quote.stale) == (Decimal("17319.83"), False)
 
 
@@ -330,8 +311,8 @@ async def test_garbage_rows_are_skipped_and_reported(market, tesouro, titles):
     assert report.unreadable.count == 3
     assert report.unreadable.examples[0].endswith("PU Base Manha 'n/d'")
     assert report.stale == {selic.asset_id: "TD-SELIC-20290301: its latest rows were unreadable"}
-    assert await stored(ipca) == expected(IPCA_PUS, through=DEC4)
-    assert await stored(selic) == expected(SELIC_PUS, through=DEC3)
+    assert await stored_closes(ipca) == expected(IPCA_PUS, through=DEC4)
+    assert await stored_closes(selic) == expected(SELIC_PUS, through=DEC3)
     assert (selic_quote.price, selic_quote.stale) == (Decimal("17312.36"), True)
     assert (ipca_quote.price, ipca_quote.stale) == (Decimal("2317.02"), False)
 
@@ -342,13 +323,13 @@ async def test_a_file_cut_short_keeps_what_it_has_and_marks_the_rest_stale(marke
     # Rows come title by title (IPCA+, Prefixado, Selic): the cut takes Selic's last ones.
     tesouro.cut_next(10, share=0.8)
 
-    with clock.frozen_at(evening_of(DEC4)):
-        report = await market.treasury.refresh([selic, ipca], start=DEC1, end=DEC4)
-        quote = await market.treasury.quote(selic)
+    report, quote = await refresh_and_quote(
+        market.treasury, [selic, ipca], selic, start=DEC1, end=DEC4
+    )
 
     assert report.failed == {}
-    assert await stored(ipca) == expected(IPCA_PUS, through=DEC4)
+    assert await stored_closes(ipca) == expected(IPCA_PUS, through=DEC4)
     # Selic's last rows are gone (or its last line cut in the middle): its price is old.
     assert list(report.stale) == [selic.asset_id]
-    assert await stored(selic) != expected(SELIC_PUS, through=DEC4)
+    assert await stored_closes(selic) != expected(SELIC_PUS, through=DEC4)
     assert quote.stale is True

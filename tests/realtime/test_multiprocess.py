@@ -21,6 +21,7 @@ from tests.factories import make_allocation, make_asset, make_client
 from tests.support import (
     REPO,
     carteira_process,
+    create_reader_by_cli,
     free_port,
     process_env,
     run_carteira,
@@ -122,16 +123,7 @@ async def test_dev_shares_its_embedded_services_with_other_commands(tmp_path):
     with carteira_process("dev", "--port", str(port), env=env, cwd=tmp_path) as dev:
         await wait_http(f"http://127.0.0.1:{port}/health", seconds=120)
         assert stat.S_IMODE(shared.stat().st_mode) == 0o600
-        created = run_carteira(
-            "create-user",
-            "--email",
-            "ops@example.com",
-            "--role",
-            "reader",
-            env=env,
-            cwd=tmp_path,
-            stdin="a-good-password\n",
-        )
+        created = create_reader_by_cli("ops@example.com", env=env, cwd=tmp_path)
         assert created.returncode == 0, created.stderr
         assert "using the running `carteira dev`'s DATABASE_URL and REDIS_URL" in created.stderr
         seeded = run_carteira("seed-demo", env=env, cwd=tmp_path)

@@ -16,7 +16,7 @@ from carteira.core import clock
 from carteira.realtime.service import Hub, subscribed_tickers
 from tests.factories import hold, list_on_yahoo, make_allocation, make_asset, make_client
 from tests.fakes.yahoo import CHART_PATH
-from tests.support import closed_with, fresh_prices, next_json, tick, ws_url
+from tests.support import closed_with, fresh_prices, next_json, raw_connection, tick, ws_url
 
 
 @pytest.fixture
@@ -280,18 +280,13 @@ async def test_a_burst_of_writes_is_one_frame_and_a_dashboard_lists_its_top_clie
 
 
 async def _raw_socket_that_never_reads(live_url: str, path: str) -> socket.socket:
-    host, port = live_url.removeprefix("http://").split(":")
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.setblocking(False)
-    loop = asyncio.get_running_loop()
-    await loop.sock_connect(raw, (host, int(port)))
+    raw, host = await raw_connection(live_url)
     request = (
-        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         "Sec-WebSocket-Version: 13\r\n\r\n"
     )
-    await loop.sock_sendall(raw, request.encode())
+    await asyncio.get_running_loop().sock_sendall(raw, request.encode())
     return raw  # the 101 answer and everything after it are left unread
 
 

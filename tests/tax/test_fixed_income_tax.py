@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from carteira.allocations.fixed_income_tax import redeemed
+from carteira.allocations.fixed_income_tax import Redemption, redeemed
 from carteira.allocations.ledger import Lot
 
 TODAY = date(2026, 12, 7)
@@ -20,22 +20,25 @@ def lot(bought: date, quantity: str, cost: str, entry_id: int = 1) -> Lot:
     return Lot(entry_id=entry_id, date=bought, quantity=Decimal(quantity), cost=Decimal(cost))
 
 
+def redeemed_today(price: str, *lots: Lot, exempt: bool = False) -> Redemption:
+    """The lots redeemed at `price` on TODAY."""
+    return redeemed(lots=list(lots), price=Decimal(price), on=TODAY, exempt=exempt)
+
+
+def figures(taxes: Redemption) -> tuple[Decimal, ...]:
+    return (taxes.gross, taxes.iof, taxes.income_tax, taxes.net)
+
+
+def amounts(*values: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(value) for value in values)
+
+
 def test_a_lot_under_30_days_pays_iof_first_then_income_tax_on_the_rest():
     # Bought 10 days ago: 10 x 1002.00 = 10020.00, a gain of 20.00.
     # IOF at 10 days: 66 % of 20.00 = 13.20. Income tax at 22.5 % of 20.00 - 13.20 = 6.80:
     # 1.53. Net: 10020.00 - 13.20 - 1.53 = 10005.27.
-    taxes = redeemed(
-        lots=[lot(date(2026, 11, 27), "10", "10000")],
-        price=Decimal("1002"),
-        on=TODAY,
-        exempt=False,
-    )
-    assert (taxes.gross, taxes.iof, taxes.income_tax, taxes.net) == (
-        Decimal("10020.00"),
-        Decimal("13.20"),
-        Decimal("1.53"),
-        Decimal("10005.27"),
-    )
+    taxes = redeemed_today("1002", lot(date(2026, 11, 27), "10", "10000"))
+    assert figures(taxes) == amounts("10020.00", "13.20", "1.53", "10005.27")
 
 
 def test_each_lot_at_the_rate_of_its_own_days():
@@ -45,22 +48,13 @@ def test_each_lot_at_the_rate_of_its_own_days():
     # A lot at a loss (bought at 1010.00 a week ago) pays nothing and offsets nothing.
     # Gross 10020.00 + 5010.00 + 1002.00 = 16032.00; IOF 13.20; income tax 1.53 + 89.25 =
     # 90.78; net 16032.00 - 13.20 - 90.78 = 15928.02.
-    taxes = redeemed(
-        lots=[
-            lot(date(2025, 6, 1), "5", "4500", entry_id=1),
-            lot(date(2026, 11, 27), "10", "10000", entry_id=2),
-            lot(date(2026, 11, 30), "1", "1010", entry_id=3),
-        ],
-        price=Decimal("1002"),
-        on=TODAY,
-        exempt=False,
+    taxes = redeemed_today(
+        "1002",
+        lot(date(2025, 6, 1), "5", "4500", entry_id=1),
+        lot(date(2026, 11, 27), "10", "10000", entry_id=2),
+        lot(date(2026, 11, 30), "1", "1010", entry_id=3),
     )
-    assert (taxes.gross, taxes.iof, taxes.income_tax, taxes.net) == (
-        Decimal("16032.00"),
-        Decimal("13.20"),
-        Decimal("90.78"),
-        Decimal("15928.02"),
-    )
+    assert figures(taxes) == amounts("16032.00", "13.20", "90.78", "15928.02")
 
 
 @pytest.mark.parametrize(
@@ -77,12 +71,7 @@ def test_each_lot_at_the_rate_of_its_own_days():
     ],
 )
 def test_the_income_tax_falls_with_the_days_held(days, income_tax):
-    taxes = redeemed(
-        lots=[lot(TODAY - timedelta(days=days), "1", "1000")],
-        price=Decimal("1100"),
-        on=TODAY,
-        exempt=False,
-    )
+    taxes = redeemed_today("1100", lot(TODAY - timedelta(days=days), "1", "1000"))
     assert (taxes.iof, taxes.income_tax) == (Decimal(0), Decimal(income_tax))
 
 
@@ -99,27 +88,12 @@ def test_the_income_tax_falls_with_the_days_held(days, income_tax):
     ],
 )
 def test_the_iof_follows_the_decree_table(days, iof):
-    taxes = redeemed(
-        lots=[lot(TODAY - timedelta(days=days), "1", "1000")],
-        price=Decimal("1100"),
-        on=TODAY,
-        exempt=False,
-    )
+    taxes = redeemed_today("1100", lot(TODAY - timedelta(days=days), "1", "1000"))
     assert taxes.iof == Decimal(iof)
     # e.g. 15 days: (100.00 - 50.00) x 22.5 % = 11.25
     assert taxes.income_tax == (Decimal(100) - Decimal(iof)) * Decimal("0.225")
 
 
 def test_exempt_products_pay_neither():
-    taxes = redeemed(
-        lots=[lot(date(2026, 11, 27), "10", "10000")],
-        price=Decimal("1002"),
-        on=TODAY,
-        exempt=True,
-    )
-    assert (taxes.gross, taxes.iof, taxes.income_tax, taxes.net) == (
-        Decimal("10020.00"),
-        Decimal(0),
-        Decimal(0),
-        Decimal("10020.00"),
-    )
+    taxes = redeemed_today("1002", lot(date(2026, 11, 27), "10", "10000"), exempt=True)
+    assert figures(taxes) == amounts("10020.00", "0", "0", "10020.00")

@@ -109,3 +109,13 @@ def brl(value: str, symbol: str = "R$") -> str:
 async def open_client(page: Page, base: str, client_id: int) -> None:
     await page.goto(f"{base}/dashboard#/clientes/{client_id}")
     await page.wait_for_selector('#client-view[data-state="ready"]', timeout=WAIT_MS)
+
+
+async def at_client(
+    browser: Browser, base: str, shots: Path, user: Any, client_id: int
+) -> tuple[Session, Page]:
+    """A new session signed in as `user` (an account: email and password), on the client's page."""
+    session = await open_session(browser, base, shots)
+    page = await sign_in(session, user.email, user.password)
+    await open_client(page, base, client_id)
+    return session, page

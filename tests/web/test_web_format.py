@@ -4,10 +4,8 @@ reais and dollars, dates dd/mm/aaaa, percentages with a real minus, typed decima
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
-from tests.support import REPO
+from tests.support import REPO, node
 
 FORMAT_JS = REPO / "src" / "carteira" / "web" / "static" / "format.js"
 NBSP = "\xa0"
@@ -31,16 +29,7 @@ console.log(JSON.stringify({
 
 
 def test_money_dates_and_numbers_read_as_in_brazil():
-    assert shutil.which("node"), "the web app's formats run in Node (`.ci/run` installs it)"
-    source = SCRIPT % json.dumps(FORMAT_JS.as_uri())
-    out = subprocess.run(
-        ["node", "--input-type=module", "-e", source],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    ).stdout
-    shown = json.loads(out)
+    shown = node(SCRIPT % json.dumps(FORMAT_JS.as_uri()))
     assert shown["brl"] == f"R${NBSP}1.234,56"
     assert shown["usd"] == f"US${NBSP}1.234,50"
     assert shown["negative"] == f"-R${NBSP}0,50"

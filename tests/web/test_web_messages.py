@@ -8,33 +8,18 @@ import ast
 import importlib
 import json
 import pkgutil
-import shutil
-import subprocess
 import typing
-from typing import Any
 
 import carteira
 from carteira.allocations.returns import XirrNoteCode
 from carteira.benchmarks.schemas import NoteCode
 from carteira.core import errors
 from carteira.imports.formats import RowCode
-from tests.support import REPO
+from tests.support import REPO, node
 
 SRC = REPO / "src" / "carteira"
 STATIC = SRC / "web" / "static"
 MINUS = "\u2212"
-
-
-def node(script: str) -> Any:
-    assert shutil.which("node"), "the web app's modules run in Node (`.ci/run` installs it)"
-    out = subprocess.run(
-        ["node", "--input-type=module", "-e", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    ).stdout
-    return json.loads(out)
 
 
 def module(name: str) -> str:

@@ -17,7 +17,7 @@ from tests import b3_files
 from tests.b3_files import NEGOCIACAO, trade
 from tests.factories import list_on_yahoo, make_client
 from tests.support import REPO
-from tests.web.browser import WAIT_MS, open_session, sign_in
+from tests.web.browser import WAIT_MS, at_client
 
 pytestmark = pytest.mark.browser
 
@@ -45,17 +45,11 @@ async def test_an_extract_is_previewed_and_confirmed_on_the_client_page(
     cid = (await make_client(as_admin, name="Helena Prado"))["id"]
     extract = b3_files.xlsx(NEGOCIACAO, ROWS, sheet="Negociação")
 
-    session = await open_session(browser, live_url, shots)
-    page = await sign_in(session, reader.email, reader.password)
-    await page.goto(f"{live_url}/dashboard#/clientes/{cid}")
-    await page.wait_for_selector('#client-view[data-state="ready"]', timeout=WAIT_MS)
+    session, page = await at_client(browser, live_url, shots, reader, cid)
     assert await page.is_hidden("#import-card")  # a reader imports nothing
     await session.context.close()
 
-    session = await open_session(browser, live_url, shots)
-    page = await sign_in(session, admin.email, admin.password)
-    await page.goto(f"{live_url}/dashboard#/clientes/{cid}")
-    await page.wait_for_selector('#client-view[data-state="ready"]', timeout=WAIT_MS)
+    session, page = await at_client(browser, live_url, shots, admin, cid)
     assert await page.is_visible("#import-card")
     await page.set_input_files(
         "#import-file",

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from carteira.pricing.bcb import CDI
-from tests.factories import CDB, CDI_APRIL, make_client, register
+from tests.factories import CDB, CDI_APRIL, buy, make_client, register
 from tests.web.browser import WAIT_MS, brl, open_client, open_session, sign_in
 
 
@@ -24,17 +24,7 @@ async def test_register_instruments_and_see_gross_and_net(
     bcb.add_series(CDI, CDI_APRIL)
     cdb = await register(as_admin, CDB)
     client = await make_client(as_admin, name="Renata Fixa")
-    r = await as_admin.post(
-        f"/clients/{client['id']}/transactions",
-        json={
-            "kind": "buy",
-            "date": "2026-04-01",
-            "asset_id": cdb["id"],
-            "quantity": "10",
-            "price": "1000",
-        },
-    )
-    assert r.status_code == 201, r.text
+    await buy(as_admin, client["id"], cdb, "10", "1000", on="2026-04-01")
     positions = (await as_admin.get(f"/clients/{client['id']}/positions")).json()
     [held] = positions["positions"]
 

@@ -5,14 +5,11 @@ click (issue #35). Headless Chromium against the session's app over real TCP."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
-from carteira.pricing.corporate import store_events
-from carteira.pricing.schemas import DividendEvent
-from tests.factories import buy, make_asset, make_client
-from tests.web.browser import WAIT_MS, open_session, sign_in
+from tests.factories import buy, dividend_event, make_asset, make_client, provider_events
+from tests.web.browser import WAIT_MS, at_client
 
 pytestmark = pytest.mark.browser
 
@@ -26,12 +23,7 @@ async def test_an_edited_dividend_waits_for_review_and_is_accepted_in_one_click(
     reader,
 ):
     petr = await make_asset(as_admin, "PETR4.SA", price="40", previous_close="40")
-    await store_events(
-        asset_id=petr["id"],
-        dividends=[DividendEvent(ex_date=date(2026, 3, 10), amount=Decimal("0.5"))],
-        splits=[],
-        source="test",
-    )
+    await provider_events(petr, dividends=[dividend_event(date(2026, 3, 10), "0.5")])
     cid = (await make_client(as_admin, name="Clara Reis"))["id"]
     bought = await buy(as_admin, cid, petr, "100", "40", on="2026-03-02")
     (dividend,) = bought["provider_changes"]  # 100 x 0.50 = 50
@@ -39,18 +31,12 @@ async def test_an_edited_dividend_waits_for_review_and_is_accepted_in_one_click(
     await as_admin.patch(f"{path}/{dividend['id']}", json={"amount": "45"})
     await as_admin.patch(f"{path}/{bought['id']}", json={"quantity": "60"})  # provider: 30
 
-    session = await open_session(browser, live_url, shots)
-    page = await sign_in(session, reader.email, reader.password)
-    await page.goto(f"{live_url}/dashboard#/clientes/{cid}")
-    await page.wait_for_selector('#client-view[data-state="ready"]', timeout=WAIT_MS)
+    session, page = await at_client(browser, live_url, shots, reader, cid)
     assert await page.is_visible("#review-card")
     assert await page.locator("#review button").count() == 0  # a reader only sees it
     await session.context.close()
 
-    session = await open_session(browser, live_url, shots)
-    page = await sign_in(session, admin.email, admin.password)
-    await page.goto(f"{live_url}/dashboard#/clientes/{cid}")
-    await page.wait_for_selector('#client-view[data-state="ready"]', timeout=WAIT_MS)
+    session, page = await at_client(browser, live_url, shots, admin, cid)
     assert await page.is_visible("#review-card")
     assert await page.text_content("#review-title") == "Proventos a revisar 1 lançamento"
     row = page.locator(f'#review tr[data-id="{dividend["id"]}"]')
