@@ -142,7 +142,7 @@ class _Snapshot:
     """Everything derived from stored data (the ledger, closes, rates, benchmark values):
     kept until the client's next write or the next stored market data, anywhere."""
 
-    walk: _Walk
+    walk: Walk
     currencies: list[str]
     chosen: str | None
     first: date
@@ -250,7 +250,7 @@ async def _snapshot(
 
 
 async def _statement(
-    walk: _Walk,
+    walk: Walk,
     *,
     eve: date,
     last: date,
@@ -293,7 +293,7 @@ async def _walked(
     held_currencies: set[str],
     market: MarketData,
     events: EventBus,
-) -> _Walk:
+) -> Walk:
     """The view walked from `first` to `last` over its assets' stored closes, splits and (all
     currencies together: `chosen` is None) exchange rates into the reporting currency."""
     asset_ids = {e.asset_id for e in view if e.asset_id is not None}
@@ -310,7 +310,7 @@ async def _walked(
         if chosen is None
         else FxWindow(reporting=chosen)
     )
-    walk = _Walk(
+    walk = Walk(
         view=view,
         tickers={a: info.ticker for a, info in infos.items()},
         currency_of={a: info.currency for a, info in infos.items()},
@@ -320,6 +320,27 @@ async def _walked(
     )
     walk.run(first=first, last=last, today=clock.today())
     return walk
+
+
+async def walked_through(
+    *, client_id: int, day: date, market: MarketData, events: EventBus
+) -> Walk:
+    """The client's whole ledger replayed through `day` and walked over that day alone: its
+    book is what was held at `day`'s end, its prices the last stored closes on or before it
+    (on today's split basis, `basis`), its `fx` the stored rates up to it."""
+    entries = await store.client_entries(client_id)
+    if not entries:
+        await clients.ensure_client_exists(client_id=client_id)
+    view = in_order(e for e in entries if e.date <= day)
+    return await _walked(
+        view,
+        first=day,
+        last=day,
+        chosen=None,
+        held_currencies={e.currency for e in view},
+        market=market,
+        events=events,
+    )
 
 
 async def _answer(
@@ -382,7 +403,7 @@ async def _answer(
     )
 
 
-def _xirr(walk: _Walk, *, last: date, value: Decimal | None) -> XirrResult:
+def _xirr(walk: Walk, *, last: date, value: Decimal | None) -> XirrResult:
     if walk.fx_gaps.days:
         return XirrResult(None, RATES_MISSING)
     if walk.opening is None or value is None:
@@ -404,7 +425,7 @@ _Point = tuple[date, Decimal | None, Decimal | None]
 
 
 @dataclass
-class _Walk:
+class Walk:
     """The ledger replayed day by day against the stored closes (and rates)."""
 
     view: list[Entry]
