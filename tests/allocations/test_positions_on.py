@@ -87,6 +87,13 @@ async def test_a_past_date_shows_what_was_held_then_at_that_days_close(
     ).json()
     assert performance["series"][-1]["date"] == str(SESSIONS[8])
     assert performance["series"][-1]["value"] == "3700"
+    assert performance["totals"]["value"] == "3700"
+    # On the split's day: 260 shares at 21 and the cash = 5960; the day began with 130 at
+    # 40 (20 on today's basis) = 5200 + 500: a change of 260, the move from 20 to 21.
+    split_day = (
+        await as_reader.get(f"/clients/{cid}/performance", params={"end": str(EX_SPLIT)})
+    ).json()["totals"]
+    assert (split_day["value"], split_day["day_change"]) == ("5960", "260")
 
     # After the split: (80 + 50) x 2 = 260 shares at 21; cost 2800 + 50 x 41 = 4850.
     (split,) = (await positions_on(as_reader, cid, SESSIONS[22])).json()["positions"]

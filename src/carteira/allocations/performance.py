@@ -681,6 +681,9 @@ class Walk:
         the money that came in or went out that day."""
         held = self._held()
         prices, unavailable = self._prices_now(held, last=last, today=today, live=live)
+        # A past end is valued at stored closes, adjusted to today's basis: its quantities
+        # are put on it (a split since then); today's live prices are on today's already.
+        past = last < today
 
         def rate_now(code: str) -> Decimal | None:
             if code in rates:
@@ -688,7 +691,7 @@ class Walk:
             return self.fx.latest(code)
 
         market_value = self._valued(
-            held, prices, {}, rate_now, last, on_split_basis=False, note_gaps=False
+            held, prices, {}, rate_now, last, on_split_basis=past, note_gaps=False
         )
         cash = self._valued({}, {}, self.book.cash, rate_now, last, note_gaps=False)
         cost = sum((p.cost for p in self.book.positions.values() if p.quantity), ZERO)
@@ -697,7 +700,7 @@ class Walk:
         if market_value is None or cash is None:
             unvalued = _totals_unvalued(cash=cash, cost=cost, invested=invested, income=income)
             return unvalued, unavailable
-        day_change = self._day_change(market_value + cash, live, rate_now, last)
+        day_change = self._day_change(market_value + cash, live, rate_now, last, past=past)
         fx_rates = {c: r.rate for c, r in sorted(rates.items()) if c != self.fx.reporting}
         figures = _totals_valued(
             market_value=market_value,
@@ -744,18 +747,21 @@ class Walk:
         live: Mapping[int, tuple[Decimal, Decimal | None]],
         rate_of: _RateOf,
         last: date,
+        *,
+        past: bool,
     ) -> tuple[Decimal | None, float | None]:
         previous = dict(self.day_open_prices)
         for asset_id, (_, previous_close) in live.items():
             if previous_close is not None:
                 previous[asset_id] = previous_close
+        # The day's opening quantities are the eve's: on its basis (a split on `last` counts).
         opening = self._valued(
             self.day_open_quantities,
             previous,
             self.day_open_cash,
             rate_of,
-            last,
-            on_split_basis=False,
+            last - timedelta(days=1),
+            on_split_basis=past,
             note_gaps=False,
         )
         if opening is None:
