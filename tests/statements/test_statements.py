@@ -102,7 +102,9 @@ async def test_the_statements_figures_are_the_apis(as_reader, invested):
     performance = (
         await as_reader.get(f"/clients/{client['id']}/performance", params=params)
     ).json()
-    positions = (await as_reader.get(f"/clients/{client['id']}/positions")).json()
+    positions = (
+        await as_reader.get(f"/clients/{client['id']}/positions", params={"as_of": "2026-04-30"})
+    ).json()
     realized = (
         await as_reader.get(
             f"/clients/{client['id']}/realized", params={"start": "2026-04-01", "end": "2026-04-30"}
@@ -137,7 +139,8 @@ async def test_the_statements_figures_are_the_apis(as_reader, invested):
         ]
     )
     assert inception in text
-    # Positions and the allocation.
+    # Positions and the allocation, at the month's end.
+    assert "Posição em 30/04/2026" in text
     (petr,) = positions["positions"]
     assert petr["ticker"] in text
     assert brl(petr["market_value"]) in text
@@ -155,6 +158,52 @@ async def test_the_statements_figures_are_the_apis(as_reader, invested):
     # The curve and the allocation are drawn (their legends), and the disclaimer closes it.
     assert "IBOVESPA" in text
     assert "Rentabilidade passada não é garantia de rentabilidade futura" in text
+
+
+async def test_a_past_months_positions_are_those_of_its_end(as_admin, as_reader, bcb):
+    """April's statement, issued in December after a purchase in May and with the quote since
+    moved: its positions and allocation are 30 April's, at that day's close."""
+    bcb.add_series(CDI, [(d, Decimal("0.04")) for d in weekdays(date(2026, 3, 30), 30)])
+    list_on_yahoo("^BVSP", instrument_type="INDEX", history=IBOV)
+    asset = await make_asset(as_admin, "VALE3.SA", price="20", previous_close="19")
+    april = [d for d in weekdays(date(2026, 4, 1), 25) if d.month == 4]
+    assert april[-1] == date(2026, 4, 30)
+    closes = [DailyClose(date=d, close=Decimal("12")) for d in april[:-1]]
+    await store_closes(
+        asset_id=asset["id"], closes=[*closes, DailyClose(date=april[-1], close=Decimal("15"))]
+    )
+    client = await make_client(as_admin)
+    cid = client["id"]
+    for body in (
+        {"kind": "buy", "date": "2026-04-01", "quantity": "10", "price": "10"},
+        {"kind": "buy", "date": "2026-05-05", "quantity": "30", "price": "16"},
+    ):
+        r = await as_admin.post(
+            f"/clients/{cid}/transactions", json={**body, "asset_id": asset["id"]}
+        )
+        assert r.status_code == 201, r.text
+
+    r = await statement(as_reader, cid, 2026, 4)
+    assert r.status_code == 200, r.text
+    text = pdf_text(r.content)
+    month_end = (
+        await as_reader.get(f"/clients/{cid}/positions", params={"as_of": "2026-04-30"})
+    ).json()
+    (held,) = month_end["positions"]
+    # 10 shares at 30 April's close, 15: 150 — not today's 40 at 20 (800).
+    assert (held["quantity"], held["current_price"], held["market_value"]) == ("10", "15", "150")
+    assert "Posição em 30/04/2026" in text
+    assert "VALE3.SA" in text
+    assert "Ações 10 15,00 R$ 150,00" in text  # class, quantity, price, value
+    assert brl(month_end["consolidated"]["market_value"]) == "R$ 150,00"
+    assert percent(held["weight_pct"]) in text
+    assert "R$ 800,00" not in text
+    assert " 40 20,00 " not in text
+    # The allocation chart draws the same answer's classes.
+    (acoes,) = month_end["by_class"]
+    assert text.count(brl(acoes["market_value"])) >= 3  # the row, the total and the bar
+    # The patrimônio at the month's end is the same figure.
+    assert f"Patrimônio em 30/04/2026 {brl(month_end['consolidated']['value'])}" in text
 
 
 async def test_a_month_before_the_first_entry_is_422(as_admin, invested):

@@ -57,3 +57,8 @@ class NothingToReviewError(ConflictError):
 class TooManyToRankError(InvalidInputError):
     code = "too_many_to_rank"
     message = "Too many clients to sort by the month's return; narrow the list."
+
+
+class AsOfInFutureError(InvalidInputError):
+    code = "as_of_in_future"
+    message = "The date is after today: positions are known up to today."

@@ -17,7 +17,7 @@ from collections.abc import (
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from carteira.allocations import fixed_income_tax, store, valuation
 from carteira.allocations.books import LEDGER_CHANGED, client_book, client_ledger
@@ -167,7 +167,7 @@ async def _positions(
     lots = await _open_lots_of(client_id, rows, events)
     redeemed = await _redemptions(client_id, rows, infos, batch, events)
     figures = [
-        _figures(
+        position_figures(
             row,
             infos[row["asset_id"]],
             batch.quotes.get(infos[row["asset_id"]].ticker),
@@ -175,25 +175,48 @@ async def _positions(
         )
         for row in rows
     ]
-    totals = _currency_totals(figures, cash)
-    consolidated = _consolidated(totals, rates, market.settings.reporting_currency)
+    answer = positions_answer(
+        client_id=client_id,
+        figures=figures,
+        cash=cash,
+        lots=lots,
+        rates=rates,
+        reporting=market.settings.reporting_currency,
+        prices_unavailable=bool(batch.errors),
+    )
+    return answer, _Priced(tickers, currencies, _prices(batch, rates))
+
+
+def positions_answer(
+    *,
+    client_id: int,
+    figures: Sequence[dict[str, Any]],
+    cash: Mapping[str, Decimal],
+    lots: Mapping[int, int],
+    rates: dict[str, pricing.LiveRate],
+    reporting: str,
+    prices_unavailable: bool,
+) -> PositionsOut:
+    """The positions answer from each position's `figures` (`position_figures`), the cash and the
+    rates into the reporting currency: totals per currency, consolidated, weights, classes."""
+    totals = _currency_totals(figures, dict(cash))
+    consolidated = _consolidated(totals, rates, reporting)
     positions = [
         _position(f, lots=lots.get(f["asset_id"], 0), patrimony=consolidated.value, rates=rates)
         for f in figures
     ]
     funds = any(f["income_tax_rule"] == "fund" and f["quantity"] for f in figures)
-    answer = PositionsOut(
+    return PositionsOut(
         client_id=client_id,
         positions=sorted(positions, key=lambda p: (p.quantity == 0, p.ticker)),
         cash=[CashOut(currency=c, balance=_shown(b)) for c, b in sorted(cash.items())],
         totals=totals,
         consolidated=consolidated,
         by_class=_by_class(positions, consolidated),
-        prices_unavailable=bool(batch.errors),
+        prices_unavailable=prices_unavailable,
         prices_stale=sorted(p.ticker for p in positions if p.price_stale),
         notes=[COME_COTAS] if funds else [],
     )
-    return answer, _Priced(tickers, currencies, _prices(batch, rates))
 
 
 COME_COTAS = PositionsNote(
@@ -202,7 +225,7 @@ COME_COTAS = PositionsNote(
     " in May and November) and the tax on redemption are not modelled.",
 )
 # How a holding is taxed (AssetInfo.income_tax) when it shows its taxes lot by lot.
-_LOT_TAXED = frozenset({"regressive", "exempt"})
+LOT_TAXED = frozenset({"regressive", "exempt"})
 
 
 async def _redemptions(
@@ -218,7 +241,7 @@ async def _redemptions(
         row["asset_id"]: quote
         for row in rows
         if row["quantity"]
-        and infos[row["asset_id"]].income_tax in _LOT_TAXED
+        and infos[row["asset_id"]].income_tax in LOT_TAXED
         and (quote := batch.quotes.get(infos[row["asset_id"]].ticker)) is not None
     }
     if not priced:
@@ -277,15 +300,28 @@ async def _open_lots_of(client_id: int, rows: Sequence[Any], events: EventBus) -
     return {asset_id: len(held.lots) for asset_id, held in book.positions.items()}
 
 
-def _figures(
+class PriceLike(Protocol):
+    """What a position is valued at: a live quote, or a stored close standing for a date."""
+
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def change_pct(self) -> float | None: ...
+    @property
+    def as_of(self) -> datetime: ...
+    @property
+    def stale(self) -> bool: ...
+
+
+def position_figures(
     row: Any,
     info: AssetInfo,
-    quote: Quote | None,
+    quote: PriceLike | None,
     *,
     redeemed: fixed_income_tax.Redemption | None = None,
 ) -> dict[str, Any]:
     """A position's fields in its own currency (weight and reporting value come later);
-    `redeemed`: its taxes, when a redemption today would pay them."""
+    `redeemed`: its taxes, when a redemption on the price's day would pay them."""
     quantity, cost = row["quantity"], row["cost"]
     fields: dict[str, Any] = {
         "asset_id": info.id,
@@ -448,7 +484,9 @@ async def client_values(
     values: dict[int, Decimal | None] = {}
     for client_id in wanted:
         figures = [
-            _figures(row, infos[row["asset_id"]], batch.quotes.get(infos[row["asset_id"]].ticker))
+            position_figures(
+                row, infos[row["asset_id"]], batch.quotes.get(infos[row["asset_id"]].ticker)
+            )
             for row in held.get(client_id, ())
         ]
         totals = _currency_totals(figures, cash.get(client_id, {}))

@@ -142,7 +142,7 @@ class _Snapshot:
     """Everything derived from stored data (the ledger, closes, rates, benchmark values):
     kept until the client's next write or the next stored market data, anywhere."""
 
-    walk: _Walk
+    walk: Walk
     currencies: list[str]
     chosen: str | None
     first: date
@@ -250,7 +250,7 @@ async def _snapshot(
 
 
 async def _statement(
-    walk: _Walk,
+    walk: Walk,
     *,
     eve: date,
     last: date,
@@ -293,7 +293,7 @@ async def _walked(
     held_currencies: set[str],
     market: MarketData,
     events: EventBus,
-) -> _Walk:
+) -> Walk:
     """The view walked from `first` to `last` over its assets' stored closes, splits and (all
     currencies together: `chosen` is None) exchange rates into the reporting currency."""
     asset_ids = {e.asset_id for e in view if e.asset_id is not None}
@@ -310,7 +310,7 @@ async def _walked(
         if chosen is None
         else FxWindow(reporting=chosen)
     )
-    walk = _Walk(
+    walk = Walk(
         view=view,
         tickers={a: info.ticker for a, info in infos.items()},
         currency_of={a: info.currency for a, info in infos.items()},
@@ -320,6 +320,27 @@ async def _walked(
     )
     walk.run(first=first, last=last, today=clock.today())
     return walk
+
+
+async def walked_through(
+    *, client_id: int, day: date, market: MarketData, events: EventBus
+) -> Walk:
+    """The client's whole ledger replayed through `day` and walked over that day alone: its
+    book is what was held at `day`'s end, its prices the last stored closes on or before it
+    (on today's split basis, `basis`), its `fx` the stored rates up to it."""
+    entries = await store.client_entries(client_id)
+    if not entries:
+        await clients.ensure_client_exists(client_id=client_id)
+    view = in_order(e for e in entries if e.date <= day)
+    return await _walked(
+        view,
+        first=day,
+        last=day,
+        chosen=None,
+        held_currencies={e.currency for e in view},
+        market=market,
+        events=events,
+    )
 
 
 async def _answer(
@@ -382,7 +403,7 @@ async def _answer(
     )
 
 
-def _xirr(walk: _Walk, *, last: date, value: Decimal | None) -> XirrResult:
+def _xirr(walk: Walk, *, last: date, value: Decimal | None) -> XirrResult:
     if walk.fx_gaps.days:
         return XirrResult(None, RATES_MISSING)
     if walk.opening is None or value is None:
@@ -404,7 +425,7 @@ _Point = tuple[date, Decimal | None, Decimal | None]
 
 
 @dataclass
-class _Walk:
+class Walk:
     """The ledger replayed day by day against the stored closes (and rates)."""
 
     view: list[Entry]
@@ -660,6 +681,9 @@ class _Walk:
         the money that came in or went out that day."""
         held = self._held()
         prices, unavailable = self._prices_now(held, last=last, today=today, live=live)
+        # A past end is valued at stored closes, adjusted to today's basis: its quantities
+        # are put on it (a split since then); today's live prices are on today's already.
+        past = last < today
 
         def rate_now(code: str) -> Decimal | None:
             if code in rates:
@@ -667,7 +691,7 @@ class _Walk:
             return self.fx.latest(code)
 
         market_value = self._valued(
-            held, prices, {}, rate_now, last, on_split_basis=False, note_gaps=False
+            held, prices, {}, rate_now, last, on_split_basis=past, note_gaps=False
         )
         cash = self._valued({}, {}, self.book.cash, rate_now, last, note_gaps=False)
         cost = sum((p.cost for p in self.book.positions.values() if p.quantity), ZERO)
@@ -676,7 +700,7 @@ class _Walk:
         if market_value is None or cash is None:
             unvalued = _totals_unvalued(cash=cash, cost=cost, invested=invested, income=income)
             return unvalued, unavailable
-        day_change = self._day_change(market_value + cash, live, rate_now, last)
+        day_change = self._day_change(market_value + cash, live, rate_now, last, past=past)
         fx_rates = {c: r.rate for c, r in sorted(rates.items()) if c != self.fx.reporting}
         figures = _totals_valued(
             market_value=market_value,
@@ -723,18 +747,21 @@ class _Walk:
         live: Mapping[int, tuple[Decimal, Decimal | None]],
         rate_of: _RateOf,
         last: date,
+        *,
+        past: bool,
     ) -> tuple[Decimal | None, float | None]:
         previous = dict(self.day_open_prices)
         for asset_id, (_, previous_close) in live.items():
             if previous_close is not None:
                 previous[asset_id] = previous_close
+        # The day's opening quantities are the eve's: on its basis (a split on `last` counts).
         opening = self._valued(
             self.day_open_quantities,
             previous,
             self.day_open_cash,
             rate_of,
-            last,
-            on_split_basis=False,
+            last - timedelta(days=1),
+            on_split_basis=past,
             note_gaps=False,
         )
         if opening is None:

@@ -10,6 +10,7 @@ from carteira.allocations.dependencies import ChosenBenchmarks, LedgerServices
 from carteira.allocations.exceptions import (
     AllocationNotFoundError,
     AmountOutOfRangeError,
+    AsOfInFutureError,
     CurrencyNotHeldError,
     InsufficientQuantityError,
     InvalidPatchError,
@@ -207,25 +208,37 @@ async def transactions_accept_provider(
 
 
 @router.get("/positions", response_model=PositionsOut, responses=EXPORT_RESPONSES)
-@raises(TooManyExportsError)
+@raises(TooManyExportsError, AsOfInFutureError)
 async def positions_get(
     request: Request,
     client_id: PathId,
     user: CurrentUser,
     market: MarketDep,
     events: EventsDep,
+    as_of: CalendarDate | None = None,
     format: OutputFormat = OutputFormat.JSON,
     dialect: CsvDialect = CsvDialect.STANDARD,
 ) -> Response:
     """Per asset: quantity, preço médio, cost, market value, unrealized and realized P&L,
     income, total return, weight; cash per currency; totals per currency (`format=csv|xlsx`
-    to export)."""
-    if format is OutputFormat.JSON:
+    to export). `as_of=YYYY-MM-DD`: as they stood at that day's end — the ledger through it,
+    the last stored closes on or before it, its stored exchange rates, renda fixa taxed as a
+    redemption that day (today: the live answer; a later date: 422 `as_of_in_future`)."""
+    if as_of is not None:
+        positions = await service.client_positions_on(
+            client_id=client_id, as_of=as_of, market=market, events=events
+        )
+        if format is OutputFormat.JSON:
+            return json_response(positions)
+    elif format is OutputFormat.JSON:
         text = await service.client_positions_json(
             client_id=client_id, market=market, events=events
         )
         return Response(text, media_type="application/json")
-    positions = await service.client_positions(client_id=client_id, market=market, events=events)
+    else:
+        positions = await service.client_positions(
+            client_id=client_id, market=market, events=events
+        )
     return exports.positions_export(
         positions=positions,
         request=export_request(

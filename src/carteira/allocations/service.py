@@ -66,6 +66,7 @@ from carteira.allocations.ledger import (
 from carteira.allocations.listing import list_clients_json as list_clients_json
 from carteira.allocations.models import Source, Transaction
 from carteira.allocations.performance import client_performance as client_performance
+from carteira.allocations.positions_on import client_positions_on as client_positions_on
 from carteira.allocations.realized import TAX_CURRENCY as TAX_CURRENCY
 from carteira.allocations.realized import FixedIncomeRedemption as FixedIncomeRedemption
 from carteira.allocations.realized import HeldAt as HeldAt

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import pairwise
@@ -143,7 +143,7 @@ async def last_closes(*, asset_ids: Iterable[int]) -> dict[int, tuple[date, Deci
 
 # Each asset's last close before a window (carried into it)...
 _OPENING_SQL = """
-    SELECT DISTINCT ON (asset_id) asset_id, close FROM daily_returns
+    SELECT DISTINCT ON (asset_id) asset_id, date, close FROM daily_returns
     WHERE asset_id = ANY($1::int[]) AND date < $2 ORDER BY asset_id, date DESC
 """
 # ...and its closes inside the window, as two arrays per asset: decoding tens of thousands of
@@ -165,6 +165,7 @@ class ClosesWindow:
     opening: dict[int, Decimal]  # asset id -> last close before the window
     by_day: dict[date, dict[int, Decimal]]  # day -> asset id -> close, inside the window
     latest: dict[int, Decimal]  # asset id -> last close up to the window's end
+    latest_dates: dict[int, date] = field(default_factory=dict)  # ... and the day it is of
 
 
 async def closes_window(*, asset_ids: Iterable[int], first: date, last: date) -> ClosesWindow:
@@ -177,8 +178,10 @@ async def closes_window(*, asset_ids: Iterable[int], first: date, last: date) ->
         rows = await connection.fetch(_WINDOW_SQL, ids, first, last)
     window.opening = {row["asset_id"]: row["close"] for row in openings}
     window.latest = dict(window.opening)
+    window.latest_dates = {row["asset_id"]: row["date"] for row in openings}
     for asset_id, dates, values in rows:
         for day, close in zip(dates, values, strict=True):
             window.by_day[day][asset_id] = close
         window.latest[asset_id] = values[-1]
+        window.latest_dates[asset_id] = dates[-1]
     return window

@@ -87,8 +87,8 @@ DISCLAIMER = (
     "Este relatório tem caráter exclusivamente informativo e não constitui oferta, recomendação"
     " ou solicitação de compra ou venda de ativos. Rentabilidade passada não é garantia de"
     " rentabilidade futura. Os valores de mercado usam as últimas cotações disponíveis na data"
-    " indicada; os valores líquidos de renda fixa estimam o IR e o IOF de um resgate na data de"
-    " emissão e podem diferir do efetivamente retido. Investimentos não contam com garantia do"
+    " indicada; os valores líquidos de renda fixa estimam o IR e o IOF de um resgate nessa data"
+    " e podem diferir do efetivamente retido. Investimentos não contam com garantia do"
     " administrador, do gestor ou do Fundo Garantidor de Créditos, salvo quando indicado. Confira"
     " os valores com os extratos da B3 e das instituições custodiantes."
 )
@@ -232,8 +232,10 @@ async def figures(
         events=events,
         jobs=jobs,
     )
-    positions = await allocations.client_positions(
-        client_id=client_id, market=market, events=events
+    # What was held at the period's end, valued then (the month's last close; today's live
+    # prices while the month runs): the positions table and the allocation chart alike.
+    positions = await allocations.client_positions_on(
+        client_id=client_id, as_of=end, market=market, events=events
     )
     movements = await _movements(client_id=client_id, start=start, end=end, events=events)
     realized = await allocations.client_realized(

@@ -87,6 +87,7 @@ export const ERRORS = {
   no_price_on_date: "O ativo não tem cotação de fechamento nesta data; informe o preço unitário.",
   quantity_too_small: "Este valor compra menos que a menor quantidade registrada (0,00000001).",
   currency_not_held: "O cliente não tem nada nesta moeda.",
+  as_of_in_future: "A data da posição não pode ser depois de hoje.",
   too_many_to_rank: (f) => `Ordenar pela rentabilidade no mês vale para até ${f.limit || 500} clientes${f.matching ? ` (a busca encontrou ${f.matching})` : ""}; refine a busca.`,
   // imports
   import_not_found: "Importação não encontrada.",
