@@ -235,6 +235,20 @@ async def test_the_current_month_is_partial_and_an_empty_book_prints(as_admin):
     assert f"PARCIAL — ATÉ {today:%d/%m/%Y}" in text
     assert "Nenhuma posição em carteira." in text
     assert "Nenhuma movimentação no mês." in text
+    assert "SIMULADOS" not in text  # the session's prices are Yahoo's (its fake)
+
+
+async def test_a_statement_on_simulated_prices_says_so(app, settings, as_admin):
+    """The offline demo's prices are never passed off as the market's."""
+    client = await make_client(as_admin)
+    today = clock.today()
+    app.state.settings = settings.model_copy(update={"market_data_provider": "simulated"})
+    try:
+        r = await statement(as_admin, client["id"], today.year, today.month)
+    finally:
+        app.state.settings = settings
+    assert r.status_code == 200, r.text
+    assert "PREÇOS SIMULADOS — DEMONSTRAÇÃO, NÃO SÃO COTAÇÕES DE MERCADO" in pdf_text(r.content)
 
 
 async def test_accented_and_very_long_names(as_admin):

@@ -117,6 +117,8 @@ class StatementFigures:
     start: date
     end: date
     partial: bool
+    # The offline demo's prices: the statement says so, as the web app's badge does.
+    simulated_prices: bool
     issued_on: date
     performance: PerformanceOut
     positions: PositionsOut
@@ -258,6 +260,7 @@ async def figures(
         start=start,
         end=end,
         partial=partial,
+        simulated_prices=settings.market_data_provider == "simulated",
         issued_on=clock.today(),
         performance=performance,
         positions=positions,
