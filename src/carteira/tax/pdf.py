@@ -117,23 +117,31 @@ def _active(months: list[TaxMonthOut]) -> list[TaxMonthOut]:
     ]
 
 
-async def monthly_pdf(*, answer: MonthlyTaxOut, client_name: str, today: date) -> bytes:
-    html = _ENV.get_template("monthly.html").render(
+async def _printed(
+    template: str,
+    *,
+    answer: MonthlyTaxOut | AnnualTaxOut,
+    months: list[TaxMonthOut],
+    client_name: str,
+    today: date,
+) -> bytes:
+    html = _ENV.get_template(template).render(
         answer=answer,
         client_name=client_name,
         today=today,
-        darfs=_darfs(answer.months),
-        active=_active(answer.months),
+        darfs=_darfs(months),
+        active=_active(months),
     )
     return await render_pdf(html, stylesheets=[_CSS], static_dirs=[TEMPLATES])
+
+
+async def monthly_pdf(*, answer: MonthlyTaxOut, client_name: str, today: date) -> bytes:
+    return await _printed(
+        "monthly.html", answer=answer, months=answer.months, client_name=client_name, today=today
+    )
 
 
 async def annual_pdf(*, answer: AnnualTaxOut, client_name: str, today: date) -> bytes:
-    html = _ENV.get_template("annual.html").render(
-        answer=answer,
-        client_name=client_name,
-        today=today,
-        darfs=_darfs(answer.monthly),
-        active=_active(answer.monthly),
+    return await _printed(
+        "annual.html", answer=answer, months=answer.monthly, client_name=client_name, today=today
     )
-    return await render_pdf(html, stylesheets=[_CSS], static_dirs=[TEMPLATES])
