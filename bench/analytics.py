@@ -36,18 +36,13 @@ from typing import Any
 from tests.support import connect, copy_buys
 
 from bench.common import (
-    JWT_SECRET,
-    PYTHON,
     REPO,
-    bench_env,
+    bench_database,
+    bench_settings,
     dump,
-    free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
-    process,
-    server_urls,
+    serve_api,
 )
 from bench.fake_market import FakeMarket
 from carteira.core import clock
@@ -286,21 +281,10 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
-    _, redis_url = server_urls()
-
     tickers = [f"BKFL{n:03d}.SA" for n in range(args.assets)]
-    with fresh_database("carteira_bench") as db, daily_market(tickers) as market:
-        env = bench_env(db.url, redis_url, **market.env())
-        prepare_database(env)
-        settings = Settings(
-            _env_file=None,
-            environment="test",
-            database_url=db.url,
-            redis_url=redis_url,
-            jwt_secret=JWT_SECRET,
-            yahoo_query1_url=market.base_url,
-            yahoo_query2_url=market.base_url,
-            log_level="WARNING",
+    with daily_market(tickers) as market, bench_database(**market.env()) as (_, env):
+        settings = bench_settings(
+            env, yahoo_query1_url=market.base_url, yahoo_query2_url=market.base_url
         )
         daily_rows = asyncio.run(daily_work(settings, tickers, args.holders))
 
@@ -308,15 +292,9 @@ def main() -> None:
     for ticker, currency in performance_tickers():
         perf_market.yahoo.symbols[ticker].currency = currency
     benchmark_series(perf_market)
-    with fresh_database("carteira_bench") as db, perf_market as market:
-        env = bench_env(db.url, redis_url, **market.env())
-        prepare_database(env)
+    with perf_market as market, bench_database(**market.env()) as (db, env):
         client_id = asyncio.run(seed_performance(db.url, args.lots))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with process(
-            [PYTHON, "-m", "carteira", "serve", "--port", str(port)], env, f"{base}/health"
-        ):
+        with serve_api(env) as (base, _):
             token = login(base)
             url = f"{base}/clients/{client_id}/performance"
             with_benchmarks = f"{url}?benchmarks=CDI,IBOV"

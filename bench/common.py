@@ -19,9 +19,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import psutil
+
+if TYPE_CHECKING:
+    from carteira.core.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -142,6 +145,51 @@ def process(
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextlib.contextmanager
+def bench_database(
+    prefix: str = "carteira_bench",
+    *,
+    users: tuple[tuple[str, str], ...] = (("bench@example.com", "reader"),),
+    **extra: str,
+) -> Iterator[tuple[BenchDatabase, dict[str, str]]]:
+    """A throw-away database (`fresh_database`), migrated and with the accounts `users`, and
+    the environment a server or worker on it runs with (`bench_env` plus `extra`)."""
+    _, redis_url = server_urls()
+    with fresh_database(prefix) as database:
+        env = bench_env(database.url, redis_url, **extra)
+        prepare_database(env, users=users)
+        yield database, env
+
+
+def bench_settings(env: dict[str, str], **extra: object) -> Settings:
+    """The settings of the code a benchmark runs in its own process (seeding, rebuilding) on
+    the database and Redis of `env`."""
+    from carteira.core.config import Settings
+
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        environment="test",
+        database_url=env["DATABASE_URL"],
+        redis_url=env["REDIS_URL"],
+        jwt_secret=env["JWT_SECRET"],
+        log_level="WARNING",
+        **extra,
+    )
+
+
+@contextlib.contextmanager
+def serve_api(
+    env: dict[str, str], *args: str, ready: str = "/health", timeout: float = 30
+) -> Iterator[tuple[str, psutil.Process]]:
+    """One `carteira serve` on a free port (with `args`), once `ready` answers: its base URL
+    and its process."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port), *args]
+    with process(serve, env, f"{base}{ready}", timeout=timeout) as proc:
+        yield base, proc
 
 
 def wait_http(

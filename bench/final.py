@@ -15,18 +15,13 @@ import asyncio
 
 from bench.common import (
     CEILING_COLUMNS,
-    PYTHON,
     REPO,
-    bench_env,
+    bench_database,
     compare_with_ceiling,
     dump,
-    free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
-    process,
-    server_urls,
+    serve_api,
 )
 from bench.fake_market import FakeMarket
 from bench.portfolio import ASSETS, seed
@@ -39,11 +34,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", default="", help="only the endpoints whose label has this")
     args = parser.parse_args()
-    _, redis_url = server_urls()
     tickers = [f"BNCH{n:03d}.SA" for n in range(ASSETS)]
-    with fresh_database("carteira_bench") as db, FakeMarket(tickers) as market:
-        env = bench_env(db.url, redis_url, **market.env())
-        prepare_database(env)
+    with FakeMarket(tickers) as market, bench_database(**market.env()) as (db, env):
         showcase = asyncio.run(seed(db.url))
         today = clock.today()
         endpoints = {
@@ -63,10 +55,7 @@ def main() -> None:
             ),
         }
         endpoints = {label: e for label, e in endpoints.items() if args.only in label}
-        port = free_port()
-        api = f"http://127.0.0.1:{port}"
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
-        with process(serve, env, f"{api}/health") as api_process:
+        with serve_api(env) as (api, api_process):
             rows = compare_with_ceiling(
                 api,
                 login(api),

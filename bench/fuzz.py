@@ -19,16 +19,11 @@ import time
 from tests.fuzzing import st_command
 
 from bench.common import (
-    PYTHON,
     REPO,
-    bench_env,
-    free_port,
-    fresh_database,
+    bench_database,
     login,
-    prepare_database,
     print_table,
-    process,
-    server_urls,
+    serve_api,
 )
 
 ACCOUNTS = (("admin@bench.example", "admin"), ("reader@bench.example", "reader"))
@@ -61,27 +56,24 @@ def main() -> None:
     parser.add_argument("--stateful", action="store_true", help="also the stateful phase")
     args = parser.parse_args()
     phases = "examples,coverage,fuzzing" + (",stateful" if args.stateful else "")
-    _, redis_url = server_urls()
     rows = []
-    with fresh_database("carteira_fuzz") as db:
-        env = bench_env(db.url, redis_url, MARKET_DATA_PROVIDER="simulated", LOG_LEVEL="CRITICAL")
-        prepare_database(env, users=ACCOUNTS)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
-        with process(serve, env, f"{base}/health"):
-            for email, role in reversed(ACCOUNTS):  # the reader first: admin writes come last
-                token = login(base, email)
-                rows.append(
-                    fuzz(
-                        base,
-                        token,
-                        examples=args.examples,
-                        seed=args.seed,
-                        phases=phases,
-                        role=role,
-                    )
+    quiet = {"MARKET_DATA_PROVIDER": "simulated", "LOG_LEVEL": "CRITICAL"}
+    with (
+        bench_database("carteira_fuzz", users=ACCOUNTS, **quiet) as (_, env),
+        serve_api(env) as (base, _),
+    ):
+        for email, role in reversed(ACCOUNTS):  # the reader first: admin writes come last
+            token = login(base, email)
+            rows.append(
+                fuzz(
+                    base,
+                    token,
+                    examples=args.examples,
+                    seed=args.seed,
+                    phases=phases,
+                    role=role,
                 )
+            )
     print_table(
         rows,
         {

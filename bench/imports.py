@@ -35,16 +35,11 @@ from tests import b3_files
 from tests.b3_files import NEGOCIACAO, Mess, trade
 
 from bench.common import (
-    PYTHON,
-    bench_env,
+    bench_database,
     dump,
-    free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
-    process,
-    server_urls,
+    serve_api,
 )
 from bench.fake_market import FakeMarket
 from bench.ledger import ADMIN, TODAY, Client
@@ -146,19 +141,13 @@ def main() -> None:
     data = extract(args.rows)
     print(f"the extract: {args.rows} trades, {len(data) / 1024:.0f} KB of XLSX")
     print(f"load before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
-    _, redis_url = server_urls()
     with (
-        fresh_database("carteira_bench") as db,
         FakeMarket([code + ".SA" for code in CODES]) as market,
+        bench_database(users=((ADMIN, "admin"),), **market.env()) as (_, env),
+        serve_api(env) as (api, _),
     ):
-        env = bench_env(db.url, redis_url, **market.env())
-        prepare_database(env, users=((ADMIN, "admin"),))
-        port = free_port()
-        api = f"http://127.0.0.1:{port}"
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
-        with process(serve, env, f"{api}/health"):
-            admin = Client(api, login(api, ADMIN))
-            measured = measure(admin, data, args.rows, args.runs)
+        admin = Client(api, login(api, ADMIN))
+        measured = measure(admin, data, args.rows, args.runs)
     print(f"load after: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
     print_table(
         measured,

@@ -31,19 +31,16 @@ from tests.support import connect
 
 from bench.common import (
     CEILING_COLUMNS,
-    PYTHON,
     REPO,
     WORKER,
-    bench_env,
+    bench_database,
+    bench_settings,
     compare_with_ceiling,
     dump,
-    free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
     process,
-    server_urls,
+    serve_api,
 )
 from bench.ledger import ADMIN, COLUMNS, READER, TODAY, Client, rebuild, sequential
 from carteira.core.config import Settings
@@ -136,22 +133,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="wrk runs (medians)")
     parser.add_argument("--seconds", type=int, default=5, help="each wrk run")
     args = parser.parse_args()
-    _, redis_url = server_urls()
     results: dict[str, object] = {"date": TODAY.isoformat(), "load": os.getloadavg()}
-    with fresh_database("carteira_bench") as db:
-        env = bench_env(db.url, redis_url, MARKET_DATA_PROVIDER="simulated")
-        prepare_database(env, users=((READER, "reader"), (ADMIN, "admin")))
-        settings = Settings(
-            _env_file=None,
-            environment="test",
-            database_url=db.url,
-            redis_url=redis_url,
-            log_level="WARNING",
-        )
-        port = free_port()
-        api = f"http://127.0.0.1:{port}"
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
-        with process(serve, env, f"{api}/health") as api_process, process(WORKER, env):
+    users = ((READER, "reader"), (ADMIN, "admin"))
+    with bench_database(users=users, MARKET_DATA_PROVIDER="simulated") as (_, env):
+        settings = bench_settings(env)
+        with serve_api(env) as (api, api_process), process(WORKER, env):
             admin = Client(api, login(api, ADMIN))
             started = time.perf_counter()
             asset_ids = register(admin)

@@ -60,20 +60,17 @@ from tests.support import connect
 
 from bench.common import (
     CEILING_COLUMNS,
-    JWT_SECRET,
     PYTHON,
     REPO,
     WORKER,
-    bench_env,
+    bench_database,
+    bench_settings,
     compare_with_ceiling,
     dump,
-    free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
     process,
-    server_urls,
+    serve_api,
 )
 from bench.fake_market import FakeMarket
 from carteira.core import clock
@@ -734,19 +731,10 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help="run the worker beside the API")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
-    _, redis_url = server_urls()
     results: dict[str, object] = {"date": TODAY.isoformat()}
-    with fresh_database("carteira_bench") as db, FakeMarket(TICKERS) as market:
-        env = bench_env(db.url, redis_url, **market.env())
-        prepare_database(env, users=((READER, "reader"), (ADMIN, "admin")))
-        settings = Settings(
-            _env_file=None,
-            environment="test",
-            database_url=db.url,
-            redis_url=redis_url,
-            jwt_secret=JWT_SECRET,
-            log_level="WARNING",
-        )
+    users = ((READER, "reader"), (ADMIN, "admin"))
+    with FakeMarket(TICKERS) as market, bench_database(users=users, **market.env()) as (db, env):
+        settings = bench_settings(env)
         seeded = asyncio.run(seed(settings))
         print(
             f"seeded in {seeded.seconds:.1f} s: {seeded.big_entries} entries "
@@ -757,13 +745,10 @@ def main() -> None:
         results["seeded"] = seeded.__dict__ | {"flow_clients": len(seeded.flow_clients)}
         if "replay" in parts:
             results["engine"] = asyncio.run(engine(db.url, seeded.big, args.requests))
-        port = free_port()
-        api = f"http://127.0.0.1:{port}"
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
         # `--worker`: as deployed, its tick keeping the held quotes fresh (without it, a valued
         # answer waits on the provider whenever its quotes expire).
         with (
-            process(serve, env, f"{api}/health") as api_process,
+            serve_api(env) as (api, api_process),
             process(WORKER, env) if args.worker else contextlib.nullcontext(),
         ):
             token = login(api, READER)

@@ -20,17 +20,12 @@ import time
 import aiohttp
 
 from bench.common import (
-    PYTHON,
     REPO,
-    bench_env,
+    bench_database,
     dump,
-    free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
-    process,
-    server_urls,
+    serve_api,
     wrk,
 )
 from bench.fake_market import FakeMarket
@@ -62,52 +57,49 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    _, redis_url = server_urls()
     rows = []
-    with fresh_database("carteira_bench") as db, FakeMarket(TICKERS) as market:
-        env = bench_env(db.url, redis_url, QUOTE_CACHE_TTL_SECONDS=str(TTL), **market.env())
-        prepare_database(env)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
-        with process(serve, env, f"{base}/health"):
-            token = login(base)
-            seconds = asyncio.run(burst(base, token, args.requests, 64))
-            calls = market.chart_calls()
-            rows.append(
-                {
-                    "run": f"{args.requests} requests, 64 clients (aiohttp)",
-                    "seconds": round(seconds, 2),
-                    "requests": args.requests,
-                    "upstream_calls": calls,
-                    "calls_per_1000": round(1000 * calls / args.requests, 1),
-                    "calls_per_ticker_per_ttl": round(
-                        calls / (len(TICKERS) * math.ceil(seconds / TTL)), 2
-                    ),
-                }
-            )
-            time.sleep(TTL + 1)  # let every quote expire: part 2 starts cold too
-            before = market.chart_calls()
-            result = wrk(
-                base + "/quotes?tickers=BNCH000.SA",
-                token=token,
-                seconds=args.seconds,
-                script=REPO / "bench" / "random_quote.lua",
-            )
-            calls = market.chart_calls() - before
-            requests = round(result.requests_per_second * args.seconds)
-            rows.append(
-                {
-                    "run": f"wrk -c64 for {args.seconds} s",
-                    "seconds": args.seconds,
-                    "requests": requests,
-                    "upstream_calls": calls,
-                    "calls_per_1000": round(1000 * calls / requests, 1),
-                    "calls_per_ticker_per_ttl": round(
-                        calls / (len(TICKERS) * math.ceil(args.seconds / TTL)), 2
-                    ),
-                }
-            )
+    with (
+        FakeMarket(TICKERS) as market,
+        bench_database(QUOTE_CACHE_TTL_SECONDS=str(TTL), **market.env()) as (_, env),
+        serve_api(env) as (base, _),
+    ):
+        token = login(base)
+        seconds = asyncio.run(burst(base, token, args.requests, 64))
+        calls = market.chart_calls()
+        rows.append(
+            {
+                "run": f"{args.requests} requests, 64 clients (aiohttp)",
+                "seconds": round(seconds, 2),
+                "requests": args.requests,
+                "upstream_calls": calls,
+                "calls_per_1000": round(1000 * calls / args.requests, 1),
+                "calls_per_ticker_per_ttl": round(
+                    calls / (len(TICKERS) * math.ceil(seconds / TTL)), 2
+                ),
+            }
+        )
+        time.sleep(TTL + 1)  # let every quote expire: part 2 starts cold too
+        before = market.chart_calls()
+        result = wrk(
+            base + "/quotes?tickers=BNCH000.SA",
+            token=token,
+            seconds=args.seconds,
+            script=REPO / "bench" / "random_quote.lua",
+        )
+        calls = market.chart_calls() - before
+        requests = round(result.requests_per_second * args.seconds)
+        rows.append(
+            {
+                "run": f"wrk -c64 for {args.seconds} s",
+                "seconds": args.seconds,
+                "requests": requests,
+                "upstream_calls": calls,
+                "calls_per_1000": round(1000 * calls / requests, 1),
+                "calls_per_ticker_per_ttl": round(
+                    calls / (len(TICKERS) * math.ceil(args.seconds / TTL)), 2
+                ),
+            }
+        )
     print_table(
         rows,
         {

@@ -25,16 +25,14 @@ from bench.common import (
     PYTHON,
     REPO,
     WORKER,
-    bench_env,
+    bench_database,
     compare_with_ceiling,
     dump,
     free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
     process,
-    server_urls,
+    serve_api,
 )
 from bench.fake_market import FakeMarket
 from carteira.core import clock
@@ -116,15 +114,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    _, redis_url = server_urls()
     tickers = [f"BNCH{n:03d}.SA" for n in range(ASSETS)]
-    with fresh_database("carteira_bench") as db, FakeMarket(tickers) as market:
-        env = bench_env(db.url, redis_url, **market.env())
-        prepare_database(env, users=(("bench@example.com", "reader"), (ADVISOR, "advisor")))
+    users = (("bench@example.com", "reader"), (ADVISOR, "advisor"))
+    with FakeMarket(tickers) as market, bench_database(users=users, **market.env()) as (db, env):
         showcase = asyncio.run(seed(db.url))
-
-        api_port = free_port()
-        api = f"http://127.0.0.1:{api_port}"
         endpoints = {
             "GET /clients (page 20)": ("/clients?page=3&page_size=20", None),
             "GET /clients?search= (page 20)": ("/clients?search=souza&page_size=20", None),
@@ -137,7 +130,6 @@ def main() -> None:
                 None,
             ),
         }
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(api_port)]
         as_advisor = {
             f"GET /clients as an advisor ({ADVISOR_BOOK} of {CLIENTS:,}; page 20)": (
                 "/clients?page=3&page_size=20",
@@ -146,7 +138,7 @@ def main() -> None:
         }
         # As deployed: the worker's tick (every 5 s) refreshes the held tickers' quotes before
         # they expire, so a valued listing does not wait on the provider every quote TTL.
-        with process(serve, env, f"{api}/health") as api_proc, process(WORKER, env):
+        with serve_api(env) as (api, api_proc), process(WORKER, env):
             rows = []
             for email, wanted in (("bench@example.com", endpoints), (ADVISOR, as_advisor)):
                 rows += compare_with_ceiling(

@@ -34,16 +34,12 @@ from pathlib import Path
 from tests.support import connect
 
 from bench.common import (
-    PYTHON,
-    bench_env,
+    bench_database,
+    bench_settings,
     dump,
-    free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
-    process,
-    server_urls,
+    serve_api,
 )
 from bench.fake_market import FakeMarket
 from bench.ledger import (
@@ -219,27 +215,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="timed writes of each kind")
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
     args = parser.parse_args()
-    _, redis_url = server_urls()
-    with fresh_database("carteira_bench") as db, FakeMarket([*ASSETS, FUND]) as market:
-        env = bench_env(db.url, redis_url, **market.env())
-        prepare_database(env, users=((ADMIN, "admin"),))
-        settings = Settings(
-            _env_file=None,
-            environment="test",
-            database_url=db.url,
-            redis_url=redis_url,
-            jwt_secret=env["JWT_SECRET"],
-            log_level="WARNING",
-        )
-        seeded = asyncio.run(seed(settings))
+    with (
+        FakeMarket([*ASSETS, FUND]) as market,
+        bench_database(users=((ADMIN, "admin"),), **market.env()) as (_, env),
+    ):
+        seeded = asyncio.run(seed(bench_settings(env)))
         print(
             f"seeded in {seeded.seconds:.1f} s: {seeded.entries} entries, "
             f"{DIVIDENDS} dividends of {FUND} over ten years"
         )
-        port = free_port()
-        api = f"http://127.0.0.1:{port}"
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
-        with process(serve, env, f"{api}/health"):
+        with serve_api(env) as (api, _):
             admin = Client(api, login(api, ADMIN))
             measured = measure(admin, seeded, args.runs)
     print(

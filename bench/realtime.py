@@ -26,15 +26,12 @@ from tests.support import connect
 from bench.common import (
     PYTHON,
     REPO,
-    bench_env,
+    bench_database,
     dump,
     free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
     process,
-    server_urls,
 )
 from bench.fake_market import FakeMarket
 
@@ -166,12 +163,9 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--ticks", type=int, default=10)
     args = parser.parse_args()
-    _, redis_url = server_urls()
     rows = []
-    with fresh_database("carteira_bench") as db, FakeMarket(TICKERS) as market:
-        env = bench_env(db.url, redis_url, **market.env())
-
-        prepare_database(env)
+    with FakeMarket(TICKERS) as market, bench_database(**market.env()) as (db, env):
+        redis_url = env["REDIS_URL"]
         asyncio.run(register(db.url))
         for api_processes in (1, 2):
             ports = [free_port() for _ in range(api_processes)]

@@ -23,18 +23,13 @@ from decimal import Decimal
 from tests.support import connect, copy_buys
 
 from bench.common import (
-    PYTHON,
     REPO,
     RssSampler,
-    bench_env,
+    bench_database,
     dump,
-    free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
-    process,
-    server_urls,
+    serve_api,
 )
 from bench.fake_market import FakeMarket
 from carteira.core import clock
@@ -103,21 +98,13 @@ def main() -> None:
     parser.add_argument("--assets-per-client", type=int, default=5)
     args = parser.parse_args()
     positions = args.clients * args.assets_per_client
-    _, redis_url = server_urls()
     rows = []
     with (
-        fresh_database("carteira_bench") as db,
         FakeMarket([f"RPT{n:02d}.SA" for n in range(ASSETS)]) as market,
+        bench_database(**market.env()) as (db, env),
     ):
-        env = bench_env(db.url, redis_url, **market.env())
-
-        prepare_database(env)
         asyncio.run(seed(db.url, args.clients, args.assets_per_client))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with process(
-            [PYTHON, "-m", "carteira", "serve", "--port", str(port)], env, f"{base}/health"
-        ) as proc:
+        with serve_api(env) as (base, proc):
             token = login(base)
             download(f"{base}/reports/clients?format=csv", token)  # warm-up: quotes cached
             start = (clock.today() - timedelta(days=730)).isoformat()

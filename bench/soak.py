@@ -44,15 +44,12 @@ from bench.common import (
     PYTHON,
     REPO,
     WORKER,
-    bench_env,
+    bench_database,
     dump,
     free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
     process,
-    server_urls,
 )
 from bench.fake_market import FakeMarket
 from bench.portfolio import ASSETS, CLIENTS, LAST_NAMES, seed
@@ -328,10 +325,14 @@ def main() -> None:
     census_minutes = [float(m) for m in args.census.split(",") if m]
     if census_minutes and args.workers > 1:
         parser.error("--census takes one API process")
-    _, redis_url = server_urls()
-    with fresh_database("carteira_soak") as db, FakeMarket(TICKERS) as market:
-        env = bench_env(db.url, redis_url, TICK_SECONDS="5", **market.env())
-        prepare_database(env, users=ACCOUNTS)
+    with (
+        FakeMarket(TICKERS) as market,
+        bench_database("carteira_soak", users=ACCOUNTS, TICK_SECONDS="5", **market.env()) as (
+            db,
+            env,
+        ),
+    ):
+        redis_url = env["REDIS_URL"]
         asyncio.run(seed(db.url))
         port = free_port()
         base = f"http://127.0.0.1:{port}"

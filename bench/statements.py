@@ -41,14 +41,11 @@ from bench.common import (
     PYTHON,
     REPO,
     WORKER,
-    bench_env,
-    free_port,
-    fresh_database,
+    bench_database,
     login,
-    prepare_database,
     print_table,
     process,
-    server_urls,
+    serve_api,
 )
 from bench.ledger import ADMIN, rebuild
 from carteira.core import clock
@@ -167,31 +164,25 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    _, redis_url = server_urls()
-    with fresh_database("carteira_bench") as db:
-        env = bench_env(
-            db.url,
-            redis_url,
-            MARKET_DATA_PROVIDER="simulated",
-            TICK_SECONDS="60",
-            FIRM_NAME="Carteira Assessoria de Investimentos",
-        )
-        # The demo's advisors first, so that seed-demo assigns their clients to them.
-        prepare_database(env, users=((ADMIN, "admin"), *((a, "advisor") for a in (ANA, BRUNO))))
+    # The demo's advisors first, so that seed-demo assigns their clients to them.
+    users = ((ADMIN, "admin"), *((a, "advisor") for a in (ANA, BRUNO)))
+    with bench_database(
+        users=users,
+        MARKET_DATA_PROVIDER="simulated",
+        TICK_SECONDS="60",
+        FIRM_NAME="Carteira Assessoria de Investimentos",
+    ) as (db, env):
         subprocess.run(
             [PYTHON, "-m", "carteira", "seed-demo"], env=env, cwd=REPO, check=True,
             capture_output=True,
         )  # fmt: skip
-        settings = Settings(_env_file=None, database_url=db.url, redis_url=redis_url)
+        settings = Settings(_env_file=None, database_url=db.url, redis_url=env["REDIS_URL"])
         extra = asyncio.run(copy_clients(db.url, args.clients - 6))
         asyncio.run(rebuild(settings, extra))
         clients = extra
         year, month = last_month()
-        port = free_port()
-        api = f"http://127.0.0.1:{port}"
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port), "--workers", "1"]
         rows = []
-        with process(serve, env, f"{api}/health", timeout=60):
+        with serve_api(env, "--workers", "1", timeout=60) as (api, _):
             token = login(api, ADMIN)
             timings = []
             for client_id in clients[: args.singles + 1]:

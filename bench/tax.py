@@ -39,16 +39,12 @@ import psutil
 from tests.support import connect
 
 from bench.common import (
-    PYTHON,
-    bench_env,
+    bench_database,
+    bench_settings,
     dump,
-    free_port,
-    fresh_database,
     login,
-    prepare_database,
     print_table,
-    process,
-    server_urls,
+    serve_api,
 )
 from bench.fake_market import FakeMarket
 from bench.ledger import ADMIN, COLUMNS, TODAY, Client, nearest_rank, rebuild, weekdays
@@ -283,27 +279,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2000, help="clients of the office")
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
     args = parser.parse_args()
-    _, redis_url = server_urls()
-    with fresh_database("carteira_bench") as db, FakeMarket(TICKERS) as market:
-        env = bench_env(db.url, redis_url, **market.env())
-        prepare_database(env, users=((ADMIN, "admin"),))
-        settings = Settings(
-            _env_file=None,
-            environment="test",
-            database_url=db.url,
-            redis_url=redis_url,
-            jwt_secret=env["JWT_SECRET"],
-            log_level="WARNING",
-        )
-        seeded = asyncio.run(seed(settings, args.clients))
+    with (
+        FakeMarket(TICKERS) as market,
+        bench_database(users=((ADMIN, "admin"),), **market.env()) as (_, env),
+    ):
+        seeded = asyncio.run(seed(bench_settings(env), args.clients))
         print(
             f"seeded in {seeded.seconds:.1f} s: the trader's {seeded.trader_trades} trades,"
             f" {len(seeded.clients)} clients with {seeded.office_trades} trades"
         )
-        port = free_port()
-        api = f"http://127.0.0.1:{port}"
-        serve = [PYTHON, "-m", "carteira", "serve", "--port", str(port)]
-        with process(serve, env, f"{api}/health") as server:
+        with serve_api(env) as (api, server):
             admin = Client(api, login(api, ADMIN))
             measured = measure(admin, server, seeded, args.requests)
     print(

@@ -14,7 +14,7 @@ from carteira.core.exports import (
     Kind,
     Row,
     export_response,
-    iterate,
+    rows_export,
 )
 
 POSITIONS = (
@@ -100,11 +100,11 @@ def positions_export(*, positions: PositionsOut, request: ExportRequest) -> Stre
         )
         for p in positions.positions
     ]
-    return export_response(
+    return rows_export(
         request=request,
         what=f"client-{positions.client_id}-positions",
         columns=POSITIONS,
-        rows=lambda: iterate(rows),
+        rows=rows,
         currency_column="currency",
     )
 
@@ -139,10 +139,10 @@ def performance_export(*, performance: PerformanceOut, request: ExportRequest) -
         )
         for m in performance.monthly
     ]
-    return export_response(
+    return rows_export(
         request=request,
         what=f"client-{performance.client_id}-performance-{performance.currency.lower()}",
         columns=columns,
-        rows=lambda: iterate(rows),
+        rows=rows,
         extra_sheets=[ExtraSheet("monthly", monthly_columns, monthly)],
     )

@@ -45,6 +45,11 @@ class TaxTable:
         held = max(days, 1)
         return self.iof[held - 1] if held <= len(self.iof) else ZERO
 
+    def withheld(self, gain: Decimal, days: int) -> tuple[Decimal, Decimal]:
+        """The IOF on a yield held `days`, and the income tax on what the IOF leaves of it."""
+        iof = gain * self.iof_rate(days)
+        return iof, (gain - iof) * self.income_tax_rate(days)
+
 
 def _shares(*percents: int) -> tuple[Decimal, ...]:
     return tuple(Decimal(p) / 100 for p in percents)
@@ -103,10 +108,9 @@ def redeemed(*, lots: Iterable[Lot], price: Decimal, on: date, exempt: bool) -> 
             gain = value - lot.cost
             if exempt or gain <= 0:
                 continue
-            days = (on - lot.date).days
-            lot_iof = gain * table.iof_rate(days)
+            lot_iof, lot_income_tax = table.withheld(gain, (on - lot.date).days)
             iof += lot_iof
-            income_tax += (gain - lot_iof) * table.income_tax_rate(days)
+            income_tax += lot_income_tax
     return Redemption(gross=gross, iof=iof, income_tax=income_tax)
 
 
@@ -119,11 +123,12 @@ class RedeemedPiece:
     cost: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class SaleTaxes:
-    """A sale (a redemption, a maturity) of renda fixa: its proceeds (net of fees), the cost
-    of the lots it took, and the IOF and income tax withheld on their yield."""
+class TaxedYield:
+    """What a sale of renda fixa yielded (`income`) and kept of it (`net`), from its proceeds,
+    the cost of the lots it took and the taxes withheld: the fields of the dataclasses that
+    take it as their base."""
 
+    __slots__ = ()
     proceeds: Decimal
     cost: Decimal
     iof: Decimal
@@ -138,6 +143,17 @@ class SaleTaxes:
     def net(self) -> Decimal:
         """The yield less the IOF and the income tax withheld."""
         return self.income - self.iof - self.income_tax
+
+
+@dataclass(frozen=True, slots=True)
+class SaleTaxes(TaxedYield):
+    """A sale (a redemption, a maturity) of renda fixa: its proceeds (net of fees), the cost
+    of the lots it took, and the IOF and income tax withheld on their yield."""
+
+    proceeds: Decimal
+    cost: Decimal
+    iof: Decimal
+    income_tax: Decimal
 
 
 def sale_taxes(
@@ -156,8 +172,7 @@ def sale_taxes(
             gain = proceeds * piece.quantity / sold - piece.cost
             if exempt or gain <= 0:
                 continue
-            days = (on - piece.bought).days
-            piece_iof = gain * table.iof_rate(days)
+            piece_iof, piece_income_tax = table.withheld(gain, (on - piece.bought).days)
             iof += piece_iof
-            income_tax += (gain - piece_iof) * table.income_tax_rate(days)
+            income_tax += piece_income_tax
     return SaleTaxes(proceeds=proceeds, cost=cost, iof=iof, income_tax=income_tax)

@@ -225,6 +225,23 @@ class _Sale:
     sale_value: Decimal
     proceeds: Decimal
 
+    def realized(
+        self, *, on: date, asset_id: int, currency: str, cost: Decimal, day_trade: bool = False
+    ) -> Realization:
+        """This sale (or part of one) at `cost`."""
+        return Realization(
+            entry_id=self.entry_id,
+            date=on,
+            asset_id=asset_id,
+            currency=currency,
+            quantity=self.quantity,
+            sale_value=self.sale_value,
+            proceeds=self.proceeds,
+            cost=cost,
+            gain=self.proceeds - cost,
+            day_trade=day_trade,
+        )
+
 
 @dataclass(slots=True)
 class _TradeDay:
@@ -260,34 +277,30 @@ class _TradeDay:
             parts = [
                 (
                     True,
-                    traded,
-                    traded_value,
-                    traded_proceeds,
+                    _Sale(each.entry_id, traded, traded_value, traded_proceeds),
                     self.bought_cost * traded / self.bought,
                 ),
                 (
                     False,
-                    rest,
-                    each.sale_value - traded_value,
-                    each.proceeds - traded_proceeds,
+                    _Sale(
+                        each.entry_id,
+                        rest,
+                        each.sale_value - traded_value,
+                        each.proceeds - traded_proceeds,
+                    ),
                     self.opening_cost_of(rest),
                 ),
             ]
             records += [
-                Realization(
-                    entry_id=each.entry_id,
-                    date=self.date,
+                part.realized(
+                    on=self.date,
                     asset_id=position.asset_id,
                     currency=position.currency,
-                    quantity=quantity,
-                    sale_value=value,
-                    proceeds=proceeds,
                     cost=cost,
-                    gain=proceeds - cost,
                     day_trade=is_day_trade,
                 )
-                for is_day_trade, quantity, value, proceeds, cost in parts
-                if quantity
+                for is_day_trade, part, cost in parts
+                if part.quantity
             ]
         return records
 
@@ -417,17 +430,10 @@ class Book:
         position.cost -= cost
         position.realized += proceeds - cost
         _consume_lots(position.lots, quantity)
+        sale = _Sale(entry.id, quantity, sale_value, proceeds)
         self.realizations.append(
-            Realization(
-                entry_id=entry.id,
-                date=entry.date,
-                asset_id=position.asset_id,
-                currency=entry.currency,
-                quantity=quantity,
-                sale_value=sale_value,
-                proceeds=proceeds,
-                cost=cost,
-                gain=proceeds - cost,
+            sale.realized(
+                on=entry.date, asset_id=position.asset_id, currency=entry.currency, cost=cost
             )
         )
 

@@ -216,7 +216,7 @@ def _snapshot(positions: Iterable[Position]) -> list[HeldAt]:
 
 
 @dataclass(frozen=True, slots=True)
-class FixedIncomeRedemption:
+class FixedIncomeRedemption(fixed_income_tax.TaxedYield):
     """A sale of renda fixa or Tesouro (a redemption, or the maturity the ledger records as a
     sale): what it brought, the cost of the lots it took (first in, first out, each at its own
     cost), and the IOF and income tax withheld at source by the regressive table (none on an
@@ -231,15 +231,6 @@ class FixedIncomeRedemption:
     cost: Decimal
     iof: Decimal
     income_tax: Decimal
-
-    @property
-    def income(self) -> Decimal:
-        """The yield redeemed: proceeds less cost."""
-        return self.proceeds - self.cost
-
-    @property
-    def net(self) -> Decimal:
-        return self.income - self.iof - self.income_tax
 
 
 # How an asset's income is taxed (AssetInfo.income_tax) when its redemptions are taxed lot by

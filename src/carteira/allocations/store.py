@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequen
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from carteira.allocations.ledger import (
@@ -384,26 +385,34 @@ _DELETE_ROWS = "DELETE FROM transactions WHERE id = ANY($1::int[])"
 
 async def insert_provider_entries(client_id: int, entries: Sequence[NewProviderEntry]) -> list[int]:
     """The entries made, in one statement; their ids, in the order given."""
+    return await _insert_by_reference(
+        _INSERT_PROVIDER,
+        client_id,
+        entries,
+        ("kind", "date", "asset_id", "amount", "currency", "split_to", "split_from", "reference",
+         "quantity", "price"),
+    )  # fmt: skip
+
+
+async def _insert_by_reference(
+    sql: str,
+    client_id: int,
+    entries: Sequence[NewProviderEntry] | Sequence[NewImportedEntry],
+    fields: Sequence[str],
+) -> list[int]:
+    """Entries written by `sql` in one statement, from the client's id and one array per
+    field (`unnest`); their ids, in the order given (each known by its reference)."""
     if not entries:
         return []
-    rows = await db().execute_query_dict(
-        _INSERT_PROVIDER,
-        [
-            client_id,
-            [e.kind.value for e in entries],
-            [e.date for e in entries],
-            [e.asset_id for e in entries],
-            [e.amount for e in entries],
-            [e.currency for e in entries],
-            [e.split_to for e in entries],
-            [e.split_from for e in entries],
-            [e.reference for e in entries],
-            [e.quantity for e in entries],
-            [e.price for e in entries],
-        ],
-    )
+    arrays = [[_column_value(getattr(e, name)) for e in entries] for name in fields]
+    rows = await db().execute_query_dict(sql, [client_id, *arrays])
     ids = {row["external_ref"]: row["id"] for row in rows}
     return [ids[e.reference] for e in entries]
+
+
+def _column_value(value: object) -> object:
+    """A field as its column holds it: an enum by its value."""
+    return value.value if isinstance(value, Enum) else value
 
 
 async def set_provider_figures(figures: Mapping[int, Decimal]) -> None:
@@ -495,30 +504,13 @@ _INSERT_IMPORTED = """
 
 async def insert_imported(client_id: int, entries: Sequence[NewImportedEntry]) -> list[int]:
     """The entries written, in one statement; their ids, in the order given."""
-    if not entries:
-        return []
-    rows = await db().execute_query_dict(
+    return await _insert_by_reference(
         _INSERT_IMPORTED,
-        [
-            client_id,
-            [e.kind.value for e in entries],
-            [e.date for e in entries],
-            [e.asset_id for e in entries],
-            [e.quantity for e in entries],
-            [e.price for e in entries],
-            [e.amount for e in entries],
-            [e.fees for e in entries],
-            [e.tax for e in entries],
-            [e.currency for e in entries],
-            [e.split_to for e in entries],
-            [e.split_from for e in entries],
-            [e.settlement.value for e in entries],
-            [e.reference for e in entries],
-            [e.note for e in entries],
-        ],
-    )
-    ids = {row["external_ref"]: row["id"] for row in rows}
-    return [ids[e.reference] for e in entries]
+        client_id,
+        entries,
+        ("kind", "date", "asset_id", "quantity", "price", "amount", "fees", "tax", "currency",
+         "split_to", "split_from", "settlement", "reference", "note"),
+    )  # fmt: skip
 
 
 _IMPORTED_IDS = """

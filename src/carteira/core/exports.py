@@ -494,6 +494,28 @@ def export_response(
     )
 
 
+def rows_export(
+    *,
+    request: ExportRequest,
+    what: str,
+    columns: Sequence[Column],
+    rows: Iterable[Row],
+    currency_column: str | None = None,
+    extra_sheets: Sequence[ExtraSheet] = (),
+) -> StreamingResponse:
+    """`export_response` of rows already in memory (bounded: a client's positions, a tax
+    year)."""
+    held = list(rows)
+    return export_response(
+        request=request,
+        what=what,
+        columns=columns,
+        rows=lambda: iterate(held),
+        currency_column=currency_column,
+        extra_sheets=extra_sheets,
+    )
+
+
 async def iterate(rows: Iterable[Row]) -> AsyncIterator[Row]:
     """Rows already in memory (bounded: a client's positions, a performance curve)."""
     for row in rows:

@@ -23,7 +23,7 @@ ledger.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -545,40 +545,42 @@ def _maturity_in_year(
 ) -> date | None:
     """The one maturity of `title` in `year`; None, the row failed, when there is none or more
     than one."""
-    column = row.columns.get("ticker")
     found = [day for day in maturities if day.year == year]
+    if len(found) == 1:
+        return found[0]
     if not found:
-        listed = ", ".join(f"{day:%d/%m/%Y}" for day in sorted(maturities))
+        listed = _dates(maturities)
         has = (
             f"; its maturities of {title.title}: {listed}"
             if listed
             else f"; it has no {title.title} that Carteira registers"
         )
-        row.fail(
-            "unknown_treasury_maturity",
-            f"{title.name}: Tesouro Transparente's file has no {title.title} maturing in"
-            f" {year}{has}.",
-            column=column,
-            product=title.name,
-            title=title.title,
-            year=str(year),
-            available=listed,
+        code = "unknown_treasury_maturity"
+        message = f"Tesouro Transparente's file has no {title.title} maturing in {year}{has}."
+        more = {"available": listed}
+    else:
+        several = _dates(found)
+        code = "ambiguous_treasury_maturity"
+        message = (
+            f"Tesouro Transparente's file has {len(found)} maturities of {title.title} in"
+            f" {year} ({several}); the extract does not say which."
         )
-        return None
-    if len(found) > 1:
-        several = ", ".join(f"{day:%d/%m/%Y}" for day in sorted(found))
-        row.fail(
-            "ambiguous_treasury_maturity",
-            f"{title.name}: Tesouro Transparente's file has {len(found)} maturities of"
-            f" {title.title} in {year} ({several}); the extract does not say which.",
-            column=column,
-            product=title.name,
-            title=title.title,
-            year=str(year),
-            maturities=several,
-        )
-        return None
-    return found[0]
+        more = {"maturities": several}
+    row.fail(
+        code,
+        f"{title.name}: {message}",
+        column=row.columns.get("ticker"),
+        product=title.name,
+        title=title.title,
+        year=str(year),
+        **more,
+    )
+    return None
+
+
+def _dates(days: Iterable[date]) -> str:
+    """The days in order, dd/mm/yyyy, comma separated."""
+    return ", ".join(f"{day:%d/%m/%Y}" for day in sorted(days))
 
 
 def _dated_by_maturity(row: Mapped, title: products.TreasuryTitle, maturity: date) -> bool:
@@ -626,47 +628,32 @@ def _unit_price(fields: Fields, quantity: Decimal | None) -> Decimal:
 
 # ---- carteira_csv --------------------------------------------------------------------------
 
-_LEDGER_NAMES = (
-    "date",
-    "kind",
-    "ticker",
-    "quantity",
-    "price",
-    "amount",
-    "fees",
-    "tax",
-    "ratio",
-    "currency",
-    "settlement",
-    "note",
-    "source",
-    "id",
-)
-_LEDGER_PT = (
-    "data",
-    "tipo",
-    "ativo",
-    "quantidade",
-    "preco",
-    "valor",
-    "taxas",
-    "imposto",
-    "proporcao",
-    "moeda",
-    "liquidacao",
-    "nota",
-    "origem",
-    "id",
+# Each column of the ledger's export: its header, and its `br` dialect's header as read here.
+_LEDGER_HEADERS = (
+    ("date", "data"),
+    ("kind", "tipo"),
+    ("ticker", "ativo"),
+    ("quantity", "quantidade"),
+    ("price", "preco"),
+    ("amount", "valor"),
+    ("fees", "taxas"),
+    ("tax", "imposto"),
+    ("ratio", "proporcao"),
+    ("currency", "moeda"),
+    ("settlement", "liquidacao"),
+    ("note", "nota"),
+    ("source", "origem"),
+    ("id", "id"),
 )
 LEDGER_STANDARD = Layout(
     name="carteira_csv",
-    columns={name: (name,) for name in _LEDGER_NAMES},
+    columns={name: (name,) for name, _ in _LEDGER_HEADERS},
     required=frozenset({"date", "kind"}),
     decimal_comma=False,
 )
 LEDGER_BR = Layout(
     name="carteira_csv (br)",
-    columns={name: (pt,) for name, pt in zip(_LEDGER_NAMES, _LEDGER_PT, strict=True)},
+    columns={name: (pt,) for name, pt in _LEDGER_HEADERS},
     required=frozenset({"date", "kind"}),
     decimal_comma=True,
 )

@@ -1,70 +1,14 @@
-"""pt-BR text of figures as the statement prints them: R$ 1.234,56, 1,23%, 31/12/2026.
-
-Money is rounded to centavos exactly as the API serializes it (core.types.centavos), so the
-printed figure is the JSON's with Brazilian separators."""
+"""pt-BR text of figures as the statement prints them: R$ 1.234,56, 1,23%, 31/12/2026 — the
+shared pt-BR formatters (core.pt_br), and the statement's percentages."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from carteira.core.pt_br import DASH, day, money, month_name, number
 
-from carteira.core.types import centavos
-
-DASH = "—"
-MONTHS = (
-    "janeiro",
-    "fevereiro",
-    "março",
-    "abril",
-    "maio",
-    "junho",
-    "julho",
-    "agosto",
-    "setembro",
-    "outubro",
-    "novembro",
-    "dezembro",
-)
-
-
-def _br(number_text: str) -> str:
-    """'1,234.56' (Python's grouping) as '1.234,56'."""
-    return number_text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-SYMBOLS = {"BRL": "R$", "USD": "US$", "EUR": "€"}
-
-
-def money(value: Decimal | None, currency: str = "BRL") -> str:
-    """`R$ 1.234,56`; another currency by its symbol (`US$ 10,00`) or its code (`CHF 10,00`)."""
-    if value is None:
-        return DASH
-    amount = centavos(value)
-    text = f"{SYMBOLS.get(currency, currency)} " + _br(f"{abs(amount):,.2f}")
-    return f"-{text}" if amount < 0 else text
-
-
-def number(value: Decimal | None, places: int | None = None) -> str:
-    """A quantity or price: every significant place kept unless `places` is given."""
-    if value is None:
-        return DASH
-    if places is not None:
-        return _br(f"{value:,.{places}f}")
-    plain = value.normalize()
-    exponent = plain.as_tuple().exponent
-    shown = max(0, -exponent) if isinstance(exponent, int) else 0
-    return _br(f"{value:,.{shown}f}")
+__all__ = ["day", "money", "month_name", "number", "pct"]
 
 
 def pct(value: float | None) -> str:
     if value is None:
         return DASH
-    return _br(f"{value:,.2f}") + "%"
-
-
-def day(value: date | None) -> str:
-    return DASH if value is None else value.strftime("%d/%m/%Y")
-
-
-def month_name(year: int, month: int) -> str:
-    return f"{MONTHS[month - 1]} de {year}"
+    return number(value, 2) + "%"

@@ -4,19 +4,10 @@ format is one more function here and one more `TaxFormat`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from carteira.core.exports import (
-    Column,
-    ExportRequest,
-    ExtraSheet,
-    Kind,
-    Row,
-    export_response,
-    iterate,
-)
+from carteira.core.exports import Column, ExportRequest, ExtraSheet, Kind, Row, rows_export
 from carteira.tax.schemas import (
     AnnualTaxOut,
     IncomeOut,
@@ -138,12 +129,11 @@ def _income_rows(lines: Sequence[IncomeOut]) -> list[Row]:
 
 
 def monthly_xlsx(*, answer: MonthlyTaxOut, request: ExportRequest) -> StreamingResponse:
-    rows = _pool_rows(answer.months)
-    return export_response(
+    return rows_export(
         request=request,
         what=f"client-{answer.client_id}-tax-monthly-{answer.year}",
         columns=POOLS,
-        rows=lambda: iterate(rows),
+        rows=_pool_rows(answer.months),
         extra_sheets=[
             ExtraSheet("darf", DARFS, _darf_rows(answer.months)),
             ExtraSheet("not_computed", NOT_COMPUTED, _not_computed_rows(answer.not_computed)),
@@ -152,7 +142,7 @@ def monthly_xlsx(*, answer: MonthlyTaxOut, request: ExportRequest) -> StreamingR
 
 
 def annual_xlsx(*, answer: AnnualTaxOut, request: ExportRequest) -> StreamingResponse:
-    rows: list[Row] = [
+    holdings: list[Row] = [
         (
             h.ticker,
             h.name,
@@ -166,11 +156,11 @@ def annual_xlsx(*, answer: AnnualTaxOut, request: ExportRequest) -> StreamingRes
         )
         for h in answer.holdings
     ]
-    return export_response(
+    return rows_export(
         request=request,
         what=f"client-{answer.client_id}-tax-annual-{answer.year}",
         columns=HOLDINGS,
-        rows=lambda: iterate(rows),
+        rows=holdings,
         extra_sheets=[
             ExtraSheet("exempt_income", INCOME, _income_rows(answer.exempt_income)),
             ExtraSheet("exclusive_taxation", INCOME, _income_rows(answer.exclusive_taxation)),
@@ -182,12 +172,12 @@ def annual_xlsx(*, answer: AnnualTaxOut, request: ExportRequest) -> StreamingRes
 
 
 def dues_export(*, report: TaxDueReportOut, request: ExportRequest) -> StreamingResponse:
-    rows: list[Any] = [
-        (c.client_id, c.name, report.code, c.period, c.amount, c.due_date) for c in report.clients
-    ]
-    return export_response(
+    return rows_export(
         request=request,
         what=f"tax-darfs-{report.year:04d}-{report.month:02d}",
         columns=DUES,
-        rows=lambda: iterate(rows),
+        rows=[
+            (c.client_id, c.name, report.code, c.period, c.amount, c.due_date)
+            for c in report.clients
+        ],
     )

@@ -3,7 +3,8 @@
 apuração, vencimento, valor) and the annual return's figures. Jinja2 templates
 (`templates/`, autoescaped) printed by `core.pdf`: offline, with the package's fonts.
 
-Every figure is the JSON answer's, written the Brazilian way: R$ 1.234,56, 30/05/2026.
+Every figure is the JSON answer's, written the Brazilian way (core.pt_br): R$ 1.234,56,
+30/05/2026.
 """
 
 from __future__ import annotations
@@ -14,15 +15,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from carteira.core import pt_br
 from carteira.core.pdf import render_pdf
-from carteira.core.types import centavos
 from carteira.tax.schemas import AnnualTaxOut, MonthlyTaxOut, TaxMonthOut
 
 TEMPLATES = Path(__file__).resolve().with_name("templates")
-MONTHS = (
-    "janeiro", "fevereiro", "março", "abril", "maio", "junho",
-    "julho", "agosto", "setembro", "outubro", "novembro", "dezembro",
-)  # fmt: skip
 CATEGORIES = {"comum": "Operações comuns", "day_trade": "Day trade", "fii": "FII e Fiagro"}
 CLASSES = {
     "pos_fixado": "Renda fixa pós-fixada",
@@ -64,33 +61,15 @@ NOTES = {
 }
 
 
-def _number(value: Decimal | float, places: int | None = None) -> str:
-    """1234.5 -> 1.234,5 (places: fixed decimals)."""
-    text = f"{value:,.{places}f}" if places is not None else f"{Decimal(value):,f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def money(value: Decimal) -> str:
-    """R$ 1.234,56 (centavos, half up, as the JSON rounds)."""
-    return "R$ " + _number(centavos(value), 2)
-
-
-def quantity(value: Decimal | None) -> str:
-    return "—" if value is None else _number(value.normalize() if value else Decimal(0))
-
-
-def day(value: date | None) -> str:
-    return "—" if value is None else value.strftime("%d/%m/%Y")
-
-
-def month_name(label: str) -> str:
+def month_label(label: str) -> str:
     """2026-03 -> março de 2026."""
-    year, number = label.split("-")
-    return f"{MONTHS[int(number) - 1]} de {year}"
+    year, month = label.split("-")
+    return pt_br.month_name(int(year), int(month))
 
 
 def percent(value: float) -> str:
-    return _number(Decimal(str(value)), 1) + " %"
+    """15.0 -> 15,0 % (the rate exactly as written, to one place)."""
+    return pt_br.number(Decimal(str(value)), 1) + " %"
 
 
 def _environment() -> Environment:
@@ -102,7 +81,11 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        money=money, quantity=quantity, day=day, month_name=month_name, percent=percent
+        money=pt_br.money,
+        quantity=pt_br.number,
+        day=pt_br.day,
+        month_name=month_label,
+        percent=percent,
     )
     env.globals.update(
         CATEGORIES=CATEGORIES,
@@ -134,23 +117,31 @@ def _active(months: list[TaxMonthOut]) -> list[TaxMonthOut]:
     ]
 
 
-async def monthly_pdf(*, answer: MonthlyTaxOut, client_name: str, today: date) -> bytes:
-    html = _ENV.get_template("monthly.html").render(
+async def _printed(
+    template: str,
+    *,
+    answer: MonthlyTaxOut | AnnualTaxOut,
+    months: list[TaxMonthOut],
+    client_name: str,
+    today: date,
+) -> bytes:
+    html = _ENV.get_template(template).render(
         answer=answer,
         client_name=client_name,
         today=today,
-        darfs=_darfs(answer.months),
-        active=_active(answer.months),
+        darfs=_darfs(months),
+        active=_active(months),
     )
     return await render_pdf(html, stylesheets=[_CSS], static_dirs=[TEMPLATES])
+
+
+async def monthly_pdf(*, answer: MonthlyTaxOut, client_name: str, today: date) -> bytes:
+    return await _printed(
+        "monthly.html", answer=answer, months=answer.months, client_name=client_name, today=today
+    )
 
 
 async def annual_pdf(*, answer: AnnualTaxOut, client_name: str, today: date) -> bytes:
-    html = _ENV.get_template("annual.html").render(
-        answer=answer,
-        client_name=client_name,
-        today=today,
-        darfs=_darfs(answer.monthly),
-        active=_active(answer.monthly),
+    return await _printed(
+        "annual.html", answer=answer, months=answer.monthly, client_name=client_name, today=today
     )
-    return await render_pdf(html, stylesheets=[_CSS], static_dirs=[TEMPLATES])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,12 +11,12 @@ from carteira.auth.dependencies import CurrentUser
 from carteira.clients.dependencies import Scope, client_router
 from carteira.core import clock
 from carteira.core.dependencies import EventsDep, export_request
+from carteira.core.events import EventBus
 from carteira.core.exports import (
     EXPORT_RESPONSES,
     XLSX_TYPE,
     CsvDialect,
     ExportFormat,
-    ExportRequest,
     OutputFormat,
     TooManyExportsError,
 )
@@ -32,14 +33,32 @@ reports_router = APIRouter(prefix="/reports", tags=["reports"])
 Year = Annotated[
     int | None, Query(ge=1900, le=2200, description="the calendar year; the current by default")
 ]
-# The formats a client's tax answers come in besides JSON, each with its renderer.
 Renderer = Callable[..., StreamingResponse]
-_MONTHLY_FILES: dict[TaxFormat, tuple[ExportFormat, Renderer]] = {
-    TaxFormat.XLSX: (ExportFormat.XLSX, exports.monthly_xlsx),
-}
-_ANNUAL_FILES: dict[TaxFormat, tuple[ExportFormat, Renderer]] = {
-    TaxFormat.XLSX: (ExportFormat.XLSX, exports.annual_xlsx),
-}
+
+
+@dataclass(frozen=True)
+class _TaxAnswer:
+    """One of a client's tax answers: how it is worked out, printed as a PDF, and rendered in
+    the other file formats it comes in besides JSON."""
+
+    which: str  # in the file's name
+    compute: Callable[..., Awaitable[MonthlyTaxOut | AnnualTaxOut]]
+    pdf: Callable[..., Awaitable[bytes]]
+    files: dict[TaxFormat, tuple[ExportFormat, Renderer]]
+
+
+_MONTHLY = _TaxAnswer(
+    "monthly",
+    service.monthly,
+    service.monthly_pdf,
+    {TaxFormat.XLSX: (ExportFormat.XLSX, exports.monthly_xlsx)},
+)
+_ANNUAL = _TaxAnswer(
+    "annual",
+    service.annual,
+    service.annual_pdf,
+    {TaxFormat.XLSX: (ExportFormat.XLSX, exports.annual_xlsx)},
+)
 PDF_TYPE = "application/pdf"
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -55,24 +74,34 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _file(
+async def _answer(
+    kind: _TaxAnswer,
+    *,
     request: Request,
+    client_id: int,
     user_id: int,
-    chosen: tuple[ExportFormat, Renderer],
-    answer: MonthlyTaxOut | AnnualTaxOut,
-) -> StreamingResponse:
-    export_format, render = chosen
-    exported: ExportRequest = export_request(request, user_id=user_id, export_format=export_format)
+    events: EventBus,
+    year: int | None,
+    format: TaxFormat,
+) -> Response:
+    """The answer for `year` (the current by default) in `format`."""
+    year = year or clock.today().year
+    if format is TaxFormat.PDF:
+        content = await kind.pdf(client_id=client_id, year=year, events=events)
+        filename = (
+            f"carteira-client-{client_id}-tax-{kind.which}-{year}-{clock.today().isoformat()}.pdf"
+        )
+        return Response(
+            content,
+            media_type=PDF_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    answer = await kind.compute(client_id=client_id, year=year, events=events)
+    if format is TaxFormat.JSON:
+        return json_response(answer)
+    export_format, render = kind.files[format]
+    exported = export_request(request, user_id=user_id, export_format=export_format)
     return render(answer=answer, request=exported)
-
-
-def _pdf(content: bytes, *, client_id: int, which: str, year: int) -> Response:
-    filename = f"carteira-client-{client_id}-tax-{which}-{year}-{clock.today().isoformat()}.pdf"
-    return Response(
-        content,
-        media_type=PDF_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 @router.get("/monthly", response_model=MonthlyTaxOut, responses=FILE_RESPONSES)
@@ -90,14 +119,15 @@ async def tax_monthly(
     R$ 20,000 exemption of stocks, losses carried, IRRF, and the DARF (code 6015) with its due
     date. Foreign-currency assets and crypto are listed as not computed. `format=xlsx` for a
     workbook, `format=pdf` for a PDF in Portuguese with each DARF's fields."""
-    year = year or clock.today().year
-    if format is TaxFormat.PDF:
-        content = await service.monthly_pdf(client_id=client_id, year=year, events=events)
-        return _pdf(content, client_id=client_id, which="monthly", year=year)
-    answer = await service.monthly(client_id=client_id, year=year, events=events)
-    if format is TaxFormat.JSON:
-        return json_response(answer)
-    return _file(request, user.id, _MONTHLY_FILES[format], answer)
+    return await _answer(
+        _MONTHLY,
+        request=request,
+        client_id=client_id,
+        user_id=user.id,
+        events=events,
+        year=year,
+        format=format,
+    )
 
 
 @router.get("/annual", response_model=AnnualTaxOut, responses=FILE_RESPONSES)
@@ -115,14 +145,15 @@ async def tax_annual(
     exempt gains, LCI/LCA/CRI/CRA and incentivized debentures redeemed); exclusively taxed
     income (JCP, renda fixa and Tesouro redeemed, net of IOF and income tax); the IRRF left;
     the monthly table. `format=xlsx` for a workbook, `format=pdf` for a PDF in Portuguese."""
-    year = year or clock.today().year
-    if format is TaxFormat.PDF:
-        content = await service.annual_pdf(client_id=client_id, year=year, events=events)
-        return _pdf(content, client_id=client_id, which="annual", year=year)
-    answer = await service.annual(client_id=client_id, year=year, events=events)
-    if format is TaxFormat.JSON:
-        return json_response(answer)
-    return _file(request, user.id, _ANNUAL_FILES[format], answer)
+    return await _answer(
+        _ANNUAL,
+        request=request,
+        client_id=client_id,
+        user_id=user.id,
+        events=events,
+        year=year,
+        format=format,
+    )
 
 
 @reports_router.get("/tax", response_model=TaxDueReportOut, responses=EXPORT_RESPONSES)
