@@ -158,7 +158,18 @@ def _request(method: str, path: str, ids: dict[str, int]) -> tuple[str, dict[str
     url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
     if (method, path) in FORMS:
         return url, FORMS[(method, path)]
+    if (method, path) in QUERIES:
+        return url, {"params": QUERIES[(method, path)]()}
     return url, {"json": BODIES.get((method, path))}
+
+
+# Operations whose query is required: what an advisor would ask of their own client.
+QUERIES: dict[tuple[str, str], Any] = {
+    ("get", "/clients/{client_id}/statement"): lambda: {
+        "year": clock.today().year,
+        "month": clock.today().month,
+    },
+}
 
 
 @pytest.mark.parametrize(("method", "path"), CLIENT_OPERATIONS)

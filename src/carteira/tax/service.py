@@ -200,6 +200,7 @@ def _notes(asset_ids: Iterable[int], infos: Mapping[int, AssetInfo]) -> list[Tax
 
 async def monthly(*, client_id: int, year: int, events: EventBus) -> MonthlyTaxOut:
     """The year's monthly apuração (every month up to the current one) and DARFs."""
+    await clients.ensure_client_exists(client_id=client_id)  # an admin's guard reads nothing
     last = _last_month(year)
     parts = (
         await allocations.realized_parts(
@@ -278,6 +279,7 @@ def _income(
 
 
 async def annual(*, client_id: int, year: int, events: EventBus) -> AnnualTaxOut:
+    await clients.ensure_client_exists(client_id=client_id)
     last = _last_month(year)
     start, end = date(year, 1, 1), date(year, 12, 31)
     before_end = date(year - 1, 12, 31)
