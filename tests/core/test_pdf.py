@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import logging
 import threading
 from collections.abc import Iterator
 
@@ -104,3 +105,19 @@ def test_fetcher_serves_only_files_under_its_roots(tmp_path):
     ):
         with pytest.raises(ValueError, match="refused"):
             fetcher.fetch(url)
+
+
+def test_printing_at_info_says_nothing_of_weasyprints_steps(caplog):
+    """WeasyPrint narrates each step of each PDF at INFO: not our operators' logs."""
+    from carteira.core.logging import configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogger("weasyprint").level
+    try:
+        configure_logging(log_format="console", level="INFO")
+        root.addHandler(caplog.handler)
+        render_pdf_sync("<p>Olá</p>")
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        logging.getLogger("weasyprint").setLevel(saved[2])
+    assert [r.name for r in caplog.records if r.name.startswith("weasyprint")] == []

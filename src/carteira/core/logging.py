@@ -123,6 +123,9 @@ def configure_logging(*, log_format: str, level: str) -> None:
     # Tortoise's own INFO lines only say that the ORM started or stopped: after every CLI
     # command ("Tortoise-ORM shutdown") they would be the operator's only output on stderr.
     logging.getLogger("tortoise").setLevel(max(root.level, logging.WARNING))
+    # WeasyPrint narrates every step of every PDF at INFO ("Step 2 - Fetching and parsing
+    # CSS"): a page of noise per statement. Its warnings (a font or image refused) stay.
+    logging.getLogger("weasyprint").setLevel(max(root.level, logging.WARNING))
     for name in ("uvicorn", "uvicorn.error", "arq"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
