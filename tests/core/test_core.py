@@ -123,10 +123,10 @@ def test_core_imports_no_domain_module():
 
 # What one domain module may import of another: its service and the vocabulary it publishes
 # (schemas, exceptions, request dependencies, and the models a foreign key names). pricing's
-# instrument terms and the ledger's entry kinds are vocabulary too: other modules' schemas are
-# built from them.
+# instrument terms are vocabulary too: other modules' schemas are built from them (the
+# ledger's entry kinds are published by allocations' schemas).
 PUBLIC_PARTS = {"service", "schemas", "exceptions", "dependencies"}
-VOCABULARY = {"pricing.instruments", "pricing.sources", "pricing.bcb", "allocations.ledger"}
+VOCABULARY = {"pricing.instruments", "pricing.sources", "pricing.bcb"}
 
 
 def _module_imports() -> list[tuple[str, str, str]]:

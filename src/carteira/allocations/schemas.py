@@ -16,7 +16,8 @@ from pydantic import (
 )
 
 from carteira.allocations import examples
-from carteira.allocations.ledger import Kind, Settlement
+from carteira.allocations.ledger import Kind as Kind  # published: imports name entry kinds
+from carteira.allocations.ledger import Settlement
 from carteira.allocations.models import Source
 from carteira.allocations.realized import SaleCategory
 from carteira.allocations.returns import XirrNoteCode

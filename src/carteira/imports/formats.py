@@ -31,8 +31,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from carteira.allocations import service as ledger
-from carteira.allocations.ledger import Kind
-from carteira.allocations.schemas import MODELS_BY_KIND
+from carteira.allocations.schemas import MODELS_BY_KIND, Kind
 from carteira.imports import cells, products
 from carteira.imports.cells import Cell, CellError
 from carteira.imports.exceptions import ColumnsNotFoundError, TooManyRowsError

@@ -7,8 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carteira.allocations.ledger import Kind
-from carteira.allocations.schemas import ProviderChangeOut
+from carteira.allocations.schemas import Kind, ProviderChangeOut
 from carteira.assets.schemas import TreasuryTerms
 from carteira.core.pagination import Page
 from carteira.core.types import DecimalStr

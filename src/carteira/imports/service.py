@@ -27,8 +27,7 @@ from enum import Enum
 from pydantic import TypeAdapter, ValidationError
 
 from carteira.allocations import service as ledger
-from carteira.allocations.ledger import Kind
-from carteira.allocations.schemas import SplitIn, TransactionIn
+from carteira.allocations.schemas import Kind, SplitIn, TransactionIn
 from carteira.assets import service as assets
 from carteira.assets.exceptions import TickerTakenError
 from carteira.assets.schemas import AssetDetails, TreasuryTerms, TreasuryTitle
