@@ -326,6 +326,18 @@ def run_carteira(
 
 
 @contextmanager
+def app_state_set(app: Any, name: str, value: object) -> Iterator[None]:
+    """`app.state.<name>` is `value` inside the block and its own value again after. (The app
+    is session-scoped: pytest's monkeypatch on it broke later tests.)"""
+    original = getattr(app.state, name)
+    setattr(app.state, name, value)
+    try:
+        yield
+    finally:
+        setattr(app.state, name, original)
+
+
+@contextmanager
 def carteira_process(
     *args: str, env: dict[str, str], cwd: Path = REPO, output: IO[bytes] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
