@@ -528,6 +528,16 @@ class Postgres:
         await self.execute(f'ALTER DATABASE "{self.database}" WITH ALLOW_CONNECTIONS {allowed}')
 
 
+async def provider_entries_of(client_id: int, *columns: str) -> list[dict]:
+    """`columns` of the client's provider-made entries, by date then kind."""
+    _, rows = await Tortoise.get_connection("default").execute_query(
+        f"SELECT {', '.join(columns)} FROM transactions"
+        " WHERE client_id = $1 AND source = 'provider' ORDER BY date, kind",
+        [client_id],
+    )
+    return [dict(row) for row in rows]
+
+
 async def dismissed(client_id: int) -> list[str]:
     _, rows = await Tortoise.get_connection("default").execute_query(
         "SELECT external_ref FROM dismissed_entries WHERE client_id = $1", [client_id]
