@@ -326,6 +326,18 @@ def run_carteira(
 
 
 @contextmanager
+def app_state_set(app: Any, name: str, value: object) -> Iterator[None]:
+    """`app.state.<name>` is `value` inside the block and its own value again after. (The app
+    is session-scoped: pytest's monkeypatch on it broke later tests.)"""
+    original = getattr(app.state, name)
+    setattr(app.state, name, value)
+    try:
+        yield
+    finally:
+        setattr(app.state, name, original)
+
+
+@contextmanager
 def carteira_process(
     *args: str, env: dict[str, str], cwd: Path = REPO, output: IO[bytes] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
@@ -514,6 +526,16 @@ class Postgres:
 
     async def allow_connections(self, allowed: bool) -> None:
         await self.execute(f'ALTER DATABASE "{self.database}" WITH ALLOW_CONNECTIONS {allowed}')
+
+
+async def provider_entries_of(client_id: int, *columns: str) -> list[dict]:
+    """`columns` of the client's provider-made entries, by date then kind."""
+    _, rows = await Tortoise.get_connection("default").execute_query(
+        f"SELECT {', '.join(columns)} FROM transactions"
+        " WHERE client_id = $1 AND source = 'provider' ORDER BY date, kind",
+        [client_id],
+    )
+    return [dict(row) for row in rows]
 
 
 async def dismissed(client_id: int) -> list[str]:

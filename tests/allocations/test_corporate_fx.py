@@ -13,19 +13,22 @@ from carteira.core.jobs import JobQueue
 from carteira.pricing.corporate import store_rates
 from carteira.pricing.schemas import DailyClose
 from tests.factories import buy, deposit, make_asset, make_client
-from tests.support import age_cached_quote, fresh_prices, run_jobs, weekdays
+from tests.support import (
+    age_cached_quote,
+    fresh_prices,
+    provider_entries_of,
+    run_jobs,
+    weekdays,
+)
 
 SESSIONS = weekdays(date(2026, 3, 2), 30)  # B3 sessions from 2 March 2026
 EX_DIV, EX_SPLIT = SESSIONS[10], SESSIONS[20]
 
 
 async def provider_entries(client_id: int) -> list[dict]:
-    _, rows = await Tortoise.get_connection("default").execute_query(
-        "SELECT kind, date, amount, split_to, split_from, source, external_ref FROM transactions"
-        " WHERE client_id = $1 AND source = 'provider' ORDER BY date, kind",
-        [client_id],
+    return await provider_entries_of(
+        client_id, "kind", "date", "amount", "split_to", "split_from", "source", "external_ref"
     )
-    return [dict(row) for row in rows]
 
 
 async def refresh(api, asset_id: int, settings) -> None:

@@ -8,23 +8,27 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tortoise import Tortoise
 
 from carteira.pricing.schemas import SplitEvent
 from tests.factories import dividend_event, make_asset, make_client, provider_events, record, sell
-from tests.support import changed, dismissed
+from tests.support import changed, dismissed, provider_entries_of
 
 BUY_DAY, EX_DATE = "2026-03-02", date(2026, 3, 10)
 PER_SHARE = Decimal("0.50")
 
 
 async def provider_entries(client_id: int) -> list[dict]:
-    _, rows = await Tortoise.get_connection("default").execute_query(
-        "SELECT id, kind, date, amount, tax, edited, needs_review, provider_amount"
-        " FROM transactions WHERE client_id = $1 AND source = 'provider' ORDER BY date, kind",
-        [client_id],
+    return await provider_entries_of(
+        client_id,
+        "id",
+        "kind",
+        "date",
+        "amount",
+        "tax",
+        "edited",
+        "needs_review",
+        "provider_amount",
     )
-    return [dict(row) for row in rows]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -229,23 +229,41 @@ async def _many_buys(settings, as_admin, *, count: int) -> None:
         await conn.close()
 
 
-async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, reader, app):
-    """Measured before: pool-size + 2 slow CSV readers made every route time out."""
-    await _many_buys(settings, as_admin, count=150_000)
-    env = {
-        "DATABASE_POOL_SIZE": "2",
-        "EXPORT_MAX_CONCURRENT": "2",
-        "EXPORT_MAX_PER_USER": "1",
-        "EXPORT_TIMEOUT_SECONDS": "4",
-        "DATABASE_ACQUIRE_TIMEOUT_SECONDS": "2",
-    }
-    path = "/reports/inflows?year=2026&month=3&format=csv"
+# The download every slow-reader test asks for: the March inflows CSV of `_many_buys`.
+MARCH_INFLOWS_CSV = "/reports/inflows?year=2026&month=3&format=csv"
+
+
+@contextlib.asynccontextmanager
+async def _download_server(
+    settings, as_admin, app, *, buys: int, ready_seconds: float = 30, **env: str
+) -> AsyncIterator[tuple[str, Account]]:
+    """`buys` buys in March, then `carteira serve` with `env`; yields its base URL and a third
+    account (a reader besides `admin` and `reader`). Two export slots, one per user: `admin`
+    and `reader` can take both and leave `third` refused."""
+    await _many_buys(settings, as_admin, count=buys)
     port = free_port()
     third = await _third_account(app, settings)
-    with carteira_process("serve", "--port", str(port), env=process_env(settings, **env)):
+    slots = {"EXPORT_MAX_CONCURRENT": "2", "EXPORT_MAX_PER_USER": "1"}
+    with carteira_process("serve", "--port", str(port), env=process_env(settings, **slots, **env)):
         url = f"http://127.0.0.1:{port}"
+        await wait_http(f"{url}/health", seconds=ready_seconds)
+        yield url, third
+
+
+async def test_slow_downloads_cannot_starve_the_pool(settings, as_admin, admin, reader, app):
+    """Measured before: pool-size + 2 slow CSV readers made every route time out."""
+    path = MARCH_INFLOWS_CSV
+    async with _download_server(
+        settings,
+        as_admin,
+        app,
+        buys=150_000,
         # It listens once its warm-up has run (up to WARM_UP_SECONDS over 150,000 entries).
-        await wait_http(f"{url}/health", seconds=WARM_UP_SECONDS + 30)
+        ready_seconds=WARM_UP_SECONDS + 30,
+        DATABASE_POOL_SIZE="2",
+        EXPORT_TIMEOUT_SECONDS="4",
+        DATABASE_ACQUIRE_TIMEOUT_SECONDS="2",
+    ) as (url, third):
         first, head = await _slow_reader(url, path, admin.token)
         assert b" 200 " in head.split(b"\r\n")[0]
         second, head = await _slow_reader(url, path, reader.token)
@@ -291,20 +309,16 @@ async def test_trickling_readers_give_their_export_slots_back(
 ):
     """Measured before: readers taking a few hundred bytes a second held every export slot
     until EXPORT_TIMEOUT_SECONDS (300 s by default). Small thresholds keep the test quick."""
-    await _many_buys(settings, as_admin, count=60_000)
-    env = {
-        "EXPORT_MAX_CONCURRENT": "2",
-        "EXPORT_MAX_PER_USER": "1",
-        "EXPORT_TIMEOUT_SECONDS": "300",
-        "EXPORT_MIN_BYTES_PER_SECOND": "4096",
-        "EXPORT_SLOW_READER_SECONDS": "2",
-    }
-    path = "/reports/inflows?year=2026&month=3&format=csv"
-    port = free_port()
-    third = await _third_account(app, settings)
-    with carteira_process("serve", "--port", str(port), env=process_env(settings, **env)):
-        url = f"http://127.0.0.1:{port}"
-        await wait_http(f"{url}/health")
+    path = MARCH_INFLOWS_CSV
+    async with _download_server(
+        settings,
+        as_admin,
+        app,
+        buys=60_000,
+        EXPORT_TIMEOUT_SECONDS="300",
+        EXPORT_MIN_BYTES_PER_SECOND="4096",
+        EXPORT_SLOW_READER_SECONDS="2",
+    ) as (url, third):
         slow = []
         for token in (admin.token, reader.token):
             raw, head = await _slow_reader(url, path, token)

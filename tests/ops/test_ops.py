@@ -14,7 +14,7 @@ from tortoise.utils import get_schema_sql
 
 from carteira.core.embedded import create_database, drop_database, with_database
 from carteira.core.warmup import WarmUp
-from tests.support import TEST_JWT_SECRET, run_carteira
+from tests.support import TEST_JWT_SECRET, app_state_set, run_carteira
 
 
 async def test_ready_when_everything_answers(client):
@@ -30,11 +30,8 @@ async def test_ready_is_503_while_the_process_warms_up(client, app):
     async def never_run() -> None:
         raise AssertionError("not run by this test")
 
-    warm, app.state.warm_up = app.state.warm_up, WarmUp([("a step", never_run)])
-    try:
+    with app_state_set(app, "warm_up", WarmUp([("a step", never_run)])):
         r = await client.get("/ready")
-    finally:
-        app.state.warm_up = warm
     assert r.status_code == 503
     body = r.json()
     assert body["code"] == "not_ready"
@@ -44,11 +41,8 @@ async def test_ready_is_503_while_the_process_warms_up(client, app):
 
 async def test_ready_is_503_naming_redis_when_it_is_unreachable(client, app):
     dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-    live, app.state.redis = app.state.redis, dead
-    try:
+    with app_state_set(app, "redis", dead):
         r = await client.get("/ready")
-    finally:
-        app.state.redis = live
     assert r.status_code == 503
     body = r.json()
     assert body["code"] == "not_ready"
