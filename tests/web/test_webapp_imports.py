@@ -119,6 +119,9 @@ async def test_an_extract_is_previewed_and_confirmed_on_the_client_page(
     positions = (await as_admin.get(f"/clients/{cid}/positions")).json()
     held = {p["ticker"]: p["quantity"] for p in positions["positions"]}
     assert held == {"PETR4.SA": "57", "VALE3.SA": "10"}
-    assert await page.locator("#positions tr").count() == 2  # the figures refreshed too
+    # The figures refresh too, in a request of their own that may land after the ledger's.
+    await page.wait_for_function(
+        "document.querySelectorAll('#positions tr').length === 2", timeout=WAIT_MS
+    )
     session.assert_clean()
     await session.context.close()
