@@ -142,6 +142,10 @@ MEANINGS: dict[str, str] = {
     "STATEMENTS_CHUNK_SIZE": (
         "clients one worker job renders of a batch; the chunks are shared by every worker"
     ),
+    "STATEMENTS_RENDER_PROCESSES": (
+        "processes, niced below the API, that print a worker's statements (unset: one per"
+        " CPU core; `0`: in the worker's own process, about one core)"
+    ),
     "REPORTING_CURRENCY": (
         "the currency everything is consolidated into (positions totals, performance,"
         " captação, AUM, dashboard), an ISO 4217 code of money; rates are the"

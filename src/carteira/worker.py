@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import os
 import random
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from carteira.core.events import EventBus
 from carteira.core.jobs import REGISTRY, Context, JobQueue
 from carteira.core.logging import job_id_var
 from carteira.core.metrics import discard_process_files, serve_worker_metrics
+from carteira.core.pdf import PdfRenderer
 from carteira.core.tracing import configure_tracing
 from carteira.pricing import tasks as pricing_tasks
 from carteira.pricing.service import create_market_data
@@ -93,6 +95,7 @@ def _hooks(settings: Settings, *, manage_orm: bool) -> dict[str, Any]:
             settings, ctx["redis"], instruments=InstrumentRegistry(ctx["events"])
         )
         ctx["jobs"] = JobQueue(ctx["redis"])
+        ctx["pdf"] = PdfRenderer(processes=_render_processes(settings))
         logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))
 
     async def job_start(ctx: Context) -> None:
@@ -100,12 +103,19 @@ def _hooks(settings: Settings, *, manage_orm: bool) -> dict[str, Any]:
         job_id_var.set(str(ctx["job_id"]))
 
     async def shutdown(ctx: Context) -> None:
+        ctx["pdf"].close()
         await ctx["market"].close()
         if manage_orm:
             await close_orm()
         logger.info("worker stopped")
 
     return {"on_startup": startup, "on_job_start": job_start, "on_shutdown": shutdown}
+
+
+def _render_processes(settings: Settings) -> int:
+    """STATEMENTS_RENDER_PROCESSES, else one per core this process may run on."""
+    configured = settings.statements_render_processes
+    return len(os.sched_getaffinity(0)) if configured is None else configured
 
 
 def _functions() -> list[Any]:

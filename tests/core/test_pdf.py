@@ -8,10 +8,19 @@ import logging
 import threading
 from collections.abc import Iterator
 
+import psutil
 import pytest
 from pypdf import PdfReader
 
-from carteira.core.pdf import FONT_FAMILY, FONTS_DIR, PackageFilesFetcher, render_pdf_sync
+from carteira.core.pdf import (
+    FONT_FAMILY,
+    FONTS_DIR,
+    RENDER_NICENESS,
+    PackageFilesFetcher,
+    PdfRenderer,
+    RenderProcessLostError,
+    render_pdf_sync,
+)
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -121,3 +130,45 @@ def test_printing_at_info_says_nothing_of_weasyprints_steps(caplog):
         root.handlers[:], root.level = saved[0], saved[1]
         logging.getLogger("weasyprint").setLevel(saved[2])
     assert [r.name for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def _render_processes() -> list[psutil.Process]:
+    """This process's render processes (spawned children; not multiprocessing's tracker)."""
+    return [
+        child
+        for child in psutil.Process().children()
+        if "spawn_main" in " ".join(child.cmdline())
+    ]
+
+
+async def test_render_processes_print_apart_at_a_lower_priority():
+    renderer = PdfRenderer(processes=1)
+    try:
+        pdf = await renderer.render("<h1>Relatório impresso à parte</h1>")
+        assert "Relatório impresso à parte" in text_of(pdf)
+        (child,) = _render_processes()
+        # Below the API's processes: a batch takes only the CPU they leave idle.
+        assert child.nice() == min(19, psutil.Process().nice() + RENDER_NICENESS)
+        again = await renderer.render("<p>Outra página</p>")
+        assert "Outra página" in text_of(again)
+        assert _render_processes() == [child]  # kept for the next document
+    finally:
+        renderer.close()
+
+
+async def test_a_render_process_that_dies_fails_one_document_and_the_next_gets_a_fresh_one():
+    renderer = PdfRenderer(processes=1)
+    try:
+        await renderer.render("<p>Primeira</p>")
+        (lost,) = _render_processes()
+        lost.kill()
+        lost.wait(10)
+        # A transient failure (the job that asked is retried), not a wrong or empty PDF.
+        with pytest.raises(RenderProcessLostError) as raised:
+            await renderer.render("<p>Perdida</p>")
+        assert raised.value.status_code == 503
+        pdf = await renderer.render("<p>Depois</p>")
+        assert "Depois" in text_of(pdf)
+        assert lost.pid not in [child.pid for child in _render_processes()]
+    finally:
+        renderer.close()

@@ -350,10 +350,10 @@ async def test_a_batch_renders_every_visible_client_into_a_zip(
     # One client fails to print: listed in the result, the others unaffected.
     original = service.pdf_of
 
-    async def failing(data):
+    async def failing(data, **options):
         if data.client_id == mine[2]["id"]:
             raise RuntimeError("boom")
-        return await original(data)
+        return await original(data, **options)
 
     monkeypatch.setattr(service, "pdf_of", failing)
     # Chunks of two: three jobs that any worker may take, the last one building the ZIP.
@@ -369,7 +369,8 @@ async def test_a_batch_renders_every_visible_client_into_a_zip(
     early = await as_advisor_a.get(f"/jobs/{job_id}/result")
     assert early.status_code == 409
     assert early.json()["code"] == "statement_result_not_ready"
-    await run_jobs(settings)
+    # Printed in two render processes beside the worker (its default: one per core).
+    await run_jobs(settings.model_copy(update={"statements_render_processes": 2}))
 
     done = (await as_advisor_a.get(f"/jobs/{job_id}")).json()
     assert done["status"] == "complete", done
@@ -447,3 +448,60 @@ async def test_a_busy_process_hands_a_chunk_back_to_the_queue(app, monkeypatch):
     state = await app.state.jobs.state("statements-x-chunk-4-1")
     assert state.status == "queued"
     assert state.function == "statements_chunk"
+
+
+async def test_a_chunk_that_fails_for_a_while_is_retried_and_one_out_of_tries_lets_the_batch_end(
+    app, as_admin, settings, monkeypatch
+):
+    """A transient failure (a render process lost, the database away) retries the chunk,
+    keeping what it printed; on its last try the clients still unprinted are listed as failed,
+    so the batch ends instead of waiting for a chunk that will never come."""
+    from arq.worker import Retry
+
+    from carteira.core.jobs import REGISTRY
+    from carteira.core.pdf import PdfRenderer, RenderProcessLostError
+
+    today = clock.today()
+    printed = await make_client(as_admin, name="Impressa")
+    lost = await make_client(as_admin, name="Sem impressão")
+    original, asked = service.pdf_of, []
+
+    async def losing(data, **options):
+        asked.append(data.client_id)
+        if data.client_id == lost["id"]:
+            raise RenderProcessLostError()
+        return await original(data, **options)
+
+    monkeypatch.setattr(service, "pdf_of", losing)
+    r = await as_admin.post("/jobs/statements", json={"year": today.year, "month": today.month})
+    job_id = r.json()["job_id"]
+    ids = [printed["id"], lost["id"]]
+    renderer = PdfRenderer(processes=0)
+    ctx = {
+        "redis": app.state.redis,
+        "jobs": app.state.jobs,
+        "events": app.state.events,
+        "market": app.state.market,
+        "settings": settings,
+        "pdf": renderer,
+        "job_id": f"{job_id}-chunk-0-0",
+    }
+    chunk = REGISTRY["statements_chunk"].run
+    with pytest.raises(Retry):
+        await chunk({**ctx, "job_try": 1}, job_id, 0, ids, 0)
+    assert sorted(asked) == sorted(ids)
+    assert await chunk({**ctx, "job_try": 3}, job_id, 0, ids, 0) == 0
+    assert asked.count(printed["id"]) == 1  # printed once, kept through the retries
+
+    await run_jobs(settings)  # the batch's own job: its one chunk is done already
+    done = (await as_admin.get(f"/jobs/{job_id}")).json()
+    assert done["status"] == "complete", done
+    assert done["result"]["rendered"] == 1
+    assert done["result"]["failed"] == [lost["id"]]
+    archive = zipfile.ZipFile(io.BytesIO((await as_admin.get(f"/jobs/{job_id}/result")).content))
+    assert "render_process_lost" in archive.read("falhas.csv").decode("utf-8-sig")
+    assert [n for n in archive.namelist() if n.endswith(".pdf")] == [
+        service.file_name(
+            client_id=printed["id"], name="Impressa", year=today.year, month=today.month
+        )
+    ]

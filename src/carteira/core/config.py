@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     # and how many clients one worker job renders (the batch is shared out in such chunks).
     statements_keep_seconds: Annotated[int, Field(ge=60, le=30 * 24 * 3600)] = 24 * 3600
     statements_chunk_size: Annotated[int, Field(ge=1, le=1000)] = 25
+    # Processes that print a worker's share of a batch (unset: one per CPU core; 0: the
+    # worker's own process, about one core).
+    statements_render_processes: Annotated[int | None, Field(ge=0, le=64)] = None
 
     tick_seconds: Annotated[int, Field(ge=1, le=60)] = 5
     # The most tickers one price tick quotes (held ones first, then those sockets watch).

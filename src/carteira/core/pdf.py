@@ -12,15 +12,22 @@ in core/fonts/LICENSE), declared with @font-face under the family name `Carteira
 output does not depend on what fonts the machine has installed.
 
 WeasyPrint is synchronous and CPU-bound: `render_pdf` runs it in a thread, a few at a time per
-process (`PDF_RENDER_THREADS`), so the event loop keeps serving while a PDF is printed.
+process (`PDF_RENDER_THREADS`), so the event loop keeps serving while a PDF is printed; a
+thread still holds the GIL, so a process prints about one core's worth. A `PdfRenderer` with
+`processes` prints in that many separate processes instead (a batch of a whole book): they run
+at a lower priority (`RENDER_NICENESS`), so the API's requests on the same machine come first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,11 +37,16 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from carteira.core.errors import ServiceUnavailableError
+
 logger = logging.getLogger(__name__)
 
 FONTS_DIR = Path(__file__).resolve().with_name("fonts")
 FONT_FAMILY = "Carteira Sans"
 PDF_RENDER_THREADS = 2
+# Printing is background work: niced this much, a render process takes only what the API's
+# processes (nice 0) leave idle.
+RENDER_NICENESS = 10
 _MIME_TYPES = {
     ".ttf": "font/ttf",
     ".css": "text/css",
@@ -46,6 +58,14 @@ _render_slots: asyncio.Semaphore | None = None
 
 class RefusedURLError(ValueError):
     """A document asked for a URL outside the package's own files."""
+
+
+class RenderProcessLostError(ServiceUnavailableError):
+    """A render process died mid-document (killed, out of memory): a transient failure, the
+    job is retried on a fresh pool."""
+
+    code = "render_process_lost"
+    message = "A PDF render process stopped; try again."
 
 
 class PackageFilesFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
@@ -160,3 +180,44 @@ async def render_pdf(
         return await asyncio.to_thread(
             partial(render_pdf_sync, html, stylesheets=stylesheets, static_dirs=static_dirs)
         )
+
+
+def _start_render_process() -> None:
+    """A render process's start: a lower priority, WeasyPrint loaded before the first job."""
+    os.nice(RENDER_NICENESS)
+    render_pdf_sync("<p>.</p>")
+
+
+class PdfRenderer:
+    """Prints PDFs off the event loop: in threads of this process (`processes=0`), or in a
+    pool of `processes` niced processes started on the first document (spawned, not forked:
+    the parent's sockets and threads stay its own) and kept until `close`."""
+
+    def __init__(self, *, processes: int) -> None:
+        self.processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def render(
+        self, html: str, *, stylesheets: Sequence[str] = (), static_dirs: Sequence[Path] = ()
+    ) -> bytes:
+        if self.processes == 0:
+            return await render_pdf(html, stylesheets=stylesheets, static_dirs=static_dirs)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_render_process,
+            )
+        job = partial(
+            render_pdf_sync, html, stylesheets=tuple(stylesheets), static_dirs=tuple(static_dirs)
+        )
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, job)
+        except BrokenProcessPool as exc:
+            self.close()  # the next document starts a fresh pool
+            raise RenderProcessLostError() from exc
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

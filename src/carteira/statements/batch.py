@@ -5,8 +5,10 @@ caller may see) and enqueues one job, `statements_batch`, after the commit. That
 the clients into chunks of `STATEMENTS_CHUNK_SIZE` and enqueues one `statements_chunk` job per
 chunk (deterministic ids: a retried batch job never enqueues a chunk twice); any worker
 connected to the same Redis takes them, one chunk at a time per process (a busy process
-hands a chunk it took back to the queue). Each chunk renders its clients one by one and keeps
-each PDF in Redis; a client that fails is recorded with its reason and the chunk carries on.
+hands a chunk it took back to the queue). A worker prints in `STATEMENTS_RENDER_PROCESSES`
+niced processes of its own (core.pdf.PdfRenderer), one client per process at a time while the
+next client's figures are gathered, and keeps each PDF in Redis; a client that fails is
+recorded with its reason and the chunk carries on.
 The chunk that finishes last assembles the ZIP (one `SET NX` decides which), keeps it for
 `STATEMENTS_KEEP_SECONDS` and marks the batch ready; the batch job, which has been reporting
 `done`/`total` meanwhile, then ends with the summary `GET /jobs/{id}` shows.
@@ -38,6 +40,7 @@ from carteira.clients.service import ClientScope
 from carteira.core.config import Settings
 from carteira.core.errors import AppError
 from carteira.core.jobs import TRANSIENT, Context, JobQueue, job, report_progress, set_progress
+from carteira.core.pdf import PdfRenderer
 from carteira.statements import service
 from carteira.statements.exceptions import (
     StatementResultNotFoundError,
@@ -114,7 +117,7 @@ async def start(
         client_ids=client_ids,
         chunk_size=settings.statements_chunk_size,
     )
-    lifetime = BATCH_TIMEOUT_SECONDS + settings.statements_keep_seconds
+    lifetime = _lifetime(settings)
     await redis.set(_key(batch_id, "meta"), batch.dumps(), ex=lifetime)
     await set_progress(redis, batch_id, done=0, total=len(client_ids))
     await jobs.enqueue("statements_batch", batch_id, job_id=batch_id)
@@ -151,7 +154,10 @@ async def statements_batch(ctx: Context, batch_id: str) -> dict[str, Any]:
         await asyncio.sleep(POLL_SECONDS)
 
 
-@job(timeout_seconds=1800, max_tries=3, retry_delay_seconds=5)
+CHUNK_TRIES = 3
+
+
+@job(timeout_seconds=1800, max_tries=CHUNK_TRIES, retry_delay_seconds=5)
 async def statements_chunk(
     ctx: Context, batch_id: str, index: int, client_ids: Sequence[int], handed: int = 0
 ) -> int:
@@ -159,11 +165,11 @@ async def statements_chunk(
     assembles the ZIP. Returns how many clients this run rendered, or -1 when it handed the
     chunk back to the queue.
 
-    Rendering is CPU-bound (about one core per process), and arq lets a worker claim up to
-    `max_jobs` jobs at once: a process that is already rendering a chunk would take every
-    other chunk too and leave the other workers idle. So a process renders one chunk at a
-    time, and a chunk that reaches a busy process is enqueued again, a second later, for
-    whichever worker is free (`handed` counts the hand-overs: each copy has its own id)."""
+    Rendering is CPU-bound (a chunk keeps the worker's render processes busy), and arq lets a
+    worker claim up to `max_jobs` jobs at once: a worker that is already rendering a chunk
+    would take every other chunk too and leave the other workers idle. So a worker renders one
+    chunk at a time, and a chunk that reaches a busy worker is enqueued again, a second later,
+    for whichever worker is free (`handed` counts the hand-overs: each copy has its own id)."""
     global _rendering
     if _rendering:
         await ctx["jobs"].enqueue(
@@ -179,6 +185,12 @@ async def statements_chunk(
     _rendering = True
     try:
         return await _render_chunk(ctx, batch_id, index, client_ids)
+    except TRANSIENT as exc:
+        if int(ctx.get("job_try", 1)) < CHUNK_TRIES:
+            raise  # retried; what it rendered stays rendered
+        # Out of tries: its clients not yet rendered are listed as failed, so the batch ends.
+        await _give_up_chunk(ctx, batch_id, index, client_ids, exc)
+        return 0
     finally:
         _rendering = False
 
@@ -186,58 +198,134 @@ async def statements_chunk(
 async def _render_chunk(ctx: Context, batch_id: str, index: int, client_ids: Sequence[int]) -> int:
     redis: Redis = ctx["redis"]
     settings: Settings = ctx["settings"]
+    renderer: PdfRenderer = ctx["pdf"]
     batch = await _batch(redis, batch_id)
     if batch is None:
         return 0
-    seen = _key(batch_id, "seen")
-    lifetime = BATCH_TIMEOUT_SECONDS + settings.statements_keep_seconds
-    labels = await clients.labels(client_ids=client_ids)
-    rendered = 0
+    names = await _names(client_ids)
+    # One client more in flight than there are render processes: the next client's figures
+    # are gathered while the others print.
+    slots = asyncio.Semaphore(renderer.processes + 1)
+
+    async def render(client_id: int) -> bool:
+        async with slots:
+            return await _render_client(ctx, batch, client_id=client_id, name=names[client_id])
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(render(client_id)) for client_id in client_ids]
+    except ExceptionGroup as failures:  # transient only (a client's own failure is recorded)
+        raise failures.exceptions[0] from None
+    await _chunk_done(redis, batch, index, settings)
+    return sum(task.result() for task in tasks)
+
+
+async def _give_up_chunk(
+    ctx: Context, batch_id: str, index: int, client_ids: Sequence[int], exc: Exception
+) -> None:
+    redis: Redis = ctx["redis"]
+    settings: Settings = ctx["settings"]
+    batch = await _batch(redis, batch_id)
+    if batch is None:
+        return
+    logger.warning("statements chunk %s of %s out of tries: %r", index, batch_id, exc)
+    lifetime = _lifetime(settings)
+    try:
+        names = await _names(client_ids)
+    except TRANSIENT:  # the database still down: the ids will do
+        names = {client_id: f"cliente {client_id}" for client_id in client_ids}
     for client_id in client_ids:
-        if await _done(redis.sismember(seen, str(client_id))):
-            continue  # rendered by an earlier try of this chunk
-        name = labels[client_id].name if client_id in labels else f"cliente {client_id}"
-        try:
-            data = await service.figures(
-                client_id=client_id,
-                year=batch.year,
-                month=batch.month,
-                settings=settings,
-                market=ctx["market"],
-                events=ctx["events"],
-                jobs=ctx["jobs"],
+        if not await _done(redis.sismember(_key(batch_id, "seen"), str(client_id))):
+            name = names[client_id]
+            await _record(
+                redis, batch, client_id=client_id, name=name, outcome=exc, lifetime=lifetime
             )
-            pdf = await service.pdf_of(data)
-        except TRANSIENT:
-            raise  # the chunk is retried; what it rendered stays rendered
-        except Exception as exc:  # one client never stops the batch
-            logger.warning("statement of client %s failed: %r", client_id, exc)
-            await _done(
-                redis.hset(
-                    _key(batch_id, "failed"),
-                    str(client_id),
-                    json.dumps({"name": name, "reason": _reason(exc)}),
-                )
-            )
-            await redis.expire(_key(batch_id, "failed"), lifetime)
-        else:
-            file_name = service.file_name(
-                client_id=client_id, name=name, year=batch.year, month=batch.month
-            )
-            await _done(redis.hset(_key(batch_id, "pdfs"), file_name, pdf))  # type: ignore[arg-type]
-            await redis.expire(_key(batch_id, "pdfs"), lifetime)
-            rendered += 1
-        await _done(redis.sadd(seen, str(client_id)))
-        await redis.expire(seen, lifetime)
-        done = int(await _done(redis.scard(seen)))
-        await set_progress(redis, batch_id, done=done, total=len(batch.client_ids))
-    chunks_done = _key(batch_id, "chunks")
+    await _chunk_done(redis, batch, index, settings)
+
+
+async def _names(client_ids: Sequence[int]) -> dict[int, str]:
+    """Each client's name for its file and the failures' list (a deleted one gets its id)."""
+    labels = await clients.labels(client_ids=client_ids)
+    return {
+        client_id: labels[client_id].name if client_id in labels else f"cliente {client_id}"
+        for client_id in client_ids
+    }
+
+
+def _lifetime(settings: Settings) -> int:
+    """How long a batch's pieces live in Redis: its longest run, then the keeping time."""
+    return BATCH_TIMEOUT_SECONDS + settings.statements_keep_seconds
+
+
+async def _chunk_done(redis: Redis, batch: Batch, index: int, settings: Settings) -> None:
+    """Counts the chunk; the last one to end assembles the ZIP (one `SET NX` decides which)."""
+    lifetime = _lifetime(settings)
+    chunks_done = _key(batch.batch_id, "chunks")
     await _done(redis.sadd(chunks_done, str(index)))
     await redis.expire(chunks_done, lifetime)
     finished = int(await _done(redis.scard(chunks_done))) == len(batch.chunks)
-    if finished and await redis.set(_key(batch_id, "assembling"), 1, nx=True, ex=lifetime):
+    if finished and await redis.set(_key(batch.batch_id, "assembling"), 1, nx=True, ex=lifetime):
         await _assemble(redis, batch, settings)
-    return rendered
+
+
+async def _render_client(ctx: Context, batch: Batch, *, client_id: int, name: str) -> bool:
+    """One client's statement kept in the batch, or its failure recorded; False when an
+    earlier try of the chunk had done it already or it failed."""
+    redis: Redis = ctx["redis"]
+    settings: Settings = ctx["settings"]
+    batch_id, lifetime = batch.batch_id, _lifetime(settings)
+    seen = _key(batch_id, "seen")
+    if await _done(redis.sismember(seen, str(client_id))):
+        return False  # rendered by an earlier try of this chunk
+    try:
+        data = await service.figures(
+            client_id=client_id,
+            year=batch.year,
+            month=batch.month,
+            settings=settings,
+            market=ctx["market"],
+            events=ctx["events"],
+            jobs=ctx["jobs"],
+        )
+        pdf = await service.pdf_of(data, renderer=ctx["pdf"])
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # one client never stops the batch
+        logger.warning("statement of client %s failed: %r", client_id, exc)
+        await _record(redis, batch, client_id=client_id, name=name, outcome=exc, lifetime=lifetime)
+        return False
+    await _record(redis, batch, client_id=client_id, name=name, outcome=pdf, lifetime=lifetime)
+    return True
+
+
+async def _record(
+    redis: Redis,
+    batch: Batch,
+    *,
+    client_id: int,
+    name: str,
+    outcome: bytes | Exception,
+    lifetime: int,
+) -> None:
+    """A client's PDF, or the failure that left it without one, kept in the batch; the
+    client counted done."""
+    batch_id = batch.batch_id
+    if isinstance(outcome, bytes):
+        file_name = service.file_name(
+            client_id=client_id, name=name, year=batch.year, month=batch.month
+        )
+        pdfs = _key(batch_id, "pdfs")
+        await _done(redis.hset(pdfs, file_name, outcome))  # type: ignore[arg-type]
+        await redis.expire(_key(batch_id, "pdfs"), lifetime)
+    else:
+        reason = json.dumps({"name": name, "reason": _reason(outcome)})
+        await _done(redis.hset(_key(batch_id, "failed"), str(client_id), reason))
+        await redis.expire(_key(batch_id, "failed"), lifetime)
+    seen = _key(batch_id, "seen")
+    await _done(redis.sadd(seen, str(client_id)))
+    await redis.expire(seen, lifetime)
+    done = int(await _done(redis.scard(seen)))
+    await set_progress(redis, batch_id, done=done, total=len(batch.client_ids))
 
 
 def _reason(exc: Exception) -> str:

@@ -36,7 +36,7 @@ from carteira.core import clock
 from carteira.core.config import Settings
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
-from carteira.core.pdf import render_pdf, render_pdf_sync
+from carteira.core.pdf import PdfRenderer, render_pdf
 from carteira.pricing.service import MarketData
 from carteira.statements import charts, formatting
 from carteira.statements.exceptions import (
@@ -372,35 +372,12 @@ def html_of(data: StatementFigures) -> str:
     )
 
 
-async def pdf_of(data: StatementFigures) -> bytes:
-    return await render_pdf(html_of(data), stylesheets=[_stylesheet()], static_dirs=[TEMPLATES])
-
-
-def pdf_of_sync(data: StatementFigures) -> bytes:
-    """Blocking: for the worker's batch, which renders in threads of its own."""
-    return render_pdf_sync(html_of(data), stylesheets=[_stylesheet()], static_dirs=[TEMPLATES])
-
-
-async def statement_pdf(
-    *,
-    client_id: int,
-    year: int,
-    month: int,
-    settings: Settings,
-    market: MarketData,
-    events: EventBus,
-    jobs: JobQueue,
-) -> bytes:
-    data = await figures(
-        client_id=client_id,
-        year=year,
-        month=month,
-        settings=settings,
-        market=market,
-        events=events,
-        jobs=jobs,
-    )
-    return await pdf_of(data)
+async def pdf_of(data: StatementFigures, *, renderer: PdfRenderer | None = None) -> bytes:
+    """The statement printed in a thread of this process, or by `renderer` (a batch's)."""
+    html, sheets = html_of(data), [_stylesheet()]
+    if renderer is None:
+        return await render_pdf(html, stylesheets=sheets, static_dirs=[TEMPLATES])
+    return await renderer.render(html, stylesheets=sheets, static_dirs=[TEMPLATES])
 
 
 def file_name(*, client_id: int, name: str, year: int, month: int) -> str:
