@@ -327,7 +327,14 @@ def main() -> None:
         parser.error("--census takes one API process")
     with (
         FakeMarket(TICKERS) as market,
-        bench_database("carteira_soak", users=ACCOUNTS, TICK_SECONDS="5", **market.env()) as (
+        bench_database(
+            "carteira_soak",
+            users=ACCOUNTS,
+            TICK_SECONDS="5",
+            # One sign-in for the whole run: an hour's soak outlives the default token.
+            JWT_EXPIRE_MINUTES=str(24 * 60),
+            **market.env(),
+        ) as (
             db,
             env,
         ),
@@ -533,7 +540,9 @@ def main() -> None:
         f"{index * 5},{api_mb:.1f},{worker_mb:.1f}"
         for index, (api_mb, worker_mb) in enumerate(zip(rss["api"], rss["worker"], strict=False))
     ]
-    (REPO / "bench" / "results" / "soak-rss.csv").write_text("\n".join(csv) + "\n")
+    rss_file = REPO / "bench" / "results" / "soak-rss.csv"
+    rss_file.parent.mkdir(parents=True, exist_ok=True)
+    rss_file.write_text("\n".join(csv) + "\n")
     if census_minutes:
         print_censuses(len(census_minutes))
     dump(

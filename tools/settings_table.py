@@ -143,7 +143,7 @@ MEANINGS: dict[str, str] = {
         "clients one worker job renders of a batch; the chunks are shared by every worker"
     ),
     "STATEMENTS_RENDER_PROCESSES": (
-        "processes, niced below the API, that print a worker's statements (unset: one per"
+        "processes, at idle priority, that print a worker's statements (unset: one per"
         " CPU core; `0`: in the worker's own process, about one core)"
     ),
     "REPORTING_CURRENCY": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import io
 import logging
+import os
 import threading
 from collections.abc import Iterator
 
@@ -148,7 +149,9 @@ async def test_render_processes_print_apart_at_a_lower_priority():
         assert "Relatório impresso à parte" in text_of(pdf)
         (child,) = _render_processes()
         # Below the API's processes: a batch takes only the CPU they leave idle.
+        assert os.sched_getscheduler(child.pid) == os.SCHED_IDLE
         assert child.nice() == min(19, psutil.Process().nice() + RENDER_NICENESS)
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE  # this process keeps its own
         again = await renderer.render("<p>Outra página</p>")
         assert "Outra página" in text_of(again)
         assert _render_processes() == [child]  # kept for the next document

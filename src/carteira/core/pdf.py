@@ -15,7 +15,7 @@ WeasyPrint is synchronous and CPU-bound: `render_pdf` runs it in a thread, a few
 process (`PDF_RENDER_THREADS`), so the event loop keeps serving while a PDF is printed; a
 thread still holds the GIL, so a process prints about one core's worth. A `PdfRenderer` with
 `processes` prints in that many separate processes instead (a batch of a whole book): they run
-at a lower priority (`RENDER_NICENESS`), so the API's requests on the same machine come first.
+at the lowest priority (SCHED_IDLE), so the API's requests on the same machine come first.
 """
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ logger = logging.getLogger(__name__)
 FONTS_DIR = Path(__file__).resolve().with_name("fonts")
 FONT_FAMILY = "Carteira Sans"
 PDF_RENDER_THREADS = 2
-# Printing is background work: niced this much, a render process takes only what the API's
-# processes (nice 0) leave idle.
-RENDER_NICENESS = 10
+# Printing is background work: a render process runs under SCHED_IDLE where the system has it
+# (Linux: it gets a core only when no other process wants it, and gives it up the moment one
+# does), else niced this much below the API's processes.
+RENDER_NICENESS = 19
 _MIME_TYPES = {
     ".ttf": "font/ttf",
     ".css": "text/css",
@@ -183,14 +184,16 @@ async def render_pdf(
 
 
 def _start_render_process() -> None:
-    """A render process's start: a lower priority, WeasyPrint loaded before the first job."""
+    """A render process's start: the lowest priority, WeasyPrint loaded before the first job."""
     os.nice(RENDER_NICENESS)
+    if hasattr(os, "SCHED_IDLE"):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     render_pdf_sync("<p>.</p>")
 
 
 class PdfRenderer:
     """Prints PDFs off the event loop: in threads of this process (`processes=0`), or in a
-    pool of `processes` niced processes started on the first document (spawned, not forked:
+    pool of `processes` idle-priority processes started on the first document (spawned, not forked:
     the parent's sockets and threads stay its own) and kept until `close`."""
 
     def __init__(self, *, processes: int) -> None:
