@@ -136,9 +136,7 @@ def test_printing_at_info_says_nothing_of_weasyprints_steps(caplog):
 def _render_processes() -> list[psutil.Process]:
     """This process's render processes (spawned children; not multiprocessing's tracker)."""
     return [
-        child
-        for child in psutil.Process().children()
-        if "spawn_main" in " ".join(child.cmdline())
+        child for child in psutil.Process().children() if "spawn_main" in " ".join(child.cmdline())
     ]
 
 
