@@ -60,10 +60,14 @@ def test_the_pool_floor_fits_in_the_pool():
 def test_empty_values_in_a_dotenv_mean_unset(monkeypatch):
     monkeypatch.setenv("METRICS_TOKEN", "")
     monkeypatch.setenv("DOCS_ENABLED", "")
+    monkeypatch.setenv("STATEMENTS_RENDER_PROCESSES", "")
     settings = Settings(_env_file=None)
     assert settings.metrics_token is None
     assert settings.docs_enabled is None
     assert settings.docs_on is False  # production by default
+    assert settings.statements_render_processes is None  # one per core
+    monkeypatch.setenv("STATEMENTS_RENDER_PROCESSES", "0")
+    assert Settings(_env_file=None).statements_render_processes == 0
 
 
 def test_forwarded_addresses_are_a_list(monkeypatch):

@@ -196,6 +196,7 @@ class Settings(BaseSettings):
         "otel_exporter_otlp_traces_endpoint",
         "otel_service_name",
         "cookie_domain",
+        "statements_render_processes",
         mode="before",
     )
     @classmethod

@@ -32,6 +32,7 @@ export const ERRORS = {
   too_many_requests: "Muitas requisições seguidas; aguarde um pouco e tente de novo.",
   upstream_error: "Um serviço externo respondeu de forma inesperada; tente de novo mais tarde.",
   service_unavailable: "Serviço indisponível no momento; tente de novo em instantes.",
+  render_process_lost: "O processo que gera os PDFs parou; tente de novo.",
   database_unavailable: "O banco de dados está indisponível; tente de novo em instantes.",
   database_busy: "O banco de dados está ocupado; tente de novo em instantes.",
   redis_unavailable: "O cache está indisponível; tente de novo em instantes.",
