@@ -211,16 +211,24 @@ class PdfRenderer:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_render_process,
             )
+        pool = self._pool
         job = partial(
             render_pdf_sync, html, stylesheets=tuple(stylesheets), static_dirs=tuple(static_dirs)
         )
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, job)
+            return await asyncio.get_running_loop().run_in_executor(pool, job)
         except BrokenProcessPool as exc:
-            self.close()  # the next document starts a fresh pool
+            # The next document starts a fresh pool; documents in flight on the broken one
+            # fail alike, and must not shut down a pool started since.
+            if self._pool is pool:
+                self.close()
             raise RenderProcessLostError() from exc
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+# Printing in threads of this process: a single document asked for over the API.
+IN_PROCESS = PdfRenderer(processes=0)

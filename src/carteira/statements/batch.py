@@ -203,6 +203,7 @@ async def _render_chunk(ctx: Context, batch_id: str, index: int, client_ids: Seq
     if batch is None:
         return 0
     names = await _names(client_ids)
+    done = await _seen(redis, batch_id)  # by an earlier try of this chunk
     # One client more in flight than there are render processes: the next client's figures
     # are gathered while the others print.
     slots = asyncio.Semaphore(renderer.processes + 1)
@@ -213,7 +214,11 @@ async def _render_chunk(ctx: Context, batch_id: str, index: int, client_ids: Seq
 
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(render(client_id)) for client_id in client_ids]
+            tasks = [
+                group.create_task(render(client_id))
+                for client_id in client_ids
+                if client_id not in done
+            ]
     except ExceptionGroup as failures:  # transient only (a client's own failure is recorded)
         raise failures.exceptions[0] from None
     await _chunk_done(redis, batch, index, settings)
@@ -234,13 +239,19 @@ async def _give_up_chunk(
         names = await _names(client_ids)
     except TRANSIENT:  # the database still down: the ids will do
         names = {client_id: f"cliente {client_id}" for client_id in client_ids}
+    done = await _seen(redis, batch_id)
     for client_id in client_ids:
-        if not await _done(redis.sismember(_key(batch_id, "seen"), str(client_id))):
+        if client_id not in done:
             name = names[client_id]
             await _record(
                 redis, batch, client_id=client_id, name=name, outcome=exc, lifetime=lifetime
             )
     await _chunk_done(redis, batch, index, settings)
+
+
+async def _seen(redis: Redis, batch_id: str) -> set[int]:
+    """The batch's clients already printed or listed as failed."""
+    return {int(member) for member in await _done(redis.smembers(_key(batch_id, "seen")))}
 
 
 async def _names(client_ids: Sequence[int]) -> dict[int, str]:
@@ -269,14 +280,11 @@ async def _chunk_done(redis: Redis, batch: Batch, index: int, settings: Settings
 
 
 async def _render_client(ctx: Context, batch: Batch, *, client_id: int, name: str) -> bool:
-    """One client's statement kept in the batch, or its failure recorded; False when an
-    earlier try of the chunk had done it already or it failed."""
+    """One client's statement kept in the batch, or its failure recorded; False when it
+    failed."""
     redis: Redis = ctx["redis"]
     settings: Settings = ctx["settings"]
-    batch_id, lifetime = batch.batch_id, _lifetime(settings)
-    seen = _key(batch_id, "seen")
-    if await _done(redis.sismember(seen, str(client_id))):
-        return False  # rendered by an earlier try of this chunk
+    lifetime = _lifetime(settings)
     try:
         data = await service.figures(
             client_id=client_id,

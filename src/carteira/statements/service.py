@@ -36,7 +36,7 @@ from carteira.core import clock
 from carteira.core.config import Settings
 from carteira.core.events import EventBus
 from carteira.core.jobs import JobQueue
-from carteira.core.pdf import PdfRenderer, render_pdf
+from carteira.core.pdf import IN_PROCESS, PdfRenderer
 from carteira.pricing.service import MarketData
 from carteira.statements import charts, formatting
 from carteira.statements.exceptions import (
@@ -372,12 +372,11 @@ def html_of(data: StatementFigures) -> str:
     )
 
 
-async def pdf_of(data: StatementFigures, *, renderer: PdfRenderer | None = None) -> bytes:
-    """The statement printed in a thread of this process, or by `renderer` (a batch's)."""
-    html, sheets = html_of(data), [_stylesheet()]
-    if renderer is None:
-        return await render_pdf(html, stylesheets=sheets, static_dirs=[TEMPLATES])
-    return await renderer.render(html, stylesheets=sheets, static_dirs=[TEMPLATES])
+async def pdf_of(data: StatementFigures, *, renderer: PdfRenderer = IN_PROCESS) -> bytes:
+    """The statement printed by `renderer`: in a thread of this process unless a batch's."""
+    return await renderer.render(
+        html_of(data), stylesheets=[_stylesheet()], static_dirs=[TEMPLATES]
+    )
 
 
 def file_name(*, client_id: int, name: str, year: int, month: int) -> str:
