@@ -120,8 +120,10 @@ async def test_an_extract_is_previewed_and_confirmed_on_the_client_page(
     held = {p["ticker"]: p["quantity"] for p in positions["positions"]}
     assert held == {"PETR4.SA": "57", "VALE3.SA": "10"}
     # The figures refresh too, in a request of their own that may land after the ledger's.
+    # A function, not an expression: Playwright polls an expression with eval, which the
+    # app's CSP forbids, so an expression only passes when it is already true.
     await page.wait_for_function(
-        "document.querySelectorAll('#positions tr').length === 2", timeout=WAIT_MS
+        "() => document.querySelectorAll('#positions tr').length === 2", timeout=WAIT_MS
     )
     session.assert_clean()
     await session.context.close()
