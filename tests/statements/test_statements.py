@@ -3,6 +3,7 @@ routes' figures for the same client and month; its edge cases; and no request wh
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import io
 import re
@@ -356,6 +357,21 @@ async def test_a_batch_renders_every_visible_client_into_a_zip(
         return await original(data, **options)
 
     monkeypatch.setattr(service, "pdf_of", failing)
+    # A worker gathers one client's figures at a time (the others print meanwhile).
+    gathering = most_gathering = 0
+    original_figures = service.figures
+
+    async def counted(**options):
+        nonlocal gathering, most_gathering
+        gathering += 1
+        most_gathering = max(most_gathering, gathering)
+        try:
+            await asyncio.sleep(0.01)  # room for another client's to begin
+            return await original_figures(**options)
+        finally:
+            gathering -= 1
+
+    monkeypatch.setattr(service, "figures", counted)
     # Chunks of two: three jobs that any worker may take, the last one building the ZIP.
     app.state.settings = settings.model_copy(update={"statements_chunk_size": 2})
     try:
@@ -379,6 +395,7 @@ async def test_a_batch_renders_every_visible_client_into_a_zip(
     assert done["result"]["rendered"] == 4
     assert done["result"]["failed"] == [mine[2]["id"]]
     assert done["result"]["chunks"] == 3
+    assert most_gathering == 1
     first = [(await as_admin.get(f"/jobs/{job_id}-chunk-{i}-0")).json() for i in range(4)]
     assert [c["status"] for c in first] == ["complete", "complete", "complete", "not_found"]
 

@@ -205,12 +205,19 @@ async def _render_chunk(ctx: Context, batch_id: str, index: int, client_ids: Seq
     names = await _names(client_ids)
     done = await _seen(redis, batch_id)  # by an earlier try of this chunk
     # One client more in flight than there are render processes: the next client's figures
-    # are gathered while the others print.
+    # are gathered while the others print. Gathered one client at a time: the worker and the
+    # database backend answering it then keep at most one core busy at normal priority, so an
+    # API request always finds a core it can have at once (the render processes give theirs
+    # up the moment it wakes; a normal-priority process keeps its own up to the scheduler's
+    # next tick, a few milliseconds added to the request).
     slots = asyncio.Semaphore(renderer.processes + 1)
+    gathering = asyncio.Lock()
 
     async def render(client_id: int) -> bool:
         async with slots:
-            return await _render_client(ctx, batch, client_id=client_id, name=names[client_id])
+            return await _render_client(
+                ctx, batch, client_id=client_id, name=names[client_id], gathering=gathering
+            )
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -279,22 +286,25 @@ async def _chunk_done(redis: Redis, batch: Batch, index: int, settings: Settings
         await _assemble(redis, batch, settings)
 
 
-async def _render_client(ctx: Context, batch: Batch, *, client_id: int, name: str) -> bool:
+async def _render_client(
+    ctx: Context, batch: Batch, *, client_id: int, name: str, gathering: asyncio.Lock
+) -> bool:
     """One client's statement kept in the batch, or its failure recorded; False when it
-    failed."""
+    failed. Its figures are gathered holding `gathering`."""
     redis: Redis = ctx["redis"]
     settings: Settings = ctx["settings"]
     lifetime = _lifetime(settings)
     try:
-        data = await service.figures(
-            client_id=client_id,
-            year=batch.year,
-            month=batch.month,
-            settings=settings,
-            market=ctx["market"],
-            events=ctx["events"],
-            jobs=ctx["jobs"],
-        )
+        async with gathering:
+            data = await service.figures(
+                client_id=client_id,
+                year=batch.year,
+                month=batch.month,
+                settings=settings,
+                market=ctx["market"],
+                events=ctx["events"],
+                jobs=ctx["jobs"],
+            )
         pdf = await service.pdf_of(data, renderer=ctx["pdf"])
     except TRANSIENT:
         raise
