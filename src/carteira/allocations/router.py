@@ -3,7 +3,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from carteira.allocations import exports, performance, service
 from carteira.allocations.dependencies import ChosenBenchmarks, LedgerServices
@@ -53,6 +53,7 @@ from carteira.core.exports import (
 )
 from carteira.core.openapi import raises
 from carteira.core.pagination import Pagination
+from carteira.core.query import parse_query
 from carteira.core.responses import json_response
 from carteira.core.types import CalendarDate, CurrencyQuery, PathId
 from carteira.pricing.dependencies import MarketDep
@@ -66,7 +67,9 @@ clients_list_router = APIRouter(prefix="/clients", tags=["clients"])
 @clients_list_router.get("", response_model=ClientFiguresPage | ClientPage)
 @raises(TooManyToRankError)
 async def clients_list(
-    scope: Scope, query: Annotated[ClientListQuery, Query()], services: LedgerServices
+    scope: Scope,
+    query: Annotated[ClientListQuery, Depends(parse_query(ClientListQuery))],
+    services: LedgerServices,
 ) -> Response:
     """Clients by name (or creation time), searched in name and email: an advisor's own only.
     `figures=true` adds each one's `aum` and `month_return_pct`; `sort=-aum` or

@@ -39,6 +39,7 @@ from carteira.core.errors import (
     RedisUnavailableError,
     ServiceUnavailableError,
 )
+from carteira.core.query import query_model_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 ERRORS_ATTRIBUTE = "__carteira_errors__"
@@ -53,6 +54,7 @@ INFRASTRUCTURE = (
 # Input PostgreSQL refuses although it validated (a NUL character, a lone surrogate).
 UNSTORABLE = (InvalidValueError, InvalidTextError)
 VALIDATION = InputValidationError.code
+REF_TEMPLATE = "#/components/schemas/{model}"
 
 TAGS: list[dict[str, str]] = [
     {"name": "auth", "description": "Sign in and out, tokens, the current user."},
@@ -157,7 +159,8 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
 
 def _has_parameters(dependant: Dependant) -> bool:
     return bool(
-        dependant.path_params
+        query_model_of(dependant.call) is not None
+        or dependant.path_params
         or dependant.query_params
         or dependant.header_params
         or dependant.cookie_params
@@ -285,6 +288,7 @@ def install(app: FastAPI) -> None:
             for method in route.methods or ():
                 operation = document["paths"][route.path_format][method.lower()]
                 _finish(operation, route, method)
+                _add_query_models(operation, route, schemas)
         app.openapi_schema = document
         return document
 
@@ -304,6 +308,27 @@ def _finish(operation: dict[str, Any], route: Any, method: str) -> None:
         operation["security"] = security
     if not operation.get("description") and route.description:
         operation["description"] = route.description
+
+
+def _add_query_models(operation: dict[str, Any], route: Any, schemas: dict[str, Any]) -> None:
+    """A `parse_query` model's fields, documented as FastAPI documents a query model's."""
+    for dependant in _dependants(route.dependant):
+        model = query_model_of(dependant.call)
+        if model is None:
+            continue
+        schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+        schemas.update(schema.get("$defs", {}))
+        required = set(schema.get("required", ()))
+        parameters = operation.setdefault("parameters", [])
+        for name, property_schema in schema["properties"].items():
+            if property_schema.get("default", ...) is None:
+                del property_schema["default"]  # as FastAPI writes an optional parameter
+            property_schema.setdefault("title", name.replace("_", " ").title())
+            parameter = {"name": name, "in": "query", "required": name in required}
+            parameter["schema"] = property_schema
+            if "description" in property_schema:
+                parameter["description"] = property_schema["description"]
+            parameters.append(parameter)
 
 
 def _validation_error_schema() -> dict[str, Any]:
