@@ -111,5 +111,5 @@ def test_a_repeated_parameter_is_refused_where_the_model_is_declared() -> None:
     class Repeated(BaseModel):
         tags: list[str] = []
 
-    with pytest.raises(TypeError, match="Repeated.tags"):
+    with pytest.raises(TypeError, match=r"Repeated\.tags"):
         parse_query(Repeated)
