@@ -25,7 +25,7 @@ QUERY_MODEL_ATTRIBUTE = "__carteira_query_model__"
 def parse_query(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     """The dependency that reads `model` from the query string (one value per field; an
     unknown parameter reaches the model only when it forbids or keeps extras)."""
-    names = {field.alias or name: name for name, field in model.model_fields.items()}
+    names = tuple(field.alias or name for name, field in model.model_fields.items())
     for name, field in model.model_fields.items():
         if typing.get_origin(field.annotation) in (list, set, tuple, frozenset):
             raise TypeError(f"{model.__name__}.{name}: a repeated query parameter")

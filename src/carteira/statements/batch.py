@@ -206,10 +206,10 @@ async def _render_chunk(ctx: Context, batch_id: str, index: int, client_ids: Seq
     done = await _seen(redis, batch_id)  # by an earlier try of this chunk
     # One client more in flight than there are render processes: the next client's figures
     # are gathered while the others print. Gathered one client at a time: the worker and the
-    # database backend answering it then keep at most one core busy at normal priority, so an
-    # API request always finds a core it can have at once (the render processes give theirs
-    # up the moment it wakes; a normal-priority process keeps its own up to the scheduler's
-    # next tick, a few milliseconds added to the request).
+    # database backend answering it then keep at most one core busy at normal priority, and an
+    # API request finds the other (the render processes give theirs up the moment it wakes; a
+    # normal-priority process may keep its own up to the scheduler's next tick, milliseconds
+    # added to the request).
     slots = asyncio.Semaphore(renderer.processes + 1)
     gathering = asyncio.Lock()
 
