@@ -117,5 +117,11 @@ def test_a_repeated_parameter_is_refused_where_the_model_is_declared() -> None:
     class Repeated(BaseModel):
         tags: list[str] = []
 
+    class MaybeRepeated(BaseModel):
+        page: int = 1
+        tags: list[str] | None = None
+
     with pytest.raises(TypeError, match=r"Repeated\.tags"):
         parse_query(Repeated)
+    with pytest.raises(TypeError, match=r"MaybeRepeated\.tags"):
+        parse_query(MaybeRepeated)

@@ -193,8 +193,8 @@ def _start_render_process() -> None:
 
 class PdfRenderer:
     """Prints PDFs off the event loop: in threads of this process (`processes=0`), or in a
-    pool of `processes` idle-priority processes started on the first document (spawned, not forked:
-    the parent's sockets and threads stay its own) and kept until `close`."""
+    pool of `processes` idle-priority processes started on the first document (spawned, not
+    forked: the parent's sockets and threads stay its own) and kept until `close`."""
 
     def __init__(self, *, processes: int) -> None:
         self.processes = processes

@@ -9,6 +9,7 @@ OpenAPI document lists its fields as query parameters all the same (core.openapi
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -27,7 +28,7 @@ def parse_query(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     unknown parameter reaches the model only when it forbids or keeps extras)."""
     names = tuple(field.alias or name for name, field in model.model_fields.items())
     for name, field in model.model_fields.items():
-        if typing.get_origin(field.annotation) in (list, set, tuple, frozenset):
+        if _repeated(field.annotation):
             raise TypeError(f"{model.__name__}.{name}: a repeated query parameter")
     extras = model.model_config.get("extra") in ("allow", "forbid")
 
@@ -45,6 +46,14 @@ def parse_query(model: type[M]) -> Callable[[Request], Awaitable[M]]:
 
     setattr(parse, QUERY_MODEL_ATTRIBUTE, model)
     return parse
+
+
+def _repeated(annotation: object) -> bool:
+    """A list, set or tuple, or a union with one (`list[str] | None`)."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_repeated(member) for member in typing.get_args(annotation))
+    return origin in (list, set, tuple, frozenset) or annotation in (list, set, tuple, frozenset)
 
 
 def query_model_of(call: object) -> type[BaseModel] | None:
