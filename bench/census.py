@@ -4,15 +4,19 @@
 
 One API process, as `carteira serve` runs it, tracing with tracemalloc every allocation made
 once its modules are imported (`CENSUS_FRAMES` frames each, 1 by default). On SIGUSR1 it writes
-`DIR/census-<n>.snapshot` (for `tracemalloc.Snapshot.load`) and nothing else: grouping millions
-of traces takes minutes, during which the process would serve nobody, so the soak reads the
-snapshots once the run is over, in its own process (`summarize`). tracemalloc costs memory of
-its own per live allocation, so an RSS measured with it on is larger than without.
+`DIR/census-<n>.snapshot` (for `tracemalloc.Snapshot.load`) and how many entries each local
+cache of the process holds against its bound (`census-<n>.caches.json`), nothing else:
+grouping millions of traces takes minutes, during which the process would serve nobody, so
+the soak reads the snapshots once the run is over, in its own process (`summarize`).
+tracemalloc costs memory of its own per live allocation, so an RSS measured with it on is
+larger than without.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
+import json
 import os
 import signal
 import sys
@@ -21,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 from carteira import cli
+from carteira.core.events import EventBus
 
 # Frames kept per allocation: 1 by default (the line that allocated); each frame more slows
 # every allocation (at 8, the soak's load no longer fitted in one process on two cores).
@@ -33,6 +38,12 @@ def summarize(path: Path, earlier: Path | None) -> str:
     call paths of the lines that grew most."""
     snapshot = tracemalloc.Snapshot.load(str(path))
     lines = [f"{path.name}: {sum(t.size for t in snapshot.traces) / 2**20:.1f} MB traced", ""]
+    sizes = path.with_suffix(".caches.json")
+    if sizes.exists():
+        lines.append("local caches, entries / bound:")
+        for name, (entries, bound) in sorted(json.loads(sizes.read_text()).items()):
+            lines.append(f"  {name:32s} {entries:7d} / {bound}")
+        lines.append("")
     lines.append(f"top {TOP} by line:")
     for stat in snapshot.statistics("lineno")[:TOP]:
         lines.append(f"  {stat.size / 2**20:8.2f} MB {stat.count:9d} blocks  {stat.traceback[0]}")
@@ -68,6 +79,12 @@ def main() -> int:
             (tracemalloc.Filter(False, tracemalloc.__file__),)
         )
         scratch = directory / f"census-{taken}.snapshot.tmp"
+        sizes = {
+            name: (len(cache), cache.max_entries)
+            for bus in (o for o in gc.get_objects() if isinstance(o, EventBus))
+            for name, cache in bus.caches.items()
+        }
+        (directory / f"census-{taken}.caches.json").write_text(json.dumps(sizes))
         snapshot.dump(str(scratch))
         scratch.rename(directory / f"census-{taken}.snapshot")  # whole, once it is there
 

@@ -17,9 +17,12 @@ one demo ledger (COPY-like `INSERT ... SELECT`, the derived tables rebuilt by th
    app does), with fresh `carteira worker` processes: one worker printing in its own process
    (`STATEMENTS_RENDER_PROCESSES=0`, about one core), then two such workers (how a batch
    shares out; `--no-scaling` skips both); then `--repeat` times one worker as deployed (a
-   render process per core), each run after 40 s of the same probe with no batch. The probe
-   sends 50 requests a second to the API (`GET /clients` and one client's allocations): its
-   p99 during each batch against the quiet one just before, and the median of those ratios.
+   render process per core), each run after 60 s of the same probe with its worker up and
+   no batch (the API as deployed: a worker's price tick included). The probe sends 50
+   requests a second to the API (`GET /clients` and one client's allocations): its p99
+   during each batch against the quiet one just before, and the median of those ratios.
+   The first lines say whether WeasyPrint subsets fonts with HarfBuzz (libharfbuzz-subset0;
+   without it fontTools takes about twice as long per PDF).
 
 Targets: one statement ≤ 1 s median cold; 200 clients ≤ 60 s in the worker with the API's p99
 within twice its quiet p99; 2 workers nearly halve the batch. `--sample PATH` also keeps the
@@ -66,6 +69,9 @@ SINGLE_TARGET_S = 1.0
 BATCH_TARGET_S = 60.0
 # As often as the web app asks for a batch's progress (statements.js: POLL_MS).
 POLL_SECONDS = 1.0
+# The quiet probe before each batch: one price tick's period (TICK_SECONDS below), so that it
+# meets as many ticks as a batch does.
+QUIET_SECONDS = 60.0
 
 
 def last_month() -> tuple[int, int]:
@@ -173,14 +179,22 @@ def p99_ms(latencies: list[float]) -> float:
 
 
 def batch(
-    api: str, token: str, env: dict[str, str], workers: int, probe_client: int
+    api: str,
+    token: str,
+    env: dict[str, str],
+    workers: int,
+    probe_client: int,
+    quiet_seconds: float = 0,
 ) -> dict[str, Any]:
     """The batch of every client from the POST to its ZIP, with `workers` worker processes
-    of `env`, and the API's p99 while it runs."""
+    of `env`, and the API's p99 while it runs; with `quiet_seconds`, first the same probe
+    that long with the workers up and no batch (the API as deployed: its worker's price
+    ticks and their cache refreshes included)."""
     year, month = last_month()
     with ExitStack() as stack:
         procs = [stack.enter_context(process(WORKER, env)) for _ in range(workers)]
         time.sleep(3)  # the workers connected and polling
+        quiet = idle_p99(api, token, probe_client, quiet_seconds) if quiet_seconds else None
         cpu_before = [cpu_split(p) for p in procs]
         load_before = os.getloadavg()[0]
         probe = LatencyProbe(api, token, probe_client)
@@ -214,6 +228,7 @@ def batch(
         "cpu": cpu,
         "load": max(load_before, os.getloadavg()[0]),
         "p99_ms": p99_ms(latencies),
+        "quiet_p99_ms": quiet,
     }
 
 
@@ -229,7 +244,7 @@ def described(run: dict[str, Any]) -> str:
     )
 
 
-def idle_p99(api: str, token: str, client_id: int, seconds: float = 40) -> float:
+def idle_p99(api: str, token: str, client_id: int, seconds: float) -> float:
     probe = LatencyProbe(api, token, client_id)
     probe.start()
     time.sleep(seconds)
@@ -262,6 +277,10 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    subsetting = "HarfBuzz" if harfbuzz_subset is not None else "fontTools (slower)"
+    print(f"fonts subset by {subsetting}", flush=True)
     # The demo's advisors first, so that seed-demo assigns their clients to them.
     users = ((ADMIN, "admin"), *((a, "advisor") for a in (ANA, BRUNO)))
     with bench_database(
@@ -331,8 +350,8 @@ def run(args: argparse.Namespace) -> None:
             # the API's p99 while it runs, each against the same probe just before, quiet.
             ratios = []
             for n in range(1, args.repeat + 1):
-                quiet = idle_p99(api, token, clients[0])
-                run = batch(api, token, env, 1, clients[0])
+                run = batch(api, token, env, 1, clients[0], quiet_seconds=QUIET_SECONDS)
+                quiet = run["quiet_p99_ms"]
                 ratios.append(run["p99_ms"] / quiet)
                 rows.append(
                     [

@@ -44,8 +44,15 @@ class LocalCache:
     before an invalidation is dropped instead of being cached.
     """
 
-    def __init__(self, bus: EventBus, ttl_seconds: float, max_entries: int) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        ttl_seconds: float,
+        max_entries: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._bus = bus
+        self._clock = clock
         self._ttl = ttl_seconds
         self._max_entries = max_entries
         self._entries: dict[str, tuple[float, Any]] = {}
@@ -55,15 +62,32 @@ class LocalCache:
         if not self._bus.healthy:
             return None
         entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] < self._clock():
             return None
         return entry[1]
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def max_entries(self) -> int:
+        return self._max_entries
+
     def set(self, key: str, value: Any, *, generation: int) -> None:
+        """Keeps `value` for the cache's time to live. Entries are kept in the order they
+        expire (one TTL per cache, a replaced entry moves to the end), so the expired ones
+        leave from the front as new ones come: a cache holds what was used within its TTL,
+        not `max_entries` of answers nobody will be served again."""
         if self._bus.healthy and generation == self.generation:
-            if len(self._entries) >= self._max_entries:
-                del self._entries[next(iter(self._entries))]  # the oldest insertion
-            self._entries[key] = (time.monotonic() + self._ttl, value)
+            now = self._clock()
+            self._entries.pop(key, None)
+            entries = self._entries
+            while entries:
+                oldest = next(iter(entries))
+                if len(entries) < self._max_entries and entries[oldest][0] >= now:
+                    break
+                del entries[oldest]
+            entries[key] = (now + self._ttl, value)
 
     def clear(self) -> None:
         self.generation += 1
@@ -112,6 +136,11 @@ class EventBus:
         self._ping_seconds = ping_seconds
         self._task: asyncio.Task[None] | None = None
         self.subscribe(INVALIDATE, self._invalidate)
+
+    @property
+    def caches(self) -> Mapping[str, LocalCache]:
+        """The process's local caches by namespace (what a memory census counts)."""
+        return self._caches
 
     @property
     def healthy(self) -> bool:
