@@ -14,7 +14,6 @@ larger than without.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import json
 import os
@@ -23,9 +22,11 @@ import sys
 import tracemalloc
 from pathlib import Path
 from types import FrameType
+from typing import Any
+
+from fastapi import FastAPI
 
 from carteira import cli
-from carteira.core.events import EventBus
 
 # Frames kept per allocation: 1 by default (the line that allocated); each frame more slows
 # every allocation (at 8, the soak's load no longer fitted in one process on two cores).
@@ -79,18 +80,24 @@ def main() -> int:
             (tracemalloc.Filter(False, tracemalloc.__file__),)
         )
         scratch = directory / f"census-{taken}.snapshot.tmp"
-        sizes = {
-            name: (len(cache), cache.max_entries)
-            for bus in (o for o in gc.get_objects() if isinstance(o, EventBus))
-            for name, cache in bus.caches.items()
-        }
+        caches = served[0].state.events.caches if served else {}
+        sizes = {name: (len(cache), cache.max_entries) for name, cache in caches.items()}
         (directory / f"census-{taken}.caches.json").write_text(json.dumps(sizes))
         snapshot.dump(str(scratch))
         scratch.rename(directory / f"census-{taken}.snapshot")  # whole, once it is there
 
     # The modules are imported before tracing starts: the census is about what the running
     # process keeps, and tracing the imports made start-up minutes long.
-    importlib.import_module("carteira.main")
+    main_module = importlib.import_module("carteira.main")
+    # The app uvicorn serves, for its caches' sizes (the factory is looked up by name).
+    served: list[FastAPI] = []
+    create_app = main_module.create_app
+
+    def create_and_keep_app(*args: Any, **kwargs: Any) -> FastAPI:
+        served.append(create_app(*args, **kwargs))
+        return served[-1]
+
+    main_module.create_app = create_and_keep_app
     tracemalloc.start(FRAMES)
     signal.signal(signal.SIGUSR1, census)
     return cli.main(["serve", *sys.argv[2:]])

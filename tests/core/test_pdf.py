@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
+from functools import partial
 
 import psutil
 import pytest
@@ -183,3 +184,15 @@ async def test_a_render_process_that_dies_fails_one_document_and_the_next_gets_a
         assert lost.pid not in [child.pid for child in _render_processes(besides=earlier)]
     finally:
         renderer.close()
+
+
+async def test_other_work_runs_in_the_render_processes_at_their_priority():
+    """A batch gathers each client's figures there too (statements.printing)."""
+    renderer = PdfRenderer(processes=1)
+    try:
+        assert await renderer.run(partial(os.sched_getscheduler, 0)) == os.SCHED_IDLE
+        assert await renderer.run(os.getpid) != os.getpid()
+    finally:
+        renderer.close()
+    with pytest.raises(ValueError, match="no pool"):
+        await PdfRenderer(processes=0).run(os.getpid)

@@ -3,7 +3,6 @@ routes' figures for the same client and month; its edge cases; and no request wh
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import io
 import re
@@ -357,21 +356,6 @@ async def test_a_batch_renders_every_visible_client_into_a_zip(
         return await original(data, **options)
 
     monkeypatch.setattr(service, "pdf_of", failing)
-    # A worker gathers one client's figures at a time (the others print meanwhile).
-    gathering = most_gathering = 0
-    original_figures = service.figures
-
-    async def counted(**options):
-        nonlocal gathering, most_gathering
-        gathering += 1
-        most_gathering = max(most_gathering, gathering)
-        try:
-            await asyncio.sleep(0.01)  # room for another client's to begin
-            return await original_figures(**options)
-        finally:
-            gathering -= 1
-
-    monkeypatch.setattr(service, "figures", counted)
     # Chunks of two: three jobs that any worker may take, the last one building the ZIP.
     app.state.settings = settings.model_copy(update={"statements_chunk_size": 2})
     try:
@@ -385,8 +369,9 @@ async def test_a_batch_renders_every_visible_client_into_a_zip(
     early = await as_advisor_a.get(f"/jobs/{job_id}/result")
     assert early.status_code == 409
     assert early.json()["code"] == "statement_result_not_ready"
-    # Printed in two render processes beside the worker (its default: one per core).
-    await run_jobs(settings.model_copy(update={"statements_render_processes": 2}))
+    # Printed in the worker's own process (where the failure above is planted; the render
+    # processes of its default are the next test's).
+    await run_jobs(settings.model_copy(update={"statements_render_processes": 0}))
 
     done = (await as_advisor_a.get(f"/jobs/{job_id}")).json()
     assert done["status"] == "complete", done
@@ -395,7 +380,6 @@ async def test_a_batch_renders_every_visible_client_into_a_zip(
     assert done["result"]["rendered"] == 4
     assert done["result"]["failed"] == [mine[2]["id"]]
     assert done["result"]["chunks"] == 3
-    assert most_gathering == 1
     first = [(await as_admin.get(f"/jobs/{job_id}-chunk-{i}-0")).json() for i in range(4)]
     assert [c["status"] for c in first] == ["complete", "complete", "complete", "not_found"]
 
@@ -416,6 +400,58 @@ async def test_a_batch_renders_every_visible_client_into_a_zip(
         assert "Ávila" in pdf_text(archive.read(name))
     # An admin may read it too.
     assert (await as_admin.get(f"/jobs/{job_id}/result")).status_code == 200
+
+
+async def test_a_batch_makes_each_statement_whole_in_the_idle_render_processes(as_admin, settings):
+    """As deployed (a render process per core), each client's figures, HTML and PDF are made
+    in a render process, at idle priority; a client deleted after the batch began fails there
+    and is listed, with the reason, while the others print."""
+    today = clock.today()
+    kept = [await make_client(as_admin, name=f"Cliente {n} Ávila") for n in range(3)]
+    gone = await make_client(as_admin, name="Apagada depois")
+    asset = await make_asset(as_admin, "PETR4.SA", price="12.5", previous_close="12")
+    await make_allocation(as_admin, kept[0]["id"], asset_id=asset["id"], quantity="10")
+    r = await as_admin.post("/jobs/statements", json={"year": today.year, "month": today.month})
+    job_id = r.json()["job_id"]
+    assert (await as_admin.delete(f"/clients/{gone['id']}")).status_code == 204
+
+    await run_jobs(settings.model_copy(update={"statements_render_processes": 2}))
+
+    done = (await as_admin.get(f"/jobs/{job_id}")).json()
+    assert done["status"] == "complete", done
+    assert done["result"]["rendered"] == 3
+    assert done["result"]["failed"] == [gone["id"]]
+    archive = zipfile.ZipFile(io.BytesIO((await as_admin.get(f"/jobs/{job_id}/result")).content))
+    failures = archive.read("falhas.csv").decode("utf-8-sig")
+    assert f'"cliente {gone["id"]}";"client_not_found: Client not found."' in failures
+    texts = {
+        name: pdf_text(archive.read(name)) for name in archive.namelist() if name.endswith(".pdf")
+    }
+    assert len(texts) == 3
+    for client in kept:
+        (text,) = [t for n, t in texts.items() if f"-{client['id']:06d}-" in n]
+        assert client["name"] in text
+    (first,) = [t for n, t in texts.items() if f"-{kept[0]['id']:06d}-" in n]
+    assert "PETR4" in first
+
+
+async def test_a_render_process_that_cannot_reach_the_database_says_so_as_transient(settings):
+    """Its failure crosses back as text, marked transient: the batch retries the chunk."""
+    from functools import partial
+
+    from carteira.core.pdf import PdfRenderer
+    from carteira.statements.printing import PrintFailure, print_statement
+
+    unreachable = settings.model_copy(
+        update={"database_url": "postgres://postgres@127.0.0.1:9/nowhere"}
+    )
+    renderer = PdfRenderer(processes=1)
+    try:
+        made = await renderer.run(partial(print_statement, unreachable, 1, 2026, 1))
+    finally:
+        renderer.close()
+    assert isinstance(made, PrintFailure)
+    assert made.transient
 
 
 async def test_an_admins_batch_covers_every_client_or_one_advisors(

@@ -25,12 +25,12 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
@@ -55,6 +55,7 @@ _MIME_TYPES = {
     ".png": "image/png",
 }
 _render_slots: asyncio.Semaphore | None = None
+T = TypeVar("T")
 
 
 class RefusedURLError(ValueError):
@@ -205,6 +206,17 @@ class PdfRenderer:
     ) -> bytes:
         if self.processes == 0:
             return await render_pdf(html, stylesheets=stylesheets, static_dirs=static_dirs)
+        job = partial(
+            render_pdf_sync, html, stylesheets=tuple(stylesheets), static_dirs=tuple(static_dirs)
+        )
+        return await self.run(job)
+
+    async def run(self, job: Callable[[], T]) -> T:
+        """`job` (picklable: a module-level function, or a partial of one) run in one of the
+        idle-priority processes, for work that belongs beside the printing (a batch gathers
+        a client's figures there too, so none of it competes with the API)."""
+        if self.processes == 0:
+            raise ValueError("this renderer prints in its own process: it has no pool")
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self.processes,
@@ -212,9 +224,6 @@ class PdfRenderer:
                 initializer=_start_render_process,
             )
         pool = self._pool
-        job = partial(
-            render_pdf_sync, html, stylesheets=tuple(stylesheets), static_dirs=tuple(static_dirs)
-        )
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, job)
         except BrokenProcessPool as exc:

@@ -6,9 +6,9 @@ the clients into chunks of `STATEMENTS_CHUNK_SIZE` and enqueues one `statements_
 chunk (deterministic ids: a retried batch job never enqueues a chunk twice); any worker
 connected to the same Redis takes them, one chunk at a time per process (a busy process
 hands a chunk it took back to the queue). A worker prints in `STATEMENTS_RENDER_PROCESSES`
-niced processes of its own (core.pdf.PdfRenderer), one client per process at a time while the
-next client's figures are gathered, and keeps each PDF in Redis; a client that fails is
-recorded with its reason and the chunk carries on.
+idle-priority processes of its own (core.pdf.PdfRenderer), one client per process at a time,
+each statement made whole there (figures, HTML, PDF: statements.printing), and keeps each PDF
+in Redis; a client that fails is recorded with its reason and the chunk carries on.
 The chunk that finishes last assembles the ZIP (one `SET NX` decides which), keeps it for
 `STATEMENTS_KEEP_SECONDS` and marks the batch ready; the batch job, which has been reporting
 `done`/`total` meanwhile, then ends with the summary `GET /jobs/{id}` shows.
@@ -31,6 +31,7 @@ import time
 import zipfile
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
@@ -38,11 +39,11 @@ from redis.asyncio import Redis
 from carteira.clients import service as clients
 from carteira.clients.service import ClientScope
 from carteira.core.config import Settings
-from carteira.core.errors import AppError
 from carteira.core.jobs import TRANSIENT, Context, JobQueue, job, report_progress, set_progress
 from carteira.core.pdf import PdfRenderer
-from carteira.statements import service
+from carteira.statements import printing, service
 from carteira.statements.exceptions import (
+    StatementPrintInterruptedError,
     StatementResultNotFoundError,
     StatementResultNotReadyError,
 )
@@ -204,20 +205,13 @@ async def _render_chunk(ctx: Context, batch_id: str, index: int, client_ids: Seq
         return 0
     names = await _names(client_ids)
     done = await _seen(redis, batch_id)  # by an earlier try of this chunk
-    # One client more in flight than there are render processes: the next client's figures
-    # are gathered while the others print. Gathered one client at a time: the worker and the
-    # database backend answering it then keep at most one core busy at normal priority, and an
-    # API request finds the other (the render processes give theirs up the moment it wakes; a
-    # normal-priority process may keep its own up to the scheduler's next tick, milliseconds
-    # added to the request).
-    slots = asyncio.Semaphore(renderer.processes + 1)
-    gathering = asyncio.Lock()
+    # One client per render process (each makes its statements whole: figures, HTML, PDF;
+    # see statements.printing), or one at a time in this process.
+    slots = asyncio.Semaphore(max(renderer.processes, 1))
 
     async def render(client_id: int) -> bool:
         async with slots:
-            return await _render_client(
-                ctx, batch, client_id=client_id, name=names[client_id], gathering=gathering
-            )
+            return await _render_client(ctx, batch, client_id=client_id, name=names[client_id])
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -250,8 +244,9 @@ async def _give_up_chunk(
     for client_id in client_ids:
         if client_id not in done:
             name = names[client_id]
+            reason = printing.failure_reason(exc)
             await _record(
-                redis, batch, client_id=client_id, name=name, outcome=exc, lifetime=lifetime
+                redis, batch, client_id=client_id, name=name, outcome=reason, lifetime=lifetime
             )
     await _chunk_done(redis, batch, index, settings)
 
@@ -286,16 +281,23 @@ async def _chunk_done(redis: Redis, batch: Batch, index: int, settings: Settings
         await _assemble(redis, batch, settings)
 
 
-async def _render_client(
-    ctx: Context, batch: Batch, *, client_id: int, name: str, gathering: asyncio.Lock
-) -> bool:
+async def _render_client(ctx: Context, batch: Batch, *, client_id: int, name: str) -> bool:
     """One client's statement kept in the batch, or its failure recorded; False when it
-    failed. Its figures are gathered holding `gathering`."""
+    failed."""
     redis: Redis = ctx["redis"]
     settings: Settings = ctx["settings"]
+    renderer: PdfRenderer = ctx["pdf"]
     lifetime = _lifetime(settings)
+    outcome: bytes | str
     try:
-        async with gathering:
+        if renderer.processes:
+            made = await renderer.run(
+                partial(printing.print_statement, settings, client_id, batch.year, batch.month)
+            )
+            if isinstance(made, printing.PrintFailure) and made.transient:
+                raise StatementPrintInterruptedError(made.reason)
+            outcome = made.reason if isinstance(made, printing.PrintFailure) else made
+        else:
             data = await service.figures(
                 client_id=client_id,
                 year=batch.year,
@@ -305,15 +307,15 @@ async def _render_client(
                 events=ctx["events"],
                 jobs=ctx["jobs"],
             )
-        pdf = await service.pdf_of(data, renderer=ctx["pdf"])
+            outcome = await service.pdf_of(data, renderer=renderer)
     except TRANSIENT:
         raise
     except Exception as exc:  # one client never stops the batch
-        logger.warning("statement of client %s failed: %r", client_id, exc)
-        await _record(redis, batch, client_id=client_id, name=name, outcome=exc, lifetime=lifetime)
-        return False
-    await _record(redis, batch, client_id=client_id, name=name, outcome=pdf, lifetime=lifetime)
-    return True
+        outcome = printing.failure_reason(exc)
+    if isinstance(outcome, str):
+        logger.warning("statement of client %s failed: %s", client_id, outcome)
+    await _record(redis, batch, client_id=client_id, name=name, outcome=outcome, lifetime=lifetime)
+    return isinstance(outcome, bytes)
 
 
 async def _record(
@@ -322,11 +324,10 @@ async def _record(
     *,
     client_id: int,
     name: str,
-    outcome: bytes | Exception,
+    outcome: bytes | str,
     lifetime: int,
 ) -> None:
-    """A client's PDF, or the failure that left it without one, kept in the batch; the
-    client counted done."""
+    """A client's PDF, or why it has none, kept in the batch; the client counted done."""
     batch_id = batch.batch_id
     if isinstance(outcome, bytes):
         file_name = service.file_name(
@@ -336,7 +337,7 @@ async def _record(
         await _done(redis.hset(pdfs, file_name, outcome))  # type: ignore[arg-type]
         await redis.expire(_key(batch_id, "pdfs"), lifetime)
     else:
-        reason = json.dumps({"name": name, "reason": _reason(outcome)})
+        reason = json.dumps({"name": name, "reason": outcome})
         await _done(redis.hset(_key(batch_id, "failed"), str(client_id), reason))
         await redis.expire(_key(batch_id, "failed"), lifetime)
     seen = _key(batch_id, "seen")
@@ -344,12 +345,6 @@ async def _record(
     await redis.expire(seen, lifetime)
     done = int(await _done(redis.scard(seen)))
     await set_progress(redis, batch_id, done=done, total=len(batch.client_ids))
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, AppError):
-        return f"{exc.code}: {exc.detail}"
-    return f"erro ao gerar o PDF ({type(exc).__name__})"
 
 
 async def _assemble(redis: Redis, batch: Batch, settings: Settings) -> None:

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from carteira.core.errors import ConflictError, InvalidInputError, NotFoundError
+from carteira.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 
 
 class StatementMonthInFutureError(InvalidInputError):
@@ -21,3 +26,10 @@ class StatementResultNotFoundError(NotFoundError):
 class StatementResultNotReadyError(ConflictError):
     code = "statement_result_not_ready"
     message = "The batch of statements is still being rendered; follow GET /jobs/{id}."
+
+
+class StatementPrintInterruptedError(ServiceUnavailableError):
+    """A render process lost its database or Redis mid-statement: the chunk is retried."""
+
+    code = "statement_print_interrupted"
+    message = "A statement could not be printed for now; the batch retries it."

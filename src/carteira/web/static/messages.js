@@ -33,6 +33,7 @@ export const ERRORS = {
   upstream_error: "Um serviço externo respondeu de forma inesperada; tente de novo mais tarde.",
   service_unavailable: "Serviço indisponível no momento; tente de novo em instantes.",
   render_process_lost: "O processo que gera os PDFs parou; tente de novo.",
+  statement_print_interrupted: "Um relatório não pôde ser gerado agora; o lote tenta de novo.",
   database_unavailable: "O banco de dados está indisponível; tente de novo em instantes.",
   database_busy: "O banco de dados está ocupado; tente de novo em instantes.",
   redis_unavailable: "O cache está indisponível; tente de novo em instantes.",
