@@ -81,7 +81,7 @@ def main() -> int:
         )
         scratch = directory / f"census-{taken}.snapshot.tmp"
         caches = served[0].state.events.caches if served else {}
-        sizes = {name: (len(cache), cache.max_entries) for name, cache in caches.items()}
+        sizes = {name: (cache.size, cache.max_entries) for name, cache in caches.items()}
         (directory / f"census-{taken}.caches.json").write_text(json.dumps(sizes))
         snapshot.dump(str(scratch))
         scratch.rename(directory / f"census-{taken}.snapshot")  # whole, once it is there

@@ -38,10 +38,10 @@ async def test_expired_entries_leave_as_new_ones_come(bus, clock):
         cache.set(f"old-{n}", n, generation=cache.generation)
     clock.now += 30
     cache.set("recent", "r", generation=cache.generation)
-    assert len(cache) == 11
+    assert cache.size == 11
     clock.now += 31  # the first ten expired 1 s ago; "recent" has 29 s to live
     cache.set("new", "n", generation=cache.generation)
-    assert len(cache) == 2
+    assert cache.size == 2
     assert cache.get("recent") == "r"
     assert cache.get("new") == "n"
     assert cache.get("old-0") is None
@@ -55,7 +55,7 @@ async def test_a_replaced_entry_lives_from_its_replacement(bus, clock):
     cache.set("a", 3, generation=cache.generation)  # lives to 1110, behind "b" (1060)
     clock.now += 20
     cache.set("c", 4, generation=cache.generation)
-    assert len(cache) == 2
+    assert cache.size == 2
     assert cache.get("a") == 3
     assert cache.get("b") is None
 
@@ -67,5 +67,5 @@ async def test_the_bound_evicts_the_entry_that_expires_first(bus, clock):
         clock.now += 1
     cache.set("0", 0, generation=cache.generation)  # refreshed: now the last to expire
     cache.set("3", 3, generation=cache.generation)
-    assert len(cache) == 3
+    assert cache.size == 3
     assert [cache.get(key) for key in ("0", "1", "2", "3")] == [0, None, 2, 3]

@@ -66,7 +66,9 @@ class LocalCache:
             return None
         return entry[1]
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
+        """Entries held (not `__len__`: callers test `if cache:` for "is there a cache")."""
         return len(self._entries)
 
     @property
