@@ -298,7 +298,7 @@ async def _render_client(ctx: Context, batch: Batch, *, client_id: int, name: st
                 raise StatementPrintInterruptedError(made.reason)
             outcome = made.reason if isinstance(made, printing.PrintFailure) else made
         else:
-            data = await service.figures(
+            outcome = await service.statement_pdf(
                 client_id=client_id,
                 year=batch.year,
                 month=batch.month,
@@ -306,8 +306,8 @@ async def _render_client(ctx: Context, batch: Batch, *, client_id: int, name: st
                 market=ctx["market"],
                 events=ctx["events"],
                 jobs=ctx["jobs"],
+                renderer=renderer,
             )
-            outcome = await service.pdf_of(data, renderer=renderer)
     except TRANSIENT:
         raise
     except Exception as exc:  # one client never stops the batch

@@ -87,14 +87,12 @@ def _open(settings: Settings) -> _Services:
     if _services is None:
         set_timezone(settings.timezone)
         loop, context = asyncio.new_event_loop(), contextvars.Context()
-        connected = loop.create_task(_connect(loop, context, settings), context=context)
-        _services = loop.run_until_complete(connected)
+        connected = loop.create_task(_connect(settings), context=context)
+        _services = _Services(loop, context, settings, *loop.run_until_complete(connected))
     return _services
 
 
-async def _connect(
-    loop: asyncio.AbstractEventLoop, context: contextvars.Context, settings: Settings
-) -> _Services:
+async def _connect(settings: Settings) -> tuple[EventBus, MarketData, JobQueue]:
     await init_orm(
         settings.model_copy(update={"database_pool_size": PRINT_PROCESS_POOL_SIZE}),
         role="statements",
@@ -102,11 +100,12 @@ async def _connect(
     redis = create_redis(settings)
     events = EventBus(redis)  # publish-only, as the worker's
     market = create_market_data(settings, redis, instruments=InstrumentRegistry(events))
-    return _Services(loop, context, settings, events, market, JobQueue(redis))
+    return events, market, JobQueue(redis)
 
 
 async def _print(services: _Services, *, client_id: int, year: int, month: int) -> bytes:
-    data = await service.figures(
+    # Printed in a thread of this process, idle as it is.
+    return await service.statement_pdf(
         client_id=client_id,
         year=year,
         month=month,
@@ -115,4 +114,3 @@ async def _print(services: _Services, *, client_id: int, year: int, month: int) 
         events=services.events,
         jobs=services.jobs,
     )
-    return await service.pdf_of(data)  # in a thread of this process, idle as it is

@@ -372,6 +372,30 @@ def html_of(data: StatementFigures) -> str:
     )
 
 
+async def statement_pdf(
+    *,
+    client_id: int,
+    year: int,
+    month: int,
+    settings: Settings,
+    market: MarketData,
+    events: EventBus,
+    jobs: JobQueue,
+    renderer: PdfRenderer = IN_PROCESS,
+) -> bytes:
+    """The client's statement of the month, figures gathered here and printed by `renderer`."""
+    data = await figures(
+        client_id=client_id,
+        year=year,
+        month=month,
+        settings=settings,
+        market=market,
+        events=events,
+        jobs=jobs,
+    )
+    return await pdf_of(data, renderer=renderer)
+
+
 async def pdf_of(data: StatementFigures, *, renderer: PdfRenderer = IN_PROCESS) -> bytes:
     """The statement printed by `renderer`: in a thread of this process unless a batch's."""
     return await renderer.render(
