@@ -153,6 +153,8 @@ MEANINGS: dict[str, str] = {
     ),
     "TIMEZONE": 'the firm\'s calendar: "today", "this month", default periods',
     "TICK_SECONDS": "realtime price tick (must divide 60)",
+    "HEAP_TRIM_SECONDS": "the API and the worker hand their C heap's free pages back to the"
+    " system this often (glibc `malloc_trim`; see Memory below); `0`: never",
     "TICK_MAX_TICKERS": "the most tickers one price tick quotes",
     "JOB_HEARTBEAT_SECONDS": (
         "a running job renews its claim this often (a killed worker's job is retried after ~3x)"

@@ -40,6 +40,7 @@ from carteira.core.hosts import AllowedHostsMiddleware
 from carteira.core.jobs import JobQueue
 from carteira.core.limits import BodyAllowance, RequestLimitsMiddleware
 from carteira.core.logging import configure_logging
+from carteira.core.memory import start_trimming
 from carteira.core.metrics import watch_gc_pauses
 from carteira.core.middleware import RequestContextMiddleware
 from carteira.core.redis import create_redis
@@ -186,10 +187,13 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 await events.wait_healthy(seconds=2.0)
                 warming = await _start_warm_up(app, settings)
                 _keep_the_collector_off_the_warm_heap()
+                trimming = start_trimming(settings.heap_trim_seconds)
                 try:
                     yield
                 finally:
                     warming.cancel()
+                    if trimming is not None:
+                        trimming.cancel()
         finally:
             await _close_services(app)
 

@@ -28,6 +28,7 @@ from carteira.core.errors import REDIS_DOWN_ERRORS
 from carteira.core.events import EventBus
 from carteira.core.jobs import REGISTRY, Context, JobQueue
 from carteira.core.logging import job_id_var
+from carteira.core.memory import start_trimming
 from carteira.core.metrics import discard_process_files, serve_worker_metrics
 from carteira.core.pdf import PdfRenderer
 from carteira.core.tracing import configure_tracing
@@ -96,6 +97,7 @@ def _hooks(settings: Settings, *, manage_orm: bool) -> dict[str, Any]:
         )
         ctx["jobs"] = JobQueue(ctx["redis"])
         ctx["pdf"] = PdfRenderer(processes=_render_processes(settings))
+        ctx["heap_trim"] = start_trimming(settings.heap_trim_seconds)
         logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))
 
     async def job_start(ctx: Context) -> None:
@@ -104,6 +106,8 @@ def _hooks(settings: Settings, *, manage_orm: bool) -> dict[str, Any]:
 
     async def shutdown(ctx: Context) -> None:
         ctx["pdf"].close()
+        if ctx["heap_trim"] is not None:
+            ctx["heap_trim"].cancel()
         await ctx["market"].close()
         if manage_orm:
             await close_orm()

@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     statements_render_processes: Annotated[int | None, Field(ge=0, le=64)] = None
 
     tick_seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    # The API and the worker hand their C heap's free pages back this often (core.memory);
+    # 0: never (RSS then keeps every page the heap ever touched).
+    heap_trim_seconds: Annotated[float, Field(ge=0, le=3600)] = 30.0
     # The most tickers one price tick quotes (held ones first, then those sockets watch).
     tick_max_tickers: Annotated[int, Field(ge=1, le=10_000)] = 500
     # A running job renews its claim this often; a killed worker's job is retried after ~3x.

@@ -64,6 +64,11 @@ JOB_DURATION = Histogram(
     ["job"],
     buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800),
 )
+HEAP_TRIM = Histogram(
+    "carteira_heap_trim_seconds",
+    "Time to hand the C heap's free pages back to the system (malloc_trim)",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
 GC_PAUSE = Histogram(
     "carteira_gc_pause_seconds",
     "The event loop stopped for the cycle collector, by generation",
