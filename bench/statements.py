@@ -174,6 +174,20 @@ class LatencyProbe(threading.Thread):
         return self.latencies
 
 
+def settle(procs: list[psutil.Process], quiet_cpu: float = 0.05, limit: float = 60) -> None:
+    """Once the processes and their children have used under `quiet_cpu` CPU-seconds in a
+    second (a worker's start-up over: its render processes start with it)."""
+    deadline = time.monotonic() + limit
+    time.sleep(1)
+    used = sum(sum(cpu_split(p)) for p in procs)
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now = sum(sum(cpu_split(p)) for p in procs)
+        if now - used < quiet_cpu:
+            return
+        used = now
+
+
 def p99_ms(latencies: list[float]) -> float:
     return statistics.quantiles(latencies, n=100)[98] * 1000
 
@@ -193,7 +207,7 @@ def batch(
     year, month = last_month()
     with ExitStack() as stack:
         procs = [stack.enter_context(process(WORKER, env)) for _ in range(workers)]
-        time.sleep(3)  # the workers connected and polling
+        settle(procs)  # the workers polling, their render processes started and connected
         quiet = idle_p99(api, token, probe_client, quiet_seconds) if quiet_seconds else None
         cpu_before = [cpu_split(p) for p in procs]
         load_before = os.getloadavg()[0]

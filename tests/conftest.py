@@ -156,6 +156,9 @@ async def settings(
         cvm_max_tries=3,
         valuation_timeout_seconds=1.0,
         quote_cache_ttl_seconds=60,
+        # A worker starts its render processes as it starts: the tests that print in them
+        # ask for them.
+        statements_render_processes=0,
     )
     # The schema comes from the Aerich migrations, exactly as in production.
     await apply_migrations(settings)

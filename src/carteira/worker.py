@@ -11,6 +11,7 @@ import atexit
 import logging
 import os
 import random
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from carteira.pricing import tasks as pricing_tasks
 from carteira.pricing.service import create_market_data
 from carteira.realtime import tasks as realtime_tasks
 from carteira.statements import batch as statement_batches  # noqa: F401 - registers its jobs
+from carteira.statements import printing
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +98,10 @@ def _hooks(settings: Settings, *, manage_orm: bool) -> dict[str, Any]:
             settings, ctx["redis"], instruments=InstrumentRegistry(ctx["events"])
         )
         ctx["jobs"] = JobQueue(ctx["redis"])
-        ctx["pdf"] = PdfRenderer(processes=_render_processes(settings))
+        ctx["pdf"] = PdfRenderer(
+            processes=_render_processes(settings), prepare=partial(printing.prepare, settings)
+        )
+        ctx["pdf"].start()  # its render processes ready before a batch asks for them
         ctx["heap_trim"] = start_trimming(settings.heap_trim_seconds)
         logger.info("worker started: %s", ", ".join(sorted(REGISTRY)))
 

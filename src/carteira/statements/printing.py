@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from carteira.assets.service import InstrumentRegistry
 from carteira.core.clock import set_timezone
 from carteira.core.config import Settings
-from carteira.core.database import init_orm
+from carteira.core.database import init_orm, ping
 from carteira.core.errors import AppError
 from carteira.core.events import EventBus
 from carteira.core.jobs import TRANSIENT, JobQueue
@@ -80,6 +80,13 @@ def print_statement(
         if not isinstance(exc, AppError):
             logger.exception("statement of client %s failed", client_id)
         return PrintFailure(reason=failure_reason(exc), transient=False)
+
+
+def prepare(settings: Settings) -> None:
+    """A render process's start (a worker starts them as it starts): its services open and
+    its database connections made before the first client of a batch."""
+    services = _open(settings)
+    services.run(ping())
 
 
 def _open(settings: Settings) -> _Services:
