@@ -4,8 +4,10 @@
 
 One API process, as `carteira serve` runs it, tracing with tracemalloc every allocation made
 once its modules are imported (`CENSUS_FRAMES` frames each, 1 by default). On SIGUSR1 it writes
-`DIR/census-<n>.snapshot` (for `tracemalloc.Snapshot.load`) and how many entries each local
-cache of the process holds against its bound (`census-<n>.caches.json`), nothing else:
+`DIR/census-<n>.snapshot` (for `tracemalloc.Snapshot.load`), how many entries each local
+cache of the process holds against its bound (`census-<n>.caches.json`), and what garbage in
+reference cycles was waiting for the collector (`census-<n>.garbage.json`: a full collection
+that keeps what it finds, counted by type and, for frames, by function), nothing else:
 grouping millions of traces takes minutes, during which the process would serve nobody, so
 the soak reads the snapshots once the run is over, in its own process (`summarize`).
 tracemalloc costs memory of its own per live allocation, so an RSS measured with it on is
@@ -14,6 +16,7 @@ larger than without.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -39,6 +42,13 @@ def summarize(path: Path, earlier: Path | None) -> str:
     call paths of the lines that grew most."""
     snapshot = tracemalloc.Snapshot.load(str(path))
     lines = [f"{path.name}: {sum(t.size for t in snapshot.traces) / 2**20:.1f} MB traced", ""]
+    garbage = path.with_suffix(".garbage.json")
+    if garbage.exists():
+        found = json.loads(garbage.read_text())
+        lines.append(f"garbage in cycles waiting for the collector: {found['objects']} objects")
+        lines += [f"  {count:9d}  {kind}" for kind, count in found["by_type"].items()]
+        lines += [f"  {count:9d}  frame of {where}" for where, count in found["frames"].items()]
+        lines.append("")
     sizes = path.with_suffix(".caches.json")
     if sizes.exists():
         lines.append("local caches, entries / bound:")
@@ -68,6 +78,35 @@ def summarize(path: Path, earlier: Path | None) -> str:
     return "\n".join(lines)
 
 
+def garbage_census() -> dict[str, Any]:
+    """The objects a full collection finds unreachable, by type, and the functions whose
+    frames are among them (a cycle through a frame: an exception kept with its traceback)."""
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        found = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    by_type: dict[str, int] = {}
+    frames: dict[str, int] = {}
+    for obj in found:
+        kind = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        by_type[kind] = by_type.get(kind, 0) + 1
+        if isinstance(obj, FrameType):
+            code = obj.f_code
+            where = f"{code.co_filename}:{code.co_firstlineno} {code.co_qualname}"
+            frames[where] = frames.get(where, 0) + 1
+    del found
+    gc.collect()  # what was kept for counting, freed
+    top = sorted(by_type.items(), key=lambda item: -item[1])[:TOP]
+    return {
+        "objects": sum(by_type.values()),
+        "by_type": dict(top),
+        "frames": dict(sorted(frames.items(), key=lambda item: -item[1])[:TOP]),
+    }
+
+
 def main() -> int:
     directory = Path(sys.argv[1])
     directory.mkdir(parents=True, exist_ok=True)
@@ -83,6 +122,7 @@ def main() -> int:
         caches = served[0].state.events.caches if served else {}
         sizes = {name: (cache.size, cache.max_entries) for name, cache in caches.items()}
         (directory / f"census-{taken}.caches.json").write_text(json.dumps(sizes))
+        (directory / f"census-{taken}.garbage.json").write_text(json.dumps(garbage_census()))
         snapshot.dump(str(scratch))
         scratch.rename(directory / f"census-{taken}.snapshot")  # whole, once it is there
 

@@ -84,6 +84,13 @@ def _connection(settings: Settings, *, role: str, size: int, floor: int = 1) -> 
     credentials.setdefault("timeout", 5)
     # ...or on a pool that has no free connection.
     credentials["acquire_timeout"] = settings.database_acquire_timeout_seconds
+    # asyncpg expires a cached prepared statement after 5 minutes by a timer whose handle
+    # and the cache's entry hold each other: every expiry left a reference cycle (the
+    # statement's state and row descriptor with it) that only a full collection frees, and
+    # the API's full collections are rare (main.GC_THRESHOLDS). Measured by the soak's
+    # census: ~190 such cycles a minute, the API's memory growing with them. A statement
+    # now lives as long as its connection (asyncpg re-prepares one a migration changed).
+    credentials["max_cached_statement_lifetime"] = 0
     credentials["reset"] = _keep_session
     credentials["connect"] = _connect
     credentials["init"] = _learn_types
