@@ -69,3 +69,25 @@ async def test_the_bound_evicts_the_entry_that_expires_first(bus, clock):
     cache.set("3", 3, generation=cache.generation)
     assert cache.size == 3
     assert [cache.get(key) for key in ("0", "1", "2", "3")] == [0, None, 2, 3]
+
+
+async def test_the_bus_stops_even_when_its_listener_swallows_a_cancellation(redis):
+    """Seen once in a full run: a test's teardown waited for good on a listener that
+    redis-py's pubsub read had let a cancellation pass through without ending."""
+    import asyncio
+
+    bus = EventBus(redis)
+    swallowed = []
+
+    async def stubborn() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            swallowed.append(True)
+            await asyncio.sleep(30)  # cancelled again by stop(), or the test times out
+
+    bus._task = asyncio.create_task(stubborn())
+    await asyncio.sleep(0)
+    await asyncio.wait_for(bus.stop(), timeout=5)
+    assert swallowed == [True]
+    assert not bus.healthy

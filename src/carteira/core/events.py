@@ -37,6 +37,9 @@ def channel_for(redis: Redis, name: str) -> str:
     return f"carteira:db{db}:{name}"
 
 
+STOP_RETRY_SECONDS = 1.0
+
+
 class LocalCache:
     """A process-local map, emptied by an invalidation event, usable only while the bus is live.
 
@@ -210,11 +213,15 @@ class EventBus:
         self._task = asyncio.create_task(self._listen(), name="event-bus")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        # Cancelled again until it ends: redis-py's pubsub can swallow a cancellation that
+        # lands in its read (seen once: a test's teardown waited on it for good).
+        while task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=STOP_RETRY_SECONDS)
+        if task is not None and not task.cancelled():
+            with contextlib.suppress(Exception):
+                task.result()
         self._live.clear()
 
     async def wait_healthy(self, seconds: float = 5.0) -> bool:
