@@ -86,8 +86,12 @@ async def test_the_bus_stops_even_when_its_listener_swallows_a_cancellation(redi
             swallowed.append(True)
             await asyncio.sleep(30)  # cancelled again by stop(), or the test times out
 
-    bus._task = asyncio.create_task(stubborn())
+    listener = bus._task = asyncio.create_task(stubborn())
     await asyncio.sleep(0)
-    await asyncio.wait_for(bus.stop(), timeout=5)
+    stopping = asyncio.create_task(bus.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=5)
+    listener.cancel()  # without the fix: what stop() waits on
+    await asyncio.wait({stopping})
+    assert done == {stopping}
     assert swallowed == [True]
     assert not bus.healthy
