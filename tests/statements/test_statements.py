@@ -13,6 +13,7 @@ import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
 
+import aiohttp
 import psutil
 import pytest
 from pypdf import PdfReader
@@ -526,6 +527,32 @@ async def test_a_batch_result_is_only_for_its_creator_and_admins(
     assert (
         await as_reader.post("/jobs/statements", json={"year": 2026, "month": 1})
     ).status_code == 403
+
+
+async def test_a_batchs_state_over_tcp_is_only_for_its_creator_and_admins(
+    live_url, as_advisor_a, advisor_a, advisor_b, reader, admin, settings
+):
+    """Measured before: any signed-in user who had the batch's id read its summary (how many
+    clients, the ids of those that failed) from `GET /jobs/{id}`."""
+    today = clock.today()
+    await make_client(as_advisor_a)
+    job_id = await _batch(as_advisor_a, settings, year=today.year, month=today.month)
+    async with aiohttp.ClientSession() as http:
+        for account, status in (
+            (advisor_a, "complete"),
+            (admin, "complete"),
+            (advisor_b, "not_found"),
+            (reader, "not_found"),
+        ):
+            async with http.get(f"{live_url}/jobs/{job_id}", headers=account.headers) as r:
+                assert r.status == 200
+                body = await r.json()
+            assert body["status"] == status, account
+            if status == "complete":
+                assert body["result"]["total"] == 1
+            else:
+                assert body["result"] is None
+                assert body["progress"] is None
 
 
 async def test_a_busy_process_hands_a_chunk_back_to_the_queue(app, monkeypatch):

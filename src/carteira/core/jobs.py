@@ -57,6 +57,7 @@ PROGRESS_TTL_SECONDS = 24 * 3600
 DEFAULT_HEARTBEAT_SECONDS = 15.0
 # The relay leaves fresh rows to the request that wrote them (it sends right after commit).
 OUTBOX_GRACE_SECONDS = 5
+KEEP_RESULT_SECONDS = 24 * 3600  # arq keeps a finished job's result this long by default
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def job(
     timeout_seconds: int,
     max_tries: int,
     retry_delay_seconds: float,
-    keep_result_seconds: int = 24 * 3600,
+    keep_result_seconds: int = KEEP_RESULT_SECONDS,
 ) -> Callable[[Task], Task]:
     """Declare a job. It receives the worker context first; its result must be JSON-ready."""
 
@@ -174,6 +175,18 @@ def _progress_key(job_id: str) -> str:
     return f"job-progress:{job_id}"
 
 
+def _owner_key(job_id: str) -> str:
+    return f"job-owner:{job_id}"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who asks for a job's state: a private job answers only its owner and admins."""
+
+    user_id: int
+    is_admin: bool
+
+
 async def report_progress(ctx: Context, *, done: int, total: int) -> None:
     """Let `GET /jobs/{id}` show how far a running job is."""
     await set_progress(ctx["redis"], ctx["job_id"], done=done, total=total)
@@ -264,7 +277,18 @@ class JobQueue:
                     break
         return sent
 
-    async def state(self, job_id: str) -> JobState:
+    async def keep_private(self, job_id: str, *, owner_id: int, seconds: int) -> None:
+        """Let only `owner_id` and admins read job `job_id`'s state (its summary may name
+        clients): anyone else is answered as for a job that does not exist. `seconds`: how
+        long the job may take; the record outlives its result."""
+        await self.arq.set(_owner_key(job_id), str(owner_id), ex=seconds + KEEP_RESULT_SECONDS)
+
+    async def state(self, job_id: str, *, reader: Reader | None = None) -> JobState:
+        """The job's state; with `reader`, `not_found` for a private job that is not theirs."""
+        if reader is not None and not reader.is_admin:
+            owner = await self.arq.get(_owner_key(job_id))
+            if owner is not None and int(owner) != reader.user_id:
+                return JobState(job_id=job_id, status="not_found")
         job = Job(job_id, self.arq)
         status = await job.status()
         if status is JobStatus.not_found:

@@ -32,7 +32,11 @@ async def jobs_daily_returns(
 
 
 @router.get("/{job_id}", response_model=JobOut)
-async def jobs_get(job_id: JobId, _: CurrentUser, jobs: JobsDep) -> JobOut:
+async def jobs_get(job_id: JobId, user: CurrentUser, jobs: JobsDep) -> JobOut:
     """Status (queued, in_progress, complete, failed, not_found), timings, result or error,
-    and progress (`done`/`total` assets) while it runs."""
-    return JobOut.model_validate(await service.job_state(jobs=jobs, job_id=job_id))
+    and progress (`done`/`total`) while it runs. A batch of statements answers only the user
+    who started it and admins (`not_found` for anyone else)."""
+    state = await service.job_state(
+        jobs=jobs, job_id=job_id, user_id=user.id, is_admin=user.is_admin
+    )
+    return JobOut.model_validate(state)

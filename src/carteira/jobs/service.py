@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from carteira.assets import service as assets
-from carteira.core.jobs import JobQueue, JobState
+from carteira.core.jobs import JobQueue, JobState, Reader
 from carteira.jobs.schemas import DailyReturnsJobRequest
 from carteira.pricing import service as pricing
 
@@ -16,5 +16,5 @@ async def start_daily_returns(*, jobs: JobQueue, request: DailyReturnsJobRequest
     )
 
 
-async def job_state(*, jobs: JobQueue, job_id: str) -> JobState:
-    return await jobs.state(job_id)
+async def job_state(*, jobs: JobQueue, job_id: str, user_id: int, is_admin: bool) -> JobState:
+    return await jobs.state(job_id, reader=Reader(user_id=user_id, is_admin=is_admin))

@@ -121,6 +121,7 @@ async def start(
     lifetime = _lifetime(settings)
     await redis.set(_key(batch_id, "meta"), batch.dumps(), ex=lifetime)
     await set_progress(redis, batch_id, done=0, total=len(client_ids))
+    await jobs.keep_private(batch_id, owner_id=creator_id, seconds=lifetime)
     await jobs.enqueue("statements_batch", batch_id, job_id=batch_id)
     return batch_id
 
