@@ -126,9 +126,14 @@ async def latest_closes(*, asset_id: int, count: int) -> list[tuple[date, Decima
     return [(row["date"], row["close"]) for row in rows]
 
 
+# One step down each asset's (asset_id, date) index: DISTINCT ON read every close of every
+# asset first (12 assets of two years: 3.0 ms against 0.3, measured).
 _LAST_SQL = """
-    SELECT DISTINCT ON (asset_id) asset_id, date, close FROM daily_returns
-    WHERE asset_id = ANY($1::int[]) ORDER BY asset_id, date DESC
+    SELECT a.asset_id, d.date, d.close FROM unnest($1::int[]) AS a(asset_id)
+    CROSS JOIN LATERAL (
+        SELECT date, close FROM daily_returns
+        WHERE asset_id = a.asset_id ORDER BY date DESC LIMIT 1
+    ) AS d
 """
 
 
@@ -143,8 +148,11 @@ async def last_closes(*, asset_ids: Iterable[int]) -> dict[int, tuple[date, Deci
 
 # Each asset's last close before a window (carried into it)...
 _OPENING_SQL = """
-    SELECT DISTINCT ON (asset_id) asset_id, date, close FROM daily_returns
-    WHERE asset_id = ANY($1::int[]) AND date < $2 ORDER BY asset_id, date DESC
+    SELECT a.asset_id, d.date, d.close FROM unnest($1::int[]) AS a(asset_id)
+    CROSS JOIN LATERAL (
+        SELECT date, close FROM daily_returns
+        WHERE asset_id = a.asset_id AND date < $2 ORDER BY date DESC LIMIT 1
+    ) AS d
 """
 # ...and its closes inside the window, as two arrays per asset: decoding tens of thousands of
 # rows costs asyncpg twice as much as the same values in arrays.

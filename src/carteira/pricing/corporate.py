@@ -187,9 +187,12 @@ class FxWindow:
         return rates[-1] if rates else None
 
 
+# One step down each series' (series, date) index, not every rate of the series read first.
 _LAST_RATES = """
-    SELECT DISTINCT ON (series) series, date, rate FROM fx_rates
-    WHERE series = ANY($1::varchar[]) ORDER BY series, date DESC
+    SELECT s.series, r.date, r.rate FROM unnest($1::varchar[]) AS s(series)
+    CROSS JOIN LATERAL (
+        SELECT date, rate FROM fx_rates WHERE series = s.series ORDER BY date DESC LIMIT 1
+    ) AS r
 """
 
 
