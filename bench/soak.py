@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.soak [--minutes 10] [--rate 100] [--sockets 500] [--workers 1]
                                    [--warmup-seconds 30] [--census 5,30,60]
+                                   [--undo-writes-after SECONDS]
 
 The portfolio benchmark's data (10,000 clients, 50,000 lots on 200 tickers), one API process,
 one worker (price tick every 5 s, for every held ticker, from the fake Yahoo), and a client
@@ -19,6 +20,13 @@ deployment; the API process then starts fresh, the sockets connect once its `/re
 what a new replica's first requests meet. `--census` takes a
 tracemalloc census of the API at those minutes of the measured run (bench/census.py) and
 prints what grew between them.
+
+The mix writes ~9 ledger entries a second: an hour adds ~32,000, three to each client's
+ledger of five, and the API's bounded caches (replayed ledgers, answers, the captação kept
+per client and day) hold those longer ledgers, so its memory follows the office's data.
+`--undo-writes-after` deletes each entry the mix wrote that many seconds later (the deletes
+reported as a route of their own): the data keeps its size and what the memory still gains
+is what the process keeps.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import random
 import signal
 import statistics
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 from multiprocessing.synchronize import Event as EventType
@@ -125,12 +133,27 @@ def wait_for_tick(redis_url: str, seconds: float = 120) -> None:
             time.sleep(0.5)
 
 
+UNDO_ROUTE = "DELETE (undo of a write)"
+UNDOABLE = {
+    "POST /clients/{id}/allocations": "allocations",
+    "POST /clients/{id}/transactions": "transactions",
+}
+
+
 async def drive(
-    base: str, tokens: dict[str, str], *, rate: int, seconds: int, warmup: int = 0
+    base: str,
+    tokens: dict[str, str],
+    *,
+    rate: int,
+    seconds: int,
+    warmup: int = 0,
+    undo_after: float = 0,
 ) -> dict:
     """`warmup` seconds of the same load first (not counted: the process's caches, pools and
-    first price fetches fill then), then `seconds` measured."""
+    first price fetches fill then), then `seconds` measured. With `undo_after`, each ledger
+    entry the mix writes is deleted that many seconds later (the deletes counted apart)."""
     rng = random.Random(7)
+    written: deque[tuple[float, str]] = deque()  # (when to delete, path)
     routes = list(MIX)
     weights = list(MIX.values())
     stats: dict[str, RouteStats] = defaultdict(RouteStats)
@@ -146,10 +169,13 @@ async def drive(
             async with http.request(
                 method, base + path, json=body, headers={"Authorization": f"Bearer {token}"}
             ) as r:
-                await r.read()
+                answer = await r.read()
                 ok = r.status == expected
                 if not ok and len(samples) < 20:
                     samples.append(f"{method} {path} -> {r.status} {(await r.text())[:200]}")
+                if ok and undo_after and route in UNDOABLE:
+                    entry = f"{path}/{json.loads(answer)['id']}"
+                    written.append((time.monotonic() + undo_after, entry))
         except (aiohttp.ClientError, TimeoutError) as exc:
             ok = False
             if len(samples) < 20:
@@ -161,6 +187,23 @@ async def drive(
             if not ok:
                 stats[route].errors += 1
 
+    async def undo(http: aiohttp.ClientSession, path: str, *, counted: bool) -> None:
+        headers = {"Authorization": f"Bearer {tokens['admin']}"}
+        started = time.perf_counter()
+        try:
+            async with http.delete(base + path, headers=headers) as r:
+                await r.read()
+                ok = r.status in {200, 204}
+                if not ok and len(samples) < 20:
+                    samples.append(f"DELETE {path} -> {r.status} {(await r.text())[:200]}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            ok = False
+            if len(samples) < 20:
+                samples.append(f"DELETE {path} -> {exc!r}")
+        if counted:
+            stats[UNDO_ROUTE].latencies_ms.append((time.perf_counter() - started) * 1000)
+            stats[UNDO_ROUTE].errors += not ok
+
     began = time.monotonic() + warmup  # windows before it (negative) are the warm-up's
     connector = aiohttp.TCPConnector(limit=128)
     timeout = aiohttp.ClientTimeout(total=30)
@@ -171,6 +214,10 @@ async def drive(
             task = asyncio.create_task(one(http, rng.choices(routes, weights)[0], counted=n >= 0))
             pending.add(task)
             task.add_done_callback(pending.discard)
+            while written and written[0][0] <= time.monotonic():
+                task = asyncio.create_task(undo(http, written.popleft()[1], counted=n >= 0))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
         await asyncio.gather(*pending)
     return {"stats": stats, "windows": windows, "samples": samples}
 
@@ -315,6 +362,13 @@ def main() -> None:
         "--warmup-seconds", type=int, default=30, help="load before measuring (reported apart)"
     )
     parser.add_argument(
+        "--undo-writes-after",
+        type=float,
+        default=0,
+        help="delete each ledger entry the mix writes this many seconds later: the office's"
+        " data stays its size, so what the API's memory gains is what it keeps (0: never)",
+    )
+    parser.add_argument(
         "--census",
         default="",
         help="minutes (of the measured run) at which to take a tracemalloc census of the API,"
@@ -404,7 +458,12 @@ def main() -> None:
                 censuses = asyncio.create_task(take_censuses())
                 try:
                     return await drive(
-                        base, tokens, rate=args.rate, seconds=seconds, warmup=args.warmup_seconds
+                        base,
+                        tokens,
+                        rate=args.rate,
+                        seconds=seconds,
+                        warmup=args.warmup_seconds,
+                        undo_after=args.undo_writes_after,
                     )
                 finally:
                     sampler.cancel()
