@@ -213,3 +213,25 @@ def test_a_render_process_is_born_at_idle_priority():
     finally:
         born.terminate()
         born.join()
+
+
+def test_closing_a_renderer_ends_its_processes_at_once():
+    """Measured before: closed, the pool's idle-priority processes lived on until they noticed
+    their parent's exit, which on a busy machine took seconds (`make run` stopped by SIGTERM
+    still had them, and their resource tracker, 5 s later)."""
+    ours = psutil.Process()
+    before = {child.pid for child in ours.children()}
+    renderer = PdfRenderer(processes=1)
+    renderer.start()
+    deadline = time.monotonic() + 120
+    started: list[psutil.Process] = []
+    while not started and time.monotonic() < deadline:
+        started = [
+            child
+            for child in ours.children()
+            if child.pid not in before and "spawn_main" in " ".join(child.cmdline())
+        ]
+        time.sleep(0.05)
+    assert started, "the render process did not start"
+    renderer.close()
+    assert [child for child in started if child.is_running()] == []
