@@ -6,6 +6,8 @@ import http.server
 import io
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -235,3 +237,43 @@ def test_closing_a_renderer_ends_its_processes_at_once():
     assert started, "the render process did not start"
     renderer.close()
     assert [child for child in started if child.is_running()] == []
+
+
+_OWNER = """
+import time
+import psutil
+from carteira.core.pdf import PdfRenderer
+renderer = PdfRenderer(processes=1)
+renderer.start()
+def started():
+    return [c for c in psutil.Process().children() if "spawn_main" in " ".join(c.cmdline())]
+while not (found := started()):
+    time.sleep(0.05)
+print(found[0].pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _ended(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_render_process_ends_when_its_owner_is_killed():
+    """Measured before: render processes of workers killed outright (SIGKILL) were still
+    running an hour later, each with its database connections."""
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        pid = int(owner.stdout.readline())
+        owner.kill()
+        owner.wait()
+        deadline = time.monotonic() + 60
+        while not _ended(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _ended(pid)
+    finally:
+        owner.kill()
+        owner.wait()

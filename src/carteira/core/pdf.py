@@ -26,6 +26,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -50,6 +51,7 @@ PDF_RENDER_THREADS = 2
 # does), else niced this much below the API's processes.
 RENDER_NICENESS = 19
 END_SECONDS = 10  # a killed render process is reaped within this
+PARENT_CHECK_SECONDS = 1.0
 _MIME_TYPES = {
     ".ttf": "font/ttf",
     ".css": "text/css",
@@ -186,18 +188,30 @@ async def render_pdf(
         )
 
 
-def _start_render_process(prepare: Callable[[], object] | None) -> None:
+def _start_render_process(prepare: Callable[[], object] | None, owner: int) -> None:
     """A render process's start: the lowest priority, WeasyPrint loaded and the owner's
     `prepare` run before the first job."""
     os.nice(RENDER_NICENESS)
     if hasattr(os, "SCHED_IDLE"):
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
     render_pdf_sync("<p>.</p>")
     if prepare is not None:
         try:
             prepare()
         except Exception:  # a failing initializer breaks the pool: the first job retries it
             logger.warning("a render process could not prepare; its first job will", exc_info=True)
+
+
+def _exit_with(owner: int) -> None:
+    """Ends this render process once `owner`, the process that started it, is gone. A
+    worker killed outright (SIGKILL, out of memory) left its render processes running for
+    good, each holding its database connections (measured: orphans of killed workers still
+    alive an hour on). The kernel's parent-death signal cannot serve: it follows the thread
+    that spawned the process, and that thread ends at once (`_IdleSpawnProcess`)."""
+    while os.getppid() == owner:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 class _IdleSpawnProcess(multiprocessing.context.SpawnProcess):
@@ -257,7 +271,7 @@ class PdfRenderer:
                 self.processes,
                 mp_context=_IdleSpawnContext(),
                 initializer=_start_render_process,
-                initargs=(self.prepare,),
+                initargs=(self.prepare, os.getpid()),
             )
         return self._pool
 
